@@ -1,0 +1,272 @@
+"""Datasets: the guide's XOR and its logic-gate cousins, 2-D point clouds, and the user's CSV.
+
+A :class:`Dataset` holds inputs ``X`` (N, D) and integer class labels ``labels`` (N,) in
+0..K-1, with an optional held-out test split. Training targets ``Y`` are (N, 1) 0/1 values
+for two classes and one-hot (N, K) rows for more.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+GATES = {
+    # The guide's four points, in the guide's order.
+    "xor": [0, 1, 1, 0],
+    "and": [0, 0, 0, 1],
+    "or": [0, 1, 1, 1],
+}
+CLOUDS = ("circle", "gauss", "spiral", "moons", "xor-cloud")
+DATASETS = tuple(GATES) + CLOUDS
+
+MAX_CSV_ROWS = 10_000
+MAX_CSV_COLUMNS = 100
+MAX_CLASSES = 10
+
+
+class DataError(ValueError):
+    """A dataset could not be made or read; the message is one sentence for the user."""
+
+
+@dataclass(frozen=True, repr=False)
+class Dataset:
+    """Inputs ``X`` (N, D) float64, ``labels`` (N,) int64 in 0..K-1, and optionally a test split
+    ``X_test`` (M, D), ``labels_test`` (M,). ``class_names`` name the K classes."""
+
+    name: str
+    X: np.ndarray
+    labels: np.ndarray
+    class_names: tuple[str, ...]
+    X_test: np.ndarray
+    labels_test: np.ndarray
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def n_features(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        """One sigmoid output for two classes, one softmax output per class otherwise."""
+        return 1 if self.n_classes == 2 else self.n_classes
+
+    @property
+    def Y(self) -> np.ndarray:
+        """Training targets (N, n_outputs)."""
+        return targets(self.labels, self.n_classes)
+
+    @property
+    def Y_test(self) -> np.ndarray:
+        return targets(self.labels_test, self.n_classes)
+
+    def __repr__(self) -> str:
+        test = f", {len(self.labels_test)} test" if len(self.labels_test) else ""
+        return (
+            f"Dataset({self.name!r}: {len(self.labels)} training samples{test}, "
+            f"{self.n_features} features, {self.n_classes} classes)"
+        )
+
+
+def targets(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Labels (N,) -> training targets: (N, 1) of 0.0/1.0 for two classes, one-hot (N, K)."""
+    if n_classes == 2:
+        return labels.astype(np.float64)[:, None]
+    return np.eye(n_classes)[labels]
+
+
+# --------------------------------------------------------------------------- generators
+
+
+def _circle(n, noise, rng):
+    # Class 1 inside radius 0.5, class 0 on a ring from 0.7 to 1.0.
+    n_inner = n // 2
+    radius = np.concatenate([rng.uniform(0, 0.5, n_inner), rng.uniform(0.7, 1.0, n - n_inner)])
+    angle = rng.uniform(0, 2 * np.pi, n)
+    X = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    labels = np.concatenate([np.ones(n_inner, np.int64), np.zeros(n - n_inner, np.int64)])
+    return X + noise * rng.standard_normal(X.shape), labels
+
+
+def _gauss(n, noise, rng):
+    # Two blobs centred at (-0.5, -0.5) and (0.5, 0.5); noise is their extra spread.
+    labels = np.arange(n) % 2
+    centres = np.where(labels[:, None] == 1, 0.5, -0.5)
+    return centres + (0.2 + noise) * rng.standard_normal((n, 2)), labels.astype(np.int64)
+
+
+def _spiral(n, noise, rng, classes):
+    # K arms winding out from the origin, 1.5 turns each, radius 0 .. 1.
+    labels = np.arange(n) % classes
+    t = rng.uniform(0.05, 1.0, n)
+    angle = 3 * np.pi * t + 2 * np.pi * labels / classes
+    X = np.column_stack([t * np.cos(angle), t * np.sin(angle)])
+    return X + noise * rng.standard_normal(X.shape), labels.astype(np.int64)
+
+
+def _moons(n, noise, rng):
+    # Two interleaved half circles, scaled to about [-1, 1] on each axis.
+    labels = np.arange(n) % 2
+    angle = rng.uniform(0, np.pi, n)
+    upper = np.column_stack([np.cos(angle), np.sin(angle)])
+    lower = np.column_stack([1 - np.cos(angle), 0.5 - np.sin(angle)])
+    X = np.where(labels[:, None] == 0, upper, lower)
+    X = (X - [0.5, 0.25]) / 1.5
+    return X + noise * rng.standard_normal(X.shape), labels.astype(np.int64)
+
+
+def _xor_cloud(n, noise, rng):
+    # Uniform points in [-1, 1]^2, class 1 where x1 and x2 have different signs.
+    X = rng.uniform(-1, 1, (n, 2))
+    labels = ((X[:, 0] > 0) != (X[:, 1] > 0)).astype(np.int64)
+    return X + noise * rng.standard_normal(X.shape), labels
+
+
+def make_dataset(
+    name: str = "xor",
+    n: int = 200,
+    noise: float = 0.1,
+    seed: int = 0,
+    classes: int = 2,
+    test_fraction: float = 0.0,
+) -> Dataset:
+    """Build a named dataset. ``n``, ``noise`` and ``classes`` apply to the point clouds;
+    ``seed`` draws the cloud and the test split. The gates (xor, and, or) are always the
+    guide's four points and ignore them."""
+    rng = np.random.default_rng(seed)
+    if name in GATES:
+        X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+        labels = np.array(GATES[name], dtype=np.int64)
+    elif name == "spiral":
+        X, labels = _spiral(n, noise, rng, classes)
+    elif name in CLOUDS:
+        X, labels = {"circle": _circle, "gauss": _gauss, "moons": _moons, "xor-cloud": _xor_cloud}[
+            name
+        ](n, noise, rng)
+    else:
+        raise DataError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+    n_classes = classes if name == "spiral" else 2
+    dataset = Dataset(name, X, labels, tuple(str(k) for k in range(n_classes)), X[:0], labels[:0])
+    return split(dataset, test_fraction, rng)
+
+
+def split(dataset: Dataset, test_fraction: float, rng: np.random.Generator) -> Dataset:
+    """Hold out round(test_fraction * N) samples, chosen by ``rng``, as the test split."""
+    n_test = round(test_fraction * len(dataset.labels))
+    if n_test == 0:
+        return dataset
+    if n_test >= len(dataset.labels):
+        raise DataError(
+            f"--test-fraction {test_fraction} leaves no training samples out of "
+            f"{len(dataset.labels)}; use a smaller fraction"
+        )
+    order = rng.permutation(len(dataset.labels))
+    test, train = np.sort(order[:n_test]), np.sort(order[n_test:])
+    return Dataset(
+        dataset.name,
+        dataset.X[train],
+        dataset.labels[train],
+        dataset.class_names,
+        dataset.X[test],
+        dataset.labels[test],
+    )
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _parse_number(text: str, line: int, column: int) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(f"line {line}, column {column}: {text.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise DataError(
+            f"line {line}, column {column}: {text.strip()!r} is not a finite number "
+            "(NaN and infinity are not allowed)"
+        )
+    return value
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def load_csv(path: str | Path, test_fraction: float = 0.0, seed: int = 0) -> Dataset:
+    """Read a dataset from a CSV file with columns x1, x2, ..., label; the header is optional.
+
+    Labels are integers (any integers: they are renumbered 0..K-1 in sorted order, and the
+    original values become the class names). Every problem raises :class:`DataError` with
+    one sentence naming it and, where there is one, the line.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"data file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise DataError(f"data file {str(path)!r} is a folder, not a CSV file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"data file {str(path)!r} is not a text file (it is not UTF-8)") from None
+    except OSError as error:
+        raise DataError(f"data file {str(path)!r} cannot be read: {error.strerror}") from None
+    rows = [
+        (number, row)
+        for number, row in enumerate(csv.reader(text.splitlines()), 1)
+        if any(cell.strip() for cell in row)
+    ]
+    if not rows:
+        raise DataError(f"data file {str(path)!r} is empty; it needs rows of x1, x2, ..., label")
+    if not all(_looks_numeric(cell) for cell in rows[0][1]):
+        rows = rows[1:]  # a header
+        if not rows:
+            raise DataError(f"data file {str(path)!r} has a header but no data rows")
+    width = len(rows[0][1])
+    if width < 2:
+        raise DataError(
+            f"line {rows[0][0]}: found {width} column, but a row needs at least one feature "
+            "and a label (x1, ..., label)"
+        )
+    if width > MAX_CSV_COLUMNS:
+        raise DataError(f"line {rows[0][0]}: {width} columns, more than the {MAX_CSV_COLUMNS} allowed")
+    if len(rows) > MAX_CSV_ROWS:
+        raise DataError(
+            f"data file {str(path)!r} has {len(rows)} rows, more than the {MAX_CSV_ROWS} allowed"
+        )
+    values = np.empty((len(rows), width))
+    for i, (line, row) in enumerate(rows):
+        if len(row) != width:
+            raise DataError(f"line {line}: {len(row)} columns, but the first row has {width}")
+        values[i] = [_parse_number(cell, line, column) for column, cell in enumerate(row, 1)]
+    raw_labels = values[:, -1]
+    fractional = np.flatnonzero(raw_labels != np.round(raw_labels))
+    if len(fractional):
+        line = rows[fractional[0]][0]
+        raise DataError(
+            f"line {line}: label {raw_labels[fractional[0]]:g} is not a whole number; "
+            "labels must be integers such as 0 and 1"
+        )
+    label_values, labels = np.unique(raw_labels.astype(np.int64), return_inverse=True)
+    if len(label_values) < 2:
+        raise DataError(
+            f"data file {str(path)!r} has only one class (label {label_values[0]}); "
+            "a classifier needs at least two"
+        )
+    if len(label_values) > MAX_CLASSES:
+        raise DataError(
+            f"data file {str(path)!r} has {len(label_values)} classes, more than the "
+            f"{MAX_CLASSES} allowed"
+        )
+    X, labels = values[:, :-1], labels.astype(np.int64)
+    dataset = Dataset(path.stem, X, labels, tuple(str(v) for v in label_values), X[:0], labels[:0])
+    return split(dataset, test_fraction, np.random.default_rng(seed))

@@ -1,0 +1,263 @@
+"""History: everything a training run recorded, and run folders to save it in and load it from.
+
+Definitions that every reader of a History relies on:
+
+- ``loss[e]`` and ``accuracy[e]`` come from epoch e's forward pass over the whole training set
+  (with mini-batches: the whole training set at the start of epoch e).
+- The snapshot at epoch e (``snapshot_epoch[s] == e``) holds the parameters used in that
+  forward pass, before epoch e's update; the gradients computed from them on the whole
+  training set; and every layer's pre-activations z and activations a.
+- Epoch 0 and the last epoch run are always snapshots.
+- ``final_W``/``final_b`` are the parameters after the last update.
+- z and a are recorded on the training samples ``record_index`` (all of them, or an evenly
+  spaced sample of ``record_samples`` for large datasets).
+
+A run folder holds ``config.json``, ``summary.json``, ``metrics.csv`` and ``history.npz`` (plain
+NumPy arrays, loaded with ``allow_pickle=False``). Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .config import ConfigError, TrainConfig
+from .data import Dataset
+
+STATUSES = ("converged", "finished", "diverged", "interrupted")
+
+
+class RunError(ValueError):
+    """A folder is not a run, or a run's files are damaged; the message is one sentence."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How a run ended. ``status`` is one of STATUSES; ``epochs`` is how many epochs ran."""
+
+    status: str
+    epochs: int
+    final_loss: float
+    final_accuracy: float
+    wall_time_s: float
+    diverged_epoch: int | None = None
+    final_test_loss: float | None = None
+    final_test_accuracy: float | None = None
+    version: str = ""
+
+
+@dataclass(frozen=True, repr=False)
+class History:
+    """Every number a run recorded. E epochs ran, S snapshots were taken, L layers.
+
+    Per-epoch: ``loss``, ``accuracy`` (E,), and ``test_loss``, ``test_accuracy`` (E,) when the
+    dataset has a test split (else empty). Per snapshot, one array per layer l = 1..L (index
+    l - 1): ``W`` (S, n_in, n_out), ``b`` (S, n_out), ``dW``, ``db`` likewise, ``z`` and ``a``
+    (S, N_rec, n_out). ``final_W``, ``final_b``: parameters after the last update.
+    """
+
+    config: TrainConfig
+    dataset: Dataset
+    summary: Summary
+    loss: np.ndarray
+    accuracy: np.ndarray
+    test_loss: np.ndarray
+    test_accuracy: np.ndarray
+    snapshot_epoch: np.ndarray
+    record_index: np.ndarray
+    W: tuple[np.ndarray, ...]
+    b: tuple[np.ndarray, ...]
+    dW: tuple[np.ndarray, ...]
+    db: tuple[np.ndarray, ...]
+    z: tuple[np.ndarray, ...]
+    a: tuple[np.ndarray, ...]
+    final_W: tuple[np.ndarray, ...]
+    final_b: tuple[np.ndarray, ...]
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        return (self.final_W[0].shape[0],) + tuple(W.shape[1] for W in self.final_W)
+
+    def params_at(self, snapshot: int) -> tuple[np.ndarray, ...]:
+        """The flat parameter tuple (W1, b1, ..., WL, bL) of snapshot index ``snapshot``."""
+        return tuple(p for W, b in zip(self.W, self.b) for p in (W[snapshot], b[snapshot]))
+
+    @property
+    def final_params(self) -> tuple[np.ndarray, ...]:
+        return tuple(p for W, b in zip(self.final_W, self.final_b) for p in (W, b))
+
+    def __repr__(self) -> str:
+        sizes = "-".join(map(str, self.layer_sizes))
+        s = self.summary
+        return (
+            f"History({self.dataset.name}, {sizes} {self.config.activation}, {s.status} after "
+            f"{s.epochs} epochs, loss {s.final_loss:.4g}, accuracy {s.final_accuracy:.0%}, "
+            f"{len(self.snapshot_epoch)} snapshots)"
+        )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The contents of history.npz, by name."""
+        out = {
+            "loss": self.loss,
+            "accuracy": self.accuracy,
+            "test_loss": self.test_loss,
+            "test_accuracy": self.test_accuracy,
+            "snapshot_epoch": self.snapshot_epoch,
+            "record_index": self.record_index,
+            "X_train": self.dataset.X,
+            "y_train": self.dataset.labels,
+            "X_test": self.dataset.X_test,
+            "y_test": self.dataset.labels_test,
+            "class_names": np.array(self.dataset.class_names, dtype=str),
+        }
+        for l in range(len(self.W)):
+            for name in ("W", "b", "dW", "db", "z", "a", "final_W", "final_b"):
+                out[f"{name}{l + 1}"] = getattr(self, name)[l]
+        return out
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a
+    half-written one: write a temporary file beside it, then rename over it."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as f:
+            f.write(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """A standard .npz archive, byte-identical for identical arrays: unlike ``np.savez`` it
+    stamps every member with the same fixed date instead of the current time."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _metrics_csv(history: History) -> str:
+    columns = {"epoch": np.arange(len(history.loss)).tolist()}
+    columns["loss"] = history.loss.tolist()
+    columns["accuracy"] = history.accuracy.tolist()
+    if len(history.test_loss):
+        columns["test_loss"] = history.test_loss.tolist()
+        columns["test_accuracy"] = history.test_accuracy.tolist()
+    lines = [",".join(columns)]
+    lines += [",".join(map(repr, row)) for row in zip(*columns.values())]
+    return "\n".join(lines) + "\n"
+
+
+def save_run(history: History, path: str | Path) -> Path:
+    """Write ``history`` as a run folder at ``path`` (created if needed) and return the path.
+    summary.json goes last, so a folder with a summary is a complete run."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path / "history.npz", npz_bytes(history.arrays()))
+    atomic_write_text(path / "metrics.csv", _metrics_csv(history))
+    config = history.config.to_dict() | {"version": history.summary.version}
+    atomic_write_text(path / "config.json", json.dumps(config, indent=2) + "\n")
+    summary = history.summary.__dict__
+    atomic_write_text(path / "summary.json", json.dumps(summary, indent=2) + "\n")
+    return path
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise RunError(f"{path} is damaged: it is not readable JSON") from None
+    if not isinstance(value, dict):
+        raise RunError(f"{path} is damaged: it should hold a JSON object")
+    return value
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise RunError(
+                f"{path} holds pickled objects, which backprop-lab never loads "
+                "(unpickling can run arbitrary code)"
+            ) from None
+        raise RunError(f"{path} is damaged: {error}") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as error:
+        raise RunError(f"{path} is damaged: it is not a readable .npz archive ({error})") from None
+
+
+def load_run(path: str | Path) -> History:
+    """Load a run folder written by :func:`save_run` (or ``backprop-lab train``)."""
+    path = Path(path)
+    if not path.is_dir():
+        raise RunError(f"{str(path)!r} is not a folder; give the folder of a run")
+    missing = [n for n in ("config.json", "summary.json", "history.npz") if not (path / n).is_file()]
+    if missing:
+        raise RunError(f"{str(path)!r} is not a run folder: it has no {missing[0]}")
+    config_values = _read_json(path / "config.json")
+    config_values.pop("version", None)
+    if isinstance(config_values.get("hidden"), list):
+        config_values["hidden"] = tuple(config_values["hidden"])
+    try:
+        config = TrainConfig.from_dict(config_values)
+    except (ConfigError, TypeError) as error:
+        raise RunError(f"{path / 'config.json'} is damaged: {error}") from None
+    try:
+        summary = Summary(**_read_json(path / "summary.json"))
+    except TypeError:
+        raise RunError(f"{path / 'summary.json'} is damaged: its fields are not a run summary") from None
+    arrays = _read_npz(path / "history.npz")
+    n_layers = len(config.hidden) + 1
+    try:
+        per_layer = {
+            name: tuple(arrays[f"{name}{l}"] for l in range(1, n_layers + 1))
+            for name in ("W", "b", "dW", "db", "z", "a", "final_W", "final_b")
+        }
+        X, labels = arrays["X_train"], arrays["y_train"]
+        class_names = tuple(str(name) for name in arrays["class_names"])
+        dataset = Dataset(
+            summary_name(config), X, labels, class_names, arrays["X_test"], arrays["y_test"]
+        )
+        return History(
+            config=config,
+            dataset=dataset,
+            summary=summary,
+            loss=arrays["loss"],
+            accuracy=arrays["accuracy"],
+            test_loss=arrays["test_loss"],
+            test_accuracy=arrays["test_accuracy"],
+            snapshot_epoch=arrays["snapshot_epoch"],
+            record_index=arrays["record_index"],
+            path=path,
+            **per_layer,
+        )
+    except KeyError as error:
+        raise RunError(f"{path / 'history.npz'} is damaged: it has no array {error.args[0]!r}") from None
+
+
+def summary_name(config: TrainConfig) -> str:
+    """The dataset's display name: the CSV file's stem, or the named dataset."""
+    return Path(config.data).stem if config.data else config.dataset

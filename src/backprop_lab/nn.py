@@ -1,0 +1,273 @@
+"""The network's math: activations, losses, initialisers, forward and backward pass.
+
+Everything here is a pure function on NumPy arrays, written the way the guide writes it::
+
+    z1 = X @ W1 + b1          # (N, H)
+    a1 = sigmoid(z1)          # (N, H)
+    z2 = a1 @ W2 + b2         # (N, 1)
+    a2 = sigmoid(z2)          # (N, 1)
+
+Parameters are a flat tuple ``(W1, b1, W2, b2, ..., WL, bL)`` with ``Wl`` of shape
+``(n_in, n_out)`` and ``bl`` of shape ``(n_out,)``. Every function also accepts a stack of R
+networks: give each parameter a leading run axis (``W1`` of shape ``(R, n_in, n_out)``, ``b1``
+of shape ``(R, n_out)``) and every result gains the same leading axis. The inputs ``X`` and
+targets ``Y`` are shared by the whole stack. That is how a sweep trains thousands of networks
+with the same lines of code.
+
+The output layer is fixed by the number of classes: one sigmoid unit for two classes, K
+softmax units for K > 2 classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+Params = tuple[np.ndarray, ...]
+"""``(W1, b1, ..., WL, bL)``; ``Wl``: (..., n_in, n_out), ``bl``: (..., n_out)."""
+
+LEAKY_SLOPE = 0.01
+"""Slope of leaky_relu for negative inputs (PyTorch's default)."""
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function 1 / (1 + e^-z). For z < -709, e^-z overflows to inf and the
+    result is the correct 0.0 (NumPy warns unless the caller silences overflow)."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, shifted by the row maximum so exp never overflows."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A hidden-layer activation ``f`` and its derivative ``df(z, a)`` where ``a = f(z)``.
+
+    The derivative gets both z and a because some are cheapest from a (sigmoid: a(1 - a),
+    tanh: 1 - a^2) and some need z (relu: 1 where z > 0).
+    """
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    df: Callable[[np.ndarray, np.ndarray], np.ndarray | float]
+
+
+def _relu(z):
+    return np.maximum(z, 0.0)
+
+
+def _relu_derivative(z, a):
+    # Taken from the left at the kink, as PyTorch does: relu'(0) = 0.
+    return z > 0.0
+
+
+def _leaky_relu(z):
+    return np.where(z > 0.0, z, LEAKY_SLOPE * z)
+
+
+def _leaky_relu_derivative(z, a):
+    return np.where(z > 0.0, 1.0, LEAKY_SLOPE)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation("sigmoid", sigmoid, lambda z, a: a * (1.0 - a)),
+    "tanh": Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a),
+    "relu": Activation("relu", _relu, _relu_derivative),
+    "leaky_relu": Activation("leaky_relu", _leaky_relu, _leaky_relu_derivative),
+    "linear": Activation("linear", lambda z: z, lambda z, a: 1.0),
+}
+
+
+# --------------------------------------------------------------------------- losses
+#
+# Each loss gives its value (the mean over samples, and for mse also over outputs) and its
+# derivative with respect to the output layer's pre-activation z_L, "the output delta". The
+# output activation is sigmoid when there is one output unit and softmax otherwise.
+
+
+def _mse_value(z, a, Y):
+    # np.mean((y - a2) ** 2) of the guide, per network.
+    n_values = Y.shape[-2] * Y.shape[-1]
+    return ((a - Y) ** 2).sum(axis=(-2, -1)) / n_values
+
+
+def _mse_delta(z, a, Y):
+    n_values = Y.shape[-2] * Y.shape[-1]
+    d_a = (2.0 / n_values) * (a - Y)  # dL/da: the guide's (a2 - y) times the 2/N of the mean
+    if a.shape[-1] == 1:
+        return d_a * (a * (1.0 - a))  # sigmoid'(z) = a(1 - a)
+    # Softmax Jacobian: dL/dz_k = a_k (dL/da_k - sum_j dL/da_j a_j)
+    return a * (d_a - (d_a * a).sum(axis=-1, keepdims=True))
+
+
+def _cross_entropy_value(z, a, Y):
+    if z.shape[-1] == 1:
+        # -[y log s(z) + (1-y) log(1-s(z))] = log(1 + e^z) - y z, exact for saturated z.
+        per_sample = np.logaddexp(0.0, z[..., 0]) - Y[..., 0] * z[..., 0]
+    else:
+        # -sum_k y_k log softmax_k(z) = logsumexp(z) - sum_k y_k z_k
+        m = z.max(axis=-1)
+        logsumexp = m + np.log(np.exp(z - m[..., None]).sum(axis=-1))
+        per_sample = logsumexp - (Y * z).sum(axis=-1)
+    return per_sample.sum(axis=-1) / Y.shape[-2]
+
+
+def _cross_entropy_delta(z, a, Y):
+    # For sigmoid + binary cross-entropy and for softmax + categorical cross-entropy alike,
+    # the output activation's derivative cancels the loss's: dL/dz = (a - y) / N.
+    return (a - Y) / Y.shape[-2]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss: ``value(z, a, Y)`` of shape (...,) and ``delta(z, a, Y)`` = dL/dz_L (..., N, K)."""
+
+    name: str
+    value: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    delta: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+LOSSES: dict[str, Loss] = {
+    "mse": Loss("mse", _mse_value, _mse_delta),
+    # bce and ce are the same function for one sigmoid output; ce also covers softmax.
+    "bce": Loss("bce", _cross_entropy_value, _cross_entropy_delta),
+    "ce": Loss("ce", _cross_entropy_value, _cross_entropy_delta),
+}
+
+
+# --------------------------------------------------------------------------- initialisers
+
+
+def _init_weight(kind: str, n_in: int, n_out: int, scale: float, rng: np.random.Generator):
+    if kind == "normal":
+        return scale * rng.standard_normal((n_in, n_out))
+    if kind == "uniform":
+        return rng.uniform(-scale, scale, (n_in, n_out))
+    if kind == "xavier":  # Glorot & Bengio (2010), uniform variant
+        limit = np.sqrt(6.0 / (n_in + n_out))
+        return rng.uniform(-limit, limit, (n_in, n_out))
+    if kind == "he":  # He et al. (2015), normal variant
+        return np.sqrt(2.0 / n_in) * rng.standard_normal((n_in, n_out))
+    if kind == "zeros":
+        return np.zeros((n_in, n_out))
+    raise ValueError(f"unknown initialisation {kind!r}; choose from {', '.join(INITS)}")
+
+
+INITS = ("normal", "uniform", "xavier", "he", "zeros")
+"""normal: N(0, scale^2); uniform: U(-scale, scale); xavier: U(+-sqrt(6/(n_in+n_out)));
+he: N(0, 2/n_in); zeros: all zero (symmetry never breaks). Biases always start at zero."""
+
+
+def init_params(sizes: tuple[int, ...], init: str, scale: float, seed: int) -> Params:
+    """Fresh parameters for layer sizes ``(n_0, n_1, ..., n_L)``, drawn layer by layer
+    from ``numpy.random.default_rng(seed)``: W1 first, then W2, and so on."""
+    rng = np.random.default_rng(seed)
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        params.append(_init_weight(init, n_in, n_out, scale, rng))  # (n_in, n_out)
+        params.append(np.zeros(n_out))  # (n_out,)
+    return tuple(params)
+
+
+def stack_params(networks: list[Params]) -> Params:
+    """Stack R networks' parameters along a new leading run axis: W1 (R, n_in, n_out), ..."""
+    return tuple(np.stack(arrays) for arrays in zip(*networks))
+
+
+# --------------------------------------------------------------------------- passes
+
+
+class Trace(NamedTuple):
+    """What a forward pass computed, layer by layer: ``z[l-1]`` and ``a[l-1]`` are layer l's
+    pre-activations and activations, each (..., N, n_l). ``a[-1]`` is the network's output."""
+
+    z: list[np.ndarray]
+    a: list[np.ndarray]
+
+
+def forward(params: Params, X: np.ndarray, activation: str = "sigmoid") -> Trace:
+    """Run inputs X (N, n_0) through the network; hidden layers use ``activation``.
+
+    For the guide's 2-2-1 network this is exactly z1 = X @ W1 + b1, a1 = f(z1),
+    z2 = a1 @ W2 + b2, a2 = sigmoid(z2).
+    """
+    f = ACTIVATIONS[activation].f
+    n_layers = len(params) // 2
+    zs, activations = [], []
+    a = X  # (N, n_0)
+    for layer in range(n_layers):
+        W, b = params[2 * layer], params[2 * layer + 1]
+        z = a @ W + b[..., None, :]  # (..., N, n_out); b broadcast over the N samples
+        if layer < n_layers - 1:
+            a = f(z)
+        else:
+            a = sigmoid(z) if z.shape[-1] == 1 else softmax(z)
+        zs.append(z)
+        activations.append(a)
+    return Trace(zs, activations)
+
+
+def backward(
+    params: Params, X: np.ndarray, trace: Trace, Y: np.ndarray, loss: str, activation: str
+) -> Params:
+    """Gradients of the loss with respect to every parameter, by backpropagation.
+
+    ``Y`` is (N, K): 0/1 targets for one sigmoid output, one-hot rows for softmax. Returns
+    ``(dW1, db1, ..., dWL, dbL)`` shaped like ``params``. With delta_l = dL/dz_l::
+
+        delta_L = dL/dz_L                            (the loss's output delta)
+        dWl     = a_{l-1}^T delta_l                  # (..., n_in, n_out)
+        dbl     = sum over samples of delta_l        # (..., n_out)
+        delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1})  # (..., N, n_in)
+    """
+    df = ACTIVATIONS[activation].df
+    n_layers = len(params) // 2
+    grads: list[np.ndarray] = [None] * len(params)  # type: ignore[list-item]
+    delta = LOSSES[loss].delta(trace.z[-1], trace.a[-1], Y)  # (..., N, n_L)
+    for layer in range(n_layers - 1, -1, -1):
+        a_prev = trace.a[layer - 1] if layer > 0 else X  # (..., N, n_in)
+        grads[2 * layer] = a_prev.mT @ delta  # (..., n_in, n_out)
+        grads[2 * layer + 1] = delta.sum(axis=-2)  # (..., n_out)
+        if layer > 0:
+            W = params[2 * layer]
+            delta = (delta @ W.mT) * df(trace.z[layer - 1], trace.a[layer - 1])  # (..., N, n_in)
+    return tuple(grads)
+
+
+def loss_value(trace: Trace, Y: np.ndarray, loss: str) -> np.ndarray:
+    """The loss of a forward pass: a float64 scalar, or (R,) for a stack of networks."""
+    return LOSSES[loss].value(trace.z[-1], trace.a[-1], Y)
+
+
+def predict(output: np.ndarray) -> np.ndarray:
+    """Predicted class per sample from the network's output (..., N, K) -> (..., N).
+
+    One sigmoid unit predicts class 1 when its output is strictly above 0.5."""
+    if output.shape[-1] == 1:
+        return (output[..., 0] > 0.5).astype(np.int64)
+    return output.argmax(axis=-1)
+
+
+def accuracy(output: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Share of samples classified right: output (..., N, K), labels (N,) -> (...,)."""
+    if output.shape[-1] == 1:
+        right = (output[..., 0] > 0.5) == labels  # True == 1 and False == 0
+    else:
+        right = output.argmax(axis=-1) == labels
+    # count_nonzero without an axis is the fast path for one network, called every epoch.
+    count = np.count_nonzero(right) if right.ndim == 1 else np.count_nonzero(right, axis=-1)
+    return count / labels.shape[0]
+
+
+def layer_sizes(params: Params) -> tuple[int, ...]:
+    """``(n_0, n_1, ..., n_L)`` read off the parameter shapes."""
+    weights = params[0::2]
+    return (weights[0].shape[-2],) + tuple(W.shape[-1] for W in weights)

@@ -1,0 +1,296 @@
+"""The training loop: forward, loss, backward, update, and a record of every number.
+
+``train(config)`` builds the dataset and the network, runs gradient descent for
+``config.epochs`` epochs, and returns a :class:`~backprop_lab.history.History`. It stops early,
+keeping everything recorded so far, when the loss reaches ``target_loss`` (status
+"converged"), when a loss, parameter or gradient stops being finite ("diverged"), or on
+Ctrl-C / SIGTERM ("interrupted"). See :mod:`backprop_lab.history` for what is recorded when.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+
+import numpy as np
+
+from . import __version__
+from .config import ConfigError, TrainConfig
+from .data import Dataset, load_csv, make_dataset
+from .history import History, Summary
+from .nn import accuracy, backward, forward, init_params, loss_value
+from .optim import make_optimizer
+
+
+def build_dataset(config: TrainConfig) -> Dataset:
+    """The dataset ``config`` asks for: its CSV file, or a named dataset."""
+    if config.data is not None:
+        return load_csv(config.data, config.test_fraction, config.data_seed)
+    return make_dataset(
+        config.dataset, config.n, config.noise, config.data_seed, config.classes, config.test_fraction
+    )
+
+
+def check_compatible(config: TrainConfig, dataset: Dataset) -> None:
+    """Raise ConfigError if an option cannot work with this dataset."""
+    if config.loss == "bce" and dataset.n_classes > 2:
+        raise ConfigError(
+            "loss",
+            f"bce is binary cross-entropy for two classes, but {dataset.name} has "
+            f"{dataset.n_classes}; use ce (or mse)",
+        )
+
+
+def layer_sizes(config: TrainConfig, dataset: Dataset) -> tuple[int, ...]:
+    """(inputs, hidden..., outputs): inputs and outputs come from the dataset."""
+    return (dataset.n_features, *config.hidden, dataset.n_outputs)
+
+
+class StopRequest:
+    """Turns SIGINT and SIGTERM into a polite request that the loop checks once per epoch.
+
+    A second Ctrl-C while a stop is pending raises KeyboardInterrupt as usual. Outside the main
+    thread (where Python cannot install signal handlers) it only holds the flag.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self._previous = {}
+
+    def _handle(self, signum, frame):
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        return False
+
+
+class _Progress:
+    """A tqdm bar on stderr, shown only for runs that last over a second, updated in chunks
+    so that it costs nothing measurable per epoch."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.bar = None
+        self.every = max(1, total // 200)
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, delay=1.0, unit="epoch", leave=False, dynamic_ncols=True)
+
+    def tick(self, epoch: int, loss: float) -> None:
+        if self.bar is not None and epoch % self.every == 0:
+            self.bar.n = epoch
+            self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+            self.bar.update(0)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+class _Recorder:
+    """Preallocated arrays for the per-epoch metrics and the snapshot parameters, filled in
+    place as training runs (copying what it records, never keeping a live reference)."""
+
+    def __init__(self, config: TrainConfig, dataset: Dataset, sizes: tuple[int, ...]):
+        epochs, stride = config.epochs, config.snapshot_stride
+        planned = len(range(0, epochs, stride)) + ((epochs - 1) % stride != 0)
+        capacity = planned + 1  # an early stop adds one snapshot
+        has_test = len(dataset.labels_test) > 0
+        self.loss = np.empty(epochs)
+        self.accuracy = np.empty(epochs)
+        self.test_loss = np.empty(epochs if has_test else 0)
+        self.test_accuracy = np.empty(epochs if has_test else 0)
+        self.snapshot_epoch = np.empty(capacity, dtype=np.int64)
+        shapes = [shape for n_in, n_out in zip(sizes[:-1], sizes[1:]) for shape in ((n_in, n_out), (n_out,))]
+        self.params = [np.empty((capacity, *shape)) for shape in shapes]
+        self.count = 0
+
+    def snapshot(self, epoch: int, params) -> None:
+        s = self.count
+        self.snapshot_epoch[s] = epoch
+        for store, value in zip(self.params, params):
+            store[s] = value
+        self.count += 1
+
+
+def replay_snapshots(
+    params: tuple[np.ndarray, ...], dataset: Dataset, config: TrainConfig, record_index: np.ndarray
+):
+    """Gradients and each layer's z and a for a stack of S snapshot parameters.
+
+    ``params`` are stacked (W1 of shape (S, n_in, n_out), ...). The same pure forward and
+    backward functions the loop runs, applied to the whole stack at once, give bit for bit
+    the numbers the loop saw (a test checks this); doing it once at the end instead of at
+    every snapshot keeps full recording cheap. Works through the stack in chunks so memory
+    stays bounded. Returns (grads, zs, activations): grads shaped like params, zs and
+    activations (S, N_rec, n_l) per layer on the training samples ``record_index``.
+    """
+    X, Y = dataset.X, dataset.Y
+    n_snapshots = params[0].shape[0]
+    widths = sum(p.shape[-1] for p in params[0::2])
+    chunk = max(1, 4_000_000 // (len(X) * widths))
+    grads = [np.empty_like(p) for p in params]
+    n_layers = len(params) // 2
+    zs = [np.empty((n_snapshots, len(record_index), p.shape[-1])) for p in params[0::2]]
+    activations = [np.empty_like(z) for z in zs]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for start in range(0, n_snapshots, chunk):
+            part = slice(start, start + chunk)
+            stack = tuple(p[part] for p in params)
+            trace = forward(stack, X, config.activation)
+            for store, value in zip(grads, backward(stack, X, trace, Y, config.loss, config.activation)):
+                store[part] = value
+            for layer in range(n_layers):
+                zs[layer][part] = trace.z[layer][:, record_index]
+                activations[layer][part] = trace.a[layer][:, record_index]
+    return grads, zs, activations
+
+
+def _all_finite(arrays) -> bool:
+    """True when no array holds a NaN or an infinity.
+
+    p . p is finite exactly when every entry of p is, except that entries beyond 1e154
+    overflow it; that rare case is settled entry by entry. One dot product per array is
+    several times cheaper than np.isfinite(p).all() on the tiny arrays of a small network."""
+    if math.isfinite(sum(np.vdot(p, p) for p in arrays)):
+        return True
+    return all(np.isfinite(p).all() for p in arrays)
+
+
+def train(
+    config: TrainConfig | None = None,
+    dataset: Dataset | None = None,
+    *,
+    progress: bool = False,
+) -> History:
+    """Train the network ``config`` describes on ``dataset`` (built from ``config`` if not
+    given) and return everything it recorded. ``progress`` shows a tqdm bar on stderr for runs
+    longer than a second."""
+    config = config or TrainConfig()
+    dataset = dataset if dataset is not None else build_dataset(config)
+    check_compatible(config, dataset)
+    sizes = layer_sizes(config, dataset)
+    X, Y, labels = dataset.X, dataset.Y, dataset.labels  # (N, D), (N, K), (N,)
+    X_test, Y_test, labels_test = dataset.X_test, dataset.Y_test, dataset.labels_test
+    has_test = len(labels_test) > 0
+    activation, loss_name = config.activation, config.loss
+    optimizer = make_optimizer(
+        config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, config.eps
+    )
+    params = init_params(sizes, config.init, config.init_scale, config.seed)
+    optimizer_state = optimizer.init(params)
+    full_batch = config.batch_size is None or config.batch_size >= len(labels)
+    batch_rng = np.random.default_rng((config.seed, 1))
+
+    record = _Recorder(config, dataset, sizes)
+    stride, last_epoch, target = config.snapshot_stride, config.epochs - 1, config.target_loss
+    status, diverged_epoch = "finished", None
+    bar = _Progress(config.epochs, progress)
+    started = time.perf_counter()
+    # Overflow to inf and inf - inf are expected on the way to divergence, which is detected
+    # explicitly below; NumPy's warnings would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), StopRequest() as stop:
+        for epoch in range(config.epochs):
+            trace = forward(params, X, activation)
+            loss = loss_value(trace, Y, loss_name)
+            record.loss[epoch] = loss
+            record.accuracy[epoch] = accuracy(trace.a[-1], labels)
+            if has_test:
+                test_trace = forward(params, X_test, activation)
+                record.test_loss[epoch] = loss_value(test_trace, Y_test, loss_name)
+                record.test_accuracy[epoch] = accuracy(test_trace.a[-1], labels_test)
+
+            # Stopping before this epoch's update: these keep params as they were in the pass.
+            if not math.isfinite(loss):
+                status, diverged_epoch = "diverged", epoch
+            elif target is not None and loss <= target:
+                status = "converged"
+            elif stop.requested:
+                status = "interrupted"
+            if status != "finished":
+                record.snapshot(epoch, params)
+                break
+
+            if full_batch:
+                grads = backward(params, X, trace, Y, loss_name, activation)
+                new_params, optimizer_state = optimizer.step(params, grads, optimizer_state)
+            else:
+                new_params = params
+                order = batch_rng.permutation(len(labels))
+                for start in range(0, len(labels), config.batch_size):
+                    rows = order[start : start + config.batch_size]
+                    batch_trace = forward(new_params, X[rows], activation)
+                    batch_grads = backward(new_params, X[rows], batch_trace, Y[rows], loss_name, activation)
+                    new_params, optimizer_state = optimizer.step(new_params, batch_grads, optimizer_state)
+
+            finite = _all_finite(new_params)
+            if epoch % stride == 0 or epoch == last_epoch or not finite:
+                record.snapshot(epoch, params)
+            params = new_params
+            if not finite:
+                status, diverged_epoch = "diverged", epoch
+                break
+            bar.tick(epoch, loss)
+    bar.close()
+    wall_time = time.perf_counter() - started
+    return _history(config, dataset, record, epoch + 1, params, status, diverged_epoch, wall_time)
+
+
+def record_index(config: TrainConfig, dataset: Dataset) -> np.ndarray:
+    """The training samples whose z and a are recorded: all of them, or ``record_samples`` of
+    them evenly spaced through the training set."""
+    n_train = len(dataset.labels)
+    n_rec = min(n_train, config.record_samples)
+    return np.linspace(0, n_train - 1, n_rec).round().astype(np.int64)
+
+
+def _history(config, dataset, record, epochs_run, params, status, diverged_epoch, wall_time):
+    """Cut the recorder's arrays to what was filled, replay the snapshots, wrap as a History."""
+    s = record.count
+    snapshot_params = tuple(p[:s].copy() for p in record.params)
+    index = record_index(config, dataset)
+    grads, zs, activations = replay_snapshots(snapshot_params, dataset, config, index)
+    test_loss = record.test_loss[:epochs_run].copy()
+    test_accuracy = record.test_accuracy[:epochs_run].copy()
+    summary = Summary(
+        status=status,
+        epochs=epochs_run,
+        final_loss=float(record.loss[epochs_run - 1]),
+        final_accuracy=float(record.accuracy[epochs_run - 1]),
+        wall_time_s=round(wall_time, 6),
+        diverged_epoch=diverged_epoch,
+        final_test_loss=float(test_loss[-1]) if len(test_loss) else None,
+        final_test_accuracy=float(test_accuracy[-1]) if len(test_accuracy) else None,
+        version=__version__,
+    )
+    return History(
+        config=config,
+        dataset=dataset,
+        summary=summary,
+        loss=record.loss[:epochs_run].copy(),
+        accuracy=record.accuracy[:epochs_run].copy(),
+        test_loss=test_loss,
+        test_accuracy=test_accuracy,
+        snapshot_epoch=record.snapshot_epoch[:s].copy(),
+        record_index=index,
+        W=snapshot_params[0::2],
+        b=snapshot_params[1::2],
+        dW=tuple(grads[0::2]),
+        db=tuple(grads[1::2]),
+        z=tuple(zs),
+        a=tuple(activations),
+        final_W=tuple(p.copy() for p in params[0::2]),
+        final_b=tuple(p.copy() for p in params[1::2]),
+    )
