@@ -1,0 +1,262 @@
+"""The ``backprop-lab`` command: parse, call the library, print.
+
+    backprop-lab train                      # the guide's XOR 2-2-1 network
+    backprop-lab train --dataset spiral --classes 3 --hidden 8,8 --activation tanh --loss ce
+    backprop-lab gradcheck --activation relu --hidden 4
+
+Exit status: 0 done, 1 gradient check failed, 2 bad input (one sentence, nothing written),
+3 training diverged, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .config import ConfigError, TrainConfig
+from .data import DATASETS, DataError
+from .history import History, RunError, save_run
+from .nn import ACTIVATIONS, INITS, LOSSES, init_params
+from .optim import OPTIMIZERS
+
+EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
+
+
+class UsageError(Exception):
+    """Bad input from the command line: printed as one sentence, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one sentence, no usage dump
+        raise UsageError(message)
+
+
+# --------------------------------------------------------------------------- option types
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    if text.strip().lower() == "none":
+        return ()
+    parts = text.split(",")
+    if not text.strip() or any(not part.strip() for part in parts):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of layer sizes; give sizes like 2 or 8,8, or none"
+        )
+    try:
+        return tuple(int(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of whole-number layer sizes like 2 or 8,8, or none"
+        ) from None
+
+
+def _add_network_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that builds a network: data, network, training."""
+    d = TrainConfig()
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", choices=DATASETS, default=d.dataset, help="default: %(default)s")
+    data.add_argument("--data", metavar="CSV", help="your own data: columns x1, x2, ..., label")
+    data.add_argument("--n", type=_whole, default=d.n, help="points in a 2-D cloud (default: %(default)s)")
+    data.add_argument("--noise", type=_number, default=d.noise, help="jitter of a cloud (default: %(default)s)")
+    data.add_argument("--classes", type=_whole, default=d.classes, help="spiral arms (default: %(default)s)")
+    data.add_argument("--data-seed", type=_whole, default=d.data_seed, help="draws the cloud and the test split")
+    data.add_argument("--test-fraction", type=_number, default=d.test_fraction, help="held-out share, 0 to 0.9")
+
+    net = parser.add_argument_group("network")
+    net.add_argument("--hidden", type=_hidden, default=d.hidden, help="hidden sizes: 2, 8,8 or none (default: 2)")
+    net.add_argument("--activation", choices=tuple(ACTIVATIONS), default=d.activation, help="hidden activation")
+    net.add_argument("--loss", choices=tuple(LOSSES), default=d.loss, help="default: %(default)s")
+    net.add_argument("--init", choices=INITS, default=d.init, help="default: %(default)s")
+    net.add_argument("--init-scale", type=_number, default=d.init_scale, help="spread of normal/uniform init")
+    net.add_argument("--seed", type=_whole, default=d.seed, help="draws the initial weights (default: 0)")
+
+    fit = parser.add_argument_group("training")
+    fit.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help="default: %(default)s")
+    fit.add_argument("--lr", type=_number, default=d.lr, help="learning rate (default: %(default)s)")
+    fit.add_argument("--epochs", type=_whole, default=d.epochs, help="default: %(default)s")
+    fit.add_argument("--momentum", type=_number, default=d.momentum, help="for --optimizer momentum")
+    fit.add_argument("--beta1", type=_number, default=d.beta1, help="for --optimizer adam")
+    fit.add_argument("--beta2", type=_number, default=d.beta2, help="for --optimizer adam")
+    fit.add_argument("--eps", type=_number, default=d.eps, help="for --optimizer adam")
+    fit.add_argument("--batch-size", type=_whole, default=None, help="mini-batch size (default: full batch)")
+    fit.add_argument("--target-loss", type=_number, default=None, help="stop once the loss is at most this")
+    fit.add_argument("--record-every", type=_whole, default=None, help="epochs between snapshots")
+    fit.add_argument("--max-snapshots", type=_whole, default=d.max_snapshots, help="snapshot cap when --record-every is not given")
+
+
+def _config(args: argparse.Namespace) -> TrainConfig:
+    fields = TrainConfig.__dataclass_fields__
+    return TrainConfig(**{name: value for name, value in vars(args).items() if name in fields})
+
+
+# --------------------------------------------------------------------------- train
+
+
+def _default_out(config: TrainConfig) -> Path:
+    name = Path(config.data).stem if config.data else config.dataset
+    base = Path("runs") / f"{datetime.now():%Y-%m-%d-%H%M%S}-{name}"
+    out, k = base, 2
+    while out.exists():
+        out, k = base.with_name(f"{base.name}-{k}"), k + 1
+    return out
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; give a folder for the run")
+    if out.is_dir() and any(out.iterdir()) and not (out / "config.json").is_file():
+        raise UsageError(
+            f"--out {out} is a folder that holds other files; give a new or empty folder "
+            "(or an earlier run's folder, which is replaced)"
+        )
+
+
+def _prediction_table(history: History) -> str:
+    """The classic table at the last epoch: input, target, output, right or wrong."""
+    from .nn import forward
+
+    dataset = history.dataset
+    params = history.params_at(-1)
+    output = forward(params, dataset.X, history.config.activation).a[-1]  # (N, K)
+    rows = []
+    shown = min(len(dataset.labels), 16)
+    for i in range(shown):
+        x = "(" + ", ".join(f"{v:g}" for v in dataset.X[i]) + ")"
+        target = dataset.class_names[dataset.labels[i]]
+        if output.shape[1] == 1:
+            value, predicted = f"{output[i, 0]:.4f}", int(output[i, 0] > 0.5)
+        else:
+            predicted = int(output[i].argmax())
+            value = f"class {dataset.class_names[predicted]} ({output[i, predicted]:.0%})"
+        verdict = "right" if predicted == dataset.labels[i] else "WRONG"
+        rows.append((x, target, value, verdict))
+    widths = [max(len(r[c]) for r in rows + [("input", "target", "output", "")]) for c in range(4)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(("input", "target", "output", ""), widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
+    if shown < len(dataset.labels):
+        lines.append(f"... and {len(dataset.labels) - shown} more samples")
+    return "\n".join(lines)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .training import build_dataset, check_compatible, train
+
+    config = _config(args)
+    dataset = build_dataset(config)
+    check_compatible(config, dataset)
+    out = Path(args.out) if args.out else _default_out(config)
+    _check_out(out)
+
+    history = train(config, dataset, progress=not args.quiet and sys.stderr.isatty())
+    save_run(history, out)
+
+    s = history.summary
+    print(f"outputs at the last epoch ({s.epochs - 1}):")
+    print(_prediction_table(history))
+    test = ""
+    if s.final_test_loss is not None:
+        test = f", test loss {s.final_test_loss:.4g}, test accuracy {s.final_test_accuracy:.1%}"
+    print(
+        f"final loss {s.final_loss:.6g}, accuracy {s.final_accuracy:.1%}{test}, "
+        f"{s.epochs} epochs in {s.wall_time_s:.2f} s ({s.status})"
+    )
+    print(f"run folder: {out}")
+    if s.status == "diverged":
+        print(
+            f"Training diverged at epoch {s.diverged_epoch}: the loss or the weights became "
+            f"NaN or infinite with --lr {config.lr:g}. Try a lower learning rate, such as "
+            f"--lr {config.lr / 10:g}.",
+            file=sys.stderr,
+        )
+        return EXIT_DIVERGED
+    if s.status == "interrupted":
+        print(f"Interrupted at epoch {s.epochs - 1}; everything up to it is saved.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+# --------------------------------------------------------------------------- gradcheck
+
+
+def _gradcheck(args: argparse.Namespace) -> int:
+    from .gradcheck import THRESHOLD, gradient_check
+    from .training import build_dataset, check_compatible, layer_sizes
+
+    config = _config(args)
+    dataset = build_dataset(config)
+    check_compatible(config, dataset)
+    params = init_params(layer_sizes(config, dataset), config.init, config.init_scale, config.seed)
+    result = gradient_check(params, dataset.X, dataset.Y, config.loss, config.activation)
+    sizes = "-".join(map(str, layer_sizes(config, dataset)))
+    print(
+        f"gradient check: {dataset.name}, {sizes} {config.activation}, {config.loss} loss, "
+        f"fourth-order central differences, h = 1e-3, float64, threshold {THRESHOLD:g}"
+    )
+    for move in result.moves:
+        print(f"note: {move}")
+    for check in result.checks:
+        verdict = "ok" if check.passed else "FAIL"
+        print(f"  {check.name:<4} {check.size:>6} entries  max relative error {check.max_relative_error:.2e}  {verdict}")
+    print("all gradients agree" if result.passed else "some gradients disagree")
+    return 0 if result.passed else 1
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="backprop-lab",
+        description="Train small neural networks by hand-written backpropagation and see how they learn.",
+    )
+    parser.add_argument("--version", action="version", version=f"backprop-lab {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    train = commands.add_parser("train", help="train a network and write its run folder")
+    _add_network_options(train)
+    train.add_argument("--out", metavar="DIR", help="run folder (default: runs/<date>-<time>-<dataset>)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(handler=_train)
+
+    gradcheck = commands.add_parser("gradcheck", help="check backprop against finite differences")
+    _add_network_options(gradcheck)
+    gradcheck.set_defaults(handler=_gradcheck)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return args.handler(args)
+    except ConfigError as error:
+        message = error.flag_message()
+    except (UsageError, DataError, RunError) as error:
+        message = str(error)
+    print(f"backprop-lab: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""The network's math, against hand-worked numbers and an independent scalar implementation."""
+
+import math
+
+import numpy as np
+import pytest
+
+from backprop_lab import nn
+from backprop_lab.data import make_dataset, targets
+from backprop_lab.optim import SGD
+
+LN3 = math.log(3.0)
+
+
+def test_one_gradient_descent_step_of_the_xor_network_by_hand():
+    X = make_dataset("xor").X  # rows (0,0), (0,1), (1,0), (1,1)
+    Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    W1 = np.array([[LN3, LN3], [LN3, 0.0]])
+    b1 = np.zeros(2)
+    W2 = np.zeros((2, 1))
+    b2 = np.zeros(1)
+    params = (W1, b1, W2, b2)
+
+    trace = nn.forward(params, X, "sigmoid")
+    # z1 = X @ W1: unit 1 sees ln3 * (x1 + x2) = 0, ln3, ln3, 2 ln3; unit 2 sees ln3 * x1.
+    # sigmoid(ln 3) = 1 / (1 + 1/3) = 0.75; sigmoid(2 ln 3) = 1 / (1 + 1/9) = 0.9.
+    np.testing.assert_allclose(trace.a[0], [[0.5, 0.5], [0.75, 0.5], [0.75, 0.75], [0.9, 0.75]])
+    # z2 = a1 @ 0 + 0 = 0, so every output is sigmoid(0) = 0.5.
+    np.testing.assert_allclose(trace.a[1], [[0.5]] * 4)
+    # loss = mean((y - 0.5)^2) = 0.25 for every sample.
+    assert nn.loss_value(trace, Y, "mse") == pytest.approx(0.25, abs=1e-15)
+
+    dW1, db1, dW2, db2 = nn.backward(params, X, trace, Y, "mse", "sigmoid")
+    # delta2 = (2/4) (a2 - y) * a2 (1 - a2) = 0.5 * (+-0.5) * 0.25 = +-0.0625:
+    #   +0.0625 for targets 0 (rows 1 and 4), -0.0625 for targets 1 (rows 2 and 3).
+    # dW2 = a1^T delta2:
+    #   unit 1: 0.0625 * (0.5 - 0.75 - 0.75 + 0.9) = 0.0625 * -0.1 = -0.00625
+    #   unit 2: 0.0625 * (0.5 - 0.5 - 0.75 + 0.75) = 0
+    np.testing.assert_allclose(dW2, [[-0.00625], [0.0]], atol=1e-16)
+    # db2 = sum of delta2 = 0.0625 - 0.0625 - 0.0625 + 0.0625 = 0
+    np.testing.assert_allclose(db2, [0.0], atol=1e-16)
+    # delta1 = (delta2 @ W2^T) * a1 (1 - a1) = 0 because W2 = 0, so dW1 = 0 and db1 = 0.
+    np.testing.assert_allclose(dW1, np.zeros((2, 2)), atol=1e-16)
+    np.testing.assert_allclose(db1, np.zeros(2), atol=1e-16)
+
+    (W1n, b1n, W2n, b2n), _ = SGD(lr=2.0).step(params, (dW1, db1, dW2, db2), ())
+    # W2 <- W2 - 2.0 * dW2 = [0 + 0.0125, 0]
+    np.testing.assert_allclose(W2n, [[0.0125], [0.0]], atol=1e-16)
+    np.testing.assert_array_equal(W1n, W1)
+
+
+def _scalar_reference(params, X, Y, hidden_activation, loss):
+    """Loss and gradients of an L-layer network, one sample and one unit at a time in plain
+    Python floats: an implementation independent of nn.forward and nn.backward."""
+    weights = [[list(map(float, row)) for row in W] for W in params[0::2]]
+    biases = [list(map(float, b)) for b in params[1::2]]
+    f = {
+        "sigmoid": lambda z: 1 / (1 + math.exp(-z)),
+        "tanh": math.tanh,
+        "relu": lambda z: max(z, 0.0),
+        "leaky_relu": lambda z: z if z > 0 else 0.01 * z,
+        "linear": lambda z: z,
+    }[hidden_activation]
+    df = {
+        "sigmoid": lambda z: f(z) * (1 - f(z)),
+        "tanh": lambda z: 1 - math.tanh(z) ** 2,
+        "relu": lambda z: 1.0 if z > 0 else 0.0,
+        "leaky_relu": lambda z: 1.0 if z > 0 else 0.01,
+        "linear": lambda z: 1.0,
+    }[hidden_activation]
+    n, k = len(X), len(Y[0])
+    gW = [[[0.0] * len(W[0]) for _ in W] for W in weights]
+    gb = [[0.0] * len(b) for b in biases]
+    total = 0.0
+    for x, y in zip(X.tolist(), Y.tolist()):
+        acts, zs = [x], []
+        for layer, (W, b) in enumerate(zip(weights, biases)):
+            z = [sum(acts[-1][i] * W[i][j] for i in range(len(W))) + b[j] for j in range(len(b))]
+            zs.append(z)
+            if layer < len(weights) - 1:
+                acts.append([f(v) for v in z])
+            elif k == 1:
+                acts.append([1 / (1 + math.exp(-z[0]))])
+            else:
+                m = max(z)
+                e = [math.exp(v - m) for v in z]
+                acts.append([v / sum(e) for v in e])
+        out = acts[-1]
+        if loss == "mse":
+            total += sum((o - t) ** 2 for o, t in zip(out, y)) / (n * k)
+            d_out = [2 * (o - t) / (n * k) for o, t in zip(out, y)]
+            if k == 1:
+                delta = [d_out[0] * out[0] * (1 - out[0])]
+            else:  # softmax Jacobian: da_i/dz_j = a_i (1[i=j] - a_j)
+                delta = [sum(d_out[i] * out[i] * ((i == j) - out[j]) for i in range(k)) for j in range(k)]
+        else:
+            if k == 1:
+                total += -(y[0] * math.log(out[0]) + (1 - y[0]) * math.log(1 - out[0])) / n
+            else:
+                total += -sum(t * math.log(o) for o, t in zip(out, y)) / n
+            delta = [(o - t) / n for o, t in zip(out, y)]
+        for layer in range(len(weights) - 1, -1, -1):
+            for i in range(len(acts[layer])):
+                for j in range(len(delta)):
+                    gW[layer][i][j] += acts[layer][i] * delta[j]
+            for j in range(len(delta)):
+                gb[layer][j] += delta[j]
+            if layer:
+                W = weights[layer]
+                delta = [
+                    sum(delta[j] * W[i][j] for j in range(len(delta))) * df(zs[layer - 1][i])
+                    for i in range(len(W))
+                ]
+    grads = []
+    for W, b in zip(gW, gb):
+        grads += [np.array(W), np.array(b)]
+    return total, grads
+
+
+@pytest.mark.parametrize("activation", list(nn.ACTIVATIONS))
+@pytest.mark.parametrize("loss,classes", [("mse", 2), ("bce", 2), ("ce", 2), ("mse", 3), ("ce", 3)])
+def test_forward_and_backward_match_a_scalar_implementation(activation, loss, classes):
+    data = make_dataset("spiral", n=12, classes=classes, seed=3)
+    Y = targets(data.labels, classes)
+    params = nn.init_params((2, 3, 4, Y.shape[1]), "normal", 0.8, seed=5)
+    trace = nn.forward(params, data.X, activation)
+    grads = nn.backward(params, data.X, trace, Y, loss, activation)
+    expected_loss, expected_grads = _scalar_reference(params, data.X, Y, activation, loss)
+    assert nn.loss_value(trace, Y, loss) == pytest.approx(expected_loss, rel=1e-12)
+    for got, expected in zip(grads, expected_grads):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-15)
+
+
+def test_relu_derivative_at_zero_is_taken_from_the_left():
+    z = np.array([-1.0, 0.0, 2.0])
+    assert nn.ACTIVATIONS["relu"].df(z, None).tolist() == [0.0, 0.0, 1.0]
+    assert nn.ACTIVATIONS["leaky_relu"].df(z, None).tolist() == [0.01, 0.01, 1.0]
+
+
+def test_cross_entropy_stays_finite_and_exact_for_saturated_outputs():
+    # z = 800 would give sigmoid(z) == 1.0 exactly and log(1 - 1) = -inf in a naive formula.
+    z = np.array([[800.0], [-800.0]])
+    Y = np.array([[0.0], [1.0]])
+    trace = nn.Trace([z], [nn.sigmoid(z)])
+    assert nn.loss_value(trace, Y, "bce") == pytest.approx(800.0)  # -log(sigmoid(-800)) = 800
+
+
+def test_stacked_networks_give_the_same_numbers_as_separate_ones():
+    data = make_dataset("moons", n=30)
+    Y = targets(data.labels, 2)
+    networks = [nn.init_params((2, 5, 3, 1), "xavier", 1.0, seed) for seed in range(6)]
+    stacked = nn.stack_params(networks)
+    assert stacked[0].shape == (6, 2, 5) and stacked[1].shape == (6, 5)
+    trace = nn.forward(stacked, data.X, "tanh")
+    grads = nn.backward(stacked, data.X, trace, Y, "bce", "tanh")
+    losses = nn.loss_value(trace, Y, "bce")
+    accuracies = nn.accuracy(trace.a[-1], data.labels)
+    assert losses.shape == (6,) and accuracies.shape == (6,)
+    for r, params in enumerate(networks):
+        single = nn.forward(params, data.X, "tanh")
+        single_grads = nn.backward(params, data.X, single, Y, "bce", "tanh")
+        assert losses[r] == nn.loss_value(single, Y, "bce")
+        assert accuracies[r] == nn.accuracy(single.a[-1], data.labels)
+        for stacked_value, value in zip(trace.z + trace.a + list(grads), single.z + single.a + list(single_grads)):
+            np.testing.assert_array_equal(stacked_value[r], value)
+
+
+def test_initialisers_have_the_documented_spread():
+    n_in, n_out = 400, 300
+    sizes = (n_in, n_out)
+    for init, expected_std in [
+        ("normal", 0.5),
+        ("uniform", 0.5 / math.sqrt(3)),
+        ("xavier", math.sqrt(6 / (n_in + n_out)) / math.sqrt(3)),
+        ("he", math.sqrt(2 / n_in)),
+    ]:
+        W, b = nn.init_params(sizes, init, 0.5, seed=0)
+        assert W.std() == pytest.approx(expected_std, rel=0.02), init
+        assert not b.any()
+    W, b = nn.init_params(sizes, "zeros", 1.0, seed=0)
+    assert not W.any()
