@@ -92,7 +92,9 @@ def _scalar_reference(params, X, Y, hidden_activation, loss):
             if k == 1:
                 delta = [d_out[0] * out[0] * (1 - out[0])]
             else:  # softmax Jacobian: da_i/dz_j = a_i (1[i=j] - a_j)
-                delta = [sum(d_out[i] * out[i] * ((i == j) - out[j]) for i in range(k)) for j in range(k)]
+                delta = [
+                    sum(d_out[i] * out[i] * ((i == j) - out[j]) for i in range(k)) for j in range(k)
+                ]
         else:
             if k == 1:
                 total += -(y[0] * math.log(out[0]) + (1 - y[0]) * math.log(1 - out[0])) / n
@@ -161,7 +163,9 @@ def test_stacked_networks_give_the_same_numbers_as_separate_ones():
         single_grads = nn.backward(params, data.X, single, Y, "bce", "tanh")
         assert losses[r] == nn.loss_value(single, Y, "bce")
         assert accuracies[r] == nn.accuracy(single.a[-1], data.labels)
-        for stacked_value, value in zip(trace.z + trace.a + list(grads), single.z + single.a + list(single_grads)):
+        for stacked_value, value in zip(
+            trace.z + trace.a + list(grads), single.z + single.a + list(single_grads)
+        ):
             np.testing.assert_array_equal(stacked_value[r], value)
 
 

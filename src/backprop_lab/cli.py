@@ -11,7 +11,6 @@ Exit status: 0 done, 1 gradient check failed, 2 bad input (one sentence, nothing
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -76,32 +75,65 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", choices=DATASETS, default=d.dataset, help="default: %(default)s")
     data.add_argument("--data", metavar="CSV", help="your own data: columns x1, x2, ..., label")
-    data.add_argument("--n", type=_whole, default=d.n, help="points in a 2-D cloud (default: %(default)s)")
-    data.add_argument("--noise", type=_number, default=d.noise, help="jitter of a cloud (default: %(default)s)")
-    data.add_argument("--classes", type=_whole, default=d.classes, help="spiral arms (default: %(default)s)")
-    data.add_argument("--data-seed", type=_whole, default=d.data_seed, help="draws the cloud and the test split")
-    data.add_argument("--test-fraction", type=_number, default=d.test_fraction, help="held-out share, 0 to 0.9")
+    data.add_argument(
+        "--n", type=_whole, default=d.n, help="points in a 2-D cloud (default: %(default)s)"
+    )
+    data.add_argument(
+        "--noise", type=_number, default=d.noise, help="jitter of a cloud (default: %(default)s)"
+    )
+    data.add_argument(
+        "--classes", type=_whole, default=d.classes, help="spiral arms (default: %(default)s)"
+    )
+    data.add_argument(
+        "--data-seed", type=_whole, default=d.data_seed, help="draws the cloud and the test split"
+    )
+    data.add_argument(
+        "--test-fraction", type=_number, default=d.test_fraction, help="held-out share, 0 to 0.9"
+    )
 
     net = parser.add_argument_group("network")
-    net.add_argument("--hidden", type=_hidden, default=d.hidden, help="hidden sizes: 2, 8,8 or none (default: 2)")
-    net.add_argument("--activation", choices=tuple(ACTIVATIONS), default=d.activation, help="hidden activation")
+    net.add_argument(
+        "--hidden", type=_hidden, default=d.hidden, help="hidden sizes: 2, 8,8 or none (default: 2)"
+    )
+    net.add_argument(
+        "--activation", choices=tuple(ACTIVATIONS), default=d.activation, help="hidden activation"
+    )
     net.add_argument("--loss", choices=tuple(LOSSES), default=d.loss, help="default: %(default)s")
     net.add_argument("--init", choices=INITS, default=d.init, help="default: %(default)s")
-    net.add_argument("--init-scale", type=_number, default=d.init_scale, help="spread of normal/uniform init")
-    net.add_argument("--seed", type=_whole, default=d.seed, help="draws the initial weights (default: 0)")
+    net.add_argument(
+        "--init-scale", type=_number, default=d.init_scale, help="spread of normal/uniform init"
+    )
+    net.add_argument(
+        "--seed", type=_whole, default=d.seed, help="draws the initial weights (default: 0)"
+    )
 
     fit = parser.add_argument_group("training")
-    fit.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help="default: %(default)s")
-    fit.add_argument("--lr", type=_number, default=d.lr, help="learning rate (default: %(default)s)")
+    fit.add_argument(
+        "--optimizer", choices=OPTIMIZERS, default=d.optimizer, help="default: %(default)s"
+    )
+    fit.add_argument(
+        "--lr", type=_number, default=d.lr, help="learning rate (default: %(default)s)"
+    )
     fit.add_argument("--epochs", type=_whole, default=d.epochs, help="default: %(default)s")
-    fit.add_argument("--momentum", type=_number, default=d.momentum, help="for --optimizer momentum")
+    fit.add_argument(
+        "--momentum", type=_number, default=d.momentum, help="for --optimizer momentum"
+    )
     fit.add_argument("--beta1", type=_number, default=d.beta1, help="for --optimizer adam")
     fit.add_argument("--beta2", type=_number, default=d.beta2, help="for --optimizer adam")
     fit.add_argument("--eps", type=_number, default=d.eps, help="for --optimizer adam")
-    fit.add_argument("--batch-size", type=_whole, default=None, help="mini-batch size (default: full batch)")
-    fit.add_argument("--target-loss", type=_number, default=None, help="stop once the loss is at most this")
+    fit.add_argument(
+        "--batch-size", type=_whole, default=None, help="mini-batch size (default: full batch)"
+    )
+    fit.add_argument(
+        "--target-loss", type=_number, default=None, help="stop once the loss is at most this"
+    )
     fit.add_argument("--record-every", type=_whole, default=None, help="epochs between snapshots")
-    fit.add_argument("--max-snapshots", type=_whole, default=d.max_snapshots, help="snapshot cap when --record-every is not given")
+    fit.add_argument(
+        "--max-snapshots",
+        type=_whole,
+        default=d.max_snapshots,
+        help="snapshot cap when --record-every is not given",
+    )
 
 
 def _config(args: argparse.Namespace) -> TrainConfig:
@@ -151,7 +183,9 @@ def _prediction_table(history: History) -> str:
         verdict = "right" if predicted == dataset.labels[i] else "WRONG"
         rows.append((x, target, value, verdict))
     widths = [max(len(r[c]) for r in rows + [("input", "target", "output", "")]) for c in range(4)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(("input", "target", "output", ""), widths)).rstrip()]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(("input", "target", "output", ""), widths)).rstrip()
+    ]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
     if shown < len(dataset.labels):
         lines.append(f"... and {len(dataset.labels) - shown} more samples")
@@ -190,7 +224,9 @@ def _train(args: argparse.Namespace) -> int:
         )
         return EXIT_DIVERGED
     if s.status == "interrupted":
-        print(f"Interrupted at epoch {s.epochs - 1}; everything up to it is saved.", file=sys.stderr)
+        print(
+            f"Interrupted at epoch {s.epochs - 1}; everything up to it is saved.", file=sys.stderr
+        )
         return EXIT_INTERRUPTED
     return 0
 
@@ -216,7 +252,8 @@ def _gradcheck(args: argparse.Namespace) -> int:
         print(f"note: {move}")
     for check in result.checks:
         verdict = "ok" if check.passed else "FAIL"
-        print(f"  {check.name:<4} {check.size:>6} entries  max relative error {check.max_relative_error:.2e}  {verdict}")
+        error = check.max_relative_error
+        print(f"  {check.name:<4} {check.size:>6} entries  max relative error {error:.2e}  {verdict}")
     print("all gradients agree" if result.passed else "some gradients disagree")
     return 0 if result.passed else 1
 
@@ -227,7 +264,8 @@ def _gradcheck(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="backprop-lab",
-        description="Train small neural networks by hand-written backpropagation and see how they learn.",
+        description="Train small neural networks by hand-written backpropagation and see how "
+        "they learn.",
     )
     parser.add_argument("--version", action="version", version=f"backprop-lab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -235,7 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a network and write its run folder")
     _add_network_options(train)
-    train.add_argument("--out", metavar="DIR", help="run folder (default: runs/<date>-<time>-<dataset>)")
+    train.add_argument(
+        "--out", metavar="DIR", help="run folder (default: runs/<date>-<time>-<dataset>)"
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=_train)
 

@@ -37,7 +37,9 @@ class TrainConfig:
     n: int = 200  # points in a 2-D cloud: enough to see a shape, few enough to be fast
     noise: float = 0.1  # standard deviation of the jitter added to a cloud's points
     classes: int = 2  # arms of the spiral
-    data_seed: int = 0  # draws the cloud and the test split; fixed so every --seed sees the same data
+    data_seed: int = (
+        0  # draws the cloud and the test split; fixed so every --seed sees the same data
+    )
     test_fraction: float = 0.0  # share held out as a test split; none by default, as in the guide
 
     # The network.
@@ -50,7 +52,9 @@ class TrainConfig:
 
     # The training.
     optimizer: str = "sgd"  # the guide's plain gradient descent
-    lr: float = 2.0  # the guide's learning rate 1.0 in its units (ours = guide's * N * K / 2, see docs)
+    lr: float = (
+        2.0  # the guide's learning rate 1.0 in its units (ours = guide's * N * K / 2, see docs)
+    )
     epochs: int = 5000  # the default network solves XOR (loss < 0.01) well within this
     momentum: float = 0.9  # Rumelhart, Hinton & Williams (1986) used 0.9
     beta1: float = 0.9  # Adam's defaults (Kingma & Ba 2015)
@@ -84,7 +88,9 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ConfigError(unknown[0], f"is not an option; options are {', '.join(sorted(known))}")
+            raise ConfigError(
+                unknown[0], f"is not an option; options are {', '.join(sorted(known))}"
+            )
         return cls(**values)
 
 
@@ -114,7 +120,9 @@ def _check_float(option: str, value, low: float, high: float, *, low_open: bool,
     if not ok:
         left, right = "(" if low_open else "[", ")" if high_open else "]"
         hi = "infinity" if math.isinf(high) else f"{high:g}"
-        raise ConfigError(option, f"must be a finite number in {left}{low:g}, {hi}{right}, got {value!r}")
+        raise ConfigError(
+            option, f"must be a finite number in {left}{low:g}, {hi}{right}, got {value!r}"
+        )
 
 
 def _validate(c: TrainConfig) -> None:

@@ -238,7 +238,9 @@ def load_csv(path: str | Path, test_fraction: float = 0.0, seed: int = 0) -> Dat
             "and a label (x1, ..., label)"
         )
     if width > MAX_CSV_COLUMNS:
-        raise DataError(f"line {rows[0][0]}: {width} columns, more than the {MAX_CSV_COLUMNS} allowed")
+        raise DataError(
+            f"line {rows[0][0]}: {width} columns, more than the {MAX_CSV_COLUMNS} allowed"
+        )
     if len(rows) > MAX_CSV_ROWS:
         raise DataError(
             f"data file {str(path)!r} has {len(rows)} rows, more than the {MAX_CSV_ROWS} allowed"

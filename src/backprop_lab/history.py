@@ -195,6 +195,15 @@ def _read_json(path: Path) -> dict:
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    if not zipfile.is_zipfile(path):
+        with open(path, "rb") as f:
+            pickled = f.read(1) == b"\x80"  # every pickle protocol >= 2 starts so
+        if pickled:
+            raise RunError(
+                f"{path} is a pickle, which backprop-lab never loads "
+                "(unpickling can run arbitrary code)"
+            )
+        raise RunError(f"{path} is damaged: it is not a readable .npz archive")
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
@@ -214,7 +223,9 @@ def load_run(path: str | Path) -> History:
     path = Path(path)
     if not path.is_dir():
         raise RunError(f"{str(path)!r} is not a folder; give the folder of a run")
-    missing = [n for n in ("config.json", "summary.json", "history.npz") if not (path / n).is_file()]
+    missing = [
+        n for n in ("config.json", "summary.json", "history.npz") if not (path / n).is_file()
+    ]
     if missing:
         raise RunError(f"{str(path)!r} is not a run folder: it has no {missing[0]}")
     config_values = _read_json(path / "config.json")
@@ -228,7 +239,9 @@ def load_run(path: str | Path) -> History:
     try:
         summary = Summary(**_read_json(path / "summary.json"))
     except TypeError:
-        raise RunError(f"{path / 'summary.json'} is damaged: its fields are not a run summary") from None
+        raise RunError(
+            f"{path / 'summary.json'} is damaged: its fields are not a run summary"
+        ) from None
     arrays = _read_npz(path / "history.npz")
     n_layers = len(config.hidden) + 1
     try:
@@ -255,7 +268,9 @@ def load_run(path: str | Path) -> History:
             **per_layer,
         )
     except KeyError as error:
-        raise RunError(f"{path / 'history.npz'} is damaged: it has no array {error.args[0]!r}") from None
+        raise RunError(
+            f"{path / 'history.npz'} is damaged: it has no array {error.args[0]!r}"
+        ) from None
 
 
 def summary_name(config: TrainConfig) -> str:

@@ -29,7 +29,12 @@ def build_dataset(config: TrainConfig) -> Dataset:
     if config.data is not None:
         return load_csv(config.data, config.test_fraction, config.data_seed)
     return make_dataset(
-        config.dataset, config.n, config.noise, config.data_seed, config.classes, config.test_fraction
+        config.dataset,
+        config.n,
+        config.noise,
+        config.data_seed,
+        config.classes,
+        config.test_fraction,
     )
 
 
@@ -113,7 +118,11 @@ class _Recorder:
         self.test_loss = np.empty(epochs if has_test else 0)
         self.test_accuracy = np.empty(epochs if has_test else 0)
         self.snapshot_epoch = np.empty(capacity, dtype=np.int64)
-        shapes = [shape for n_in, n_out in zip(sizes[:-1], sizes[1:]) for shape in ((n_in, n_out), (n_out,))]
+        shapes = [
+            shape
+            for n_in, n_out in zip(sizes[:-1], sizes[1:])
+            for shape in ((n_in, n_out), (n_out,))
+        ]
         self.params = [np.empty((capacity, *shape)) for shape in shapes]
         self.count = 0
 
@@ -150,7 +159,9 @@ def replay_snapshots(
             part = slice(start, start + chunk)
             stack = tuple(p[part] for p in params)
             trace = forward(stack, X, config.activation)
-            for store, value in zip(grads, backward(stack, X, trace, Y, config.loss, config.activation)):
+            for store, value in zip(
+                grads, backward(stack, X, trace, Y, config.loss, config.activation)
+            ):
                 store[part] = value
             for layer in range(n_layers):
                 zs[layer][part] = trace.z[layer][:, record_index]
@@ -232,8 +243,12 @@ def train(
                 for start in range(0, len(labels), config.batch_size):
                     rows = order[start : start + config.batch_size]
                     batch_trace = forward(new_params, X[rows], activation)
-                    batch_grads = backward(new_params, X[rows], batch_trace, Y[rows], loss_name, activation)
-                    new_params, optimizer_state = optimizer.step(new_params, batch_grads, optimizer_state)
+                    batch_grads = backward(
+                        new_params, X[rows], batch_trace, Y[rows], loss_name, activation
+                    )
+                    new_params, optimizer_state = optimizer.step(
+                        new_params, batch_grads, optimizer_state
+                    )
 
             finite = _all_finite(new_params)
             if epoch % stride == 0 or epoch == last_epoch or not finite:

@@ -1,0 +1,97 @@
+"""Datasets and the CSV reader's one-sentence errors."""
+
+import numpy as np
+import pytest
+
+from backprop_lab.data import DATASETS, DataError, load_csv, make_dataset
+
+
+def test_xor_is_the_guides_four_points():
+    data = make_dataset("xor")
+    np.testing.assert_array_equal(data.X, [[0, 0], [0, 1], [1, 0], [1, 1]])
+    np.testing.assert_array_equal(data.labels, [0, 1, 1, 0])
+    np.testing.assert_array_equal(data.Y, [[0], [1], [1], [0]])
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_every_dataset_is_two_dimensional_and_balanced_enough(name):
+    data = make_dataset(name, n=200, seed=4)
+    assert data.X.shape[1] == 2 and np.isfinite(data.X).all()
+    counts = np.bincount(data.labels)
+    assert len(counts) == 2 and counts.min() >= len(data.labels) // 4
+
+
+def test_spiral_has_the_asked_number_of_classes_and_one_hot_targets():
+    data = make_dataset("spiral", n=90, classes=3)
+    assert data.n_classes == 3 and data.n_outputs == 3
+    np.testing.assert_array_equal(data.Y.sum(axis=1), np.ones(90))
+    np.testing.assert_array_equal(data.Y.argmax(axis=1), data.labels)
+
+
+def test_same_seed_same_points_and_test_split_is_disjoint():
+    a = make_dataset("moons", n=100, seed=7, test_fraction=0.25)
+    b = make_dataset("moons", n=100, seed=7, test_fraction=0.25)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert len(a.labels) == 75 and len(a.labels_test) == 25
+    train_rows = {tuple(x) for x in a.X}
+    assert not train_rows & {tuple(x) for x in a.X_test}
+
+
+def _csv(tmp_path, text, name="points.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_csv_with_header_and_integer_labels(tmp_path):
+    data = load_csv(_csv(tmp_path, "x1,x2,label\n0,0,-1\n0,1,1\n1,0,1\n1,1,-1\n"))
+    np.testing.assert_array_equal(data.labels, [0, 1, 1, 0])
+    assert data.class_names == ("-1", "1") and data.name == "points"
+
+
+def test_csv_without_header_and_three_features(tmp_path):
+    data = load_csv(_csv(tmp_path, "0,0,1,0\n1,0,0,1\n0.5,2,3,2.0\n"))
+    assert data.X.shape == (3, 3) and data.n_classes == 3
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "is empty"),
+        ("\n\n", "is empty"),
+        ("x1,x2,label\n", "has a header but no data rows"),
+        ("0,0,0\n1,1\n", "line 2: 2 columns, but the first row has 3"),
+        ("0,0,0\n1,abc,1\n", "line 2, column 2: 'abc' is not a number"),
+        ("0,0,0\n1,nan,1\n", "line 2, column 2: 'nan' is not a finite number"),
+        ("0,0,0\n1,inf,1\n", "line 2, column 2: 'inf' is not a finite number"),
+        ("0,0,0\n1,1,0.5\n", "line 2: label 0.5 is not a whole number"),
+        ("0,0,1\n1,1,1\n", "has only one class"),
+        ("7\n8\n", "line 1: found 1 column"),
+    ],
+)
+def test_csv_problems_get_one_sentence_naming_them(tmp_path, text, message):
+    with pytest.raises(DataError, match=message.replace("(", r"\(")):
+        load_csv(_csv(tmp_path, text))
+
+
+def test_csv_missing_file_and_folder(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        load_csv(tmp_path / "nope.csv")
+    with pytest.raises(DataError, match="is a folder"):
+        load_csv(tmp_path)
+
+
+def test_csv_too_many_rows_or_columns(tmp_path):
+    rows = "".join(f"{i},{i % 2}\n" for i in range(10_001))
+    with pytest.raises(DataError, match="10001 rows, more than the 10000 allowed"):
+        load_csv(_csv(tmp_path, rows))
+    wide = ",".join(["1"] * 101) + "\n"
+    with pytest.raises(DataError, match="101 columns, more than the 100 allowed"):
+        load_csv(_csv(tmp_path, wide + wide))
+
+
+def test_csv_binary_file_is_not_text(tmp_path):
+    path = tmp_path / "image.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(DataError, match="not a text file"):
+        load_csv(path)

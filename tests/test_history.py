@@ -1,0 +1,83 @@
+"""Run folders: what they hold, loading them back, refusing damaged or pickled ones."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from backprop_lab import RunError, TrainConfig, load_run, save_run, train
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    history = train(
+        TrainConfig(
+            dataset="spiral", classes=3, hidden=(5, 4), loss="ce", epochs=40, test_fraction=0.25
+        )
+    )
+    path = save_run(history, tmp_path_factory.mktemp("runs") / "spiral")
+    return history, path
+
+
+def test_run_folder_has_the_documented_files_and_arrays(saved):
+    history, path = saved
+    assert sorted(p.name for p in path.iterdir()) == [
+        "config.json",
+        "history.npz",
+        "metrics.csv",
+        "summary.json",
+    ]
+    with np.load(path / "history.npz", allow_pickle=False) as npz:
+        S, E = len(history.snapshot_epoch), 40
+        assert npz["loss"].shape == (E,) and npz["accuracy"].shape == (E,)
+        assert npz["W1"].shape == (S, 2, 5) and npz["b2"].shape == (S, 4)
+        assert npz["dW3"].shape == (S, 4, 3) and npz["z3"].shape == (S, 150, 3)
+        assert npz["final_W2"].shape == (5, 4)
+    config = json.loads((path / "config.json").read_text())
+    assert config["lr"] == history.config.lr and config["version"] == "0.1.0"
+    summary = json.loads((path / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["epochs"] == 40
+    assert summary["final_loss"] == history.loss[-1]
+    rows = list(csv.DictReader((path / "metrics.csv").open()))
+    assert list(rows[0]) == ["epoch", "loss", "accuracy", "test_loss", "test_accuracy"]
+    assert float(rows[7]["loss"]) == history.loss[7]  # exact round trip through text
+
+
+def test_load_run_gives_everything_back(saved):
+    history, path = saved
+    loaded = load_run(path)
+    assert loaded.config == history.config and loaded.summary == history.summary
+    for name, array in history.arrays().items():
+        np.testing.assert_array_equal(loaded.arrays()[name], array)
+    assert loaded.dataset.class_names == ("0", "1", "2")
+    assert "spiral" in repr(loaded) and "2-5-4-3" in repr(loaded)
+
+
+def test_pickled_content_is_refused(saved, tmp_path):
+    _, path = saved
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("config.json", "summary.json"):
+        (copy / name).write_bytes((path / name).read_bytes())
+    np.savez(copy / "history.npz", loss=np.array([{"evil": 1}], dtype=object))
+    with pytest.raises(RunError, match="pickled objects, which backprop-lab never loads"):
+        load_run(copy)
+
+
+def test_not_a_run_and_damaged_runs_get_one_sentence(saved, tmp_path):
+    _, path = saved
+    with pytest.raises(RunError, match="not a run folder: it has no config.json"):
+        load_run(tmp_path)
+    with pytest.raises(RunError, match="is not a folder"):
+        load_run(tmp_path / "missing")
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for name in ("config.json", "summary.json"):
+        (damaged / name).write_bytes((path / name).read_bytes())
+    (damaged / "history.npz").write_bytes(b"not a zip")
+    with pytest.raises(RunError, match="not a readable .npz archive"):
+        load_run(damaged)
+    (damaged / "config.json").write_text("{broken")
+    with pytest.raises(RunError, match="config.json is damaged"):
+        load_run(damaged)

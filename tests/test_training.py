@@ -1,0 +1,148 @@
+"""The training loop: what it records and when, how it stops, and that it is deterministic."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from backprop_lab import TrainConfig, forward, load_run, save_run, train
+from backprop_lab.nn import accuracy, backward, loss_value
+
+
+def test_the_default_run_solves_xor():
+    history = train()
+    assert history.summary.status == "finished"
+    assert history.loss[-1] < 0.01 and history.summary.final_loss == history.loss[-1]
+    outputs = forward(history.final_params, history.dataset.X).a[-1][:, 0]
+    assert ((outputs > 0.5) == history.dataset.labels.astype(bool)).all()
+    assert history.accuracy[-1] == 1.0
+
+
+def test_snapshots_hold_the_parameters_gradients_and_activations_of_their_epoch():
+    config = TrainConfig(epochs=50, record_every=1)
+    history = train(config)
+    data = history.dataset
+    assert history.snapshot_epoch.tolist() == list(range(50))
+    for s in (0, 17, 49):
+        params = history.params_at(s)
+        trace = forward(params, data.X, "sigmoid")
+        # loss[e] comes from the forward pass with the snapshot's parameters...
+        assert loss_value(trace, data.Y, "mse") == history.loss[s]
+        # ...the gradients are computed from it, and z and a are its values.
+        grads = backward(params, data.X, trace, data.Y, "mse", "sigmoid")
+        for recorded, value in zip(history.dW + history.db, grads[0::2] + grads[1::2]):
+            np.testing.assert_array_equal(recorded[s], value)
+        for layer in range(2):
+            np.testing.assert_array_equal(history.z[layer][s], trace.z[layer])
+            np.testing.assert_array_equal(history.a[layer][s], trace.a[layer])
+    # Plain gradient descent: the next snapshot is this one minus lr times its gradient,
+    # and the final parameters are the last snapshot after its update.
+    lr = config.lr
+    np.testing.assert_array_equal(history.W[0][1], history.W[0][0] - lr * history.dW[0][0])
+    np.testing.assert_array_equal(history.final_W[1], history.W[1][-1] - lr * history.dW[1][-1])
+
+
+def test_default_snapshot_cap_spaces_snapshots_and_keeps_first_and_last():
+    history = train(TrainConfig(epochs=2500, max_snapshots=100))
+    epochs = history.snapshot_epoch
+    assert epochs[0] == 0 and epochs[-1] == 2499
+    assert len(epochs) == 101 and set(np.diff(epochs)[:-1]) == {25}
+    assert history.W[0].shape == (101, 2, 2) and history.z[0].shape == (101, 4, 2)
+
+
+def test_large_datasets_record_z_and_a_on_an_even_sample():
+    config = TrainConfig(dataset="circle", n=1000, hidden=(4,), epochs=5, record_samples=50)
+    history = train(config)
+    index = history.record_index
+    assert len(index) == 50 and index[0] == 0 and index[-1] == 999
+    trace = forward(history.params_at(2), history.dataset.X, "sigmoid")
+    np.testing.assert_array_equal(history.a[0][2], trace.a[0][index])
+
+
+def test_mini_batches_record_the_full_training_set_at_the_start_of_the_epoch():
+    config = TrainConfig(
+        dataset="moons", n=64, hidden=(4,), batch_size=16, epochs=6, record_every=1
+    )
+    history = train(config)
+    data = history.dataset
+    for s in range(6):
+        trace = forward(history.params_at(s), data.X, "sigmoid")
+        assert loss_value(trace, data.Y, "mse") == history.loss[s]
+        assert accuracy(trace.a[-1], data.labels) == history.accuracy[s]
+    # Four updates per epoch: the next epoch's weights are not one full-batch step away.
+    one_step = history.W[0][0] - config.lr * history.dW[0][0]
+    assert not np.allclose(history.W[0][1], one_step)
+
+
+def test_test_split_is_recorded_beside_training():
+    history = train(TrainConfig(dataset="gauss", n=100, test_fraction=0.2, epochs=30))
+    assert history.test_loss.shape == (30,) and history.test_accuracy.shape == (30,)
+    data = history.dataset
+    trace = forward(history.params_at(-1), data.X_test, "sigmoid")
+    assert history.test_loss[-1] == loss_value(trace, data.Y_test, "mse")
+
+
+def test_target_loss_stops_with_status_converged():
+    history = train(TrainConfig(target_loss=0.05))
+    assert history.summary.status == "converged"
+    assert history.loss[-1] <= 0.05 < history.loss[-2]
+    assert history.snapshot_epoch[-1] == len(history.loss) - 1
+    # Stopping comes before that epoch's update: the final parameters are the ones it used.
+    np.testing.assert_array_equal(history.final_W[0], history.W[0][-1])
+
+
+def test_divergence_stops_at_once_and_keeps_everything_before_it():
+    history = train(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000))
+    s = history.summary
+    assert s.status == "diverged" and s.diverged_epoch == len(history.loss) - 1 < 2000
+    assert history.snapshot_epoch[-1] == s.diverged_epoch
+    assert np.isfinite(history.loss[:-1]).all()
+    finite_before = all(np.isfinite(W[:-1]).all() for W in history.W)
+    final_finite = all(np.isfinite(W).all() for W in history.final_W)
+    assert finite_before and not (final_finite and np.isfinite(history.loss[-1]))
+
+
+def test_same_command_same_seed_same_bytes(tmp_path):
+    config = TrainConfig(
+        dataset="spiral", hidden=(6,), activation="tanh", epochs=200, batch_size=32
+    )
+    first = save_run(train(config), tmp_path / "a")
+    second = save_run(train(config), tmp_path / "b")
+    assert (first / "history.npz").read_bytes() == (second / "history.npz").read_bytes()
+    assert (first / "metrics.csv").read_bytes() == (second / "metrics.csv").read_bytes()
+    other_seed = save_run(
+        train(TrainConfig(**{**config.to_dict(), "hidden": (6,), "seed": 1})), tmp_path / "c"
+    )
+    assert (first / "history.npz").read_bytes() != (other_seed / "history.npz").read_bytes()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_cleanly_and_saves(tmp_path, signum):
+    out = tmp_path / "run"
+    command = [
+        sys.executable,
+        "-m",
+        "backprop_lab",
+        "train",
+        "--epochs",
+        "3000000",
+        "--out",
+        str(out),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Interrupted at epoch" in stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and 0 < summary["epochs"] < 3_000_000
+    history = load_run(out)
+    assert len(history.loss) == summary["epochs"]
+    assert history.snapshot_epoch[-1] == summary["epochs"] - 1
+    assert not [name for name in os.listdir(out) if name.endswith(".tmp")]
