@@ -253,7 +253,8 @@ def _gradcheck(args: argparse.Namespace) -> int:
     for check in result.checks:
         verdict = "ok" if check.passed else "FAIL"
         error = check.max_relative_error
-        print(f"  {check.name:<4} {check.size:>6} entries  max relative error {error:.2e}  {verdict}")
+        entries = f"{check.size:>6} entries"
+        print(f"  {check.name:<4} {entries}  max relative error {error:.2e}  {verdict}")
     print("all gradients agree" if result.passed else "some gradients disagree")
     return 0 if result.passed else 1
 
