@@ -134,6 +134,12 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
         default=d.max_snapshots,
         help="snapshot cap when --record-every is not given",
     )
+    fit.add_argument(
+        "--record-samples",
+        type=_whole,
+        default=d.record_samples,
+        help="z and a are recorded on at most this many training samples (default: %(default)s)",
+    )
 
 
 def _config(args: argparse.Namespace) -> TrainConfig:

@@ -95,9 +95,8 @@ class _Progress:
 
     def tick(self, epoch: int, loss: float) -> None:
         if self.bar is not None and epoch % self.every == 0:
-            self.bar.n = epoch
             self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
-            self.bar.update(0)
+            self.bar.update(epoch - self.bar.n)
 
     def close(self):
         if self.bar is not None:
