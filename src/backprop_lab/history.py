@@ -18,10 +18,10 @@ NumPy arrays, loaded with ``allow_pickle=False``). Files are written atomically.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,45 +126,56 @@ class History:
 # --------------------------------------------------------------------------- writing
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a
-    half-written one: write a temporary file beside it, then rename over it."""
+@contextmanager
+def atomic_open(path: Path):
+    """Open ``path`` for binary writing so that readers see the old file or the new one, never
+    a half-written one: the data goes to a temporary file beside it, renamed over it on success
+    and removed on failure."""
     path = Path(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as f:
-            f.write(data)
+            yield f
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with atomic_open(path) as f:
+        f.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    """A standard .npz archive, byte-identical for identical arrays: unlike ``np.savez`` it
-    stamps every member with the same fixed date instead of the current time."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write a standard .npz archive, atomically and byte-identical for identical arrays:
+    unlike ``np.savez`` it stamps every member with the same fixed date, not the time now."""
+    with atomic_open(path) as f, zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as archive:
         for name, array in arrays.items():
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             with archive.open(info, "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
-    return buffer.getvalue()
 
 
-def _metrics_csv(history: History) -> str:
-    columns = {"epoch": np.arange(len(history.loss)).tolist()}
-    columns["loss"] = history.loss.tolist()
-    columns["accuracy"] = history.accuracy.tolist()
+def _write_metrics_csv(history: History, path: Path, rows_per_chunk: int = 50_000) -> None:
+    """metrics.csv: a row per epoch, floats in their shortest exact form, written in chunks so
+    a million-epoch run does not hold the whole text in memory."""
+    columns = {
+        "epoch": np.arange(len(history.loss)),
+        "loss": history.loss,
+        "accuracy": history.accuracy,
+    }
     if len(history.test_loss):
-        columns["test_loss"] = history.test_loss.tolist()
-        columns["test_accuracy"] = history.test_accuracy.tolist()
-    lines = [",".join(columns)]
-    lines += [",".join(map(repr, row)) for row in zip(*columns.values())]
-    return "\n".join(lines) + "\n"
+        columns["test_loss"] = history.test_loss
+        columns["test_accuracy"] = history.test_accuracy
+    with atomic_open(path) as f:
+        f.write((",".join(columns) + "\n").encode())
+        for start in range(0, len(history.loss), rows_per_chunk):
+            chunk = [column[start : start + rows_per_chunk].tolist() for column in columns.values()]
+            f.write("".join(",".join(map(repr, row)) + "\n" for row in zip(*chunk)).encode())
 
 
 def save_run(history: History, path: str | Path) -> Path:
@@ -172,8 +183,8 @@ def save_run(history: History, path: str | Path) -> Path:
     summary.json goes last, so a folder with a summary is a complete run."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path / "history.npz", npz_bytes(history.arrays()))
-    atomic_write_text(path / "metrics.csv", _metrics_csv(history))
+    write_npz(path / "history.npz", history.arrays())
+    _write_metrics_csv(history, path / "metrics.csv")
     config = history.config.to_dict() | {"version": history.summary.version}
     atomic_write_text(path / "config.json", json.dumps(config, indent=2) + "\n")
     summary = history.summary.__dict__
