@@ -20,7 +20,7 @@ import numpy as np
 from . import __version__
 from .config import ConfigError, TrainConfig
 from .data import DATASETS, DataError
-from .history import History, RunError, save_run
+from .history import History, RunError, dataset_name, save_run
 from .nn import ACTIVATIONS, INITS, LOSSES, init_params
 from .optim import OPTIMIZERS
 
@@ -151,8 +151,7 @@ def _config(args: argparse.Namespace) -> TrainConfig:
 
 
 def _default_out(config: TrainConfig) -> Path:
-    name = Path(config.data).stem if config.data else config.dataset
-    base = Path("runs") / f"{datetime.now():%Y-%m-%d-%H%M%S}-{name}"
+    base = Path("runs") / f"{datetime.now():%Y-%m-%d-%H%M%S}-{dataset_name(config)}"
     out, k = base, 2
     while out.exists():
         out, k = base.with_name(f"{base.name}-{k}"), k + 1

@@ -263,7 +263,7 @@ def load_run(path: str | Path) -> History:
         X, labels = arrays["X_train"], arrays["y_train"]
         class_names = tuple(str(name) for name in arrays["class_names"])
         dataset = Dataset(
-            summary_name(config), X, labels, class_names, arrays["X_test"], arrays["y_test"]
+            dataset_name(config), X, labels, class_names, arrays["X_test"], arrays["y_test"]
         )
         return History(
             config=config,
@@ -284,6 +284,6 @@ def load_run(path: str | Path) -> History:
         ) from None
 
 
-def summary_name(config: TrainConfig) -> str:
+def dataset_name(config: TrainConfig) -> str:
     """The dataset's display name: the CSV file's stem, or the named dataset."""
     return Path(config.data).stem if config.data else config.dataset

@@ -1,0 +1,48 @@
+"""One look for every figure: a colour-blind-safe palette where each colour keeps its meaning.
+
+Classes use the Okabe-Ito palette in a fixed order (class 0 blue, class 1 orange, ...), so the
+same colour means the same class in every figure. Training is drawn solid and the test split
+dashed. Loss is always dark blue-grey, accuracy green.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are files; no window, works on a headless machine
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour
+# vision deficiency.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+CLASS_COLOURS = OKABE_ITO
+LOSS_COLOUR = "#33475b"
+ACCURACY_COLOUR = "#009E73"
+TEST_STYLE = {"linestyle": "--"}
+DPI = 100
+
+# Probability of class 1, from class 0's blue through white (undecided) to class 1's orange.
+PROBABILITY_CMAP = LinearSegmentedColormap.from_list(
+    "class0_to_class1", [CLASS_COLOURS[0], "#f7f7f7", CLASS_COLOURS[1]]
+)
+
+RC = {
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "legend.fontsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+}
+
+
+def new_figure(*args, **kwargs):
+    """``plt.subplots`` under the shared style, with constrained layout."""
+    with plt.rc_context(RC):
+        return plt.subplots(*args, layout="constrained", **kwargs)
