@@ -94,6 +94,6 @@ def loss_figure(history: History, upto: int | None = None) -> Figure:
                 linewidth=1.5,
                 label=f"{summary.status} at epoch {epoch}",
             )
-    ax_loss.legend(loc="upper right")
+    ax_loss.legend(loc="best")
     ax_acc.legend(loc="lower right")
     return fig
