@@ -135,7 +135,7 @@ def test_ctrl_c_or_sigterm_stops_cleanly_and_saves(tmp_path, signum):
         str(out),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3.0)
+    time.sleep(5.0)  # well past start-up, so the signal handlers are installed
     process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
