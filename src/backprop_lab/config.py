@@ -35,7 +35,7 @@ class TrainConfig:
     dataset: str = "xor"  # the guide's problem
     data: str | None = None  # a CSV file (x1, ..., label) to use instead of a named dataset
     n: int = 200  # points in a 2-D cloud: enough to see a shape, few enough to be fast
-    noise: float = 0.1  # standard deviation of the jitter added to a cloud's points
+    noise: float = 0.05  # standard deviation of the jitter added to a cloud's points
     classes: int = 2  # arms of the spiral
     data_seed: int = (
         0  # draws the cloud and the test split; fixed so every --seed sees the same data

@@ -131,7 +131,7 @@ def _xor_cloud(n, noise, rng):
 def make_dataset(
     name: str = "xor",
     n: int = 200,
-    noise: float = 0.1,
+    noise: float = 0.05,
     seed: int = 0,
     classes: int = 2,
     test_fraction: float = 0.0,

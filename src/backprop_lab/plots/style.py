@@ -46,3 +46,30 @@ def new_figure(*args, **kwargs):
     """``plt.subplots`` under the shared style, with constrained layout."""
     with plt.rc_context(RC):
         return plt.subplots(*args, layout="constrained", **kwargs)
+
+
+def unavailable(title: str, reason: str):
+    """A small figure that says why a picture cannot be drawn for this run."""
+    fig, ax = new_figure(figsize=(6, 2))
+    ax.axis("off")
+    ax.set_title(title)
+    ax.text(0.5, 0.5, f"Not drawn: {reason}.", ha="center", va="center", wrap=True)
+    return fig
+
+
+# Weight signs: purple positive, green negative (ColorBrewer PRGn ends, colour-blind safe and
+# unlike the class colours). Unit activations over the plane: cividis, dark low, bright high.
+POSITIVE_WEIGHT = "#762a83"
+NEGATIVE_WEIGHT = "#1b7837"
+ACTIVATION_CMAP = "cividis"
+# Layers, in order, for curves drawn per layer (gradient norms, weight statistics...).
+LAYER_COLOURS = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#F0E442",
+)
