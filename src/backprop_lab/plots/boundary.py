@@ -32,7 +32,7 @@ def draw_points(ax, history: History, size: float | None = None) -> None:
     data = history.dataset
     if size is None:
         size = 90 if len(data.labels) <= 16 else 28
-    for k, name in enumerate(data.class_names):
+    for k in range(data.n_classes):
         colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
         train = data.X[data.labels == k]
         ax.scatter(
