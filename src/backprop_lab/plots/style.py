@@ -62,14 +62,23 @@ def unavailable(title: str, reason: str):
 POSITIVE_WEIGHT = "#762a83"
 NEGATIVE_WEIGHT = "#1b7837"
 ACTIVATION_CMAP = "cividis"
-# Layers, in order, for curves drawn per layer (gradient norms, weight statistics...).
-LAYER_COLOURS = (
-    "#0072B2",
-    "#D55E00",
-    "#009E73",
-    "#CC79A7",
-    "#E69F00",
-    "#56B4E9",
-    "#000000",
-    "#F0E442",
-)
+# Hidden units of small networks, in order (h1, h2, ...): the same unit, the same colour, in
+# the weights, activations and hidden-space figures. Kept apart from the class colours.
+UNIT_COLOURS = ("#CC79A7", "#009E73", "#56B4E9", "#D55E00", "#000000", "#999999")
+SOURCE_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def layer_style(layer: int, n_layers: int) -> dict:
+    """Line style of a layer in per-layer curves: greys from light (first layer) to black
+    (output), each with its own dash pattern, so layers never borrow a class's colour."""
+    shade = 0.62 * (1 - layer / max(n_layers - 1, 1))
+    dashes = ("-", "--", "-.", ":")
+    return {
+        "color": str(round(shade, 3)),
+        "linestyle": dashes[(n_layers - 1 - layer) % len(dashes)],
+    }
+
+
+def epoch_shades(count: int) -> list[str]:
+    """Greys from light to black for ``count`` epochs, early to late."""
+    return [str(round(0.75 * (1 - k / max(count - 1, 1)), 3)) for k in range(count)]

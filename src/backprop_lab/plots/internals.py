@@ -1,0 +1,376 @@
+"""What happens inside: hidden activations, weights, their distributions, unit health and
+gradient flow, all over training. Small networks get one line per number; larger ones get
+per-layer summaries (median with 10-90 % bands) so nothing drowns in hundreds of lines."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import stats
+from ..history import History
+from .network import unit_names
+from .style import (
+    CLASS_COLOURS,
+    SOURCE_LINESTYLES,
+    UNIT_COLOURS,
+    epoch_shades,
+    layer_style,
+    new_figure,
+    unavailable,
+)
+
+MAX_UNIT_PANELS = 16
+MAX_SAMPLE_LINES = 8
+MAX_WEIGHT_LINES = 12
+MAX_DOT_WEIGHTS = 24
+INPUT_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _epochs(history: History) -> np.ndarray:
+    return history.snapshot_epoch
+
+
+def _sample_label(history: History, index: int) -> str:
+    x = history.dataset.X[index]
+    coordinates = ",".join(f"{v:g}" for v in x) if len(x) <= 3 else f"sample {index}"
+    return f"({coordinates}) -> {history.dataset.class_names[history.dataset.labels[index]]}"
+
+
+def _band(ax, x, values, colour, label):
+    """Median line with a 10-90 % band of ``values`` (S, M) over its second axis."""
+    low, median, high = np.nanpercentile(values, [10, 50, 90], axis=1)
+    ax.fill_between(x, low, high, color=colour, alpha=0.25, linewidth=0)
+    ax.plot(x, median, color=colour, linewidth=2, label=label)
+
+
+def _grid(count: int, width: float = 3.6, height: float = 2.7):
+    columns = min(count, 4)
+    rows = int(np.ceil(count / columns))
+    fig, axes = new_figure(
+        rows, columns, figsize=(width * columns, height * rows + 0.6), squeeze=False
+    )
+    for ax in axes.flat[count:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat[:count])
+
+
+def activations_figure(history: History) -> Figure:
+    """Each hidden unit's activation over epochs: one line per training input for small data
+    (coloured by the input's class), else the median with a 10-90 % band over inputs."""
+    hidden_layers = len(history.W) - 1
+    if hidden_layers == 0:
+        return unavailable("Hidden activations", "this network has no hidden layer")
+    names = unit_names(history)
+    units = [(l, i) for l in range(hidden_layers) for i in range(history.a[l].shape[2])]
+    epochs = _epochs(history)
+    n_samples = len(history.record_index)
+    if len(units) > MAX_UNIT_PANELS:  # one panel per layer, every unit pooled
+        fig, axes = _grid(hidden_layers, width=5, height=3.2)
+        for l, ax in enumerate(axes):
+            a = history.a[l].reshape(len(epochs), -1)
+            _band(ax, epochs, a, "0.3", "median over units and inputs (band: 10-90 %)")
+            ax.set_title(f"hidden layer {l + 1}: all {history.a[l].shape[2]} units")
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(f"activation ({history.config.activation})")
+            ax.legend(loc="best", fontsize=8)
+        fig.suptitle("Hidden activations over training")
+        return fig
+    fig, axes = _grid(len(units))
+    for ax, (l, i) in zip(axes, units):
+        a = history.a[l][:, :, i]  # (S, N_rec)
+        if n_samples <= MAX_SAMPLE_LINES:
+            seen = {}
+            for s, index in enumerate(history.record_index):
+                label = history.dataset.labels[index]
+                style = INPUT_LINESTYLES[seen.get(label, 0) % len(INPUT_LINESTYLES)]
+                seen[label] = seen.get(label, 0) + 1
+                ax.plot(
+                    epochs,
+                    a[:, s],
+                    color=CLASS_COLOURS[label % 8],
+                    linestyle=style,
+                    linewidth=2,
+                    label=_sample_label(history, index),
+                )
+        else:
+            for k in range(history.dataset.n_classes):
+                of_class = history.dataset.labels[history.record_index] == k
+                if of_class.any():
+                    _band(
+                        ax,
+                        epochs,
+                        a[:, of_class],
+                        CLASS_COLOURS[k % 8],
+                        f"class {history.dataset.class_names[k]}",
+                    )
+        unit_colour = UNIT_COLOURS[i % len(UNIT_COLOURS)] if hidden_layers == 1 else "black"
+        ax.set_title(f"unit {names[l + 1][i]}", color=unit_colour, fontweight="bold")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("activation")
+    handles, labels = axes[0].get_legend_handles_labels()
+    title = (
+        "input -> target"
+        if n_samples <= MAX_SAMPLE_LINES
+        else "median over the inputs of each class (band: 10-90 %)"
+    )
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncol=min(len(labels), 4),
+        title=title,
+        fontsize=9,
+    )
+    fig.suptitle(
+        f"What each hidden unit outputs for each input, over training ({history.config.activation})"
+    )
+    return fig
+
+
+def _parameter_labels(history: History, layer: int) -> tuple[list[str], list[str]]:
+    names = unit_names(history)
+    source, target = names[layer], names[layer + 1]
+    weights = [f"{s} -> {t}" for s in source for t in target]
+    biases = [f"bias {t}" for t in target]
+    return weights, biases
+
+
+def weights_figure(history: History) -> Figure:
+    """Every weight and bias over epochs, one panel per layer, labelled by what it connects;
+    for layers with many parameters, the median with 10-90 % and min-max bands instead."""
+    epochs = _epochs(history)
+    n_layers = len(history.W)
+    fig, axes = new_figure(1, n_layers, figsize=(5.2 * n_layers, 4.4), squeeze=False)
+    for l, ax in enumerate(axes[0]):
+        W = history.W[l].reshape(len(epochs), -1)
+        b = history.b[l]
+        if W.shape[1] + b.shape[1] <= MAX_WEIGHT_LINES:
+            weight_labels, bias_labels = _parameter_labels(history, l)
+            n_in, n_out = history.W[l].shape[1:]
+            output_layer = l == n_layers - 1
+            for k, label in enumerate(weight_labels):
+                i, j = divmod(k, n_out)
+                # A hidden unit keeps its colour: weights into it here, out of it at the output.
+                unit, other = (i, j) if output_layer else (j, i)
+                colour = (
+                    "#555555" if output_layer and l == 0 else UNIT_COLOURS[unit % len(UNIT_COLOURS)]
+                )
+                style = SOURCE_LINESTYLES[other % len(SOURCE_LINESTYLES)]
+                ax.plot(epochs, W[:, k], linewidth=2, color=colour, linestyle=style, label=label)
+            for k, label in enumerate(bias_labels):
+                colour = "#777777" if output_layer else UNIT_COLOURS[k % len(UNIT_COLOURS)]
+                ax.plot(
+                    epochs, b[:, k], linewidth=1.2, linestyle=(0, (1, 1)), color=colour, label=label
+                )
+            ax.legend(loc="best", fontsize=8)
+        else:
+            ax.fill_between(
+                epochs,
+                W.min(axis=1),
+                W.max(axis=1),
+                color="0.5",
+                alpha=0.12,
+                linewidth=0,
+                label="weights: min to max",
+            )
+            _band(ax, epochs, W, "0.25", f"median of {W.shape[1]} weights (band: 10-90 %)")
+            _band(ax, epochs, b, "#CC79A7", f"median of {b.shape[1]} biases (band: 10-90 %)")
+            ax.legend(loc="best", fontsize=8)
+        ax.axhline(0, color="black", linewidth=0.8)
+        into = "output" if l == n_layers - 1 else f"hidden layer {l + 1}"
+        ax.set_title(f"Into the {into}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("value")
+    fig.suptitle("How the weights and biases move during training")
+    return fig
+
+
+def _chosen_snapshots(history: History, count: int = 4) -> np.ndarray:
+    n = len(history.snapshot_epoch)
+    return np.unique(np.linspace(0, n - 1, min(count, n)).round().astype(int))
+
+
+def weight_distribution_figure(history: History) -> Figure:
+    """Per layer: histograms of the weights at a few epochs, with the same bin edges across
+    epochs, and the weights' mean and standard deviation over epochs."""
+    epochs = _epochs(history)
+    n_layers = len(history.W)
+    chosen = _chosen_snapshots(history)
+    fig, axes = new_figure(2, n_layers, figsize=(4.6 * n_layers, 6.6), squeeze=False)
+    shades = epoch_shades(len(chosen))
+    for l in range(n_layers):
+        W = history.W[l].reshape(len(epochs), -1)
+        finite = W[chosen][np.isfinite(W[chosen])]
+        edges = (
+            np.histogram_bin_edges(finite, bins=min(30, max(8, W.shape[1] // 2)))
+            if len(finite)
+            else 10
+        )
+        ax = axes[0][l]
+        into = "output" if l == n_layers - 1 else f"hidden layer {l + 1}"
+        ax.set_title(f"Weights into the {into}")
+        ax.set_xlabel("weight value")
+        if W.shape[1] <= MAX_DOT_WEIGHTS:  # too few for a histogram: one dot per weight
+            for row, (shade, s) in enumerate(zip(shades, chosen)):
+                ax.scatter(
+                    W[s], np.full(W.shape[1], row), color=shade, s=60, edgecolor="white", zorder=3
+                )
+            ax.set_yticks(range(len(chosen)), [f"epoch {epochs[s]}" for s in chosen])
+            ax.set_ylim(len(chosen) - 0.5, -0.5)
+            ax.axvline(0, color="black", linewidth=0.8)
+        else:
+            for shade, s in zip(shades, chosen):
+                ax.hist(
+                    W[s][np.isfinite(W[s])],
+                    bins=edges,
+                    histtype="step",
+                    linewidth=2,
+                    color=shade,
+                    label=f"epoch {epochs[s]}",
+                )
+            ax.set_ylabel("number of weights")
+            ax.legend(loc="best", fontsize=8, title="light = early", title_fontsize=8)
+        ax = axes[1][l]
+        ax.plot(epochs, np.nanmean(W, axis=1), color="0.2", linewidth=2, label="mean")
+        ax.plot(
+            epochs, np.nanstd(W, axis=1), color="#CC79A7", linewidth=2, label="standard deviation"
+        )
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("value")
+        ax.set_title("Mean and spread over training")
+        ax.legend(loc="best", fontsize=8)
+    fig.suptitle("How the weights spread out as the network learns")
+    return fig
+
+
+def activation_health_figure(history: History) -> Figure:
+    """Per hidden layer: the distribution of activations at the first and last epoch, and over
+    epochs the share of dead units (ReLU) and of saturated activations (sigmoid, tanh)."""
+    hidden_layers = len(history.W) - 1
+    if hidden_layers == 0:
+        return unavailable("Activation health", "this network has no hidden layer")
+    epochs = _epochs(history)
+    activation = history.config.activation
+    fig, axes = new_figure(
+        2, hidden_layers, figsize=(4.8 * hidden_layers + 0.5, 6.4), squeeze=False
+    )
+    for l in range(hidden_layers):
+        a = history.a[l]
+        ax = axes[0][l]
+        values = [a[s].ravel() for s in (0, -1)]
+        finite = np.concatenate([v[np.isfinite(v)] for v in values])
+        edges = np.histogram_bin_edges(finite, bins=30) if len(finite) else 10
+        for v, shade, label in zip(
+            values, epoch_shades(2), (f"epoch {epochs[0]}", f"epoch {epochs[-1]}")
+        ):
+            ax.hist(
+                v[np.isfinite(v)],
+                bins=edges,
+                histtype="step",
+                linewidth=2,
+                color=shade,
+                label=label,
+            )
+        bounds = stats.SATURATION.get(activation)
+        if bounds:
+            for bound in bounds:
+                ax.axvline(bound, color="#D55E00", linestyle=":", linewidth=1.5)
+        ax.set_title(f"Hidden layer {l + 1}: activations ({activation})")
+        ax.set_xlabel(
+            "activation value (dotted: saturation limits)" if bounds else "activation value"
+        )
+        ax.set_ylabel("count (units x inputs)")
+        ax.legend(loc="best", fontsize=8)
+        ax = axes[1][l]
+        dead = stats.dead_share(history, l)
+        saturated = stats.saturated_share(history, l)
+        if dead is not None:
+            ax.plot(
+                epochs,
+                100 * dead,
+                color="#000000",
+                linewidth=2,
+                label="dead units (output 0 for every input)",
+            )
+        if saturated is not None:
+            ax.plot(
+                epochs, 100 * saturated, color="#D55E00", linewidth=2, label="saturated activations"
+            )
+        if dead is None and saturated is None:
+            ax.text(
+                0.5,
+                0.5,
+                f"{activation} units neither die nor saturate",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
+        ax.set_ylim(-3, 103)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("share (%)")
+        ax.set_title("Dead and saturated, over training")
+        if dead is not None or saturated is not None:
+            ax.legend(loc="best", fontsize=8)
+    fig.suptitle("Are the hidden units alive and responsive?")
+    return fig
+
+
+def gradient_flow_figure(history: History) -> Figure:
+    """Per layer: the weight gradient's norm over epochs (log scale) with the vanishing and
+    exploding zones shaded, and the update-to-weight ratio lr |dW| / |W| with its healthy band."""
+    epochs = _epochs(history)
+    norms = stats.gradient_norms(history)
+    ratios = stats.update_ratios(history)
+    fig, (ax_norm, ax_ratio) = new_figure(1, 2, figsize=(12, 4.6))
+    n_layers = norms.shape[1]
+    for l in range(n_layers):
+        label = "output layer" if l == n_layers - 1 else f"hidden layer {l + 1}"
+        style = layer_style(l, n_layers)
+        ax_norm.plot(
+            epochs,
+            np.where(norms[:, l] > 0, norms[:, l], np.nan),
+            linewidth=2,
+            label=label,
+            **style,
+        )
+        ax_ratio.plot(
+            epochs,
+            np.where(ratios[:, l] > 0, ratios[:, l], np.nan),
+            linewidth=2,
+            label=label,
+            **style,
+        )
+    ax_norm.set_yscale("log")
+    ax_ratio.set_yscale("log")
+    low, high = _log_limits(norms, stats.VANISHING_NORM, stats.EXPLODING_NORM)
+    ax_norm.set_ylim(low, high)
+    ax_norm.axhspan(
+        low, stats.VANISHING_NORM, color="#56B4E9", alpha=0.2, label="vanishing (< 1e-6)"
+    )
+    ax_norm.axhspan(
+        stats.EXPLODING_NORM, high, color="#D55E00", alpha=0.15, label="exploding (> 1e3)"
+    )
+    ax_norm.set_title("Gradient size per layer |dL/dW|")
+    ax_norm.set_xlabel("epoch")
+    ax_norm.set_ylabel("gradient norm (log scale)")
+    ax_norm.legend(loc="best", fontsize=8)
+    band = stats.UPDATE_RATIO_BAND
+    low, high = _log_limits(ratios, band[0] / 10, band[1] * 10)
+    ax_ratio.set_ylim(low, high)
+    ax_ratio.axhspan(*band, color="#009E73", alpha=0.15, label="healthy: around 1e-3")
+    ax_ratio.set_title("Update-to-weight ratio  lr |dW| / |W|")
+    ax_ratio.set_xlabel("epoch")
+    ax_ratio.set_ylabel("ratio (log scale)")
+    ax_ratio.legend(loc="best", fontsize=8)
+    fig.suptitle("Gradient flow: does every layer get a useful signal?")
+    return fig
+
+
+def _log_limits(values: np.ndarray, must_low: float, must_high: float) -> tuple[float, float]:
+    """Log-axis limits covering the positive finite values and the two zone boundaries."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    low = min(positive.min(), must_low) if len(positive) else must_low
+    high = max(positive.max(), must_high) if len(positive) else must_high
+    return low / 3, high * 3

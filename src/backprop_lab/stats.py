@@ -1,0 +1,75 @@
+"""Per-snapshot statistics of a History that the figures and the diagnosis share, with the
+thresholds that decide what counts as dead, saturated, vanishing or exploding.
+
+Thresholds (the common habits listed in the peers' survey):
+
+- a ReLU unit is **dead** at a snapshot when it outputs 0 for every recorded training input
+  (leaky ReLU: when its pre-activation is negative for every input);
+- a tanh activation is **saturated** when |a| > 0.97, a sigmoid one when a < 0.015 or
+  a > 0.985 (the same slope, |z| > 4.18): the derivative there is below 6 % of its maximum;
+- a healthy **update-to-weight ratio** lr * |dW| / |W| sits near 1e-3 (1e-4 to 1e-2);
+- a layer's gradient norm below 1e-6 is **vanishing** (no visible learning in any number of
+  epochs at ordinary learning rates); above 1e3 it is **exploding**.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .history import History
+
+SATURATION = {"tanh": (-0.97, 0.97), "sigmoid": (0.015, 0.985)}
+UPDATE_RATIO_BAND = (1e-4, 1e-2)
+VANISHING_NORM = 1e-6
+EXPLODING_NORM = 1e3
+
+
+def gradient_norms(history: History) -> np.ndarray:
+    """(S, L): the Frobenius norm of each layer's weight gradient dW at each snapshot."""
+    return np.stack([np.sqrt((dW**2).sum(axis=(1, 2))) for dW in history.dW], axis=1)
+
+
+def weight_norms(history: History) -> np.ndarray:
+    """(S, L): the Frobenius norm of each layer's weights at each snapshot."""
+    return np.stack([np.sqrt((W**2).sum(axis=(1, 2))) for W in history.W], axis=1)
+
+
+def update_ratios(history: History) -> np.ndarray:
+    """(S, L): lr * |dW| / |W| per layer and snapshot (NaN where |W| = 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = history.config.lr * gradient_norms(history) / weight_norms(history)
+    return np.where(np.isfinite(ratio), ratio, np.nan)
+
+
+def dead_share(history: History, layer: int) -> np.ndarray | None:
+    """(S,): share of hidden layer ``layer``'s units that are dead at each snapshot, or None
+    when the activation cannot die (only relu and leaky_relu can)."""
+    activation = history.config.activation
+    if activation == "relu":
+        dead = (history.a[layer] == 0).all(axis=1)  # (S, n_units)
+    elif activation == "leaky_relu":
+        dead = (history.z[layer] < 0).all(axis=1)
+    else:
+        return None
+    return dead.mean(axis=1)
+
+
+def saturated_share(history: History, layer: int) -> np.ndarray | None:
+    """(S,): share of hidden layer ``layer``'s activations (units x recorded inputs) in the
+    saturated zone at each snapshot, or None for activations that do not saturate."""
+    bounds = SATURATION.get(history.config.activation)
+    if bounds is None:
+        return None
+    a = history.a[layer]  # (S, N, n)
+    return ((a < bounds[0]) | (a > bounds[1])).mean(axis=(1, 2))
+
+
+def saturated_units(
+    history: History, layer: int, share_of_inputs: float = 0.9
+) -> np.ndarray | None:
+    """(S, n_units) booleans: units saturated on at least ``share_of_inputs`` of the inputs."""
+    bounds = SATURATION.get(history.config.activation)
+    if bounds is None:
+        return None
+    a = history.a[layer]
+    return ((a < bounds[0]) | (a > bounds[1])).mean(axis=1) >= share_of_inputs
