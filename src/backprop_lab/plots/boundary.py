@@ -31,19 +31,13 @@ def draw_points(ax, history: History, size: float | None = None) -> None:
     """Training points as filled circles in their class colour; test points as triangles."""
     data = history.dataset
     if size is None:
-        size = 90 if len(data.labels) <= 16 else 28
+        size = 140 if len(data.labels) <= 16 else 28
     for k in range(data.n_classes):
         colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
         train = data.X[data.labels == k]
-        ax.scatter(
-            train[:, 0],
-            train[:, 1],
-            s=size,
-            color=colour,
-            edgecolor="black",
-            linewidth=1.4,
-            zorder=3,
-        )
+        # A black ring around a white one: the point stands out on any background colour.
+        ax.scatter(train[:, 0], train[:, 1], s=size * 2.0, color="black", linewidth=0, zorder=3)
+        ax.scatter(train[:, 0], train[:, 1], s=size, color=colour, edgecolor="white", linewidth=1.3, zorder=3)
         test = data.X_test[data.labels_test == k]
         if len(test):
             ax.scatter(
@@ -58,7 +52,7 @@ def draw_points(ax, history: History, size: float | None = None) -> None:
             )
 
 
-def point_legend(ax, history: History, loc="upper right") -> None:
+def point_legend(ax, history: History, loc="upper right", ncol: int = 1) -> None:
     data = history.dataset
     handles = [
         Line2D(
@@ -88,7 +82,7 @@ def point_legend(ax, history: History, loc="upper right") -> None:
         )
     if data.n_classes == 2:
         handles.append(Line2D([], [], color="black", linewidth=1.5, label="P(class 1) = 0.5"))
-    ax.legend(handles=handles, loc=loc, framealpha=0.85)
+    ax.legend(handles=handles, loc=loc, framealpha=0.85, ncol=ncol)
 
 
 def draw_boundary(ax, history: History, snapshot: int, plane: Plane, probabilities=None) -> None:

@@ -49,51 +49,60 @@ def _log_loss_line(ax, epochs, loss, label, style):
     ax.plot(epochs, smoothed, color=LOSS_COLOUR, linewidth=2, label=f"{label}, smoothed", **style)
 
 
+def _end_marker(history: History):
+    """(epoch, colour, label) of a convergence or divergence to mark, or None."""
+    summary = history.summary
+    if summary.status == "diverged":
+        return summary.diverged_epoch, "#D55E00", f"diverged at epoch {summary.diverged_epoch}"
+    if summary.status == "converged":
+        return summary.epochs - 1, ACCURACY_COLOUR, f"converged at epoch {summary.epochs - 1}"
+    return None
+
+
+def draw_loss(ax, history: History, upto: int | None = None, legend: bool = True) -> None:
+    """Training loss (and test loss) on a log scale into ``ax``, up to epoch ``upto``."""
+    n = len(history.loss) if upto is None else upto + 1
+    index = _thin(n)
+    epochs = index.astype(float)
+    _log_loss_line(ax, epochs, history.loss[index], "training loss", {})
+    if len(history.test_loss):
+        _log_loss_line(ax, epochs, history.test_loss[index], "test loss", TEST_STYLE)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"loss ({history.config.loss}, log scale)")
+    ax.set_title("Loss over training")
+    marker = _end_marker(history) if upto is None else None
+    if marker:
+        epoch, colour, label = marker
+        ax.axvline(epoch, color=colour, linestyle=":", linewidth=1.5, label=label)
+    if legend:
+        ax.legend(loc="best", fontsize=9)
+
+
+def draw_accuracy(ax, history: History, upto: int | None = None) -> None:
+    """Training (and test) accuracy in percent into ``ax``."""
+    n = len(history.loss) if upto is None else upto + 1
+    index = _thin(n)
+    epochs = index.astype(float)
+    ax.plot(epochs, 100 * history.accuracy[index], color=ACCURACY_COLOUR, linewidth=2, label="training")
+    if len(history.test_accuracy):
+        ax.plot(epochs, 100 * history.test_accuracy[index], color=ACCURACY_COLOUR, label="test", **TEST_STYLE)
+    marker = _end_marker(history) if upto is None else None
+    if marker:
+        epoch, colour, label = marker
+        ax.axvline(epoch, color=colour, linestyle=":", linewidth=1.5, label=label)
+    ax.set_ylim(-3, 103)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title("Share of samples classified right")
+    ax.legend(loc="lower right")
+
+
 def loss_figure(history: History, upto: int | None = None) -> Figure:
     """Training loss over epochs (log scale; faint: every epoch, bold: smoothed), test loss
     dashed when there is a split, and accuracy in a second panel. ``upto`` cuts the curves at
     that epoch (inclusive)."""
-    n = len(history.loss) if upto is None else upto + 1
-    index = _thin(n)
-    epochs = index.astype(float)
     fig, (ax_loss, ax_acc) = new_figure(1, 2, figsize=(11, 4.2), width_ratios=(3, 2))
-    _log_loss_line(ax_loss, epochs, history.loss[index], "training loss", {})
-    has_test = len(history.test_loss) > 0
-    if has_test:
-        _log_loss_line(ax_loss, epochs, history.test_loss[index], "test loss", TEST_STYLE)
-    ax_loss.set_yscale("log")
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel(f"loss ({history.config.loss}, log scale)")
-    ax_loss.set_title("Loss over training")
-
-    ax_acc.plot(
-        epochs, 100 * history.accuracy[index], color=ACCURACY_COLOUR, linewidth=2, label="training"
-    )
-    if has_test:
-        ax_acc.plot(
-            epochs,
-            100 * history.test_accuracy[index],
-            color=ACCURACY_COLOUR,
-            label="test",
-            **TEST_STYLE,
-        )
-    ax_acc.set_ylim(-3, 103)
-    ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("accuracy (%)")
-    ax_acc.set_title("Share of samples classified right")
-
-    summary = history.summary
-    if upto is None and summary.status in ("converged", "diverged"):
-        epoch = summary.diverged_epoch if summary.status == "diverged" else summary.epochs - 1
-        colour = "#D55E00" if summary.status == "diverged" else ACCURACY_COLOUR
-        for ax in (ax_loss, ax_acc):
-            ax.axvline(
-                epoch,
-                color=colour,
-                linestyle=":",
-                linewidth=1.5,
-                label=f"{summary.status} at epoch {epoch}",
-            )
-    ax_loss.legend(loc="best")
-    ax_acc.legend(loc="lower right")
+    draw_loss(ax_loss, history, upto)
+    draw_accuracy(ax_acc, history, upto)
     return fig

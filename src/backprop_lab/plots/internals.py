@@ -317,45 +317,42 @@ def activation_health_figure(history: History) -> Figure:
     return fig
 
 
+def _layer_label(l: int, n_layers: int) -> str:
+    return "output layer" if l == n_layers - 1 else f"hidden layer {l + 1}"
+
+
+def draw_gradient_norms(ax, history: History) -> None:
+    """Each layer's weight-gradient norm over epochs (log scale), with the vanishing and
+    exploding zones shaded."""
+    epochs = _epochs(history)
+    norms = stats.gradient_norms(history)
+    n_layers = norms.shape[1]
+    for l in range(n_layers):
+        positive = np.where(norms[:, l] > 0, norms[:, l], np.nan)
+        ax.plot(epochs, positive, linewidth=2, label=_layer_label(l, n_layers), **layer_style(l, n_layers))
+    ax.set_yscale("log")
+    low, high = _log_limits(norms, stats.VANISHING_NORM, stats.EXPLODING_NORM)
+    ax.set_ylim(low, high)
+    ax.axhspan(low, stats.VANISHING_NORM, color="#56B4E9", alpha=0.2, label="vanishing (< 1e-6)")
+    ax.axhspan(stats.EXPLODING_NORM, high, color="#D55E00", alpha=0.15, label="exploding (> 1e3)")
+    ax.set_title("Gradient size per layer |dL/dW|")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("gradient norm (log scale)")
+    ax.legend(loc="best", fontsize=8)
+
+
 def gradient_flow_figure(history: History) -> Figure:
     """Per layer: the weight gradient's norm over epochs (log scale) with the vanishing and
     exploding zones shaded, and the update-to-weight ratio lr |dW| / |W| with its healthy band."""
     epochs = _epochs(history)
-    norms = stats.gradient_norms(history)
     ratios = stats.update_ratios(history)
     fig, (ax_norm, ax_ratio) = new_figure(1, 2, figsize=(12, 4.6))
-    n_layers = norms.shape[1]
+    draw_gradient_norms(ax_norm, history)
+    n_layers = ratios.shape[1]
     for l in range(n_layers):
-        label = "output layer" if l == n_layers - 1 else f"hidden layer {l + 1}"
-        style = layer_style(l, n_layers)
-        ax_norm.plot(
-            epochs,
-            np.where(norms[:, l] > 0, norms[:, l], np.nan),
-            linewidth=2,
-            label=label,
-            **style,
-        )
-        ax_ratio.plot(
-            epochs,
-            np.where(ratios[:, l] > 0, ratios[:, l], np.nan),
-            linewidth=2,
-            label=label,
-            **style,
-        )
-    ax_norm.set_yscale("log")
+        positive = np.where(ratios[:, l] > 0, ratios[:, l], np.nan)
+        ax_ratio.plot(epochs, positive, linewidth=2, label=_layer_label(l, n_layers), **layer_style(l, n_layers))
     ax_ratio.set_yscale("log")
-    low, high = _log_limits(norms, stats.VANISHING_NORM, stats.EXPLODING_NORM)
-    ax_norm.set_ylim(low, high)
-    ax_norm.axhspan(
-        low, stats.VANISHING_NORM, color="#56B4E9", alpha=0.2, label="vanishing (< 1e-6)"
-    )
-    ax_norm.axhspan(
-        stats.EXPLODING_NORM, high, color="#D55E00", alpha=0.15, label="exploding (> 1e3)"
-    )
-    ax_norm.set_title("Gradient size per layer |dL/dW|")
-    ax_norm.set_xlabel("epoch")
-    ax_norm.set_ylabel("gradient norm (log scale)")
-    ax_norm.legend(loc="best", fontsize=8)
     band = stats.UPDATE_RATIO_BAND
     low, high = _log_limits(ratios, band[0] / 10, band[1] * 10)
     ax_ratio.set_ylim(low, high)

@@ -48,163 +48,160 @@ def _positions(sizes) -> list[np.ndarray]:
     return [np.arange(n)[::-1] - (n - 1) / 2 for n in sizes]
 
 
-def _unit_images(history: History, snapshot: int, resolution: int = 40):
-    """Per layer l >= 1: (n_l, G, G) activations over the input plane, or None without one."""
+def unit_images(history: History, snapshots, resolution: int = 40):
+    """Per layer (inputs first): (len(snapshots), n_l, G, G) unit outputs over the input
+    plane, or None when the inputs are not 2-D."""
     if not has_plane(history):
         return None
+    snapshots = np.atleast_1d(snapshots)
     plane = plane_for(history, resolution)
-    images = []
-    for layer in range(len(history.W)):
-        values = outputs_on_plane(history, snapshot, plane, layer)[0]  # (G, G, n)
-        images.append(np.moveaxis(values, -1, 0))
     inputs = np.stack(np.meshgrid(plane.xs, plane.ys))  # (2, G, G): x1 and x2 themselves
-    return [inputs] + images
+    images = [np.broadcast_to(inputs, (len(snapshots), *inputs.shape))]
+    for layer in range(len(history.W)):
+        values = outputs_on_plane(history, snapshots, plane, layer)  # (F, G, G, n)
+        images.append(np.moveaxis(values, -1, 1))
+    return images
 
 
-def draw_network(ax, history: History, snapshot: int = -1, label_links: bool | None = None) -> None:
-    """Draw the network at ``snapshot`` into ``ax``."""
-    sizes = history.layer_sizes
-    ys = _positions(sizes)
-    names = unit_names(history)
-    weights = [W[snapshot] for W in history.W]
-    biases = [b[snapshot] for b in history.b]
-    largest = max(float(np.nanmax(np.abs(W))) for W in weights) or 1.0
-    n_links = sum(W.size for W in weights)
-    if label_links is None:
-        label_links = n_links <= MAX_LABELLED_LINKS
-    link_scale = 6.0 if n_links <= 40 else 3.0
+def _norm(image: np.ndarray, output: bool) -> Normalize:
+    if output:
+        return Normalize(0, 1)
+    finite = image[np.isfinite(image)]
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    return Normalize(low, high if high > low else low + 1e-12)
 
-    for l, W in enumerate(weights):
-        for i in range(W.shape[0]):
-            for j in range(W.shape[1]):
-                w = W[i, j]
-                if not np.isfinite(w):
-                    continue
-                colour = POSITIVE_WEIGHT if w >= 0 else NEGATIVE_WEIGHT
-                width = 0.4 + link_scale * abs(w) / largest
-                x0, y0 = l * SPACING + HALF, ys[l][i]
-                x1, y1 = (l + 1) * SPACING - HALF, ys[l + 1][j]
-                ax.plot(
-                    [x0, x1],
-                    [y0, y1],
-                    color=colour,
-                    linewidth=width,
-                    alpha=0.8,
-                    zorder=1,
-                    solid_capstyle="round",
-                )
-                if label_links:
-                    t = 0.3
-                    ax.text(
-                        x0 + t * (x1 - x0),
-                        y0 + t * (y1 - y0),
-                        f"{w:+.2f}",
-                        fontsize=8,
-                        ha="center",
-                        va="center",
-                        color=colour,
-                        zorder=4,
-                        bbox={
-                            "boxstyle": "round,pad=0.15",
-                            "facecolor": "white",
-                            "edgecolor": "none",
-                            "alpha": 0.85,
-                        },
-                    )
 
-    images = _unit_images(history, snapshot)
-    compact = max(sizes) > 4
-    all_biases = np.concatenate(biases)
-    largest_bias = float(np.nanmax(np.abs(all_biases))) if np.isfinite(all_biases).any() else 1.0
-    largest_bias = largest_bias or 1.0
-    n_out = sizes[-1]
-    for l, (layer_ys, layer_names) in enumerate(zip(ys, names)):
-        for i, (y, name) in enumerate(zip(layer_ys, layer_names)):
-            x = l * SPACING
-            box = (x - HALF, x + HALF, y - HALF, y + HALF)
-            if images is not None:
-                image = images[l][i]
-                if l == len(sizes) - 1:
-                    cmap = (
-                        PROBABILITY_CMAP
-                        if n_out == 1
-                        else LinearSegmentedColormap.from_list(
-                            "class", ["white", CLASS_COLOURS[i % len(CLASS_COLOURS)]]
-                        )
-                    )
-                    norm = Normalize(0, 1)
+class NetworkDrawing:
+    """The diagram's artists, created once and updated in place for any snapshot, so an
+    animation changes widths, colours and pictures instead of drawing everything anew.
+
+    ``weight_scale`` fixes the |w| that gets the widest line (by default the largest |w| of
+    the first snapshot drawn); an animation passes the largest over all its frames.
+    """
+
+    def __init__(
+        self,
+        ax,
+        history: History,
+        label_links: bool | None = None,
+        weight_scale: float | None = None,
+        bias_labels: bool = True,
+    ):
+        self.ax, self.history = ax, history
+        sizes = history.layer_sizes
+        self.sizes = sizes
+        ys = _positions(sizes)
+        names = unit_names(history)
+        n_links = sum(W.shape[1] * W.shape[2] for W in history.W)
+        self.label_links = n_links <= MAX_LABELLED_LINKS if label_links is None else label_links
+        self.link_scale = 6.0 if n_links <= 40 else 3.0
+        self.weight_scale = weight_scale
+        self.compact = max(sizes) > 4
+        self.links, self.unit_pictures, self.frames, self.bias_texts = [], [], [], []
+        text_box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+        for l in range(len(sizes) - 1):
+            for i in range(sizes[l]):
+                for j in range(sizes[l + 1]):
+                    x0, y0 = l * SPACING + HALF, ys[l][i]
+                    x1, y1 = (l + 1) * SPACING - HALF, ys[l + 1][j]
+                    (line,) = ax.plot([x0, x1], [y0, y1], alpha=0.8, zorder=1, solid_capstyle="round")
+                    label = None
+                    if self.label_links:
+                        label = ax.text(x0 + 0.3 * (x1 - x0), y0 + 0.3 * (y1 - y0), "", fontsize=8,
+                                        ha="center", va="center", zorder=4, bbox=text_box)
+                    self.links.append((line, label, l, i, j))
+        has_pictures = has_plane(history)
+        n_out = sizes[-1]
+        for l, (layer_ys, layer_names) in enumerate(zip(ys, names)):
+            for i, (y, name) in enumerate(zip(layer_ys, layer_names)):
+                x = l * SPACING
+                box = (x - HALF, x + HALF, y - HALF, y + HALF)
+                if has_pictures:
+                    output = l == len(sizes) - 1
+                    if output:
+                        cmap = PROBABILITY_CMAP if n_out == 1 else LinearSegmentedColormap.from_list(
+                            "class", ["white", CLASS_COLOURS[i % len(CLASS_COLOURS)]])
+                    else:
+                        cmap = ACTIVATION_CMAP
+                    picture = ax.imshow(np.zeros((2, 2)), origin="lower", extent=box, cmap=cmap,
+                                        zorder=2, interpolation="bilinear")
+                    self.unit_pictures.append((picture, l, i, output))
                 else:
-                    cmap = ACTIVATION_CMAP
-                    finite = image[np.isfinite(image)]
-                    low, high = (finite.min(), finite.max()) if len(finite) else (0, 1)
-                    norm = Normalize(low, high if high > low else low + 1e-12)
-                ax.imshow(
-                    image,
-                    origin="lower",
-                    extent=box,
-                    cmap=cmap,
-                    norm=norm,
-                    zorder=2,
-                    interpolation="bilinear",
-                )
-            else:
-                ax.add_patch(
-                    Rectangle((box[0], box[2]), 2 * HALF, 2 * HALF, facecolor="#eeeeee", zorder=2)
-                )
-            frame_colour, frame_width = "black", 1.2
-            if l > 0:  # the frame shows the bias: its colour the sign, its width the size
-                bias = biases[l - 1][i]
-                frame_colour = POSITIVE_WEIGHT if bias >= 0 else NEGATIVE_WEIGHT
-                frame_width = (
-                    1.0 + 4.0 * min(abs(bias) / largest_bias, 1.0) if np.isfinite(bias) else 1.0
-                )
-            ax.add_patch(
-                Rectangle(
-                    (box[0], box[2]),
-                    2 * HALF,
-                    2 * HALF,
-                    fill=False,
-                    edgecolor=frame_colour,
-                    linewidth=frame_width,
-                    zorder=3,
-                )
-            )
-            if compact:
-                ax.text(x - HALF - 0.08, y, name, ha="right", va="center", fontsize=8, zorder=4)
-            else:
-                ax.text(
-                    x,
-                    y + HALF + 0.06,
-                    name,
-                    ha="center",
-                    va="bottom",
-                    fontsize=10,
-                    fontweight="bold",
-                    zorder=4,
-                )
+                    ax.add_patch(Rectangle((box[0], box[2]), 2 * HALF, 2 * HALF, facecolor="#eeeeee", zorder=2))
+                frame = Rectangle((box[0], box[2]), 2 * HALF, 2 * HALF, fill=False, edgecolor="black",
+                                  linewidth=1.2, zorder=3)
+                ax.add_patch(frame)
                 if l > 0:
-                    ax.text(
-                        x,
-                        y - HALF - 0.05,
-                        f"bias {biases[l - 1][i]:+.2f}",
-                        ha="center",
-                        va="top",
-                        fontsize=8,
-                        zorder=4,
-                    )
+                    self.frames.append((frame, l, i))
+                if self.compact:
+                    ax.text(x - HALF - 0.08, y, name, ha="right", va="center", fontsize=8, zorder=4)
+                else:
+                    ax.text(x, y + HALF + 0.06, name, ha="center", va="bottom", fontsize=10,
+                            fontweight="bold", zorder=4)
+                    if l > 0 and bias_labels:
+                        text = ax.text(x, y - HALF - 0.05, "", ha="center", va="top", fontsize=8, zorder=4)
+                        self.bias_texts.append((text, l, i))
+        top = max(len(y) for y in ys) / 2 + 0.35
+        activation = history.config.activation
+        titles = ["input"] + [f"hidden {l} ({activation})" for l in range(1, len(sizes) - 1)]
+        titles.append("output (sigmoid)" if n_out == 1 else "output (softmax)")
+        for l, title in enumerate(titles):
+            ax.text(l * SPACING, top + 0.2, title, ha="center", va="bottom", fontsize=10, color="#444444")
+        ax.set_xlim(-0.7, (len(sizes) - 1) * SPACING + 0.7)
+        ax.set_ylim(-top - 0.3, top + 0.6)
+        ax.set_aspect("equal")
+        ax.axis("off")
 
-    top = max(len(y) for y in ys) / 2 + 0.35
-    activation = history.config.activation
-    titles = ["input"] + [f"hidden {l} ({activation})" for l in range(1, len(sizes) - 1)]
-    titles.append("output (sigmoid)" if n_out == 1 else "output (softmax)")
-    for l, title in enumerate(titles):
-        ax.text(
-            l * SPACING, top + 0.2, title, ha="center", va="bottom", fontsize=10, color="#444444"
-        )
-    ax.set_xlim(-0.7, (len(sizes) - 1) * SPACING + 0.7)
-    ax.set_ylim(-top - 0.3, top + 0.6)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    def artists(self) -> list:
+        """Everything update() changes."""
+        out = [line for line, *_ in self.links] + [label for _, label, *_ in self.links if label]
+        out += [picture for picture, *_ in self.unit_pictures] + [frame for frame, *_ in self.frames]
+        return out + [text for text, *_ in self.bias_texts]
+
+    def update(self, snapshot: int, images=None) -> None:
+        """Show the network at ``snapshot``; ``images`` are its unit pictures, per layer
+        (n_l, G, G), as from unit_images (computed here when not given)."""
+        history = self.history
+        weights = [W[snapshot] for W in history.W]
+        biases = [b[snapshot] for b in history.b]
+        scale = self.weight_scale or max(float(np.nanmax(np.abs(W), initial=0.0)) for W in weights) or 1.0
+        self.weight_scale = scale
+        for line, label, l, i, j in self.links:
+            w = weights[l][i, j]
+            visible = bool(np.isfinite(w))
+            line.set_visible(visible)
+            if not visible:
+                continue
+            colour = POSITIVE_WEIGHT if w >= 0 else NEGATIVE_WEIGHT
+            line.set_color(colour)
+            line.set_linewidth(0.4 + self.link_scale * min(abs(w) / scale, 1.5))
+            if label is not None:
+                label.set_text(f"{w:+.2f}")
+                label.set_color(colour)
+        all_biases = np.concatenate(biases)
+        finite = np.abs(all_biases[np.isfinite(all_biases)])
+        largest_bias = max(float(finite.max()) if len(finite) else 0.0, 1e-12)
+        for frame, l, i in self.frames:
+            bias = biases[l - 1][i]
+            finite_bias = bool(np.isfinite(bias))
+            frame.set_edgecolor(POSITIVE_WEIGHT if finite_bias and bias >= 0 else NEGATIVE_WEIGHT)
+            frame.set_linewidth(1.0 + 4.0 * abs(bias) / largest_bias if finite_bias else 1.0)
+        for text, l, i in self.bias_texts:
+            text.set_text(f"bias {biases[l - 1][i]:+.2f}")
+        if self.unit_pictures:
+            if images is None:
+                images = [layer[0] for layer in unit_images(history, snapshot)]
+            for picture, l, i, output in self.unit_pictures:
+                image = images[l][i]
+                picture.set_data(image)
+                picture.set_norm(_norm(image, output))
+
+
+def draw_network(ax, history: History, snapshot: int = -1) -> NetworkDrawing:
+    """Draw the network at ``snapshot`` into ``ax``."""
+    drawing = NetworkDrawing(ax, history)
+    drawing.update(snapshot)
+    return drawing
 
 
 def network_figure(history: History, snapshot: int = -1) -> Figure:
@@ -225,7 +222,11 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
     if has_plane(history):
         caption += (
             "\nEach square: what that unit outputs over the input plane (x1 across, x2 up);"
-            "\nhidden units dark = low, bright = high; the output blue = class 0, orange = class 1."
+            + (
+                "\nhidden units dark = low, bright = high; the output blue = class 0, orange = class 1."
+                if sizes[-1] == 1
+                else "\nhidden units dark = low, bright = high; each output: its class's probability, white = 0."
+            )
         )
     fig.legend(
         handles=handles,

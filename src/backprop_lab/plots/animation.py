@@ -1,0 +1,160 @@
+"""training.gif: the decision boundary, the network and the loss curve with a moving cursor,
+over training.
+
+Fast by construction: every frame's predictions come from one stacked forward pass over the
+chosen snapshots; the figure is built once and each frame only changes image data, line widths
+and the cursor before the canvas is rendered; all frames share one colour palette, so the GIF
+encoder never re-quantises from scratch. Frames are spaced where the picture changes most.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..history import History, atomic_open
+from .boundary import draw_points, epochs_of_change, point_legend, probability_image
+from .curves import draw_loss
+from .grid import class_probability, has_plane, outputs_on_plane, plane_for
+from .network import NetworkDrawing, unit_images
+from .style import new_figure
+
+FRAME_MS = 90
+HOLD_LAST_MS = 1500
+GRID = 100
+
+
+def _frames(history: History, count: int):
+    """Yield (frame index, RGB array) for ``count`` frames chosen where the picture changes."""
+    chosen = epochs_of_change(history, count)
+    plane_ok = has_plane(history)
+    fig, (ax_boundary, ax_network, ax_loss) = new_figure(1, 3, figsize=(16, 5.2), width_ratios=(1, 1.25, 1.1), dpi=80)
+
+    if plane_ok:
+        plane = plane_for(history, GRID)
+        pictures = probability_image(class_probability(outputs_on_plane(history, chosen, plane)))
+        probabilities_1 = None
+        if history.dataset.n_classes == 2:
+            probabilities_1 = outputs_on_plane(history, chosen, plane)[..., 0]
+        boundary_image = ax_boundary.imshow(pictures[0], origin="lower", extent=plane.extent, aspect="auto", interpolation="bilinear")
+        draw_points(ax_boundary, history)
+        point_legend(ax_boundary, history, loc="upper center", ncol=3)
+        ax_boundary.get_legend().set_bbox_to_anchor((0.5, -0.12))  # below: drawn once, never covered
+        ax_boundary.set_title("Decision boundary")
+        ax_boundary.set_xlim(plane.xs[0], plane.xs[-1])
+        ax_boundary.set_ylim(plane.ys[0], plane.ys[-1])
+        ax_boundary.set_xlabel("x1")
+        ax_boundary.set_ylabel("x2")
+        ax_boundary.grid(False)
+        images = unit_images(history, chosen, 32)
+    else:
+        ax_boundary.axis("off")
+        ax_boundary.text(0.5, 0.5, "No decision boundary:\nthe inputs are not 2-D", ha="center", va="center")
+        images = None
+
+    all_weights = np.concatenate([np.abs(W[chosen]).ravel() for W in history.W])
+    finite = all_weights[np.isfinite(all_weights)]
+    network = NetworkDrawing(ax_network, history, label_links=False, bias_labels=False, weight_scale=float(finite.max()) if len(finite) and finite.max() > 0 else 1.0)
+    ax_network.set_title("The network (purple +, green -, width |w|)")
+
+    draw_loss(ax_loss, history, legend=False)
+    cursor = ax_loss.axvline(0, color="#D55E00", linewidth=1.5)
+    (dot,) = ax_loss.plot([0], [history.loss[0]], "o", color="#D55E00", markersize=8, zorder=5)
+    title = fig.suptitle(" ", fontsize=13)
+
+    # Lay the figure out once, then freeze it and keep a picture of everything that never
+    # changes (axes, ticks, the loss curve). Each frame restores that picture and draws only
+    # the changing artists on top, in their z-order: blitting.
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
+    moving = [*network.artists(), cursor, dot, title]
+    if plane_ok:
+        moving += [boundary_image, *ax_boundary.collections]
+    for artist in moving:
+        artist.set_animated(True)
+    fig.canvas.draw()
+    background = fig.canvas.copy_from_bbox(fig.bbox)
+
+    contour = None
+    for frame, snapshot in enumerate(chosen):
+        epoch = int(history.snapshot_epoch[snapshot])
+        loss = history.loss[epoch]
+        extra = []
+        if plane_ok:
+            boundary_image.set_data(pictures[frame])
+            if contour is not None:
+                contour.remove()
+                contour = None
+            if probabilities_1 is not None:
+                p1 = probabilities_1[frame]
+                if p1.min() < 0.5 < p1.max():
+                    contour = ax_boundary.contour(plane.xs, plane.ys, p1, levels=[0.5], colors="black", linewidths=1.5)
+                    contour.set_animated(True)
+                    extra.append(contour)
+        network.update(snapshot, None if images is None else [layer[frame] for layer in images])
+        cursor.set_xdata([epoch, epoch])
+        dot.set_data([epoch], [loss if np.isfinite(loss) and loss > 0 else np.nan])
+        title.set_text(
+            f"{history.dataset.name}: epoch {epoch} of {len(history.loss) - 1}, loss {loss:.4g}, "
+            f"accuracy {history.accuracy[epoch]:.0%}"
+        )
+        fig.canvas.restore_region(background)
+        for artist in sorted(moving + extra, key=lambda a: a.get_zorder()):
+            if artist.get_visible():
+                fig.draw_artist(artist)
+        yield frame, np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def render_frames(history: History, count: int = 100) -> list[np.ndarray]:
+    """The animation's frames as RGB arrays (H, W, 3)."""
+    return [rgb for _, rgb in _frames(history, count)]
+
+
+def _shared_palette(frames: list[np.ndarray]) -> Image.Image:
+    """One 256-colour palette for all frames, from the first, middle and last frame."""
+    sample = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=0)
+    return Image.fromarray(sample).quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+
+
+def save_gif(frames: list[np.ndarray], path: Path) -> Path:
+    """Write the frames as a looping GIF, atomically; the last frame is held longer."""
+    palette = _shared_palette(frames)
+    images = [Image.fromarray(rgb).quantize(palette=palette, dither=Image.Dither.NONE) for rgb in frames]
+    durations = [FRAME_MS] * (len(images) - 1) + [HOLD_LAST_MS]
+    with atomic_open(path) as f:
+        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
+    return path
+
+
+def save_mp4(frames: list[np.ndarray], path: Path, fps: int = 1000 // FRAME_MS) -> Path | None:
+    """Write the frames as an H.264 MP4 when ffmpeg is installed; return None otherwise."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return None
+    height, width = frames[0].shape[:2]
+    height, width = height - height % 2, width - width % 2  # yuv420p needs even sizes
+    with atomic_open(path) as f:
+        command = [ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                   "-s", f"{width}x{height}", "-r", str(fps), "-i", "-", "-pix_fmt", "yuv420p",
+                   "-vcodec", "libx264", "-f", "mp4", "pipe:1"]
+        process = subprocess.run(command, input=b"".join(np.ascontiguousarray(frame[:height, :width]).tobytes() for frame in frames),
+                                 stdout=subprocess.PIPE, check=True)
+        f.write(process.stdout)
+    return path
+
+
+def write_animation(history: History, folder: Path, frames: int = 100) -> list[Path]:
+    """training.gif (and training.mp4 when ffmpeg is available) in ``folder``."""
+    rendered = render_frames(history, frames)
+    written = [save_gif(rendered, Path(folder) / "training.gif")]
+    mp4 = save_mp4(rendered, Path(folder) / "training.mp4")
+    if mp4 is not None:
+        written.append(mp4)
+    return written
