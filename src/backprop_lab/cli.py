@@ -142,6 +142,19 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _frame_count(text: str) -> int:
+    frames = _whole(text)
+    if not 2 <= frames <= 1000:
+        raise argparse.ArgumentTypeError(f"{frames} frames is out of range; give 2 to 1000")
+    return frames
+
+
+def _add_frames_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--frames", type=_frame_count, default=100, help="frames in training.gif (default: 100)"
+    )
+
+
 def _config(args: argparse.Namespace) -> TrainConfig:
     fields = TrainConfig.__dataclass_fields__
     return TrainConfig(**{name: value for name, value in vars(args).items() if name in fields})
@@ -203,11 +216,23 @@ def _train(args: argparse.Namespace) -> int:
     config = _config(args)
     dataset = build_dataset(config)
     check_compatible(config, dataset)
+    if args.plot_every < 0:
+        raise UsageError(f"--plot-every must be a whole number of epochs of at least 1, got {args.plot_every}")
     out = Path(args.out) if args.out else _default_out(config)
     _check_out(out)
 
-    history = train(config, dataset, progress=not args.quiet and sys.stderr.isatty())
+    figures = out / "figures"
+    redraw = (lambda partial: _draw(partial, figures, animation_frames=0)) if args.plot_every else None
+    history = train(
+        config,
+        dataset,
+        progress=not args.quiet and sys.stderr.isatty(),
+        checkpoint_every=args.plot_every,
+        on_checkpoint=redraw,
+    )
     save_run(history, out)
+    if not args.no_plots:
+        _draw(history, figures, args.frames)
 
     s = history.summary
     print(f"outputs at the last epoch ({s.epochs - 1}):")
@@ -220,6 +245,8 @@ def _train(args: argparse.Namespace) -> int:
         f"{s.epochs} epochs in {s.wall_time_s:.2f} s ({s.status})"
     )
     print(f"run folder: {out}")
+    if not args.no_plots:
+        print(f"figures: {figures} (start with dashboard.png)")
     if s.status == "diverged":
         print(
             f"Training diverged at epoch {s.diverged_epoch}: the loss or the weights became "
@@ -233,6 +260,29 @@ def _train(args: argparse.Namespace) -> int:
             f"Interrupted at epoch {s.epochs - 1}; everything up to it is saved.", file=sys.stderr
         )
         return EXIT_INTERRUPTED
+    return 0
+
+
+def _draw(history: History, folder: Path, animation_frames: int) -> None:
+    """Every figure, and the animation unless ``animation_frames`` is 0."""
+    from .plots import draw_run
+
+    draw_run(history, folder, animation_frames)
+
+
+# --------------------------------------------------------------------------- plot
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from .history import load_run
+
+    history = load_run(args.run)
+    folder = Path(args.run) / "figures"
+    if args.epoch is not None:
+        history = history.upto(args.epoch)
+        folder = folder / f"epoch-{args.epoch}"
+    _draw(history, folder, 0 if args.no_animation else args.frames)
+    print(f"figures: {folder}")
     return 0
 
 
@@ -283,7 +333,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", help="run folder (default: runs/<date>-<time>-<dataset>)"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--no-plots", action="store_true", help="write no figures or animation")
+    train.add_argument(
+        "--plot-every",
+        type=_whole,
+        default=0,
+        metavar="N",
+        help="redraw the figures every N epochs while training (reopen them to watch)",
+    )
+    _add_frames_option(train)
     train.set_defaults(handler=_train)
+
+    plot = commands.add_parser("plot", help="draw a run's figures and animation into RUN/figures")
+    plot.add_argument("run", metavar="RUN", help="a run folder")
+    plot.add_argument("--epoch", type=_whole, help="draw the figures as they stood at this epoch")
+    plot.add_argument("--no-animation", action="store_true", help="skip training.gif")
+    _add_frames_option(plot)
+    plot.set_defaults(handler=_plot)
 
     gradcheck = commands.add_parser("gradcheck", help="check backprop against finite differences")
     _add_network_options(gradcheck)

@@ -22,7 +22,7 @@ import json
 import os
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +92,42 @@ class History:
     @property
     def final_params(self) -> tuple[np.ndarray, ...]:
         return tuple(p for W, b in zip(self.final_W, self.final_b) for p in (W, b))
+
+    def upto(self, epoch: int) -> History:
+        """The History as it stood at the end of epoch ``epoch``: per-epoch arrays cut after
+        it, the snapshots up to it, and the last of those as the final parameters."""
+        if not 0 <= epoch < len(self.loss):
+            raise RunError(f"epoch {epoch} is outside this run, which has epochs 0 to {len(self.loss) - 1}")
+        keep = int(np.searchsorted(self.snapshot_epoch, epoch, side="right"))
+        cut = slice(0, epoch + 1)
+        has_test = len(self.test_loss) > 0
+        summary = Summary(
+            status="finished" if epoch < len(self.loss) - 1 else self.summary.status,
+            epochs=epoch + 1,
+            final_loss=float(self.loss[epoch]),
+            final_accuracy=float(self.accuracy[epoch]),
+            wall_time_s=self.summary.wall_time_s,
+            diverged_epoch=self.summary.diverged_epoch if epoch == len(self.loss) - 1 else None,
+            final_test_loss=float(self.test_loss[epoch]) if has_test else None,
+            final_test_accuracy=float(self.test_accuracy[epoch]) if has_test else None,
+            version=self.summary.version,
+        )
+        per_snapshot = {
+            name: tuple(array[:keep] for array in getattr(self, name))
+            for name in ("W", "b", "dW", "db", "z", "a")
+        }
+        return replace(
+            self,
+            summary=summary,
+            loss=self.loss[cut],
+            accuracy=self.accuracy[cut],
+            test_loss=self.test_loss[cut],
+            test_accuracy=self.test_accuracy[cut],
+            snapshot_epoch=self.snapshot_epoch[:keep],
+            final_W=tuple(W[keep - 1] for W in self.W),
+            final_b=tuple(b[keep - 1] for b in self.b),
+            **per_snapshot,
+        )
 
     def __repr__(self) -> str:
         sizes = "-".join(map(str, self.layer_sizes))

@@ -13,6 +13,7 @@ import math
 import signal
 import threading
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -184,10 +185,13 @@ def train(
     dataset: Dataset | None = None,
     *,
     progress: bool = False,
+    checkpoint_every: int = 0,
+    on_checkpoint: Callable[[History], None] | None = None,
 ) -> History:
     """Train the network ``config`` describes on ``dataset`` (built from ``config`` if not
     given) and return everything it recorded. ``progress`` shows a tqdm bar on stderr for runs
-    longer than a second."""
+    longer than a second. With ``checkpoint_every`` N > 0, ``on_checkpoint`` is called every N
+    epochs with the History so far (status "running"), for example to redraw figures."""
     config = config or TrainConfig()
     dataset = dataset if dataset is not None else build_dataset(config)
     check_compatible(config, dataset)
@@ -257,6 +261,9 @@ def train(
                 status, diverged_epoch = "diverged", epoch
                 break
             bar.tick(epoch, loss)
+            if checkpoint_every and epoch % checkpoint_every == 0 and epoch and on_checkpoint:
+                elapsed = time.perf_counter() - started
+                on_checkpoint(_history(config, dataset, record, epoch + 1, params, "running", None, elapsed))
     bar.close()
     wall_time = time.perf_counter() - started
     return _history(config, dataset, record, epoch + 1, params, status, diverged_epoch, wall_time)

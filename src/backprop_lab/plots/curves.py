@@ -31,9 +31,12 @@ def _thin(n: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, MAX_POINTS).round().astype(int))
 
 
+LOSS_CEILING = 1e250  # a diverging loss is drawn no higher: log axes near 1e308 overflow
+
+
 def _log_loss_line(ax, epochs, loss, label, style):
     finite = np.isfinite(loss) & (loss > 0)
-    epochs, loss = epochs[finite], loss[finite]
+    epochs, loss = epochs[finite], np.minimum(loss[finite], LOSS_CEILING)
     if not len(loss):
         return
     ax.plot(
@@ -68,6 +71,12 @@ def draw_loss(ax, history: History, upto: int | None = None, legend: bool = True
     if len(history.test_loss):
         _log_loss_line(ax, epochs, history.test_loss[index], "test loss", TEST_STYLE)
     ax.set_yscale("log")
+    shown = history.loss[index]
+    if len(history.test_loss):
+        shown = np.concatenate([shown, history.test_loss[index]])
+    shown = shown[np.isfinite(shown) & (shown > 0)]
+    if len(shown):  # set explicitly: autoscaling overflows on a diverged run's 1e300 losses
+        ax.set_ylim(shown.min() / 2, min(shown.max() * 2, LOSS_CEILING * 10))
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"loss ({history.config.loss}, log scale)")
     ax.set_title("Loss over training")

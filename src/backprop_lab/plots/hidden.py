@@ -133,19 +133,28 @@ def _draw(ax, history: History, snapshot: int, projection: Projection, limits) -
     ax.set_ylabel(projection.names[1])
 
 
+def _limits(points: np.ndarray):
+    """((u_low, u_high), (v_low, v_high)) around the finite points, with a margin."""
+    points = points[np.isfinite(points).all(axis=1)]
+    if not len(points):
+        return ((-1.0, 1.0), (-1.0, 1.0))
+    low, high = points.min(axis=0), points.max(axis=0)
+    pad = np.maximum(0.15 * (high - low), 0.05 * np.maximum(np.abs(high), 1e-9))
+    return tuple(zip(low - pad, high + pad))
+
+
 def hidden_space_figure(history: History) -> Figure:
     """The training inputs in the last hidden layer's space, with the output unit's decision
     line, at the first and the last snapshot."""
     if len(history.W) < 2:
         return unavailable("Hidden space", "this network has no hidden layer")
     projection = projection_for(history)
-    points = np.concatenate([hidden_coordinates(history, s, projection) for s in (0, -1)])
-    points = points[np.isfinite(points).all(axis=1)]
-    low, high = points.min(axis=0), points.max(axis=0)
-    pad = np.maximum(0.15 * (high - low), 0.05)
-    limits = tuple(zip(low - pad, high + pad))
+    spans = [_limits(hidden_coordinates(history, s, projection)) for s in (0, -1)]
+    widths = [max(high - low for low, high in span) for span in spans]
+    if max(widths) < 20 * min(widths):  # comparable: one view for both, easier to compare
+        spans = [_limits(np.concatenate([hidden_coordinates(history, s, projection) for s in (0, -1)]))] * 2
     fig, axes = new_figure(1, 2, figsize=(12, 5.6))
-    for ax, snapshot, when in zip(axes, (0, -1), ("before training", "after training")):
+    for ax, snapshot, when, limits in zip(axes, (0, -1), ("before training", "after training"), spans):
         _draw(ax, history, snapshot, projection, limits)
         epoch = int(history.snapshot_epoch[snapshot])
         ax.set_title(f"{when.capitalize()} (epoch {epoch}, loss {history.loss[epoch]:.3g})")

@@ -104,7 +104,8 @@ def activations_figure(history: History) -> Figure:
                         CLASS_COLOURS[k % 8],
                         f"class {history.dataset.class_names[k]}",
                     )
-        unit_colour = UNIT_COLOURS[i % len(UNIT_COLOURS)] if hidden_layers == 1 else "black"
+        small = hidden_layers == 1 and len(units) <= len(UNIT_COLOURS)
+        unit_colour = UNIT_COLOURS[i] if small else "black"
         ax.set_title(f"unit {names[l + 1][i]}", color=unit_colour, fontweight="bold")
         ax.set_xlabel("epoch")
         ax.set_ylabel("activation")

@@ -63,6 +63,11 @@ def unit_images(history: History, snapshots, resolution: int = 40):
     return images
 
 
+def signed(value: float) -> str:
+    """A weight for a label: two decimals, or three significant digits when it is huge."""
+    return f"{value:+.2f}" if abs(value) < 1000 else f"{value:+.3g}"
+
+
 def _norm(image: np.ndarray, output: bool) -> Normalize:
     if output:
         return Normalize(0, 1)
@@ -176,7 +181,7 @@ class NetworkDrawing:
             line.set_color(colour)
             line.set_linewidth(0.4 + self.link_scale * min(abs(w) / scale, 1.5))
             if label is not None:
-                label.set_text(f"{w:+.2f}")
+                label.set_text(signed(w))
                 label.set_color(colour)
         all_biases = np.concatenate(biases)
         finite = np.abs(all_biases[np.isfinite(all_biases)])
@@ -187,7 +192,7 @@ class NetworkDrawing:
             frame.set_edgecolor(POSITIVE_WEIGHT if finite_bias and bias >= 0 else NEGATIVE_WEIGHT)
             frame.set_linewidth(1.0 + 4.0 * abs(bias) / largest_bias if finite_bias else 1.0)
         for text, l, i in self.bias_texts:
-            text.set_text(f"bias {biases[l - 1][i]:+.2f}")
+            text.set_text(f"bias {signed(biases[l - 1][i])}")
         if self.unit_pictures:
             if images is None:
                 images = [layer[0] for layer in unit_images(history, snapshot)]
