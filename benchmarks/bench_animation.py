@@ -46,7 +46,9 @@ def naive_animation(history, path: Path, frames: int) -> None:
             ax.clear()
         output = forward(history.params_at(snapshot), plane.points, history.config.activation).a[-1]
         p1 = output[:, 0].reshape(GRID, GRID)
-        ax_boundary.contourf(plane.xs, plane.ys, p1, levels=20, cmap=PROBABILITY_CMAP, vmin=0, vmax=1)
+        ax_boundary.contourf(
+            plane.xs, plane.ys, p1, levels=20, cmap=PROBABILITY_CMAP, vmin=0, vmax=1
+        )
         if p1.min() < 0.5 < p1.max():
             ax_boundary.contour(plane.xs, plane.ys, p1, levels=[0.5], colors="black")
         draw_points(ax_boundary, history)

@@ -217,12 +217,16 @@ def _train(args: argparse.Namespace) -> int:
     dataset = build_dataset(config)
     check_compatible(config, dataset)
     if args.plot_every < 0:
-        raise UsageError(f"--plot-every must be a whole number of epochs of at least 1, got {args.plot_every}")
+        raise UsageError(
+            f"--plot-every must be a whole number of epochs of at least 1, got {args.plot_every}"
+        )
     out = Path(args.out) if args.out else _default_out(config)
     _check_out(out)
 
     figures = out / "figures"
-    redraw = (lambda partial: _draw(partial, figures, animation_frames=0)) if args.plot_every else None
+    redraw = (
+        (lambda partial: _draw(partial, figures, animation_frames=0)) if args.plot_every else None
+    )
     history = train(
         config,
         dataset,

@@ -97,7 +97,9 @@ class History:
         """The History as it stood at the end of epoch ``epoch``: per-epoch arrays cut after
         it, the snapshots up to it, and the last of those as the final parameters."""
         if not 0 <= epoch < len(self.loss):
-            raise RunError(f"epoch {epoch} is outside this run, which has epochs 0 to {len(self.loss) - 1}")
+            raise RunError(
+                f"epoch {epoch} is outside this run, which has epochs 0 to {len(self.loss) - 1}"
+            )
         keep = int(np.searchsorted(self.snapshot_epoch, epoch, side="right"))
         cut = slice(0, epoch + 1)
         has_test = len(self.test_loss) > 0

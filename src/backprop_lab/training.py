@@ -13,7 +13,7 @@ import math
 import signal
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -263,7 +263,9 @@ def train(
             bar.tick(epoch, loss)
             if checkpoint_every and epoch % checkpoint_every == 0 and epoch and on_checkpoint:
                 elapsed = time.perf_counter() - started
-                on_checkpoint(_history(config, dataset, record, epoch + 1, params, "running", None, elapsed))
+                on_checkpoint(
+                    _history(config, dataset, record, epoch + 1, params, "running", None, elapsed)
+                )
     bar.close()
     wall_time = time.perf_counter() - started
     return _history(config, dataset, record, epoch + 1, params, status, diverged_epoch, wall_time)

@@ -32,7 +32,9 @@ def _frames(history: History, count: int):
     """Yield (frame index, RGB array) for ``count`` frames chosen where the picture changes."""
     chosen = epochs_of_change(history, count)
     plane_ok = has_plane(history)
-    fig, (ax_boundary, ax_network, ax_loss) = new_figure(1, 3, figsize=(16, 5.2), width_ratios=(1, 1.25, 1.1), dpi=80)
+    fig, (ax_boundary, ax_network, ax_loss) = new_figure(
+        1, 3, figsize=(16, 5.2), width_ratios=(1, 1.25, 1.1), dpi=80
+    )
 
     if plane_ok:
         plane = plane_for(history, GRID)
@@ -40,10 +42,18 @@ def _frames(history: History, count: int):
         probabilities_1 = None
         if history.dataset.n_classes == 2:
             probabilities_1 = outputs_on_plane(history, chosen, plane)[..., 0]
-        boundary_image = ax_boundary.imshow(pictures[0], origin="lower", extent=plane.extent, aspect="auto", interpolation="bilinear")
+        boundary_image = ax_boundary.imshow(
+            pictures[0],
+            origin="lower",
+            extent=plane.extent,
+            aspect="auto",
+            interpolation="bilinear",
+        )
         draw_points(ax_boundary, history)
         point_legend(ax_boundary, history, loc="upper center", ncol=3)
-        ax_boundary.get_legend().set_bbox_to_anchor((0.5, -0.12))  # below: drawn once, never covered
+        ax_boundary.get_legend().set_bbox_to_anchor(
+            (0.5, -0.12)
+        )  # below: drawn once, never covered
         ax_boundary.set_title("Decision boundary")
         ax_boundary.set_xlim(plane.xs[0], plane.xs[-1])
         ax_boundary.set_ylim(plane.ys[0], plane.ys[-1])
@@ -53,12 +63,20 @@ def _frames(history: History, count: int):
         images = unit_images(history, chosen, 32)
     else:
         ax_boundary.axis("off")
-        ax_boundary.text(0.5, 0.5, "No decision boundary:\nthe inputs are not 2-D", ha="center", va="center")
+        ax_boundary.text(
+            0.5, 0.5, "No decision boundary:\nthe inputs are not 2-D", ha="center", va="center"
+        )
         images = None
 
     all_weights = np.concatenate([np.abs(W[chosen]).ravel() for W in history.W])
     finite = all_weights[np.isfinite(all_weights)]
-    network = NetworkDrawing(ax_network, history, label_links=False, bias_labels=False, weight_scale=float(finite.max()) if len(finite) and finite.max() > 0 else 1.0)
+    network = NetworkDrawing(
+        ax_network,
+        history,
+        label_links=False,
+        bias_labels=False,
+        weight_scale=float(finite.max()) if len(finite) and finite.max() > 0 else 1.0,
+    )
     ax_network.set_title("The network (purple +, green -, width |w|)")
 
     draw_loss(ax_loss, history, legend=False)
@@ -92,7 +110,9 @@ def _frames(history: History, count: int):
             if probabilities_1 is not None:
                 p1 = probabilities_1[frame]
                 if p1.min() < 0.5 < p1.max():
-                    contour = ax_boundary.contour(plane.xs, plane.ys, p1, levels=[0.5], colors="black", linewidths=1.5)
+                    contour = ax_boundary.contour(
+                        plane.xs, plane.ys, p1, levels=[0.5], colors="black", linewidths=1.5
+                    )
                     contour.set_animated(True)
                     extra.append(contour)
         network.update(snapshot, None if images is None else [layer[frame] for layer in images])
@@ -126,10 +146,14 @@ def _shared_palette(frames: list[np.ndarray]) -> Image.Image:
 def save_gif(frames: list[np.ndarray], path: Path) -> Path:
     """Write the frames as a looping GIF, atomically; the last frame is held longer."""
     palette = _shared_palette(frames)
-    images = [Image.fromarray(rgb).quantize(palette=palette, dither=Image.Dither.NONE) for rgb in frames]
+    images = [
+        Image.fromarray(rgb).quantize(palette=palette, dither=Image.Dither.NONE) for rgb in frames
+    ]
     durations = [FRAME_MS] * (len(images) - 1) + [HOLD_LAST_MS]
     with atomic_open(path) as f:
-        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
+        images[0].save(
+            f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0
+        )
     return path
 
 
@@ -141,17 +165,44 @@ def save_mp4(frames: list[np.ndarray], path: Path, fps: int = 1000 // FRAME_MS) 
     height, width = frames[0].shape[:2]
     height, width = height - height % 2, width - width % 2  # yuv420p needs even sizes
     with atomic_open(path) as f:
-        command = [ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-                   "-s", f"{width}x{height}", "-r", str(fps), "-i", "-", "-pix_fmt", "yuv420p",
-                   "-vcodec", "libx264", "-f", "mp4", "pipe:1"]
-        process = subprocess.run(command, input=b"".join(np.ascontiguousarray(frame[:height, :width]).tobytes() for frame in frames),
-                                 stdout=subprocess.PIPE, check=True)
+        command = [
+            ffmpeg,
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{width}x{height}",
+            "-r",
+            str(fps),
+            "-i",
+            "-",
+            "-pix_fmt",
+            "yuv420p",
+            "-vcodec",
+            "libx264",
+            "-f",
+            "mp4",
+            "pipe:1",
+        ]
+        process = subprocess.run(
+            command,
+            input=b"".join(
+                np.ascontiguousarray(frame[:height, :width]).tobytes() for frame in frames
+            ),
+            stdout=subprocess.PIPE,
+            check=True,
+        )
         f.write(process.stdout)
     return path
 
 
 def write_animation(history: History, folder: Path, frames: int = 100) -> list[Path]:
     """training.gif (and training.mp4 when ffmpeg is available) in ``folder``."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
     rendered = render_frames(history, frames)
     written = [save_gif(rendered, Path(folder) / "training.gif")]
     mp4 = save_mp4(rendered, Path(folder) / "training.mp4")

@@ -37,7 +37,15 @@ def draw_points(ax, history: History, size: float | None = None) -> None:
         train = data.X[data.labels == k]
         # A black ring around a white one: the point stands out on any background colour.
         ax.scatter(train[:, 0], train[:, 1], s=size * 2.0, color="black", linewidth=0, zorder=3)
-        ax.scatter(train[:, 0], train[:, 1], s=size, color=colour, edgecolor="white", linewidth=1.3, zorder=3)
+        ax.scatter(
+            train[:, 0],
+            train[:, 1],
+            s=size,
+            color=colour,
+            edgecolor="white",
+            linewidth=1.3,
+            zorder=3,
+        )
         test = data.X_test[data.labels_test == k]
         if len(test):
             ax.scatter(

@@ -93,9 +93,17 @@ def draw_accuracy(ax, history: History, upto: int | None = None) -> None:
     n = len(history.loss) if upto is None else upto + 1
     index = _thin(n)
     epochs = index.astype(float)
-    ax.plot(epochs, 100 * history.accuracy[index], color=ACCURACY_COLOUR, linewidth=2, label="training")
+    ax.plot(
+        epochs, 100 * history.accuracy[index], color=ACCURACY_COLOUR, linewidth=2, label="training"
+    )
     if len(history.test_accuracy):
-        ax.plot(epochs, 100 * history.test_accuracy[index], color=ACCURACY_COLOUR, label="test", **TEST_STYLE)
+        ax.plot(
+            epochs,
+            100 * history.test_accuracy[index],
+            color=ACCURACY_COLOUR,
+            label="test",
+            **TEST_STYLE,
+        )
     marker = _end_marker(history) if upto is None else None
     if marker:
         epoch, colour, label = marker

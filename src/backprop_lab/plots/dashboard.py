@@ -27,14 +27,17 @@ def dashboard_figure(history: History) -> Figure:
         point_legend(ax_boundary, history, loc="upper right")
     else:
         ax_boundary.axis("off")
-        ax_boundary.text(0.5, 0.5, "No decision boundary: the inputs are not 2-D", ha="center", va="center")
+        ax_boundary.text(
+            0.5, 0.5, "No decision boundary: the inputs are not 2-D", ha="center", va="center"
+        )
     draw_network(ax_network, history, -1)
     ax_network.set_title("The network (purple: positive weight, green: negative; width: |w|)")
     draw_gradient_norms(ax_gradients, history)
     c, s = history.config, history.summary
     sizes = "-".join(map(str, history.layer_sizes))
     fig.suptitle(
-        f"{history.dataset.name}: {sizes} {c.activation} network, {c.loss} loss, {c.optimizer} lr {c.lr:g}, "
+        f"{history.dataset.name}: {sizes} {c.activation} network, {c.loss} loss, "
+        f"{c.optimizer} lr {c.lr:g}, "
         f"seed {c.seed}\n{s.status} after {s.epochs} epochs: loss {s.final_loss:.3g}, "
         f"accuracy {s.final_accuracy:.0%}",
         fontsize=14,

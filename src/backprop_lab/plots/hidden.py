@@ -152,14 +152,21 @@ def hidden_space_figure(history: History) -> Figure:
     spans = [_limits(hidden_coordinates(history, s, projection)) for s in (0, -1)]
     widths = [max(high - low for low, high in span) for span in spans]
     if max(widths) < 20 * min(widths):  # comparable: one view for both, easier to compare
-        spans = [_limits(np.concatenate([hidden_coordinates(history, s, projection) for s in (0, -1)]))] * 2
+        spans = [
+            _limits(np.concatenate([hidden_coordinates(history, s, projection) for s in (0, -1)]))
+        ] * 2
     fig, axes = new_figure(1, 2, figsize=(12, 5.6))
-    for ax, snapshot, when, limits in zip(axes, (0, -1), ("before training", "after training"), spans):
+    for ax, snapshot, when, limits in zip(
+        axes, (0, -1), ("before training", "after training"), spans
+    ):
         _draw(ax, history, snapshot, projection, limits)
         epoch = int(history.snapshot_epoch[snapshot])
         ax.set_title(f"{when.capitalize()} (epoch {epoch}, loss {history.loss[epoch]:.3g})")
     point_legend(axes[1], history, loc="best")
-    title = "The inputs as the hidden layer sees them: the output unit can only draw a straight line here"
+    title = (
+        "The inputs as the hidden layer sees them: "
+        "the output unit can only draw a straight line here"
+    )
     units = history.a[-2].shape[2]
     if units > 2:
         title += (

@@ -37,11 +37,13 @@ def _sample_label(history: History, index: int) -> str:
     return f"({coordinates}) -> {history.dataset.class_names[history.dataset.labels[index]]}"
 
 
-def _band(ax, x, values, colour, label):
-    """Median line with a 10-90 % band of ``values`` (S, M) over its second axis."""
+def _band(ax, x, values, colour, label, centre="median"):
+    """A line (the median, or the mean) with a 10-90 % band of ``values`` (S, M) over its
+    second axis."""
     low, median, high = np.nanpercentile(values, [10, 50, 90], axis=1)
+    line = median if centre == "median" else np.nanmean(values, axis=1)
     ax.fill_between(x, low, high, color=colour, alpha=0.25, linewidth=0)
-    ax.plot(x, median, color=colour, linewidth=2, label=label)
+    ax.plot(x, line, color=colour, linewidth=2, label=label)
 
 
 def _grid(count: int, width: float = 3.6, height: float = 2.7):
@@ -69,7 +71,7 @@ def activations_figure(history: History) -> Figure:
         fig, axes = _grid(hidden_layers, width=5, height=3.2)
         for l, ax in enumerate(axes):
             a = history.a[l].reshape(len(epochs), -1)
-            _band(ax, epochs, a, "0.3", "median over units and inputs (band: 10-90 %)")
+            _band(ax, epochs, a, "0.3", "mean over units and inputs (band: 10-90 %)", centre="mean")
             ax.set_title(f"hidden layer {l + 1}: all {history.a[l].shape[2]} units")
             ax.set_xlabel("epoch")
             ax.set_ylabel(f"activation ({history.config.activation})")
@@ -103,6 +105,7 @@ def activations_figure(history: History) -> Figure:
                         a[:, of_class],
                         CLASS_COLOURS[k % 8],
                         f"class {history.dataset.class_names[k]}",
+                        centre="mean",
                     )
         small = hidden_layers == 1 and len(units) <= len(UNIT_COLOURS)
         unit_colour = UNIT_COLOURS[i] if small else "black"
@@ -113,7 +116,7 @@ def activations_figure(history: History) -> Figure:
     title = (
         "input -> target"
         if n_samples <= MAX_SAMPLE_LINES
-        else "median over the inputs of each class (band: 10-90 %)"
+        else "mean over the inputs of each class (band: 10-90 %)"
     )
     fig.legend(
         handles,
@@ -248,7 +251,8 @@ def weight_distribution_figure(history: History) -> Figure:
 
 def activation_health_figure(history: History) -> Figure:
     """Per hidden layer: the distribution of activations at the first and last epoch, and over
-    epochs the share of dead units (ReLU) and of saturated activations (sigmoid, tanh)."""
+    epochs the share of dead units (ReLU) and of saturated units and activations (sigmoid,
+    tanh)."""
     hidden_layers = len(history.W) - 1
     if hidden_layers == 0:
         return unavailable("Activation health", "this network has no hidden layer")
@@ -296,8 +300,21 @@ def activation_health_figure(history: History) -> Figure:
                 label="dead units (output 0 for every input)",
             )
         if saturated is not None:
+            units = 100 * stats.saturated_units(history, l).mean(axis=1)
             ax.plot(
-                epochs, 100 * saturated, color="#D55E00", linewidth=2, label="saturated activations"
+                epochs,
+                units,
+                color="#D55E00",
+                linewidth=2,
+                label="saturated units (on 90 %+ of inputs)",
+            )
+            ax.plot(
+                epochs,
+                100 * saturated,
+                color="#D55E00",
+                linewidth=1.5,
+                linestyle="--",
+                label="saturated activations (units x inputs)",
             )
         if dead is None and saturated is None:
             ax.text(
@@ -330,7 +347,13 @@ def draw_gradient_norms(ax, history: History) -> None:
     n_layers = norms.shape[1]
     for l in range(n_layers):
         positive = np.where(norms[:, l] > 0, norms[:, l], np.nan)
-        ax.plot(epochs, positive, linewidth=2, label=_layer_label(l, n_layers), **layer_style(l, n_layers))
+        ax.plot(
+            epochs,
+            positive,
+            linewidth=2,
+            label=_layer_label(l, n_layers),
+            **layer_style(l, n_layers),
+        )
     ax.set_yscale("log")
     low, high = _log_limits(norms, stats.VANISHING_NORM, stats.EXPLODING_NORM)
     ax.set_ylim(low, high)
@@ -352,7 +375,13 @@ def gradient_flow_figure(history: History) -> Figure:
     n_layers = ratios.shape[1]
     for l in range(n_layers):
         positive = np.where(ratios[:, l] > 0, ratios[:, l], np.nan)
-        ax_ratio.plot(epochs, positive, linewidth=2, label=_layer_label(l, n_layers), **layer_style(l, n_layers))
+        ax_ratio.plot(
+            epochs,
+            positive,
+            linewidth=2,
+            label=_layer_label(l, n_layers),
+            **layer_style(l, n_layers),
+        )
     ax_ratio.set_yscale("log")
     band = stats.UPDATE_RATIO_BAND
     low, high = _log_limits(ratios, band[0] / 10, band[1] * 10)

@@ -103,17 +103,32 @@ class NetworkDrawing:
         self.weight_scale = weight_scale
         self.compact = max(sizes) > 4
         self.links, self.unit_pictures, self.frames, self.bias_texts = [], [], [], []
-        text_box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+        text_box = {
+            "boxstyle": "round,pad=0.15",
+            "facecolor": "white",
+            "edgecolor": "none",
+            "alpha": 0.85,
+        }
         for l in range(len(sizes) - 1):
             for i in range(sizes[l]):
                 for j in range(sizes[l + 1]):
                     x0, y0 = l * SPACING + HALF, ys[l][i]
                     x1, y1 = (l + 1) * SPACING - HALF, ys[l + 1][j]
-                    (line,) = ax.plot([x0, x1], [y0, y1], alpha=0.8, zorder=1, solid_capstyle="round")
+                    (line,) = ax.plot(
+                        [x0, x1], [y0, y1], alpha=0.8, zorder=1, solid_capstyle="round"
+                    )
                     label = None
                     if self.label_links:
-                        label = ax.text(x0 + 0.3 * (x1 - x0), y0 + 0.3 * (y1 - y0), "", fontsize=8,
-                                        ha="center", va="center", zorder=4, bbox=text_box)
+                        label = ax.text(
+                            x0 + 0.3 * (x1 - x0),
+                            y0 + 0.3 * (y1 - y0),
+                            "",
+                            fontsize=8,
+                            ha="center",
+                            va="center",
+                            zorder=4,
+                            bbox=text_box,
+                        )
                     self.links.append((line, label, l, i, j))
         has_pictures = has_plane(history)
         n_out = sizes[-1]
@@ -124,43 +139,85 @@ class NetworkDrawing:
                 if has_pictures:
                     output = l == len(sizes) - 1
                     if output:
-                        cmap = PROBABILITY_CMAP if n_out == 1 else LinearSegmentedColormap.from_list(
-                            "class", ["white", CLASS_COLOURS[i % len(CLASS_COLOURS)]])
+                        cmap = (
+                            PROBABILITY_CMAP
+                            if n_out == 1
+                            else LinearSegmentedColormap.from_list(
+                                "class", ["white", CLASS_COLOURS[i % len(CLASS_COLOURS)]]
+                            )
+                        )
                     else:
                         cmap = ACTIVATION_CMAP
-                    picture = ax.imshow(np.zeros((2, 2)), origin="lower", extent=box, cmap=cmap,
-                                        zorder=2, interpolation="bilinear")
+                    picture = ax.imshow(
+                        np.zeros((2, 2)),
+                        origin="lower",
+                        extent=box,
+                        cmap=cmap,
+                        zorder=2,
+                        interpolation="bilinear",
+                    )
                     self.unit_pictures.append((picture, l, i, output))
                 else:
-                    ax.add_patch(Rectangle((box[0], box[2]), 2 * HALF, 2 * HALF, facecolor="#eeeeee", zorder=2))
-                frame = Rectangle((box[0], box[2]), 2 * HALF, 2 * HALF, fill=False, edgecolor="black",
-                                  linewidth=1.2, zorder=3)
+                    ax.add_patch(
+                        Rectangle(
+                            (box[0], box[2]), 2 * HALF, 2 * HALF, facecolor="#eeeeee", zorder=2
+                        )
+                    )
+                frame = Rectangle(
+                    (box[0], box[2]),
+                    2 * HALF,
+                    2 * HALF,
+                    fill=False,
+                    edgecolor="black",
+                    linewidth=1.2,
+                    zorder=3,
+                )
                 ax.add_patch(frame)
                 if l > 0:
                     self.frames.append((frame, l, i))
                 if self.compact:
                     ax.text(x - HALF - 0.08, y, name, ha="right", va="center", fontsize=8, zorder=4)
                 else:
-                    ax.text(x, y + HALF + 0.06, name, ha="center", va="bottom", fontsize=10,
-                            fontweight="bold", zorder=4)
+                    ax.text(
+                        x,
+                        y + HALF + 0.06,
+                        name,
+                        ha="center",
+                        va="bottom",
+                        fontsize=10,
+                        fontweight="bold",
+                        zorder=4,
+                    )
                     if l > 0 and bias_labels:
-                        text = ax.text(x, y - HALF - 0.05, "", ha="center", va="top", fontsize=8, zorder=4)
+                        text = ax.text(
+                            x, y - HALF - 0.05, "", ha="center", va="top", fontsize=8, zorder=4
+                        )
                         self.bias_texts.append((text, l, i))
         top = max(len(y) for y in ys) / 2 + 0.35
         activation = history.config.activation
-        titles = ["input"] + [f"hidden {l} ({activation})" for l in range(1, len(sizes) - 1)]
-        titles.append("output (sigmoid)" if n_out == 1 else "output (softmax)")
+        titles = ["input"] + [f"hidden {l}\n({activation})" for l in range(1, len(sizes) - 1)]
+        titles.append("output\n(sigmoid)" if n_out == 1 else "output\n(softmax)")
         for l, title in enumerate(titles):
-            ax.text(l * SPACING, top + 0.2, title, ha="center", va="bottom", fontsize=10, color="#444444")
+            ax.text(
+                l * SPACING,
+                top + 0.2,
+                title,
+                ha="center",
+                va="bottom",
+                fontsize=9 if self.compact else 10,
+                color="#444444",
+            )
         ax.set_xlim(-0.7, (len(sizes) - 1) * SPACING + 0.7)
-        ax.set_ylim(-top - 0.3, top + 0.6)
+        ax.set_ylim(-top - 0.3, top + 0.9)
         ax.set_aspect("equal")
         ax.axis("off")
 
     def artists(self) -> list:
         """Everything update() changes."""
         out = [line for line, *_ in self.links] + [label for _, label, *_ in self.links if label]
-        out += [picture for picture, *_ in self.unit_pictures] + [frame for frame, *_ in self.frames]
+        out += [picture for picture, *_ in self.unit_pictures] + [
+            frame for frame, *_ in self.frames
+        ]
         return out + [text for text, *_ in self.bias_texts]
 
     def update(self, snapshot: int, images=None) -> None:
@@ -169,7 +226,11 @@ class NetworkDrawing:
         history = self.history
         weights = [W[snapshot] for W in history.W]
         biases = [b[snapshot] for b in history.b]
-        scale = self.weight_scale or max(float(np.nanmax(np.abs(W), initial=0.0)) for W in weights) or 1.0
+        scale = (
+            self.weight_scale
+            or max(float(np.nanmax(np.abs(W), initial=0.0)) for W in weights)
+            or 1.0
+        )
         self.weight_scale = scale
         for line, label, l, i, j in self.links:
             w = weights[l][i, j]
@@ -227,10 +288,11 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
     if has_plane(history):
         caption += (
             "\nEach square: what that unit outputs over the input plane (x1 across, x2 up);"
+            + "\nhidden units dark = low, bright = high; "
             + (
-                "\nhidden units dark = low, bright = high; the output blue = class 0, orange = class 1."
+                "the output blue = class 0, orange = class 1."
                 if sizes[-1] == 1
-                else "\nhidden units dark = low, bright = high; each output: its class's probability, white = 0."
+                else "each output: its class's probability, white = 0."
             )
         )
     fig.legend(

@@ -1,0 +1,116 @@
+"""Every figure renders for the four runs, and the pictures show the network's own numbers."""
+
+import numpy as np
+import pytest
+from matplotlib.collections import PathCollection
+from PIL import Image
+
+from backprop_lab import forward, train
+from backprop_lab.plots import FIGURES, decision_boundary_figure, draw_figures, write_animation
+from backprop_lab.plots.boundary import epochs_of_change, probability_image
+from backprop_lab.plots.grid import class_probability, outputs_on_plane, plane_for
+from backprop_lab.plots.hidden import hidden_coordinates, hidden_space_figure, projection_for
+
+RUNS = ("xor", "spiral_2_8_8_1", "spiral_3_classes", "diverged")  # see conftest.py
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_every_figure_renders_loads_and_is_not_blank(runs, name, tmp_path):
+    assert runs["diverged"].summary.status == "diverged"
+    paths = draw_figures(runs[name], tmp_path)
+    assert sorted(p.name for p in paths) == sorted(FIGURES)
+    for path in paths:
+        with Image.open(path) as image:
+            assert image.format == "PNG"
+            assert image.width >= 500 and image.height >= 150, path.name
+            grey = np.asarray(image.convert("L"), dtype=float)
+        assert grey.std() > 8, f"{path.name} looks blank"
+        assert (grey < 100).mean() > 0.002, f"{path.name} has hardly any dark ink (no text?)"
+
+
+@pytest.mark.parametrize("name", ["xor", "spiral_3_classes"])
+def test_the_boundary_grid_is_the_networks_own_prediction(runs, name):
+    history = runs[name]
+    plane = plane_for(history, 60)
+    for snapshot in (0, len(history.snapshot_epoch) // 2, -1):
+        expected = forward(history.params_at(snapshot), plane.points, history.config.activation).a[
+            -1
+        ]
+        on_grid = outputs_on_plane(history, snapshot, plane)[0]  # (G, G, K)
+        np.testing.assert_allclose(
+            on_grid.reshape(-1, on_grid.shape[-1]), expected, rtol=0, atol=1e-12
+        )
+    fig = decision_boundary_figure(history)
+    drawn = fig.axes[0].images[0].get_array()
+    plane = plane_for(history)
+    output = forward(history.params_at(-1), plane.points, history.config.activation).a[-1]
+    probabilities = class_probability(output.reshape(len(plane.ys), len(plane.xs), -1))
+    np.testing.assert_allclose(drawn, probability_image(probabilities), atol=1e-12)
+
+
+def test_the_boundary_grid_rows_follow_x2_and_columns_x1(runs):
+    history = runs["xor"]
+    plane = plane_for(history, 50)
+    assert plane.points[1, 0] > plane.points[0, 0] and plane.points[1, 1] == plane.points[0, 1]
+    # The trained XOR network says class 1 near (0, 1) and class 0 near (1, 1).
+    p1 = outputs_on_plane(history, -1, plane)[0][..., 0]
+    column = np.abs(plane.xs - 0.0).argmin()
+    row_top, row_bottom = np.abs(plane.ys - 1.0).argmin(), np.abs(plane.ys - 0.0).argmin()
+    assert p1[row_top, column] > 0.9 and p1[row_bottom, column] < 0.1
+
+
+def test_hidden_space_shows_the_recorded_activations(runs):
+    history = runs["xor"]
+    projection = projection_for(history)
+    for snapshot in (0, -1):
+        np.testing.assert_array_equal(
+            hidden_coordinates(history, snapshot, projection), history.a[0][snapshot]
+        )
+    fig = hidden_space_figure(history)
+    after = fig.axes[1]
+    points = [c for c in after.collections if isinstance(c, PathCollection)]
+    drawn = np.vstack([c.get_offsets() for c in points])
+    recorded = history.a[0][-1]
+    assert sorted(map(tuple, np.round(drawn, 12))) == sorted(map(tuple, np.round(recorded, 12)))
+
+
+def test_hidden_space_of_a_wide_layer_projects_on_principal_directions(runs):
+    history = runs["spiral_2_8_8_1"]
+    projection = projection_for(history)
+    a = history.a[1][-1]  # the last hidden layer: 8 units
+    np.testing.assert_allclose(projection.axes @ projection.axes.T, np.eye(2), atol=1e-12)
+    np.testing.assert_allclose(
+        hidden_coordinates(history, -1, projection), (a - a.mean(axis=0)) @ projection.axes.T
+    )
+
+
+def test_boundary_evolution_picks_epochs_where_the_picture_changes(runs):
+    history = runs["xor"]
+    chosen = epochs_of_change(history, 8)
+    epochs = history.snapshot_epoch[chosen]
+    assert len(chosen) == 8 and epochs[0] == 0 and epochs[-1] == 4999
+    assert np.all(np.diff(chosen) > 0)
+    # XOR's boundary forms between epochs 700 and 1300 (see its loss curve), not at the end.
+    assert ((epochs > 600) & (epochs < 1400)).sum() >= 4
+
+
+def test_animation_is_a_gif_with_the_asked_frames(runs, tmp_path):
+    for name in ("xor", "diverged"):
+        (path,) = [
+            p for p in write_animation(runs[name], tmp_path / name, frames=12) if p.suffix == ".gif"
+        ]
+        with Image.open(path) as gif:
+            assert gif.n_frames == min(12, len(runs[name].snapshot_epoch))
+            first = np.asarray(gif.convert("RGB"), dtype=float)
+            gif.seek(gif.n_frames - 1)
+            last = np.asarray(gif.convert("RGB"), dtype=float)
+        assert np.abs(first - last).mean() > 1  # the picture moves
+
+
+def test_checkpoints_hand_over_the_history_so_far():
+    seen = []
+    train(checkpoint_every=1000, on_checkpoint=seen.append)
+    assert [len(h.loss) for h in seen] == [1001, 2001, 3001, 4001]
+    assert all(
+        h.summary.status == "running" and h.snapshot_epoch[-1] <= len(h.loss) - 1 for h in seen
+    )
