@@ -43,9 +43,9 @@ def unit_names(history: History) -> list[list[str]]:
     return names
 
 
-def _positions(sizes) -> list[np.ndarray]:
-    """y coordinates of the units of each layer, centred on 0, one unit apart."""
-    return [np.arange(n)[::-1] - (n - 1) / 2 for n in sizes]
+def _positions(sizes, gap: float) -> list[np.ndarray]:
+    """y coordinates of the units of each layer, centred on 0, ``gap`` apart."""
+    return [gap * (np.arange(n)[::-1] - (n - 1) / 2) for n in sizes]
 
 
 def unit_images(history: History, snapshots, resolution: int = 40):
@@ -95,13 +95,14 @@ class NetworkDrawing:
         self.ax, self.history = ax, history
         sizes = history.layer_sizes
         self.sizes = sizes
-        ys = _positions(sizes)
+        self.compact = max(sizes) > 4
+        # Small networks get room between units for a name above and a bias below each.
+        ys = _positions(sizes, 1.0 if self.compact else 1.45)
         names = unit_names(history)
         n_links = sum(W.shape[1] * W.shape[2] for W in history.W)
         self.label_links = n_links <= MAX_LABELLED_LINKS if label_links is None else label_links
         self.link_scale = 6.0 if n_links <= 40 else 3.0
         self.weight_scale = weight_scale
-        self.compact = max(sizes) > 4
         self.links, self.unit_pictures, self.frames, self.bias_texts = [], [], [], []
         text_box = {
             "boxstyle": "round,pad=0.15",
@@ -193,7 +194,7 @@ class NetworkDrawing:
                             x, y - HALF - 0.05, "", ha="center", va="top", fontsize=8, zorder=4
                         )
                         self.bias_texts.append((text, l, i))
-        top = max(len(y) for y in ys) / 2 + 0.35
+        top = max(float(np.abs(y).max()) for y in ys) + HALF + 0.35
         activation = history.config.activation
         titles = ["input"] + [f"hidden {l}\n({activation})" for l in range(1, len(sizes) - 1)]
         titles.append("output\n(sigmoid)" if n_out == 1 else "output\n(softmax)")
@@ -275,7 +276,7 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
     sizes = history.layer_sizes
     inch = 1.15 if max(sizes) <= 4 else 0.8  # per unit of diagram coordinates
     width = inch * ((len(sizes) - 1) * SPACING + 1.4)
-    height = inch * (max(sizes) + 1.4) + 1.3
+    height = inch * ((1.0 if max(sizes) > 4 else 1.45) * max(sizes) + 1.6) + 1.3
     fig, ax = new_figure(figsize=(max(width, 6.0), height))
     draw_network(ax, history, snapshot)
     epoch = int(history.snapshot_epoch[snapshot])
