@@ -65,11 +65,12 @@ def saturated_share(history: History, layer: int) -> np.ndarray | None:
 
 
 def saturated_units(
-    history: History, layer: int, share_of_inputs: float = 0.9
+    history: History, layer: int, share_of_inputs: float = 0.5
 ) -> np.ndarray | None:
-    """(S, n_units) booleans: units saturated on at least ``share_of_inputs`` of the inputs."""
+    """(S, n_units) booleans: units saturated on more than ``share_of_inputs`` of the inputs
+    (by default: on most inputs)."""
     bounds = SATURATION.get(history.config.activation)
     if bounds is None:
         return None
     a = history.a[layer]
-    return ((a < bounds[0]) | (a > bounds[1])).mean(axis=1) >= share_of_inputs
+    return ((a < bounds[0]) | (a > bounds[1])).mean(axis=1) > share_of_inputs

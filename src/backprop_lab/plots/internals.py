@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from .. import stats
 from ..history import History
-from .network import unit_names
+from ..naming import unit_names
 from .style import (
     CLASS_COLOURS,
     SOURCE_LINESTYLES,
@@ -306,7 +306,7 @@ def activation_health_figure(history: History) -> Figure:
                 units,
                 color="#D55E00",
                 linewidth=2,
-                label="saturated units (on 90 %+ of inputs)",
+                label="saturated units (on most inputs)",
             )
             ax.plot(
                 epochs,

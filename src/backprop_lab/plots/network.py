@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from ..history import History
+from ..naming import unit_names
 from .grid import has_plane, outputs_on_plane, plane_for
 from .style import (
     ACTIVATION_CMAP,
@@ -28,19 +29,6 @@ from .style import (
 HALF = 0.32  # half the side of a unit's square; units of a layer are 1 apart
 SPACING = 2.4  # between layers
 MAX_LABELLED_LINKS = 12
-
-
-def unit_names(history: History) -> list[list[str]]:
-    """Names per layer: x1, x2 | h1, h2 | out (or h1_1.. for several hidden layers)."""
-    sizes = history.layer_sizes
-    n_hidden = len(sizes) - 2
-    names = [[f"x{i + 1}" for i in range(sizes[0])]]
-    for l in range(1, len(sizes) - 1):
-        prefix = "h" if n_hidden == 1 else f"h{l}_"
-        names.append([f"{prefix}{i + 1}" for i in range(sizes[l])])
-    out = sizes[-1]
-    names.append(["out"] if out == 1 else [f"out {name}" for name in history.dataset.class_names])
-    return names
 
 
 def _positions(sizes, gap: float) -> list[np.ndarray]:
