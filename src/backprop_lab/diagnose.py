@@ -9,8 +9,9 @@ advice. The thresholds, and why each was chosen:
 - ``not_converged``: training ended unsolved. Solved means every training sample right for
   small data sets (16 samples or fewer, like the gates) and 95 % right for larger, noisier ones.
 - ``plateau``: the loss moved less than 1 % per E/100 epochs, and less than 10 % in all, over
-  a stretch of at least max(200, E/10) epochs while above a tenth of its starting value. A warning if training ended on it or unsolved,
-  info if the network escaped (as XOR 2-2-1 often does after a few hundred epochs at 0.25).
+  a stretch of at least max(200, E/10) epochs while above a tenth of its starting value. A
+  warning if training ended on it or unsolved, info if the network escaped (as XOR 2-2-1
+  often does after a few hundred epochs at 0.25).
 - ``oscillating``: in at least 20 % of the last half's epochs the loss rose by more than 1 %,
   the signature of steps that overshoot. Full-batch gradient descent at a sane learning rate
   almost never raises the loss; mini-batch noise rarely does so that often.
@@ -369,7 +370,8 @@ def _saturated(h: History) -> list[Finding]:
                 (int(h.snapshot_epoch[first]), int(h.snapshot_epoch[worst])),
                 f"{len(units)} of {saturated.shape[1]} units of hidden layer {layer + 1} "
                 f"({listed}) are saturated on most inputs at epoch "
-                f"{h.snapshot_epoch[worst]} while the loss is still {h.loss[h.snapshot_epoch[worst]]:.3g}",
+                f"{h.snapshot_epoch[worst]} while the loss is still "
+                f"{h.loss[h.snapshot_epoch[worst]]:.3g}",
                 "Saturated units pass almost no gradient. Start with smaller weights "
                 "(--init xavier or a smaller --init-scale), lower the learning rate, or use relu.",
             )
