@@ -1,5 +1,7 @@
 """Every figure renders for the four runs, and the pictures show the network's own numbers."""
 
+import shutil
+
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
@@ -114,3 +116,13 @@ def test_checkpoints_hand_over_the_history_so_far():
     assert all(
         h.summary.status == "running" and h.snapshot_epoch[-1] <= len(h.loss) - 1 for h in seen
     )
+
+
+@pytest.mark.skipif(
+    shutil.which("ffmpeg") is None, reason="ffmpeg is not installed (the MP4 is optional)"
+)
+def test_animation_also_as_mp4_when_ffmpeg_is_there(runs, tmp_path):
+    paths = write_animation(runs["xor"], tmp_path, frames=6)
+    mp4 = tmp_path / "training.mp4"
+    assert mp4 in paths and mp4.read_bytes()[4:8] == b"ftyp"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

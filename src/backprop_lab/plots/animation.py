@@ -9,8 +9,10 @@ encoder never re-quantises from scratch. Frames are spaced where the picture cha
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -158,45 +160,30 @@ def save_gif(frames: list[np.ndarray], path: Path) -> Path:
 
 
 def save_mp4(frames: list[np.ndarray], path: Path, fps: int = 1000 // FRAME_MS) -> Path | None:
-    """Write the frames as an H.264 MP4 when ffmpeg is installed; return None otherwise."""
+    """Write the frames as an H.264 MP4 when ffmpeg is installed, atomically; return None
+    when it is not, or when it fails (the GIF is the animation; the MP4 is a bonus)."""
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         return None
     height, width = frames[0].shape[:2]
     height, width = height - height % 2, width - width % 2  # yuv420p needs even sizes
-    with atomic_open(path) as f:
-        command = [
-            ffmpeg,
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-s",
-            f"{width}x{height}",
-            "-r",
-            str(fps),
-            "-i",
-            "-",
-            "-pix_fmt",
-            "yuv420p",
-            "-vcodec",
-            "libx264",
-            "-f",
-            "mp4",
-            "pipe:1",
-        ]
-        process = subprocess.run(
-            command,
-            input=b"".join(
-                np.ascontiguousarray(frame[:height, :width]).tobytes() for frame in frames
-            ),
-            stdout=subprocess.PIPE,
-            check=True,
-        )
-        f.write(process.stdout)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    command = [
+        ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+        "-s", f"{width}x{height}", "-r", str(fps), "-i", "-",
+        "-pix_fmt", "yuv420p", "-vcodec", "libx264", "-f", "mp4", str(temporary),
+    ]  # fmt: skip
+    video = b"".join(np.ascontiguousarray(frame[:height, :width]).tobytes() for frame in frames)
+    try:
+        result = subprocess.run(command, input=video, stderr=subprocess.PIPE, check=False)
+        if result.returncode != 0:
+            lines = result.stderr.decode(errors="replace").strip().splitlines()
+            reason = lines[-1] if lines else "no reason given"
+            print(f"note: ffmpeg could not write {path.name} ({reason})", file=sys.stderr)
+            return None
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return path
 
 
