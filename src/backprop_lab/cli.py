@@ -11,6 +11,7 @@ Exit status: 0 done, 1 gradient check failed, 2 bad input (one sentence, nothing
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -251,6 +252,10 @@ def _train(args: argparse.Namespace) -> int:
     print(f"run folder: {out}")
     if not args.no_plots:
         print(f"figures: {figures} (start with dashboard.png)")
+    from .diagnose import diagnose, format_findings
+
+    print("\ndiagnosis:")
+    print(format_findings(diagnose(history)))
     if s.status == "diverged":
         print(
             f"Training diverged at epoch {s.diverged_epoch}: the loss or the weights became "
@@ -287,6 +292,52 @@ def _plot(args: argparse.Namespace) -> int:
         folder = folder / f"epoch-{args.epoch}"
     _draw(history, folder, 0 if args.no_animation else args.frames)
     print(f"figures: {folder}")
+    return 0
+
+
+# --------------------------------------------------------------------------- diagnose, explain
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    from .diagnose import diagnose, format_findings
+    from .history import load_run
+
+    findings = diagnose(load_run(args.run))
+    if args.json:
+        print(json.dumps([f.to_dict() for f in findings], indent=2))
+    else:
+        print(format_findings(findings))
+    return 0
+
+
+def _sample(text: str) -> int | str:
+    if text == "all":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a sample; give its index, or all"
+        ) from None
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from .explain import explain, format_explanation
+    from .history import load_run
+    from .plots import save_figure
+    from .plots.explain_figure import explain_figure
+
+    history = load_run(args.run)
+    explanation = explain(history, args.epoch, args.sample)
+    if args.json:
+        print(json.dumps(explanation.to_dict(), indent=2))
+    else:
+        print(format_explanation(explanation))
+    if not args.no_figure:
+        folder = Path(args.run) / "figures"
+        folder.mkdir(exist_ok=True)
+        path = save_figure(explain_figure(explanation), folder / "explain.png")
+        print(f"figure: {path}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -354,6 +405,23 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--no-animation", action="store_true", help="skip training.gif")
     _add_frames_option(plot)
     plot.set_defaults(handler=_plot)
+
+    diagnose = commands.add_parser("diagnose", help="say what went wrong in a run, and what to try")
+    diagnose.add_argument("run", metavar="RUN", help="a run folder")
+    diagnose.add_argument("--json", action="store_true", help="print the findings as JSON")
+    diagnose.set_defaults(handler=_diagnose)
+
+    explain = commands.add_parser("explain", help="one forward and backward pass, number by number")
+    explain.add_argument("run", metavar="RUN", help="a run folder")
+    explain.add_argument("--epoch", type=_whole, default=0, help="a recorded epoch (default: 0)")
+    explain.add_argument(
+        "--sample", type=_sample, default=0, help="a training sample's index, or all (default: 0)"
+    )
+    explain.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    explain.add_argument(
+        "--no-figure", action="store_true", help="do not write figures/explain.png"
+    )
+    explain.set_defaults(handler=_explain)
 
     gradcheck = commands.add_parser("gradcheck", help="check backprop against finite differences")
     _add_network_options(gradcheck)
