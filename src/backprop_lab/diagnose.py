@@ -510,5 +510,5 @@ def format_findings(findings: list[Finding]) -> str:
             else f"epochs {f.epochs[0]}-{f.epochs[1]}"
         )
         lines.append(f"[{f.severity}] {f.code} ({span}): {f.evidence}.")
-        lines.append(f"    what to try: {f.advice}")
+        lines.append(f"    {'note' if f.severity == 'info' else 'what to try'}: {f.advice}")
     return "\n".join(lines)
