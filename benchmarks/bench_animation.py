@@ -24,7 +24,7 @@ from matplotlib.animation import FuncAnimation, PillowWriter  # noqa: E402
 
 from backprop_lab import forward, train  # noqa: E402
 from backprop_lab.plots import write_animation  # noqa: E402
-from backprop_lab.plots.animation import FRAME_MS, GRID  # noqa: E402
+from backprop_lab.plots.animation import DPI, FRAME_MS, GRID  # noqa: E402
 from backprop_lab.plots.boundary import draw_points, epochs_of_change  # noqa: E402
 from backprop_lab.plots.curves import draw_loss  # noqa: E402
 from backprop_lab.plots.grid import plane_for  # noqa: E402
@@ -36,7 +36,7 @@ def naive_animation(history, path: Path, frames: int) -> None:
     chosen = epochs_of_change(history, frames)
     plane = plane_for(history, GRID)
     fig, (ax_boundary, ax_network, ax_loss) = plt.subplots(
-        1, 3, figsize=(16, 5.2), width_ratios=(1, 1.25, 1.1), dpi=80, layout="constrained"
+        1, 3, figsize=(16, 5.2), width_ratios=(1, 1.25, 1.1), dpi=DPI, layout="constrained"
     )
 
     def update(k):

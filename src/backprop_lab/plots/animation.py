@@ -28,6 +28,7 @@ from .style import new_figure
 FRAME_MS = 90
 HOLD_LAST_MS = 1500
 GRID = 100
+DPI = 68  # 1088 x 354 pixels: readable, and about 1.6 MB for 100 frames
 
 
 def _frames(history: History, count: int):
@@ -35,7 +36,7 @@ def _frames(history: History, count: int):
     chosen = epochs_of_change(history, count)
     plane_ok = has_plane(history)
     fig, (ax_boundary, ax_network, ax_loss) = new_figure(
-        1, 3, figsize=(16, 5.2), width_ratios=(1, 1.25, 1.1), dpi=80
+        1, 3, figsize=(16, 5.2), width_ratios=(1, 1.25, 1.1), dpi=DPI
     )
 
     if plane_ok:
