@@ -24,6 +24,7 @@ from .data import DATASETS, DataError
 from .history import History, RunError, dataset_name, save_run
 from .nn import ACTIVATIONS, INITS, LOSSES, init_params
 from .optim import OPTIMIZERS
+from .predictions import format_prediction_table
 
 EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
 
@@ -182,35 +183,6 @@ def _check_out(out: Path) -> None:
         )
 
 
-def _prediction_table(history: History) -> str:
-    """The classic table at the last epoch: input, target, output, right or wrong."""
-    from .nn import forward
-
-    dataset = history.dataset
-    params = history.params_at(-1)
-    output = forward(params, dataset.X, history.config.activation).a[-1]  # (N, K)
-    rows = []
-    shown = min(len(dataset.labels), 16)
-    for i in range(shown):
-        x = "(" + ", ".join(f"{v:g}" for v in dataset.X[i]) + ")"
-        target = dataset.class_names[dataset.labels[i]]
-        if output.shape[1] == 1:
-            value, predicted = f"{output[i, 0]:.4f}", int(output[i, 0] > 0.5)
-        else:
-            predicted = int(output[i].argmax())
-            value = f"class {dataset.class_names[predicted]} ({output[i, predicted]:.0%})"
-        verdict = "right" if predicted == dataset.labels[i] else "WRONG"
-        rows.append((x, target, value, verdict))
-    widths = [max(len(r[c]) for r in rows + [("input", "target", "output", "")]) for c in range(4)]
-    lines = [
-        "  ".join(h.ljust(w) for h, w in zip(("input", "target", "output", ""), widths)).rstrip()
-    ]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
-    if shown < len(dataset.labels):
-        lines.append(f"... and {len(dataset.labels) - shown} more samples")
-    return "\n".join(lines)
-
-
 def _train(args: argparse.Namespace) -> int:
     from .training import build_dataset, check_compatible, train
 
@@ -238,10 +210,14 @@ def _train(args: argparse.Namespace) -> int:
     save_run(history, out)
     if not args.no_plots:
         _draw(history, figures, args.frames)
+    if not args.no_report:
+        from .report import write_report
+
+        write_report(history, out)
 
     s = history.summary
     print(f"outputs at the last epoch ({s.epochs - 1}):")
-    print(_prediction_table(history))
+    print(format_prediction_table(history))
     test = ""
     if s.final_test_loss is not None:
         test = f", test loss {s.final_test_loss:.4g}, test accuracy {s.final_test_accuracy:.1%}"
@@ -252,6 +228,8 @@ def _train(args: argparse.Namespace) -> int:
     print(f"run folder: {out}")
     if not args.no_plots:
         print(f"figures: {figures} (start with dashboard.png)")
+    if not args.no_report:
+        print(f"report: {out / 'report.html'} (open it in a browser)")
     from .diagnose import diagnose, format_findings
 
     print("\ndiagnosis:")
@@ -292,6 +270,18 @@ def _plot(args: argparse.Namespace) -> int:
         folder = folder / f"epoch-{args.epoch}"
     _draw(history, folder, 0 if args.no_animation else args.frames)
     print(f"figures: {folder}")
+    return 0
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .history import load_run
+    from .report import write_report
+
+    path = write_report(load_run(args.run), args.run, static=args.static)
+    print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
@@ -389,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--no-plots", action="store_true", help="write no figures or animation")
+    train.add_argument("--no-report", action="store_true", help="write no report.html")
     train.add_argument(
         "--plot-every",
         type=_whole,
@@ -405,6 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--no-animation", action="store_true", help="skip training.gif")
     _add_frames_option(plot)
     plot.set_defaults(handler=_plot)
+
+    report = commands.add_parser("report", help="write RUN/report.html, one self-contained page")
+    report.add_argument("run", metavar="RUN", help="a run folder")
+    report.add_argument("--static", action="store_true", help="images only, no interactive charts")
+    report.set_defaults(handler=_report)
 
     diagnose = commands.add_parser("diagnose", help="say what went wrong in a run, and what to try")
     diagnose.add_argument("run", metavar="RUN", help="a run folder")
