@@ -285,6 +285,14 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from .report.compare import resolve_runs, write_comparison
+
+    html_path, png_path = write_comparison(resolve_runs(args.runs), args.out)
+    print(f"comparison: {html_path} and {png_path}")
+    return 0
+
+
 # --------------------------------------------------------------------------- diagnose, explain
 
 
@@ -401,6 +409,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("run", metavar="RUN", help="a run folder")
     report.add_argument("--static", action="store_true", help="images only, no interactive charts")
     report.set_defaults(handler=_report)
+
+    compare = commands.add_parser("compare", help="several runs side by side: compare.html, compare.png")
+    compare.add_argument("runs", metavar="RUN", nargs="+", help="run folders, a folder of runs, or a glob")
+    compare.add_argument("--out", metavar="DIR", required=True, help="where to write the comparison")
+    compare.set_defaults(handler=_compare)
 
     diagnose = commands.add_parser("diagnose", help="say what went wrong in a run, and what to try")
     diagnose.add_argument("run", metavar="RUN", help="a run folder")
