@@ -210,7 +210,8 @@ def _train(args: argparse.Namespace) -> int:
     save_run(history, out)
     if not args.no_plots:
         _draw(history, figures, args.frames)
-    if not args.no_report:
+    report = not (args.no_report or args.no_plots)  # the report is made of the figures
+    if report:
         from .report import write_report
 
         write_report(history, out)
@@ -228,7 +229,7 @@ def _train(args: argparse.Namespace) -> int:
     print(f"run folder: {out}")
     if not args.no_plots:
         print(f"figures: {figures} (start with dashboard.png)")
-    if not args.no_report:
+    if report:
         print(f"report: {out / 'report.html'} (open it in a browser)")
     from .diagnose import diagnose, format_findings
 
@@ -386,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", help="run folder (default: runs/<date>-<time>-<dataset>)"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
-    train.add_argument("--no-plots", action="store_true", help="write no figures or animation")
+    train.add_argument("--no-plots", action="store_true", help="write no figures, animation or report")
     train.add_argument("--no-report", action="store_true", help="write no report.html")
     train.add_argument(
         "--plot-every",
@@ -410,9 +411,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--static", action="store_true", help="images only, no interactive charts")
     report.set_defaults(handler=_report)
 
-    compare = commands.add_parser("compare", help="several runs side by side: compare.html, compare.png")
-    compare.add_argument("runs", metavar="RUN", nargs="+", help="run folders, a folder of runs, or a glob")
-    compare.add_argument("--out", metavar="DIR", required=True, help="where to write the comparison")
+    compare = commands.add_parser(
+        "compare", help="several runs side by side: compare.html, compare.png"
+    )
+    compare.add_argument(
+        "runs", metavar="RUN", nargs="+", help="run folders, a folder of runs, or a glob"
+    )
+    compare.add_argument(
+        "--out", metavar="DIR", required=True, help="where to write the comparison"
+    )
     compare.set_defaults(handler=_compare)
 
     diagnose = commands.add_parser("diagnose", help="say what went wrong in a run, and what to try")

@@ -16,7 +16,15 @@ def runs(tmp_path_factory):
         "lr2": TrainConfig(epochs=1500),
         "lr05": TrainConfig(epochs=1500, lr=0.5),
         "tanh": TrainConfig(epochs=1500, hidden=(4,), activation="tanh", init="xavier", lr=0.5),
-        "spiral": TrainConfig(dataset="spiral", classes=3, hidden=(8,), loss="ce", optimizer="adam", lr=0.02, epochs=300),
+        "spiral": TrainConfig(
+            dataset="spiral",
+            classes=3,
+            hidden=(8,),
+            loss="ce",
+            optimizer="adam",
+            lr=0.02,
+            epochs=300,
+        ),
     }
     for name, config in configs.items():
         save_run(train(config), parent / name)
@@ -40,7 +48,10 @@ def test_compare_by_glob_and_by_listing(runs, tmp_path):
     assert main(["compare", str(runs / "lr*"), "--out", str(tmp_path / "glob")]) == 0
     page = (tmp_path / "glob" / "compare.html").read_text()
     assert "<td>lr2</td>" in page and "<td>tanh</td>" not in page
-    assert main(["compare", str(runs / "lr2"), str(runs / "tanh"), "--out", str(tmp_path / "two")]) == 0
+    assert (
+        main(["compare", str(runs / "lr2"), str(runs / "tanh"), "--out", str(tmp_path / "two")])
+        == 0
+    )
 
 
 def test_not_a_run_or_a_damaged_run_gets_one_sentence(runs, tmp_path, capsys):
@@ -63,6 +74,8 @@ def test_compare_page_in_a_browser(runs, tmp_path, watch):
     page = w.open(out / "compare.html")
     image = page.locator("figure img")
     image.scroll_into_view_if_needed()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
     assert image.is_visible() and page.locator("#loss-chart .main-svg").first.is_visible()
     assert w.outside == [] and w.errors == []

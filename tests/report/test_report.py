@@ -23,9 +23,17 @@ def run(tmp_path_factory):
 def test_train_writes_a_complete_self_contained_report(run):
     page = (run / "report.html").read_text()
     assert (run / "report.html").stat().st_size < 10_000_000
-    for part in ("Outputs at the last epoch", "Configuration", "Diagnosis", "Explore training",
-                 "Figures", "One backward pass, number by number", "Sample 0 at the first epoch",
-                 "Sample 0 at the last epoch (4999)", "plateau"):
+    for part in (
+        "Outputs at the last epoch",
+        "Configuration",
+        "Diagnosis",
+        "Explore training",
+        "Figures",
+        "One backward pass, number by number",
+        "Sample 0 at the first epoch",
+        "Sample 0 at the last epoch (4999)",
+        "plateau",
+    ):
         assert part in page, part
     assert page.count("<figure") == 12  # eleven figures and the animation, each captioned
     assert "the loss went from 0.251 at epoch 0 to 0.000324 at epoch 4999" in page
@@ -61,7 +69,9 @@ def test_report_opens_offline_without_errors_and_shows_every_figure(run, watch):
     for k in range(images.count()):
         image = images.nth(k)
         image.scroll_into_view_if_needed()
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
         assert image.is_visible()
         box = image.bounding_box()
         assert box["width"] > 300 and box["height"] > 100
@@ -81,7 +91,9 @@ def test_the_epoch_slider_moves_boundary_network_and_loss_cursor(run, watch, tmp
     explorer.screenshot(path=str(before))
     rail = page.locator("#explorer .slider-rail-rect").bounding_box()
     page.mouse.click(rail["x"] + 3, rail["y"] + rail["height"] / 2)  # the first step: epoch 0
-    page.wait_for_function("() => document.querySelector('#explorer .gtitle').textContent.includes('epoch 0:')")
+    page.wait_for_function(
+        "() => document.querySelector('#explorer .gtitle').textContent.includes('epoch 0:')"
+    )
     after = tmp_path / "after.png"
     explorer.screenshot(path=str(after))
     a = np.asarray(Image.open(before).convert("RGB"), dtype=int)
@@ -96,7 +108,15 @@ def test_the_epoch_slider_moves_boundary_network_and_loss_cursor(run, watch, tmp
 
 def test_report_of_a_three_class_run_and_a_diverged_run(tmp_path, watch):
     for name, config in {
-        "spiral": TrainConfig(dataset="spiral", classes=3, hidden=(8,), loss="ce", optimizer="adam", lr=0.02, epochs=300),
+        "spiral": TrainConfig(
+            dataset="spiral",
+            classes=3,
+            hidden=(8,),
+            loss="ce",
+            optimizer="adam",
+            lr=0.02,
+            epochs=300,
+        ),
         "diverged": TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000),
     }.items():
         history = train(config)

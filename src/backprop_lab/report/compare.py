@@ -19,11 +19,21 @@ from ..diagnose import diagnose
 from ..history import History, RunError, atomic_write_bytes, atomic_write_text, load_run
 from ..plots.boundary import draw_boundary
 from ..plots.grid import has_plane, plane_for
-from ..plots.style import new_figure
+from ..plots.style import RC
 from .html import STYLE, compact_image, data_uri, png_bytes
 
 # Paul Tol's "muted" scheme: colour-blind safe and apart from the class colours.
-RUN_COLOURS = ("#332288", "#CC6677", "#117733", "#882255", "#44AA99", "#999933", "#AA4499", "#88CCEE", "#DDCC77")
+RUN_COLOURS = (
+    "#332288",
+    "#CC6677",
+    "#117733",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#88CCEE",
+    "#DDCC77",
+)
 MAX_RUNS = 12
 
 
@@ -50,10 +60,14 @@ def resolve_runs(arguments: list[str]) -> list[Path]:
                     raise RunError(f"{str(match)!r} (matched by {argument!r}) is not a run folder")
             runs.extend(matches)
         else:
-            raise RunError(f"{argument!r} does not exist; give run folders, a folder of runs, or a glob")
+            raise RunError(
+                f"{argument!r} does not exist; give run folders, a folder of runs, or a glob"
+            )
     unique = list(dict.fromkeys(p.resolve() for p in runs))
     if len(unique) > MAX_RUNS:
-        raise RunError(f"{len(unique)} runs is more than the {MAX_RUNS} a comparison can show; pick fewer")
+        raise RunError(
+            f"{len(unique)} runs is more than the {MAX_RUNS} a comparison can show; pick fewer"
+        )
     return unique
 
 
@@ -83,7 +97,11 @@ def notes(histories: list[History]) -> list[str]:
             f"The runs learn different datasets ({', '.join(datasets)}): their curves show how "
             "hard each problem was, not which network is better."
         )
-    flat = [label for label, h in zip(_labels([h.path for h in histories]), histories) if not has_plane(h)]
+    flat = [
+        label
+        for label, h in zip(_labels([h.path for h in histories]), histories)
+        if not has_plane(h)
+    ]
     if flat:
         out.append(f"No decision boundary for {', '.join(flat)}: their inputs are not 2-D.")
     return out
@@ -91,6 +109,13 @@ def notes(histories: list[History]) -> list[str]:
 
 def comparison_figure(histories: list[History], labels: list[str]) -> Figure:
     """Loss and accuracy overlaid (top), final decision boundaries as small multiples (bottom)."""
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(RC):
+        return _comparison_figure(histories, labels)
+
+
+def _comparison_figure(histories: list[History], labels: list[str]) -> Figure:
     n = len(histories)
     columns = min(max(n, 2), 4)
     boundary_rows = int(np.ceil(n / columns))
@@ -122,16 +147,26 @@ def comparison_figure(histories: list[History], labels: list[str]) -> Figure:
             ax.set_ylabel("")
         else:
             ax.axis("off")
-            ax.text(0.5, 0.5, f"inputs are {h.dataset.n_features}-D:\nno boundary to draw", ha="center", va="center")
+            ax.text(
+                0.5,
+                0.5,
+                f"inputs are {h.dataset.n_features}-D:\nno boundary to draw",
+                ha="center",
+                va="center",
+            )
         epoch = int(h.snapshot_epoch[-1])
-        ax.set_title(f"{label}\nepoch {epoch}, accuracy {h.accuracy[epoch]:.0%}", color=colour, fontsize=10)
+        ax.set_title(
+            f"{label}\nepoch {epoch}, accuracy {h.accuracy[epoch]:.0%}", color=colour, fontsize=10
+        )
     fig.suptitle(f"Comparing {n} runs")
     return fig
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
@@ -176,14 +211,19 @@ def write_comparison(paths: list[Path], out: str | Path) -> tuple[Path, Path]:
     atomic_write_bytes(png_path, png)
 
     different = differing_options(histories)
-    option_rows = [[label] + [str(h.config.to_dict()[key]) for key in different] for label, h in zip(labels, histories)]
+    option_rows = [
+        [label] + [str(h.config.to_dict()[key]) for key in different]
+        for label, h in zip(labels, histories)
+    ]
     with np.errstate(all="ignore"):
         diagnoses = [diagnose(h) for h in histories]
     metric_rows = []
     for label, h, findings in zip(labels, histories, diagnoses):
         s = h.summary
         codes = ", ".join(f"{f.code} ({f.severity})" for f in findings) or "healthy"
-        metric_rows.append([label, s.status, s.epochs, f"{s.final_loss:.4g}", f"{s.final_accuracy:.1%}", codes])
+        metric_rows.append(
+            [label, s.status, s.epochs, f"{s.final_loss:.4g}", f"{s.final_accuracy:.1%}", codes]
+        )
     options = (
         _table(["run"] + different, option_rows)
         if different

@@ -22,10 +22,14 @@ CURSOR = "#D55E00"
 
 
 def _network_pictures(history: History, snapshots) -> list[str]:
-    """One small PNG (as a data URI) of the network diagram per snapshot."""
-    import matplotlib.pyplot as plt
+    """One small picture (a data URI) of the network diagram per snapshot. The diagram is laid
+    out once; each snapshot only restores the blank background and redraws what changes."""
+    import io
 
-    from .html import compact_image, data_uri
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from .html import data_uri
 
     sizes = history.layer_sizes
     fig, ax = new_figure(figsize=(4.2, max(2.8, 0.5 * max(sizes) + 1.4)), dpi=72)
@@ -33,20 +37,27 @@ def _network_pictures(history: History, snapshots) -> list[str]:
     finite = all_weights[np.isfinite(all_weights)]
     scale = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
     drawing = NetworkDrawing(ax, history, label_links=False, bias_labels=False, weight_scale=scale)
+    drawing.update(int(snapshots[0]))
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
+    moving = drawing.artists()
+    for artist in moving:
+        artist.set_animated(True)
+    fig.canvas.draw()
+    background = fig.canvas.copy_from_bbox(fig.bbox)
     pictures = []
     for snapshot in snapshots:
         drawing.update(int(snapshot))
-        pictures.append(data_uri(*compact_image(_render(fig))))
+        fig.canvas.restore_region(background)
+        for artist in sorted(moving, key=lambda a: a.get_zorder()):
+            if artist.get_visible():
+                fig.draw_artist(artist)
+        rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+        buffer = io.BytesIO()
+        Image.fromarray(rgb).save(buffer, format="WEBP", lossless=True, method=0)
+        pictures.append(data_uri(buffer.getvalue(), "image/webp"))
     plt.close(fig)
     return pictures
-
-
-def _render(fig) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=72)
-    return buffer.getvalue()
 
 
 def _boundary_traces(history: History, chosen, plane):
@@ -144,7 +155,7 @@ def explorer_figure(history: History, frames: int = FRAMES):
             fig.add_trace(
                 go.Scatter(
                     x=points[:, 0], y=points[:, 1], mode="markers", name=f"class {name}", showlegend=False,
-                    marker={"color": CLASS_COLOURS[k % 8], "size": 9 if len(data.labels) <= 16 else 6,
+                    marker={"color": CLASS_COLOURS[k % 8], "size": 14 if len(data.labels) <= 16 else 7,
                             "line": {"color": "black", "width": 2}},
                     hovertemplate=f"class {name}<br>x1 %{{x:.2f}}<br>x2 %{{y:.2f}}<extra></extra>",
                 ),

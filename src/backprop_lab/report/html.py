@@ -60,7 +60,7 @@ def compact_image(png: bytes) -> tuple[bytes, str]:
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.open(io.BytesIO(png)).save(buffer, format="WEBP", lossless=True, method=2)
+    Image.open(io.BytesIO(png)).save(buffer, format="WEBP", lossless=True, method=0)
     return buffer.getvalue(), "image/webp"
 
 
