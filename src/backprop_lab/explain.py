@@ -195,7 +195,7 @@ def explain(history: History, epoch: int = 0, sample: int | str = 0) -> Explanat
 
 def _n(value: float) -> str:
     """A number for a calculator: 5 decimals, or scientific notation when tiny or huge."""
-    value = float(value)
+    value = float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
     if value == 0 or 1e-3 <= abs(value) < 1e5:
         return f"{value:.5f}"
     return f"{value:.4e}"
