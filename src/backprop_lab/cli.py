@@ -387,7 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", help="run folder (default: runs/<date>-<time>-<dataset>)"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
-    train.add_argument("--no-plots", action="store_true", help="write no figures, animation or report")
+    train.add_argument(
+        "--no-plots", action="store_true", help="write no figures, animation or report"
+    )
     train.add_argument("--no-report", action="store_true", help="write no report.html")
     train.add_argument(
         "--plot-every",

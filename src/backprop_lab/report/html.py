@@ -142,19 +142,17 @@ def _findings(findings: list[Finding]) -> str:
     return "".join(out)
 
 
-def compact_animation(gif: bytes) -> tuple[bytes, str]:
-    """The GIF's frames, same pixels and timing, as a lossless animated WebP: half the bytes."""
-    from PIL import Image, ImageSequence
+def compact_animation(gif_path: Path) -> tuple[bytes, str]:
+    """The animation for the page: training.webp beside the GIF (same frames, half the bytes),
+    made from the GIF when it is missing."""
+    webp = gif_path.with_suffix(".webp")
+    if not webp.is_file():
+        from PIL import Image, ImageSequence
 
-    source = Image.open(io.BytesIO(gif))
-    frames, durations = [], []
-    for frame in ImageSequence.Iterator(source):
-        durations.append(frame.info.get("duration", 90))
-        frames.append(frame.convert("RGB"))
-    buffer = io.BytesIO()
-    frames[0].save(buffer, format="WEBP", save_all=True, append_images=frames[1:], duration=durations,
-                   loop=0, lossless=True, method=1)  # fmt: skip
-    return buffer.getvalue(), "image/webp"
+        from ..plots.animation import save_webp
+
+        save_webp(list(ImageSequence.Iterator(Image.open(gif_path))), webp)
+    return webp.read_bytes(), "image/webp"
 
 
 def _figures(h: History, folder: Path, findings: list[Finding]) -> str:
@@ -164,8 +162,9 @@ def _figures(h: History, folder: Path, findings: list[Finding]) -> str:
         if not path.is_file():
             continue
         title, text = caption(name, h, findings)
-        compact = compact_animation if name.endswith(".gif") else compact_image
-        data, mime = compact(path.read_bytes())
+        data, mime = (
+            compact_animation(path) if name.endswith(".gif") else compact_image(path.read_bytes())
+        )
         out.append(
             f'<figure id="{_esc(name)}"><img src="{data_uri(data, mime)}" '
             f'alt="{_esc(title)}" loading="lazy"><figcaption><b>{_esc(title)}</b>{_esc(text)}'
