@@ -66,6 +66,12 @@ class Finding:
     def to_dict(self) -> dict:
         return asdict(self) | {"epochs": list(self.epochs)}
 
+    @property
+    def span(self) -> str:
+        """The epochs in words: "epoch 33" or "epochs 0 to 683"."""
+        first, last = self.epochs
+        return f"epoch {first}" if first == last else f"epochs {first} to {last}"
+
 
 def is_solved(history: History, epoch: int = -1) -> bool:
     """Every training sample right (small data) or 95 % right (more than 16 samples)."""
@@ -504,11 +510,6 @@ def format_findings(findings: list[Finding]) -> str:
         return "No problems found: the run looks healthy."
     lines = []
     for f in findings:
-        span = (
-            f"epoch {f.epochs[0]}"
-            if f.epochs[0] == f.epochs[1]
-            else f"epochs {f.epochs[0]}-{f.epochs[1]}"
-        )
-        lines.append(f"[{f.severity}] {f.code} ({span}): {f.evidence}.")
+        lines.append(f"[{f.severity}] {f.code} ({f.span}): {f.evidence}.")
         lines.append(f"    {'note' if f.severity == 'info' else 'what to try'}: {f.advice}")
     return "\n".join(lines)

@@ -339,21 +339,21 @@ def _layer_label(l: int, n_layers: int) -> str:
     return "output layer" if l == n_layers - 1 else f"hidden layer {l + 1}"
 
 
+def _per_layer_lines(ax, epochs: np.ndarray, values: np.ndarray) -> None:
+    """One line per layer of ``values`` (S, L), positive values only (for a log axis)."""
+    n_layers = values.shape[1]
+    for l in range(n_layers):
+        positive = np.where(values[:, l] > 0, values[:, l], np.nan)
+        style = layer_style(l, n_layers)
+        ax.plot(epochs, positive, linewidth=2, label=_layer_label(l, n_layers), **style)
+
+
 def draw_gradient_norms(ax, history: History) -> None:
     """Each layer's weight-gradient norm over epochs (log scale), with the vanishing and
     exploding zones shaded."""
     epochs = _epochs(history)
     norms = stats.gradient_norms(history)
-    n_layers = norms.shape[1]
-    for l in range(n_layers):
-        positive = np.where(norms[:, l] > 0, norms[:, l], np.nan)
-        ax.plot(
-            epochs,
-            positive,
-            linewidth=2,
-            label=_layer_label(l, n_layers),
-            **layer_style(l, n_layers),
-        )
+    _per_layer_lines(ax, epochs, norms)
     ax.set_yscale("log")
     low, high = _log_limits(norms, stats.VANISHING_NORM, stats.EXPLODING_NORM)
     ax.set_ylim(low, high)
@@ -372,16 +372,7 @@ def gradient_flow_figure(history: History) -> Figure:
     ratios = stats.update_ratios(history)
     fig, (ax_norm, ax_ratio) = new_figure(1, 2, figsize=(12, 4.6))
     draw_gradient_norms(ax_norm, history)
-    n_layers = ratios.shape[1]
-    for l in range(n_layers):
-        positive = np.where(ratios[:, l] > 0, ratios[:, l], np.nan)
-        ax_ratio.plot(
-            epochs,
-            positive,
-            linewidth=2,
-            label=_layer_label(l, n_layers),
-            **layer_style(l, n_layers),
-        )
+    _per_layer_lines(ax_ratio, epochs, ratios)
     ax_ratio.set_yscale("log")
     band = stats.UPDATE_RATIO_BAND
     low, high = _log_limits(ratios, band[0] / 10, band[1] * 10)

@@ -128,15 +128,10 @@ def _findings(findings: list[Finding]) -> str:
         return "<p>No problems found: the run looks healthy.</p>"
     out = []
     for f in findings:
-        span = (
-            f"epoch {f.epochs[0]}"
-            if f.epochs[0] == f.epochs[1]
-            else f"epochs {f.epochs[0]} to {f.epochs[1]}"
-        )
         label = "Note" if f.severity == "info" else "What to try"
         out.append(
             f'<div class="finding {f.severity}"><span class="badge">{f.severity}</span> '
-            f"<code>{_esc(f.code)}</code> ({span})<br>{_esc(f.evidence)}.<br>"
+            f"<code>{_esc(f.code)}</code> ({f.span})<br>{_esc(f.evidence)}.<br>"
             f"<i>{label}:</i> {_esc(f.advice)}</div>"
         )
     return "".join(out)
