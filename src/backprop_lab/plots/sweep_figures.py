@@ -1,0 +1,101 @@
+"""Figures of a sweep: success rate over two options, epochs to solve, loss curves."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..sweep import StackResult, _label, wilson_interval
+from .style import LOSS_COLOUR, new_figure
+
+RUN_COLOURS = ("#332288", "#CC6677", "#117733", "#882255", "#44AA99", "#999933", "#AA4499", "#88CCEE", "#DDCC77")
+MAX_CURVES = 9
+
+
+def _value(stack: StackResult, name: str):
+    value = stack.options[name]
+    return ("x".join(map(str, value)) or "none") if name == "hidden" else value
+
+
+def success_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
+    """Success rate as a heatmap over the first two swept options (pooled over the rest), or
+    as bars with 95 % intervals when fewer than two options vary."""
+    if len(swept) >= 2:
+        a, b = swept[0], swept[1]
+        rows = list(dict.fromkeys(_value(s, a) for s in stacks))
+        cols = list(dict.fromkeys(_value(s, b) for s in stacks))
+        solved = np.zeros((len(rows), len(cols)))
+        total = np.zeros((len(rows), len(cols)))
+        for s in stacks:
+            i, j = rows.index(_value(s, a)), cols.index(_value(s, b))
+            solved[i, j] += (s.outcome == "solved").sum()
+            total[i, j] += len(s.seeds)
+        rate = np.where(total > 0, solved / np.maximum(total, 1), np.nan)
+        fig, ax = new_figure(figsize=(1.3 * len(cols) + 3, 0.8 * len(rows) + 2.2))
+        image = ax.imshow(rate * 100, cmap="cividis", vmin=0, vmax=100, aspect="auto")
+        for i in range(len(rows)):
+            for j in range(len(cols)):
+                if total[i, j]:
+                    colour = "black" if rate[i, j] > 0.55 else "white"
+                    ax.text(j, i, f"{rate[i, j]:.0%}\nof {int(total[i, j])}", ha="center", va="center", fontsize=9, color=colour)
+        ax.set_xticks(range(len(cols)), [str(c) for c in cols])
+        ax.set_yticks(range(len(rows)), [str(r) for r in rows])
+        ax.set_xlabel(b)
+        ax.set_ylabel(a)
+        ax.grid(False)
+        pooled = f" (pooled over {', '.join(swept[2:])})" if len(swept) > 2 else ""
+        ax.set_title(f"Share of networks that solved the task{pooled}")
+        fig.colorbar(image, ax=ax, label="solved (%)")
+        return fig
+    fig, ax = new_figure(figsize=(max(5, 1.2 * len(stacks) + 2), 4))
+    labels = [_label(s.options, swept) for s in stacks]
+    rates, lows, highs = [], [], []
+    for s in stacks:
+        solved, n = int((s.outcome == "solved").sum()), len(s.seeds)
+        low, high = wilson_interval(solved, n)
+        rates.append(100 * solved / n)
+        lows.append(100 * (solved / n - low))
+        highs.append(100 * (high - solved / n))
+    ax.bar(range(len(stacks)), rates, yerr=[lows, highs], color="#44AA99", capsize=4)
+    ax.set_xticks(range(len(stacks)), labels, rotation=20, ha="right")
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("solved (%), with 95 % interval")
+    ax.set_title("Share of networks that solved the task")
+    return fig
+
+
+def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
+    """How many epochs the solved networks needed, per combination."""
+    fig, ax = new_figure(figsize=(max(6, 0.9 * len(stacks) + 3), 4.4))
+    data = [s.solved_epoch[s.outcome == "solved"] for s in stacks]
+    labels = [_label(s.options, swept) for s in stacks]
+    shown = [(d, label) for d, label in zip(data, labels) if len(d)]
+    if shown:
+        ax.boxplot([d for d, _ in shown], tick_labels=[label for _, label in shown], showfliers=True)
+        ax.tick_params(axis="x", rotation=25)
+        for tick in ax.get_xticklabels():
+            tick.set_horizontalalignment("right")
+    else:
+        ax.text(0.5, 0.5, "no network solved the task", ha="center", va="center", transform=ax.transAxes)
+    ax.set_ylabel("epochs to solve")
+    ax.set_title("Epochs the solved networks needed (box: quartiles, line: median)")
+    return fig
+
+
+def curves_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
+    """The median loss curve with its quartile band, per combination (up to nine)."""
+    fig, ax = new_figure(figsize=(9, 4.8))
+    for k, s in enumerate(stacks[:MAX_CURVES]):
+        colour = RUN_COLOURS[k % len(RUN_COLOURS)] if len(stacks) > 1 else LOSS_COLOUR
+        q1, median, q3 = s.curve_quartiles
+        ax.fill_between(s.curve_epochs, q1, q3, color=colour, alpha=0.18, linewidth=0)
+        ax.plot(s.curve_epochs, median, color=colour, linewidth=2, label=_label(s.options, swept))
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss (log scale)")
+    title = "Median loss per combination (band: middle half of the seeds)"
+    if len(stacks) > MAX_CURVES:
+        title += f"; first {MAX_CURVES} of {len(stacks)} combinations"
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="best")
+    return fig

@@ -1,0 +1,251 @@
+"""Sweeps: every combination of the given options times N seeds, trained as stacked networks.
+
+Each combination becomes one stack of R = seeds networks (W1 of shape (R, n_in, n_out)) that the
+same ``nn.forward``, ``nn.backward`` and optimiser ``step`` train in one pass per epoch. The
+network with seed s is exactly the network ``train`` trains with the same options and seed s
+(the same initial weights, the same data, the same arithmetic).
+
+What is kept per network: the final loss and accuracy, the first epoch the task was solved,
+the first epoch the loss stopped being finite, and the loss at 5 % before the end (to tell a
+plateau from slow progress). Per combination: the quartiles of the loss curve at up to 200
+epochs. Nothing else is stored, so memory does not grow with the number of epochs: the budget
+is the stack's working arrays plus 24 bytes per network.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .config import ConfigError, TrainConfig
+from .nn import accuracy, backward, forward, init_params, loss_value, stack_params
+from .optim import make_optimizer
+from .training import build_dataset, check_compatible, layer_sizes
+
+OUTCOMES = ("solved", "plateau", "slow", "diverged")
+CURVE_POINTS = 200
+NOT_SWEPT = {"record_every", "max_snapshots", "record_samples", "target_loss", "batch_size", "seed"}
+
+
+@dataclass(frozen=True)
+class StackResult:
+    """What one combination's R networks ended with. Arrays are (R,) unless said."""
+
+    options: dict
+    seeds: np.ndarray
+    final_loss: np.ndarray
+    final_accuracy: np.ndarray
+    solved_epoch: np.ndarray  # -1 where never solved
+    diverged_epoch: np.ndarray  # -1 where never diverged
+    outcome: np.ndarray  # strings from OUTCOMES
+    curve_epochs: np.ndarray  # (P,)
+    curve_quartiles: np.ndarray  # (3, P): 25th, 50th, 75th percentile of the loss
+
+
+def combinations(grid: dict[str, list]) -> list[dict]:
+    """Every combination of the option lists, in order: [{"lr": 0.1, "hidden": (2,)}, ...]."""
+    names = list(grid)
+    return [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
+
+
+def validate_grid(base: dict, grid: dict[str, list]) -> list[TrainConfig]:
+    """One TrainConfig per combination (seed 0), checking every value before any training."""
+    for name in grid:
+        if name in NOT_SWEPT:
+            raise ConfigError(name, "cannot be swept (sweeps train full batch, from seeds 0 to N-1)")
+    known = {f.name for f in fields(TrainConfig)}
+    for name in list(base) + list(grid):
+        if name not in known:
+            raise ConfigError(name, "is not an option of train")
+    configs = []
+    for combo in combinations(grid):
+        config = TrainConfig(**{**base, **combo, "seed": 0})
+        if config.batch_size is not None or config.target_loss is not None:
+            raise ConfigError("batch_size", "is not supported by sweeps, which train full batch")
+        configs.append(config)
+    return configs
+
+
+def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackResult:
+    """Train the networks of ``config`` with every seed in ``seeds`` as one stack."""
+    dataset = build_dataset(config)
+    check_compatible(config, dataset)
+    sizes = layer_sizes(config, dataset)
+    X, Y, labels = dataset.X, dataset.Y, dataset.labels
+    params = stack_params([init_params(sizes, config.init, config.init_scale, int(s)) for s in seeds])
+    optimizer = make_optimizer(config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, config.eps)
+    state = optimizer.init(params)
+    R, E = len(seeds), config.epochs
+    needed = 1.0 if len(labels) <= 16 else 0.95
+    solved_epoch = np.full(R, -1)
+    diverged_epoch = np.full(R, -1)
+    curve_epochs = np.unique(np.linspace(0, E - 1, min(E, CURVE_POINTS)).round().astype(int))
+    quartiles = np.empty((3, len(curve_epochs)))
+    late_epoch = max(0, int(E * 0.95) - 1)
+    late_loss = np.full(R, np.nan)
+    next_curve = 0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for epoch in range(E):
+            trace = forward(params, X, config.activation)
+            loss = loss_value(trace, Y, config.loss)  # (R,)
+            right = accuracy(trace.a[-1], labels)  # (R,)
+            newly_solved = (solved_epoch < 0) & (right >= needed)
+            solved_epoch[newly_solved] = epoch
+            bad = ~np.isfinite(loss)
+            diverged_epoch[bad & (diverged_epoch < 0)] = epoch
+            if next_curve < len(curve_epochs) and epoch == curve_epochs[next_curve]:
+                finite = np.where(bad, np.nan, loss)
+                quartiles[:, next_curve] = (
+                    np.nanpercentile(finite, [25, 50, 75]) if (~bad).any() else np.nan
+                )
+                next_curve += 1
+            if epoch == late_epoch:
+                late_loss = loss.copy()
+            if epoch == E - 1:
+                final_loss, final_accuracy = loss, right
+                break  # the last epoch's update changes nothing that is reported
+            grads = backward(params, X, trace, Y, config.loss, config.activation)
+            params, state = optimizer.step(params, grads, state)
+            if progress is not None:
+                progress(R)
+    outcome = np.where(
+        diverged_epoch >= 0,
+        "diverged",
+        np.where(
+            final_accuracy >= needed,
+            "solved",
+            np.where(np.abs(final_loss - late_loss) <= 0.01 * np.abs(late_loss), "plateau", "slow"),
+        ),
+    )
+    # Solved means solved at the end: a network that solved and then lost it does not count.
+    solved_epoch = np.where(outcome == "solved", solved_epoch, -1)
+    combo = {k: v for k, v in config.to_dict().items()}
+    return StackResult(combo, np.asarray(seeds), final_loss, final_accuracy, solved_epoch, diverged_epoch,
+                       outcome, curve_epochs, quartiles)  # fmt: skip
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The Wilson score interval for a success rate (95 % by default)."""
+    if trials == 0:
+        return (math.nan, math.nan)
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _label(options: dict, swept: list[str]) -> str:
+    parts = []
+    for name in swept:
+        value = options[name]
+        if name == "hidden":
+            value = "x".join(map(str, value)) or "none"
+        parts.append(f"{name}={value}")
+    return ", ".join(parts) or "all"
+
+
+def results_rows(stacks: list[StackResult], swept: list[str]) -> tuple[list[str], list[list]]:
+    """results.csv: one row per network."""
+    header = swept + ["seed", "final_loss", "final_accuracy", "solved", "epochs_to_solve", "outcome"]
+    rows = []
+    for stack in stacks:
+        values = [("x".join(map(str, stack.options[n])) or "none") if n == "hidden" else stack.options[n] for n in swept]
+        for k, seed in enumerate(stack.seeds):
+            solved = stack.outcome[k] == "solved"
+            rows.append(values + [int(seed), repr(float(stack.final_loss[k])), repr(float(stack.final_accuracy[k])),
+                                  int(solved), int(stack.solved_epoch[k]) if solved else "", str(stack.outcome[k])])  # fmt: skip
+    return header, rows
+
+
+def summary_rows(stacks: list[StackResult], swept: list[str]) -> tuple[list[str], list[list]]:
+    """summary.csv: one row per combination."""
+    header = swept + ["networks", "solved", "success_rate", "ci95_low", "ci95_high",
+                      "median_epochs_to_solve", "q1_epochs", "q3_epochs"] + [f"share_{o}" for o in OUTCOMES]  # fmt: skip
+    rows = []
+    for stack in stacks:
+        values = [("x".join(map(str, stack.options[n])) or "none") if n == "hidden" else stack.options[n] for n in swept]
+        n = len(stack.seeds)
+        solved = int((stack.outcome == "solved").sum())
+        low, high = wilson_interval(solved, n)
+        epochs = stack.solved_epoch[stack.outcome == "solved"]
+        q1, median, q3 = np.percentile(epochs, [25, 50, 75]) if len(epochs) else ("", "", "")
+        shares = [f"{(stack.outcome == o).mean():.4f}" for o in OUTCOMES]
+        rows.append(values + [n, solved, f"{solved / n:.4f}", f"{low:.4f}", f"{high:.4f}", median, q1, q3] + shares)
+    return header, rows
+
+
+def run_sweep(base: dict, grid: dict[str, list], seeds: int, out, progress: bool = False) -> list[StackResult]:
+    """Train every combination of ``grid`` (on top of ``base``) with seeds 0..seeds-1 and write
+    results.csv, summary.csv, the figures and sweep.html into ``out``."""
+    import csv
+    import io
+    from pathlib import Path
+
+    configs = validate_grid(base, grid)
+    swept = [name for name, values in grid.items() if len(values) > 1]
+    total = sum(c.epochs for c in configs) * seeds
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit=" network-epochs", unit_scale=True, delay=1.0, leave=False)
+    seed_array = np.arange(seeds)
+    stacks = [train_stack(config, seed_array, bar.update if bar else None) for config in configs]
+    if bar is not None:
+        bar.close()
+
+    from .history import atomic_write_bytes, atomic_write_text
+    from .plots import save_figure
+    from .plots.sweep_figures import curves_figure, epochs_figure, success_figure
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, (header, rows) in (("results.csv", results_rows(stacks, swept)), ("summary.csv", summary_rows(stacks, swept))):
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        atomic_write_text(out / name, text.getvalue())
+    figures = {
+        "success_rate.png": success_figure(stacks, swept),
+        "epochs_to_solve.png": epochs_figure(stacks, swept),
+        "loss_curves.png": curves_figure(stacks, swept),
+    }
+    for name, fig in figures.items():
+        save_figure(fig, out / name)
+    atomic_write_bytes(out / "sweep.html", _sweep_html(stacks, swept, seeds, out).encode())
+    return stacks
+
+
+def _sweep_html(stacks: list[StackResult], swept: list[str], seeds: int, out) -> str:
+    import html as html_lib
+
+    from .report.html import STYLE, compact_image, data_uri
+
+    header, rows = summary_rows(stacks, swept)
+    table = "<table><tr>" + "".join(f"<th>{html_lib.escape(h)}</th>" for h in header) + "</tr>"
+    table += "".join("<tr>" + "".join(f"<td>{html_lib.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+    table += "</table>"
+    figures = ""
+    captions = {
+        "success_rate.png": "How often the task was solved. Each cell pools every seed (and every other option).",
+        "epochs_to_solve.png": "How long the solved networks took: box from first to third quartile, line at the median.",
+        "loss_curves.png": "The median loss of each combination over training, with the middle half of the seeds shaded.",
+    }
+    for name, caption in captions.items():
+        figures += (f'<figure><img src="{data_uri(*compact_image((out / name).read_bytes()))}" alt="{name}">'
+                    f"<figcaption>{html_lib.escape(caption)}</figcaption></figure>")  # fmt: skip
+    networks = sum(len(s.seeds) for s in stacks)
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>backprop-lab sweep</title><style>{STYLE}</style></head><body><main>
+<h1>Sweep: {len(stacks)} combinations x {seeds} seeds = {networks} networks</h1>
+<p class="subtitle">Swept: {html_lib.escape(", ".join(swept) or "nothing (one combination)")}. Outcomes: solved (every sample
+right, or 95 % for more than 16 samples), plateau (unsolved, loss moved under 1 % over the last 5 % of epochs), slow
+(unsolved, still falling), diverged (the loss became NaN or infinite).</p>
+<h2>Summary</h2>{table}
+<h2>Figures</h2>{figures}
+</main></body></html>
+"""
