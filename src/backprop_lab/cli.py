@@ -173,10 +173,10 @@ def _default_out(config: TrainConfig) -> Path:
     return out
 
 
-def _check_out(out: Path) -> None:
+def _check_out(out: Path, marker: str = "config.json") -> None:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file; give a folder for the run")
-    if out.is_dir() and any(out.iterdir()) and not (out / "config.json").is_file():
+    if out.is_dir() and any(out.iterdir()) and not (out / marker).is_file():
         raise UsageError(
             f"--out {out} is a folder that holds other files; give a new or empty folder "
             "(or an earlier run's folder, which is replaced)"
@@ -271,6 +271,54 @@ def _plot(args: argparse.Namespace) -> int:
         folder = folder / f"epoch-{args.epoch}"
     _draw(history, folder, 0 if args.no_animation else args.frames)
     print(f"figures: {folder}")
+    return 0
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def _layers(text: str) -> tuple[int, ...]:
+    """One network's hidden layers in a sweep list: 4, 8x8, or none."""
+    return _hidden(text.replace("x", ","))
+
+
+SWEEP_OPTIONS = {
+    # option: how one value of its comma-separated list is read
+    "dataset": str, "n": _whole, "noise": _number, "classes": _whole, "data_seed": _whole,
+    "test_fraction": _number, "hidden": _layers, "activation": str, "loss": str, "init": str,
+    "init_scale": _number, "optimizer": str, "lr": _number, "epochs": _whole, "momentum": _number,
+    "beta1": _number, "beta2": _number, "eps": _number,
+}  # fmt: skip
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .sweep import run_sweep
+
+    base, grid = {}, {}
+    for name, parse in SWEEP_OPTIONS.items():
+        text = getattr(args, name)
+        if text is None:
+            continue
+        try:
+            values = [parse(part.strip()) for part in text.split(",")]
+        except argparse.ArgumentTypeError as error:
+            raise UsageError(f"argument --{name.replace('_', '-')}: {error}") from None
+        values = list(dict.fromkeys(values))
+        if len(values) == 1:
+            base[name] = values[0]
+        else:
+            grid[name] = values
+    if args.data:
+        base["data"] = args.data
+    if args.seeds < 1:
+        raise UsageError(f"--seeds must be a whole number of at least 1, got {args.seeds}")
+    out = Path(args.out)
+    _check_out(out, marker="summary.csv")
+    stacks = run_sweep(base, grid, args.seeds, out, progress=not args.quiet and sys.stderr.isatty())
+    networks = sum(len(s.seeds) for s in stacks)
+    solved = sum(int((s.outcome == "solved").sum()) for s in stacks)
+    print(f"{len(stacks)} combinations x {args.seeds} seeds = {networks} networks; {solved} solved")
+    print(f"sweep: {out / 'sweep.html'}, {out / 'summary.csv'}, {out / 'results.csv'}")
     return 0
 
 
@@ -407,6 +455,21 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--no-animation", action="store_true", help="skip training.gif")
     _add_frames_option(plot)
     plot.set_defaults(handler=_plot)
+
+    sweep = commands.add_parser(
+        "sweep", help="train every combination of options x N seeds at once; statistics of success"
+    )
+    for name in SWEEP_OPTIONS:
+        sweep.add_argument(
+            f"--{name.replace('_', '-')}", help="one value or a comma-separated list"
+        )
+    sweep.add_argument("--data", metavar="CSV", help="your own data: columns x1, x2, ..., label")
+    sweep.add_argument(
+        "--seeds", type=_whole, default=20, help="networks per combination (default: 20)"
+    )
+    sweep.add_argument("--out", metavar="DIR", required=True, help="where to write the results")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(handler=_sweep)
 
     report = commands.add_parser("report", help="write RUN/report.html, one self-contained page")
     report.add_argument("run", metavar="RUN", help="a run folder")

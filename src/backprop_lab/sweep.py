@@ -55,7 +55,9 @@ def validate_grid(base: dict, grid: dict[str, list]) -> list[TrainConfig]:
     """One TrainConfig per combination (seed 0), checking every value before any training."""
     for name in grid:
         if name in NOT_SWEPT:
-            raise ConfigError(name, "cannot be swept (sweeps train full batch, from seeds 0 to N-1)")
+            raise ConfigError(
+                name, "cannot be swept (sweeps train full batch, from seeds 0 to N-1)"
+            )
     known = {f.name for f in fields(TrainConfig)}
     for name in list(base) + list(grid):
         if name not in known:
@@ -75,8 +77,12 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
     check_compatible(config, dataset)
     sizes = layer_sizes(config, dataset)
     X, Y, labels = dataset.X, dataset.Y, dataset.labels
-    params = stack_params([init_params(sizes, config.init, config.init_scale, int(s)) for s in seeds])
-    optimizer = make_optimizer(config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, config.eps)
+    params = stack_params(
+        [init_params(sizes, config.init, config.init_scale, int(s)) for s in seeds]
+    )
+    optimizer = make_optimizer(
+        config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, config.eps
+    )
     state = optimizer.init(params)
     R, E = len(seeds), config.epochs
     needed = 1.0 if len(labels) <= 16 else 0.95
@@ -127,13 +133,17 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
                        outcome, curve_epochs, quartiles)  # fmt: skip
 
 
-def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054) -> tuple[float, float]:
+def wilson_interval(
+    successes: int, trials: int, z: float = 1.959963984540054
+) -> tuple[float, float]:
     """The Wilson score interval for a success rate (95 % by default)."""
     if trials == 0:
         return (math.nan, math.nan)
     p = successes / trials
     centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    half = (
+        z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    )
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
@@ -149,10 +159,20 @@ def _label(options: dict, swept: list[str]) -> str:
 
 def results_rows(stacks: list[StackResult], swept: list[str]) -> tuple[list[str], list[list]]:
     """results.csv: one row per network."""
-    header = swept + ["seed", "final_loss", "final_accuracy", "solved", "epochs_to_solve", "outcome"]
+    header = swept + [
+        "seed",
+        "final_loss",
+        "final_accuracy",
+        "solved",
+        "epochs_to_solve",
+        "outcome",
+    ]
     rows = []
     for stack in stacks:
-        values = [("x".join(map(str, stack.options[n])) or "none") if n == "hidden" else stack.options[n] for n in swept]
+        values = [
+            ("x".join(map(str, stack.options[n])) or "none") if n == "hidden" else stack.options[n]
+            for n in swept
+        ]
         for k, seed in enumerate(stack.seeds):
             solved = stack.outcome[k] == "solved"
             rows.append(values + [int(seed), repr(float(stack.final_loss[k])), repr(float(stack.final_accuracy[k])),
@@ -166,18 +186,27 @@ def summary_rows(stacks: list[StackResult], swept: list[str]) -> tuple[list[str]
                       "median_epochs_to_solve", "q1_epochs", "q3_epochs"] + [f"share_{o}" for o in OUTCOMES]  # fmt: skip
     rows = []
     for stack in stacks:
-        values = [("x".join(map(str, stack.options[n])) or "none") if n == "hidden" else stack.options[n] for n in swept]
+        values = [
+            ("x".join(map(str, stack.options[n])) or "none") if n == "hidden" else stack.options[n]
+            for n in swept
+        ]
         n = len(stack.seeds)
         solved = int((stack.outcome == "solved").sum())
         low, high = wilson_interval(solved, n)
         epochs = stack.solved_epoch[stack.outcome == "solved"]
         q1, median, q3 = np.percentile(epochs, [25, 50, 75]) if len(epochs) else ("", "", "")
         shares = [f"{(stack.outcome == o).mean():.4f}" for o in OUTCOMES]
-        rows.append(values + [n, solved, f"{solved / n:.4f}", f"{low:.4f}", f"{high:.4f}", median, q1, q3] + shares)
+        rows.append(
+            values
+            + [n, solved, f"{solved / n:.4f}", f"{low:.4f}", f"{high:.4f}", median, q1, q3]
+            + shares
+        )
     return header, rows
 
 
-def run_sweep(base: dict, grid: dict[str, list], seeds: int, out, progress: bool = False) -> list[StackResult]:
+def run_sweep(
+    base: dict, grid: dict[str, list], seeds: int, out, progress: bool = False
+) -> list[StackResult]:
     """Train every combination of ``grid`` (on top of ``base``) with seeds 0..seeds-1 and write
     results.csv, summary.csv, the figures and sweep.html into ``out``."""
     import csv
@@ -203,7 +232,10 @@ def run_sweep(base: dict, grid: dict[str, list], seeds: int, out, progress: bool
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    for name, (header, rows) in (("results.csv", results_rows(stacks, swept)), ("summary.csv", summary_rows(stacks, swept))):
+    for name, (header, rows) in (
+        ("results.csv", results_rows(stacks, swept)),
+        ("summary.csv", summary_rows(stacks, swept)),
+    ):
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(header)
@@ -227,7 +259,10 @@ def _sweep_html(stacks: list[StackResult], swept: list[str], seeds: int, out) ->
 
     header, rows = summary_rows(stacks, swept)
     table = "<table><tr>" + "".join(f"<th>{html_lib.escape(h)}</th>" for h in header) + "</tr>"
-    table += "".join("<tr>" + "".join(f"<td>{html_lib.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+    table += "".join(
+        "<tr>" + "".join(f"<td>{html_lib.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in rows
+    )
     table += "</table>"
     figures = ""
     captions = {

@@ -8,7 +8,17 @@ from matplotlib.figure import Figure
 from ..sweep import StackResult, _label, wilson_interval
 from .style import LOSS_COLOUR, new_figure
 
-RUN_COLOURS = ("#332288", "#CC6677", "#117733", "#882255", "#44AA99", "#999933", "#AA4499", "#88CCEE", "#DDCC77")
+RUN_COLOURS = (
+    "#332288",
+    "#CC6677",
+    "#117733",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#88CCEE",
+    "#DDCC77",
+)
 MAX_CURVES = 9
 
 
@@ -37,7 +47,15 @@ def success_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
             for j in range(len(cols)):
                 if total[i, j]:
                     colour = "black" if rate[i, j] > 0.55 else "white"
-                    ax.text(j, i, f"{rate[i, j]:.0%}\nof {int(total[i, j])}", ha="center", va="center", fontsize=9, color=colour)
+                    ax.text(
+                        j,
+                        i,
+                        f"{rate[i, j]:.0%}\nof {int(total[i, j])}",
+                        ha="center",
+                        va="center",
+                        fontsize=9,
+                        color=colour,
+                    )
         ax.set_xticks(range(len(cols)), [str(c) for c in cols])
         ax.set_yticks(range(len(rows)), [str(r) for r in rows])
         ax.set_xlabel(b)
@@ -65,19 +83,25 @@ def success_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
 
 
 def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
-    """How many epochs the solved networks needed, per combination."""
-    fig, ax = new_figure(figsize=(max(6, 0.9 * len(stacks) + 3), 4.4))
+    """How many epochs the solved networks needed, one box per combination."""
     data = [s.solved_epoch[s.outcome == "solved"] for s in stacks]
     labels = [_label(s.options, swept) for s in stacks]
     shown = [(d, label) for d, label in zip(data, labels) if len(d)]
+    fig, ax = new_figure(figsize=(9, 0.32 * max(len(shown), 3) + 1.6))
     if shown:
-        ax.boxplot([d for d, _ in shown], tick_labels=[label for _, label in shown], showfliers=True)
-        ax.tick_params(axis="x", rotation=25)
-        for tick in ax.get_xticklabels():
-            tick.set_horizontalalignment("right")
+        ax.boxplot(
+            [d for d, _ in shown],
+            tick_labels=[label for _, label in shown],
+            orientation="horizontal",
+            medianprops={"color": "black", "linewidth": 2},
+        )
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", labelsize=8)
     else:
-        ax.text(0.5, 0.5, "no network solved the task", ha="center", va="center", transform=ax.transAxes)
-    ax.set_ylabel("epochs to solve")
+        ax.text(
+            0.5, 0.5, "no network solved the task", ha="center", va="center", transform=ax.transAxes
+        )
+    ax.set_xlabel("epochs to solve")
     ax.set_title("Epochs the solved networks needed (box: quartiles, line: median)")
     return fig
 
