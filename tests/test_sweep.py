@@ -104,3 +104,20 @@ def test_sweep_command_and_its_errors(tmp_path, capsys):
     assert main(["sweep", "--hidden", "8x8,abc", "--out", str(tmp_path / "bad")]) == 2
     assert "argument --hidden" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def test_heatmap_axes_can_be_chosen_and_many_combinations_get_small_multiples(tmp_path, capsys):
+    grid = {
+        "hidden": [(2,), (3,)],
+        "lr": [1.0, 4.0],
+        "activation": ["sigmoid", "tanh"],
+        "init": ["normal", "xavier"],
+    }
+    run_sweep({"epochs": 200}, grid, 3, tmp_path / "many", heatmap=("lr", "activation"))
+    assert (tmp_path / "many" / "loss_curves.png").stat().st_size > 1000
+    assert (
+        main(["sweep", "--hidden", "2,3", "--heatmap", "hidden,lr", "--out", str(tmp_path / "bad")])
+        == 2
+    )
+    assert "--heatmap needs two different swept options, from hidden" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()

@@ -314,7 +314,19 @@ def _sweep(args: argparse.Namespace) -> int:
         raise UsageError(f"--seeds must be a whole number of at least 1, got {args.seeds}")
     out = Path(args.out)
     _check_out(out, marker="summary.csv")
-    stacks = run_sweep(base, grid, args.seeds, out, progress=not args.quiet and sys.stderr.isatty())
+    heatmap = (
+        tuple(part.strip().replace("-", "_") for part in args.heatmap.split(","))
+        if args.heatmap
+        else None
+    )
+    stacks = run_sweep(
+        base,
+        grid,
+        args.seeds,
+        out,
+        progress=not args.quiet and sys.stderr.isatty(),
+        heatmap=heatmap,
+    )
     networks = sum(len(s.seeds) for s in stacks)
     solved = sum(int((s.outcome == "solved").sum()) for s in stacks)
     print(f"{len(stacks)} combinations x {args.seeds} seeds = {networks} networks; {solved} solved")
@@ -468,6 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--seeds", type=_whole, default=20, help="networks per combination (default: 20)"
     )
     sweep.add_argument("--out", metavar="DIR", required=True, help="where to write the results")
+    sweep.add_argument(
+        "--heatmap", metavar="A,B", help="the two swept options on the success heatmap"
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=_sweep)
 

@@ -205,16 +205,29 @@ def summary_rows(stacks: list[StackResult], swept: list[str]) -> tuple[list[str]
 
 
 def run_sweep(
-    base: dict, grid: dict[str, list], seeds: int, out, progress: bool = False
+    base: dict,
+    grid: dict[str, list],
+    seeds: int,
+    out,
+    progress: bool = False,
+    heatmap: tuple[str, str] | None = None,
 ) -> list[StackResult]:
     """Train every combination of ``grid`` (on top of ``base``) with seeds 0..seeds-1 and write
-    results.csv, summary.csv, the figures and sweep.html into ``out``."""
+    results.csv, summary.csv, the figures and sweep.html into ``out``. ``heatmap`` names the
+    two swept options on the success-rate heatmap's axes (default: the first two)."""
     import csv
     import io
     from pathlib import Path
 
     configs = validate_grid(base, grid)
     swept = [name for name, values in grid.items() if len(values) > 1]
+    if heatmap is not None and (
+        len(heatmap) != 2 or heatmap[0] == heatmap[1] or not set(heatmap) <= set(swept)
+    ):
+        raise ConfigError(
+            "heatmap",
+            f"needs two different swept options, from {', '.join(swept) or 'none'}; got {','.join(heatmap)}",
+        )
     total = sum(c.epochs for c in configs) * seeds
     bar = None
     if progress:
@@ -242,7 +255,7 @@ def run_sweep(
         writer.writerows(rows)
         atomic_write_text(out / name, text.getvalue())
     figures = {
-        "success_rate.png": success_figure(stacks, swept),
+        "success_rate.png": success_figure(stacks, swept, heatmap),
         "epochs_to_solve.png": epochs_figure(stacks, swept),
         "loss_curves.png": curves_figure(stacks, swept),
     }

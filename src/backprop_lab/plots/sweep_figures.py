@@ -27,11 +27,13 @@ def _value(stack: StackResult, name: str):
     return ("x".join(map(str, value)) or "none") if name == "hidden" else value
 
 
-def success_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
-    """Success rate as a heatmap over the first two swept options (pooled over the rest), or
-    as bars with 95 % intervals when fewer than two options vary."""
+def success_figure(
+    stacks: list[StackResult], swept: list[str], axes_options: tuple[str, str] | None = None
+) -> Figure:
+    """Success rate as a heatmap over two swept options (``axes_options``, by default the first
+    two; pooled over the rest), or as bars with 95 % intervals when fewer than two vary."""
     if len(swept) >= 2:
-        a, b = swept[0], swept[1]
+        a, b = axes_options or (swept[0], swept[1])
         rows = list(dict.fromkeys(_value(s, a) for s in stacks))
         cols = list(dict.fromkeys(_value(s, b) for s in stacks))
         solved = np.zeros((len(rows), len(cols)))
@@ -61,7 +63,8 @@ def success_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
         ax.set_xlabel(b)
         ax.set_ylabel(a)
         ax.grid(False)
-        pooled = f" (pooled over {', '.join(swept[2:])})" if len(swept) > 2 else ""
+        rest = [name for name in swept if name not in (a, b)]
+        pooled = f" (pooled over {', '.join(rest)})" if rest else ""
         ax.set_title(f"Share of networks that solved the task{pooled}")
         fig.colorbar(image, ax=ax, label="solved (%)")
         return fig
@@ -107,19 +110,43 @@ def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
 
 
 def curves_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
-    """The median loss curve with its quartile band, per combination (up to nine)."""
-    fig, ax = new_figure(figsize=(9, 4.8))
-    for k, s in enumerate(stacks[:MAX_CURVES]):
-        colour = RUN_COLOURS[k % len(RUN_COLOURS)] if len(stacks) > 1 else LOSS_COLOUR
+    """The median loss curve with its quartile band for every combination: overlaid when
+    there are up to nine, as small multiples on shared axes when there are more."""
+    if len(stacks) <= MAX_CURVES:
+        fig, ax = new_figure(figsize=(9, 4.8))
+        for k, s in enumerate(stacks):
+            colour = RUN_COLOURS[k % len(RUN_COLOURS)] if len(stacks) > 1 else LOSS_COLOUR
+            q1, median, q3 = s.curve_quartiles
+            ax.fill_between(s.curve_epochs, q1, q3, color=colour, alpha=0.18, linewidth=0)
+            ax.plot(
+                s.curve_epochs, median, color=colour, linewidth=2, label=_label(s.options, swept)
+            )
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("training loss (log scale)")
+        ax.set_title("Median loss per combination (band: middle half of the seeds)")
+        ax.legend(fontsize=8, loc="best")
+        return fig
+    columns = 6 if len(stacks) > 24 else 4
+    rows = int(np.ceil(len(stacks) / columns))
+    fig, axes = new_figure(
+        rows,
+        columns,
+        figsize=(2.6 * columns, 2.0 * rows + 0.8),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
+    for ax, s in zip(axes.flat, stacks):
         q1, median, q3 = s.curve_quartiles
-        ax.fill_between(s.curve_epochs, q1, q3, color=colour, alpha=0.18, linewidth=0)
-        ax.plot(s.curve_epochs, median, color=colour, linewidth=2, label=_label(s.options, swept))
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss (log scale)")
-    title = "Median loss per combination (band: middle half of the seeds)"
-    if len(stacks) > MAX_CURVES:
-        title += f"; first {MAX_CURVES} of {len(stacks)} combinations"
-    ax.set_title(title)
-    ax.legend(fontsize=8, loc="best")
+        ax.fill_between(s.curve_epochs, q1, q3, color=LOSS_COLOUR, alpha=0.2, linewidth=0)
+        ax.plot(s.curve_epochs, median, color=LOSS_COLOUR, linewidth=1.8)
+        ax.set_yscale("log")
+        ax.set_title(_label(s.options, swept).replace(", ", "\n", 1), fontsize=7)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(stacks) :]:
+        ax.set_visible(False)
+    fig.supxlabel("epoch")
+    fig.supylabel("training loss (log scale)")
+    fig.suptitle("Median loss per combination (band: middle half of the seeds)")
     return fig
