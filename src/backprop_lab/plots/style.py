@@ -82,3 +82,18 @@ def layer_style(layer: int, n_layers: int) -> dict:
 def epoch_shades(count: int) -> list[str]:
     """Greys from light to black for ``count`` epochs, early to late."""
     return [str(round(0.75 * (1 - k / max(count - 1, 1)), 3)) for k in range(count)]
+
+
+# Runs and sweep combinations, in order: Paul Tol's "muted" scheme, colour-blind safe and
+# apart from the class colours.
+RUN_COLOURS = (
+    "#332288",
+    "#CC6677",
+    "#117733",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#88CCEE",
+    "#DDCC77",
+)

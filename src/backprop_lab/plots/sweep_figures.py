@@ -6,19 +6,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..sweep import StackResult, _label, wilson_interval
-from .style import LOSS_COLOUR, new_figure
+from .style import LOSS_COLOUR, RUN_COLOURS, new_figure
 
-RUN_COLOURS = (
-    "#332288",
-    "#CC6677",
-    "#117733",
-    "#882255",
-    "#44AA99",
-    "#999933",
-    "#AA4499",
-    "#88CCEE",
-    "#DDCC77",
-)
 MAX_CURVES = 9
 
 

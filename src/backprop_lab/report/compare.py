@@ -19,21 +19,9 @@ from ..diagnose import diagnose
 from ..history import History, RunError, atomic_write_bytes, atomic_write_text, load_run
 from ..plots.boundary import draw_boundary
 from ..plots.grid import has_plane, plane_for
-from ..plots.style import RC
+from ..plots.style import RC, RUN_COLOURS
 from .html import STYLE, compact_image, data_uri, png_bytes
 
-# Paul Tol's "muted" scheme: colour-blind safe and apart from the class colours.
-RUN_COLOURS = (
-    "#332288",
-    "#CC6677",
-    "#117733",
-    "#882255",
-    "#44AA99",
-    "#999933",
-    "#AA4499",
-    "#88CCEE",
-    "#DDCC77",
-)
 MAX_RUNS = 12
 
 
