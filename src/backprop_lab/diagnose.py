@@ -313,21 +313,13 @@ def _dead(h: History) -> list[Finding]:
     findings = []
     names = unit_names(h)
     for layer in range(len(h.W) - 1):
-        share = stats.dead_share(h, layer)
-        if share is None:
+        dead_at = stats.dead_units(h, layer)  # (S, n)
+        if dead_at is None:
             continue
-        activation = h.config.activation
-        dead_now = (
-            (h.a[layer][-1] == 0).all(axis=0)
-            if activation == "relu"
-            else (h.z[layer][-1] < 0).all(axis=0)
-        )
+        dead_now = dead_at[-1]
         units = np.flatnonzero(dead_now)
         if not len(units):
             continue
-        dead_at = (
-            (h.a[layer] == 0).all(axis=1) if activation == "relu" else (h.z[layer] < 0).all(axis=1)
-        )
         since = []
         for unit in units:
             alive = np.flatnonzero(~dead_at[:, unit])

@@ -19,7 +19,7 @@ import numpy as np
 
 from .history import History, RunError
 from .naming import unit_names
-from .nn import ACTIVATIONS, LOSSES, backward, forward, loss_value
+from .nn import LOSSES, backward, forward, loss_value
 
 
 @dataclass(frozen=True)
@@ -114,13 +114,8 @@ def _one_pass(params, X, Y, index: int, activation: str, loss: str) -> Pass:
     x, y = X[index : index + 1], Y[index : index + 1]  # (1, D), (1, K)
     trace = forward(params, x, activation)
     grads = backward(params, x, trace, y, loss, activation)
-    deltas = []
-    delta = LOSSES[loss].delta(trace.z[-1], trace.a[-1], y)  # dl/dz of the output layer
-    deltas.append(delta[0])
-    for layer in range(len(params) // 2 - 1, 0, -1):  # the same recursion backward() runs
-        W = params[2 * layer]
-        delta = (delta @ W.mT) * ACTIVATIONS[activation].df(trace.z[layer - 1], trace.a[layer - 1])
-        deltas.insert(0, np.asarray(delta)[0])
+    # With one sample, dl/db_l = delta_l summed over that one sample: the deltas themselves.
+    deltas = [np.asarray(db) for db in grads[1::2]]
     sample_loss = float(LOSSES[loss].value(trace.z[-1], trace.a[-1], y))
     return Pass(
         index,

@@ -41,17 +41,22 @@ def update_ratios(history: History) -> np.ndarray:
     return np.where(np.isfinite(ratio), ratio, np.nan)
 
 
-def dead_share(history: History, layer: int) -> np.ndarray | None:
-    """(S,): share of hidden layer ``layer``'s units that are dead at each snapshot, or None
-    when the activation cannot die (only relu and leaky_relu can)."""
+def dead_units(history: History, layer: int) -> np.ndarray | None:
+    """(S, n_units) booleans: which units of hidden layer ``layer`` are dead at each snapshot,
+    or None when the activation cannot die (only relu and leaky_relu can)."""
     activation = history.config.activation
     if activation == "relu":
-        dead = (history.a[layer] == 0).all(axis=1)  # (S, n_units)
-    elif activation == "leaky_relu":
-        dead = (history.z[layer] < 0).all(axis=1)
-    else:
-        return None
-    return dead.mean(axis=1)
+        return (history.a[layer] == 0).all(axis=1)
+    if activation == "leaky_relu":
+        return (history.z[layer] < 0).all(axis=1)
+    return None
+
+
+def dead_share(history: History, layer: int) -> np.ndarray | None:
+    """(S,): share of hidden layer ``layer``'s units that are dead at each snapshot, or None
+    when the activation cannot die."""
+    dead = dead_units(history, layer)
+    return None if dead is None else dead.mean(axis=1)
 
 
 def saturated_share(history: History, layer: int) -> np.ndarray | None:

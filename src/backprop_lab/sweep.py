@@ -128,8 +128,7 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
     )
     # Solved means solved at the end: a network that solved and then lost it does not count.
     solved_epoch = np.where(outcome == "solved", solved_epoch, -1)
-    combo = {k: v for k, v in config.to_dict().items()}
-    return StackResult(combo, np.asarray(seeds), final_loss, final_accuracy, solved_epoch, diverged_epoch,
+    return StackResult(config.to_dict(), np.asarray(seeds), final_loss, final_accuracy, solved_epoch, diverged_epoch,
                        outcome, curve_epochs, quartiles)  # fmt: skip
 
 

@@ -41,10 +41,9 @@ def _frames(history: History, count: int):
 
     if plane_ok:
         plane = plane_for(history, GRID)
-        pictures = probability_image(class_probability(outputs_on_plane(history, chosen, plane)))
-        probabilities_1 = None
-        if history.dataset.n_classes == 2:
-            probabilities_1 = outputs_on_plane(history, chosen, plane)[..., 0]
+        outputs = outputs_on_plane(history, chosen, plane)  # (F, G, G, K): one stacked pass
+        pictures = probability_image(class_probability(outputs))
+        probabilities_1 = outputs[..., 0] if history.dataset.n_classes == 2 else None
         boundary_image = ax_boundary.imshow(
             pictures[0],
             origin="lower",
