@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from backprop_lab import TrainConfig, save_run, stats, train
@@ -45,6 +46,12 @@ TRIGGERS = {
     ),
     "symmetric_neurons": (C(init="zeros"), "warning"),
     "update_ratio": (C(lr=1e-5, epochs=500), "warning"),
+    "undecided": (C(hidden=()), "warning"),  # the best straight line for XOR outputs 0.5
+    "overfitting": (
+        C(dataset="spiral", hidden=(8, 8), activation="tanh", loss="bce", optimizer="adam",
+          lr=0.01, epochs=3000, test_fraction=0.2),
+        "warning",
+    ),
     "bad_init": (C(dataset="moons", hidden=(8,), init_scale=20, lr=0.5, epochs=300), "warning"),
 }
 HEALTHY = {
@@ -112,3 +119,60 @@ def test_diagnose_command_prints_text_or_json_and_exits_0(tmp_path, capsys):
     assert main(["diagnose", str(healthy), "--json"]) == 0
     assert all(f["severity"] == "info" for f in json.loads(capsys.readouterr().out))
     assert main(["diagnose", str(tmp_path)]) == 2
+
+
+def _advice(config) -> dict[str, str]:
+    return {f.code: f.advice for f in diagnose(train(config))}
+
+
+def test_a_learning_rate_far_too_large_is_never_told_to_grow():
+    for lr in (100, 200, 500, 1000):
+        findings = diagnose(train(C(lr=lr)))
+        text = " ".join(f.advice for f in findings)
+        assert f"--lr {lr * 10:g}" not in text, lr
+        assert f"--lr {lr * 0.1:g}" in text, lr
+        ratio = next(f for f in findings if f.code == "update_ratio")
+        assert "too large" in ratio.advice and "epoch 0" in ratio.evidence
+        assert "sigmoid" not in text  # the cause is the step size, not the activation
+
+
+def test_adam_update_ratio_is_the_real_step_not_lr_times_gradient():
+    config = C(dataset="spiral", hidden=(8,), activation="tanh", loss="bce", optimizer="adam",
+               lr=0.01, epochs=300)  # fmt: skip
+    history = train(config)
+    ratios = stats.update_ratios(history)
+    real = np.sqrt(((history.W[0][1] - history.W[0][0]) ** 2).sum()) / np.sqrt(
+        (history.W[0][0] ** 2).sum()
+    )
+    assert ratios[0, 0] == pytest.approx(real, rel=1e-12)
+    assert 1e-4 < np.nanmedian(ratios) < 1e-1  # Adam moves the weights about lr per step
+    assert "update_ratio" not in {f.code for f in diagnose(history)}
+
+
+def test_advice_fits_what_the_run_already_uses():
+    he = _advice(C(dataset="moons", hidden=(8,), activation="relu", init="he", lr=20, epochs=500))
+    assert "--init he" not in he["dead_neurons"]
+    no_hidden = _advice(C(hidden=()))
+    assert all("--seed" not in text for text in no_hidden.values())
+    assert "saddle" not in no_hidden["plateau"] and "best it can do" in no_hidden["plateau"]
+    adam = _advice(C(seed=5, optimizer="adam", lr=0.002, epochs=400))
+    assert all("--optimizer adam" not in text for text in adam.values())
+    zeros = _advice(C(init="zeros"))
+    assert "roll through" not in zeros["plateau"]  # a zero gradient moves nothing at all
+
+
+def test_overfitting_points_at_the_best_test_epoch():
+    history = train(TRIGGERS["overfitting"][0])
+    finding = next(f for f in diagnose(history) if f.code == "overfitting")
+    best = int(np.argmin(history.test_loss))
+    assert finding.epochs == (best, len(history.loss) - 1)
+    assert f"lowest at epoch {best}" in finding.evidence and f"--epochs {best + 1}" in finding.advice
+    xor_split = {f.code: f for f in diagnose(train(C(test_fraction=0.25)))}
+    assert xor_split["overfitting"].severity == "warning"  # solved training set, failed test
+
+
+def test_undecided_outputs_count_as_wrong_and_say_so():
+    history = train(C(hidden=()))
+    assert np.all(history.accuracy[-100:] == 0.0)  # no longer 25/50/75 % from rounding noise
+    finding = next(f for f in diagnose(history) if f.code == "undecided")
+    assert "outputs 0.5 everywhere" in finding.evidence

@@ -81,3 +81,39 @@ def test_not_a_run_and_damaged_runs_get_one_sentence(saved, tmp_path):
     (damaged / "config.json").write_text("{broken")
     with pytest.raises(RunError, match="config.json is damaged"):
         load_run(damaged)
+
+
+def test_outputs_and_predict_use_the_runs_own_activation():
+    from backprop_lab import forward
+
+    history = train(TrainConfig(hidden=(3,), activation="tanh", lr=0.5, epochs=3000))
+    X = history.dataset.X
+    expected = forward(history.final_params, X, "tanh").a[-1]
+    np.testing.assert_array_equal(history.outputs(X), expected)
+    assert not np.allclose(history.outputs(X), forward(history.final_params, X).a[-1])
+    np.testing.assert_array_equal(history.predict(X), (expected[:, 0] > 0.5).astype(int))
+    assert history.predict(X).tolist() == [0, 1, 1, 0]  # it solved XOR
+
+
+def test_predict_says_undecided_for_a_tie():
+    history = train(TrainConfig(hidden=()))  # the best straight line for XOR outputs 0.5
+    assert history.predict(history.dataset.X).tolist() == [-1, -1, -1, -1]
+
+
+def test_update_norm_is_the_real_step_of_every_optimizer():
+    for optimizer, lr in (("sgd", 2.0), ("momentum", 0.5), ("adam", 0.05)):
+        history = train(TrainConfig(optimizer=optimizer, lr=lr, epochs=30, record_every=1))
+        for s in range(len(history.snapshot_epoch) - 1):
+            for l in range(2):
+                step = history.W[l][s + 1] - history.W[l][s]
+                assert history.update_norm[s, l] == pytest.approx(np.sqrt((step**2).sum()), rel=1e-14)
+    stopped = train(TrainConfig(epochs=5000, target_loss=0.2))
+    assert np.isnan(stopped.update_norm[-1]).all()  # no update after the stopping pass
+
+
+def test_a_history_cut_at_an_epoch_says_so():
+    history = train(TrainConfig(epochs=1000))
+    assert history.status_text() == "finished after 1000 epochs"
+    cut = history.upto(300)
+    assert cut.status_text() == "at epoch 300 of 1000" and "at epoch 300 of 1000" in repr(cut)
+    assert history.upto(999).status_text() == "finished after 1000 epochs"

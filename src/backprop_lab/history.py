@@ -9,6 +9,10 @@ Definitions that every reader of a History relies on:
   training set; and every layer's pre-activations z and activations a.
 - Epoch 0 and the last epoch run are always snapshots.
 - ``final_W``/``final_b`` are the parameters after the last update.
+- ``update_norm[s, l]`` is how far the snapshot epoch's update moved layer l's weights,
+  |W_after - W_before| (Frobenius norm): the optimiser's real step, whatever the optimiser and
+  however many mini-batch updates the epoch made. NaN where training stopped before that
+  epoch's update.
 - z and a are recorded on the training samples ``record_index`` (all of them, or an evenly
   spaced sample of ``record_samples`` for large datasets).
 
@@ -29,6 +33,7 @@ import numpy as np
 
 from .config import ConfigError, TrainConfig
 from .data import Dataset
+from .nn import forward, predict
 
 STATUSES = ("converged", "finished", "diverged", "interrupted")
 
@@ -59,7 +64,10 @@ class History:
     Per-epoch: ``loss``, ``accuracy`` (E,), and ``test_loss``, ``test_accuracy`` (E,) when the
     dataset has a test split (else empty). Per snapshot, one array per layer l = 1..L (index
     l - 1): ``W`` (S, n_in, n_out), ``b`` (S, n_out), ``dW``, ``db`` likewise, ``z`` and ``a``
-    (S, N_rec, n_out). ``final_W``, ``final_b``: parameters after the last update.
+    (S, N_rec, n_out). ``update_norm`` (S, L): the size of each layer's weight change in the
+    snapshot epoch's update (NaN where none was made). ``final_W``, ``final_b``: parameters
+    after the last update. ``total_epochs`` is set on a History cut by :meth:`upto`: the
+    epochs of the whole run it was cut from.
     """
 
     config: TrainConfig
@@ -79,7 +87,9 @@ class History:
     a: tuple[np.ndarray, ...]
     final_W: tuple[np.ndarray, ...]
     final_b: tuple[np.ndarray, ...]
+    update_norm: np.ndarray
     path: Path | None = field(default=None, compare=False)
+    total_epochs: int | None = None
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
@@ -92,6 +102,26 @@ class History:
     @property
     def final_params(self) -> tuple[np.ndarray, ...]:
         return tuple(p for W, b in zip(self.final_W, self.final_b) for p in (W, b))
+
+    def outputs(self, X: np.ndarray, params: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
+        """The network's outputs (N, K) for inputs X (N, D), with the run's own hidden
+        activation, from ``params`` (default: the final parameters, after the last update).
+        One sigmoid output is P(class 1); softmax outputs are the class probabilities."""
+        params = self.final_params if params is None else params
+        with np.errstate(over="ignore", invalid="ignore"):
+            return forward(params, np.asarray(X, dtype=np.float64), self.config.activation).a[-1]
+
+    def predict(self, X: np.ndarray, params: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
+        """Predicted class index (N,) for inputs X (N, D), -1 where the output is undecided (a
+        tie within 1e-9, see nn.UNDECIDED). ``class_names`` turns an index into a label."""
+        return predict(self.outputs(X, params))
+
+    def status_text(self) -> str:
+        """How far the run got, in words: "finished after 5000 epochs", or for a History cut by
+        :meth:`upto`, "at epoch 800 of 5000"."""
+        if self.total_epochs is not None:
+            return f"at epoch {len(self.loss) - 1} of {self.total_epochs}"
+        return f"{self.summary.status} after {self.summary.epochs} epochs"
 
     def upto(self, epoch: int) -> History:
         """The History as it stood at the end of epoch ``epoch``: per-epoch arrays cut after
@@ -121,6 +151,10 @@ class History:
         return replace(
             self,
             summary=summary,
+            total_epochs=(self.total_epochs or len(self.loss))
+            if epoch < len(self.loss) - 1
+            else self.total_epochs,
+            update_norm=self.update_norm[:keep],
             loss=self.loss[cut],
             accuracy=self.accuracy[cut],
             test_loss=self.test_loss[cut],
@@ -135,8 +169,8 @@ class History:
         sizes = "-".join(map(str, self.layer_sizes))
         s = self.summary
         return (
-            f"History({self.dataset.name}, {sizes} {self.config.activation}, {s.status} after "
-            f"{s.epochs} epochs, loss {s.final_loss:.4g}, accuracy {s.final_accuracy:.0%}, "
+            f"History({self.dataset.name}, {sizes} {self.config.activation}, "
+            f"{self.status_text()}, loss {s.final_loss:.4g}, accuracy {s.final_accuracy:.0%}, "
             f"{len(self.snapshot_epoch)} snapshots)"
         )
 
@@ -154,6 +188,7 @@ class History:
             "X_test": self.dataset.X_test,
             "y_test": self.dataset.labels_test,
             "class_names": np.array(self.dataset.class_names, dtype=str),
+            "update_norm": self.update_norm,
         }
         for l in range(len(self.W)):
             for name in ("W", "b", "dW", "db", "z", "a", "final_W", "final_b"):
@@ -313,6 +348,7 @@ def load_run(path: str | Path) -> History:
             test_accuracy=arrays["test_accuracy"],
             snapshot_epoch=arrays["snapshot_epoch"],
             record_index=arrays["record_index"],
+            update_norm=arrays["update_norm"],
             path=path,
             **per_layer,
         )

@@ -248,24 +248,42 @@ def loss_value(trace: Trace, Y: np.ndarray, loss: str) -> np.ndarray:
     return LOSSES[loss].value(trace.z[-1], trace.a[-1], Y)
 
 
-def predict(output: np.ndarray) -> np.ndarray:
-    """Predicted class per sample from the network's output (..., N, K) -> (..., N).
+UNDECIDED = 1e-9
+"""Outputs this close to a tie are undecided: a sigmoid output within 1e-9 of 0.5, or softmax
+outputs whose two largest are within 1e-9. Such ties come from a network whose output does not
+depend on its input (no hidden layer on XOR, every unit dead), where the sign of a 1e-16
+rounding error would otherwise decide the class and make the accuracy jump at random."""
 
-    One sigmoid unit predicts class 1 when its output is strictly above 0.5."""
+
+def predict(output: np.ndarray) -> np.ndarray:
+    """Predicted class per sample from the network's output (..., N, K) -> (..., N), and -1
+    where the output is undecided (see UNDECIDED).
+
+    One sigmoid unit predicts class 1 when its output is above 0.5 + 1e-9, class 0 below
+    0.5 - 1e-9."""
     if output.shape[-1] == 1:
-        return (output[..., 0] > 0.5).astype(np.int64)
-    return output.argmax(axis=-1)
+        p = output[..., 0]
+        return np.where(p > 0.5 + UNDECIDED, 1, np.where(p < 0.5 - UNDECIDED, 0, -1))
+    runner_up, top = np.moveaxis(np.partition(output, -2, axis=-1)[..., -2:], -1, 0)
+    return np.where(top - runner_up > UNDECIDED, output.argmax(axis=-1), -1)
 
 
 def accuracy(output: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Share of samples classified right: output (..., N, K), labels (N,) -> (...,)."""
+    """Share of samples classified right: output (..., N, K), labels (N,) -> (...,).
+    An undecided output (see UNDECIDED) is not right, whatever the label."""
     if output.shape[-1] == 1:
-        right = (output[..., 0] > 0.5) == labels  # True == 1 and False == 0
+        # (p - 0.5) has the label's sign, by more than the tie margin: +1 for class 1, -1 for 0.
+        right = (output[..., 0] - 0.5) * (2.0 * labels - 1.0) > UNDECIDED
     else:
-        right = output.argmax(axis=-1) == labels
+        right = predict(output) == labels
     # count_nonzero without an axis is the fast path for one network, called every epoch.
     count = np.count_nonzero(right) if right.ndim == 1 else np.count_nonzero(right, axis=-1)
     return count / labels.shape[0]
+
+
+def undecided_share(output: np.ndarray) -> np.ndarray:
+    """Share of samples whose output is undecided: (..., N, K) -> (...,)."""
+    return (predict(output) < 0).mean(axis=-1)
 
 
 def layer_sizes(params: Params) -> tuple[int, ...]:

@@ -1,33 +1,52 @@
-"""The classic table: each training input, its target, the network's output, right or wrong,
-at the last recorded epoch (the forward pass that gave the final loss)."""
+"""The classic table: each training input, its target, the network's output, and whether it
+is right, at the last recorded epoch (the forward pass that gave the final loss)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from .history import History
-from .nn import forward
+from .nn import predict
+from .numbers import sig
 
 MAX_ROWS = 16
+VERDICTS = ("right", "wrong", "undecided", "n/a")
+"""right or wrong; undecided: the output is a tie (0.5, or equal softmax outputs, to within
+1e-9), so it names no class; n/a: the output is not a number (the run diverged)."""
 
 
-def prediction_rows(history: History, limit: int = MAX_ROWS) -> list[tuple[str, str, str, bool]]:
-    """(input, target, output, right) for the first ``limit`` training samples."""
+def prediction_rows(history: History, limit: int = MAX_ROWS) -> list[tuple[str, str, str, str]]:
+    """(input, target, output, verdict) for the first ``limit`` training samples; the verdict
+    is one of VERDICTS."""
     data = history.dataset
-    output = forward(history.params_at(-1), data.X[:limit], history.config.activation).a[-1]
+    X = data.X[:limit]
+    output = history.outputs(X, history.params_at(-1))
+    predicted = predict(output)
     rows = []
-    for i in range(min(limit, len(data.labels))):
-        x = "(" + ", ".join(f"{v:g}" for v in data.X[i]) + ")"
+    for i in range(len(X)):
+        x = "(" + ", ".join(f"{v:g}" for v in X[i]) + ")"
         target = data.class_names[data.labels[i]]
-        if output.shape[1] == 1:
-            value, predicted = f"{output[i, 0]:.4f}", int(output[i, 0] > 0.5)
+        if not np.isfinite(output[i]).all():
+            value, verdict = "n/a", "n/a"
         else:
-            predicted = int(output[i].argmax())
-            value = f"class {data.class_names[predicted]} ({output[i, predicted]:.0%})"
-        rows.append((x, target, value, predicted == data.labels[i]))
+            if output.shape[1] == 1:
+                value = f"{output[i, 0]:.4f}"
+            elif predicted[i] >= 0:
+                value = f"class {data.class_names[predicted[i]]} ({output[i, predicted[i]]:.0%})"
+            else:
+                value = f"tie ({sig(output[i].max(), 3)} each)"
+            if predicted[i] < 0:
+                verdict = "undecided"
+            else:
+                verdict = "right" if predicted[i] == data.labels[i] else "wrong"
+        rows.append((x, target, value, verdict))
     return rows
 
 
 def format_prediction_table(history: History) -> str:
-    rows = [(x, t, o, "right" if ok else "WRONG") for x, t, o, ok in prediction_rows(history)]
+    rows = [
+        (x, t, o, v.upper() if v == "wrong" else v) for x, t, o, v in prediction_rows(history)
+    ]
     header = ("input", "target", "output", "")
     widths = [max(len(r[c]) for r in rows + [header]) for c in range(4)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]

@@ -7,7 +7,8 @@ Thresholds (the common habits listed in the peers' survey):
   (leaky ReLU: when its pre-activation is negative for every input);
 - a tanh activation is **saturated** when |a| > 0.97, a sigmoid one when a < 0.015 or
   a > 0.985 (the same slope, |z| > 4.18): the derivative there is below 6 % of its maximum;
-- a healthy **update-to-weight ratio** lr * |dW| / |W| sits near 1e-3 (1e-4 to 1e-2);
+- a healthy **update-to-weight ratio** |W_after - W_before| / |W_before| (the optimiser's
+  real step, whatever the optimiser) sits near 1e-3 (1e-4 to 1e-2);
 - a layer's gradient norm below 1e-6 is **vanishing** (no visible learning in any number of
   epochs at ordinary learning rates); above 1e3 it is **exploding**.
 """
@@ -35,9 +36,11 @@ def weight_norms(history: History) -> np.ndarray:
 
 
 def update_ratios(history: History) -> np.ndarray:
-    """(S, L): lr * |dW| / |W| per layer and snapshot (NaN where |W| = 0)."""
+    """(S, L): how far each snapshot epoch's update moved each layer's weights relative to
+    their size, |W_after - W_before| / |W_before|: the real step of sgd, momentum or Adam over
+    all of the epoch's mini-batches (NaN where |W| = 0 or no update was made)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = history.config.lr * gradient_norms(history) / weight_norms(history)
+        ratio = history.update_norm / weight_norms(history)
     return np.where(np.isfinite(ratio), ratio, np.nan)
 
 

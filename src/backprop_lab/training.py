@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from . import __version__
 from .config import ConfigError, TrainConfig
 from .data import Dataset, load_csv, make_dataset
 from .history import History, Summary
-from .nn import accuracy, backward, forward, init_params, loss_value
+from .nn import Params, Trace, accuracy, backward, forward, init_params, loss_value
 from .optim import make_optimizer
 
 
@@ -86,17 +87,18 @@ class _Progress:
     """A tqdm bar on stderr, shown only for runs that last over a second, updated in chunks
     so that it costs nothing measurable per epoch."""
 
-    def __init__(self, total: int, enabled: bool):
+    def __init__(self, total: int, enabled: bool, unit: str = "epoch"):
         self.bar = None
         self.every = max(1, total // 200)
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, delay=1.0, unit="epoch", leave=False, dynamic_ncols=True)
+            self.bar = tqdm(total=total, delay=1.0, unit=unit, leave=False, dynamic_ncols=True)
 
-    def tick(self, epoch: int, loss: float) -> None:
+    def tick(self, epoch: int, loss: float | None) -> None:
         if self.bar is not None and epoch % self.every == 0:
-            self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+            if loss is not None:
+                self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
             self.bar.update(epoch - self.bar.n)
 
     def close(self):
@@ -124,13 +126,22 @@ class _Recorder:
             for shape in ((n_in, n_out), (n_out,))
         ]
         self.params = [np.empty((capacity, *shape)) for shape in shapes]
+        self.update_norm = np.empty((capacity, len(sizes) - 1))
         self.count = 0
 
-    def snapshot(self, epoch: int, params) -> None:
+    def snapshot(self, epoch: int, params, new_params=None) -> None:
+        """Record the parameters of ``epoch``'s forward pass and how far its update moved each
+        layer's weights (``new_params`` None: training stopped before the update)."""
         s = self.count
         self.snapshot_epoch[s] = epoch
         for store, value in zip(self.params, params):
             store[s] = value
+        if new_params is None:
+            self.update_norm[s] = np.nan
+        else:
+            for l, (before, after) in enumerate(zip(params[0::2], new_params[0::2])):
+                change = after - before
+                self.update_norm[s, l] = math.sqrt(np.vdot(change, change))
         self.count += 1
 
 
@@ -169,6 +180,117 @@ def replay_snapshots(
     return grads, zs, activations
 
 
+def epoch_update(
+    params: Params,
+    state: tuple,
+    optimizer,
+    config: TrainConfig,
+    X: np.ndarray,
+    Y: np.ndarray,
+    batch_rng: np.random.Generator,
+    trace: Trace | None = None,
+    on_step: Callable[[Step], None] | None = None,
+) -> tuple[Params, tuple]:
+    """One epoch's update(s) from ``params`` and optimiser ``state``: one step on the whole
+    training set's gradient (full batch; ``trace`` is its forward pass if already computed), or
+    one step per mini-batch of a fresh permutation drawn from ``batch_rng``. ``on_step`` sees
+    every step with the numbers that went into it. Training and every replay call this one
+    function, so a replay gives the training's numbers bit for bit."""
+    activation, loss_name = config.activation, config.loss
+    n = len(X)
+    if config.batch_size is None or config.batch_size >= n:
+        trace = trace if trace is not None else forward(params, X, activation)
+        grads = backward(params, X, trace, Y, loss_name, activation)
+        new_params, new_state = optimizer.step(params, grads, state)
+        if on_step is not None:
+            on_step(Step(np.arange(n), grads, params, state, new_params, new_state))
+        return new_params, new_state
+    order = batch_rng.permutation(n)
+    for start in range(0, n, config.batch_size):
+        rows = order[start : start + config.batch_size]
+        batch_trace = forward(params, X[rows], activation)
+        grads = backward(params, X[rows], batch_trace, Y[rows], loss_name, activation)
+        new_params, new_state = optimizer.step(params, grads, state)
+        if on_step is not None:
+            on_step(Step(rows, grads, params, state, new_params, new_state))
+        params, state = new_params, new_state
+    return params, state
+
+
+@dataclass(frozen=True)
+class Step:
+    """One optimiser step: the training samples ``rows`` (B,) whose mean gradient ``grads`` it
+    used, and the parameters and optimiser state before and after it."""
+
+    rows: np.ndarray
+    grads: Params
+    params_before: Params
+    state_before: tuple
+    params_after: Params
+    state_after: tuple
+
+
+@dataclass(frozen=True)
+class EpochReplay:
+    """Epoch ``epoch`` rebuilt by replaying training from the start: ``params`` of its forward
+    pass and the optimiser ``steps`` of its update (none when training stopped before it)."""
+
+    epoch: int
+    params: Params
+    steps: tuple[Step, ...]
+    optimizer: object
+
+
+def make_run_optimizer(config: TrainConfig):
+    """The optimiser ``config`` asks for, with its hyper-parameters."""
+    return make_optimizer(
+        config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, config.eps
+    )
+
+
+def replay_epoch(
+    config: TrainConfig,
+    dataset: Dataset,
+    epoch: int,
+    *,
+    with_update: bool = True,
+    recorded: Params | None = None,
+    progress: bool = False,
+) -> EpochReplay:
+    """Rebuild epoch ``epoch`` of the run ``config`` trains on ``dataset``: the same initial
+    weights, the same mini-batch order and the same update function as :func:`train`, so the
+    parameters and optimiser state are bit for bit the training's. ``with_update`` False skips
+    the epoch's own update (training stopped before it).
+
+    Momentum and Adam carry state from every earlier step, so they are replayed from epoch 0
+    (``epoch`` epochs of training). Plain gradient descent has no state: given the
+    ``recorded`` parameters of that epoch it only redraws the earlier mini-batch orders."""
+    optimizer = make_run_optimizer(config)
+    X, Y = dataset.X, dataset.Y
+    batch_rng = np.random.default_rng((config.seed, 1))
+    mini_batches = config.batch_size is not None and config.batch_size < len(X)
+    if recorded is not None and config.optimizer == "sgd":
+        params, state = tuple(recorded), optimizer.init(recorded)
+        if mini_batches:
+            for _ in range(epoch):
+                batch_rng.permutation(len(X))
+    else:
+        sizes = layer_sizes(config, dataset)
+        params = init_params(sizes, config.init, config.init_scale, config.seed)
+        state = optimizer.init(params)
+        bar = _Progress(epoch, progress, unit="epoch replayed")
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for e in range(epoch):
+                params, state = epoch_update(params, state, optimizer, config, X, Y, batch_rng)
+                bar.tick(e, None)
+        bar.close()
+    steps: list[Step] = []
+    if with_update:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            epoch_update(params, state, optimizer, config, X, Y, batch_rng, on_step=steps.append)
+    return EpochReplay(epoch, params, tuple(steps), optimizer)
+
+
 def _all_finite(arrays) -> bool:
     """True when no array holds a NaN or an infinity.
 
@@ -200,12 +322,9 @@ def train(
     X_test, Y_test, labels_test = dataset.X_test, dataset.Y_test, dataset.labels_test
     has_test = len(labels_test) > 0
     activation, loss_name = config.activation, config.loss
-    optimizer = make_optimizer(
-        config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, config.eps
-    )
+    optimizer = make_run_optimizer(config)
     params = init_params(sizes, config.init, config.init_scale, config.seed)
     optimizer_state = optimizer.init(params)
-    full_batch = config.batch_size is None or config.batch_size >= len(labels)
     batch_rng = np.random.default_rng((config.seed, 1))
 
     record = _Recorder(config, dataset, sizes)
@@ -237,25 +356,13 @@ def train(
                 record.snapshot(epoch, params)
                 break
 
-            if full_batch:
-                grads = backward(params, X, trace, Y, loss_name, activation)
-                new_params, optimizer_state = optimizer.step(params, grads, optimizer_state)
-            else:
-                new_params = params
-                order = batch_rng.permutation(len(labels))
-                for start in range(0, len(labels), config.batch_size):
-                    rows = order[start : start + config.batch_size]
-                    batch_trace = forward(new_params, X[rows], activation)
-                    batch_grads = backward(
-                        new_params, X[rows], batch_trace, Y[rows], loss_name, activation
-                    )
-                    new_params, optimizer_state = optimizer.step(
-                        new_params, batch_grads, optimizer_state
-                    )
+            new_params, optimizer_state = epoch_update(
+                params, optimizer_state, optimizer, config, X, Y, batch_rng, trace
+            )
 
             finite = _all_finite(new_params)
             if epoch % stride == 0 or epoch == last_epoch or not finite:
-                record.snapshot(epoch, params)
+                record.snapshot(epoch, params, new_params)
             params = new_params
             if not finite:
                 status, diverged_epoch = "diverged", epoch
@@ -316,4 +423,5 @@ def _history(config, dataset, record, epochs_run, params, status, diverged_epoch
         a=tuple(activations),
         final_W=tuple(p.copy() for p in params[0::2]),
         final_b=tuple(p.copy() for p in params[1::2]),
+        update_norm=record.update_norm[:s].copy(),
     )

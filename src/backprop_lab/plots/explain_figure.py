@@ -3,24 +3,54 @@ each weight's gradient on its link."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from matplotlib.figure import Figure
 
 from ..explain import Explanation
+from ..history import History
+from ..nn import backward, forward
 from .network import HALF, SPACING, NetworkDrawing
 from .style import new_figure
 
 BOX = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "#999999", "alpha": 0.95}
 
 
+def _at_epoch(e: Explanation) -> tuple[History, int]:
+    """(a History, snapshot index) that holds the explained epoch: the run itself when the
+    epoch was recorded, else a one-snapshot History of the replayed parameters."""
+    h = e.history
+    if e.snapshot is not None:
+        return h, e.snapshot
+    c, data = h.config, h.dataset
+    with np.errstate(all="ignore"):
+        trace = forward(e.params, data.X, c.activation)
+        grads = backward(e.params, data.X, trace, data.Y, c.loss, c.activation)
+    return (
+        replace(
+            h,
+            snapshot_epoch=np.array([e.epoch]),
+            W=tuple(W[None] for W in e.weights),
+            b=tuple(b[None] for b in e.biases),
+            dW=tuple(g[None] for g in grads[0::2]),
+            db=tuple(g[None] for g in grads[1::2]),
+            z=tuple(z[None, h.record_index] for z in trace.z),
+            a=tuple(a[None, h.record_index] for a in trace.a),
+            update_norm=np.full((1, len(e.weights)), np.nan),
+        ),
+        0,
+    )
+
+
 def explain_figure(e: Explanation) -> Figure:
     """The network at the explained epoch with that pass's numbers written on it."""
-    h = e.history
+    h, snapshot = _at_epoch(e)
     sizes = h.layer_sizes
     compact = max(sizes) > 4
     fig, ax = new_figure(figsize=(max(8.0, 3.4 * len(sizes)), 1.6 * max(sizes) + 2.6))
     drawing = NetworkDrawing(ax, h, label_links=False, bias_labels=False)
-    drawing.update(e.snapshot)
+    drawing.update(snapshot)
     one = e.passes[0] if len(e.passes) == 1 else None
     gap = 1.0 if compact else 1.45
     ys = [gap * (np.arange(n)[::-1] - (n - 1) / 2) for n in sizes]

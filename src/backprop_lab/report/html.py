@@ -93,8 +93,8 @@ def _predictions(h: History) -> str:
     rows = prediction_rows(h)
     body = "".join(
         f"<tr><td>{_esc(x)}</td><td>{_esc(t)}</td><td>{_esc(o)}</td>"
-        f'<td class="{"right" if ok else "wrong"}">{"right" if ok else "wrong"}</td></tr>'
-        for x, t, o, ok in rows
+        f'<td class="{"right" if verdict == "right" else "wrong"}">{_esc(verdict)}</td></tr>'
+        for x, t, o, verdict in rows
     )
     more = len(h.dataset.labels) - len(rows)
     note = f"<p>... and {more} more training samples.</p>" if more > 0 else ""
