@@ -26,13 +26,16 @@ EXPLODING_NORM = 1e3
 
 
 def gradient_norms(history: History) -> np.ndarray:
-    """(S, L): the Frobenius norm of each layer's weight gradient dW at each snapshot."""
-    return np.stack([np.sqrt((dW**2).sum(axis=(1, 2))) for dW in history.dW], axis=1)
+    """(S, L): the Frobenius norm of each layer's weight gradient dW at each snapshot (inf
+    where it overflows, on the way to a divergence)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.stack([np.sqrt((dW**2).sum(axis=(1, 2))) for dW in history.dW], axis=1)
 
 
 def weight_norms(history: History) -> np.ndarray:
     """(S, L): the Frobenius norm of each layer's weights at each snapshot."""
-    return np.stack([np.sqrt((W**2).sum(axis=(1, 2))) for W in history.W], axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.stack([np.sqrt((W**2).sum(axis=(1, 2))) for W in history.W], axis=1)
 
 
 def update_ratios(history: History) -> np.ndarray:

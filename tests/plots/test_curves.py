@@ -31,7 +31,7 @@ def test_loss_figure_renders_and_marks_convergence():
     assert ax_loss.get_yscale() == "log"
     assert any("converged at epoch" in t.get_text() for t in ax_loss.get_legend().get_texts())
     image = np.asarray(_png(fig).convert("L"))
-    assert image.shape == (420, 1100) and image.std() > 10  # not blank
+    assert image.shape == (440, 1100) and image.std() > 10  # not blank
 
 
 def test_loss_figure_of_a_diverged_run_draws_the_finite_part():
@@ -40,3 +40,52 @@ def test_loss_figure_of_a_diverged_run_draws_the_finite_part():
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert any("diverged at epoch" in label for label in labels)
     assert np.asarray(_png(fig).convert("L")).std() > 10
+
+
+def _legend(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_a_full_batch_loss_is_drawn_exactly_and_a_mini_batch_one_smoothed():
+    history = train(TrainConfig(epochs=300))
+    (line,) = [l for l in loss_figure(history).axes[0].get_lines() if l.get_label() == "training loss"]
+    np.testing.assert_array_equal(line.get_ydata(), history.loss)  # the bold line is the loss
+    noisy = train(TrainConfig(dataset="moons", hidden=(4,), batch_size=8, epochs=100))
+    labels = _legend(loss_figure(noisy).axes[0])
+    assert "training loss, every epoch" in labels and "training loss, smoothed" in labels
+
+
+def test_events_are_marked_where_they_happened():
+    default = loss_figure(train(TrainConfig()))
+    assert "plateau: the loss barely moves" in _legend(default.axes[0])
+    overfit = train(
+        TrainConfig(dataset="spiral", hidden=(8, 8), activation="tanh", loss="bce",
+                    optimizer="adam", lr=0.01, epochs=3000, test_fraction=0.2)
+    )  # fmt: skip
+    best = int(np.argmin(overfit.test_loss))
+    assert f"lowest test loss (epoch {best})" in _legend(loss_figure(overfit).axes[0])
+    dead = train(TrainConfig(dataset="moons", hidden=(8,), activation="relu", init="he", lr=20,
+                             epochs=500))  # fmt: skip
+    assert any(label.startswith("a unit died") for label in _legend(loss_figure(dead).axes[0]))
+
+
+def test_a_diverged_loss_marks_clipped_and_missing_values():
+    history = train(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=500))
+    labels = _legend(loss_figure(history).axes[0])
+    assert "above 1e+250: drawn at the top" in labels
+    assert "loss not a number (NaN or infinite)" in labels
+    line = next(l for l in loss_figure(history).axes[0].get_lines() if l.get_label() == "training loss")
+    assert np.max(line.get_ydata()) <= 1e250  # no flat line along the ceiling
+
+
+def test_an_early_fall_gets_a_log_epoch_axis():
+    fast = train(TrainConfig(dataset="gauss", hidden=(4,), optimizer="adam", lr=0.1, epochs=2000))
+    fig = loss_figure(fast)
+    assert fig.axes[0].get_xscale() == "symlog" and "log scale" in fig.axes[0].get_xlabel()
+    assert loss_figure(train(TrainConfig())).axes[0].get_xscale() == "linear"
+
+
+def test_undecided_outputs_are_drawn_in_the_accuracy_panel():
+    history = train(TrainConfig(hidden=()))
+    ax = loss_figure(history).axes[1]
+    assert "undecided: output a tie (0.5)" in _legend(ax) and "training 0.0%" in ax.get_title()

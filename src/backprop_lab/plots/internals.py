@@ -78,6 +78,7 @@ def activations_figure(history: History) -> Figure:
             ax.legend(loc="best", fontsize=8)
         fig.suptitle("Hidden activations over training")
         return fig
+    dead_since = dead_unit_epochs(history)
     fig, axes = _grid(len(units))
     for ax, (l, i) in zip(axes, units):
         a = history.a[l][:, :, i]  # (S, N_rec)
@@ -109,7 +110,15 @@ def activations_figure(history: History) -> Figure:
                     )
         small = hidden_layers == 1 and len(units) <= len(UNIT_COLOURS)
         unit_colour = UNIT_COLOURS[i] if small else "black"
-        ax.set_title(f"unit {names[l + 1][i]}", color=unit_colour, fontweight="bold")
+        since = dead_since.get((l, i))
+        if since is not None:
+            ax.set_facecolor("#ececec")
+            ax.text(0.5, 0.5, f"dead since epoch {since}:\noutputs 0 for every input",
+                    transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                    color="#444444", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})  # fmt: skip
+            ax.set_title(f"unit {names[l + 1][i]} (dead)", color=unit_colour, fontweight="bold")
+        else:
+            ax.set_title(f"unit {names[l + 1][i]}", color=unit_colour, fontweight="bold")
         ax.set_xlabel("epoch")
         ax.set_ylabel("activation")
     handles, labels = axes[0].get_legend_handles_labels()
@@ -132,6 +141,21 @@ def activations_figure(history: History) -> Figure:
     return fig
 
 
+def dead_unit_epochs(history: History) -> dict[tuple[int, int], int]:
+    """{(hidden layer index, unit index): the first epoch of its last dead stretch} for every
+    unit dead at the last snapshot."""
+    out = {}
+    for layer in range(len(history.W) - 1):
+        dead = stats.dead_units(history, layer)
+        if dead is None:
+            continue
+        for unit in np.flatnonzero(dead[-1]):
+            alive = np.flatnonzero(~dead[:, unit])
+            first = alive[-1] + 1 if len(alive) else 0
+            out[(layer, int(unit))] = int(history.snapshot_epoch[min(first, len(dead) - 1)])
+    return out
+
+
 def _parameter_labels(history: History, layer: int) -> tuple[list[str], list[str]]:
     names = unit_names(history)
     source, target = names[layer], names[layer + 1]
@@ -145,7 +169,7 @@ def weights_figure(history: History) -> Figure:
     for layers with many parameters, the median with 10-90 % and min-max bands instead."""
     epochs = _epochs(history)
     n_layers = len(history.W)
-    fig, axes = new_figure(1, n_layers, figsize=(5.2 * n_layers, 4.4), squeeze=False)
+    fig, axes = new_figure(1, n_layers, figsize=(5.2 * n_layers, 5.0), squeeze=False)
     for l, ax in enumerate(axes[0]):
         W = history.W[l].reshape(len(epochs), -1)
         b = history.b[l]
@@ -167,7 +191,7 @@ def weights_figure(history: History) -> Figure:
                 ax.plot(
                     epochs, b[:, k], linewidth=1.2, linestyle=(0, (1, 1)), color=colour, label=label
                 )
-            ax.legend(loc="best", fontsize=8)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8)
         else:
             ax.fill_between(
                 epochs,
@@ -180,7 +204,7 @@ def weights_figure(history: History) -> Figure:
             )
             _band(ax, epochs, W, "0.25", f"median of {W.shape[1]} weights (band: 10-90 %)")
             _band(ax, epochs, b, "#CC79A7", f"median of {b.shape[1]} biases (band: 10-90 %)")
-            ax.legend(loc="best", fontsize=8)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
         ax.axhline(0, color="black", linewidth=0.8)
         into = "output" if l == n_layers - 1 else f"hidden layer {l + 1}"
         ax.set_title(f"Into the {into}")
@@ -339,24 +363,44 @@ def _layer_label(l: int, n_layers: int) -> str:
     return "output layer" if l == n_layers - 1 else f"hidden layer {l + 1}"
 
 
-def _per_layer_lines(ax, epochs: np.ndarray, values: np.ndarray) -> None:
-    """One line per layer of ``values`` (S, L), positive values only (for a log axis)."""
+def _per_layer_lines(ax, epochs: np.ndarray, values: np.ndarray, floor: float | None = None):
+    """One line per layer of ``values`` (S, L) on a log axis. Values that are exactly 0 are
+    drawn at ``floor`` (the bottom of the axis, labelled "0") instead of vanishing from it."""
     n_layers = values.shape[1]
     for l in range(n_layers):
-        positive = np.where(values[:, l] > 0, values[:, l], np.nan)
+        column = values[:, l]
+        shown = np.where(column > 0, column, np.nan)
+        if floor is not None:
+            shown = np.where(column == 0, floor, shown)
         style = layer_style(l, n_layers)
-        ax.plot(epochs, positive, linewidth=2, label=_layer_label(l, n_layers), **style)
+        ax.plot(epochs, shown, linewidth=2, label=_layer_label(l, n_layers), **style)
+
+
+def _zero_floor(ax, values: np.ndarray, low: float) -> float | None:
+    """When some values are exactly 0, a floor line at the bottom of the log axis, labelled 0,
+    where they are drawn. Returns the floor (None when nothing is 0)."""
+    if not (values == 0).any():
+        return None
+    floor = low * 1.6
+    ax.axhline(floor, color="black", linewidth=0.8, linestyle=(0, (1, 2)),
+               label="exactly 0 (drawn on this line)")  # fmt: skip
+    ax.text(1.0, floor, " = 0", transform=ax.get_yaxis_transform(), ha="left", va="center",
+            fontsize=10)  # fmt: skip
+    return floor
 
 
 def draw_gradient_norms(ax, history: History) -> None:
     """Each layer's weight-gradient norm over epochs (log scale), with the vanishing and
-    exploding zones shaded."""
+    exploding zones shaded and exact zeros drawn on a floor line."""
     epochs = _epochs(history)
     norms = stats.gradient_norms(history)
-    _per_layer_lines(ax, epochs, norms)
     ax.set_yscale("log")
     low, high = _log_limits(norms, stats.VANISHING_NORM, stats.EXPLODING_NORM)
+    if (norms == 0).any():
+        low /= 10
     ax.set_ylim(low, high)
+    floor = _zero_floor(ax, norms, low)
+    _per_layer_lines(ax, epochs, norms, floor)
     ax.axhspan(low, stats.VANISHING_NORM, color="#56B4E9", alpha=0.2, label="vanishing (< 1e-6)")
     ax.axhspan(stats.EXPLODING_NORM, high, color="#D55E00", alpha=0.15, label="exploding (> 1e3)")
     ax.set_title("Gradient size per layer |dL/dW|")
@@ -367,20 +411,24 @@ def draw_gradient_norms(ax, history: History) -> None:
 
 def gradient_flow_figure(history: History) -> Figure:
     """Per layer: the weight gradient's norm over epochs (log scale) with the vanishing and
-    exploding zones shaded, and the update-to-weight ratio lr |dW| / |W| with its healthy band."""
+    exploding zones shaded, and the update-to-weight ratio |W_after - W_before| / |W_before|
+    (the optimiser's real step) with its healthy band."""
     epochs = _epochs(history)
     ratios = stats.update_ratios(history)
     fig, (ax_norm, ax_ratio) = new_figure(1, 2, figsize=(12, 4.6))
     draw_gradient_norms(ax_norm, history)
-    _per_layer_lines(ax_ratio, epochs, ratios)
     ax_ratio.set_yscale("log")
     band = stats.UPDATE_RATIO_BAND
     low, high = _log_limits(ratios, band[0] / 10, band[1] * 10)
+    if (ratios == 0).any():
+        low /= 10
     ax_ratio.set_ylim(low, high)
+    floor = _zero_floor(ax_ratio, ratios, low)
+    _per_layer_lines(ax_ratio, epochs, ratios, floor)
     ax_ratio.axhspan(*band, color="#009E73", alpha=0.15, label="healthy: around 1e-3")
-    ax_ratio.set_title("Update-to-weight ratio  lr |dW| / |W|")
+    ax_ratio.set_title("Update-to-weight ratio |W_after - W_before| / |W_before|")
     ax_ratio.set_xlabel("epoch")
-    ax_ratio.set_ylabel("ratio (log scale)")
+    ax_ratio.set_ylabel(f"real step of {history.config.optimizer} (log scale)")
     ax_ratio.legend(loc="best", fontsize=8)
     fig.suptitle("Gradient flow: does every layer get a useful signal?")
     return fig
