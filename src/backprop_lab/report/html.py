@@ -16,6 +16,7 @@ import numpy as np
 from ..diagnose import Finding, diagnose
 from ..explain import explain, format_explanation
 from ..history import History, atomic_write_text
+from ..numbers import percent, sig
 from ..predictions import prediction_rows
 from .captions import CAPTIONS, caption
 
@@ -72,15 +73,15 @@ def _cards(h: History) -> str:
     s = h.summary
     cards = [
         ("status", s.status),
-        ("final loss", f"{s.final_loss:.4g}"),
-        ("accuracy", f"{s.final_accuracy:.1%}"),
+        ("final loss", sig(s.final_loss)),
+        ("accuracy", percent(s.final_accuracy, 1)),
         ("epochs", f"{s.epochs}"),
         ("training time", f"{s.wall_time_s:.2f} s"),
     ]
     if s.final_test_loss is not None:
         cards += [
-            ("test loss", f"{s.final_test_loss:.4g}"),
-            ("test accuracy", f"{s.final_test_accuracy:.1%}"),
+            ("test loss", sig(s.final_test_loss)),
+            ("test accuracy", percent(s.final_test_accuracy, 1)),
         ]
     return (
         '<div class="cards">'
@@ -169,11 +170,11 @@ def _figures(h: History, folder: Path, findings: list[Finding]) -> str:
 
 
 def _explanations(h: History) -> str:
+    finite = np.flatnonzero(np.isfinite(h.loss))
+    last = int(finite[-1]) if len(finite) else 0
+    label = "the last" if last == len(h.loss) - 1 else "the last finite"
     out = []
-    for epoch, label in (
-        (int(h.snapshot_epoch[0]), "the first"),
-        (int(h.snapshot_epoch[-1]), "the last"),
-    ):
+    for epoch, label in ((0, "the first"), (last, label)):
         text = format_explanation(explain(h, epoch, 0))
         opened = " open" if label == "the first" else ""
         out.append(
@@ -216,7 +217,7 @@ def write_report(history: History, folder: str | Path, static: bool = False) -> 
 <body><main>
 <h1>backprop-lab report: {_esc(title)}</h1>
 <p class="subtitle">{_esc(c.loss)} loss, {_esc(c.optimizer)} with learning rate {c.lr:g}, seed {c.seed},
-{_esc(s.status)} after {s.epochs} epochs (backprop-lab {_esc(s.version)})</p>
+{_esc(history.status_text())} (backprop-lab {_esc(s.version)})</p>
 {_cards(history)}
 <div class="columns"><div>{_predictions(history)}</div><div><h3>Configuration</h3>{_config(history)}</div></div>
 <h2>Diagnosis</h2>{_findings(findings)}
