@@ -7,7 +7,16 @@ import pytest
 
 from backprop_lab import TrainConfig, train
 from backprop_lab.cli import main
-from backprop_lab.sweep import combinations, run_sweep, train_stack, wilson_interval
+from backprop_lab.plots.sweep_figures import curves_figure, epochs_figure, success_figure
+from backprop_lab.sweep import (
+    combinations,
+    format_option,
+    interval_text,
+    run_sweep,
+    success_grid,
+    train_stack,
+    wilson_interval,
+)
 
 
 @pytest.mark.parametrize(
@@ -121,3 +130,88 @@ def test_heatmap_axes_can_be_chosen_and_many_combinations_get_small_multiples(tm
     )
     assert "--heatmap needs two different swept options, from hidden" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def _texts(fig) -> list[str]:
+    """Every piece of text a figure draws (titles, labels, tick labels, annotations)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+    plt.close(fig)
+    return texts
+
+
+def test_values_are_written_as_typed():
+    assert format_option("hidden", (8, 8)) == "8,8"
+    assert format_option("hidden", (8, 8), "x") == "8x8"
+    assert format_option("hidden", ()) == "none"
+    assert format_option("batch_size", None) == "full batch"
+    assert format_option("target_loss", None) == "none"
+    assert format_option("lr", 2.0) == "2" and format_option("lr", 0.5) == "0.5"
+    assert format_option("lr", 100000.0) == "100000" and format_option("eps", 1e-8) == "1e-08"
+    assert format_option("lr", 0.1234567891) == "0.1234567891"  # never rounded away
+
+
+def test_heatmap_cells_carry_wilson_intervals_and_the_budget(tmp_path):
+    grid = {"hidden": [(2,), (3,)], "lr": [1.0, 4.0], "init": ["normal", "xavier"]}
+    stacks = run_sweep({"epochs": 300}, grid, 5, tmp_path)
+    rows, cols, cells = success_grid(stacks, "hidden", "lr")
+    assert rows == ["2", "3"] and cols == ["1", "4"]
+    for row in cells:
+        for cell in row:
+            assert cell.networks == 10 and cell.epochs == (300,)  # pooled over init
+            assert (cell.low, cell.high) == wilson_interval(cell.solved, cell.networks)
+    texts = "\n".join(_texts(success_figure(stacks, ["hidden", "lr", "init"])))
+    for row in cells:
+        for cell in row:
+            assert f"{cell.solved} of 10\n{interval_text(cell.low, cell.high)}" in texts
+    assert "within 300 epochs" in texts and "95 % interval (Wilson)" in texts
+    assert "pooled over init = normal, xavier" in texts
+
+
+def test_a_swept_budget_is_read_off_its_axis(tmp_path):
+    grid = {"hidden": [(2,), (3,)], "epochs": [50, 400]}
+    stacks = run_sweep({"lr": 4.0}, grid, 4, tmp_path)
+    texts = "\n".join(_texts(success_figure(stacks, ["hidden", "epochs"])))
+    assert "within the epoch budget on the x axis" in texts and "epoch budget (--epochs)" in texts
+    texts = "\n".join(_texts(epochs_figure(stacks, ["hidden", "epochs"])))
+    assert "within their epoch budget (dashed lines)" in texts
+    page = (tmp_path / "sweep.html").read_text()
+    assert "trained full batch for 50 or 400 epochs" in page
+
+
+def test_epochs_to_solve_keeps_every_combination_and_counts_the_solved(tmp_path):
+    # No hidden layer never solves XOR: its row stays, and says so.
+    stacks = run_sweep({"epochs": 400, "lr": 4.0}, {"hidden": [(), (3,)]}, 6, tmp_path)
+    none, some = stacks
+    assert none.solved == 0 and some.solved > 0
+    texts = _texts(epochs_figure(stacks, ["hidden"]))
+    assert "0 of 6 solved" in texts and f"{some.solved} of 6 solved" in texts
+    assert "none of the 6 solved within 400 epochs" in texts
+    assert "hidden=none" in texts and "hidden=3" in texts
+    assert any("within 400 epochs" in t for t in texts)
+    bars = "\n".join(_texts(success_figure(stacks, ["hidden"])))
+    assert f"0 %\n0 of 6\n{interval_text(*wilson_interval(0, 6))}" in bars
+    page = (tmp_path / "sweep.html").read_text()
+    assert "<td>0 of 6</td>" in page and "none solved within 400" in page
+    assert "success rate (95 % interval)" in page
+
+
+def test_nothing_solved_anywhere_still_draws_every_figure(tmp_path):
+    stacks = run_sweep({"epochs": 100, "hidden": ()}, {"lr": [0.5, 2.0]}, 3, tmp_path)
+    assert sum(s.solved for s in stacks) == 0
+    texts = _texts(epochs_figure(stacks, ["lr"]))
+    assert texts.count("none of the 3 solved within 100 epochs") == 2
+    for name in ("success_rate.png", "epochs_to_solve.png", "loss_curves.png", "sweep.html"):
+        assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_diverging_combinations_do_not_flatten_the_loss_curves(tmp_path):
+    grid = {"lr": [2.0, 1e5]}
+    stacks = run_sweep({"epochs": 100, "activation": "linear", "loss": "bce"}, grid, 3, tmp_path)
+    assert (stacks[1].outcome == "diverged").all()
+    fig = curves_figure(stacks, ["lr"])
+    assert fig.axes[0].get_ylim()[1] < 1e3  # cut above the starting losses, not at 1e300
+    assert any("3 of 3 diverged" in t for t in _texts(fig))

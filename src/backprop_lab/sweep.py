@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 
@@ -43,6 +44,18 @@ class StackResult:
     outcome: np.ndarray  # strings from OUTCOMES
     curve_epochs: np.ndarray  # (P,)
     curve_quartiles: np.ndarray  # (3, P): 25th, 50th, 75th percentile of the loss
+    # The training accuracy that counts as solved: 1.0, or 0.95 beyond 16 samples.
+    needed: float = 1.0
+
+    @property
+    def epochs(self) -> int:
+        """The epoch budget: how many epochs every network of this combination had."""
+        return int(self.options["epochs"])
+
+    @property
+    def solved(self) -> int:
+        """How many of the networks solved the task (at the last epoch)."""
+        return int((self.outcome == "solved").sum())
 
 
 def combinations(grid: dict[str, list]) -> list[dict]:
@@ -129,7 +142,7 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
     # Solved means solved at the end: a network that solved and then lost it does not count.
     solved_epoch = np.where(outcome == "solved", solved_epoch, -1)
     return StackResult(config.to_dict(), np.asarray(seeds), final_loss, final_accuracy, solved_epoch, diverged_epoch,
-                       outcome, curve_epochs, quartiles)  # fmt: skip
+                       outcome, curve_epochs, quartiles, needed)  # fmt: skip
 
 
 def wilson_interval(
@@ -143,17 +156,111 @@ def wilson_interval(
     half = (
         z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
     )
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # At 0 or N successes the bound is exactly 0 or 1; rounding must not move it inside.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return (low, high)
+
+
+# How an option that is not set reads, in words.
+NONE_TEXT = {"batch_size": "full batch", "target_loss": "none", "record_every": "auto", "data": "—"}
+
+
+def format_option(name: str, value, layers: str = ",") -> str:
+    """An option's value as it is typed on the command line: hidden layers as ``8,8`` (or
+    ``8x8`` with ``layers="x"``, the spelling inside a sweep's list) or ``none``, numbers
+    without a needless ``.0`` (``2``, ``0.5``, ``1e-08``), None in words ("full batch")."""
+    if name == "hidden":
+        return layers.join(str(v) for v in value) or "none"
+    if value is None:
+        return NONE_TEXT.get(name, "none")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        short = f"{value:g}"
+        return short if float(short) == value else repr(value)
+    return str(value)
 
 
 def _label(options: dict, swept: list[str]) -> str:
-    parts = []
-    for name in swept:
-        value = options[name]
-        if name == "hidden":
-            value = "x".join(map(str, value)) or "none"
-        parts.append(f"{name}={value}")
-    return ", ".join(parts) or "all"
+    """A combination in words: "hidden=2, lr=0.5" (only the swept options)."""
+    parts = [f"{name}={format_option(name, options[name], 'x')}" for name in swept]
+    return ", ".join(parts) or "all networks"
+
+
+def task_name(stacks: list[StackResult]) -> str:
+    """What the networks learned: the dataset's name or CSV file, or "the task" when that was
+    swept."""
+    names = {
+        Path(s.options["data"]).name if s.options.get("data") else s.options["dataset"]
+        for s in stacks
+    }
+    return names.pop() if len(names) == 1 else "the task"
+
+
+def budget_text(stacks: list[StackResult]) -> str:
+    """The epoch budget in words: "2000 epochs", or "200 or 2000 epochs" when it was swept."""
+    budgets = sorted({s.epochs for s in stacks})
+    words = (
+        " or ".join(str(b) for b in budgets)
+        if len(budgets) <= 3
+        else f"{budgets[0]} to {budgets[-1]}"
+    )
+    return f"{words} epoch{'s' if budgets[-1] != 1 else ''}"
+
+
+def solved_rule(stacks: list[StackResult]) -> str:
+    """What "solved" means for these networks, in words."""
+    needed = {s.needed for s in stacks}
+    if needed == {1.0}:
+        return "solved: every training sample right at the last epoch"
+    if len(needed) == 1:
+        return (
+            f"solved: at least {needed.pop():.0%} of the training samples right at the last epoch"
+        )
+    return "solved: every training sample right at the last epoch (95 % beyond 16 samples)"
+
+
+@dataclass(frozen=True)
+class SuccessCell:
+    """One cell of the success heatmap: the networks of every combination with these two
+    values, pooled."""
+
+    solved: int
+    networks: int
+    low: float  # the 95 % Wilson interval of the success rate
+    high: float
+    epochs: tuple[int, ...]  # the epoch budgets of the pooled networks
+
+    @property
+    def rate(self) -> float:
+        return self.solved / self.networks if self.networks else math.nan
+
+
+def success_grid(
+    stacks: list[StackResult], a: str, b: str
+) -> tuple[list[str], list[str], list[list[SuccessCell | None]]]:
+    """The success heatmap's data: the values of option ``a`` (rows) and ``b`` (columns) as
+    typed, and per cell the networks solved, pooled over every other option, with its 95 %
+    Wilson interval and epoch budgets. A cell no combination falls in is None."""
+    rows = list(dict.fromkeys(format_option(a, s.options[a], "x") for s in stacks))
+    cols = list(dict.fromkeys(format_option(b, s.options[b], "x") for s in stacks))
+    pooled: dict[tuple[int, int], list[StackResult]] = {}
+    for s in stacks:
+        key = (
+            rows.index(format_option(a, s.options[a], "x")),
+            cols.index(format_option(b, s.options[b], "x")),
+        )
+        pooled.setdefault(key, []).append(s)
+    cells: list[list[SuccessCell | None]] = [[None] * len(cols) for _ in rows]
+    for (i, j), group in pooled.items():
+        solved = sum(s.solved for s in group)
+        networks = sum(len(s.seeds) for s in group)
+        low, high = wilson_interval(solved, networks)
+        cells[i][j] = SuccessCell(
+            solved, networks, low, high, tuple(sorted({s.epochs for s in group}))
+        )
+    return rows, cols, cells
 
 
 def results_rows(stacks: list[StackResult], swept: list[str]) -> tuple[list[str], list[list]]:
@@ -216,7 +323,6 @@ def run_sweep(
     two swept options on the success-rate heatmap's axes (default: the first two)."""
     import csv
     import io
-    from pathlib import Path
 
     configs = validate_grid(base, grid)
     swept = [name for name, values in grid.items() if len(values) > 1]
@@ -264,35 +370,97 @@ def run_sweep(
     return stacks
 
 
+def percent(rate: float) -> str:
+    """A share as a whole percentage: "60 %"."""
+    return f"{100 * rate:.0f} %" if math.isfinite(rate) else "—"
+
+
+def interval_text(low: float, high: float) -> str:
+    """A 95 % interval of a share: "42–75 %"."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "—"
+    return f"{100 * low:.0f}–{100 * high:.0f} %"
+
+
+def summary_table(stacks: list[StackResult], swept: list[str]) -> tuple[list[str], list[list[str]]]:
+    """sweep.html's table, in words and rounded numbers (summary.csv has them exact)."""
+    header = (
+        swept
+        + ["epochs (budget)"] * ("epochs" not in swept)
+        + [
+            "solved",
+            "success rate (95 % interval)",
+            "epochs to solve: median (quartiles)",
+            "unsolved: plateau / slow / diverged",
+        ]
+    )
+    rows = []
+    for stack in stacks:
+        n, solved = len(stack.seeds), stack.solved
+        low, high = wilson_interval(solved, n)
+        epochs = stack.solved_epoch[stack.outcome == "solved"]
+        if len(epochs):
+            q1, median, q3 = np.percentile(epochs, [25, 50, 75])
+            speed = f"{median:.0f} ({q1:.0f}–{q3:.0f})"
+        else:
+            speed = f"none solved within {stack.epochs}"
+        rows.append(
+            [format_option(name, stack.options[name], "x") for name in swept]
+            + [str(stack.epochs)] * ("epochs" not in swept)
+            + [
+                f"{solved} of {n}",
+                f"{percent(solved / n)} ({interval_text(low, high)})",
+                speed,
+                " / ".join(str(int((stack.outcome == o).sum())) for o in OUTCOMES[1:]),
+            ]
+        )
+    return header, rows
+
+
 def _sweep_html(stacks: list[StackResult], swept: list[str], seeds: int, out) -> str:
     import html as html_lib
 
     from .report.html import STYLE, compact_image, data_uri
 
-    header, rows = summary_rows(stacks, swept)
+    header, rows = summary_table(stacks, swept)
     table = "<table><tr>" + "".join(f"<th>{html_lib.escape(h)}</th>" for h in header) + "</tr>"
     table += "".join(
         "<tr>" + "".join(f"<td>{html_lib.escape(str(v))}</td>" for v in row) + "</tr>"
         for row in rows
     )
     table += "</table>"
+    budget = budget_text(stacks)
     figures = ""
     captions = {
-        "success_rate.png": "How often the task was solved. Each cell pools every seed (and every other option).",
-        "epochs_to_solve.png": "How long the solved networks took: box from first to third quartile, line at the median.",
-        "loss_curves.png": "The median loss of each combination over training, with the middle half of the seeds shaded.",
+        "success_rate.png": "How often the task was solved within the epoch budget, with 95 % (Wilson) "
+        "intervals: with few seeds a rate is uncertain, and two rates whose intervals overlap "
+        "may not really differ. Each cell pools every seed (and every option not on the axes).",
+        "epochs_to_solve.png": f"How many epochs the networks that solved the task needed, per "
+        f"combination (box: middle half, line: median, whiskers: fastest to slowest), and how many "
+        f"solved. A network that did not solve within {budget} is not in the box: it might "
+        "solve later, or never.",
+        "loss_curves.png": "The median loss of each combination over training, with the middle half "
+        "of the seeds shaded.",
     }
     for name, caption in captions.items():
         figures += (f'<figure><img src="{data_uri(*compact_image((out / name).read_bytes()))}" alt="{name}">'
                     f"<figcaption>{html_lib.escape(caption)}</figcaption></figure>")  # fmt: skip
     networks = sum(len(s.seeds) for s in stacks)
+    solved = sum(s.solved for s in stacks)
+    task = task_name(stacks)
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<title>backprop-lab sweep</title><style>{STYLE}</style></head><body><main>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>backprop-lab sweep</title><style>{STYLE}
+.wide {{ overflow-x: auto; }} .wide td {{ white-space: nowrap; }}</style></head><body><main>
 <h1>Sweep: {len(stacks)} combinations x {seeds} seeds = {networks} networks</h1>
-<p class="subtitle">Swept: {html_lib.escape(", ".join(swept) or "nothing (one combination)")}. Outcomes: solved (every sample
-right, or 95 % for more than 16 samples), plateau (unsolved, loss moved under 1 % over the last 5 % of epochs), slow
-(unsolved, still falling), diverged (the loss became NaN or infinite).</p>
-<h2>Summary</h2>{table}
+<p class="subtitle">{html_lib.escape(task)}, each network trained full batch for {html_lib.escape(budget)};
+{solved} of {networks} solved it. Swept: {html_lib.escape(", ".join(swept) or "nothing (one combination)")}.</p>
+<p>Outcomes: <b>solved</b> (every training sample right at the last epoch, or 95 % for more than 16
+samples), <b>plateau</b> (unsolved, the loss moved under 1 % over the last 5 % of epochs), <b>slow</b>
+(unsolved, the loss still falling: it might solve with more epochs), <b>diverged</b> (the loss became NaN
+or infinite). "Unsolved" always means unsolved within the budget.</p>
+<h2>Summary</h2><div class="wide">{table}</div>
+<p>Exact numbers: summary.csv (per combination) and results.csv (per network).</p>
 <h2>Figures</h2>{figures}
 </main></body></html>
 """

@@ -1,12 +1,22 @@
 """compare: several runs side by side, also of different datasets; clear errors otherwise."""
 
+import base64
+import io
+import re
 import shutil
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from backprop_lab import TrainConfig, save_run, train
+from backprop_lab import TrainConfig, load_run, save_run, train
 from backprop_lab.cli import main
+from backprop_lab.report.compare import (
+    boundaries_figure,
+    comparison_figure,
+    resolve_runs,
+    run_labels,
+)
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +29,7 @@ def runs(tmp_path_factory):
         "spiral": TrainConfig(
             dataset="spiral",
             classes=3,
-            hidden=(8,),
+            hidden=(8, 8),
             loss="ce",
             optimizer="adam",
             lr=0.02,
@@ -79,3 +89,85 @@ def test_compare_page_in_a_browser(runs, tmp_path, watch):
     )
     assert image.is_visible() and page.locator("#loss-chart .main-svg").first.is_visible()
     assert w.outside == [] and w.errors == []
+
+
+def _histories(*paths):
+    return [load_run(p) for p in paths], list(paths)
+
+
+def test_runs_are_named_by_what_differs(runs, tmp_path):
+    histories, paths = _histories(runs / "lr05", runs / "lr2")
+    assert run_labels(histories, paths) == ["lr=0.5", "lr=2"]
+    histories, paths = _histories(runs / "lr2", runs / "tanh")
+    assert run_labels(histories, paths) == [
+        "hidden=2, activation=sigmoid, init=normal, lr=2",
+        "hidden=4, activation=tanh, init=xavier, lr=0.5",
+    ]
+    # Two runs with the same options keep their folder names apart.
+    twin = tmp_path / "twin"
+    shutil.copytree(runs / "lr2", twin)
+    histories, paths = _histories(runs / "lr05", runs / "lr2", twin)
+    assert run_labels(histories, paths) == ["lr=0.5", "lr=2 (lr2)", "lr=2 (twin)"]
+    # Nothing differs: the folder names.
+    histories, paths = _histories(runs / "lr2", twin)
+    assert run_labels(histories, paths) == ["lr2", "twin"]
+
+
+def test_tables_print_values_as_typed_not_python_reprs(runs, tmp_path):
+    out = tmp_path / "cmp"
+    assert main(["compare", str(runs), "--out", str(out)]) == 0
+    page = (out / "compare.html").read_text()
+    text = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    cells = re.findall(r"<td>(.*?)</td>", text)
+    for bad in ("None", "[]", "[2]", "(8, 8)", "[8, 8]", "2.0", "0.5000", "nan"):
+        assert bad not in cells, bad
+    assert "None" not in text and "[8, 8]" not in text
+    assert "<td>8,8</td>" in text and "<td>0.02</td>" in text and "<td>none</td>" not in text
+    assert "batch_size=full batch" in text  # the same in every run, in words
+    # The folder stays visible next to the name made of options.
+    name = (
+        "dataset=xor, hidden=2, activation=sigmoid, loss=mse, init=normal, optimizer=sgd, lr=0.5, "
+        "epochs=1500"
+    )
+    assert f"<td>{name}</td><td>lr05</td>" in text
+    assert "<td>—</td>" in text  # --classes does nothing outside the spiral
+
+
+def test_the_boundaries_section_shows_only_boundaries(runs, tmp_path):
+    histories, paths = _histories(runs / "lr2", runs / "spiral")
+    labels = run_labels(histories, paths)
+    for fig in (boundaries_figure(histories, labels), comparison_figure(histories, labels)):
+        fig.canvas.draw()
+    names = [ax.get_ylabel() for ax in boundaries_figure(histories, labels).axes]
+    assert not any("loss" in name or "accuracy" in name for name in names)
+    assert any("loss" in ax.get_ylabel() for ax in comparison_figure(histories, labels).axes)
+    out = tmp_path / "cmp"
+    assert main(["compare", str(runs / "lr2"), str(runs / "spiral"), "--out", str(out)]) == 0
+    page = (out / "compare.html").read_text()
+    section = page[page.index("<h2>Final decision boundaries</h2>") :]
+    data = re.search(r'src="data:image/webp;base64,([^"]+)"', section).group(1)
+    with Image.open(io.BytesIO(base64.b64decode(data))) as shown:
+        with Image.open(out / "compare.png") as png:
+            assert shown.height < png.height
+
+
+def test_diverged_and_three_feature_runs_compare(runs, tmp_path):
+    diverged = tmp_path / "diverged"
+    save_run(train(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=300)), diverged)
+    csv = tmp_path / "three.csv"
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    rows = [f"{a:.3f},{b:.3f},{c:.3f},{int(a * b + c > 0)}" for a, b, c in X]
+    csv.write_text("x1,x2,x3,label\n" + "\n".join(rows) + "\n")
+    three = tmp_path / "three"
+    save_run(train(TrainConfig(data=str(csv), hidden=(4,), epochs=200, lr=1.0)), three)
+    out = tmp_path / "cmp"
+    paths = resolve_runs([str(runs / "lr2"), str(diverged), str(three)])
+    assert main(["compare", *map(str, paths), "--out", str(out)]) == 0
+    page = (out / "compare.html").read_text()
+    assert "dataset=three.csv" in page and "diverged at epoch" in page and "not finite" in page
+    assert "No decision boundary for" in page or "drawn on a flat slice" in page
+    histories = [load_run(p) for p in paths]
+    fig = comparison_figure(histories, run_labels(histories, paths))
+    loss_axis = next(ax for ax in fig.axes if "loss" in ax.get_ylabel())
+    assert loss_axis.get_ylim()[1] < 1e3  # the blow-up does not flatten the other curves

@@ -1,141 +1,295 @@
-"""Figures of a sweep: success rate over two options, epochs to solve, loss curves."""
+"""Figures of a sweep: success rate over two options, epochs to solve, loss curves.
+
+Every figure says the epoch budget: a network that did not solve the task within E epochs is
+unsolved within E, not "slow", and may solve later or never.
+"""
 
 from __future__ import annotations
+
+import textwrap
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..sweep import StackResult, _label, wilson_interval
+from ..sweep import (
+    StackResult,
+    _label,
+    budget_text,
+    format_option,
+    interval_text,
+    percent,
+    solved_rule,
+    success_grid,
+    task_name,
+    wilson_interval,
+)
 from .style import LOSS_COLOUR, RUN_COLOURS, new_figure
 
 MAX_CURVES = 9
+BUDGET_COLOUR = "#CC6677"
+# What a swept option means, on an axis.
+AXIS_NAMES = {
+    "hidden": "hidden layer sizes",
+    "lr": "learning rate",
+    "epochs": "epoch budget",
+    "activation": "activation",
+    "init": "initialisation",
+    "init_scale": "initial weight scale",
+    "optimizer": "optimiser",
+    "loss": "loss",
+    "dataset": "dataset",
+    "n": "points",
+    "noise": "noise",
+    "classes": "classes",
+    "data_seed": "data seed",
+    "test_fraction": "test fraction",
+    "momentum": "momentum",
+}
 
 
-def _value(stack: StackResult, name: str):
-    value = stack.options[name]
-    return ("x".join(map(str, value)) or "none") if name == "hidden" else value
+def axis_name(option: str) -> str:
+    """A swept option on an axis: "learning rate (--lr)"."""
+    flag = "--" + option.replace("_", "-")
+    name = AXIS_NAMES.get(option)
+    return f"{name} ({flag})" if name else flag
+
+
+def _wrap(text: str, width_inches: float, points: float) -> str:
+    """Wrap each line of ``text`` to fit ``width_inches`` at a font size of ``points``."""
+    chars = max(20, int(width_inches * 72 / (0.5 * points)))
+    return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+
+
+def _within(stacks: list[StackResult], swept: list[str], on_axis: str | None = None) -> str:
+    """The budget phrase of a title: "within 2000 epochs", or where epochs was swept, where to
+    read it."""
+    if "epochs" not in swept:
+        return f"within {budget_text(stacks)}"
+    if on_axis == "dashed lines":
+        return "within their epoch budget (dashed lines)"
+    if on_axis == "bars":
+        return "within the epoch budget under each bar"
+    if on_axis:
+        return f"within the epoch budget on the {on_axis}"
+    return f"within {budget_text(stacks)} (pooled)"
 
 
 def success_figure(
     stacks: list[StackResult], swept: list[str], axes_options: tuple[str, str] | None = None
 ) -> Figure:
     """Success rate as a heatmap over two swept options (``axes_options``, by default the first
-    two; pooled over the rest), or as bars with 95 % intervals when fewer than two vary."""
+    two; pooled over the rest), or as bars when fewer than two vary. Every cell or bar shows the
+    rate, how many of how many, and its 95 % Wilson interval; the title gives the epoch budget."""
+    task = task_name(stacks)
     if len(swept) >= 2:
-        a, b = axes_options or (swept[0], swept[1])
-        rows = list(dict.fromkeys(_value(s, a) for s in stacks))
-        cols = list(dict.fromkeys(_value(s, b) for s in stacks))
-        solved = np.zeros((len(rows), len(cols)))
-        total = np.zeros((len(rows), len(cols)))
-        for s in stacks:
-            i, j = rows.index(_value(s, a)), cols.index(_value(s, b))
-            solved[i, j] += (s.outcome == "solved").sum()
-            total[i, j] += len(s.seeds)
-        rate = np.where(total > 0, solved / np.maximum(total, 1), np.nan)
-        fig, ax = new_figure(figsize=(1.3 * len(cols) + 3, 0.8 * len(rows) + 2.2))
-        image = ax.imshow(rate * 100, cmap="cividis", vmin=0, vmax=100, aspect="auto")
-        for i in range(len(rows)):
-            for j in range(len(cols)):
-                if total[i, j]:
-                    colour = "black" if rate[i, j] > 0.55 else "white"
-                    ax.text(
-                        j,
-                        i,
-                        f"{rate[i, j]:.0%}\nof {int(total[i, j])}",
-                        ha="center",
-                        va="center",
-                        fontsize=9,
-                        color=colour,
-                    )
-        ax.set_xticks(range(len(cols)), [str(c) for c in cols])
-        ax.set_yticks(range(len(rows)), [str(r) for r in rows])
-        ax.set_xlabel(b)
-        ax.set_ylabel(a)
-        ax.grid(False)
-        rest = [name for name in swept if name not in (a, b)]
-        pooled = f" (pooled over {', '.join(rest)})" if rest else ""
-        ax.set_title(f"Share of networks that solved the task{pooled}")
-        fig.colorbar(image, ax=ax, label="solved (%)")
-        return fig
-    fig, ax = new_figure(figsize=(max(5, 1.2 * len(stacks) + 2), 4))
+        return _heatmap(stacks, swept, axes_options or (swept[0], swept[1]), task)
+    return _bars(stacks, swept, task)
+
+
+def _heatmap(stacks, swept, axes_options, task) -> Figure:
+    a, b = axes_options
+    rows, cols, cells = success_grid(stacks, a, b)
+    rate = np.array([[c.rate if c else np.nan for c in row] for row in cells])
+    width = max(1.6 * len(cols) + 2.8, 7.0)
+    fig, ax = new_figure(figsize=(width, 1.05 * len(rows) + 2.9))
+    image = ax.imshow(100 * rate, cmap="cividis", vmin=0, vmax=100, aspect="auto")
+    for i, row in enumerate(cells):
+        for j, cell in enumerate(row):
+            if cell is None:
+                ax.text(j, i, "no networks", ha="center", va="center", fontsize=8, color="grey")
+                continue
+            colour = "black" if cell.rate > 0.55 else "white"
+            ax.annotate(percent(cell.rate), (j, i), xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=12, fontweight="bold", color=colour)  # fmt: skip
+            ax.annotate(f"{cell.solved} of {cell.networks}\n{interval_text(cell.low, cell.high)}", (j, i),
+                        xytext=(0, -1), textcoords="offset points", ha="center", va="top",
+                        fontsize=8.5, color=colour, linespacing=1.3)  # fmt: skip
+    ax.set_xticks(range(len(cols)), cols)
+    ax.set_yticks(range(len(rows)), rows)
+    ax.set_xticks(np.arange(len(cols) + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
+    ax.grid(False)
+    ax.grid(which="minor", color="white", linewidth=2)
+    ax.tick_params(which="minor", length=0)
+    ax.set_xlabel(axis_name(b))
+    ax.set_ylabel(axis_name(a))
+    on_axis = "x axis" if b == "epochs" else "y axis" if a == "epochs" else None
+    rest = [name for name in swept if name not in (a, b)]
+    pooled = "; ".join(
+        f"pooled over {name} = {', '.join(dict.fromkeys(format_option(name, s.options[name], 'x') for s in stacks))}"
+        for name in rest
+    )
+    fig.suptitle(
+        _wrap(f"Share of networks that solved {task} {_within(stacks, swept, on_axis)}", width, 12)
+    )
+    subtitle = (
+        "each cell: share solved, how many of how many, 95 % interval (Wilson)\n"
+        + solved_rule(stacks)
+        + (f"\n{pooled}" if pooled else "")
+    )
+    ax.set_title(_wrap(subtitle, width - 1.5, 9), fontsize=9, color="#444")
+    fig.colorbar(image, ax=ax, label="solved (%)")
+    return fig
+
+
+def _bars(stacks, swept, task) -> Figure:
     labels = [_label(s.options, swept) for s in stacks]
+    width = max(6.5, 1.4 * len(stacks) + 2)
+    fig, ax = new_figure(figsize=(width, 5))
     rates, lows, highs = [], [], []
-    for s in stacks:
-        solved, n = int((s.outcome == "solved").sum()), len(s.seeds)
-        low, high = wilson_interval(solved, n)
-        rates.append(100 * solved / n)
-        lows.append(100 * (solved / n - low))
-        highs.append(100 * (high - solved / n))
-    ax.bar(range(len(stacks)), rates, yerr=[lows, highs], color="#44AA99", capsize=4)
-    ax.set_xticks(range(len(stacks)), labels, rotation=20, ha="right")
-    ax.set_ylim(0, 105)
-    ax.set_ylabel("solved (%), with 95 % interval")
-    ax.set_title("Share of networks that solved the task")
+    for k, s in enumerate(stacks):
+        n = len(s.seeds)
+        rate = s.solved / n
+        low, high = wilson_interval(s.solved, n)
+        rates.append(100 * rate)
+        lows.append(max(0.0, 100 * (rate - low)))
+        highs.append(max(0.0, 100 * (high - rate)))
+        ax.text(k, 100 * high + 3, f"{percent(rate)}\n{s.solved} of {n}\n{interval_text(low, high)}",
+                ha="center", va="bottom", fontsize=8.5, linespacing=1.3)  # fmt: skip
+    ax.bar(range(len(stacks)), rates, yerr=[lows, highs], color="#44AA99", capsize=5, width=0.6)
+    long = max(len(label) for label in labels) > 14
+    ax.set_xticks(
+        range(len(stacks)), labels, rotation=20 if long else 0, ha="right" if long else "center"
+    )
+    ax.set_xlim(-0.6, len(stacks) - 0.4)
+    ax.set_ylim(0, 132)
+    ax.set_yticks(range(0, 101, 20))
+    ax.spines["left"].set_bounds(0, 100)
+    ax.set_ylabel("solved (%), bar: 95 % interval (Wilson)")
+    if swept:
+        ax.set_xlabel(axis_name(swept[0]))
+    on_axis = "bars" if swept == ["epochs"] else None
+    ax.grid(axis="x", visible=False)
+    fig.suptitle(
+        _wrap(f"Share of networks that solved {task} {_within(stacks, swept, on_axis)}", width, 12)
+    )
+    ax.set_title(
+        _wrap("above each bar: share solved, how many of how many, 95 % interval\n"
+              + solved_rule(stacks), width - 1, 9),
+        fontsize=9, color="#444",
+    )  # fmt: skip
     return fig
 
 
 def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
-    """How many epochs the solved networks needed, one box per combination."""
-    data = [s.solved_epoch[s.outcome == "solved"] for s in stacks]
+    """How many epochs the networks that solved needed, a box per combination, with how many
+    solved of how many beside it and the epoch budget marked. A combination where none solved
+    keeps its row and says so."""
+    n = len(stacks)
     labels = [_label(s.options, swept) for s in stacks]
-    shown = [(d, label) for d, label in zip(data, labels) if len(d)]
-    fig, ax = new_figure(figsize=(9, 0.32 * max(len(shown), 3) + 1.6))
-    if shown:
-        ax.boxplot(
-            [d for d, _ in shown],
-            tick_labels=[label for _, label in shown],
-            orientation="horizontal",
-            medianprops={"color": "black", "linewidth": 2},
+    longest = max(len(label) for label in labels)
+    width = min(14.0, 8.5 + 0.06 * longest)
+    fig, ax = new_figure(figsize=(width, 0.5 * max(n, 2) + 2.1))
+    top = max(s.epochs for s in stacks)
+    for i, s in enumerate(stacks):
+        epochs = s.solved_epoch[s.outcome == "solved"]
+        if len(epochs):
+            ax.boxplot(
+                [epochs],
+                positions=[i],
+                orientation="horizontal",
+                whis=(0, 100),
+                widths=0.55,
+                manage_ticks=False,
+                medianprops={"color": "black", "linewidth": 2},
+            )
+        else:
+            # Before the budget line when it is far right, after it when it is near the start.
+            x = 0.01 * top if s.epochs > 0.55 * top else s.epochs + 0.01 * top
+            ax.text(x, i, f"none of the {len(s.seeds)} solved within {s.epochs} epochs",
+                    va="center", fontsize=9, style="italic", color="#555")  # fmt: skip
+        ax.plot(
+            [s.epochs] * 2, [i - 0.4, i + 0.4], color=BUDGET_COLOUR, linewidth=2, linestyle="--"
         )
-        ax.invert_yaxis()
-        ax.tick_params(axis="y", labelsize=8)
-    else:
-        ax.text(
-            0.5, 0.5, "no network solved the task", ha="center", va="center", transform=ax.transAxes
-        )
+    ax.set_yticks(range(n), labels, fontsize=9)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(0, top * 1.04)
+    right = ax.secondary_yaxis("right")
+    right.set_yticks(range(n), [f"{s.solved} of {len(s.seeds)} solved" for s in stacks], fontsize=9)
+    right.tick_params(length=0)
+    right.spines["right"].set_visible(False)
+    ax.grid(axis="y", visible=False)
     ax.set_xlabel("epochs to solve")
-    ax.set_title("Epochs the solved networks needed (box: quartiles, line: median)")
+    fig.suptitle(_wrap(f"Epochs to solve {task_name(stacks)}, for the networks that solved it "
+                       f"{_within(stacks, swept, 'dashed lines' if 'epochs' in swept else None)}", width, 12))  # fmt: skip
+    ax.set_title(
+        _wrap("box: middle half, line: median, whiskers: fastest to slowest; dashed line: the "
+              "epoch budget. Networks unsolved at the budget are not in the boxes: they are "
+              "counted on the right, not slow.", width - 1.5, 9),
+        fontsize=9, color="#444",
+    )  # fmt: skip
     return fig
 
 
 def curves_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     """The median loss curve with its quartile band for every combination: overlaid when
     there are up to nine, as small multiples on shared axes when there are more."""
+    losses = sorted({s.options["loss"] for s in stacks})
+    title = "Median training loss per combination (band: middle half of the seeds)"
+    if len(losses) > 1:
+        title += f"; the losses {', '.join(losses)} are on different scales"
+    diverged = [int((s.outcome == "diverged").sum()) for s in stacks]
+    if any(diverged):
+        title += "; a network that diverged drops out from the epoch its loss stopped being finite"
+    labels = [
+        _label(s.options, swept) + (f" ({k} of {len(s.seeds)} diverged)" if k else "")
+        for s, k in zip(stacks, diverged)
+    ]
     if len(stacks) <= MAX_CURVES:
-        fig, ax = new_figure(figsize=(9, 4.8))
-        for k, s in enumerate(stacks):
+        fig, ax = new_figure(figsize=(9, 5))
+        for k, (s, label) in enumerate(zip(stacks, labels)):
             colour = RUN_COLOURS[k % len(RUN_COLOURS)] if len(stacks) > 1 else LOSS_COLOUR
             q1, median, q3 = s.curve_quartiles
             ax.fill_between(s.curve_epochs, q1, q3, color=colour, alpha=0.18, linewidth=0)
-            ax.plot(
-                s.curve_epochs, median, color=colour, linewidth=2, label=_label(s.options, swept)
-            )
-        ax.set_yscale("log")
+            ax.plot(s.curve_epochs, median, color=colour, linewidth=2, label=label)
+        log = _log_if_positive(ax, stacks)
         ax.set_xlabel("epoch")
-        ax.set_ylabel("training loss (log scale)")
-        ax.set_title("Median loss per combination (band: middle half of the seeds)")
-        ax.legend(fontsize=8, loc="best")
+        ax.set_ylabel("training loss" + " (log scale)" * log)
+        ax.set_title(_wrap(title, 9, 12))
+        if len(stacks) > 1 or swept:
+            ax.legend(fontsize=8, loc="best")
         return fig
     columns = 6 if len(stacks) > 24 else 4
     rows = int(np.ceil(len(stacks) / columns))
     fig, axes = new_figure(
         rows,
         columns,
-        figsize=(2.6 * columns, 2.0 * rows + 0.8),
+        figsize=(2.7 * columns, 2.1 * rows + 1.0),
         sharex=True,
         sharey=True,
         squeeze=False,
     )
-    for ax, s in zip(axes.flat, stacks):
+    for ax, s, label in zip(axes.flat, stacks, labels):
         q1, median, q3 = s.curve_quartiles
         ax.fill_between(s.curve_epochs, q1, q3, color=LOSS_COLOUR, alpha=0.2, linewidth=0)
         ax.plot(s.curve_epochs, median, color=LOSS_COLOUR, linewidth=1.8)
-        ax.set_yscale("log")
-        ax.set_title(_label(s.options, swept).replace(", ", "\n", 1), fontsize=7)
+        ax.set_title(_wrap(label, 2.6, 7), fontsize=7)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(stacks) :]:
-        ax.set_visible(False)
+    log = _log_if_positive(axes.flat[0], stacks)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(stacks):
+            ax.set_visible(False)
+        elif k + columns >= len(stacks):  # nothing below it: it carries the epoch ticks
+            ax.xaxis.set_tick_params(labelbottom=True)
     fig.supxlabel("epoch")
-    fig.supylabel("training loss (log scale)")
-    fig.suptitle("Median loss per combination (band: middle half of the seeds)")
+    fig.supylabel("training loss" + " (log scale)" * log)
+    fig.suptitle(_wrap(title, 2.7 * columns, 12))
     return fig
+
+
+def _log_if_positive(ax, stacks: list[StackResult]) -> bool:
+    """A log scale for the loss when there is a positive loss to show. A loss that blows up
+    (on its way to diverging) would squash every other curve against the bottom: the axis
+    stops at ten times the largest starting loss, and says so."""
+    q = np.concatenate([s.curve_quartiles.ravel() for s in stacks])
+    shown = q[np.isfinite(q) & (q > 0)]
+    if not len(shown):
+        return False
+    ax.set_yscale("log")
+    starts = [s.curve_quartiles[2, 0] for s in stacks if np.isfinite(s.curve_quartiles[2, 0])]
+    top = 10 * max(starts) if starts else np.inf
+    if shown.max() > top:
+        ax.set_ylim(max(shown.min() / 2, top * 1e-12), top)
+        ax.annotate("↑ off the top: losses that blew up", (0.99, 0.98), xycoords="axes fraction",
+                    ha="right", va="top", fontsize=8, color="#444")  # fmt: skip
+    return True

@@ -4,22 +4,29 @@ Loss and accuracy curves overlaid on the same axes, the final decision boundarie
 multiples, a table of only the options that differ, and each run's final numbers and
 diagnosis codes. Runs of different datasets, sizes or losses still compare; what cannot be put
 on one axis is said in words.
+
+Each run is named by what differs ("lr=0.5, hidden=4"), with every value written as it is
+typed on the command line; its folder's name stays in the tables and the hover text.
 """
 
 from __future__ import annotations
 
 import glob
 import html
+import textwrap
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
+from ..data import GATES
 from ..diagnose import diagnose
 from ..history import History, RunError, atomic_write_bytes, atomic_write_text, load_run
 from ..plots.boundary import draw_boundary
 from ..plots.grid import has_plane, plane_for
-from ..plots.style import RC, RUN_COLOURS
+from ..plots.style import CLASS_COLOURS, PROBABILITY_CMAP, RC, RUN_COLOURS
+from ..sweep import format_option
 from .html import STYLE, compact_image, data_uri, png_bytes
 
 MAX_RUNS = 12
@@ -59,19 +66,92 @@ def resolve_runs(arguments: list[str]) -> list[Path]:
     return unique
 
 
-def _labels(paths: list[Path]) -> list[str]:
+# Options that change how a run is recorded, not what it learns: never part of a run's name.
+RECORDING = ("record_every", "max_snapshots", "record_samples")
+
+
+def run_options(history: History) -> dict[str, str]:
+    """A run's options as typed on the command line (see ``format_option``), in the order of
+    TrainConfig. The data is one option, ``dataset``: the named dataset, or the CSV file's
+    name for ``--data``."""
+    config = history.config.to_dict()
+    data = config.pop("data", None)
+    options = {name: format_option(name, value) for name, value in config.items()}
+    if data:
+        options["dataset"] = Path(data).name
+    return options
+
+
+def differing_options(histories: list[History]) -> list[str]:
+    """Options whose values are not the same in every run."""
+    options = [run_options(h) for h in histories]
+    return [key for key in options[0] if len({o[key] for o in options}) > 1]
+
+
+def same_options(histories: list[History]) -> dict[str, str]:
+    """Options every run shares, as typed, leaving out those that change nothing in any of the
+    runs (see ``applies``) and the recording ones."""
+    options = [run_options(h) for h in histories]
+    different = set(differing_options(histories))
+    return {
+        k: v
+        for k, v in options[0].items()
+        if k not in different and any(applies(h, k) for h in histories)
+    }
+
+
+def folder_names(paths: list[Path]) -> list[str]:
+    """The runs' folder names, with the parent folder where two names are the same."""
     names = [p.name for p in paths]
     return names if len(set(names)) == len(names) else [f"{p.parent.name}/{p.name}" for p in paths]
 
 
-def differing_options(histories: list[History]) -> list[str]:
-    """Config options whose values are not the same in every run."""
-    configs = [h.config.to_dict() for h in histories]
-    return [key for key in configs[0] if len({repr(c[key]) for c in configs}) > 1]
+def applies(history: History, option: str) -> bool:
+    """Whether ``option`` changes anything in this run: ``classes`` only shapes the spiral,
+    ``n`` and ``noise`` only the point clouds, ``momentum`` and Adam's ``beta1``, ``beta2``,
+    ``eps`` only their optimiser, ``init_scale`` only normal and uniform initialisation."""
+    c = history.config
+    cloud = c.data is None and c.dataset not in GATES
+    return {
+        "classes": cloud and c.dataset == "spiral",
+        "n": cloud,
+        "noise": cloud,
+        "data_seed": cloud or c.test_fraction > 0,
+        "momentum": c.optimizer == "momentum",
+        "beta1": c.optimizer == "adam",
+        "beta2": c.optimizer == "adam",
+        "eps": c.optimizer == "adam",
+        "init_scale": c.init in ("normal", "uniform"),
+    }.get(option, option not in RECORDING)
 
 
-def notes(histories: list[History]) -> list[str]:
+def run_labels(histories: list[History], paths: list[Path] | None = None) -> list[str]:
+    """A name for each run from the options that differ ("hidden=4, lr=0.5"), leaving out
+    those that change nothing in that run (the momentum of a plain-sgd run). The folder name
+    where nothing differs, and added in brackets to runs whose names would be the same."""
+    if paths is None:
+        paths = [Path(h.path) if h.path else Path(f"run {k + 1}") for k, h in enumerate(histories)]
+    folders = folder_names(paths)
+    different = differing_options(histories)
+    labels = []
+    for h in histories:
+        options = run_options(h)
+        labels.append(", ".join(f"{k}={options[k]}" for k in different if applies(h, k)))
+    if not any(labels):
+        return folders
+    repeated = {label for label in labels if labels.count(label) > 1}
+    return [f"{label} ({folder})" if label in repeated or not label else label
+            for label, folder in zip(labels, folders)]  # fmt: skip
+
+
+def _plane(h: History):
+    """The plane the run's boundary is drawn on, or None when there is none to draw."""
+    return plane_for(h, 120) if has_plane(h) else None
+
+
+def notes(histories: list[History], labels: list[str] | None = None) -> list[str]:
     """What cannot be compared directly, in words."""
+    labels = labels or run_labels(histories)
     out = []
     losses = sorted({h.config.loss for h in histories})
     if len(losses) > 1:
@@ -79,75 +159,237 @@ def notes(histories: list[History]) -> list[str]:
             f"The runs use different losses ({', '.join(losses)}), whose values are on different "
             "scales: compare their loss curves by shape, and their accuracy directly."
         )
-    datasets = sorted({h.dataset.name for h in histories})
+    datasets = sorted({run_options(h)["dataset"] for h in histories})
     if len(datasets) > 1:
         out.append(
             f"The runs learn different datasets ({', '.join(datasets)}): their curves show how "
             "hard each problem was, not which network is better."
         )
-    flat = [
-        label
-        for label, h in zip(_labels([h.path for h in histories]), histories)
-        if not has_plane(h)
-    ]
+    flat = [label for label, h in zip(labels, histories) if not has_plane(h)]
     if flat:
-        out.append(f"No decision boundary for {', '.join(flat)}: their inputs are not 2-D.")
+        out.append(f"No decision boundary for {'; '.join(flat)}: their inputs are not 2-D.")
+    sliced = [
+        f"{label} ({h.dataset.n_features} inputs)"
+        for label, h in zip(labels, histories)
+        if h.dataset.n_features > 2 and has_plane(h)
+    ]
+    if sliced:
+        out.append(
+            f"The boundaries of {'; '.join(sliced)} are drawn on a flat slice through the inputs' "
+            "mean: points off the slice may appear on the wrong side of it."
+        )
+    diverged = [f"{label} (epoch {h.summary.diverged_epoch})" for label, h in zip(labels, histories)
+                if h.summary.status == "diverged"]  # fmt: skip
+    if diverged:
+        its, it = ("Their", "their") if len(diverged) > 1 else ("Its", "its")
+        out.append(
+            f"Diverged: {'; '.join(diverged)}. {its} loss blew up to infinity or NaN, so {it} "
+            f"curves stop there and {it} boundary is whatever the blown-up weights predict."
+        )
     return out
 
 
+# ------------------------------------------------------------------------------ the figures
+
+
+def _loss_range(histories: list[History]) -> tuple[float, float, bool]:
+    """The loss axis (log scale): from below the smallest loss to ten times the largest
+    starting loss, so a run that blows up does not squash the others flat. The bool says
+    whether some loss goes off the top."""
+    finite = [h.loss[np.isfinite(h.loss) & (h.loss > 0)] for h in histories]
+    finite = [f for f in finite if len(f)]
+    if not finite:
+        return 1e-3, 1.0, False
+    low = min(f.min() for f in finite)
+    starts = [f[0] for f in finite]
+    top = 10 * max(starts)
+    high = max(f.max() for f in finite)
+    if high <= top:
+        return low / 1.5, high * 1.5, False
+    return max(low / 1.5, top * 1e-15), top, True
+
+
+def _off_top(h: History, top: float) -> int | None:
+    """The first epoch a run's loss goes off the top of the loss axis (or stops being finite)."""
+    over = np.flatnonzero(~np.isfinite(h.loss) | (h.loss > top))
+    return int(over[0]) if len(over) else None
+
+
+def _end_text(h: History) -> str:
+    s = h.summary
+    if s.status == "diverged":
+        return f"diverged at epoch {s.diverged_epoch}"
+    return f"{s.status} after {s.epochs} epochs"
+
+
 def comparison_figure(histories: list[History], labels: list[str]) -> Figure:
-    """Loss and accuracy overlaid (top), final decision boundaries as small multiples (bottom)."""
+    """compare.png: loss and accuracy overlaid (top) with the runs' colours, the final decision
+    boundaries as small multiples (below), and the key to their colours."""
     import matplotlib.pyplot as plt
 
     with plt.rc_context(RC):
-        return _comparison_figure(histories, labels)
+        n = len(histories)
+        columns = min(max(n, 2), 4)
+        rows = int(np.ceil(n / columns))
+        legend_columns = _columns_that_fit(labels, 4.2 * columns, 10)
+        legend_rows = int(np.ceil(n / legend_columns))
+        fig = Figure(figsize=(4.2 * columns, 6.8 + 0.25 * legend_rows + 4.2 * rows), dpi=100,
+                     layout="constrained")  # fmt: skip
+        grid = fig.add_gridspec(
+            3 + rows, columns, height_ratios=[4.2, 0.3 * legend_rows + 0.2] + [4.0] * rows + [1.6]
+        )
+        split = columns // 2 + columns % 2
+        _curves(
+            fig.add_subplot(grid[0, :split]), fig.add_subplot(grid[0, split:]), histories, labels
+        )
+        key = fig.add_subplot(grid[1, :])
+        key.axis("off")
+        key.legend(
+            handles=[Line2D([], [], color=RUN_COLOURS[k % len(RUN_COLOURS)], linewidth=2.5, label=label)
+                     for k, label in enumerate(labels)],
+            loc="center", ncols=legend_columns, fontsize=10, frameon=False,
+        )  # fmt: skip
+        _boundaries(fig, grid, 2, columns, histories, labels)
+        _boundary_key(fig, grid[2 + rows, :], histories)
+        fig.suptitle(
+            f"Comparing {n} run{'s' if n != 1 else ''}: loss, accuracy and final decision boundaries"
+        )
+        return fig
 
 
-def _comparison_figure(histories: list[History], labels: list[str]) -> Figure:
-    n = len(histories)
-    columns = min(max(n, 2), 4)
-    boundary_rows = int(np.ceil(n / columns))
-    fig = Figure(figsize=(4.0 * columns, 4.2 + 3.6 * boundary_rows), dpi=100, layout="constrained")
-    grid = fig.add_gridspec(1 + boundary_rows, columns, height_ratios=[1.15] + [1] * boundary_rows)
-    ax_loss = fig.add_subplot(grid[0, : columns // 2 + columns % 2])
-    ax_accuracy = fig.add_subplot(grid[0, columns // 2 + columns % 2 :])
+def _columns_that_fit(labels: list[str], width: float, points: float) -> int:
+    """How many legend entries of these labels fit side by side in ``width`` inches."""
+    entry = max(map(len, labels)) * 0.55 * points / 72 + 0.7  # text, plus the line and gaps
+    return max(1, min(len(labels), int(width * 0.95 // entry)))
+
+
+def boundaries_figure(histories: list[History], labels: list[str]) -> Figure:
+    """The final decision boundaries alone, one panel per run titled in its colour, with the
+    key to their colours."""
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(RC):
+        n = len(histories)
+        columns = 2 if n == 4 else min(n, 3)  # at most 3 across: readable at a page's width
+        rows = int(np.ceil(n / columns))
+        width = max(4.2 * columns, 6.5 if n == 1 else 8.4)
+        fig = Figure(figsize=(width, 4.2 * rows + 1.6), dpi=100, layout="constrained")
+        grid = fig.add_gridspec(1 + rows, columns, height_ratios=[4.0] * rows + [1.6])
+        _boundaries(fig, grid, 0, columns, histories, labels)
+        _boundary_key(fig, grid[rows, :], histories)
+        return fig
+
+
+def _curves(ax_loss, ax_accuracy, histories: list[History], labels: list[str]) -> None:
+    low, top, clipped = _loss_range(histories)
     for k, (h, label) in enumerate(zip(histories, labels)):
         colour = RUN_COLOURS[k % len(RUN_COLOURS)]
         epochs = np.arange(len(h.loss))
-        loss = np.where(np.isfinite(h.loss) & (h.loss > 0), np.minimum(h.loss, 1e250), np.nan)
-        ax_loss.plot(epochs, loss, color=colour, linewidth=2, label=label)
+        with np.errstate(invalid="ignore"):
+            loss = np.where(np.isfinite(h.loss) & (h.loss > 0), h.loss, np.nan)
+        ax_loss.plot(epochs, np.minimum(loss, top * 10), color=colour, linewidth=2, label=label)
         ax_accuracy.plot(epochs, 100 * h.accuracy, color=colour, linewidth=2, label=label)
+        gone = _off_top(h, top) if clipped or h.summary.status == "diverged" else None
+        if gone is not None:
+            word = "diverged" if h.summary.status == "diverged" else "off the top"
+            ax_loss.annotate(f"↑ {word} at epoch {h.summary.diverged_epoch if word == 'diverged' else gone}",
+                             (gone, top), xytext=(6, -4 - 12 * k), textcoords="offset points",
+                             ha="left", va="top", fontsize=9, color=colour)  # fmt: skip
+        if h.summary.status == "diverged" and len(h.accuracy):
+            ax_accuracy.plot(len(h.accuracy) - 1, 100 * h.accuracy[-1], marker="X", markersize=9,
+                             color=colour, linestyle="")  # fmt: skip
     ax_loss.set_yscale("log")
+    ax_loss.set_ylim(low, top)
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("training loss (log scale)")
-    ax_loss.set_title("Loss")
-    ax_loss.legend(fontsize=9)
+    losses = sorted({h.config.loss for h in histories})
+    ax_loss.set_title("Loss" + (f" ({', '.join(losses)}: different scales)" if len(losses) > 1 else "")
+                      + ("\n(axis cut at 10x the largest starting loss)" if clipped else ""))  # fmt: skip
     ax_accuracy.set_ylim(-3, 103)
     ax_accuracy.set_xlabel("epoch")
     ax_accuracy.set_ylabel("training accuracy (%)")
-    ax_accuracy.set_title("Accuracy")
+    diverged = any(h.summary.status == "diverged" for h in histories)
+    ax_accuracy.set_title("Accuracy" + (" (X: where a run diverged)" if diverged else ""))
+
+
+def _finite_snapshot(h: History, snapshot: int) -> bool:
+    return all(np.isfinite(p[snapshot]).all() for p in (*h.W, *h.b))
+
+
+def _boundaries(fig, grid, first_row: int, columns: int, histories, labels) -> None:
     for k, (h, label) in enumerate(zip(histories, labels)):
-        ax = fig.add_subplot(grid[1 + k // columns, k % columns])
+        ax = fig.add_subplot(grid[first_row + k // columns, k % columns])
         colour = RUN_COLOURS[k % len(RUN_COLOURS)]
-        if has_plane(h):
-            draw_boundary(ax, h, -1, plane_for(h, 120))
+        epoch = int(h.snapshot_epoch[-1])
+        plane = _plane(h)
+        if plane is None or not _finite_snapshot(h, -1):
+            ax.axis("off")
+            why = (f"inputs are {h.dataset.n_features}-D:\nno boundary to draw" if plane is None
+                   else f"the weights at epoch {epoch}\nare not finite: no boundary to draw")  # fmt: skip
+            ax.text(0.5, 0.5, why, ha="center", va="center", transform=ax.transAxes)
+        else:
+            draw_boundary(ax, h, -1, plane)
             ax.set_xlabel("")
             ax.set_ylabel("")
-        else:
-            ax.axis("off")
-            ax.text(
-                0.5,
-                0.5,
-                f"inputs are {h.dataset.n_features}-D:\nno boundary to draw",
-                ha="center",
-                va="center",
-            )
-        epoch = int(h.snapshot_epoch[-1])
+            if getattr(plane, "dims", 2) == 2 and getattr(plane, "is_slice", False):
+                ax.set_xlabel("slice through the inputs' mean", fontsize=8)
+            ax.tick_params(labelsize=8)
+        end = (f"diverged at epoch {h.summary.diverged_epoch}" if h.summary.status == "diverged"
+               else f"epoch {epoch}")  # fmt: skip
+        title = textwrap.fill(label, 44)
         ax.set_title(
-            f"{label}\nepoch {epoch}, accuracy {h.accuracy[epoch]:.0%}", color=colour, fontsize=10
+            f"{title}\n{end}, accuracy {100 * h.accuracy[epoch]:.0f} %", color=colour, fontsize=10
         )
-    fig.suptitle(f"Comparing {n} runs")
-    return fig
+
+
+def _boundary_key(fig, slot, histories: list[History]) -> None:
+    """What the colours and marks of the boundary panels mean: the classes, test points, the
+    P(class 1) = 0.5 line and colour scale for two classes, the faded class colours for more."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    most = max(h.dataset.n_classes for h in histories)
+    two = any(h.dataset.n_classes == 2 for h in histories)
+    more = most > 2
+    # The points' legend above; the background's two explanations side by side below it.
+    below = ["scale"] * two + ["more"] * more
+    sub = slot.subgridspec(2, len(below), height_ratios=[1, 1])
+    handles = []
+    for k in range(most):
+        names = "/".join(
+            dict.fromkeys(h.dataset.class_names[k] for h in histories if k < h.dataset.n_classes)
+        )
+        handles.append(Line2D([], [], marker="o", linestyle="", markersize=9, markerfacecolor=CLASS_COLOURS[k % 8],
+                              markeredgecolor="black", label=f"class {names}"))  # fmt: skip
+    if any(len(h.dataset.labels_test) for h in histories):
+        handles.append(Line2D([], [], marker="^", linestyle="", markersize=9, markerfacecolor="grey",
+                              markeredgecolor="white", label="test point"))  # fmt: skip
+    if two:
+        handles.append(Line2D([], [], color="black", linewidth=1.5, label="P(class 1) = 0.5"))
+    ax = fig.add_subplot(sub[0, :])
+    ax.axis("off")
+    width = slot.get_position(fig).width * fig.get_figwidth()
+    ncols = _columns_that_fit([h.get_label() for h in handles], width, 9)
+    ax.legend(handles=handles, loc="center", ncols=ncols, frameon=False, fontsize=9,
+              title="dots: the training data, in their class colour", title_fontsize=9)  # fmt: skip
+    if two:
+        host = fig.add_subplot(sub[1, below.index("scale")])
+        host.axis("off")
+        share = min(0.8, 4.5 / (width / len(below)))  # at most 4.5 inches long
+        cax = host.inset_axes(((1 - share) / 2, 0.55, share, 0.22))
+        bar = fig.colorbar(
+            ScalarMappable(Normalize(0, 1), PROBABILITY_CMAP), cax=cax, orientation="horizontal"
+        )
+        bar.set_label("background, 2 classes: the network's P(class 1)", fontsize=9)
+        bar.ax.tick_params(labelsize=8)
+    if more:
+        text = fig.add_subplot(sub[1, below.index("more")])
+        text.axis("off")
+        text.text(0.5, 0.5, "background, 3 or more classes: the predicted class's colour,\npaler where "
+                  "the network is unsure", ha="center", va="center", fontsize=9)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ the page
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -158,81 +400,132 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _loss_chart(histories: list[History], labels: list[str]) -> str:
+def _loss_chart(histories: list[History], labels: list[str], folders: list[str]) -> str:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
+    low, top, clipped = _loss_range(histories)
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (hover to read it)", "Accuracy"))
-    for k, (h, label) in enumerate(zip(histories, labels)):
+    for k, (h, label, folder) in enumerate(zip(histories, labels, folders)):
         colour = RUN_COLOURS[k % len(RUN_COLOURS)]
         E = len(h.loss)
         index = np.unique(np.linspace(0, E - 1, min(E, 2000)).round().astype(int))
+        if h.summary.status == "diverged":
+            index = np.union1d(index, np.arange(max(0, E - 5), E))  # keep the blow-up itself
         loss = h.loss[index]
         keep = np.isfinite(loss) & (loss > 0)
+        name = html.escape(label)
+        where = f"{name}<br>folder {html.escape(folder)}<br>epoch %{{x}}"
         fig.add_trace(
             go.Scatter(x=index[keep], y=loss[keep], name=label, line={"color": colour, "width": 2}, legendgroup=label,
-                       hovertemplate=f"{html.escape(label)}<br>epoch %{{x}}<br>loss %{{y:.4g}}<extra></extra>"),
+                       hovertemplate=f"{where}<br>loss %{{y:.4g}}<extra></extra>"),
             1, 1,
         )  # fmt: skip
         fig.add_trace(
             go.Scatter(x=index, y=100 * h.accuracy[index], name=label, showlegend=False, legendgroup=label,
                        line={"color": colour, "width": 2},
-                       hovertemplate=f"{html.escape(label)}<br>epoch %{{x}}<br>accuracy %{{y:.1f}} %<extra></extra>"),
+                       hovertemplate=f"{where}<br>accuracy %{{y:.1f}} %<extra></extra>"),
             1, 2,
         )  # fmt: skip
+        gone = _off_top(h, top) if clipped or h.summary.status == "diverged" else None
+        if gone is not None:
+            diverged = h.summary.status == "diverged"
+            text = (
+                f"diverged at epoch {h.summary.diverged_epoch}"
+                if diverged
+                else f"off the top at epoch {gone}"
+            )
+            fig.add_annotation(x=gone, y=np.log10(top), text="↑ " + text, showarrow=False, xanchor="left",
+                               yanchor="top", xshift=6, yshift=-4 - 16 * k, font={"color": colour, "size": 11},
+                               row=1, col=1)  # fmt: skip
     fig.update_yaxes(type="log", title_text="training loss (log scale)", row=1, col=1)
+    if np.log10(top) - np.log10(low) > 2.5:  # many decades: one labelled tick per decade
+        fig.update_yaxes(dtick=1, exponentformat="power", row=1, col=1)
+    if clipped:
+        fig.update_yaxes(range=[np.log10(low), np.log10(top)], row=1, col=1)
     fig.update_yaxes(title_text="training accuracy (%)", range=[-3, 103], row=1, col=2)
     fig.update_xaxes(title_text="epoch")
-    fig.update_layout(height=430, template="plotly_white", margin={"t": 50, "b": 40})
+    fig.update_layout(height=440 + 22 * len(histories), template="plotly_white", margin={"t": 50, "b": 40},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})  # fmt: skip
     return fig.to_html(include_plotlyjs=True, include_mathjax=False, full_html=False, div_id="loss-chart",
                        auto_play=False, config={"displaylogo": False, "responsive": True})  # fmt: skip
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}" if np.isfinite(value) else "not finite"
 
 
 def write_comparison(paths: list[Path], out: str | Path) -> tuple[Path, Path]:
     """Write ``out``/compare.html and ``out``/compare.png for the runs at ``paths``."""
     histories = [load_run(p) for p in paths]
-    labels = _labels(paths)
+    labels = run_labels(histories, paths)
+    folders = folder_names(paths)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     png = png_bytes(comparison_figure(histories, labels))
     png_path = out / "compare.png"
     atomic_write_bytes(png_path, png)
+    boundaries = png_bytes(boundaries_figure(histories, labels))
 
     different = differing_options(histories)
+    options = [run_options(h) for h in histories]
     option_rows = [
-        [label] + [str(h.config.to_dict()[key]) for key in different]
-        for label, h in zip(labels, histories)
+        [label, folder] + [o[key] if applies(h, key) else "—" for key in different]
+        for label, folder, o, h in zip(labels, folders, options, histories)
     ]
+    unused = any(not applies(h, key) for h in histories for key in different)
     with np.errstate(all="ignore"):
         diagnoses = [diagnose(h) for h in histories]
+    tested = any(h.summary.final_test_accuracy is not None for h in histories)
     metric_rows = []
     for label, h, findings in zip(labels, histories, diagnoses):
         s = h.summary
         codes = ", ".join(f"{f.code} ({f.severity})" for f in findings) or "healthy"
-        metric_rows.append(
-            [label, s.status, s.epochs, f"{s.final_loss:.4g}", f"{s.final_accuracy:.1%}", codes]
+        row = [label, _end_text(h), _number(s.final_loss), f"{100 * s.final_accuracy:.1f} %"]
+        if tested:
+            test = s.final_test_accuracy
+            row.append("no test split" if test is None else f"{100 * test:.1f} %")
+        metric_rows.append(row + [codes])
+    metric_headers = ["run", "status", "final loss", "training accuracy"] + ["test accuracy"] * tested + ["diagnosis"]  # fmt: skip
+    differ = (
+        _table(["run", "folder"] + different, option_rows)
+        + (
+            "<p>—: the option changes nothing in that run (momentum without --optimizer momentum, "
+            "--classes outside the spiral, ...).</p>"
+            if unused
+            else ""
         )
-    options = (
-        _table(["run"] + different, option_rows)
         if different
+        else "<p>Nothing to compare: one run.</p>"
+        if len(histories) == 1
         else "<p>The runs have identical options (they differ only in where they were saved).</p>"
+        + _table(["run", "folder"], [[label, folder] for label, folder in zip(labels, folders)])
     )
-    note_html = "".join(f"<p><i>{html.escape(n)}</i></p>" for n in notes(histories))
+    same = ", ".join(f"{k}={v}" for k, v in same_options(histories).items())
+    note_html = "".join(f"<p><i>{html.escape(n)}</i></p>" for n in notes(histories, labels))
+    runs = f"{len(histories)} run{'s' if len(histories) != 1 else ''}"
+    if len(histories) == 1:
+        intro = html.escape(f"Options: {same}.")
+    else:
+        intro = html.escape(
+            f"Each run is named by the options that differ. The same in every run: {same or 'nothing'}."
+        )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>backprop-lab: comparing {len(histories)} runs</title><style>{STYLE}</style></head>
+<title>backprop-lab: comparing {runs}</title><style>{STYLE}</style></head>
 <body><main>
-<h1>Comparing {len(histories)} runs</h1>
-<p class="subtitle">{html.escape(", ".join(labels))}</p>
+<h1>Comparing {runs}</h1>
+<p class="subtitle">{intro}</p>
 {note_html}
 <h2>Loss and accuracy</h2>
-{_loss_chart(histories, labels)}
-<h2>What differs</h2>{options}
-<h2>How they ended</h2>{_table(["run", "status", "epochs", "final loss", "accuracy", "diagnosis"], metric_rows)}
+{_loss_chart(histories, labels, folders)}
+<h2>What differs</h2>{differ}
+<h2>How they ended</h2>{_table(metric_headers, metric_rows)}
 <h2>Final decision boundaries</h2>
-<figure><img src="{data_uri(*compact_image(png))}" alt="loss, accuracy and final decision boundaries of every run">
-<figcaption>Top: the runs' loss and accuracy on shared axes. Below: each run's final decision boundary,
-titled in the run's colour.</figcaption></figure>
+<figure><img src="{data_uri(*compact_image(boundaries))}" alt="the final decision boundary of every run">
+<figcaption>What each run predicts over its inputs at its last recorded epoch, titled in the run's colour:
+the background is the network's output, the dots are the training data.
+compare.png, next to this page, holds these with the loss and accuracy curves in one picture.</figcaption></figure>
 </main></body></html>
 """
     html_path = out / "compare.html"
