@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from backprop_lab import nn
+from backprop_lab import gradcheck, nn
 from backprop_lab.cli import main
 from backprop_lab.data import make_dataset, targets
-from backprop_lab.gradcheck import gradient_check, relative_error
+from backprop_lab.gradcheck import frozen_loss, gradient_check, on_pattern, relative_error
 
 CASES = [
     (activation, loss, classes)
@@ -71,4 +71,191 @@ def test_command_exits_one_when_a_gradient_is_wrong(monkeypatch, capsys):
         "backprop_lab.gradcheck.backward", lambda *a: tuple(g * 1.01 for g in real_backward(*a))
     )
     assert main(["gradcheck"]) == 1
-    assert "FAIL" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "worst at W1[" in out and "some gradients disagree" in out
+
+
+# --------------------------------------------------------------------------- relu kinks
+
+BUG_COMMANDS = [
+    "--dataset spiral --classes 3 --loss ce --hidden 8,8 --activation relu",
+    "--dataset spiral --classes 3 --loss ce --hidden 8,8 --activation leaky_relu",
+    "--dataset moons --hidden 16,16 --activation relu",
+    "--dataset spiral --hidden 32 --activation relu",
+]
+
+
+@pytest.mark.parametrize("command", BUG_COMMANDS)
+def test_relu_networks_whose_stencils_cross_kinks_are_checked(command, capsys):
+    # These used to raise "still on a relu kink after moving 50 biases" (at the default
+    # n = 200; they take some 30 ms each now, so they run as reported).
+    assert main(["gradcheck", *command.split()]) == 0
+    out = capsys.readouterr().out
+    assert "all gradients agree" in out
+    assert "entries: a stencil point would cross a" in out and "kink" in out
+
+
+def _spiral_relu():
+    data = make_dataset("spiral", n=200, classes=3, seed=0)
+    params = nn.init_params((2, 8, 8, 3), "normal", 1.0, seed=0)
+    return params, data.X, data.Y
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_the_held_pattern_loss_is_the_real_loss_on_its_piece(activation):
+    params, X, Y = _spiral_relu()
+    pattern = on_pattern(params, X, activation)
+    real = nn.loss_value(nn.forward(params, X, activation), Y, "ce")
+    assert frozen_loss(params, X, Y, "ce", activation, pattern) == real
+    # Away from the base point L_P keeps the base pattern: once some unit has switched, it is
+    # no longer the real loss, but a smooth extension of the piece the base point lies on.
+    moved = (params[0] + 0.3,) + params[1:]
+    assert any((new != old).any() for new, old in zip(on_pattern(moved, X, activation), pattern))
+    held = frozen_loss(moved, X, Y, "ce", activation, pattern)
+    assert held != nn.loss_value(nn.forward(moved, X, activation), Y, "ce")
+    trace = gradcheck.frozen_forward(moved, X, activation, pattern)
+    slope = 0.0 if activation == "relu" else nn.LEAKY_SLOPE
+    np.testing.assert_array_equal(trace.a[0], np.where(pattern[0], trace.z[0], slope * trace.z[0]))
+
+
+def _crossing_entry(params, X, activation):
+    """An entry of W1 whose stencil (w + 2h) switches some hidden unit at some sample."""
+    pattern = on_pattern(params, X, activation)
+    for index in np.ndindex(params[0].shape):
+        W1 = params[0].copy()
+        W1[index] += 2 * gradcheck.STEP
+        moved = on_pattern((W1,) + params[1:], X, activation)
+        if any((old != new).any() for old, new in zip(pattern, moved)):
+            return index
+    raise AssertionError("no stencil crosses a kink")
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_a_wrong_gradient_where_the_stencil_crosses_a_kink_is_caught(activation, monkeypatch):
+    params, X, Y = _spiral_relu()
+    honest = gradient_check(params, X, Y, "ce", activation)
+    assert honest.passed and honest.checks[0].frozen > 0
+    index = _crossing_entry(params, X, activation)
+    real_backward = nn.backward
+
+    def one_entry_off(*args):
+        grads = real_backward(*args)
+        dW1 = grads[0].copy()
+        dW1[index] *= 1.001
+        return (dW1,) + grads[1:]
+
+    monkeypatch.setattr("backprop_lab.gradcheck.backward", one_entry_off)
+    result = gradient_check(params, X, Y, "ce", activation)
+    assert not result.passed and not result.checks[0].passed
+    assert result.checks[0].worst_index == index
+    assert 5e-4 < result.checks[0].max_relative_error < 2e-3
+    assert all(check.passed for check in result.checks[1:])
+
+
+def test_a_wrong_relu_slope_near_the_kink_is_caught(monkeypatch):
+    # A backward that switches units off below z = 0.01 instead of 0 differs from the true
+    # derivative only at samples whose z lies in (0, 0.01): exactly where stencils cross.
+    params, X, Y = _spiral_relu()
+    zs = nn.forward(params, X, "relu").z[:-1]
+    assert any(((z > 0) & (z < 0.01)).any() for z in zs)
+    relu = nn.ACTIVATIONS["relu"]
+    late = nn.Activation("relu", relu.f, lambda z, a: z > 0.01)
+    monkeypatch.setitem(nn.ACTIVATIONS, "relu", late)
+    result = gradient_check(params, X, Y, "ce", "relu")
+    assert not result.passed and not result.problems
+
+
+def test_units_exactly_on_the_kink_are_moved_once_each():
+    # All-zero weights put every hidden unit of every layer exactly on 0 at every sample.
+    data = make_dataset("moons", n=50)
+    params = nn.init_params((2, 3, 4, 1), "zeros", 1.0, seed=0)
+    result = gradient_check(params, data.X, data.Y, "mse", "relu")
+    assert result.passed, result
+    assert len(result.moves) == 3 + 4
+    assert [move.split(",")[0] for move in result.moves[:2]] == [
+        "z1 of sample 0 (and 49 more samples)"
+    ] * 2
+    assert "moved b2[3]" in result.moves[-1]
+
+
+def test_a_unit_that_cannot_step_off_the_kink_is_reported(monkeypatch, capsys):
+    monkeypatch.setattr("backprop_lab.gradcheck._bias_shift", lambda rng: 0.0)
+    data = make_dataset("xor")
+    params = nn.init_params((2, 2, 1), "normal", 1.0, seed=0)
+    result = gradient_check(params, data.X, data.Y, "mse", "relu")
+    assert not result.passed
+    assert (
+        len(result.problems) == 2 and "is exactly 0 even after moving b1[0]" in result.problems[0]
+    )
+    assert main(["gradcheck", "--activation", "relu"]) == 1
+    out = capsys.readouterr().out
+    assert "not checked: z1 of sample 0" in out and "the check could not be completed" in out
+
+
+# --------------------------------------------------------------------------- tiny gradients
+
+
+def test_gradients_too_small_for_the_difference_are_checked_by_the_complex_step():
+    # This tanh network has gradients near 1e-9 whose five-point difference drowns in the
+    # rounding error of the loss (about 1e-16 / h): by the difference alone W2 would fail
+    # with a relative error of 3.5e-7. The complex step settles them.
+    data = make_dataset("moons", n=40)
+    params = nn.init_params((2, 24, 24, 1), "normal", 1.0, seed=0)
+    result = gradient_check(params, data.X, data.Y, "mse", "tanh")
+    assert result.passed, result.checks
+    assert result.complex_steps > 0
+    assert any("complex-step derivative" in note for note in result.notes)
+
+
+def test_a_wrong_digit_in_a_tiny_gradient_is_caught(monkeypatch):
+    data = make_dataset("moons", n=40)
+    params = nn.init_params((2, 24, 24, 1), "normal", 1.0, seed=0)
+    real_backward = nn.backward
+    grads = real_backward(params, data.X, nn.forward(params, data.X, "tanh"), data.Y, "mse", "tanh")
+    size = np.abs(grads[2])
+    index = np.unravel_index(np.argmin(np.where(size > 1e-9, size, np.inf)), size.shape)
+    assert size[index] < 1e-7  # the difference's rounding error alone is 1e-6 of it
+
+    def a_millionth_off(*args):
+        found = real_backward(*args)
+        dW2 = found[2].copy()
+        dW2[index] *= 1 + 1e-6
+        return found[:2] + (dW2,) + found[3:]
+
+    monkeypatch.setattr("backprop_lab.gradcheck.backward", a_millionth_off)
+    result = gradient_check(params, data.X, data.Y, "mse", "tanh")
+    assert not result.checks[2].passed and result.checks[2].worst_index == index
+    assert 5e-7 < result.checks[2].max_relative_error < 2e-6
+
+
+def test_the_complex_step_must_compute_the_real_loss(monkeypatch):
+    real_complex_loss = gradcheck._complex_loss
+    monkeypatch.setattr(
+        "backprop_lab.gradcheck._complex_loss", lambda *args: real_complex_loss(*args) * 1.001
+    )
+    data = make_dataset("moons", n=40)
+    params = nn.init_params((2, 24, 24, 1), "normal", 1.0, seed=0)
+    result = gradient_check(params, data.X, data.Y, "mse", "tanh")
+    assert not result.passed
+    assert "complex-step code's loss differs from the real loss" in result.problems[0]
+
+
+# --------------------------------------------------------------------------- never raises
+
+
+def test_a_loss_that_is_not_a_number_is_reported():
+    data = make_dataset("xor")
+    params = nn.init_params((2, 2, 1), "normal", 1.0, seed=0)
+    params = (params[0] * np.nan,) + params[1:]
+    result = gradient_check(params, data.X, data.Y, "mse", "relu")
+    assert not result.passed and "not a finite number" in result.problems[0]
+
+
+def test_progress_is_reported_up_to_the_total():
+    params, X, Y = _spiral_relu()
+    seen = []
+    gradient_check(
+        params, X, Y, "ce", "relu", progress=lambda done, total: seen.append((done, total))
+    )
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and seen[-1][0] == seen[-1][1] >= sum(p.size for p in params)

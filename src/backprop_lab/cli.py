@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -24,9 +25,10 @@ from .data import DATASETS, DataError
 from .history import History, RunError, dataset_name, save_run
 from .nn import ACTIVATIONS, INITS, LOSSES, init_params
 from .optim import OPTIMIZERS
+from .numbers import percent, sig
 from .predictions import format_prediction_table
 
-EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
+EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 2, 3, 130, 141
 
 
 class UsageError(Exception):
@@ -221,9 +223,12 @@ def _train(args: argparse.Namespace) -> int:
     print(format_prediction_table(history))
     test = ""
     if s.final_test_loss is not None:
-        test = f", test loss {s.final_test_loss:.4g}, test accuracy {s.final_test_accuracy:.1%}"
+        test = (
+            f", test loss {sig(s.final_test_loss)}, test accuracy "
+            f"{percent(s.final_test_accuracy, 1)}"
+        )
     print(
-        f"final loss {s.final_loss:.6g}, accuracy {s.final_accuracy:.1%}{test}, "
+        f"final loss {sig(s.final_loss)}, accuracy {percent(s.final_accuracy, 1)}{test}, "
         f"{s.epochs} epochs in {s.wall_time_s:.2f} s ({s.status})"
     )
     print(f"run folder: {out}")
@@ -387,7 +392,9 @@ def _explain(args: argparse.Namespace) -> int:
     from .plots.explain_figure import explain_figure
 
     history = load_run(args.run)
-    explanation = explain(history, args.epoch, args.sample)
+    explanation = explain(
+        history, args.epoch, args.sample, progress=not args.json and sys.stderr.isatty()
+    )
     if args.json:
         print(json.dumps(explanation.to_dict(), indent=2))
     else:
@@ -411,20 +418,63 @@ def _gradcheck(args: argparse.Namespace) -> int:
     dataset = build_dataset(config)
     check_compatible(config, dataset)
     params = init_params(layer_sizes(config, dataset), config.init, config.init_scale, config.seed)
-    result = gradient_check(params, dataset.X, dataset.Y, config.loss, config.activation)
     sizes = "-".join(map(str, layer_sizes(config, dataset)))
+    # Said before the check starts: a large network takes a while, and then a bar shows on
+    # stderr (only once a second has passed).
     print(
         f"gradient check: {dataset.name}, {sizes} {config.activation}, {config.loss} loss, "
-        f"fourth-order central differences, h = 1e-3, float64, threshold {THRESHOLD:g}"
+        f"fourth-order central differences, h = 1e-3, float64, threshold {THRESHOLD:g}",
+        flush=True,
     )
-    for move in result.moves:
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, delay=1.0, unit=" entries", leave=False, dynamic_ncols=True)
+        if total != bar.total:  # entries checked a second way add to the count
+            bar.total = total
+        bar.update(done - bar.n)
+
+    result = None
+    try:
+        result = gradient_check(
+            params, dataset.X, dataset.Y, config.loss, config.activation, progress=progress
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if bar is not None:
+            bar.close()
+    if result is None:
+        print("gradient check interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    shown = 10
+    for move in result.moves[:shown]:
         print(f"note: {move}")
+    if len(result.moves) > shown:
+        print(f"note: and {len(result.moves) - shown} more units moved off the kink the same way")
+    for note in result.notes:
+        print(f"note: {note}")
+    for problem in result.problems:
+        print(f"not checked: {problem}")
     for check in result.checks:
         verdict = "ok" if check.passed else "FAIL"
         error = check.max_relative_error
         entries = f"{check.size:>6} entries"
         print(f"  {check.name:<4} {entries}  max relative error {error:.2e}  {verdict}")
-    print("all gradients agree" if result.passed else "some gradients disagree")
+        if not check.passed:
+            where = ", ".join(map(str, check.worst_index))
+            print(
+                f"       worst at {check.name}[{where}]: backprop {check.worst_gradient:.10g}, "
+                f"numeric {check.worst_numeric:.10g}"
+            )
+    if result.problems:
+        print("the check could not be completed")
+    else:
+        print("all gradients agree" if result.passed else "some gradients disagree")
     return 0 if result.passed else 1
 
 
@@ -509,7 +559,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = commands.add_parser("explain", help="one forward and backward pass, number by number")
     explain.add_argument("run", metavar="RUN", help="a run folder")
-    explain.add_argument("--epoch", type=_whole, default=0, help="a recorded epoch (default: 0)")
+    explain.add_argument(
+        "--epoch", type=_whole, default=0, help="any epoch that ran (default: 0)"
+    )
     explain.add_argument(
         "--sample", type=_sample, default=0, help="a training sample's index, or all (default: 0)"
     )
@@ -534,6 +586,11 @@ def main(argv: list[str] | None = None) -> int:
         message = error.flag_message()
     except (UsageError, DataError, RunError) as error:
         message = str(error)
+    except BrokenPipeError:
+        # The reader went away (``backprop-lab train | head``): stop quietly, as cat does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     print(f"backprop-lab: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
 

@@ -1,5 +1,5 @@
-"""Finite-difference gradient check: proof that backward() gives the exact derivatives of the
-loss that training reports.
+"""Gradient check: proof that backward() gives the exact derivatives of the loss that
+training reports.
 
 For every entry w of every parameter array, backprop's g is compared with the fourth-order
 central difference in float64::
@@ -13,38 +13,117 @@ Why not the two-point difference (L(w + h) - L(w - h)) / 2h with h = 1e-5: subtr
 losses of about 0.25 leaves a rounding error near 1e-12 in the difference quotient, which is
 already 1e-7 of a gradient of 1e-5, and deeper networks have many gradients that small. The
 five-point stencil's truncation error is O(h^4) (about 1e-12 times the fifth derivative at
-h = 1e-3), so a larger step can be used and the rounding error shrinks with it: the check
-stays sharp for gradients down to about 1e-7 without loosening the threshold.
+h = 1e-3), so a larger step can be used and the rounding error shrinks with it: the
+difference stays sharp for gradients down to about 1e-6.
 
-ReLU and leaky ReLU have a kink at 0 where the derivative jumps. When a stencil point moves
-some hidden pre-activation across 0 (XOR's (0, 0) input with zero biases sits exactly on it),
-the difference quotient straddles the kink and means nothing. The check then moves that unit's
-bias off the kink, says so, and starts again, instead of loosening the threshold.
+ReLU kinks. ReLU and leaky ReLU have a kink at 0 where the derivative jumps, and a stencil
+point that moves some hidden pre-activation across 0 makes the difference quotient straddle
+the kink. Let P be every hidden unit's on/off pattern (z > 0) at every sample at the base
+point w0, and L_P the loss computed with that pattern held (relu(z) -> where(P, z, 0),
+leaky_relu(z) -> where(P, z, 0.01 z)). L_P is smooth everywhere. If no hidden pre-activation
+at w0 is exactly 0, the pattern cannot change in a small neighbourhood of w0, so L = L_P there
+and grad L(w0) = grad L_P(w0): backprop's gradient must equal L_P's. So:
+
+- a stencil that keeps the pattern P at all four points is evaluated with the real forward
+  pass (nn's activation, ``nn.forward`` and ``nn.loss_value``); there L and L_P are the same
+  numbers;
+- an entry whose stencil would change the pattern at some point is evaluated with L_P at all
+  four points (a forward pass written here, with nn's output activations and loss values);
+  these entries are counted and reported;
+- L_P at w0 is compared with the real loss at w0; if they differ, the check says so and fails.
+
+A pre-activation that is exactly 0 at w0 (XOR's (0, 0) input with zero biases) sits on the
+kink, where the loss has no derivative at all. The check then moves that unit's bias by 0.01
+to 0.05, at most once per unit, and says so.
+
+What the difference cannot settle. A gradient below about 1e-6 drowns in the float64 rounding
+error of the loss divided by h (about 1e-13), and a loss that curves fast (large weights,
+saturated units) makes the O(h^4) term large. Neither can be helped by another h. Every entry
+whose difference disagrees with backprop by more than a tenth of the threshold is therefore
+checked again with the complex-step derivative Im L_P(w0 + i e) / e, e = 1e-20: L_P evaluated
+at a complex point, which has no subtraction and so no cancellation, and no truncation error
+worth the name (O(e^2)). It is L_P's exact derivative to rounding, whatever its size. The
+complex code is first compared with the loss the difference used, at w0 and at the four
+stencil points, so that it differentiates the loss training reports. An entry that still
+disagrees by more than a tenth of the threshold is done once more in extended precision (long
+double, where the platform has it): a gradient that is a sum of much larger terms of both
+signs is only known to their float64 rounding, by backprop and the complex step alike. What
+still disagrees then is backprop's float64 gradient itself.
+
+Speed. Moving entry (k, j) of W_l changes nothing before layer l and only column j of z_l, by
+the step times a_{l-1}[:, k]; so only column j of a_l changes, and z_{l+1} by that change times
+row j of W_{l+1}. Each perturbed network is computed that way from the base point's forward
+pass and then runs the layers after l + 1. Many go through one stacked pass (nn's run axis),
+in slices that bound memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from .nn import Params, backward, forward, loss_value
+from .nn import (
+    ACTIVATIONS,
+    LEAKY_SLOPE,
+    Params,
+    Trace,
+    backward,
+    forward,
+    loss_value,
+    sigmoid,
+    softmax,
+)
 
 STEP = 1e-3
 THRESHOLD = 1e-7
 TINY = 1e-10
 KINKED = ("relu", "leaky_relu")
-MAX_MOVES = 50
+STEPS = np.array([2 * STEP, STEP, -STEP, -2 * STEP])
+"""The stencil's four offsets, in the order of the formula's four terms."""
+
+MEMORY = 64 * 2**20
+"""Bytes one stacked forward pass may use, roughly."""
+
+COMPLEX_STEP = 1e-20
+"""The imaginary step of the complex-step derivative."""
+
+EXTENDED = np.finfo(np.longdouble).eps < 1e-18
+"""Whether this platform's long double is wider than float64 (x86: 80 bits)."""
+
+RECHECK = 10.0
+"""Entries whose difference disagrees with backprop by THRESHOLD / RECHECK or more are checked
+again by the complex-step derivative; if that still disagrees by as much, in extended
+precision."""
+
+SAME = 1e-10
+"""Two computations of the same loss at the same point agree to this, relative to the loss's
+size plus its terms' (the output pre-activations)."""
+
+MAX_CHUNK = 256
+"""Entries per chunk at most, so that a progress callback is called often enough."""
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: entries checked so far, and of how many."""
 
 
 @dataclass(frozen=True)
 class ParamCheck:
-    """The check of one parameter array: its name (``W1``, ``b2``...) and the largest
-    relative error over its entries."""
+    """The check of one parameter array: its name (``W1``, ``b2``...), the largest relative
+    error over its entries, and its size; how many of its entries were differenced on the
+    frozen on/off pattern (a stencil point would cross a relu kink) and how many were checked
+    again by the complex-step derivative; and the entry with the largest error: its index,
+    backprop's gradient there and the numeric derivative it was compared with."""
 
     name: str
     max_relative_error: float
     size: int
+    frozen: int = 0
+    complex_steps: int = 0
+    worst_index: tuple[int, ...] = ()
+    worst_gradient: float = 0.0
+    worst_numeric: float = 0.0
 
     @property
     def passed(self) -> bool:
@@ -53,14 +132,30 @@ class ParamCheck:
 
 @dataclass(frozen=True)
 class GradCheck:
-    """All parameter checks, and the sentences describing any move off a kink."""
+    """All parameter checks; the sentences describing any move off a kink (``moves``); other
+    remarks, such as how many entries used the frozen pattern (``notes``); and anything that
+    kept the check from being completed (``problems``: then it has not passed)."""
 
     checks: tuple[ParamCheck, ...]
     moves: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
+        return not self.problems and all(check.passed for check in self.checks)
+
+    @property
+    def size(self) -> int:
+        return sum(check.size for check in self.checks)
+
+    @property
+    def frozen(self) -> int:
+        return sum(check.frozen for check in self.checks)
+
+    @property
+    def complex_steps(self) -> int:
+        return sum(check.complex_steps for check in self.checks)
 
 
 def relative_error(g: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -70,68 +165,497 @@ def relative_error(g: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.where(small, 0.0, np.abs(g - n) / np.where(small, 1.0, scale))
 
 
-class _Kink(Exception):
-    """A stencil point moved hidden unit ``unit`` of layer ``layer`` across 0 at ``sample``."""
-
-    def __init__(self, layer: int, sample: int, unit: int, z: float):
-        self.layer, self.sample, self.unit, self.z = layer, sample, unit, z
+# --------------------------------------------------------------------------- the smooth piece
 
 
-def _sign_pattern(trace, n_hidden: int) -> list[np.ndarray]:
-    return [z > 0.0 for z in trace.z[:n_hidden]]
+def on_pattern(params: Params, X: np.ndarray, activation: str) -> list[np.ndarray]:
+    """Every hidden unit's on/off pattern at every sample: ``z > 0`` per hidden layer, each
+    (N, n_l)."""
+    return [z > 0.0 for z in forward(params, X, activation).z[:-1]]
 
 
-def _check_once(params: Params, X, Y, loss: str, activation: str) -> tuple[ParamCheck, ...]:
-    """One pass over every entry; raises _Kink if a stencil point crosses a relu kink."""
-    base = forward(params, X, activation)
-    grads = backward(params, X, base, Y, loss, activation)
+def _output(z: np.ndarray, squash: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """The output activation, as nn.forward chooses it: one sigmoid unit, or softmax."""
+    return squash(z) if z.shape[-1] == 1 else softmax(z)
+
+
+def _hidden(
+    z: np.ndarray, activation: str, on: np.ndarray, squash: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """A hidden layer's activation with relu's on/off pattern ``on`` held: where(on, z, 0)
+    or where(on, z, 0.01 z). Smooth activations are nn's (``squash`` for sigmoid)."""
+    if activation == "relu":
+        return np.where(on, z, 0.0)
+    if activation == "leaky_relu":
+        return np.where(on, z, LEAKY_SLOPE * z)
+    if activation == "sigmoid":
+        return squash(z)
+    return ACTIVATIONS[activation].f(z)
+
+
+def _held_forward(
+    params: Params,
+    X: np.ndarray,
+    activation: str,
+    pattern: list[np.ndarray],
+    squash: Callable[[np.ndarray], np.ndarray],
+) -> Trace:
+    """The forward pass with relu's on/off pattern held; ``squash`` is the sigmoid used."""
+    n_layers = len(params) // 2
+    zs, activations = [], []
+    a = X
+    for layer in range(n_layers):
+        W, b = params[2 * layer], params[2 * layer + 1]
+        z = a @ W + b[..., None, :]
+        if layer == n_layers - 1:
+            a = _output(z, squash)
+        else:
+            a = _hidden(z, activation, pattern[layer], squash)
+        zs.append(z)
+        activations.append(a)
+    return Trace(zs, activations)
+
+
+def frozen_forward(
+    params: Params, X: np.ndarray, activation: str, pattern: list[np.ndarray]
+) -> Trace:
+    """The forward pass with every hidden relu's on/off pattern held at ``pattern``: a hidden
+    unit computes where(P, z, 0) (relu) or where(P, z, 0.01 z) (leaky_relu), whatever the
+    sign of its z. The output layer is nn's (sigmoid or softmax). Accepts a leading run axis
+    on the parameters, like ``nn.forward``. For activations without a kink the pattern is
+    ignored and this computes what ``nn.forward`` computes."""
+    return _held_forward(params, X, activation, pattern, sigmoid)
+
+
+def frozen_loss(
+    params: Params,
+    X: np.ndarray,
+    Y: np.ndarray,
+    loss: str,
+    activation: str,
+    pattern: list[np.ndarray],
+) -> np.ndarray:
+    """L_P: the loss with every hidden unit's on/off pattern held at ``pattern`` (see
+    ``frozen_forward``). Smooth in the parameters; equal to the real loss wherever the real
+    pattern is ``pattern``."""
+    return loss_value(frozen_forward(params, X, activation, pattern), Y, loss)
+
+
+# --------------------------------------------------------------------------- complex step
+
+
+def _complex_sigmoid(z: np.ndarray) -> np.ndarray:
+    """The sigmoid for complex z, exp only ever of a non-positive real part (nn's form gives
+    nan for a complex z below -709)."""
+    negative = z.real < 0.0
+    e = np.exp(np.where(negative, z, -z))
+    return np.where(negative, e / (1.0 + e), 1.0 / (1.0 + e))
+
+
+def _complex_loss(trace: Trace, Y: np.ndarray, loss: str) -> np.ndarray:
+    """nn's loss value, which is analytic as written, except for one sigmoid output with
+    cross-entropy: NumPy's logaddexp takes no complex numbers, so log(1 + e^z) - y z is
+    written out here, again with exp only of a non-positive real part."""
+    z = trace.z[-1]
+    if loss in ("bce", "ce") and z.shape[-1] == 1:
+        z = z[..., 0]
+        positive = z.real > 0.0
+        softplus = np.where(positive, z, 0.0) + np.log1p(np.exp(np.where(positive, -z, z)))
+        return (softplus - Y[..., 0] * z).sum(axis=-1) / Y.shape[-2]
+    return loss_value(trace, Y, loss)
+
+
+# --------------------------------------------------------------------------- off the kink
+
+
+def _bias_shift(rng: np.random.Generator) -> float:
+    return float(rng.uniform(0.01, 0.05) * rng.choice([-1.0, 1.0]))
+
+
+def _samples_text(samples: np.ndarray) -> str:
+    more = len(samples) - 1
+    others = f" (and {more} more sample{'s' if more > 1 else ''})" if more else ""
+    return f"sample {samples[0]}{others}"
+
+
+def _step_off_kinks(
+    params: Params, X: np.ndarray, activation: str, rng: np.random.Generator
+) -> tuple[Params, list[str], list[str]]:
+    """Move the bias of every hidden unit whose pre-activation is exactly 0 at some sample,
+    layer by layer, each unit at most once. Returns the parameters, the sentences describing
+    the moves, and the problems (a unit still exactly on 0 after its move)."""
+    moves: list[str] = []
+    problems: list[str] = []
     n_hidden = len(params) // 2 - 1
-    watch_kinks = activation in KINKED
-    base_pattern = _sign_pattern(base, n_hidden)
+    trace = forward(params, X, activation)
+    for layer in range(n_hidden):
+        zero = trace.z[layer] == 0.0  # (N, n)
+        units = np.flatnonzero(zero.any(axis=0))
+        if units.size == 0:
+            continue
+        b = params[2 * layer + 1].copy()
+        for unit in units:
+            shift = _bias_shift(rng)
+            b[unit] += shift
+            moves.append(
+                f"z{layer + 1} of {_samples_text(np.flatnonzero(zero[:, unit]))}, "
+                f"unit {unit + 1} is 0, exactly on the {activation} kink, where the loss has no "
+                f"derivative; moved b{layer + 1}[{unit}] by {shift:+.4f} to step off it"
+            )
+        params = params[: 2 * layer + 1] + (b,) + params[2 * layer + 2 :]
+        trace = forward(params, X, activation)
+        still = trace.z[layer] == 0.0
+        for unit in np.flatnonzero(still.any(axis=0)):
+            problems.append(
+                f"z{layer + 1} of {_samples_text(np.flatnonzero(still[:, unit]))}, "
+                f"unit {unit + 1} is exactly 0 even after moving b{layer + 1}[{unit}], so the "
+                f"loss has no derivative there and that unit's gradients could not be checked"
+            )
+    return params, moves, problems
 
-    def loss_at(changed: Params) -> float:
-        trace = forward(changed, X, activation)
-        if watch_kinks:
-            for layer, (old, new) in enumerate(zip(base_pattern, _sign_pattern(trace, n_hidden))):
-                if not np.array_equal(old, new):
-                    sample, unit = np.argwhere(old != new)[0]
-                    raise _Kink(layer, int(sample), int(unit), float(base.z[layer][sample, unit]))
-        return float(loss_value(trace, Y, loss))
 
-    checks = []
-    for i, (p, g) in enumerate(zip(params, grads)):
-        numeric = np.empty_like(p)
-        for index in np.ndindex(p.shape):
-            values = []
-            for step in (2 * STEP, STEP, -STEP, -2 * STEP):
-                moved = p.copy()
-                moved[index] += step
-                values.append(loss_at(params[:i] + (moved,) + params[i + 1 :]))
-            numeric[index] = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * STEP)
-        name = f"{'Wb'[i % 2]}{i // 2 + 1}"
-        error = float(relative_error(g, numeric).max(initial=0.0))
-        checks.append(ParamCheck(name, error, p.size))
-    return tuple(checks)
+# --------------------------------------------------------------------------- perturbed networks
+#
+# Moving entry (k, j) of W_l by d changes nothing before layer l, and only column j of z_l: by
+# d * a_{l-1}[:, k] (moving b_l[j] adds d to it). So only that column of a_l changes, and z_{l+1}
+# changes by that change times row j of W_{l+1}. Each perturbed network is computed that way from
+# the base point's forward pass (nn.forward), and runs the layers after l + 1 with nn.forward
+# for the real loss, with the held pattern for L_P. Many perturbed networks go through one
+# stacked pass (nn's run axis), in slices that bound memory.
+
+
+def _runs_per_pass(params: Params, layer: int, n_samples: int, itemsize: int) -> int:
+    """How many networks perturbed in ``layer`` one stacked pass may hold."""
+    widths = sum(W.shape[-1] for W in params[2 * layer + 2 :: 2]) or params[2 * layer].shape[-1]
+    return max(1, MEMORY // (3 * itemsize * n_samples * (widths + 2)))
+
+
+def _perturbed(
+    params: Params,
+    base: Trace,
+    X: np.ndarray,
+    Y: np.ndarray,
+    i: int,
+    loss: str,
+    activation: str,
+    pattern: list[np.ndarray],
+    entries: np.ndarray,
+    steps: np.ndarray,
+    how: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The loss of the networks whose ``params[i]`` has entry entries[r] (flat) moved by
+    steps[r], (R,); and which of them changed some hidden unit's on/off pattern (for ``how``
+    "real"; see _losses_from)."""
+    layer = i // 2
+    A = X if layer == 0 else base.a[layer - 1]
+    if i % 2 == 0:
+        k, j = np.unravel_index(entries, params[i].shape)
+        column = base.z[layer][:, j].T + steps[:, None] * A[:, k].T  # (R, N)
+    else:
+        j = entries
+        column = base.z[layer][:, j].T + steps[:, None]
+    if layer == len(params) // 2 - 1:  # the output layer: its z is all there is left
+        z = np.repeat(base.z[layer][None], len(entries), axis=0).astype(column.dtype)
+        z[np.arange(len(entries)), :, j] = column
+        return _losses_from(params, layer, z, Y, loss, activation, pattern, how)
+    on = pattern[layer][:, j].T  # (R, N)
+    crossed = np.zeros(len(entries), dtype=bool)
+    if how == "real":
+        a = ACTIVATIONS[activation].f(column)
+        if activation in KINKED:
+            crossed = ((column > 0.0) != on).any(axis=-1)
+    else:
+        a = _hidden(column, activation, on, _complex_sigmoid if how == "complex" else sigmoid)
+    change = a - base.a[layer][:, j].T  # (R, N)
+    z = base.z[layer + 1] + change[:, :, None] * params[2 * layer + 2][j][:, None, :]
+    values, later = _losses_from(params, layer + 1, z, Y, loss, activation, pattern, how)
+    return values, crossed | later
+
+
+def _losses_from(
+    params: Params,
+    layer: int,
+    z: np.ndarray,
+    Y: np.ndarray,
+    loss: str,
+    activation: str,
+    pattern: list[np.ndarray],
+    how: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The loss of networks whose layer ``layer`` has pre-activations z (R, N, n) and whose
+    later layers are those of ``params``; and which of them changed some hidden unit's on/off
+    pattern from ``pattern`` (only looked at for ``how`` "real").
+
+    ``how``: "real", the loss training reports (nn's activation, nn.forward, nn.loss_value);
+    "held", L_P; "complex", L_P at complex points."""
+    squash = _complex_sigmoid if how == "complex" else sigmoid
+    crossed = np.zeros(len(z), dtype=bool)
+    if layer == len(params) // 2 - 1:
+        trace = Trace([z], [_output(z, squash)])
+    elif how == "real":
+        a = ACTIVATIONS[activation].f(z)
+        rest = forward(params[2 * layer + 2 :], a, activation)
+        trace = Trace([z] + rest.z, [a] + rest.a)
+        if activation in KINKED:
+            for later, on in zip(trace.z[:-1], pattern[layer:]):
+                crossed |= ((later > 0.0) != on).any(axis=(-2, -1))
+    else:
+        a = _hidden(z, activation, pattern[layer], squash)
+        rest = _held_forward(params[2 * layer + 2 :], a, activation, pattern[layer + 1 :], squash)
+        trace = Trace([z] + rest.z, [a] + rest.a)
+    if how == "complex":
+        return _complex_loss(trace, Y, loss), crossed
+    return loss_value(trace, Y, loss), crossed
+
+
+def _losses(
+    params: Params,
+    base: Trace,
+    X: np.ndarray,
+    Y: np.ndarray,
+    i: int,
+    loss: str,
+    activation: str,
+    pattern: list[np.ndarray],
+    entries: np.ndarray,
+    steps: np.ndarray,
+    how: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The loss with entry e of ``params[i]`` moved by step s, for every step and entry (row
+    s * len(entries) + e), and which of those networks crossed a kink (see _losses_from).
+    ``base`` is the forward pass at ``params``, in their dtype."""
+    runs = _runs_per_pass(params, i // 2, X.shape[0], steps.itemsize)
+    every_entry = np.tile(entries, len(steps))
+    every_step = np.repeat(steps, len(entries))
+    values = np.empty(len(every_entry), dtype=steps.dtype)
+    crossed = np.zeros(len(every_entry), dtype=bool)
+    for start in range(0, len(every_entry), runs):
+        rows = slice(start, start + runs)
+        values[rows], crossed[rows] = _perturbed(
+            params, base, X, Y, i, loss, activation, pattern, every_entry[rows],
+            every_step[rows], how,
+        )  # fmt: skip
+    return values, crossed
+
+
+def _differences(
+    params: Params,
+    i: int,
+    base: Trace,
+    X: np.ndarray,
+    Y: np.ndarray,
+    loss: str,
+    activation: str,
+    pattern: list[np.ndarray],
+    tick: Callable[[int], None],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every entry of ``params[i]`` (flat): the five-point difference; the four losses it
+    came from (4, size); and whether the entry was evaluated on L_P because a stencil point
+    would cross a kink."""
+    size = params[i].size
+    runs = _runs_per_pass(params, i // 2, X.shape[0], 8)
+    chunk = max(1, min(MAX_CHUNK, runs // 4))
+    values = np.empty((4, size))
+    frozen = np.zeros(size, dtype=bool)
+    args = (params, base, X, Y, i, loss, activation, pattern)
+    for start in range(0, size, chunk):
+        entries = np.arange(start, min(start + chunk, size))
+        real, crossed = _losses(*args, entries, STEPS, "real")
+        real, crossed = real.reshape(4, -1), crossed.reshape(4, -1).any(axis=0)
+        if crossed.any():
+            held, _ = _losses(*args, entries[crossed], STEPS, "held")
+            real[:, crossed] = held.reshape(4, -1)
+        values[:, entries] = real
+        frozen[entries] = crossed
+        tick(len(entries))
+    five = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * STEP)
+    return five, values, frozen
+
+
+def _complex_steps(
+    params: Params,
+    base: Trace,
+    X: np.ndarray,
+    Y: np.ndarray,
+    i: int,
+    loss: str,
+    activation: str,
+    pattern: list[np.ndarray],
+    entries: np.ndarray,
+    steps: np.ndarray,
+    tick: Callable[[int], None],
+) -> np.ndarray:
+    """The complex code's losses with the listed entries of ``params[i]`` moved by each of
+    ``steps`` (complex, in the precision wanted): (len(steps), len(entries)). A step of
+    i eps gives the complex-step derivative Im L_P(w + i eps) / eps."""
+    values = np.empty((len(steps), len(entries)), dtype=steps.dtype)
+    runs = _runs_per_pass(params, i // 2, X.shape[0], steps.itemsize)
+    chunk = max(1, min(MAX_CHUNK, runs // len(steps)))
+    args = (params, base, X, Y, i, loss, activation, pattern)
+    for start in range(0, len(entries), chunk):
+        part = entries[start : start + chunk]
+        found, _ = _losses(*args, part, steps, "complex")
+        values[:, start : start + len(part)] = found.reshape(len(steps), -1)
+        tick(len(part))
+    return values
+
+
+def _widened(
+    params: Params, X: np.ndarray, Y: np.ndarray, activation: str
+) -> tuple[Params, Trace, np.ndarray, np.ndarray]:
+    """The parameters, base forward pass, inputs and targets in extended precision."""
+    wide = tuple(p.astype(np.longdouble) for p in params)
+    wide_X = X.astype(np.longdouble)
+    return wide, forward(wide, wide_X, activation), wide_X, Y.astype(np.longdouble)
+
+
+def _name(i: int) -> str:
+    return f"{'Wb'[i % 2]}{i // 2 + 1}"
 
 
 def gradient_check(
-    params: Params, X: np.ndarray, Y: np.ndarray, loss: str, activation: str, seed: int = 0
+    params: Params,
+    X: np.ndarray,
+    Y: np.ndarray,
+    loss: str,
+    activation: str,
+    seed: int = 0,
+    progress: Progress | None = None,
 ) -> GradCheck:
-    """Compare backprop's gradients with central differences for every parameter entry,
-    moving relu units off their kinks first where a stencil would straddle one."""
+    """Compare backprop's gradients with central differences for every parameter entry.
+
+    Hidden relu units exactly on their kink are moved off it first (``moves``); entries whose
+    stencil would cross a kink are differenced on L_P, the loss with the base point's on/off
+    pattern held (``ParamCheck.frozen``); entries the float64 differences cannot settle are
+    checked again by the complex-step derivative (``ParamCheck.complex_steps``); ``notes``
+    say how many of each. Never raises for a network the engine can build: whatever could not
+    be checked is said in ``problems``, and then the check has not passed. ``progress``, if
+    given, is called as ``progress(done, total)`` (entries) after every chunk."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        return _gradient_check(params, X, Y, loss, activation, seed, progress)
+
+
+def _gradient_check(params, X, Y, loss, activation, seed, progress) -> GradCheck:
     rng = np.random.default_rng(seed)
+    params = tuple(np.asarray(p, dtype=np.float64) for p in params)
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     moves: list[str] = []
-    for _ in range(MAX_MOVES):
-        try:
-            return GradCheck(_check_once(params, X, Y, loss, activation), tuple(moves))
-        except _Kink as kink:
-            shift = rng.uniform(0.01, 0.05) * rng.choice([-1.0, 1.0])
-            b = params[2 * kink.layer + 1].copy()
-            b[kink.unit] += shift
-            params = params[: 2 * kink.layer + 1] + (b,) + params[2 * kink.layer + 2 :]
-            moves.append(
-                f"z{kink.layer + 1} of sample {kink.sample}, unit {kink.unit + 1} is {kink.z:.3g}, "
-                f"so the finite differences would straddle the {activation} kink at 0; "
-                f"moved b{kink.layer + 1}[{kink.unit}] by {shift:+.4f} to step off it"
+    problems: list[str] = []
+    if activation in KINKED:
+        params, moves, problems = _step_off_kinks(params, X, activation, rng)
+
+    base = forward(params, X, activation)
+    grads = backward(params, X, base, Y, loss, activation)
+    base_loss = float(loss_value(base, Y, loss))
+    if not np.isfinite(base_loss) or not all(np.isfinite(g).all() for g in grads):
+        problems.append(
+            f"the loss ({base_loss:.4g}) or some gradient is not a finite number at this point, "
+            f"so finite differences cannot check it"
+        )
+        return GradCheck((), tuple(moves), (), tuple(problems))
+
+    # Two computations of the same loss agree to SAME of its size and of its terms' (the
+    # output pre-activations: cross-entropy subtracts terms that large).
+    scale = abs(base_loss) + float(np.abs(base.z[-1]).max(axis=-1).mean())
+
+    def same(value, reference) -> bool:
+        return bool(np.all(np.abs(np.asarray(value) - reference) <= SAME * scale))
+
+    pattern = [z > 0.0 for z in base.z[:-1]]
+    held = float(frozen_loss(params, X, Y, loss, activation, pattern))
+    if not same(held, base_loss):
+        problems.append(
+            f"the loss with the on/off pattern held is {held!r} at the base point but the real "
+            f"loss is {base_loss!r}, so the entries whose stencil crossed a kink were not "
+            f"checked against the loss training reports"
+        )
+
+    total = sum(p.size for p in params)
+    done = 0
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    checks = []
+    wide: tuple[Params, Trace, np.ndarray, np.ndarray] | None = None
+    extended = 0
+    for i, g in enumerate(grads):
+        flat_g = g.ravel()
+        numeric, values, frozen = _differences(
+            params, i, base, X, Y, loss, activation, pattern, tick
+        )
+        errors = relative_error(flat_g, numeric)
+        again = np.flatnonzero(~(errors < THRESHOLD / RECHECK))
+        if again.size:
+            # One complex pass: the complex step at w0, and the four real stencil points.
+            total += again.size
+            steps = np.concatenate([[1j * COMPLEX_STEP], STEPS]).astype(complex)
+            found = _complex_steps(
+                params, base, X, Y, i, loss, activation, pattern, again, steps, tick
             )
-    raise RuntimeError(f"still on a {activation} kink after moving {MAX_MOVES} biases")
+            numeric[again] = found[0].imag / COMPLEX_STEP
+            errors[again] = relative_error(flat_g[again], numeric[again])
+            # The complex code must compute the loss the differences saw: at w0 and at every
+            # stencil point (the real loss there, or L_P where a stencil crossed a kink).
+            if not (same(found[0].real, base_loss) and same(found[1:].real, values[:, again])):
+                problems.append(
+                    f"the complex-step code's loss differs from the real loss near the base "
+                    f"point, so the {again.size} entries of {_name(i)} checked with it were not "
+                    f"checked against the loss training reports"
+                )
+            harder = again[~(errors[again] < THRESHOLD / RECHECK)]
+            if harder.size and EXTENDED:
+                # A gradient that is a sum of much larger terms of both signs is itself only
+                # known to float64 rounding of those terms: redo those in extended precision.
+                total += harder.size
+                wide = wide or _widened(params, X, Y, activation)
+                step = np.array([1j * COMPLEX_STEP], dtype=np.clongdouble)
+                found = _complex_steps(*wide, i, loss, activation, pattern, harder, step, tick)
+                numeric[harder] = found[0].imag / COMPLEX_STEP
+                errors[harder] = relative_error(
+                    flat_g[harder].astype(np.longdouble), found[0].imag / COMPLEX_STEP
+                )
+                extended += harder.size
+                if not same(found[0].real, base_loss):
+                    problems.append(
+                        f"the extended-precision complex-step loss of {_name(i)} is not the "
+                        f"real loss at the base point"
+                    )
+        worst = int(np.nanargmax(errors)) if np.isfinite(errors).any() else 0
+        checks.append(
+            ParamCheck(
+                _name(i),
+                float(errors.max(initial=0.0)),
+                g.size,
+                int(frozen.sum()),
+                int(again.size),
+                tuple(int(k) for k in np.unravel_index(worst, g.shape)),
+                float(flat_g[worst]),
+                float(numeric[worst]),
+            )
+        )
+
+    notes = []
+    size = sum(check.size for check in checks)
+    frozen_total = sum(check.frozen for check in checks)
+    if frozen_total:
+        notes.append(
+            f"{frozen_total} of {size} entries: a stencil point would cross a {activation} "
+            f"kink, so there the loss was evaluated with each unit's on/off pattern held at the "
+            f"base point, the smooth piece the base point lies on"
+        )
+    complex_total = sum(check.complex_steps for check in checks)
+    if complex_total:
+        wider = f"; {extended} of them, sums of far larger terms, in extended precision"
+        notes.append(
+            f"{complex_total} of {size} entries: the five-point difference and backprop "
+            f"differed by {THRESHOLD / RECHECK:g} or more, where a gradient this small drowns in "
+            f"the loss's rounding error divided by h, or the loss curves too fast for "
+            f"h = {STEP:g}; so they were checked again with the complex-step derivative "
+            f"Im L(w + {COMPLEX_STEP:g} i) / {COMPLEX_STEP:g}, which has neither error"
+            f"{wider if extended else ''}"
+        )
+    return GradCheck(tuple(checks), tuple(moves), tuple(notes), tuple(problems))
