@@ -2,6 +2,8 @@
 
 import os
 
+import numpy as np
+
 from backprop_lab.cli import main
 from backprop_lab.plots import FIGURES
 
@@ -41,3 +43,28 @@ def test_plot_at_an_epoch_and_bad_runs(tmp_path, capsys):
     assert "is not a run folder" in capsys.readouterr().err
     assert main(["train", "--frames", "1", "--out", str(tmp_path / "x")]) == 2
     assert "give 2 to 1000" in capsys.readouterr().err
+
+
+def test_train_plot_and_report_for_1_and_3_features(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-3, 3, 60)
+    one = tmp_path / "one.csv"
+    one.write_text("x,label\n" + "".join(f"{v:.4f},{int(abs(v) < 1)}\n" for v in x))
+    X = rng.uniform(-1.5, 1.5, (60, 3))
+    three = tmp_path / "three.csv"
+    three.write_text(
+        "".join(
+            ",".join(f"{v:.4f}" for v in row) + f",{int(np.linalg.norm(row) < 1.1)}\n" for row in X
+        )
+    )
+    for data in (one, three):
+        out = tmp_path / data.stem
+        args = ["train", "--data", str(data), "--hidden", "4", "--epochs", "200", "--frames", "5"]
+        assert main([*args, "--out", str(out)]) == 0
+        assert set(FIGURES) | {"training.gif"} <= set(os.listdir(out / "figures"))
+        assert (out / "report.html").is_file()
+        assert main(["plot", str(out), "--frames", "5"]) == 0
+        assert main(["plot", str(out), "--epoch", "100", "--frames", "5"]) == 0
+        assert set(FIGURES) <= set(os.listdir(out / "figures" / "epoch-100"))
+        assert main(["report", str(out)]) == 0
+    assert "Traceback" not in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """training.gif: the decision boundary, the network and the loss curve with a moving cursor,
-over training.
+over training. (The boundary is drawn on the run's plane: see plots.grid.plane_for; for 1-D
+inputs the first panel is the output as a moving curve over x.)
 
 Fast by construction: every frame's predictions come from one stacked forward pass over the
 chosen snapshots; the figure is built once and each frame only changes image data, line widths
@@ -19,9 +20,16 @@ import numpy as np
 from PIL import Image
 
 from ..history import History, atomic_open
-from .boundary import draw_points, epochs_of_change, point_legend, probability_image
+from .boundary import (
+    CurveDrawing,
+    boundary_title,
+    draw_points,
+    epochs_of_change,
+    point_legend,
+    probability_image,
+)
 from .curves import draw_loss
-from .grid import class_probability, has_plane, outputs_on_plane, plane_for
+from .grid import class_probability, outputs_on_plane, plane_for
 from .network import NetworkDrawing, unit_images
 from .style import new_figure
 
@@ -34,14 +42,21 @@ DPI = 68  # 1088 x 354 pixels: readable, and about 1.6 MB for 100 frames
 def _frames(history: History, count: int):
     """Yield (frame index, RGB array) for ``count`` frames chosen where the picture changes."""
     chosen = epochs_of_change(history, count)
-    plane_ok = has_plane(history)
     fig, (ax_boundary, ax_network, ax_loss) = new_figure(
         1, 3, figsize=(16, 5.2), width_ratios=(1, 1.25, 1.1), dpi=DPI
     )
 
-    if plane_ok:
-        plane = plane_for(history, GRID)
-        outputs = outputs_on_plane(history, chosen, plane)  # (F, G, G, K): one stacked pass
+    plane = plane_for(history, GRID)
+    outputs = outputs_on_plane(history, chosen, plane)  # (F, G, G, K) or (F, G, K): one pass
+    boundary_artists, curve = [], None
+    if plane.dims == 1:  # 1-D inputs: the output as curves over x, moving
+        probabilities = class_probability(outputs)  # (F, G, C)
+        curve = CurveDrawing(ax_boundary, history, plane)
+        curve.update(probabilities[0])
+        draw_points(ax_boundary, history, plane=plane)
+        boundary_artists = curve.artists()
+        ax_boundary.set_title(boundary_title(plane), pad=20)
+    else:
         pictures = probability_image(class_probability(outputs))
         probabilities_1 = outputs[..., 0] if history.dataset.n_classes == 2 else None
         boundary_image = ax_boundary.imshow(
@@ -51,24 +66,17 @@ def _frames(history: History, count: int):
             aspect="auto",
             interpolation="bilinear",
         )
-        draw_points(ax_boundary, history)
-        point_legend(ax_boundary, history, loc="upper center", ncol=3)
-        ax_boundary.get_legend().set_bbox_to_anchor(
-            (0.5, -0.12)
-        )  # below: drawn once, never covered
-        ax_boundary.set_title("Decision boundary")
+        draw_points(ax_boundary, history, plane=plane)
+        ax_boundary.set_title(boundary_title(plane))
         ax_boundary.set_xlim(plane.xs[0], plane.xs[-1])
         ax_boundary.set_ylim(plane.ys[0], plane.ys[-1])
-        ax_boundary.set_xlabel("x1")
-        ax_boundary.set_ylabel("x2")
+        ax_boundary.set_xlabel(plane.names[0])
+        ax_boundary.set_ylabel(plane.names[1])
         ax_boundary.grid(False)
-        images = unit_images(history, chosen, 32)
-    else:
-        ax_boundary.axis("off")
-        ax_boundary.text(
-            0.5, 0.5, "No decision boundary:\nthe inputs are not 2-D", ha="center", va="center"
-        )
-        images = None
+        boundary_artists = [boundary_image, *ax_boundary.collections]
+    point_legend(ax_boundary, history, loc="upper center", ncol=3, plane=plane)
+    ax_boundary.get_legend().set_bbox_to_anchor((0.5, -0.12))  # below: drawn once, never covered
+    images = unit_images(history, chosen, 32)
 
     all_weights = np.concatenate([np.abs(W[chosen]).ravel() for W in history.W])
     finite = all_weights[np.isfinite(all_weights)]
@@ -91,9 +99,9 @@ def _frames(history: History, count: int):
     # the changing artists on top, in their z-order: blitting.
     fig.canvas.draw()
     fig.set_layout_engine("none")
-    moving = [*network.artists(), cursor, dot, title]
-    if plane_ok:
-        moving += [boundary_image, *ax_boundary.collections]
+    moving = [*network.artists(), cursor, dot, title, *boundary_artists]
+    if curve is not None:  # the points are drawn over the moving curves
+        moving += ax_boundary.collections
     for artist in moving:
         artist.set_animated(True)
     fig.canvas.draw()
@@ -104,7 +112,9 @@ def _frames(history: History, count: int):
         epoch = int(history.snapshot_epoch[snapshot])
         loss = history.loss[epoch]
         extra = []
-        if plane_ok:
+        if curve is not None:
+            curve.update(probabilities[frame])
+        else:
             boundary_image.set_data(pictures[frame])
             if contour is not None:
                 contour.remove()
@@ -117,7 +127,7 @@ def _frames(history: History, count: int):
                     )
                     contour.set_animated(True)
                     extra.append(contour)
-        network.update(snapshot, None if images is None else [layer[frame] for layer in images])
+        network.update(snapshot, [layer[frame] for layer in images])
         cursor.set_xdata([epoch, epoch])
         dot.set_data([epoch], [loss if np.isfinite(loss) and loss > 0 else np.nan])
         title.set_text(

@@ -9,8 +9,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..history import History
-from .grid import Plane, class_probability, has_plane, outputs_on_plane, plane_for
-from .style import CLASS_COLOURS, PROBABILITY_CMAP, new_figure, unavailable
+from .grid import Plane, class_changes, class_probability, outputs_on_plane, plane_for
+from .style import CLASS_COLOURS, PROBABILITY_CMAP, new_figure
+
+CURVE_COLOUR = "#222222"  # P(class 1) over a line of inputs (1-D data)
 
 
 def probability_image(probabilities: np.ndarray) -> np.ndarray:
@@ -27,30 +29,55 @@ def probability_image(probabilities: np.ndarray) -> np.ndarray:
     return 1.0 - strength * (1.0 - colours[predicted])
 
 
-def draw_points(ax, history: History, size: float | None = None) -> None:
-    """Training points as filled circles in their class colour; test points as triangles."""
+def point_heights(history: History, labels: np.ndarray) -> np.ndarray:
+    """Where points sit up the output axis when the inputs are 1-D: at their target, 0 or 1
+    for P(class 1) with two classes; at 1 (the target of their own class's probability) with
+    more."""
+    if history.dataset.n_classes == 2:
+        return labels.astype(float)
+    return np.ones(len(labels))
+
+
+def _point_coordinates(history: History, X: np.ndarray, labels: np.ndarray, plane: Plane):
+    """(across, up) drawing coordinates of the inputs ``X``: their projection onto the plane,
+    or on a line their x and their target."""
+    uv = plane.to_plane(X)
+    if plane.dims == 1:
+        return uv[:, 0], point_heights(history, labels)
+    return uv[:, 0], uv[:, 1]
+
+
+def draw_points(ax, history: History, size: float | None = None, plane: Plane | None = None):
+    """Training points as filled circles in their class colour; test points as triangles;
+    drawn where ``plane`` puts them (default: the run's own plane_for)."""
     data = history.dataset
+    if plane is None:
+        plane = plane_for(history, 2)
     if size is None:
         size = 140 if len(data.labels) <= 16 else 28
     for k in range(data.n_classes):
         colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
-        train = data.X[data.labels == k]
+        of_class = data.labels == k
+        across, up = _point_coordinates(history, data.X[of_class], data.labels[of_class], plane)
         # A black ring around a white one: the point stands out on any background colour.
-        ax.scatter(train[:, 0], train[:, 1], s=size * 2.0, color="black", linewidth=0, zorder=3)
+        ax.scatter(across, up, s=size * 2.0, color="black", linewidth=0, zorder=3)
         ax.scatter(
-            train[:, 0],
-            train[:, 1],
+            across,
+            up,
             s=size,
             color=colour,
             edgecolor="white",
             linewidth=1.3,
             zorder=3,
         )
-        test = data.X_test[data.labels_test == k]
-        if len(test):
+        of_class = data.labels_test == k
+        if of_class.any():
+            across, up = _point_coordinates(
+                history, data.X_test[of_class], data.labels_test[of_class], plane
+            )
             ax.scatter(
-                test[:, 0],
-                test[:, 1],
+                across,
+                up,
                 s=size * 1.2,
                 marker="^",
                 color=colour,
@@ -60,21 +87,26 @@ def draw_points(ax, history: History, size: float | None = None) -> None:
             )
 
 
-def point_legend(ax, history: History, loc="upper right", ncol: int = 1) -> None:
+def point_legend(
+    ax, history: History, loc="upper right", ncol: int = 1, plane: Plane | None = None, **kwargs
+) -> None:
+    """The legend of the points (and of the boundary line, or on a line of the curves)."""
     data = history.dataset
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="",
-            markersize=8,
-            markerfacecolor=CLASS_COLOURS[k % 8],
-            markeredgecolor="black",
-            label=f"class {name}",
-        )
-        for k, name in enumerate(data.class_names)
-    ]
+    line = plane is not None and plane.dims == 1
+    handles = []
+    for k, name in enumerate(data.class_names):
+        colour = CLASS_COLOURS[k % 8]
+        if line and data.n_classes > 2:
+            label = f"class {name}: points, P(class {name})"
+            handles.append(
+                Line2D([], [], color=colour, linewidth=2, marker="o", markersize=8,
+                       markerfacecolor=colour, markeredgecolor="black", label=label)
+            )  # fmt: skip
+        else:
+            handles.append(
+                Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=colour,
+                       markeredgecolor="black", label=f"class {name}")
+            )  # fmt: skip
     if len(data.labels_test):
         handles.append(
             Line2D(
@@ -88,15 +120,133 @@ def point_legend(ax, history: History, loc="upper right", ncol: int = 1) -> None
                 label="test point",
             )
         )
-    if data.n_classes == 2:
+    if line:
+        if data.n_classes == 2:
+            handles.append(Line2D([], [], color=CURVE_COLOUR, linewidth=2, label="P(class 1)"))
+            handles.append(
+                Line2D([], [], color="black", linestyle="--", linewidth=1.3,
+                       label="P(class 1) = 0.5")
+            )  # fmt: skip
+        else:
+            handles.append(
+                Line2D([], [], color="black", linestyle="--", linewidth=1.3,
+                       label="predicted class changes")
+            )  # fmt: skip
+    elif data.n_classes == 2:
         handles.append(Line2D([], [], color="black", linewidth=1.5, label="P(class 1) = 0.5"))
-    ax.legend(handles=handles, loc=loc, framealpha=0.85, ncol=ncol)
+    ax.legend(handles=handles, loc=loc, framealpha=0.85, ncol=ncol, **kwargs)
 
 
-def draw_boundary(ax, history: History, snapshot: int, plane: Plane, probabilities=None) -> None:
-    """Heatmap of the prediction at ``snapshot``, the 0.5 contour (two classes), the points."""
+class CurveDrawing:
+    """The network's output over a line of inputs (1-D data), created once and updated in
+    place: P(class 1) (two classes) or each class's probability as curves, a faint strip of
+    the predicted colour behind them, and dashed lines where the predicted class changes."""
+
+    def __init__(self, ax, history: History, plane: Plane, label_crossings: bool = True):
+        self.ax, self.plane = ax, plane
+        n_classes = history.dataset.n_classes
+        self.two_classes = n_classes == 2
+        xs = plane.xs
+        self.background = ax.imshow(
+            np.ones((1, len(xs), 3)),
+            origin="lower",
+            extent=(xs[0], xs[-1], -0.1, 1.1),
+            aspect="auto",
+            interpolation="bilinear",
+            alpha=0.45,
+            zorder=0,
+        )
+        # Where P(class 1) decides; with more classes the largest probability decides.
+        self.half = ax.axhline(0.5, color="0.45", linewidth=0.8, linestyle=":", zorder=1)
+        self.half.set_visible(self.two_classes)
+        if self.two_classes:
+            self.curves = ax.plot(xs, np.full(len(xs), np.nan), color=CURVE_COLOUR, linewidth=2.2,
+                                  zorder=2)  # fmt: skip
+        else:
+            self.curves = [
+                ax.plot(xs, np.full(len(xs), np.nan), color=CLASS_COLOURS[k % 8], linewidth=2.2,
+                        zorder=2)[0]
+                for k in range(n_classes)
+            ]  # fmt: skip
+        (self.changes,) = ax.plot([], [], color="black", linestyle="--", linewidth=1.3, zorder=2)
+        self.texts = []
+        if label_crossings:  # one line above the axes: says where, never overlaps itself
+            self.texts = [
+                ax.text(
+                    0.5,
+                    1.015,
+                    "",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="bottom",
+                    fontsize=9,
+                    zorder=4,
+                )
+            ]
+        ax.set_xlim(xs[0], xs[-1])
+        ax.set_ylim(-0.1, 1.1)
+        ax.grid(False)
+        ax.set_xlabel(plane.names[0])
+        ax.set_ylabel(f"network output: P(class{' 1' if self.two_classes else ''})")
+
+    def artists(self) -> list:
+        """Everything update() changes."""
+        return [self.background, self.half, *self.curves, self.changes, *self.texts]
+
+    def update(self, probabilities: np.ndarray) -> None:
+        """Show the class probabilities (G, C) over the plane's xs."""
+        self.background.set_data(probability_image(probabilities)[None])
+        if self.two_classes:
+            self.curves[0].set_ydata(probabilities[:, 1])
+        else:
+            for k, curve in enumerate(self.curves):
+                curve.set_ydata(probabilities[:, k])
+        changes = class_changes(self.plane.xs, probabilities)
+        segments = np.full((len(changes), 3, 2), np.nan)
+        segments[:, 0] = np.column_stack([changes, np.full(len(changes), -0.1)])
+        segments[:, 1] = np.column_stack([changes, np.full(len(changes), 1.1)])
+        self.changes.set_data(segments[..., 0].ravel(), segments[..., 1].ravel())
+        for text in self.texts:
+            text.set_text(self._changes_text(changes))
+
+    def _changes_text(self, changes: np.ndarray) -> str:
+        """Where the dashed lines are, in words: "... at x1 = -0.96 and 1.03"."""
+        name = self.plane.names[0]
+        shown = [f"{x:.3g}" for x in changes[:4]]
+        if len(changes) > 4:
+            values = ", ".join(shown) + f" and {len(changes) - 4} more"
+        elif len(shown) > 1:
+            values = ", ".join(shown[:-1]) + " and " + shown[-1]
+        else:
+            values = "".join(shown)
+        if self.two_classes:
+            if len(changes):
+                return f"dashed: P(class 1) = 0.5 at {name} = {values}"
+            return "P(class 1) does not cross 0.5 here"
+        if len(changes):
+            return f"dashed: the predicted class changes at {name} = {values}"
+        return "the same class is predicted everywhere here"
+
+
+def draw_boundary(
+    ax,
+    history: History,
+    snapshot: int,
+    plane: Plane,
+    probabilities=None,
+    label_crossings: bool = False,
+) -> None:
+    """What the network predicts at ``snapshot`` over ``plane``, with the points. On a plane:
+    the heatmap, the 0.5 contour (two classes). On a line (1-D data): the output as curves,
+    dashed lines where the predicted class changes, and with ``label_crossings`` a line of
+    text just above the axes saying where (leave room for it: ``set_title(..., pad=22)``).
+    ``probabilities`` (class probabilities on the grid) when already computed."""
     if probabilities is None:
         probabilities = class_probability(outputs_on_plane(history, snapshot, plane)[0])
+    if plane.dims == 1:
+        CurveDrawing(ax, history, plane, label_crossings).update(probabilities)
+        draw_points(ax, history, plane=plane)
+        return
     ax.imshow(
         probability_image(probabilities),
         origin="lower",
@@ -108,12 +258,30 @@ def draw_boundary(ax, history: History, snapshot: int, plane: Plane, probabiliti
         p1 = probabilities[..., 1]
         if p1.min() < 0.5 < p1.max():
             ax.contour(plane.xs, plane.ys, p1, levels=[0.5], colors="black", linewidths=1.5)
-    draw_points(ax, history)
+    draw_points(ax, history, plane=plane)
     ax.set_xlim(plane.xs[0], plane.xs[-1])
     ax.set_ylim(plane.ys[0], plane.ys[-1])
     ax.grid(False)
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
+    ax.set_xlabel(plane.names[0])
+    ax.set_ylabel(plane.names[1])
+
+
+def boundary_title(plane: Plane) -> str:
+    """What a boundary panel shows, as a title: "Decision boundary", or on a line "Output
+    along x1", or on a slice "Decision boundary on a slice"."""
+    if plane.dims == 1:
+        return f"Output along {plane.names[0]}"
+    return "Decision boundary on a slice" if plane.is_slice else "Decision boundary"
+
+
+def slice_subtitle(plane: Plane) -> str:
+    """For a slice, what it is, as two title lines ("" for the plane itself or a line)."""
+    if not plane.is_slice:
+        return ""
+    return (
+        f"A flat slice through the {plane.n_features}-D input space at the mean of the training "
+        "inputs:\npoints off the slice may appear on the wrong side"
+    )
 
 
 def _snapshot_caption(history: History, snapshot: int) -> str:
@@ -122,16 +290,26 @@ def _snapshot_caption(history: History, snapshot: int) -> str:
 
 
 def decision_boundary_figure(history: History, snapshot: int = -1) -> Figure:
-    """What the network predicts over the input plane at ``snapshot`` (default: the last)."""
-    if not has_plane(history):
-        return unavailable(
-            "Decision boundary",
-            f"it needs 2 input features; this data has {history.dataset.n_features}",
-        )
+    """What the network predicts over the input plane at ``snapshot`` (default: the last): on
+    the plane itself for 2-D inputs, a slice through the mean for more, the output as curves
+    over x for 1-D inputs."""
     plane = plane_for(history)
-    fig, ax = new_figure(figsize=(6.6, 5.6))
+    if plane.dims == 1:
+        fig, ax = new_figure(figsize=(9.0, 5.2))
+        draw_boundary(ax, history, snapshot, plane, label_crossings=True)
+        when = _snapshot_caption(history, snapshot)
+        ax.set_title(f"The network's output along {plane.names[0]} at {when}", pad=22)
+        point_legend(ax, history, loc="upper left", plane=plane, bbox_to_anchor=(1.01, 1.0))
+        return fig
+    fig, ax = new_figure(figsize=(6.6, 5.6) if not plane.is_slice else (7.4, 6.4))
     draw_boundary(ax, history, snapshot, plane)
     ax.set_title(f"Decision boundary at {_snapshot_caption(history, snapshot)}")
+    if plane.is_slice:
+        ax.set_title(
+            f"Decision boundary at {_snapshot_caption(history, snapshot)}\n"
+            + slice_subtitle(plane),
+            fontsize=11,
+        )
     point_legend(ax, history)
     if history.dataset.n_classes == 2:
         colorbar = fig.colorbar(_probability_scalar_mappable(), ax=ax, shrink=0.85)
@@ -149,14 +327,15 @@ def _probability_scalar_mappable():
 def epochs_of_change(history: History, count: int, resolution: int = 40) -> np.ndarray:
     """``count`` snapshot indices spread evenly over how much the predicted picture changed,
     not over time: where the boundary moves a lot, the chosen snapshots crowd together. The
-    first and the last snapshot are always included."""
+    first and the last snapshot are always included. The picture is the one on the run's
+    plane (see plane_for): the plane, the line of 1-D inputs or the slice of wider ones."""
     n = len(history.snapshot_epoch)
     if n <= count:
         return np.arange(n)
     plane = plane_for(history, resolution)
-    outputs = outputs_on_plane(history, np.arange(n), plane)  # (S, G, G, K)
+    outputs = outputs_on_plane(history, np.arange(n), plane)  # (S, G, G, K) or (S, G, K)
     outputs = np.nan_to_num(outputs, nan=0.5)
-    change = np.abs(np.diff(outputs, axis=0)).mean(axis=(1, 2, 3))  # (S - 1,)
+    change = np.abs(np.diff(outputs, axis=0)).mean(axis=tuple(range(1, outputs.ndim)))
     progress = np.concatenate([[0.0], np.cumsum(change)])
     if progress[-1] <= 0:
         return np.unique(np.linspace(0, n - 1, count).round().astype(int))
@@ -173,18 +352,15 @@ def epochs_of_change(history: History, count: int, resolution: int = 40) -> np.n
 
 
 def boundary_evolution_figure(history: History, count: int = 8) -> Figure:
-    """The boundary at ``count`` epochs chosen where the picture changes most."""
-    if not has_plane(history):
-        return unavailable(
-            "Boundary over training",
-            f"it needs 2 input features; this data has {history.dataset.n_features}",
-        )
+    """The boundary (the output curve for 1-D inputs) at ``count`` epochs chosen where the
+    picture changes most."""
     chosen = epochs_of_change(history, count)
     plane = plane_for(history, 120)
     probabilities = class_probability(outputs_on_plane(history, chosen, plane))
     columns = 4 if len(chosen) > 3 else len(chosen)
     rows = int(np.ceil(len(chosen) / columns))
-    fig, axes = new_figure(rows, columns, figsize=(3.3 * columns, 3.3 * rows + 0.5), squeeze=False)
+    height = 3.3 * rows + (1.0 if plane.is_slice else 0.5)
+    fig, axes = new_figure(rows, columns, figsize=(3.3 * columns, height), squeeze=False)
     for ax, snapshot, probs in zip(axes.flat, chosen, probabilities):
         draw_boundary(ax, history, snapshot, plane, probs)
         epoch = int(history.snapshot_epoch[snapshot])
@@ -194,5 +370,19 @@ def boundary_evolution_figure(history: History, count: int = 8) -> Figure:
         ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[len(chosen) :]:
         ax.set_visible(False)
-    fig.suptitle("How the decision boundary formed (epochs picked where it changed most)")
+    if plane.dims == 1:
+        what = "P(class 1)" if history.dataset.n_classes == 2 else "each class's probability"
+        fig.suptitle(
+            f"How the network's output formed: {what} along {plane.names[0]}, dashed where "
+            "the predicted class changes\n(epochs picked where it changed most)"
+        )
+    elif plane.is_slice:
+        fig.suptitle(
+            "How the decision boundary formed (epochs picked where it changed most)\n"
+            + slice_subtitle(plane).replace("\n", " ")
+            + f"\nacross: {plane.names[0]}; up: {plane.names[1]}",
+            fontsize=11,
+        )
+    else:
+        fig.suptitle("How the decision boundary formed (epochs picked where it changed most)")
     return fig

@@ -6,9 +6,9 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from ..history import History
-from .boundary import draw_boundary, point_legend
+from .boundary import boundary_title, draw_boundary, point_legend
 from .curves import draw_loss
-from .grid import has_plane, plane_for
+from .grid import plane_for
 from .internals import draw_gradient_norms
 from .network import draw_network
 from .style import new_figure
@@ -20,16 +20,18 @@ def dashboard_figure(history: History) -> Figure:
     fig, axes = new_figure(2, 2, figsize=(14, 10), height_ratios=(1, 1.15))
     (ax_loss, ax_boundary), (ax_network, ax_gradients) = axes
     draw_loss(ax_loss, history)
-    if has_plane(history):
-        draw_boundary(ax_boundary, history, -1, plane_for(history))
-        epoch = int(history.snapshot_epoch[-1])
-        ax_boundary.set_title(f"Decision boundary at epoch {epoch}")
-        point_legend(ax_boundary, history, loc="upper right")
+    plane = plane_for(history)
+    draw_boundary(ax_boundary, history, -1, plane, label_crossings=True)
+    epoch = int(history.snapshot_epoch[-1])
+    if plane.dims == 1:
+        ax_boundary.set_title(f"{boundary_title(plane)} at epoch {epoch}", pad=20)
+        point_legend(ax_boundary, history, loc="best", plane=plane, fontsize=9)
     else:
-        ax_boundary.axis("off")
-        ax_boundary.text(
-            0.5, 0.5, "No decision boundary: the inputs are not 2-D", ha="center", va="center"
-        )
+        title = f"{boundary_title(plane)} at epoch {epoch}"
+        if plane.is_slice:
+            title += "\n(through the mean of the training inputs; points are projected onto it)"
+        ax_boundary.set_title(title)
+        point_legend(ax_boundary, history, loc="upper right")
     draw_network(ax_network, history, -1)
     ax_network.set_title("The network (purple: positive weight, green: negative; width: |w|)")
     draw_gradient_norms(ax_gradients, history)

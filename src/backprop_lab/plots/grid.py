@@ -1,9 +1,20 @@
-"""The input plane: a mesh grid over the data (the guide's plot_decision_boundary) and the
-network's predictions on it, for any number of snapshots at once."""
+"""Where the input-space pictures are drawn, and the network's predictions there, for any
+number of snapshots at once.
+
+Every figure that shows the network over its inputs (decision boundary, boundary evolution,
+the unit pictures in the network diagram, the animation, the report's explorer, the grid lines
+carried into hidden space) draws on a :class:`Plane` from :func:`plane_for`:
+
+- 2 input features: the input plane itself, x1 across and x2 up (the guide's mesh grid).
+- 1 feature: a line, x1 across; the figures draw the output as curves over it.
+- D > 2 features: the flat slice through the training inputs' mean spanned by their two
+  principal directions (the directions in which they spread most). Grid point (u, v) is the
+  input ``mean + u e1 + v e2``; data points are drawn at their projections onto the slice.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,49 +22,213 @@ from ..history import History
 from ..nn import forward
 
 
-@dataclass(frozen=True)
+def _identity(k: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(k), np.eye(k)
+
+
+@dataclass(frozen=True, eq=False)
 class Plane:
-    """A square grid over the input plane: ``xs`` (G,) and ``ys`` (G,) coordinates, and the
-    grid points ``points`` (G * G, 2) in row-major order (y varies slowest)."""
+    """A grid over a flat piece of the input space, and the map between its coordinates and
+    the network's inputs.
+
+    ``xs`` (G,) are the coordinates across; ``ys`` (G,) those up, or None on a line (1-D
+    data). Plane coordinates ``uv`` (..., dims) turn into inputs (..., D) as
+    ``origin + uv @ directions`` (:meth:`to_inputs`) and back as ``(X - origin) @
+    directions.T`` (:meth:`to_plane`); ``directions`` (dims, D) has orthonormal rows. For 1-D
+    and 2-D data the plane is the input line or plane itself (origin 0, directions the
+    identity) and both maps return their argument unchanged. ``names`` name the axes;
+    ``shares`` say how much of the training inputs' spread each direction carries (all of it,
+    1.0, when nothing is left out).
+
+    ``Plane(xs, ys)`` alone is the 2-D input plane, as before slices existed.
+    """
 
     xs: np.ndarray
-    ys: np.ndarray
+    ys: np.ndarray | None = None
+    origin: np.ndarray = field(default=None)
+    directions: np.ndarray = field(default=None)
+    names: tuple[str, ...] = ()
+    shares: tuple[float, ...] = ()
+
+    def __post_init__(self):
+        dims = 1 if self.ys is None else 2
+        if self.origin is None or self.directions is None:
+            origin, directions = _identity(dims)
+            object.__setattr__(self, "origin", origin)
+            object.__setattr__(self, "directions", directions)
+        if not self.names:
+            object.__setattr__(self, "names", tuple(f"x{k + 1}" for k in range(dims)))
+        if not self.shares:
+            object.__setattr__(self, "shares", (1.0,) * dims if not self.is_slice else ())
+
+    # ------------------------------------------------------------------ shape of the grid
+
+    @property
+    def dims(self) -> int:
+        """2 for a plane, 1 for a line."""
+        return 1 if self.ys is None else 2
+
+    @property
+    def n_features(self) -> int:
+        """D, the number of network inputs."""
+        return self.directions.shape[1]
+
+    @property
+    def is_identity(self) -> bool:
+        """Whether plane coordinates are the inputs themselves (1-D and 2-D data)."""
+        origin, directions = _identity(self.dims)
+        return np.array_equal(self.origin, origin) and np.array_equal(self.directions, directions)
+
+    @property
+    def is_slice(self) -> bool:
+        """Whether the plane leaves input directions out (D > 2): points off it are drawn at
+        their projection, so some can look to be on the wrong side of the boundary."""
+        return self.n_features > self.dims
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The grid's shape: (len(ys), len(xs)) on a plane (rows follow y), (len(xs),) on a line."""
+        return (len(self.xs),) if self.ys is None else (len(self.ys), len(self.xs))
 
     @property
     def points(self) -> np.ndarray:
+        """The grid points in plane coordinates: (G * G, 2) in row-major order (y varies
+        slowest), or (G, 1) on a line. For 2-D data these are the inputs themselves."""
+        if self.ys is None:
+            return self.xs[:, None].astype(float)
         xx, yy = np.meshgrid(self.xs, self.ys)
         return np.column_stack([xx.ravel(), yy.ravel()])
 
     @property
+    def inputs(self) -> np.ndarray:
+        """The network inputs at the grid points, (n_points, D), in the order of ``points``."""
+        return self.to_inputs(self.points)
+
+    @property
     def extent(self) -> tuple[float, float, float, float]:
+        """(left, right, bottom, top) for imshow; on a line, 0 to 1 up (a probability)."""
+        if self.ys is None:
+            return (self.xs[0], self.xs[-1], 0.0, 1.0)
         return (self.xs[0], self.xs[-1], self.ys[0], self.ys[-1])
+
+    # ------------------------------------------------------------------ the two maps
+
+    def to_inputs(self, uv: np.ndarray) -> np.ndarray:
+        """Plane coordinates (..., dims) -> network inputs (..., D)."""
+        uv = np.asarray(uv, dtype=float)
+        if self.is_identity:
+            return uv
+        return self.origin + uv @ self.directions
+
+    def to_plane(self, X: np.ndarray) -> np.ndarray:
+        """Network inputs (..., D) -> plane coordinates (..., dims): where a data point is
+        drawn (its projection onto a slice)."""
+        X = np.asarray(X, dtype=float)
+        if self.is_identity:
+            return X
+        return (X - self.origin) @ self.directions.T
+
+    # ------------------------------------------------------------------ words
+
+    @property
+    def note(self) -> str:
+        """For a slice, one sentence on what it is ("" otherwise), for titles and captions."""
+        if not self.is_slice:
+            return ""
+        return (
+            f"a flat slice through the {self.n_features}-D input space at the mean of the "
+            "training inputs, so points off the slice may appear on the wrong side"
+        )
+
+    def direction_text(self, k: int, terms: int = 3) -> str:
+        """Direction ``k`` in words from its (at most ``terms``) largest components, e.g.
+        "0.71 x1 - 0.70 x3 + ..." (components below 0.05 left out)."""
+        direction = self.directions[k]
+        order = np.argsort(-np.abs(direction), kind="stable")
+        shown = sorted(i for i in order[:terms] if abs(direction[i]) >= 0.05) or [order[0]]
+        text = ""
+        for i in shown:
+            value = direction[i]
+            if text:
+                text += f" {'-' if value < 0 else '+'} {abs(value):.2f} x{i + 1}"
+            else:
+                text = f"{value:.2f} x{i + 1}"
+        rest = np.delete(direction, shown)
+        return text + (" + ..." if len(rest) and np.abs(rest).max() >= 0.05 else "")
+
+
+def _margin(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The guide's 0.5 around data in the unit square, a fifth of the span for wider clouds."""
+    span = high - low
+    margin = np.where(span <= 2.5, 0.5, 0.2 * span)
+    return low - margin, high + margin
+
+
+def principal_directions(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean (D,), directions (D, D) as orthonormal rows, largest spread first, shares (D,)):
+    the principal directions of the rows of ``X``. Each direction's sign is fixed so that its
+    largest component is positive, so the same data always gives the same picture."""
+    X = X[np.isfinite(X).all(axis=1)]
+    mean = X.mean(axis=0) if len(X) else np.zeros(X.shape[1])
+    centred = X - mean
+    # From the D x D scatter matrix (D <= 100), not an SVD of the N x D data: always D
+    # orthonormal directions, even when there are fewer points than features.
+    values, vectors = np.linalg.eigh(centred.T @ centred)
+    order = np.argsort(-values, kind="stable")
+    values, directions = np.clip(values[order], 0, None), vectors[:, order].T
+    largest = np.abs(directions).argmax(axis=1)
+    directions *= np.sign(directions[np.arange(len(directions)), largest])[:, None]
+    total = values.sum()
+    shares = values / total if total > 0 else np.full(len(values), 1 / len(values))
+    return mean, directions, shares
 
 
 def plane_for(history: History, resolution: int = 200) -> Plane:
-    """A grid over all training and test points with a margin: the guide's 0.5 for data in
-    the unit square, a fifth of the span for wider clouds."""
-    X = np.vstack([history.dataset.X, history.dataset.X_test])
-    low, high = X.min(axis=0), X.max(axis=0)
-    span = high - low
-    margin = np.where(span <= 2.5, 0.5, 0.2 * span)
-    low, high = low - margin, high + margin
-    return Plane(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
+    """The plane every input-space figure of ``history`` draws on (see the module's doc), with
+    a ``resolution`` x ``resolution`` grid (``resolution`` points on a line) over all training
+    and test points and a margin: the guide's 0.5 for data in the unit square, a fifth of the
+    span for wider clouds. A slice is fitted to the training inputs only; the test points are
+    projected onto it the same way."""
+    data = history.dataset
+    D = data.n_features
+    X = np.vstack([data.X, data.X_test])
+    if D <= 2:
+        low, high = _margin(X.min(axis=0), X.max(axis=0))
+        xs = np.linspace(low[0], high[0], resolution)
+        return Plane(xs, None if D == 1 else np.linspace(low[1], high[1], resolution))
+    mean, directions, shares = principal_directions(data.X)
+    directions = directions[:2]
+    uv = (X - mean) @ directions.T
+    uv = uv[np.isfinite(uv).all(axis=1)]
+    low, high = _margin(uv.min(axis=0), uv.max(axis=0))
+    return Plane(
+        np.linspace(low[0], high[0], resolution),
+        np.linspace(low[1], high[1], resolution),
+        origin=mean,
+        directions=directions,
+        names=tuple(
+            f"principal direction {k + 1} ({shares[k]:.0%} of the spread)" for k in range(2)
+        ),
+        shares=(float(shares[0]), float(shares[1])),
+    )
 
 
 def has_plane(history: History) -> bool:
-    """Whether the inputs are 2-D, so that a decision boundary can be drawn."""
-    return history.dataset.n_features == 2
+    """Whether the input-space pictures can be drawn: always, since every dataset has at least
+    one feature (1 feature: curves over a line; 2: the input plane; more: a slice through the
+    mean). Kept for callers written when only 2-D inputs were drawn."""
+    return history.dataset.n_features >= 1
 
 
 def outputs_on_plane(history: History, snapshots, plane: Plane, layer: int = -1) -> np.ndarray:
     """Activations of ``layer`` (default: the output) at every grid point, for the given
-    snapshot indices: (len(snapshots), G, G, n_units). One stacked forward pass."""
+    snapshot indices: (len(snapshots), *plane.shape, n_units), that is (F, G, G, n) on a
+    plane and (F, G, n) on a line. One stacked forward pass."""
     snapshots = np.atleast_1d(snapshots)
     stack = tuple(p[snapshots] for pair in zip(history.W, history.b) for p in pair)
     with np.errstate(over="ignore", invalid="ignore"):
-        activations = forward(stack, plane.points, history.config.activation).a[layer]
-    G = len(plane.xs)
-    return activations.reshape(len(snapshots), G, G, -1)
+        activations = forward(stack, plane.inputs, history.config.activation).a[layer]
+    return activations.reshape(len(snapshots), *plane.shape, -1)
 
 
 def class_probability(outputs: np.ndarray) -> np.ndarray:
@@ -62,3 +237,25 @@ def class_probability(outputs: np.ndarray) -> np.ndarray:
     if outputs.shape[-1] == 1:
         return np.concatenate([1.0 - outputs, outputs], axis=-1)
     return outputs
+
+
+def crossings(xs: np.ndarray, values: np.ndarray, level: float = 0.5) -> np.ndarray:
+    """The x where ``values`` (G,) over ``xs`` (G,) cross ``level``, linearly interpolated
+    between grid points."""
+    d = values - level
+    finite = np.isfinite(d[:-1]) & np.isfinite(d[1:])
+    sign_change = finite & (np.sign(d[:-1]) != np.sign(d[1:])) & (d[:-1] != 0)
+    k = np.flatnonzero(sign_change)
+    t = d[k] / (d[k] - d[k + 1])
+    return xs[k] + t * (xs[k + 1] - xs[k])
+
+
+def class_changes(xs: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """The x where the predicted class (argmax over the last axis of ``probabilities``
+    (G, C)) changes, midway between grid points; for two classes where P(class 1) crosses
+    0.5, interpolated."""
+    if probabilities.shape[-1] == 2:
+        return crossings(xs, probabilities[:, 1])
+    predicted = np.nan_to_num(probabilities, nan=-1.0).argmax(axis=-1)
+    k = np.flatnonzero(predicted[:-1] != predicted[1:])
+    return (xs[k] + xs[k + 1]) / 2

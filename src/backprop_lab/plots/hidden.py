@@ -4,7 +4,8 @@ Each input becomes a point in the space of hidden activations (the two units the
 for more units the two principal directions of the final activations). The output unit draws
 one straight line there. For XOR the four points start in a tangle no line can split and end
 up separable: the hidden layer has bent the plane so that a line is enough. Faint lines show
-how the input plane's grid is warped on the way (as in ConvNetJS).
+how the input plane's grid is warped on the way (as in ConvNetJS): for wider inputs the grid of
+the slice the decision boundary is drawn on, for 1-D inputs the x line itself.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from matplotlib.figure import Figure
 from ..history import History
 from ..nn import forward, sigmoid, softmax
 from .boundary import point_legend, probability_image
-from .grid import class_probability, has_plane
+from .grid import Plane, class_probability, plane_for
 from .style import CLASS_COLOURS, new_figure, unavailable
 
 
@@ -73,7 +74,73 @@ def _output_on(history: History, snapshot: int, h: np.ndarray) -> np.ndarray:
     return class_probability(sigmoid(z) if z.shape[-1] == 1 else softmax(z))
 
 
-def _draw(ax, history: History, snapshot: int, projection: Projection, limits) -> None:
+def _draw_input_lines(
+    ax, history: History, snapshot: int, projection: Projection, plane: Plane, limits
+) -> None:
+    """The input plane's grid lines (six each way over the training points; on a slice of
+    wider inputs, the slice's), or for 1-D inputs the x line, carried into hidden space."""
+    uv = plane.to_plane(history.dataset.X)
+    low, high = uv.min(axis=0), uv.max(axis=0)
+    if plane.dims == 1:
+        lines = [np.linspace(low[0], high[0], 200)[:, None]]
+    else:
+        lines = [
+            line
+            for t in np.linspace(0, 1, 6)
+            for line in (
+                np.column_stack(
+                    [np.linspace(low[0], high[0], 60), np.full(60, low[1] + t * (high[1] - low[1]))]
+                ),
+                np.column_stack(
+                    [np.full(60, low[0] + t * (high[0] - low[0])), np.linspace(low[1], high[1], 60)]
+                ),
+            )
+        ]
+    params = history.params_at(snapshot)
+    for line in lines:
+        h = forward(params, plane.to_inputs(line), history.config.activation).a[-2]  # last hidden
+        uv = projection(h)
+        if plane.dims == 2:
+            ax.plot(uv[:, 0], uv[:, 1], color="0.35", linewidth=0.6, alpha=0.6, zorder=2)
+            continue
+        ax.plot(uv[:, 0], uv[:, 1], color="0.3", linewidth=1.2, alpha=0.75, zorder=2)
+        _label_ends(ax, uv, (low[0], high[0]), plane.names[0], limits)
+
+
+def _label_ends(ax, uv: np.ndarray, values, name: str, limits) -> None:
+    """Label both ends of the carried x line with their x, just beyond each end."""
+    (u0, u1), (v0, v1) = limits
+    scale = np.array([max(u1 - u0, 1e-12), max(v1 - v0, 1e-12)])
+    finite = uv[np.isfinite(uv).all(axis=1)]
+    if len(finite) < 2:
+        return
+    for value, end, inner in ((values[0], finite[0], finite[min(5, len(finite) - 1)]),
+                              (values[1], finite[-1], finite[max(-6, -len(finite))])):  # fmt: skip
+        outward = (end - inner) / scale
+        length = np.hypot(*outward)
+        outward = outward / length if length > 0 else np.array([0.0, -1.0])
+        # Near an edge of the view, put the label on the inner side so it stays inside.
+        where = (end - [u0, v0]) / scale  # 0 to 1 across the view
+        outward = np.where(((where > 0.8) & (outward > 0)) | ((where < 0.2) & (outward < 0)),
+                           -outward, outward)  # fmt: skip
+        ax.annotate(
+            f"{name} = {value:.3g}",
+            end,
+            textcoords="offset points",
+            xytext=tuple(14 * outward),
+            ha="left" if outward[0] > 0.3 else "right" if outward[0] < -0.3 else "center",
+            va="bottom" if outward[1] > 0.3 else "top" if outward[1] < -0.3 else "center",
+            fontsize=8.5,
+            color="0.15",
+            zorder=5,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                  "alpha": 0.8},
+        )  # fmt: skip
+
+
+def _draw(
+    ax, history: History, snapshot: int, projection: Projection, limits, plane: Plane
+) -> None:
     (u0, u1), (v0, v1) = limits
     us, vs = np.linspace(u0, u1, 150), np.linspace(v0, v1, 150)
     uu, vv = np.meshgrid(us, vs)
@@ -89,22 +156,7 @@ def _draw(ax, history: History, snapshot: int, projection: Projection, limits) -
         p1 = probabilities[..., 1]
         if p1.min() < 0.5 < p1.max():
             ax.contour(us, vs, p1, levels=[0.5], colors="black", linewidths=2)
-    if has_plane(history):  # the input plane's grid lines, carried into hidden space
-        X = history.dataset.X
-        low, high = X.min(axis=0), X.max(axis=0)
-        params = history.params_at(snapshot)
-        for t in np.linspace(0, 1, 6):
-            for line in (
-                np.column_stack(
-                    [np.linspace(low[0], high[0], 60), np.full(60, low[1] + t * (high[1] - low[1]))]
-                ),
-                np.column_stack(
-                    [np.full(60, low[0] + t * (high[0] - low[0])), np.linspace(low[1], high[1], 60)]
-                ),
-            ):
-                h = forward(params, line, history.config.activation).a[-2]  # last hidden layer
-                uv = projection(h)
-                ax.plot(uv[:, 0], uv[:, 1], color="0.35", linewidth=0.6, alpha=0.6, zorder=2)
+    _draw_input_lines(ax, history, snapshot, projection, plane, limits)
     coordinates = hidden_coordinates(history, snapshot, projection)
     labels = history.dataset.labels[history.record_index]
     few = len(labels) <= 16
@@ -149,6 +201,7 @@ def hidden_space_figure(history: History) -> Figure:
     if len(history.W) < 2:
         return unavailable("Hidden space", "this network has no hidden layer")
     projection = projection_for(history)
+    plane = plane_for(history, 2)
     spans = [_limits(hidden_coordinates(history, s, projection)) for s in (0, -1)]
     widths = [max(high - low for low, high in span) for span in spans]
     if max(widths) < 20 * min(widths):  # comparable: one view for both, easier to compare
@@ -159,7 +212,7 @@ def hidden_space_figure(history: History) -> Figure:
     for ax, snapshot, when, limits in zip(
         axes, (0, -1), ("before training", "after training"), spans
     ):
-        _draw(ax, history, snapshot, projection, limits)
+        _draw(ax, history, snapshot, projection, limits, plane)
         epoch = int(history.snapshot_epoch[snapshot])
         ax.set_title(f"{when.capitalize()} (epoch {epoch}, loss {history.loss[epoch]:.3g})")
     point_legend(axes[1], history, loc="best")

@@ -3,7 +3,8 @@
 Links are coloured by the weight's sign (purple positive, green negative) and drawn as wide as
 |w|. Inside each hidden and output unit is a small heatmap of its activation over the input
 plane, as in TensorFlow Playground, so one can see the hidden units carve the plane into pieces
-that the output unit then combines.
+that the output unit then combines. (For wider inputs the plane is a slice through their mean;
+for 1-D inputs each picture is a strip, x across.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from matplotlib.patches import Rectangle
 
 from ..history import History
 from ..naming import unit_names
-from .grid import has_plane, outputs_on_plane, plane_for
+from .grid import outputs_on_plane, plane_for
 from .style import (
     ACTIVATION_CMAP,
     CLASS_COLOURS,
@@ -37,17 +38,19 @@ def _positions(sizes, gap: float) -> list[np.ndarray]:
 
 
 def unit_images(history: History, snapshots, resolution: int = 40):
-    """Per layer (inputs first): (len(snapshots), n_l, G, G) unit outputs over the input
-    plane, or None when the inputs are not 2-D."""
-    if not has_plane(history):
-        return None
+    """Per layer (inputs first): (len(snapshots), n_l, G, G) unit outputs over the run's
+    plane (see plots.grid.plane_for: the input plane, or a slice through the mean of wider
+    inputs), or (len(snapshots), n_l, 1, G) strips along x for 1-D inputs. The input layer's
+    pictures are the input features' values there."""
     snapshots = np.atleast_1d(snapshots)
     plane = plane_for(history, resolution)
-    inputs = np.stack(np.meshgrid(plane.xs, plane.ys))  # (2, G, G): x1 and x2 themselves
+    picture = (1, resolution) if plane.dims == 1 else plane.shape
+    # (D, *picture): each input feature itself over the grid.
+    inputs = np.moveaxis(plane.inputs, -1, 0).reshape(-1, *picture)
     images = [np.broadcast_to(inputs, (len(snapshots), *inputs.shape))]
     for layer in range(len(history.W)):
-        values = outputs_on_plane(history, snapshots, plane, layer)  # (F, G, G, n)
-        images.append(np.moveaxis(values, -1, 1))
+        values = outputs_on_plane(history, snapshots, plane, layer)  # (F, *grid, n)
+        images.append(np.moveaxis(values, -1, 1).reshape(len(snapshots), -1, *picture))
     return images
 
 
@@ -119,39 +122,31 @@ class NetworkDrawing:
                             bbox=text_box,
                         )
                     self.links.append((line, label, l, i, j))
-        has_pictures = has_plane(history)
         n_out = sizes[-1]
         for l, (layer_ys, layer_names) in enumerate(zip(ys, names)):
             for i, (y, name) in enumerate(zip(layer_ys, layer_names)):
                 x = l * SPACING
                 box = (x - HALF, x + HALF, y - HALF, y + HALF)
-                if has_pictures:
-                    output = l == len(sizes) - 1
-                    if output:
-                        cmap = (
-                            PROBABILITY_CMAP
-                            if n_out == 1
-                            else LinearSegmentedColormap.from_list(
-                                "class", ["white", CLASS_COLOURS[i % len(CLASS_COLOURS)]]
-                            )
+                output = l == len(sizes) - 1
+                if output:
+                    cmap = (
+                        PROBABILITY_CMAP
+                        if n_out == 1
+                        else LinearSegmentedColormap.from_list(
+                            "class", ["white", CLASS_COLOURS[i % len(CLASS_COLOURS)]]
                         )
-                    else:
-                        cmap = ACTIVATION_CMAP
-                    picture = ax.imshow(
-                        np.zeros((2, 2)),
-                        origin="lower",
-                        extent=box,
-                        cmap=cmap,
-                        zorder=2,
-                        interpolation="bilinear",
                     )
-                    self.unit_pictures.append((picture, l, i, output))
                 else:
-                    ax.add_patch(
-                        Rectangle(
-                            (box[0], box[2]), 2 * HALF, 2 * HALF, facecolor="#eeeeee", zorder=2
-                        )
-                    )
+                    cmap = ACTIVATION_CMAP
+                picture = ax.imshow(
+                    np.zeros((2, 2)),
+                    origin="lower",
+                    extent=box,
+                    cmap=cmap,
+                    zorder=2,
+                    interpolation="bilinear",
+                )
+                self.unit_pictures.append((picture, l, i, output))
                 frame = Rectangle(
                     (box[0], box[2]),
                     2 * HALF,
@@ -274,16 +269,25 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
         Line2D([], [], color=NEGATIVE_WEIGHT, linewidth=3, label="negative weight"),
     ]
     caption = "Line width grows with |weight|; a unit's frame shows its bias the same way."
-    if has_plane(history):
-        caption += (
-            "\nEach square: what that unit outputs over the input plane (x1 across, x2 up);"
-            + "\nhidden units dark = low, bright = high; "
-            + (
-                "the output blue = class 0, orange = class 1."
-                if sizes[-1] == 1
-                else "each output: its class's probability, white = 0."
-            )
+    plane = plane_for(history, 2)
+    if plane.dims == 1:
+        where = f"along {plane.names[0]} ({plane.names[0]} across, low to high)"
+    elif plane.is_slice:
+        where = (
+            "on the decision boundary's slice of the input space"
+            "\n(through the mean of the inputs; principal direction 1 across, 2 up)"
         )
+    else:
+        where = f"over the input plane ({plane.names[0]} across, {plane.names[1]} up)"
+    caption += (
+        f"\nEach square: what that unit outputs {where};"
+        + "\nhidden units dark = low, bright = high; "
+        + (
+            "the output blue = class 0, orange = class 1."
+            if sizes[-1] == 1
+            else "each output: its class's probability, white = 0."
+        )
+    )
     fig.legend(
         handles=handles,
         loc="outside lower left",

@@ -11,6 +11,7 @@ import numpy as np
 from .. import stats
 from ..diagnose import Finding, is_solved
 from ..history import History
+from ..plots.grid import plane_for
 
 
 def _find(findings: list[Finding], code: str) -> Finding | None:
@@ -67,16 +68,52 @@ def _weights(h: History, findings: list[Finding]) -> str:
     )
 
 
-def _boundary(h: History, findings: list[Finding]) -> str:
-    if h.dataset.n_features != 2:
-        return "The inputs are not two-dimensional, so the boundary cannot be drawn on a plane."
+def _wrong_text(h: History) -> str:
     wrong = int(round((1 - h.accuracy[-1]) * len(h.dataset.labels)))
-    return (
+    return f"{wrong} training sample{'s are' if wrong != 1 else ' is'}"
+
+
+def _boundary(h: History, findings: list[Finding]) -> str:
+    D = h.dataset.n_features
+    if D == 1:
+        if h.dataset.n_classes == 2:
+            return (
+                "The inputs have one feature, so instead of a plane this shows the network's "
+                "P(class 1) at every x, with the training points at their target (class 0 at 0, "
+                "class 1 at 1). The dashed lines mark where P(class 1) crosses 0.5, where the "
+                "prediction changes class. A point is classified right when the curve is on "
+                f"its side of 0.5 there; here {_wrong_text(h)} wrong."
+            )
+        return (
+            "The inputs have one feature, so instead of a plane this shows each class's "
+            "probability at every x (one curve per class, in its colour), with the training "
+            "points at 1, the target of their own class's curve. The dashed lines mark where "
+            "the predicted class changes. A point is classified right when its own class's "
+            f"curve is the highest there; here {_wrong_text(h)} wrong."
+        )
+    text = (
         "Colour shows what the network predicts at every point of the input plane, the black "
         "line where it is undecided (P = 0.5). Points sit in the colour of their class when "
-        f"they are classified right; here {wrong} training sample{'s are' if wrong != 1 else ' is'} "
-        "on the wrong side."
+        f"they are classified right; here {_wrong_text(h)} on the wrong side."
     )
+    if D > 2:
+        plane = plane_for(h, 2)
+        text = (
+            f"The inputs have {D} features, so this is a flat slice through the {D}-dimensional "
+            "input space at the mean of the training inputs, along the two directions in which "
+            f"they spread most ({plane.shares[0] + plane.shares[1]:.0%} of their spread; "
+            f"direction 1 is {plane.direction_text(0)}, direction 2 {plane.direction_text(1)}). "
+            "Colour shows what the network predicts on the slice, "
+            + (
+                "the black line where it is undecided (P = 0.5). "
+                if h.dataset.n_classes == 2
+                else "faded towards white where it is unsure. "
+            )
+            + "Points are drawn where they project onto the slice; those far "
+            "from it can look to be on the wrong side even when they are classified right. "
+            f"Here {_wrong_text(h)} classified wrong."
+        )
+    return text
 
 
 def _evolution(h: History, findings: list[Finding]) -> str:
@@ -103,11 +140,17 @@ def _hidden(h: History, findings: list[Finding]) -> str:
 
 
 def _network(h: History, findings: list[Finding]) -> str:
+    D = h.dataset.n_features
+    if D == 1:
+        where = "along x1 (x1 across, low to high)"
+    elif D > 2:
+        where = "over the same slice of the input space as the decision boundary"
+    else:
+        where = "over the input plane"
     return (
         "Purple links are positive weights, green negative, wider means larger; each unit's "
-        "frame shows its bias the same way. The small picture inside each unit is what it "
-        "outputs over the input plane: the hidden units draw simple shapes, the output unit "
-        "combines them."
+        f"frame shows its bias the same way. The small picture inside each unit is what it "
+        f"outputs {where}: the hidden units draw simple shapes, the output unit combines them."
     )
 
 

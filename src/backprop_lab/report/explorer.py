@@ -1,6 +1,8 @@
 """The report's interactive explorer, built with Plotly: the loss curve (hover to read any
 epoch), the decision boundary (hover to read the predicted probability) and the network
-diagram, moved together by one epoch slider.
+diagram, moved together by one epoch slider. The boundary is drawn on the run's plane (see
+plots.grid.plane_for): a slice through the mean for inputs wider than 2-D; for 1-D inputs it is
+the output as curves over x, one set per frame.
 
 Each slider position is a Plotly frame that replaces the boundary's heatmap, moves the loss
 cursor and swaps the network picture. Frames are the snapshots where the boundary changes most.
@@ -11,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..history import History
-from ..plots.boundary import epochs_of_change
-from ..plots.grid import has_plane, outputs_on_plane, plane_for
+from ..plots.boundary import CURVE_COLOUR, epochs_of_change, point_heights
+from ..plots.grid import class_changes, class_probability, outputs_on_plane, plane_for
 from ..plots.network import NetworkDrawing
 from ..plots.style import CLASS_COLOURS, LOSS_COLOUR, new_figure
 
@@ -63,6 +65,8 @@ def _network_pictures(history: History, snapshots) -> list[str]:
 def _boundary_traces(history: History, chosen, plane):
     """The heatmap per frame (z arrays) and its fixed styling."""
     outputs = outputs_on_plane(history, chosen, plane)  # (F, G, G, K)
+    across, up = ("x1", "x2") if not plane.is_slice else ("PD1", "PD2")
+    where = f"{across} %{{x:.2f}}<br>{up} %{{y:.2f}}"
     if outputs.shape[-1] == 1:
         z = np.round(outputs[..., 0], 4)
         style = {
@@ -71,7 +75,7 @@ def _boundary_traces(history: History, chosen, plane):
             "zsmooth": "best",
             "colorscale": [[0, CLASS_COLOURS[0]], [0.5, "#f7f7f7"], [1, CLASS_COLOURS[1]]],
             "colorbar": {"title": {"text": "P(class 1)"}, "len": 0.8, "x": 0.635},
-            "hovertemplate": "x1 %{x:.2f}<br>x2 %{y:.2f}<br>P(class 1) %{z:.3f}<extra></extra>",
+            "hovertemplate": where + "<br>P(class 1) %{z:.3f}<extra></extra>",
         }
         return [zk for zk in z], style
     K = outputs.shape[-1]
@@ -85,9 +89,47 @@ def _boundary_traces(history: History, chosen, plane):
         "colorscale": scale,
         "showscale": False,
         "opacity": 0.75,
-        "hovertemplate": "x1 %{x:.2f}<br>x2 %{y:.2f}<br>predicted class %{z}<extra></extra>",
+        "hovertemplate": where + "<br>predicted class %{z}<extra></extra>",
     }
     return [zk for zk in z], style
+
+
+def _curve_traces(history: History, chosen, plane):
+    """1-D inputs: per frame, the output curves (P(class 1), or each class's probability) and
+    the dashed lines where the predicted class changes, as a list of Plotly traces."""
+    import plotly.graph_objects as go
+
+    probabilities = class_probability(outputs_on_plane(history, chosen, plane))  # (F, G, C)
+    data = history.dataset
+    name = plane.names[0]
+    if data.n_classes == 2:
+        curves = [(1, "P(class 1)", CURVE_COLOUR)]
+    else:
+        curves = [
+            (k, f"P(class {c})", CLASS_COLOURS[k % 8]) for k, c in enumerate(data.class_names)
+        ]
+    frames = []
+    for probs in probabilities:
+        traces = [
+            go.Scatter(
+                x=plane.xs, y=np.round(probs[:, k], 4), mode="lines", name=label, showlegend=False,
+                line={"color": colour, "width": 2.5},
+                hovertemplate=f"{name} %{{x:.3g}}<br>{label} %{{y:.3f}}<extra></extra>",
+            )
+            for k, label, colour in curves
+        ]  # fmt: skip
+        changes = class_changes(plane.xs, probs)
+        xs = [v for x in changes for v in (float(x), float(x), None)]
+        ys = [v for _ in changes for v in (-0.1, 1.1, None)]
+        traces.append(
+            go.Scatter(
+                x=xs, y=ys, mode="lines", name="class changes", showlegend=False,
+                line={"color": "black", "width": 1.5, "dash": "dash"},
+                hovertemplate=f"{name} %{{x:.3g}}: the predicted class changes<extra></extra>",
+            )
+        )  # fmt: skip
+        frames.append(traces)
+    return frames
 
 
 def explorer_figure(history: History, frames: int = FRAMES):
@@ -97,13 +139,19 @@ def explorer_figure(history: History, frames: int = FRAMES):
 
     chosen = epochs_of_change(history, frames)
     epochs = history.snapshot_epoch[chosen]
-    plane_ok = has_plane(history)
+    plane = plane_for(history, GRID if history.dataset.n_features > 1 else 200)
+    if plane.dims == 1:
+        middle = f"Output along {plane.names[0]} (dashed: class changes)"
+    elif plane.is_slice:
+        middle = "Decision boundary on a slice through the mean"
+    else:
+        middle = "Decision boundary"
     fig = make_subplots(
         rows=1,
         cols=3,
         column_widths=[0.36, 0.3, 0.34],
         horizontal_spacing=0.07,
-        subplot_titles=("Loss (hover to read it)", "Decision boundary", "The network"),
+        subplot_titles=("Loss (hover to read it)", middle, "The network"),
     )
     E = len(history.loss)
     index = np.unique(np.linspace(0, E - 1, min(E, 3000)).round().astype(int))
@@ -141,37 +189,48 @@ def explorer_figure(history: History, frames: int = FRAMES):
     fig.update_yaxes(type="log", title_text="loss (log scale)", row=1, col=1)
     fig.update_xaxes(title_text="epoch", row=1, col=1)
 
-    heat_trace, heatmaps = None, None
-    if plane_ok:
-        plane = plane_for(history, GRID)
+    heat_trace, heatmaps, curve_traces, curves = None, None, [], None
+    data = history.dataset
+    if plane.dims == 1:
+        curves = _curve_traces(history, chosen, plane)
+        for trace in curves[-1]:
+            fig.add_trace(trace, 1, 2)
+            curve_traces.append(len(fig.data) - 1)
+        for k, name in enumerate(data.class_names):
+            of_class = data.labels == k
+            fig.add_trace(
+                go.Scatter(
+                    x=data.X[of_class, 0], y=point_heights(history, data.labels[of_class]),
+                    mode="markers", name=f"class {name}", showlegend=False,
+                    marker={"color": CLASS_COLOURS[k % 8], "size": 14 if len(data.labels) <= 16 else 7,
+                            "line": {"color": "black", "width": 2}},
+                    hovertemplate=f"class {name}<br>{plane.names[0]} %{{x:.3g}}<extra></extra>",
+                ),
+                1, 2,
+            )  # fmt: skip
+        fig.update_xaxes(title_text=plane.names[0], range=[plane.xs[0], plane.xs[-1]], row=1, col=2)
+        fig.update_yaxes(title_text="P(class 1)" if data.n_classes == 2 else "P(class)",
+                         range=[-0.1, 1.1], row=1, col=2)  # fmt: skip
+    else:
         heatmaps, style = _boundary_traces(history, chosen, plane)
         fig.add_trace(
             go.Heatmap(x=plane.xs, y=plane.ys, z=heatmaps[-1], name="prediction", **style), 1, 2
         )
         heat_trace = len(fig.data) - 1
-        data = history.dataset
+        across, up = ("x1", "x2") if not plane.is_slice else ("PD1", "PD2")
         for k, name in enumerate(data.class_names):
-            points = data.X[data.labels == k]
+            points = plane.to_plane(data.X[data.labels == k])
             fig.add_trace(
                 go.Scatter(
                     x=points[:, 0], y=points[:, 1], mode="markers", name=f"class {name}", showlegend=False,
                     marker={"color": CLASS_COLOURS[k % 8], "size": 14 if len(data.labels) <= 16 else 7,
                             "line": {"color": "black", "width": 2}},
-                    hovertemplate=f"class {name}<br>x1 %{{x:.2f}}<br>x2 %{{y:.2f}}<extra></extra>",
+                    hovertemplate=f"class {name}<br>{across} %{{x:.2f}}<br>{up} %{{y:.2f}}<extra></extra>",
                 ),
                 1, 2,
             )  # fmt: skip
-        fig.update_xaxes(title_text="x1", range=[plane.xs[0], plane.xs[-1]], row=1, col=2)
-        fig.update_yaxes(title_text="x2", range=[plane.ys[0], plane.ys[-1]], row=1, col=2)
-    else:
-        fig.add_annotation(
-            text="the inputs are not 2-D",
-            showarrow=False,
-            xref="x2 domain",
-            yref="y2 domain",
-            x=0.5,
-            y=0.5,
-        )
+        fig.update_xaxes(title_text=plane.names[0], range=[plane.xs[0], plane.xs[-1]], row=1, col=2)
+        fig.update_yaxes(title_text=plane.names[1], range=[plane.ys[0], plane.ys[-1]], row=1, col=2)
     fig.update_xaxes(visible=False, row=1, col=3)
     fig.update_yaxes(visible=False, row=1, col=3)
 
@@ -196,6 +255,9 @@ def explorer_figure(history: History, frames: int = FRAMES):
         if heat_trace is not None:
             data.append(go.Heatmap(x=plane.xs, y=plane.ys, z=heatmaps[frame]))
             traces.append(heat_trace)
+        if curves is not None:
+            data += curves[frame]
+            traces += curve_traces
         frame_objects.append(
             go.Frame(name=str(int(epoch)), data=data, traces=traces, layout=layout_at(frame))
         )
