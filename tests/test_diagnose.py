@@ -48,8 +48,16 @@ TRIGGERS = {
     "update_ratio": (C(lr=1e-5, epochs=500), "warning"),
     "undecided": (C(hidden=()), "warning"),  # the best straight line for XOR outputs 0.5
     "overfitting": (
-        C(dataset="spiral", hidden=(8, 8), activation="tanh", loss="bce", optimizer="adam",
-          lr=0.01, epochs=3000, test_fraction=0.2),
+        C(
+            dataset="spiral",
+            hidden=(8, 8),
+            activation="tanh",
+            loss="bce",
+            optimizer="adam",
+            lr=0.01,
+            epochs=3000,
+            test_fraction=0.2,
+        ),
         "warning",
     ),
     "bad_init": (C(dataset="moons", hidden=(8,), init_scale=20, lr=0.5, epochs=300), "warning"),
@@ -166,7 +174,9 @@ def test_overfitting_points_at_the_best_test_epoch():
     finding = next(f for f in diagnose(history) if f.code == "overfitting")
     best = int(np.argmin(history.test_loss))
     assert finding.epochs == (best, len(history.loss) - 1)
-    assert f"lowest at epoch {best}" in finding.evidence and f"--epochs {best + 1}" in finding.advice
+    assert (
+        f"lowest at epoch {best}" in finding.evidence and f"--epochs {best + 1}" in finding.advice
+    )
     xor_split = {f.code: f for f in diagnose(train(C(test_fraction=0.25)))}
     assert xor_split["overfitting"].severity == "warning"  # solved training set, failed test
 

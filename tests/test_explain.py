@@ -95,9 +95,7 @@ def test_the_update_at_every_epoch_gives_the_next_recorded_weights_exactly(name)
     for epoch in range(len(history.loss)):
         e = explain(history, epoch, 0)
         following = (
-            history.params_at(epoch + 1)
-            if epoch + 1 < len(history.loss)
-            else history.final_params
+            history.params_at(epoch + 1) if epoch + 1 < len(history.loss) else history.final_params
         )
         after = e.steps[-1].params_after
         assert all(np.array_equal(a, b) for a, b in zip(after, following)), epoch
@@ -133,7 +131,13 @@ def test_adam_state_bias_corrections_and_json():
     )
     np.testing.assert_allclose(step.params_after[0], expected, rtol=0, atol=1e-15)
     data = e.to_dict()
-    assert data["optimizer"] == {"name": "adam", "lr": 0.05, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    assert data["optimizer"] == {
+        "name": "adam",
+        "lr": 0.05,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "eps": 1e-8,
+    }
     (step_json,) = data["update"]["steps"]
     assert step_json["t"] == 5 and step_json["bias_correction1"] == pytest.approx(1 - 0.9**5)
     assert set(step_json["state_before"]) == {"m", "v"}
@@ -180,9 +184,7 @@ def _equations(text: str):
                 python = segment.replace(" x ", " * ").replace("^", "**")
                 try:
                     value = eval(python, {"__builtins__": {}}, NUMERIC)  # noqa: S307
-                    magnitude = eval(
-                        re.sub(r"-(?=\d)", "", python), {"__builtins__": {}}, NUMERIC
-                    )
+                    magnitude = eval(re.sub(r"-(?=\d)", "", python), {"__builtins__": {}}, NUMERIC)
                 except (NameError, SyntaxError, TypeError):
                     continue  # a formula in symbols, not numbers
                 yield segment, float(value), result, abs(float(magnitude))
@@ -207,7 +209,9 @@ EQUATION_RUNS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("config", EQUATION_RUNS, ids=lambda c: f"{c.activation}-{c.loss}-{c.optimizer}")
+@pytest.mark.parametrize(
+    "config", EQUATION_RUNS, ids=lambda c: f"{c.activation}-{c.loss}-{c.optimizer}"
+)
 def test_every_printed_equation_evaluates_to_the_result_it_prints(config):
     history = train(config)
     checked = 0

@@ -106,7 +106,9 @@ def test_update_norm_is_the_real_step_of_every_optimizer():
         for s in range(len(history.snapshot_epoch) - 1):
             for l in range(2):
                 step = history.W[l][s + 1] - history.W[l][s]
-                assert history.update_norm[s, l] == pytest.approx(np.sqrt((step**2).sum()), rel=1e-14)
+                assert history.update_norm[s, l] == pytest.approx(
+                    np.sqrt((step**2).sum()), rel=1e-14
+                )
     stopped = train(TrainConfig(epochs=5000, target_loss=0.2))
     assert np.isnan(stopped.update_norm[-1]).all()  # no update after the stopping pass
 

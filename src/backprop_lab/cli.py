@@ -24,8 +24,8 @@ from .config import ConfigError, TrainConfig
 from .data import DATASETS, DataError
 from .history import History, RunError, dataset_name, save_run
 from .nn import ACTIVATIONS, INITS, LOSSES, init_params
-from .optim import OPTIMIZERS
 from .numbers import percent, sig
+from .optim import OPTIMIZERS
 from .predictions import format_prediction_table
 
 EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 2, 3, 130, 141
@@ -559,9 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = commands.add_parser("explain", help="one forward and backward pass, number by number")
     explain.add_argument("run", metavar="RUN", help="a run folder")
-    explain.add_argument(
-        "--epoch", type=_whole, default=0, help="any epoch that ran (default: 0)"
-    )
+    explain.add_argument("--epoch", type=_whole, default=0, help="any epoch that ran (default: 0)")
     explain.add_argument(
         "--sample", type=_sample, default=0, help="a training sample's index, or all (default: 0)"
     )

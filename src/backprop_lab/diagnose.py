@@ -186,11 +186,13 @@ def _lr(lr: float, factor: float) -> str:
 
 
 def _layer_names(n_layers: int) -> list[str]:
-    return ["output layer" if l == n_layers - 1 else f"hidden layer {l + 1}" for l in range(n_layers)]
+    return [
+        "output layer" if l == n_layers - 1 else f"hidden layer {l + 1}" for l in range(n_layers)
+    ]
 
 
 def _join(options: list[str]) -> str:
-    """"a", "a or b", "a, b or c"."""
+    """ "a", "a or b", "a, b or c"."""
     if len(options) <= 1:
         return "".join(options)
     return ", ".join(options[:-1]) + " or " + options[-1]
@@ -199,7 +201,13 @@ def _join(options: list[str]) -> str:
 def _other_optimizers(h: History) -> str:
     """Momentum or Adam, whichever the run does not use yet (empty for Adam)."""
     names = {"momentum": "momentum (--optimizer momentum)", "adam": "Adam (--optimizer adam)"}
-    return _join([text for name, text in names.items() if name != h.config.optimizer and h.config.optimizer != "adam"])
+    return _join(
+        [
+            text
+            for name, text in names.items()
+            if name != h.config.optimizer and h.config.optimizer != "adam"
+        ]
+    )
 
 
 def _smaller_start(h: History) -> str:
@@ -316,10 +324,8 @@ def _flat_cause(h: History, ctx: Context, start: int, end: int) -> tuple[str, li
     at_best = h.loss[end] <= np.nanmin(h.loss) * 1.01
     options = []
     if ctx.hidden_layers == 0 and at_best:
-        cause = (
-            f"the gradient is {'exactly zero' if gradient == 0 else f'nearly zero ({sig(gradient, 2)})'}"
-            ": a network without a hidden layer is at the best it can do"
-        )
+        size = "exactly zero" if gradient == 0 else f"nearly zero ({sig(gradient, 2)})"
+        cause = f"the gradient is {size}: a network without a hidden layer is at the best it can do"
         return cause, ["a hidden layer (--hidden 2)"]
     if gradient == 0.0:
         cause = "the gradient is exactly zero there, so no update can move any weight"
@@ -403,7 +409,10 @@ def _oscillating(h: History, ctx: Context) -> list[Finding]:
     if share < 0.2:
         return []
     start = len(loss) // 2
-    advice = f"The steps overshoot the minimum: lower the learning rate, for example {_lr(h.config.lr, 0.3)}"
+    advice = (
+        "The steps overshoot the minimum: lower the learning rate, for example "
+        f"{_lr(h.config.lr, 0.3)}"
+    )
     if h.config.batch_size is not None and h.config.batch_size < len(h.dataset.labels):
         advice += f", or use larger mini-batches (now {h.config.batch_size})"
     return [
@@ -547,7 +556,9 @@ def _gradients(h: History, ctx: Context) -> list[Finding]:
     if (median > stats.EXPLODING_NORM).any() or ratio > 1e3:
         options = [f"lower the learning rate ({_lr(c.lr, 0.1)})"]
         options.append(
-            "start with smaller weights (--init xavier)" if c.init != "xavier" else _smaller_start(h)
+            "start with smaller weights (--init xavier)"
+            if c.init != "xavier"
+            else _smaller_start(h)
         )
         if ctx.hidden_layers > 1:
             options.append("use fewer layers")
@@ -632,7 +643,10 @@ def _saturated(h: History, ctx: Context) -> list[Finding]:
                 f"lower the learning rate, for example {_lr(h.config.lr, 0.1)}."
             )
         else:
-            options = [f"start with {_smaller_start(h)}", f"lower the learning rate ({_lr(h.config.lr, 0.3)})"]
+            options = [
+                f"start with {_smaller_start(h)}",
+                f"lower the learning rate ({_lr(h.config.lr, 0.3)})",
+            ]
             options.append("use relu (--activation relu)")
             advice = f"Saturated units pass almost no gradient: {_join(options)}."
         findings.append(

@@ -151,8 +151,12 @@ def _step_dict(step: Step, optimizer) -> dict:
         "gradient": lists(step.grads),
         "params_before": lists(step.params_before),
         "params_after": lists(step.params_after),
-        "state_before": {k: lists(v) for k, v in optimizer_state(step.state_before, optimizer).items()},
-        "state_after": {k: lists(v) for k, v in optimizer_state(step.state_after, optimizer).items()},
+        "state_before": {
+            k: lists(v) for k, v in optimizer_state(step.state_before, optimizer).items()
+        },
+        "state_after": {
+            k: lists(v) for k, v in optimizer_state(step.state_after, optimizer).items()
+        },
     }
     if isinstance(optimizer, Adam):
         t = int(step.state_after[0])
@@ -222,7 +226,8 @@ def explain(
         c, data, epoch, with_update=stopped is None, recorded=recorded, progress=progress
     )
     if recorded is not None and not all(
-        np.array_equal(mine, theirs, equal_nan=True) for mine, theirs in zip(replay.params, recorded)
+        np.array_equal(mine, theirs, equal_nan=True)
+        for mine, theirs in zip(replay.params, recorded)
     ):
         raise RunError(
             f"replaying this run's configuration does not give the weights it recorded at epoch "
@@ -312,7 +317,9 @@ def _softmax_lines(p: Pass, names: list[str]) -> list[str]:
         values = ", ".join(_n(v) for v in a)
         return [f"    a = softmax(z) = e^z / sum(e^z) = ({values})"]
     total = " + ".join(f"e^{_p(v)}" for v in z)
-    return [f"    a[{name}] = e^{_p(zk)} / ({total}) = {_n(ak)}" for name, zk, ak in zip(names, z, a)]
+    return [
+        f"    a[{name}] = e^{_p(zk)} / ({total}) = {_n(ak)}" for name, zk, ak in zip(names, z, a)
+    ]
 
 
 def _output_delta_lines(h: History, p: Pass) -> list[str]:
@@ -569,7 +576,9 @@ def _update_lines(e: Explanation, names) -> list[str]:
             for entry, name in zip(np.ndindex(array.shape), _parameter_names(names)[index]):
                 out.append(f"    {name} = {_n(array[entry])}")
     h, s = e.history, e.snapshot
-    following = s is not None and s + 1 < len(h.snapshot_epoch) and h.snapshot_epoch[s + 1] == e.epoch + 1
+    following = (
+        s is not None and s + 1 < len(h.snapshot_epoch) and h.snapshot_epoch[s + 1] == e.epoch + 1
+    )
     if following:
         out.append(f"  (the recorded weights of epoch {e.epoch + 1} are these new values)")
     return out

@@ -44,9 +44,7 @@ def prediction_rows(history: History, limit: int = MAX_ROWS) -> list[tuple[str, 
 
 
 def format_prediction_table(history: History) -> str:
-    rows = [
-        (x, t, o, v.upper() if v == "wrong" else v) for x, t, o, v in prediction_rows(history)
-    ]
+    rows = [(x, t, o, v.upper() if v == "wrong" else v) for x, t, o, v in prediction_rows(history)]
     header = ("input", "target", "output", "")
     widths = [max(len(r[c]) for r in rows + [header]) for c in range(4)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]

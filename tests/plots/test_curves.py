@@ -48,7 +48,9 @@ def _legend(ax) -> list[str]:
 
 def test_a_full_batch_loss_is_drawn_exactly_and_a_mini_batch_one_smoothed():
     history = train(TrainConfig(epochs=300))
-    (line,) = [l for l in loss_figure(history).axes[0].get_lines() if l.get_label() == "training loss"]
+    (line,) = [
+        l for l in loss_figure(history).axes[0].get_lines() if l.get_label() == "training loss"
+    ]
     np.testing.assert_array_equal(line.get_ydata(), history.loss)  # the bold line is the loss
     noisy = train(TrainConfig(dataset="moons", hidden=(4,), batch_size=8, epochs=100))
     labels = _legend(loss_figure(noisy).axes[0])
@@ -74,7 +76,9 @@ def test_a_diverged_loss_marks_clipped_and_missing_values():
     labels = _legend(loss_figure(history).axes[0])
     assert "above 1e+250: drawn at the top" in labels
     assert "loss not a number (NaN or infinite)" in labels
-    line = next(l for l in loss_figure(history).axes[0].get_lines() if l.get_label() == "training loss")
+    line = next(
+        l for l in loss_figure(history).axes[0].get_lines() if l.get_label() == "training loss"
+    )
     assert np.max(line.get_ydata()) <= 1e250  # no flat line along the ceiling
 
 

@@ -84,7 +84,15 @@ def _loss_line(ax, epochs, loss, label, style, exact: bool) -> None:
     if exact:
         ax.plot(epochs, loss, color=LOSS_COLOUR, linewidth=2, label=label, **style)
         return
-    ax.plot(epochs, loss, color=LOSS_COLOUR, alpha=0.3, linewidth=1, label=f"{label}, every epoch", **style)
+    ax.plot(
+        epochs,
+        loss,
+        color=LOSS_COLOUR,
+        alpha=0.3,
+        linewidth=1,
+        label=f"{label}, every epoch",
+        **style,
+    )
     smoothed = np.exp(smooth(np.log(loss), window=len(loss) / 200))
     ax.plot(epochs, smoothed, color=LOSS_COLOUR, linewidth=2, label=f"{label}, smoothed", **style)
 
@@ -94,13 +102,17 @@ def _mark_beyond(ax, epochs, loss) -> None:
     or infinite as crosses at the ceiling, each with its own legend entry."""
     clipped = np.isfinite(loss) & (loss > LOSS_CEILING)
     if clipped.any():
+        label = f"above {LOSS_CEILING:.0e}: drawn at the top"
         ax.plot(epochs[clipped], np.full(clipped.sum(), LOSS_CEILING), "^", color=BEYOND_COLOUR,
-                markersize=6, linestyle="", label=f"above {LOSS_CEILING:.0e}: drawn at the top")  # fmt: skip
+                markersize=6, linestyle="", label=label)  # fmt: skip
     broken = ~np.isfinite(loss)
     if broken.any():
-        top = min(np.nanmax(np.where(np.isfinite(loss), loss, np.nan), initial=1.0) * 2, LOSS_CEILING)
+        top = min(
+            np.nanmax(np.where(np.isfinite(loss), loss, np.nan), initial=1.0) * 2, LOSS_CEILING
+        )
+        label = "loss not a number (NaN or infinite)"
         ax.plot(epochs[broken], np.full(broken.sum(), top), "X", color=BEYOND_COLOUR,
-                markersize=8, linestyle="", label="loss not a number (NaN or infinite)")  # fmt: skip
+                markersize=8, linestyle="", label=label)  # fmt: skip
 
 
 def _end_marker(history: History):
@@ -133,7 +145,9 @@ def _events(ax, history: History, upto: int) -> None:
         for unit in np.flatnonzero(dead[-1]):
             alive = np.flatnonzero(~dead[:, unit])
             first = alive[-1] + 1 if len(alive) else 0
-            died.append((int(history.snapshot_epoch[min(first, len(dead) - 1)]), names[layer + 1][unit]))
+            died.append(
+                (int(history.snapshot_epoch[min(first, len(dead) - 1)]), names[layer + 1][unit])
+            )
     if died:
         epochs = [e for e, _ in died if e <= upto]
         ax.plot(epochs, np.full(len(epochs), 0.02), "|", color="black", markersize=14,
@@ -193,10 +207,18 @@ def draw_accuracy(ax, history: History, upto: int | None = None) -> None:
     n = len(history.loss) if upto is None else upto + 1
     index = _thin(n)
     epochs = index.astype(float)
-    ax.plot(epochs, 100 * history.accuracy[index], color=ACCURACY_COLOUR, linewidth=2, label="training")
+    ax.plot(
+        epochs, 100 * history.accuracy[index], color=ACCURACY_COLOUR, linewidth=2, label="training"
+    )
     has_test = len(history.test_accuracy) > 0
     if has_test:
-        ax.plot(epochs, 100 * history.test_accuracy[index], color=ACCURACY_COLOUR, label="test", **TEST_STYLE)
+        ax.plot(
+            epochs,
+            100 * history.test_accuracy[index],
+            color=ACCURACY_COLOUR,
+            label="test",
+            **TEST_STYLE,
+        )
     undecided_epochs, undecided = _undecided_at_snapshots(history, n - 1)
     if undecided[1:].any() or (len(undecided) == 1 and undecided.any()):  # not just epoch 0
         ax.plot(undecided_epochs, 100 * undecided, color="0.45", linewidth=1.5, linestyle=":",
@@ -230,4 +252,3 @@ def loss_figure(history: History, upto: int | None = None) -> Figure:
         color="0.3",
     )
     return fig
-

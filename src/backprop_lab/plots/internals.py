@@ -113,9 +113,10 @@ def activations_figure(history: History) -> Figure:
         since = dead_since.get((l, i))
         if since is not None:
             ax.set_facecolor("#ececec")
+            box = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none"}
             ax.text(0.5, 0.5, f"dead since epoch {since}:\noutputs 0 for every input",
                     transform=ax.transAxes, ha="center", va="center", fontsize=9,
-                    color="#444444", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})  # fmt: skip
+                    color="#444444", bbox=box)  # fmt: skip
             ax.set_title(f"unit {names[l + 1][i]} (dead)", color=unit_colour, fontweight="bold")
         else:
             ax.set_title(f"unit {names[l + 1][i]}", color=unit_colour, fontweight="bold")

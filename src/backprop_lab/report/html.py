@@ -172,9 +172,9 @@ def _figures(h: History, folder: Path, findings: list[Finding]) -> str:
 def _explanations(h: History) -> str:
     finite = np.flatnonzero(np.isfinite(h.loss))
     last = int(finite[-1]) if len(finite) else 0
-    label = "the last" if last == len(h.loss) - 1 else "the last finite"
+    last_label = "the last" if last == len(h.loss) - 1 else "the last finite"
     out = []
-    for epoch, label in ((0, "the first"), (last, label)):
+    for epoch, label in ((0, "the first"), (last, last_label)):
         text = format_explanation(explain(h, epoch, 0))
         opened = " open" if label == "the first" else ""
         out.append(
