@@ -345,10 +345,15 @@ def _flat_cause(h: History, ctx: Context, start: int, end: int) -> tuple[str, li
     if ctx.saturated_at_end:
         cause = f"saturated units pass almost no gradient ({sig(gradient, 2)})"
         options.append(_smaller_start(h))
+    elif at_best:
+        cause = (
+            f"the gradient is small but not zero ({sig(gradient, 2)}) and the loss is the lowest "
+            "this run reached: a local minimum or a very flat valley"
+        )
     else:
         cause = (
-            f"the gradient is small but not zero ({sig(gradient, 2)}): a saddle point or a flat "
-            "region of the loss"
+            f"the gradient is small but not zero ({sig(gradient, 2)}) while the loss is above "
+            "its best: a saddle point or a flat region of the loss"
         )
     if ctx.hidden_layers:
         options.append("another --seed")
@@ -358,6 +363,13 @@ def _flat_cause(h: History, ctx: Context, start: int, end: int) -> tuple[str, li
         options.append("a larger learning rate")
     options.append("more hidden units" if ctx.hidden_layers else "a hidden layer (--hidden 2)")
     return cause, options
+
+
+def flat_cause(history: History, start: int, end: int) -> str:
+    """Why the loss is flat from epoch ``start`` to ``end``, in words, from the gradient there
+    ("the gradient is exactly zero there, so ...")."""
+    with np.errstate(all="ignore"):
+        return _flat_cause(history, Context.of(history), start, end)[0]
 
 
 def _plateau(h: History, ctx: Context) -> list[Finding]:

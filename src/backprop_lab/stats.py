@@ -85,3 +85,29 @@ def saturated_units(
         return None
     a = history.a[layer]
     return ((a < bounds[0]) | (a > bounds[1])).mean(axis=1) > share_of_inputs
+
+
+def finite_snapshots(history: History) -> np.ndarray:
+    """(S,) booleans: snapshots whose loss, weights, biases and recorded outputs are all
+    finite, the ones a picture of the network can be drawn from."""
+    ok = np.isfinite(history.loss[history.snapshot_epoch])
+    for array in (*history.W, *history.b, history.a[-1]):
+        ok &= np.isfinite(array.reshape(len(ok), -1)).all(axis=1)
+    return ok
+
+
+def last_finite_snapshot(history: History) -> int:
+    """Index of the last snapshot that :func:`finite_snapshots` allows (0 when there is none):
+    what figures of "the end" of a diverged run draw, saying so."""
+    finite = np.flatnonzero(finite_snapshots(history))
+    return int(finite[-1]) if len(finite) else 0
+
+
+def drawn_snapshot_note(history: History, snapshot: int) -> str:
+    """"" when ``snapshot`` is the last one, else why an earlier one is drawn, for titles:
+    "the last with finite weights; diverged at epoch 33"."""
+    if snapshot in (-1, len(history.snapshot_epoch) - 1):
+        return ""
+    if history.summary.status == "diverged":
+        return f"the last with finite weights; diverged at epoch {history.summary.diverged_epoch}"
+    return "the last with finite weights"

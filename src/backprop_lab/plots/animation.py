@@ -20,9 +20,11 @@ import numpy as np
 from PIL import Image
 
 from ..history import History, atomic_open
+from ..numbers import percent, sig
 from .boundary import (
     CurveDrawing,
     boundary_title,
+    draw_class_lines,
     draw_points,
     epochs_of_change,
     point_legend,
@@ -57,8 +59,8 @@ def _frames(history: History, count: int):
         boundary_artists = curve.artists()
         ax_boundary.set_title(boundary_title(plane), pad=20)
     else:
-        pictures = probability_image(class_probability(outputs))
-        probabilities_1 = outputs[..., 0] if history.dataset.n_classes == 2 else None
+        probabilities = class_probability(outputs)  # (F, G, G, C)
+        pictures = probability_image(probabilities)
         boundary_image = ax_boundary.imshow(
             pictures[0],
             origin="lower",
@@ -107,7 +109,7 @@ def _frames(history: History, count: int):
     fig.canvas.draw()
     background = fig.canvas.copy_from_bbox(fig.bbox)
 
-    contour = None
+    lines = []
     for frame, snapshot in enumerate(chosen):
         epoch = int(history.snapshot_epoch[snapshot])
         loss = history.loss[epoch]
@@ -116,23 +118,20 @@ def _frames(history: History, count: int):
             curve.update(probabilities[frame])
         else:
             boundary_image.set_data(pictures[frame])
-            if contour is not None:
-                contour.remove()
-                contour = None
-            if probabilities_1 is not None:
-                p1 = probabilities_1[frame]
-                if p1.min() < 0.5 < p1.max():
-                    contour = ax_boundary.contour(
-                        plane.xs, plane.ys, p1, levels=[0.5], colors="black", linewidths=1.5
-                    )
-                    contour.set_animated(True)
-                    extra.append(contour)
+            for line in lines:
+                line.remove()
+            before = len(ax_boundary.collections)
+            draw_class_lines(ax_boundary, plane, probabilities[frame])
+            lines = ax_boundary.collections[before:]
+            for line in lines:
+                line.set_animated(True)
+            extra.extend(lines)
         network.update(snapshot, [layer[frame] for layer in images])
         cursor.set_xdata([epoch, epoch])
         dot.set_data([epoch], [loss if np.isfinite(loss) and loss > 0 else np.nan])
         title.set_text(
-            f"{history.dataset.name}: epoch {epoch} of {len(history.loss) - 1}, loss {loss:.4g}, "
-            f"accuracy {history.accuracy[epoch]:.0%}"
+            f"{history.dataset.name}: epoch {epoch} of {len(history.loss) - 1}, loss {sig(loss)}, "
+            f"accuracy {percent(history.accuracy[epoch], 1)}"
         )
         fig.canvas.restore_region(background)
         for artist in sorted(moving + extra, key=lambda a: a.get_zorder()):

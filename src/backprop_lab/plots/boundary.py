@@ -8,10 +8,16 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from .. import stats
 from ..history import History
+from ..nn import UNDECIDED, predict
+from ..numbers import percent, sig
 from .grid import Plane, class_changes, class_probability, outputs_on_plane, plane_for
 from .style import CLASS_COLOURS, PROBABILITY_CMAP, new_figure
 
+NOT_A_NUMBER_GREY = (0.55, 0.55, 0.55)
+
+CHANGE_FLOOR = 1e-6  # total change of the picture below which it is rounding noise
 CURVE_COLOUR = "#222222"  # P(class 1) over a line of inputs (1-D data)
 
 
@@ -20,13 +26,18 @@ def probability_image(probabilities: np.ndarray) -> np.ndarray:
     scale of P(class 1). More: each point takes its predicted class's colour, faded towards
     white where the network is unsure (max probability near 1/C)."""
     n_classes = probabilities.shape[-1]
+    broken = ~np.isfinite(probabilities).all(axis=-1)
+    probabilities = np.where(broken[..., None], 1.0 / n_classes, probabilities)
     if n_classes == 2:
-        return PROBABILITY_CMAP(probabilities[..., 1])[..., :3]
-    colours = np.array([to_rgb(c) for c in CLASS_COLOURS[:n_classes]])
-    predicted = probabilities.argmax(axis=-1)
-    confidence = (probabilities.max(axis=-1) - 1 / n_classes) / (1 - 1 / n_classes)
-    strength = 0.25 + 0.6 * confidence[..., None]
-    return 1.0 - strength * (1.0 - colours[predicted])
+        image = PROBABILITY_CMAP(probabilities[..., 1])[..., :3]
+    else:
+        colours = np.array([to_rgb(c) for c in CLASS_COLOURS[:n_classes]])
+        predicted = probabilities.argmax(axis=-1)
+        confidence = (probabilities.max(axis=-1) - 1 / n_classes) / (1 - 1 / n_classes)
+        strength = 0.25 + 0.6 * confidence[..., None]
+        image = 1.0 - strength * (1.0 - colours[predicted])
+    # Where the output is not a number (a diverging network), a flat grey no class uses.
+    return np.where(broken[..., None], NOT_A_NUMBER_GREY, image)
 
 
 def point_heights(history: History, labels: np.ndarray) -> np.ndarray:
@@ -47,14 +58,39 @@ def _point_coordinates(history: History, X: np.ndarray, labels: np.ndarray, plan
     return uv[:, 0], uv[:, 1]
 
 
-def draw_points(ax, history: History, size: float | None = None, plane: Plane | None = None):
+def wrong_points(history: History, snapshot: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """(training, test) booleans: the samples the network at ``snapshot`` gets wrong, an
+    undecided (tied) output counting as wrong."""
+    params = history.params_at(snapshot)
+    data = history.dataset
+    train = predict(history.outputs(data.X, params)) != data.labels
+    test = predict(history.outputs(data.X_test, params)) != data.labels_test
+    return train, test
+
+
+def draw_points(
+    ax,
+    history: History,
+    size: float | None = None,
+    plane: Plane | None = None,
+    wrong: tuple[np.ndarray, np.ndarray] | None = None,
+):
     """Training points as filled circles in their class colour; test points as triangles;
-    drawn where ``plane`` puts them (default: the run's own plane_for)."""
+    drawn where ``plane`` puts them (default: the run's own plane_for). ``wrong`` (training,
+    test booleans, as from :func:`wrong_points`) crosses out the misclassified ones."""
     data = history.dataset
     if plane is None:
         plane = plane_for(history, 2)
     if size is None:
         size = 140 if len(data.labels) <= 16 else 28
+    if wrong is not None:
+        splits = ((data.X, data.labels, wrong[0]), (data.X_test, data.labels_test, wrong[1]))
+        for X, labels, bad in splits:
+            if bad.any():
+                across, up = _point_coordinates(history, X[bad], labels[bad], plane)
+                ax.scatter(across, up, s=size * 0.9, marker="x", color="black",
+                           linewidth=2.2 if size > 60 else 1.4, zorder=4,
+                           label="_misclassified")  # fmt: skip
     for k in range(data.n_classes):
         colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
         of_class = data.labels == k
@@ -88,9 +124,18 @@ def draw_points(ax, history: History, size: float | None = None, plane: Plane | 
 
 
 def point_legend(
-    ax, history: History, loc="upper right", ncol: int = 1, plane: Plane | None = None, **kwargs
+    ax,
+    history: History,
+    loc="upper right",
+    ncol: int = 1,
+    plane: Plane | None = None,
+    wrong: bool = False,
+    broken: bool = False,
+    **kwargs,
 ) -> None:
-    """The legend of the points (and of the boundary line, or on a line of the curves)."""
+    """The legend of the points (and of the boundary line, or on a line of the curves);
+    ``wrong`` adds the cross of misclassified points, ``broken`` the grey of outputs that are
+    not a number."""
     data = history.dataset
     line = plane is not None and plane.dims == 1
     handles = []
@@ -134,6 +179,19 @@ def point_legend(
             )  # fmt: skip
     elif data.n_classes == 2:
         handles.append(Line2D([], [], color="black", linewidth=1.5, label="P(class 1) = 0.5"))
+    else:
+        handles.append(
+            Line2D([], [], color="black", linewidth=1.5, label="where the predicted class changes")
+        )
+    if wrong:
+        handles.append(
+            Line2D([], [], marker="x", linestyle="", markersize=8, color="black",
+                   markeredgewidth=2, label="misclassified")
+        )  # fmt: skip
+    if broken:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(color=NOT_A_NUMBER_GREY, label="output not a number"))
     ax.legend(handles=handles, loc=loc, framealpha=0.85, ncol=ncol, **kwargs)
 
 
@@ -235,17 +293,21 @@ def draw_boundary(
     plane: Plane,
     probabilities=None,
     label_crossings: bool = False,
+    mark_wrong: bool = False,
 ) -> None:
-    """What the network predicts at ``snapshot`` over ``plane``, with the points. On a plane:
-    the heatmap, the 0.5 contour (two classes). On a line (1-D data): the output as curves,
+    """What the network predicts at ``snapshot`` over ``plane``, with the points (crossed out
+    where misclassified, with ``mark_wrong``). On a plane: the heatmap and black lines where
+    the prediction changes: the 0.5 contour for two classes, the borders between classes for
+    more; nothing where the output is a tie everywhere. On a line (1-D data): the output as curves,
     dashed lines where the predicted class changes, and with ``label_crossings`` a line of
     text just above the axes saying where (leave room for it: ``set_title(..., pad=22)``).
     ``probabilities`` (class probabilities on the grid) when already computed."""
     if probabilities is None:
         probabilities = class_probability(outputs_on_plane(history, snapshot, plane)[0])
+    wrong = wrong_points(history, snapshot) if mark_wrong else None
     if plane.dims == 1:
         CurveDrawing(ax, history, plane, label_crossings).update(probabilities)
-        draw_points(ax, history, plane=plane)
+        draw_points(ax, history, plane=plane, wrong=wrong)
         return
     ax.imshow(
         probability_image(probabilities),
@@ -254,16 +316,53 @@ def draw_boundary(
         aspect="auto",
         interpolation="bilinear",
     )
-    if probabilities.shape[-1] == 2 and np.ptp(probabilities[..., 1]) > 0:
-        p1 = probabilities[..., 1]
-        if p1.min() < 0.5 < p1.max():
-            ax.contour(plane.xs, plane.ys, p1, levels=[0.5], colors="black", linewidths=1.5)
-    draw_points(ax, history, plane=plane)
+    draw_class_lines(ax, plane, probabilities)
+    if undecided_everywhere(probabilities):
+        box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "0.5"}
+        ax.text(0.5, 0.5, UNDECIDED_TEXT[probabilities.shape[-1] == 2], transform=ax.transAxes,
+                ha="center", va="center", fontsize=10, bbox=box, zorder=5)  # fmt: skip
+    draw_points(ax, history, plane=plane, wrong=wrong)
     ax.set_xlim(plane.xs[0], plane.xs[-1])
     ax.set_ylim(plane.ys[0], plane.ys[-1])
     ax.grid(False)
     ax.set_xlabel(plane.names[0])
     ax.set_ylabel(plane.names[1])
+
+
+UNDECIDED_TEXT = {
+    True: "The network outputs 0.5 everywhere:\nit decides nothing, so there is no boundary",
+    False: "The network gives every class the same\nprobability everywhere: no boundary",
+}
+
+
+def undecided_everywhere(probabilities: np.ndarray) -> bool:
+    """Whether the output is a tie (within 1e-9) at every finite grid point."""
+    finite = np.isfinite(probabilities).all(axis=-1)
+    if not finite.any():
+        return False
+    top = np.sort(probabilities[finite], axis=-1)
+    return bool((top[:, -1] - top[:, -2] <= UNDECIDED).all())
+
+
+def draw_class_lines(ax, plane: Plane, probabilities: np.ndarray) -> None:
+    """Black lines where the predicted class changes over a 2-D ``plane``: the contour P(class
+    1) = 0.5 for two classes; for more, the borders of each class's region (where its
+    probability equals the largest other one). Not drawn through ties within 1e-9, where the
+    sign of a rounding error would decide (a network that outputs 0.5 everywhere has no
+    boundary)."""
+    finite = np.isfinite(probabilities).all(axis=-1)
+    if not finite.any():
+        return
+    if probabilities.shape[-1] == 2:
+        p1 = np.where(finite, probabilities[..., 1], np.nan)
+        if np.nanmin(p1) < 0.5 - UNDECIDED and np.nanmax(p1) > 0.5 + UNDECIDED:
+            ax.contour(plane.xs, plane.ys, p1, levels=[0.5], colors="black", linewidths=1.5)
+        return
+    for k in range(probabilities.shape[-1]):
+        others = np.delete(probabilities, k, axis=-1).max(axis=-1)
+        margin = np.where(finite, probabilities[..., k] - others, np.nan)
+        if np.nanmax(margin) > UNDECIDED and np.nanmin(margin) < -UNDECIDED:
+            ax.contour(plane.xs, plane.ys, margin, levels=[0.0], colors="black", linewidths=1.2)
 
 
 def boundary_title(plane: Plane) -> str:
@@ -284,33 +383,50 @@ def slice_subtitle(plane: Plane) -> str:
     )
 
 
-def _snapshot_caption(history: History, snapshot: int) -> str:
+def snapshot_caption(history: History, snapshot: int, sep: str = ": ") -> str:
+    """"epoch 2999: loss 0.1172, accuracy 94.4% (test 82.5%)", with why an earlier snapshot
+    than the last is drawn; ``sep`` goes between the epoch and the numbers."""
     epoch = int(history.snapshot_epoch[snapshot])
-    return f"epoch {epoch}: loss {history.loss[epoch]:.3g}, accuracy {history.accuracy[epoch]:.0%}"
+    numbers = f"loss {sig(history.loss[epoch])}, accuracy {percent(history.accuracy[epoch], 1)}"
+    if len(history.test_accuracy):
+        numbers += f" (test {percent(history.test_accuracy[epoch], 1)})"
+    note = stats.drawn_snapshot_note(history, snapshot)
+    return f"epoch {epoch}{sep}{numbers}" + (f"\n({note})" if note else "")
+
+
+def final_snapshot(history: History, snapshot: int | None = None) -> int:
+    """The snapshot a picture of "the end" shows: ``snapshot`` if given, else the last one
+    with finite numbers (a diverged run's last snapshot may hold NaN or 1e300)."""
+    if snapshot is not None and snapshot != -1:
+        return snapshot
+    return stats.last_finite_snapshot(history)
 
 
 def decision_boundary_figure(history: History, snapshot: int = -1) -> Figure:
-    """What the network predicts over the input plane at ``snapshot`` (default: the last): on
-    the plane itself for 2-D inputs, a slice through the mean for more, the output as curves
-    over x for 1-D inputs."""
+    """What the network predicts over the input plane at ``snapshot`` (default: the last with
+    finite numbers): on the plane itself for 2-D inputs, a slice through the mean for more,
+    the output as curves over x for 1-D inputs. Misclassified points are crossed out."""
+    snapshot = final_snapshot(history, snapshot)
     plane = plane_for(history)
+    caption = snapshot_caption(history, snapshot, sep="\n")
     if plane.dims == 1:
         fig, ax = new_figure(figsize=(9.0, 5.2))
-        draw_boundary(ax, history, snapshot, plane, label_crossings=True)
-        when = _snapshot_caption(history, snapshot)
-        ax.set_title(f"The network's output along {plane.names[0]} at {when}", pad=22)
-        point_legend(ax, history, loc="upper left", plane=plane, bbox_to_anchor=(1.01, 1.0))
+        draw_boundary(ax, history, snapshot, plane, label_crossings=True, mark_wrong=True)
+        ax.set_title(f"The network's output along {plane.names[0]} at {caption}", pad=22)
+        point_legend(ax, history, loc="upper left", plane=plane, bbox_to_anchor=(1.01, 1.0),
+                     wrong=True)  # fmt: skip
         return fig
-    fig, ax = new_figure(figsize=(6.6, 5.6) if not plane.is_slice else (7.4, 6.4))
-    draw_boundary(ax, history, snapshot, plane)
-    ax.set_title(f"Decision boundary at {_snapshot_caption(history, snapshot)}")
+    probabilities = class_probability(outputs_on_plane(history, snapshot, plane)[0])
+    broken = not np.isfinite(probabilities).all()
+    fig, ax = new_figure(figsize=(6.8, 6.6) if not plane.is_slice else (7.4, 7.2))
+    draw_boundary(ax, history, snapshot, plane, probabilities, mark_wrong=True)
+    title = f"Decision boundary at {caption}"
     if plane.is_slice:
-        ax.set_title(
-            f"Decision boundary at {_snapshot_caption(history, snapshot)}\n"
-            + slice_subtitle(plane),
-            fontsize=11,
-        )
-    point_legend(ax, history)
+        title += "\n" + slice_subtitle(plane)
+    ax.set_title(title, fontsize=11)
+    n_handles = history.dataset.n_classes + 3
+    point_legend(ax, history, loc="upper center", bbox_to_anchor=(0.5, -0.11),
+                 ncol=min(n_handles, 3), wrong=True, broken=broken)  # fmt: skip
     if history.dataset.n_classes == 2:
         colorbar = fig.colorbar(_probability_scalar_mappable(), ax=ax, shrink=0.85)
         colorbar.set_label("network output: P(class 1)")
@@ -326,19 +442,24 @@ def _probability_scalar_mappable():
 
 def epochs_of_change(history: History, count: int, resolution: int = 40) -> np.ndarray:
     """``count`` snapshot indices spread evenly over how much the predicted picture changed,
-    not over time: where the boundary moves a lot, the chosen snapshots crowd together. The
-    first and the last snapshot are always included. The picture is the one on the run's
+    not over time: where the boundary moves a lot, the chosen snapshots crowd together. Only
+    snapshots with finite numbers are used (a diverged run stops at its last finite one); the
+    first and the last of them are always included; a picture that changes by less than 1e-6
+    in all (rounding noise) gets evenly spaced epochs. The picture is the one on the run's
     plane (see plane_for): the plane, the line of 1-D inputs or the slice of wider ones."""
-    n = len(history.snapshot_epoch)
+    usable = np.flatnonzero(stats.finite_snapshots(history))
+    if not len(usable):
+        usable = np.arange(1)
+    n = len(usable)
     if n <= count:
-        return np.arange(n)
+        return usable
     plane = plane_for(history, resolution)
-    outputs = outputs_on_plane(history, np.arange(n), plane)  # (S, G, G, K) or (S, G, K)
-    outputs = np.nan_to_num(outputs, nan=0.5)
+    outputs = outputs_on_plane(history, usable, plane)  # (S, G, G, K) or (S, G, K)
+    outputs = np.nan_to_num(outputs, nan=0.5, posinf=1.0, neginf=0.0)
     change = np.abs(np.diff(outputs, axis=0)).mean(axis=tuple(range(1, outputs.ndim)))
     progress = np.concatenate([[0.0], np.cumsum(change)])
-    if progress[-1] <= 0:
-        return np.unique(np.linspace(0, n - 1, count).round().astype(int))
+    if progress[-1] <= CHANGE_FLOOR:  # a picture that does not change but by rounding noise
+        return usable[np.unique(np.linspace(0, n - 1, count).round().astype(int))]
     targets = np.linspace(0, progress[-1], count)
     chosen = np.searchsorted(progress, targets).clip(0, n - 1)
     chosen[0], chosen[-1] = 0, n - 1
@@ -348,7 +469,7 @@ def epochs_of_change(history: History, count: int, resolution: int = 40) -> np.n
         if len(chosen) >= count:
             break
         chosen = np.unique(np.append(chosen, extra))
-    return chosen
+    return usable[chosen]
 
 
 def boundary_evolution_figure(history: History, count: int = 8) -> Figure:
@@ -364,7 +485,7 @@ def boundary_evolution_figure(history: History, count: int = 8) -> Figure:
     for ax, snapshot, probs in zip(axes.flat, chosen, probabilities):
         draw_boundary(ax, history, snapshot, plane, probs)
         epoch = int(history.snapshot_epoch[snapshot])
-        ax.set_title(f"epoch {epoch}\nloss {history.loss[epoch]:.3g}", fontsize=10)
+        ax.set_title(f"epoch {epoch}\nloss {sig(history.loss[epoch])}", fontsize=10)
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.tick_params(labelsize=8)
@@ -385,4 +506,10 @@ def boundary_evolution_figure(history: History, count: int = 8) -> Figure:
         )
     else:
         fig.suptitle("How the decision boundary formed (epochs picked where it changed most)")
+    if history.summary.status == "diverged" and history.total_epochs is None:
+        fig.suptitle(
+            fig._suptitle.get_text()
+            + f"\nup to epoch {int(history.snapshot_epoch[chosen[-1]])}, the last with finite "
+            f"numbers: the run diverged at epoch {history.summary.diverged_epoch}"
+        )
     return fig

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from .. import stats
 from ..history import History
-from .boundary import boundary_title, draw_boundary, point_legend
+from ..numbers import percent, sig
+from .boundary import boundary_title, draw_boundary, final_snapshot, point_legend
 from .curves import draw_loss
 from .grid import plane_for
 from .internals import draw_gradient_norms
@@ -21,27 +23,33 @@ def dashboard_figure(history: History) -> Figure:
     (ax_loss, ax_boundary), (ax_network, ax_gradients) = axes
     draw_loss(ax_loss, history)
     plane = plane_for(history)
-    draw_boundary(ax_boundary, history, -1, plane, label_crossings=True)
-    epoch = int(history.snapshot_epoch[-1])
+    snapshot = final_snapshot(history)
+    draw_boundary(ax_boundary, history, snapshot, plane, label_crossings=True, mark_wrong=True)
+    epoch = int(history.snapshot_epoch[snapshot])
+    note = stats.drawn_snapshot_note(history, snapshot)
+    when = f"at epoch {epoch}" + (f"\n({note})" if note else "")
+    legend = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 9, "wrong": True}
     if plane.dims == 1:
-        ax_boundary.set_title(f"{boundary_title(plane)} at epoch {epoch}", pad=20)
-        point_legend(ax_boundary, history, loc="best", plane=plane, fontsize=9)
+        ax_boundary.set_title(f"{boundary_title(plane)} {when}", pad=20)
+        point_legend(ax_boundary, history, plane=plane, **legend)
     else:
-        title = f"{boundary_title(plane)} at epoch {epoch}"
+        title = f"{boundary_title(plane)} {when}"
         if plane.is_slice:
             title += "\n(through the mean of the training inputs; points are projected onto it)"
         ax_boundary.set_title(title)
-        point_legend(ax_boundary, history, loc="upper right")
-    draw_network(ax_network, history, -1)
+        point_legend(ax_boundary, history, **legend)
+    draw_network(ax_network, history, snapshot)
     ax_network.set_title("The network (purple: positive weight, green: negative; width: |w|)")
     draw_gradient_norms(ax_gradients, history)
-    c, s = history.config, history.summary
+    c = history.config
     sizes = "-".join(map(str, history.layer_sizes))
+    end = len(history.loss) - 1
+    outcome = f"loss {sig(history.loss[end])}, accuracy {percent(history.accuracy[end], 1)}"
+    if len(history.test_accuracy):
+        outcome += f" (test {percent(history.test_accuracy[end], 1)})"
     fig.suptitle(
         f"{history.dataset.name}: {sizes} {c.activation} network, {c.loss} loss, "
-        f"{c.optimizer} lr {c.lr:g}, "
-        f"seed {c.seed}\n{s.status} after {s.epochs} epochs: loss {s.final_loss:.3g}, "
-        f"accuracy {s.final_accuracy:.0%}",
+        f"{c.optimizer} lr {c.lr:g}, seed {c.seed}\n{history.status_text()}: {outcome}",
         fontsize=14,
     )
     return fig

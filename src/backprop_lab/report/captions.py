@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import stats
-from ..diagnose import Finding, is_solved
+from ..diagnose import Finding, flat_cause, is_solved, outputs_undecided
 from ..history import History
+from ..numbers import change_verb, percent, sig
+from ..plots.curves import full_batch
 from ..plots.grid import plane_for
 
 
@@ -18,59 +20,138 @@ def _find(findings: list[Finding], code: str) -> Finding | None:
     return next((f for f in findings if f.code == code), None)
 
 
+def _end(h: History) -> int:
+    """The snapshot pictures of the end show: the last one with finite numbers."""
+    return stats.last_finite_snapshot(h)
+
+
+def _drawn_at(h: History) -> str:
+    """ " Drawn at epoch 32, the last with finite weights (the run diverged at epoch 33)." or ""."""
+    s = _end(h)
+    if s == len(h.snapshot_epoch) - 1:
+        return ""
+    return (
+        f" Drawn at epoch {h.snapshot_epoch[s]}, the last with finite numbers (the run diverged "
+        f"at epoch {h.summary.diverged_epoch})."
+    )
+
+
 def _loss(h: History, findings: list[Finding]) -> str:
     loss = h.loss
-    finite = loss[np.isfinite(loss)]
+    finite = np.flatnonzero(np.isfinite(loss))
+    last = int(finite[-1]) if len(finite) else 0
+    line = "The line is the exact loss" if full_batch(h) else "Read the bold (smoothed) line"
+    verb = change_verb(loss[0], loss[last], "rose", "fell")
     text = (
-        f"Read the bold line: the loss went from {loss[0]:.3g} at epoch 0 to {finite[-1]:.3g} "
-        f"at epoch {len(finite) - 1} (log scale, so each gridline is ten times smaller)."
+        f"{line} on a log scale, where each gridline is ten times smaller: it {verb} "
+        + (
+            f"{sig(loss[0])}"
+            if verb == "stayed at"
+            else f"from {sig(loss[0])} at epoch 0 to {sig(loss[last])}"
+        )
+        + f" by epoch {last}."
     )
-    plateau = _find(findings, "plateau")
-    if plateau:
+    for plateau in (f for f in findings if f.code == "plateau"):
+        start, end = plateau.epochs
         text += (
-            f" It sat almost flat from epoch {plateau.epochs[0]} to {plateau.epochs[1]}: the "
-            "network was near a saddle point, where the gradient is tiny."
+            f" It sat almost flat from epoch {start} to {end} (shaded): "
+            f"{flat_cause(h, start, end)}."
         )
     if h.summary.status == "diverged":
-        text += f" At epoch {h.summary.diverged_epoch} it became NaN: the steps were too large."
+        epoch = h.summary.diverged_epoch
+        what = "the loss" if not np.isfinite(loss[epoch]) else "the weights"
+        text += f" At epoch {epoch} {what} stopped being finite: the steps were too large."
+    elif outputs_undecided(h):
+        text += (
+            " Accuracy (right) is 0 %: the network outputs a tie for every input, which "
+            "decides nothing, so no sample counts as right."
+        )
     elif is_solved(h):
-        text += f" Accuracy (right) reached {h.accuracy[-1]:.0%}, so the task is solved."
+        text += f" Accuracy (right) reached {percent(h.accuracy[-1], 1)}, so the task is solved."
     else:
-        text += f" Accuracy (right) ended at {h.accuracy[-1]:.0%}: the task is not solved."
-    if len(h.test_loss):
-        gap = h.test_loss[-1] - h.loss[-1]
-        text += f" The dashed test loss ends {gap:+.3g} from the training loss."
+        text += f" Accuracy (right) ended at {percent(h.accuracy[-1], 1)}: the task is not solved."
+    if len(h.test_loss) and np.isfinite(h.test_loss[last]):
+        test, train = h.test_loss[last], loss[last]
+        side = "above" if test > train else "below"
+        text += (
+            f" The dashed test loss ends at {sig(test)}, {side} the training loss, and "
+            f"{percent(h.test_accuracy[last], 1)} of the test samples are right."
+        )
+        overfit = next((f for f in findings if f.code == "overfitting"), None)
+        if overfit is not None and overfit.epochs[0] < last:
+            text += (
+                f" The test loss was lowest at epoch {overfit.epochs[0]} (the star) and rose "
+                "after it while the training loss kept falling: overfitting."
+            )
     return text
 
 
 def _activations(h: History, findings: list[Finding]) -> str:
     if len(h.W) < 2:
         return "This network has no hidden layer, so there are no hidden activations to show."
-    a0, a1 = h.a[0][0], h.a[0][-1]
+    a0, a1 = h.a[0][0], h.a[0][_end(h)]
     spread0 = float(np.mean(a0.max(axis=0) - a0.min(axis=0)))
     spread1 = float(np.mean(a1.max(axis=0) - a1.min(axis=0)))
-    return (
+    verb = change_verb(spread0, spread1)
+    spread = (
+        f"stayed at {sig(spread0, 3)}"
+        if verb == "stayed at"
+        else f"{verb} from {sig(spread0, 3)} at the start to {sig(spread1, 3)} at the end"
+    )
+    text = (
         "Each panel is one hidden unit; each line (or band) is what it outputs for a group of "
         "inputs. Lines that split apart mean the unit has learned to tell those inputs apart: "
-        f"on average a unit's outputs across inputs spanned {spread0:.2f} at the start and "
-        f"{spread1:.2f} at the end."
+        f"on average the range of a unit's outputs across the first layer's inputs {spread}."
     )
+    dead = next((f for f in findings if f.code == "dead_neurons"), None)
+    if dead is not None:
+        text += " Grey panels are dead units: they output 0 for every input and learn nothing."
+    return text + _drawn_at(h)
 
 
 def _weights(h: History, findings: list[Finding]) -> str:
-    first = np.abs(np.concatenate([W[0].ravel() for W in h.W]))
-    last = np.abs(np.concatenate([W[-1].ravel() for W in h.W]))
-    return (
-        "Every weight and bias over training, labelled by what it connects. Big moves happen "
-        f"while the loss drops; here the largest |weight| grew from {np.nanmax(first):.2f} to "
-        f"{np.nanmax(last):.3g}. Weights that keep growing after the task is solved make the "
-        "outputs ever more confident, not more correct."
+    first = float(np.nanmax(np.abs(np.concatenate([W[0].ravel() for W in h.W]))))
+    last = float(np.nanmax(np.abs(np.concatenate([W[_end(h)].ravel() for W in h.W]))))
+    verb = change_verb(first, last)
+    change = (
+        f"stayed at {sig(first, 3)}"
+        if verb == "stayed at"
+        else f"{verb} from {sig(first, 3)} to {sig(last, 3)}"
     )
+    text = (
+        "Every weight and bias over training, labelled by what it connects. Big moves happen "
+        f"while the loss drops; here the largest |weight| {change}."
+    )
+    if is_solved(h) and last > first:
+        text += (
+            " Weights that keep growing after the task is solved make the outputs ever more "
+            "confident, not more correct."
+        )
+    return text + _drawn_at(h)
+
+
+def _wrong_count(h: History) -> int:
+    epoch = int(h.snapshot_epoch[_end(h)])
+    return int(round((1 - h.accuracy[epoch]) * len(h.dataset.labels)))
 
 
 def _wrong_text(h: History) -> str:
-    wrong = int(round((1 - h.accuracy[-1]) * len(h.dataset.labels)))
+    wrong = _wrong_count(h)
     return f"{wrong} training sample{'s are' if wrong != 1 else ' is'}"
+
+
+def _one_class_everywhere(h: History) -> str | None:
+    """The class the network predicts everywhere on its plane at the end, or None when the
+    prediction changes somewhere on it."""
+    from ..nn import predict
+    from ..plots.grid import outputs_on_plane
+
+    plane = plane_for(h, 60)
+    outputs = outputs_on_plane(h, _end(h), plane)[0]
+    classes = np.unique(predict(outputs.reshape(-1, outputs.shape[-1])))
+    if len(classes) == 1 and classes[0] >= 0:
+        return h.dataset.class_names[classes[0]]
+    return None
 
 
 def _boundary(h: History, findings: list[Finding]) -> str:
@@ -91,11 +172,39 @@ def _boundary(h: History, findings: list[Finding]) -> str:
             "the predicted class changes. A point is classified right when its own class's "
             f"curve is the highest there; here {_wrong_text(h)} wrong."
         )
-    text = (
-        "Colour shows what the network predicts at every point of the input plane, the black "
-        "line where it is undecided (P = 0.5). Points sit in the colour of their class when "
-        f"they are classified right; here {_wrong_text(h)} on the wrong side."
+    lines = (
+        "the black line where it is undecided (P = 0.5)"
+        if h.dataset.n_classes == 2
+        else "black lines where the predicted class changes from one class to another"
     )
+    wrong = (
+        f"here {_wrong_text(h)} on the wrong side."
+        if _wrong_count(h)
+        else "here every training sample is on its own side."
+    )
+    text = (
+        f"Colour shows what the network predicts at every point of the input plane, {lines}. "
+        f"Misclassified points are crossed out; {wrong}"
+    )
+    only = _one_class_everywhere(h)
+    if only is not None:
+        others = "es" if h.dataset.n_classes > 2 else ""
+        text = (
+            "Colour shows what the network predicts at every point of the input plane: class "
+            f"{only} everywhere, so no boundary line crosses the plane and every sample of the "
+            f"other class{others} is crossed out as misclassified ({_wrong_text(h)} wrong)."
+        )
+    if outputs_undecided(h):
+        text = (
+            "The network outputs a tie at every point of the plane (0.5, or the same probability "
+            "for every class, to within 1e-9): it decides nothing, so there is no boundary line "
+            "and every point is crossed out. A network without a hidden layer on XOR ends here: "
+            "no straight line separates the classes, so predicting the same for everyone is the "
+            "best it can do."
+            if len(h.W) == 1
+            else "The network outputs a tie at every point of the plane: it decides nothing, so "
+            "there is no boundary line and every point is crossed out."
+        )
     if D > 2:
         plane = plane_for(h, 2)
         text = (
@@ -111,32 +220,50 @@ def _boundary(h: History, findings: list[Finding]) -> str:
             )
             + "Points are drawn where they project onto the slice; those far "
             "from it can look to be on the wrong side even when they are classified right. "
-            f"Here {_wrong_text(h)} classified wrong."
+            f"Here {_wrong_text(h)} classified wrong (crossed out)."
         )
-    return text
+    return text + _drawn_at(h)
 
 
 def _evolution(h: History, findings: list[Finding]) -> str:
-    return (
-        "The same picture at eight moments, chosen where it changed most rather than evenly "
-        "in time, so the frames crowd around the epochs when the network actually learned. "
-        "Read them left to right, top to bottom."
+    from ..plots.boundary import epochs_of_change
+
+    chosen = epochs_of_change(h, 8)
+    epochs = h.snapshot_epoch[chosen]
+    evenly = np.array_equal(
+        chosen, np.unique(np.linspace(chosen[0], chosen[-1], len(chosen)).round().astype(int))
     )
+    text = f"The same picture at {len(chosen)} moments, epochs {', '.join(map(str, epochs))}"
+    if evenly:
+        text += ", evenly spaced."
+    else:
+        text += (
+            ", chosen where it changed most rather than evenly in time, so they crowd around the "
+            "epochs when its predictions changed."
+        )
+    return text + " Read them left to right, top to bottom." + _drawn_at(h)
 
 
 def _hidden(h: History, findings: list[Finding]) -> str:
     if len(h.W) < 2:
         return "This network has no hidden layer, so there is no hidden space to show."
-    text = (
-        "The inputs as the last hidden layer sees them. The output unit can only draw a "
-        "straight line here, so the hidden layer must move the points until one line "
-        "separates the classes."
-    )
+    if h.dataset.n_outputs == 1:
+        text = (
+            "The inputs as the last hidden layer sees them. The output unit can only draw a "
+            "straight line here, so the hidden layer must move the points until one line "
+            "separates the classes."
+        )
+    else:
+        text = (
+            f"The inputs as the last hidden layer sees them. The {h.dataset.n_outputs} softmax "
+            "output units can only draw straight lines between classes here, so the hidden "
+            "layer must move the points until straight borders separate the classes."
+        )
     if h.dataset.name == "xor" and is_solved(h):
         text += (
             " For XOR that is exactly what happened: the two classes end up in opposite corners."
         )
-    return text
+    return text + _drawn_at(h)
 
 
 def _network(h: History, findings: list[Finding]) -> str:
@@ -147,20 +274,38 @@ def _network(h: History, findings: list[Finding]) -> str:
         where = "over the same slice of the input space as the decision boundary"
     else:
         where = "over the input plane"
+    combine = (
+        "the output unit combines them"
+        if h.dataset.n_outputs == 1
+        else "the output units combine them, one per class"
+    )
+    if len(h.W) == 1:
+        return (
+            "Purple links are positive weights, green negative, wider means larger; each unit's "
+            "frame shows its bias the same way. Without a hidden layer the inputs go straight "
+            f"to the output, and the picture inside the output unit is what it outputs {where}: "
+            "at most one straight boundary." + _drawn_at(h)
+        )
     return (
         "Purple links are positive weights, green negative, wider means larger; each unit's "
         f"frame shows its bias the same way. The small picture inside each unit is what it "
-        f"outputs {where}: the hidden units draw simple shapes, the output unit combines them."
+        f"outputs {where}: the hidden units draw simple shapes, {combine}." + _drawn_at(h)
     )
 
 
 def _distribution(h: History, findings: list[Finding]) -> str:
     std0 = float(np.nanstd(h.W[0][0]))
-    std1 = float(np.nanstd(h.W[0][-1]))
+    std1 = float(np.nanstd(h.W[0][_end(h)]))
+    verb = change_verb(std0, std1)
+    change = (
+        f"stayed at {sig(std0, 3)}"
+        if verb == "stayed at"
+        else f"{verb} from {sig(std0, 3)} to {sig(std1, 3)}"
+    )
     return (
         "How the weights of each layer are spread, at four epochs (light: early, dark: late), "
-        f"and their mean and spread over training. The first layer's spread went from "
-        f"{std0:.2f} to {std1:.3g}."
+        f"and their mean and spread over training. The first layer's spread (standard "
+        f"deviation) {change}." + _drawn_at(h)
     )
 
 
@@ -168,19 +313,23 @@ def _health(h: History, findings: list[Finding]) -> str:
     if len(h.W) < 2:
         return "This network has no hidden layer, so no hidden unit can die or saturate."
     parts = [
-        "Dead units (ReLU stuck at 0) never recover; saturated units (sigmoid or tanh near their limits) learn slowly."
+        "Dead units (ReLU stuck at 0) never recover; saturated units (sigmoid or tanh near "
+        "their limits) learn slowly."
     ]
     dead = _find(findings, "dead_neurons")
     saturated_share = stats.saturated_share(h, 0)
     if dead:
         parts.append(f"Here: {dead.evidence}.")
     elif saturated_share is not None:
+        share = saturated_share[_end(h)]
+        ending = ", which is fine because the task is solved." if is_solved(h) and share else "."
         parts.append(
-            f"Here {saturated_share[-1]:.0%} of the first hidden layer's activations end "
-            "saturated" + (", which is fine because the task is solved." if is_solved(h) else ".")
+            f"Here {percent(share)} of the first hidden layer's activations end saturated{ending}"
         )
-    else:
+    elif h.config.activation in ("relu", "leaky_relu"):
         parts.append("Here no unit is dead.")
+    else:
+        parts.append(f"{h.config.activation} units neither die nor saturate.")
     return " ".join(parts)
 
 
@@ -188,12 +337,17 @@ def _gradients(h: History, findings: list[Finding]) -> str:
     norms = stats.gradient_norms(h)
     text = (
         "Left: how large each layer's gradient is. Far below the others means that layer barely "
-        "learns (vanishing), far above means unstable steps (exploding). Right: how much each "
-        "step changes the weights relative to their size; about 1e-3 is healthy."
+        "learns (vanishing), far above means unstable steps (exploding). Right: how far each "
+        f"epoch's {h.config.optimizer} update really moved the weights, relative to their size; "
+        "about 1e-3 is healthy."
     )
     median = np.nanmedian(np.where(np.isfinite(norms), norms, np.nan), axis=0)
     if np.isfinite(median).all():
-        text += f" Median gradient norms here: {', '.join(f'{v:.2g}' for v in median)} (first layer to output)."
+        listed = ", ".join(sig(v, 2) for v in median)
+        order = "first layer to output" if len(median) > 1 else "the only layer"
+        text += f" Median gradient norms here: {listed} ({order})."
+    if (norms == 0).any():
+        text += " Gradients of exactly 0 are drawn on the dotted floor line marked = 0."
     return text
 
 
@@ -202,10 +356,13 @@ def _dashboard(h: History, findings: list[Finding]) -> str:
 
 
 def _animation(h: History, findings: list[Finding]) -> str:
-    return (
+    text = (
         "Training as a film: the boundary, the network and a cursor on the loss curve move "
         "together. Frames are spaced where the picture changes, so the slow parts go by quickly."
     )
+    if h.summary.status == "diverged":
+        text += " It stops at the last epoch with finite numbers, before the divergence."
+    return text
 
 
 CAPTIONS = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..history import History
+from ..numbers import percent, sig
 from ..plots.boundary import CURVE_COLOUR, epochs_of_change, point_heights
 from ..plots.grid import class_changes, class_probability, outputs_on_plane, plane_for
 from ..plots.network import NetworkDrawing
@@ -240,8 +241,8 @@ def explorer_figure(history: History, frames: int = FRAMES):
     def layout_at(frame):
         epoch = int(epochs[frame])
         return {
-            "title": {"text": f"epoch {epoch}: loss {history.loss[epoch]:.4g}, "
-                      f"accuracy {history.accuracy[epoch]:.0%}", "x": 0.5},
+            "title": {"text": f"epoch {epoch}: loss {sig(history.loss[epoch])}, "
+                      f"accuracy {percent(history.accuracy[epoch], 1)}", "x": 0.5},
             "shapes": [{"type": "line", "xref": "x", "yref": "y domain", "x0": epoch, "x1": epoch,
                         "y0": 0, "y1": 1, "line": {"color": CURSOR, "width": 2}}],
             "images": [{"source": pictures[frame], "xref": "paper", "yref": "paper", "x": (x0 + x1) / 2,
