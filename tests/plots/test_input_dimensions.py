@@ -205,7 +205,7 @@ def test_2d_figures_keep_their_axes_and_titles():
     fig = decision_boundary_figure(history)
     ax = fig.axes[0]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("x1", "x2")
-    assert ax.get_title() == "Decision boundary at epoch 49: loss " + (
-        f"{history.loss[49]:.3g}, accuracy {history.accuracy[49]:.0%}"
+    assert ax.get_title() == "Decision boundary at epoch 49\nloss " + (
+        f"{history.loss[49]:.4g}, accuracy {100 * history.accuracy[49]:.1f}%"
     )
     assert make_dataset("xor").n_features == 2

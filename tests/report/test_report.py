@@ -36,7 +36,7 @@ def test_train_writes_a_complete_self_contained_report(run):
     ):
         assert part in page, part
     assert page.count("<figure") == 12  # eleven figures and the animation, each captioned
-    assert "the loss went from 0.251 at epoch 0 to 0.000324 at epoch 4999" in page
+    assert "it fell from 0.2514 at epoch 0 to 0.0003237 by epoch 4999" in page
     # Nothing is loaded from elsewhere: no external source or stylesheet in the markup (the
     # inlined Plotly bundle's code mentions URLs, so it is left out here; the browser test
     # below watches the actual requests).
