@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 from ..explain import Explanation
 from ..history import History
 from ..nn import backward, forward
-from .network import HALF, SPACING, NetworkDrawing
+from ..numbers import sig
+from .network import HALF, NetworkDrawing, signed
 from .style import new_figure
 
 BOX = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "#999999", "alpha": 0.95}
@@ -44,29 +45,31 @@ def _at_epoch(e: Explanation) -> tuple[History, int]:
 
 
 def explain_figure(e: Explanation) -> Figure:
-    """The network at the explained epoch with that pass's numbers written on it."""
+    """The network at the explained epoch with that pass's numbers written on it: z and a
+    under each unit, each weight's gradient dL/dw on its link (placed where it overlaps no
+    other number), every number with at most 4 significant digits."""
     h, snapshot = _at_epoch(e)
     sizes = h.layer_sizes
-    compact = max(sizes) > 4
-    fig, ax = new_figure(figsize=(max(8.0, 3.4 * len(sizes)), 1.6 * max(sizes) + 2.6))
+    fig, ax = new_figure(figsize=(max(8.0, 3.4 * len(sizes)), 1.6 * max(sizes) + 2.8))
     drawing = NetworkDrawing(ax, h, label_links=False, bias_labels=False)
     drawing.update(snapshot)
     one = e.passes[0] if len(e.passes) == 1 else None
-    gap = 1.0 if compact else 1.45
-    ys = [gap * (np.arange(n)[::-1] - (n - 1) / 2) for n in sizes]
+    ys = drawing.ys
     for l in range(1, len(sizes)):
         for j, y in enumerate(ys[l]):
             if one is not None:
-                text = f"z = {one.z[l - 1][j]:.4f}\na = {one.a[l - 1][j]:.4f}"
+                # Compact diagrams have the next unit's name just below: one line fits there.
+                joint = ", " if drawing.compact else "\n"
+                text = f"z = {sig(one.z[l - 1][j])}{joint}a = {sig(one.a[l - 1][j])}"
             else:
-                text = f"mean a = {np.mean([p.a[l - 1][j] for p in e.passes]):.4f}"
+                text = f"mean a = {sig(np.mean([p.a[l - 1][j] for p in e.passes]))}"
             ax.text(
-                l * SPACING,
-                y - HALF - 0.08,
+                drawing.xs[l],
+                y - HALF - 0.06,
                 text,
                 ha="center",
                 va="top",
-                fontsize=8,
+                fontsize=7.5 if drawing.compact else 8,
                 bbox=BOX,
                 zorder=6,
             )
@@ -75,7 +78,7 @@ def explain_figure(e: Explanation) -> Figure:
             ax.text(
                 0,
                 y - HALF - 0.08,
-                f"x = {one.x[i]:g}",
+                f"x = {sig(one.x[i])}",
                 ha="center",
                 va="top",
                 fontsize=8,
@@ -87,21 +90,11 @@ def explain_figure(e: Explanation) -> Figure:
         for l, G in enumerate(gradients):
             for i in range(G.shape[0]):
                 for j in range(G.shape[1]):
-                    x0, y0 = l * SPACING + HALF, ys[l][i]
-                    x1, y1 = (l + 1) * SPACING - HALF, ys[l + 1][j]
-                    t = 0.62 if (i + j) % 2 else 0.4
-                    ax.text(
-                        x0 + t * (x1 - x0),
-                        y0 + t * (y1 - y0),
-                        f"dL/dw {G[i, j]:+.3g}",
-                        fontsize=7.5,
-                        ha="center",
-                        va="center",
-                        bbox=BOX,
-                        zorder=6,
-                    )
+                    text = f"dL/dw {signed(G[i, j])}"
+                    drawing.link_text(l, i, j, text, fontsize=7.5, bbox=BOX, zorder=6)
+                    drawing.link_texts[-1][0].set_gid("gradient label")
     who = (
-        f"sample {one.sample}, x = ({', '.join(f'{v:g}' for v in one.x)})"
+        f"sample {one.sample}, x = ({', '.join(sig(v) for v in one.x)})"
         if one
         else f"all {len(e.passes)} samples"
     )
@@ -110,7 +103,7 @@ def explain_figure(e: Explanation) -> Figure:
         + (
             ""
             if one is None
-            else f"\n(loss of this sample {one.loss:.4f}; line width and colour show the weight)"
+            else f"\n(loss of this sample {sig(one.loss)}; line width and colour show the weight)"
         )
     )
     return fig

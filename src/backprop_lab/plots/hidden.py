@@ -1,11 +1,20 @@
 """Why the hidden layer works: the training inputs as the last hidden layer sees them.
 
-Each input becomes a point in the space of hidden activations (the two units themselves, or
-for more units the two principal directions of the final activations). The output unit draws
-one straight line there. For XOR the four points start in a tangle no line can split and end
-up separable: the hidden layer has bent the plane so that a line is enough. Faint lines show
-how the input plane's grid is warped on the way (as in ConvNetJS): for wider inputs the grid of
-the slice the decision boundary is drawn on, for 1-D inputs the x line itself.
+Each input becomes a point in the space of hidden activations. The output layer can only draw
+straight lines there: one sigmoid output unit one line, P(class 1) = 0.5; K softmax units a
+straight border between each pair of classes (where their two outputs are equal). For XOR the
+four points start in a tangle no line can split and end up separable: the hidden layer has
+bent the plane so that a line is enough. Faint lines show how the input plane's grid is warped
+on the way (as in ConvNetJS): for wider inputs the grid of the slice the decision boundary is
+drawn on, for 1-D inputs the x line itself.
+
+Two hidden units are drawn as themselves. More are drawn on the flat slice, through each
+panel's points' mean, that holds what that panel's output layer reads (see
+:func:`projection_for`), so points are on their true side of the lines; each axis says how much
+of that panel's points' spread it captures. Where the slice cannot hold everything (softmax
+over 4 or more classes) the panel counts the points that only look to be on the wrong side. A
+panel without a line in view says why. A diverged run's "after" panel is its last snapshot with
+finite numbers, and says so.
 """
 
 from __future__ import annotations
@@ -13,13 +22,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
+from .. import stats
 from ..history import History
-from ..nn import forward, sigmoid, softmax
-from .boundary import point_legend, probability_image
+from ..nn import UNDECIDED, forward, predict, sigmoid, softmax
+from ..numbers import percent, sig
+from .boundary import probability_image
 from .grid import Plane, class_probability, plane_for
 from .style import CLASS_COLOURS, new_figure, unavailable
+
+LINE_COLOUR = "black"
+GRID_COLOUR = "0.35"
 
 
 @dataclass(frozen=True)
@@ -36,10 +52,60 @@ class Projection:
     def back(self, uv: np.ndarray) -> np.ndarray:
         return self.origin + uv @ self.axes
 
+    def shares(self, h: np.ndarray) -> np.ndarray:
+        """(2,): the share of the spread of the points ``h`` (N, H) (their summed squared
+        distance from their own mean) that each of the two axes captures; NaN when the
+        points do not spread at all."""
+        h = h[np.isfinite(h).all(axis=1)]
+        if not len(h):
+            return np.full(2, np.nan)
+        centred = h - h.mean(axis=0)
+        total = float((centred**2).sum())
+        if not np.isfinite(total) or total <= 0:
+            return np.full(2, np.nan)
+        return ((centred @ self.axes.T) ** 2).sum(axis=0) / total
 
-def projection_for(history: History) -> Projection:
-    """The two hidden units themselves when there are two (or one, padded), else the first
-    two principal directions of the final snapshot's hidden activations."""
+
+def _principal(points: np.ndarray, k: int) -> np.ndarray:
+    """(k, dims): the first k principal directions of the rows of ``points`` (centred), each
+    with its largest component positive so the same data always gives the same picture."""
+    centred = points - points.mean(axis=0) if len(points) else points
+    if len(points) > 1:
+        _, _, vt = np.linalg.svd(centred, full_matrices=True)
+    else:
+        vt = np.eye(points.shape[1])
+    axes = vt[:k].copy()
+    largest = np.abs(axes).argmax(axis=1)
+    axes *= np.where(axes[np.arange(len(axes)), largest] < 0, -1.0, 1.0)[:, None]
+    return axes
+
+
+def _complete(first: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(H,): a unit vector orthogonal to ``first`` along which the ``points`` (centred)
+    spread most (any orthogonal one when they do not spread besides ``first``)."""
+    rest = points - np.outer(points @ first, first)
+    candidate = _principal(rest, 1)[0] if len(rest) > 1 else np.zeros_like(first)
+    candidate -= (candidate @ first) * first
+    if np.linalg.norm(candidate) < 1e-9:  # no spread left: the first basis vector not along it
+        candidate = np.eye(len(first))[np.argmin(np.abs(first))]
+        candidate = candidate - (candidate @ first) * first
+    return candidate / np.linalg.norm(candidate)
+
+
+def projection_for(history: History, snapshot: int | None = None) -> Projection:
+    """The plane a panel of hidden space is drawn on, for the last hidden layer's activations
+    at ``snapshot`` (default: the last snapshot with finite numbers, the end of training).
+
+    Two hidden units (or one, padded): the units themselves. More: a flat slice through the
+    points' mean that holds what the output layer reads, so every point is drawn on its true
+    side of the decision lines. One sigmoid output: across, the output unit's weight vector
+    (its input z grows along it; the line P = 0.5 is perpendicular to it), up, the direction
+    the points spread most besides. Softmax over 3 classes: the plane of the differences
+    between the output weight vectors (only they decide the class). More classes: the two
+    principal directions of the points within those differences (not all of them fit; the
+    figure counts the points drawn on the wrong side). Output weights all zero (nothing to
+    read yet): the points' two principal directions.
+    """
     a = history.a[-2]  # last hidden layer, (S, N_rec, H)
     H = a.shape[2]
     if H <= 2:
@@ -53,13 +119,37 @@ def projection_for(history: History) -> Projection:
             layer = len(history.W) - 1
             names = tuple(name.replace("h", f"h{layer}_") for name in names)
         return Projection(np.zeros(H), axes, names)
-    final = a[-1]
-    final = final[np.isfinite(final).all(axis=1)]
-    origin = final.mean(axis=0)
-    _, singular, vt = np.linalg.svd(final - origin, full_matrices=False)
-    share = singular**2 / max((singular**2).sum(), 1e-300)
-    names = tuple(f"principal direction {k + 1} ({share[k]:.0%} of the spread)" for k in range(2))
-    return Projection(origin, vt[:2], names)
+    if snapshot is None:
+        snapshot = stats.last_finite_snapshot(history)
+    points = a[snapshot]
+    points = points[np.isfinite(points).all(axis=1)]
+    origin = points.mean(axis=0) if len(points) else np.zeros(H)
+    centred = points - origin
+    W = history.W[-1][snapshot]  # (H, K)
+    read = W.T if W.shape[1] == 1 else (W[:, 1:] - W[:, :1]).T  # what decides the class
+    rank, basis = 0, np.zeros((0, H))
+    if np.isfinite(read).all() and np.abs(read).max() > 0:
+        _, singular, vt = np.linalg.svd(read, full_matrices=False)
+        rank = int((singular > 1e-9 * singular.max()).sum())
+        basis = vt[:rank]
+    if rank == 0:
+        return Projection(
+            origin, _principal(centred, 2), ("principal direction 1", "principal direction 2")
+        )
+    if rank == 1:
+        first = basis[0] * (1.0 if basis[0] @ read[0] > 0 else -1.0)  # towards class 1
+        axes = np.stack([first, _complete(first, centred)])
+        return Projection(origin, axes, ("along the output weights", "main spread across them"))
+    inner = _principal(centred @ basis.T, 2) if len(centred) > 1 else np.eye(2, rank)
+    axes = inner @ basis
+    return Projection(origin, axes, ("output direction 1", "output direction 2"))
+
+
+def reads_everything(history: History) -> bool:
+    """Whether the plane of :func:`projection_for` holds everything the output layer reads
+    (so no point can look to be on the wrong side): up to two hidden units, one sigmoid
+    output, or softmax over 3 classes."""
+    return history.a[-2].shape[2] <= 2 or history.W[-1].shape[2] <= 3
 
 
 def hidden_coordinates(history: History, snapshot: int, projection: Projection) -> np.ndarray:
@@ -67,11 +157,36 @@ def hidden_coordinates(history: History, snapshot: int, projection: Projection) 
     return projection(history.a[-2][snapshot])
 
 
-def _output_on(history: History, snapshot: int, h: np.ndarray) -> np.ndarray:
-    """Class probabilities (..., C) of the output layer applied to hidden activations h."""
+def spread_shares(history: History, snapshot: int, projection: Projection) -> np.ndarray:
+    """(2,): the share of the spread of the hidden points at ``snapshot`` that each of the
+    projection's two directions captures (what each panel's axis names say)."""
+    return projection.shares(history.a[-2][snapshot])
+
+
+def axis_names(history: History, snapshot: int, projection: Projection) -> tuple[str, str]:
+    """The axis names of the panel at ``snapshot``: the units themselves, or for more than
+    two units the principal directions with the share of this panel's spread they capture."""
+    if history.a[-2].shape[2] <= 2:
+        return projection.names
+    shares = spread_shares(history, snapshot, projection)
+    if not np.isfinite(shares).all():
+        return tuple(f"{name} (no spread here: the points coincide)" for name in projection.names)
+    return tuple(
+        f"{name} ({percent(share)} of the spread here)"
+        for name, share in zip(projection.names, shares)
+    )
+
+
+def _logits(history: History, snapshot: int, h: np.ndarray) -> np.ndarray:
+    """The output layer's pre-activations (..., K) for hidden activations h."""
     W, b = history.W[-1][snapshot], history.b[-1][snapshot]
-    z = h @ W + b
-    return class_probability(sigmoid(z) if z.shape[-1] == 1 else softmax(z))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return h @ W + b
+
+
+def _probabilities(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return class_probability(sigmoid(z) if z.shape[-1] == 1 else softmax(z))
 
 
 def _draw_input_lines(
@@ -98,10 +213,11 @@ def _draw_input_lines(
         ]
     params = history.params_at(snapshot)
     for line in lines:
-        h = forward(params, plane.to_inputs(line), history.config.activation).a[-2]  # last hidden
+        with np.errstate(over="ignore", invalid="ignore"):
+            h = forward(params, plane.to_inputs(line), history.config.activation).a[-2]
         uv = projection(h)
         if plane.dims == 2:
-            ax.plot(uv[:, 0], uv[:, 1], color="0.35", linewidth=0.6, alpha=0.6, zorder=2)
+            ax.plot(uv[:, 0], uv[:, 1], color=GRID_COLOUR, linewidth=0.6, alpha=0.6, zorder=2)
             continue
         ax.plot(uv[:, 0], uv[:, 1], color="0.3", linewidth=1.2, alpha=0.75, zorder=2)
         _label_ends(ax, uv, (low[0], high[0]), plane.names[0], limits)
@@ -124,7 +240,7 @@ def _label_ends(ax, uv: np.ndarray, values, name: str, limits) -> None:
         outward = np.where(((where > 0.8) & (outward > 0)) | ((where < 0.2) & (outward < 0)),
                            -outward, outward)  # fmt: skip
         ax.annotate(
-            f"{name} = {value:.3g}",
+            f"{name} = {sig(value, 3)}",
             end,
             textcoords="offset points",
             xytext=tuple(14 * outward),
@@ -138,51 +254,218 @@ def _label_ends(ax, uv: np.ndarray, values, name: str, limits) -> None:
         )  # fmt: skip
 
 
+def _draw_class_lines(ax, us, vs, z: np.ndarray) -> tuple[bool, int | None]:
+    """Black lines where the output layer's prediction changes over the view, from its
+    pre-activations z (G, G, K): z = 0 (P(class 1) = 0.5) for one sigmoid unit; for softmax
+    the border of each class's region (where its z equals the largest other one), straight
+    lines. Returns (whether a line was drawn, the one class predicted everywhere in view or
+    None)."""
+    finite = np.isfinite(z).all(axis=-1)
+    if not finite.any():
+        return False, None
+    if z.shape[-1] == 1:
+        margins = [np.where(finite, z[..., 0], np.nan)]
+    else:
+        margins = [
+            np.where(finite, z[..., k] - np.delete(z, k, axis=-1).max(axis=-1), np.nan)
+            for k in range(z.shape[-1])
+        ]
+    drawn = False
+    for margin in margins:
+        if np.nanmax(margin) > UNDECIDED and np.nanmin(margin) < -UNDECIDED:
+            ax.contour(us, vs, margin, levels=[0.0], colors=LINE_COLOUR, linewidths=2, zorder=2.5)
+            drawn = True
+    if drawn:
+        return True, None
+    predicted = predict(_probabilities(z[finite]))
+    classes = np.unique(predicted)
+    return False, int(classes[0]) if len(classes) == 1 and classes[0] >= 0 else None
+
+
+class _PointLabels(Artist):
+    """An invisible artist drawn before the point labels: it puts each label beside its
+    point, away from the cloud's centre, where it overlaps no other label, no point and stays
+    inside the axes, preferring spots closer to its own point than to any other, and draws a
+    thin leader line from the label to its point."""
+
+    def __init__(self, ax, anchors, texts, leaders, points, members, radius_pt: float):
+        super().__init__()
+        self.ax, self.anchors, self.texts, self.leaders = ax, anchors, texts, leaders
+        self.points, self.members, self.radius_pt = points, members, radius_pt
+        self.set_zorder(3.8)
+        self.set_in_layout(False)
+
+    def draw(self, renderer):
+        self.stale = False
+        ax = self.ax
+        to_display = ax.transData.transform
+        P = to_display(self.points)
+        A = to_display(self.anchors)
+        r = renderer.points_to_pixels(self.radius_pt)
+        pad = renderer.points_to_pixels(2.0)
+        centre = P.mean(axis=0)
+        inner = ax.bbox
+        markers = np.hstack([P - r, P + r])
+        placed = []
+        angles = np.radians(
+            np.array([0, 25, -25, 50, -50, 75, -75, 100, -100, 130, -130, 155, -155, 180])
+        )
+        gaps = renderer.points_to_pixels(np.array([6.0, 14.0, 24.0, 36.0]))
+        for text, leader, anchor, own in zip(self.texts, self.leaders, A, self.members):
+            others = np.delete(P, own, axis=0)
+            bbox = text.get_window_extent(renderer)
+            w, h = bbox.width + 2 * pad, bbox.height + 2 * pad
+            away = anchor - centre
+            if np.hypot(*away) < 1.0:
+                away = np.array([1.0, 1.0])
+            base = np.arctan2(away[1], away[0])
+            theta = base + angles
+            u = np.column_stack([np.cos(theta), np.sin(theta)])  # (n_angles, 2)
+            reach = np.abs(u[:, 0]) * w / 2 + np.abs(u[:, 1]) * h / 2
+            centres = anchor + u[None] * (r + gaps[:, None, None] + reach[None, :, None])
+            centres = centres.reshape(-1, 2)
+            cost = (np.arange(len(gaps))[:, None] + np.abs(angles)[None] / np.radians(25)).ravel()
+            boxes = np.column_stack([centres - [w / 2, h / 2], centres + [w / 2, h / 2]])
+            hard = _overlap(boxes, np.array(placed).reshape(-1, 4)) + _overlap(boxes, markers)
+            outside = (
+                np.clip(inner.x0 - boxes[:, 0], 0, None)
+                + np.clip(boxes[:, 2] - inner.x1, 0, None)
+                + np.clip(inner.y0 - boxes[:, 1], 0, None)
+                + np.clip(boxes[:, 3] - inner.y1, 0, None)
+            )
+            # Ambiguous: another point is not clearly farther from the label than its own.
+            near_own = np.hypot(*(centres - anchor).T)
+            near_other = np.hypot(
+                centres[:, None, 0] - others[None, :, 0], centres[:, None, 1] - others[None, :, 1]
+            ).min(axis=1, initial=np.inf)
+            ambiguous = near_other < 1.6 * near_own
+            best = np.lexsort((cost, ambiguous, hard + 1e3 * outside))[0]
+            placed.append(list(boxes[best]))
+            to_data = ax.transData.inverted().transform
+            text.set_position(to_data(centres[best]))
+            direction = centres[best] - anchor
+            direction /= max(np.hypot(*direction), 1e-9)
+            leader.set_data(*to_data(np.array([anchor + direction * r, centres[best]])).T)
+
+
+def _overlap(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """(n,) total overlap area of each box (n, 4: x0, y0, x1, y1) with the ``others``."""
+    if not len(others):
+        return np.zeros(len(boxes))
+    w = np.minimum(boxes[:, None, 2], others[None, :, 2]) - np.maximum(
+        boxes[:, None, 0], others[None, :, 0]
+    )
+    h = np.minimum(boxes[:, None, 3], others[None, :, 3]) - np.maximum(
+        boxes[:, None, 1], others[None, :, 1]
+    )
+    return (np.clip(w, 0, None) * np.clip(h, 0, None)).sum(axis=1)
+
+
+def _label_points(ax, history: History, coordinates: np.ndarray, limits, size: float) -> None:
+    """Write each input's coordinates ("(0,1)") beside its point with a leader line; points
+    that (nearly) coincide share one label."""
+    X = history.dataset.X[history.record_index]
+    finite = np.isfinite(coordinates).all(axis=1)
+    (u0, u1), (v0, v1) = limits
+    scale = np.array([max(u1 - u0, 1e-300), max(v1 - v0, 1e-300)])
+    groups: list[list[int]] = []
+    for k in np.flatnonzero(finite):
+        for group in groups:
+            if np.abs((coordinates[group[0]] - coordinates[k]) / scale).max() < 0.006:
+                group.append(k)
+                break
+        else:
+            groups.append([k])
+    texts, leaders, anchors = [], [], []
+    for group in groups:
+        names = ["(" + ",".join(sig(x, 3) for x in X[k]) + ")" for k in group]
+        label = ", ".join(names)
+        if len(group) > 2:
+            label = "\n".join(", ".join(names[i : i + 2]) for i in range(0, len(names), 2))
+            label += f"\n(all {len(group)} at one point)"
+        elif len(group) == 2:
+            label += "\n(at one point)"
+        anchor = coordinates[group].mean(axis=0)
+        (leader,) = ax.plot(
+            [anchor[0], anchor[0]],
+            [anchor[1], anchor[1]],
+            color="0.15",
+            linewidth=0.8,
+            zorder=3.9,
+            gid="leader",
+        )
+        text = ax.text(
+            *anchor,
+            label,
+            ha="center",
+            va="center",
+            fontsize=9,
+            zorder=4.5,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "0.6",
+                  "linewidth": 0.6, "alpha": 0.95},
+            gid="point label",
+        )  # fmt: skip
+        texts.append(text)
+        leaders.append(leader)
+        anchors.append(anchor)
+    radius = np.sqrt(size) / 2 + 0.6
+    # Indices into the finite points, which the placer gets.
+    position = np.cumsum(finite) - 1
+    members = [position[group] for group in groups]
+    placer = _PointLabels(
+        ax, np.array(anchors), texts, leaders, coordinates[finite], members, radius_pt=radius
+    )
+    ax.add_artist(placer)
+
+
 def _draw(
     ax, history: History, snapshot: int, projection: Projection, limits, plane: Plane
-) -> None:
+) -> dict:
+    """One panel. Returns what it shows: ``line`` (whether a decision line is in view),
+    ``only`` (the class predicted everywhere in view, if one), ``wrong_side`` (points that
+    land on the wrong side of the drawn line only because they lie off the slice)."""
     (u0, u1), (v0, v1) = limits
     us, vs = np.linspace(u0, u1, 150), np.linspace(v0, v1, 150)
     uu, vv = np.meshgrid(us, vs)
-    probabilities = _output_on(history, snapshot, projection.back(np.stack([uu, vv], axis=-1)))
+    z = _logits(history, snapshot, projection.back(np.stack([uu, vv], axis=-1)))
     ax.imshow(
-        probability_image(probabilities),
+        probability_image(_probabilities(z)),
         origin="lower",
         extent=(u0, u1, v0, v1),
         aspect="auto",
         alpha=0.8,
     )
-    if probabilities.shape[-1] == 2:
-        p1 = probabilities[..., 1]
-        if p1.min() < 0.5 < p1.max():
-            ax.contour(us, vs, p1, levels=[0.5], colors="black", linewidths=2)
+    line, only = _draw_class_lines(ax, us, vs, z)
     _draw_input_lines(ax, history, snapshot, projection, plane, limits)
     coordinates = hidden_coordinates(history, snapshot, projection)
     labels = history.dataset.labels[history.record_index]
     few = len(labels) <= 16
+    size = 90 if few else 25
     for k in range(history.dataset.n_classes):
         of_class = labels == k
         ax.scatter(
             coordinates[of_class, 0],
             coordinates[of_class, 1],
-            s=90 if few else 25,
+            s=size,
             color=CLASS_COLOURS[k % 8],
             edgecolor="black",
             linewidth=1.2,
             zorder=3,
         )
     if few and history.dataset.n_features <= 3:
-        for k, ((u, v), index) in enumerate(zip(coordinates, history.record_index)):
-            text = "(" + ",".join(f"{x:g}" for x in history.dataset.X[index]) + ")"
-            offset = (8, 6) if k % 2 == 0 else (8, -14)  # neighbours that meet stay legible
-            ax.annotate(
-                text, (u, v), textcoords="offset points", xytext=offset, fontsize=9, zorder=4
-            )
+        _label_points(ax, history, coordinates, limits, size)
+    wrong_side = 0
+    if history.a[-2].shape[2] > 2:
+        actual = predict(history.a[-1][snapshot])
+        on_slice = predict(_probabilities(_logits(history, snapshot, projection.back(coordinates))))
+        wrong_side = int(((actual != on_slice) & (actual >= 0)).sum())
     ax.set_xlim(u0, u1)
     ax.set_ylim(v0, v1)
     ax.grid(False)
-    ax.set_xlabel(projection.names[0])
-    ax.set_ylabel(projection.names[1])
+    names = axis_names(history, snapshot, projection)
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    return {"line": line, "only": only, "wrong_side": wrong_side, "points": len(labels)}
 
 
 def _limits(points: np.ndarray):
@@ -192,39 +475,110 @@ def _limits(points: np.ndarray):
         return ((-1.0, 1.0), (-1.0, 1.0))
     low, high = points.min(axis=0), points.max(axis=0)
     pad = np.maximum(0.15 * (high - low), 0.05 * np.maximum(np.abs(high), 1e-9))
+    pad = np.where(high - low > 0, pad, np.maximum(0.05 * np.abs(high), 0.025))
     return tuple(zip(low - pad, high + pad))
 
 
+def _panel_title(history: History, snapshot: int, first: bool) -> str:
+    epoch = int(history.snapshot_epoch[snapshot])
+    numbers = f"loss {sig(history.loss[epoch])}, accuracy {percent(history.accuracy[epoch], 1)}"
+    if first:
+        return f"Before training, epoch {epoch}: {numbers}"
+    count = len(history.snapshot_epoch)
+    if history.total_epochs is not None:
+        if epoch == len(history.loss) - 1:
+            return f"At epoch {epoch} of {history.total_epochs}: {numbers}"
+        return f"Epoch {epoch}: {numbers}\n(the last snapshot {history.status_text()})"
+    if snapshot % count != count - 1:
+        return f"Epoch {epoch}: {numbers}\n({stats.drawn_snapshot_note(history, snapshot)})"
+    return f"After training, epoch {epoch}: {numbers}"
+
+
+def _panel_notes(history: History, shown: dict) -> str:
+    """What a student would otherwise misread in a panel, as extra title lines."""
+    notes = []
+    if not shown["line"]:
+        two = history.dataset.n_outputs == 1
+        what = "P(class 1) = 0.5 line" if two else "border between classes"
+        if shown["only"] is not None:
+            name = history.dataset.class_names[shown["only"]]
+            notes.append(f"no {what} in view: class {name} everywhere here")
+        else:
+            notes.append(f"no {what} in view: the output is a tie everywhere here")
+    if shown["wrong_side"]:
+        notes.append(
+            f"{shown['wrong_side']} of {shown['points']} points seem on the wrong side: "
+            "off this slice"
+        )
+    return "".join(f"\n({note})" for note in notes)
+
+
 def hidden_space_figure(history: History) -> Figure:
-    """The training inputs in the last hidden layer's space, with the output unit's decision
-    line, at the first and the last snapshot."""
+    """The training inputs in the last hidden layer's space, with the output layer's
+    decision lines, before training (the first snapshot) and after (the last snapshot with
+    finite numbers)."""
     if len(history.W) < 2:
         return unavailable("Hidden space", "this network has no hidden layer")
-    projection = projection_for(history)
+    end = stats.last_finite_snapshot(history)
     plane = plane_for(history, 2)
-    spans = [_limits(hidden_coordinates(history, s, projection)) for s in (0, -1)]
-    widths = [max(high - low for low, high in span) for span in spans]
-    if max(widths) < 20 * min(widths):  # comparable: one view for both, easier to compare
-        spans = [
-            _limits(np.concatenate([hidden_coordinates(history, s, projection) for s in (0, -1)]))
-        ] * 2
-    fig, axes = new_figure(1, 2, figsize=(12, 5.6))
-    for ax, snapshot, when, limits in zip(
-        axes, (0, -1), ("before training", "after training"), spans
-    ):
-        _draw(ax, history, snapshot, projection, limits, plane)
-        epoch = int(history.snapshot_epoch[snapshot])
-        ax.set_title(f"{when.capitalize()} (epoch {epoch}, loss {history.loss[epoch]:.3g})")
-    point_legend(axes[1], history, loc="best")
-    title = (
-        "The inputs as the hidden layer sees them: "
-        "the output unit can only draw a straight line here"
-    )
+    snapshots = (0, end)
     units = history.a[-2].shape[2]
-    if units > 2:
-        title += (
-            f"\n({units} hidden units seen along their two main directions: a flat slice of a "
-            f"{units}-dimensional space, so a few points can look to be on the wrong side)"
+    # Two units: the same axes in both panels. More: each panel on the slice its own output
+    # layer reads (the weights differ before and after training).
+    projections = [projection_for(history, s) for s in snapshots]
+    coordinates = [hidden_coordinates(history, s, p) for s, p in zip(snapshots, projections)]
+    spans = [_limits(c) for c in coordinates]
+    widths = [max(high - low for low, high in span) for span in spans]
+    if units <= 2 and max(widths) < 20 * min(widths):  # comparable: one view, easy to compare
+        spans = [_limits(np.concatenate(coordinates))] * 2
+    fig, axes = new_figure(1, 2, figsize=(12, 6.2))
+    lines = False
+    for ax, snapshot, projection, first, limits in zip(
+        axes, snapshots, projections, (True, False), spans
+    ):
+        shown = _draw(ax, history, snapshot, projection, limits, plane)
+        lines |= shown["line"]
+        ax.set_title(
+            _panel_title(history, snapshot, first) + _panel_notes(history, shown), fontsize=11
         )
+    n_outputs = history.dataset.n_outputs
+    layer = "the hidden layer" if len(history.W) == 2 else "the last hidden layer"
+    title = f"The inputs as {layer} sees them\n"
+    if n_outputs == 1:
+        title += "Here the output unit can only draw one straight line: P(class 1) = 0.5"
+    else:
+        title += (
+            f"Here the {n_outputs} softmax output units can only draw straight lines, "
+            "one between each pair of classes"
+        )
+    if units > 2 and reads_everything(history):
+        title += (
+            f"\n({units} hidden units, seen on the flat slice that holds everything the output "
+            "layer reads, so each point is on its true side)"
+        )
+    elif units > 2:
+        title += (
+            f"\n({units} hidden units, seen on a flat slice that holds only part of what the "
+            "output layer reads, so points can look to be on the wrong side)"
+        )
+    elif units == 1:
+        title += "\n(one hidden unit: its output across; the line is a threshold on it)"
     fig.suptitle(title)
+    handles = [
+        Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=CLASS_COLOURS[k % 8],
+               markeredgecolor="black", label=f"class {name}")
+        for k, name in enumerate(history.dataset.class_names)
+    ]  # fmt: skip
+    if lines:
+        handles.append(
+            Line2D([], [], color=LINE_COLOUR, linewidth=2,
+                   label="P(class 1) = 0.5" if n_outputs == 1 else "border between two classes")
+        )  # fmt: skip
+    grid = "the x line" if plane.dims == 1 else "grid lines of the input plane"
+    if plane.is_slice:
+        grid = "grid lines of the boundary's slice of the inputs"
+    handles.append(
+        Line2D([], [], color=GRID_COLOUR, linewidth=0.8, label=f"{grid}, carried into this space")
+    )
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
     return fig

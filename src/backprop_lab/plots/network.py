@@ -1,22 +1,38 @@
 """The network as a diagram: every unit, every link, and what each unit computes.
 
 Links are coloured by the weight's sign (purple positive, green negative) and drawn as wide as
-|w|. Inside each hidden and output unit is a small heatmap of its activation over the input
-plane, as in TensorFlow Playground, so one can see the hidden units carve the plane into pieces
-that the output unit then combines. (For wider inputs the plane is a slice through their mean;
-for 1-D inputs each picture is a strip, x across.)
+|w| on a fixed reference: full width at the largest |w| drawn, but never at less than
+|w| = 1, so a network whose weights are all tiny (zero initialisation, a network at W = 0) is
+drawn with hairlines, not with the strong lines of a trained one. A unit's frame shows its bias
+on the same scale. Inside each hidden and output unit is a small heatmap of its activation over
+the input plane, as in TensorFlow Playground, so one can see the hidden units carve the plane
+into pieces that the output unit then combines. (For wider inputs the plane is a slice through
+their mean; for 1-D inputs each picture is a strip, x across.) Hidden units of a bounded
+activation use its whole range (sigmoid 0 to 1, tanh -1 to 1), so a unit that barely varies
+looks flat; unbounded ones their own range (relu from 0, so dark means off).
+
+Dead units (relu or leaky relu units that output 0, or only their leak, for every recorded
+training input: see stats.dead_units) are hatched grey and say "dead". Weight labels are
+placed when the figure is drawn, along their own link, where they overlap no other label, no
+unit and, where possible, no other link. Numbers have at most 4 significant digits; weights
+that are not a number read "n/a" and their links are grey and dotted.
 """
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 
+from .. import stats
 from ..history import History
 from ..naming import unit_names
+from ..numbers import percent, sig
 from .grid import outputs_on_plane, plane_for
 from .style import (
     ACTIVATION_CMAP,
@@ -29,7 +45,13 @@ from .style import (
 
 HALF = 0.32  # half the side of a unit's square; units of a layer are 1 apart
 SPACING = 2.4  # between layers
-MAX_LABELLED_LINKS = 12
+MAX_LABELLED_LINKS = 20
+FULL_WIDTH_FLOOR = 1.0  # a |w| below this never gets a full-width line
+NOT_A_NUMBER = "#9a9a9a"  # links and frames whose weight or bias is not a number
+ZERO_WEIGHT = "#9a9a9a"  # a weight or bias of exactly 0 has no sign
+DEAD_HATCH = "#5a5a5a"
+ACTIVATION_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+LABEL_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
 
 
 def _positions(sizes, gap: float) -> list[np.ndarray]:
@@ -54,9 +76,11 @@ def unit_images(history: History, snapshots, resolution: int = 40):
     return images
 
 
-def signed(value: float) -> str:
-    """A weight for a label: two decimals, or three significant digits when it is huge."""
-    return f"{value:+.2f}" if abs(value) < 1000 else f"{value:+.3g}"
+def signed(value: float, digits: int = 3) -> str:
+    """A weight or bias for a label, with its sign and at most ``digits`` significant digits
+    ("+6.14", "-0.0123", "+1e-16", "0"), or "n/a" when it is not a number."""
+    text = sig(value, digits)
+    return "+" + text if text not in ("n/a", "0") and not text.startswith("-") else text
 
 
 def _norm(image: np.ndarray, output: bool) -> Normalize:
@@ -67,12 +91,88 @@ def _norm(image: np.ndarray, output: bool) -> Normalize:
     return Normalize(low, high if high > low else low + 1e-12)
 
 
+def _hidden_norm(image: np.ndarray, activation: str) -> Normalize:
+    """The colour range of a hidden unit's picture: the activation's whole range when it is
+    bounded (so a unit that barely varies looks flat), else the unit's own range, from 0 for
+    relu (so dark is exactly "off")."""
+    if activation in ACTIVATION_RANGE:
+        return Normalize(*ACTIVATION_RANGE[activation])
+    norm = _norm(image, False)
+    if activation == "relu":
+        return Normalize(0.0, max(norm.vmax, 1e-12))
+    return norm
+
+
+def _sign_colour(value: float) -> str:
+    """Purple for positive, green for negative, grey for exactly 0 (neither)."""
+    return POSITIVE_WEIGHT if value > 0 else NEGATIVE_WEIGHT if value < 0 else ZERO_WEIGHT
+
+
+def _scale_text(reference: float, largest: float, fixed: bool) -> str:
+    """What full line width means, for the key under the diagram."""
+    text = f"line width \u221d |w|: full width at |w| = {sig(reference, 3)}"
+    if fixed:
+        return text
+    if largest < reference:
+        return text + f"; the largest |w| here is {sig(largest, 3)}"
+    if largest > reference:
+        return text + f" (wider ones capped; the largest |w| here is {sig(largest, 3)})"
+    return text + ", the largest here"
+
+
+class _LabelPlacer(Artist):
+    """An invisible artist drawn just before the link labels: it moves each label to a free
+    spot along its link, measured with the renderer that is about to draw them, so the
+    placement fits whatever size the axes end up with."""
+
+    def __init__(self, drawing: NetworkDrawing):
+        super().__init__()
+        self.drawing = drawing
+        self.set_zorder(3.9)
+        self.set_in_layout(False)
+
+    def draw(self, renderer):
+        if self.get_visible():
+            self.drawing.place_labels(renderer)
+        self.stale = False
+
+
+def _overlaps(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """(n,) total overlap area of each box (n, 4: x0, y0, x1, y1) with the ``others`` (m, 4)."""
+    if not len(others):
+        return np.zeros(len(boxes))
+    w = np.minimum(boxes[:, None, 2], others[None, :, 2]) - np.maximum(
+        boxes[:, None, 0], others[None, :, 0]
+    )
+    h = np.minimum(boxes[:, None, 3], others[None, :, 3]) - np.maximum(
+        boxes[:, None, 1], others[None, :, 1]
+    )
+    return (np.clip(w, 0, None) * np.clip(h, 0, None)).sum(axis=1)
+
+
+def _crossings(boxes: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """(n,) how many of the lines (m, k, 2: k points sampled along each) pass through each box."""
+    if not len(samples):
+        return np.zeros(len(boxes))
+    x, y = samples[None, ..., 0], samples[None, ..., 1]
+    b = boxes[:, None, None, :]
+    inside = (x > b[..., 0]) & (x < b[..., 2]) & (y > b[..., 1]) & (y < b[..., 3])
+    return inside.any(axis=2).sum(axis=1)
+
+
+def _box(bbox, pad: float = 0.0) -> list[float]:
+    return [bbox.x0 - pad, bbox.y0 - pad, bbox.x1 + pad, bbox.y1 + pad]
+
+
 class NetworkDrawing:
     """The diagram's artists, created once and updated in place for any snapshot, so an
     animation changes widths, colours and pictures instead of drawing everything anew.
 
     ``weight_scale`` fixes the |w| that gets the widest line (by default the largest |w| of
-    the first snapshot drawn); an animation passes the largest over all its frames.
+    the first snapshot drawn); an animation passes the largest over all its frames. Either
+    way full width is never given to a |w| below 1 (FULL_WIDTH_FLOOR), so tiny weights look
+    tiny. ``label_links`` writes each weight on its link (by default when there are at most
+    MAX_LABELLED_LINKS links and at most 4 units a layer).
     """
 
     def __init__(
@@ -88,45 +188,45 @@ class NetworkDrawing:
         self.sizes = sizes
         self.compact = max(sizes) > 4
         # Small networks get room between units for a name above and a bias below each.
-        ys = _positions(sizes, 1.0 if self.compact else 1.45)
+        self.gap = 1.0 if self.compact else 1.45
+        self.ys = _positions(sizes, self.gap)
+        self.xs = [l * SPACING for l in range(len(sizes))]
         names = unit_names(history)
         n_links = sum(W.shape[1] * W.shape[2] for W in history.W)
-        self.label_links = n_links <= MAX_LABELLED_LINKS if label_links is None else label_links
+        if label_links is None:  # labels need the room of the uncompact layout
+            label_links = n_links <= MAX_LABELLED_LINKS and not self.compact
+        self.label_links = label_links
         self.link_scale = 6.0 if n_links <= 40 else 3.0
+        self.fixed_scale = weight_scale is not None and weight_scale > 0
         self.weight_scale = weight_scale
         self.links, self.unit_pictures, self.frames, self.bias_texts = [], [], [], []
-        text_box = {
-            "boxstyle": "round,pad=0.15",
-            "facecolor": "white",
-            "edgecolor": "none",
-            "alpha": 0.85,
-        }
+        self.unit_boxes, self.dead_marks, self.link_texts = [], [], []
+        activation = history.config.activation
+        self.dead = (
+            [stats.dead_units(history, l) for l in range(len(sizes) - 2)]
+            if activation in ("relu", "leaky_relu")
+            else None
+        )
+        ys = self.ys
         for l in range(len(sizes) - 1):
             for i in range(sizes[l]):
                 for j in range(sizes[l + 1]):
-                    x0, y0 = l * SPACING + HALF, ys[l][i]
-                    x1, y1 = (l + 1) * SPACING - HALF, ys[l + 1][j]
+                    x0, y0 = self.xs[l] + HALF, ys[l][i]
+                    x1, y1 = self.xs[l + 1] - HALF, ys[l + 1][j]
                     (line,) = ax.plot(
                         [x0, x1], [y0, y1], alpha=0.8, zorder=1, solid_capstyle="round"
                     )
                     label = None
                     if self.label_links:
-                        label = ax.text(
-                            x0 + 0.3 * (x1 - x0),
-                            y0 + 0.3 * (y1 - y0),
-                            "",
-                            fontsize=8,
-                            ha="center",
-                            va="center",
-                            zorder=4,
-                            bbox=text_box,
-                        )
+                        label = self.link_text(l, i, j, "", fontsize=8)
+                        label.set_gid("weight label")
                     self.links.append((line, label, l, i, j))
         n_out = sizes[-1]
         for l, (layer_ys, layer_names) in enumerate(zip(ys, names)):
             for i, (y, name) in enumerate(zip(layer_ys, layer_names)):
-                x = l * SPACING
+                x = self.xs[l]
                 box = (x - HALF, x + HALF, y - HALF, y + HALF)
+                self.unit_boxes.append(box)
                 output = l == len(sizes) - 1
                 if output:
                     cmap = (
@@ -159,31 +259,31 @@ class NetworkDrawing:
                 ax.add_patch(frame)
                 if l > 0:
                     self.frames.append((frame, l, i))
-                if self.compact:
-                    ax.text(x - HALF - 0.08, y, name, ha="right", va="center", fontsize=8, zorder=4)
-                else:
-                    ax.text(
-                        x,
-                        y + HALF + 0.06,
-                        name,
-                        ha="center",
-                        va="bottom",
-                        fontsize=10,
-                        fontweight="bold",
-                        zorder=4,
+                if self.dead is not None and 0 < l < len(sizes) - 1:
+                    self._add_dead_mark(box, l, i)
+                # Names above the units, where no link passes (links end at the sides).
+                ax.text(
+                    x,
+                    y + HALF + (0.03 if self.compact else 0.06),
+                    name,
+                    ha="center",
+                    va="bottom",
+                    fontsize=7.5 if self.compact else 10,
+                    fontweight="normal" if self.compact else "bold",
+                    zorder=4,
+                    gid="unit name",
+                )
+                if l > 0 and bias_labels and not self.compact:
+                    text = ax.text(
+                        x, y - HALF - 0.05, "", ha="center", va="top", fontsize=8, zorder=4
                     )
-                    if l > 0 and bias_labels:
-                        text = ax.text(
-                            x, y - HALF - 0.05, "", ha="center", va="top", fontsize=8, zorder=4
-                        )
-                        self.bias_texts.append((text, l, i))
+                    self.bias_texts.append((text, l, i))
         top = max(float(np.abs(y).max()) for y in ys) + HALF + 0.35
-        activation = history.config.activation
         titles = ["input"] + [f"hidden {l}\n({activation})" for l in range(1, len(sizes) - 1)]
         titles.append("output\n(sigmoid)" if n_out == 1 else "output\n(softmax)")
         for l, title in enumerate(titles):
             ax.text(
-                l * SPACING,
+                self.xs[l],
                 top + 0.2,
                 title,
                 ha="center",
@@ -191,18 +291,136 @@ class NetworkDrawing:
                 fontsize=9 if self.compact else 10,
                 color="#444444",
             )
+        bottom = -top - (0.05 if self.compact else 0.25)
+        self.key = ax.text(
+            (len(sizes) - 1) * SPACING / 2,
+            bottom,
+            "",
+            ha="center",
+            va="top",
+            fontsize=8,
+            color="#444444",
+            zorder=4,
+        )
+        self.placer = _LabelPlacer(self)
+        ax.add_artist(self.placer)
         ax.set_xlim(-0.7, (len(sizes) - 1) * SPACING + 0.7)
-        ax.set_ylim(-top - 0.3, top + 0.9)
+        ax.set_ylim(bottom - 0.45, top + 0.9)
         ax.set_aspect("equal")
         ax.axis("off")
 
+    # ------------------------------------------------------------------ building blocks
+
+    def _add_dead_mark(self, box, l: int, i: int) -> None:
+        ax = self.ax
+        hatch = Rectangle(
+            (box[0], box[2]),
+            2 * HALF,
+            2 * HALF,
+            facecolor=(1, 1, 1, 0.55),
+            edgecolor=DEAD_HATCH,
+            hatch="xxx",
+            linewidth=0,
+            zorder=2.5,
+            visible=False,
+            gid="dead unit",
+        )
+        ax.add_patch(hatch)
+        word = ax.text(
+            (box[0] + box[1]) / 2,
+            (box[2] + box[3]) / 2,
+            "dead",
+            ha="center",
+            va="center",
+            fontsize=7 if self.compact else 9,
+            fontweight="bold",
+            color="#333333",
+            zorder=3.5,
+            visible=False,
+            bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"},
+        )
+        self.dead_marks.append((hatch, word, l, i))
+
+    def link_text(self, l: int, i: int, j: int, text: str, **style):
+        """A text on the link from unit i of layer l to unit j of layer l + 1, placed when the
+        figure is drawn where it overlaps no unit, no other text and (where possible) no other
+        link. The explain figure writes gradients this way."""
+        x0, y0 = self.xs[l] + HALF, self.ys[l][i]
+        x1, y1 = self.xs[l + 1] - HALF, self.ys[l + 1][j]
+        style = {"fontsize": 8, "zorder": 4, "bbox": LABEL_BOX} | style
+        artist = self.ax.text((x0 + x1) / 2, (y0 + y1) / 2, text, ha="center", va="center", **style)
+        self.link_texts.append((artist, l, i, j))
+        return artist
+
+    @property
+    def reference(self) -> float:
+        """The |w| drawn at full width (known after the first update)."""
+        return max(self.weight_scale or 0.0, FULL_WIDTH_FLOOR)
+
+    # ------------------------------------------------------------------ placing labels
+
+    def place_labels(self, renderer) -> None:
+        """Move every link text to the spot along its link that overlaps nothing (no other
+        label, unit, unit name or other text), preferring spots no other link passes through
+        and, for the links into one unit, a position staggered by that unit."""
+        items = [
+            (text, l, i, j)
+            for text, l, i, j in self.link_texts
+            if text.get_visible() and text.get_text()
+        ]
+        if not items:
+            return
+        ax = self.ax
+        to_display = ax.transData.transform
+        pad = renderer.points_to_pixels(2.0)
+        own = {id(text) for text, *_ in self.link_texts}
+        obstacles = []
+        for x0, x1, y0, y1 in self.unit_boxes:
+            (a, b), (c, d) = to_display([(x0, y0), (x1, y1)])
+            obstacles.append([a - pad, b - pad, c + pad, d + pad])
+        for text in ax.texts:
+            if id(text) in own or not text.get_visible() or not text.get_text():
+                continue
+            obstacles.append(_box(text.get_window_extent(renderer), pad))
+        ends = {}
+        for line, _, l, i, j in self.links:
+            if line.get_visible():
+                ends[(l, i, j)] = to_display(np.column_stack(line.get_data()))
+        steps = np.linspace(0, 1, 80)[:, None]
+        t = np.linspace(0.1, 0.9, 49)
+        placed = []
+        for text, l, i, j in items:
+            bbox = text.get_window_extent(renderer)
+            half = np.array([bbox.width, bbox.height]) / 2 + pad
+            x0, y0 = self.xs[l] + HALF, self.ys[l][i]
+            x1, y1 = self.xs[l + 1] - HALF, self.ys[l + 1][j]
+            p0, p1 = to_display([(x0, y0), (x1, y1)])
+            centres = p0 + t[:, None] * (p1 - p0)
+            boxes = np.hstack([centres - half, centres + half])
+            others = [p + steps * (q - p) for key, (p, q) in ends.items() if key != (l, i, j)]
+            hard = _overlaps(boxes, np.array(obstacles + placed).reshape(-1, 4))
+            soft = _crossings(boxes, np.array(others).reshape(-1, len(steps), 2))
+            n_targets = self.sizes[l + 1]
+            preferred = 0.22 + 0.56 * (j + 0.5) / n_targets
+            order = np.lexsort((np.abs(t - preferred), soft, hard))
+            best = order[0]
+            placed.append(list(boxes[best]))
+            text.set_position(ax.transData.inverted().transform(centres[best]))
+
+    # ------------------------------------------------------------------ drawing a snapshot
+
     def artists(self) -> list:
         """Everything update() changes."""
-        out = [line for line, *_ in self.links] + [label for _, label, *_ in self.links if label]
+        out = [line for line, *_ in self.links]
         out += [picture for picture, *_ in self.unit_pictures] + [
             frame for frame, *_ in self.frames
         ]
-        return out + [text for text, *_ in self.bias_texts]
+        for hatch, word, *_ in self.dead_marks:
+            out += [hatch, word]
+        out += [text for text, *_ in self.bias_texts] + [self.key]
+        if self.link_texts:
+            out += [self.placer] + [text for text, *_ in self.link_texts]
+        return out
 
     def update(self, snapshot: int, images=None) -> None:
         """Show the network at ``snapshot``; ``images`` are its unit pictures, per layer
@@ -210,65 +428,157 @@ class NetworkDrawing:
         history = self.history
         weights = [W[snapshot] for W in history.W]
         biases = [b[snapshot] for b in history.b]
-        scale = (
-            self.weight_scale
-            or max(float(np.nanmax(np.abs(W), initial=0.0)) for W in weights)
-            or 1.0
-        )
-        self.weight_scale = scale
+        with np.errstate(invalid="ignore"):
+            largest = max(float(np.max(np.abs(W[np.isfinite(W)]), initial=0.0)) for W in weights)
+        if self.weight_scale is None:
+            self.weight_scale = largest
+        reference = self.reference
+        self.key.set_text(_scale_text(reference, largest, self.fixed_scale))
         for line, label, l, i, j in self.links:
             w = weights[l][i, j]
-            visible = bool(np.isfinite(w))
-            line.set_visible(visible)
-            if not visible:
-                continue
-            colour = POSITIVE_WEIGHT if w >= 0 else NEGATIVE_WEIGHT
-            line.set_color(colour)
-            line.set_linewidth(0.4 + self.link_scale * min(abs(w) / scale, 1.5))
+            if np.isfinite(w):
+                colour = _sign_colour(w)
+                line.set_color(colour)
+                line.set_linestyle("-")
+                line.set_linewidth(0.4 + self.link_scale * min(abs(w) / reference, 1.0))
+            else:
+                colour = NOT_A_NUMBER
+                line.set_color(colour)
+                line.set_linestyle(":")
+                line.set_linewidth(1.0)
             if label is not None:
                 label.set_text(signed(w))
                 label.set_color(colour)
-        all_biases = np.concatenate(biases)
-        finite = np.abs(all_biases[np.isfinite(all_biases)])
-        largest_bias = max(float(finite.max()) if len(finite) else 0.0, 1e-12)
         for frame, l, i in self.frames:
             bias = biases[l - 1][i]
-            finite_bias = bool(np.isfinite(bias))
-            frame.set_edgecolor(POSITIVE_WEIGHT if finite_bias and bias >= 0 else NEGATIVE_WEIGHT)
-            frame.set_linewidth(1.0 + 4.0 * abs(bias) / largest_bias if finite_bias else 1.0)
+            if np.isfinite(bias):
+                frame.set_edgecolor(_sign_colour(bias))
+                frame.set_linewidth(1.0 + 4.0 * min(abs(bias) / reference, 1.0))
+            else:
+                frame.set_edgecolor(NOT_A_NUMBER)
+                frame.set_linewidth(1.0)
         for text, l, i in self.bias_texts:
             text.set_text(f"bias {signed(biases[l - 1][i])}")
+        for hatch, word, l, i in self.dead_marks:
+            dead = bool(self.dead[l - 1][snapshot][i])
+            hatch.set_visible(dead)
+            word.set_visible(dead)
         if self.unit_pictures:
             if images is None:
                 images = [layer[0] for layer in unit_images(history, snapshot)]
+            activation = history.config.activation
             for picture, l, i, output in self.unit_pictures:
                 image = images[l][i]
                 picture.set_data(image)
-                picture.set_norm(_norm(image, output))
+                if l == 0 or output:
+                    picture.set_norm(_norm(image, output))
+                else:
+                    picture.set_norm(_hidden_norm(image, activation))
+
+    def dead_count(self, snapshot: int) -> tuple[int, int] | None:
+        """(dead hidden units, hidden units) at ``snapshot``, or None when the activation
+        cannot die."""
+        if self.dead is None:
+            return None
+        return (
+            int(sum(d[snapshot].sum() for d in self.dead)),
+            int(sum(d.shape[1] for d in self.dead)),
+        )
+
+
+def _resolve(history: History, snapshot: int) -> int:
+    """The snapshot a picture of ``snapshot`` draws: -1 (the end) becomes the last snapshot
+    with finite numbers (a diverged run's last one may hold NaN or 1e300)."""
+    if snapshot == -1:
+        return stats.last_finite_snapshot(history)
+    return snapshot % len(history.snapshot_epoch)
 
 
 def draw_network(ax, history: History, snapshot: int = -1) -> NetworkDrawing:
-    """Draw the network at ``snapshot`` into ``ax``."""
+    """Draw the network at ``snapshot`` into ``ax`` (-1: the last snapshot with finite
+    numbers; when that is not the last one, a line under the diagram says so)."""
+    drawn = _resolve(history, snapshot)
     drawing = NetworkDrawing(ax, history)
-    drawing.update(snapshot)
+    drawing.update(drawn)
+    note = stats.drawn_snapshot_note(history, drawn)
+    if note:
+        drawing.key.set_text(
+            f"epoch {int(history.snapshot_epoch[drawn])}: {note}\n{drawing.key.get_text()}"
+        )
     return drawing
 
 
+def network_title(history: History, snapshot: int) -> str:
+    """ "The network at epoch E ...": the epoch drawn, its loss and accuracy, and how it
+    relates to the run: its end, the run cut at epoch E of T (``plot RUN --epoch E``), or the
+    last snapshot with finite numbers of a diverged run."""
+    count = len(history.snapshot_epoch)
+    snapshot %= count
+    epoch = int(history.snapshot_epoch[snapshot])
+    numbers = f"loss {sig(history.loss[epoch])}, accuracy {percent(history.accuracy[epoch], 1)}"
+    last = snapshot == count - 1
+    if history.total_epochs is not None:  # a History cut by upto()
+        if last and epoch == len(history.loss) - 1:
+            return f"The network at epoch {epoch} of {history.total_epochs}: {numbers}"
+        if last:
+            return (
+                f"The network at epoch {epoch}: {numbers}\n"
+                f"(the last snapshot of the run as it stood {history.status_text()})"
+            )
+        return f"The network at epoch {epoch} of {history.total_epochs}: {numbers}"
+    if not last and snapshot == stats.last_finite_snapshot(history):
+        note = stats.drawn_snapshot_note(history, snapshot)
+        return f"The network at epoch {epoch}: {numbers}\n({note})"
+    if last:
+        return f"The network at epoch {epoch}, the end: {numbers}\n({history.status_text()})"
+    return f"The network at epoch {epoch} of {history.summary.epochs}: {numbers}"
+
+
 def network_figure(history: History, snapshot: int = -1) -> Figure:
-    """The network diagram at ``snapshot`` (default: the last)."""
+    """The network diagram at ``snapshot`` (default -1: the last snapshot with finite
+    numbers, which the title then names)."""
+    snapshot = _resolve(history, snapshot)
     sizes = history.layer_sizes
     inch = 1.15 if max(sizes) <= 4 else 0.8  # per unit of diagram coordinates
     width = inch * ((len(sizes) - 1) * SPACING + 1.4)
-    height = inch * ((1.0 if max(sizes) > 4 else 1.45) * max(sizes) + 1.6) + 1.3
-    fig, ax = new_figure(figsize=(max(width, 6.0), height))
-    draw_network(ax, history, snapshot)
-    epoch = int(history.snapshot_epoch[snapshot])
-    fig.suptitle(f"The network at epoch {epoch} (loss {history.loss[epoch]:.3g})")
+    height = inch * ((1.0 if max(sizes) > 4 else 1.45) * max(sizes) + 1.6) + 1.5
+    fig, ax = new_figure(figsize=(max(width, 6.5), height))
+    drawing = NetworkDrawing(ax, history)
+    drawing.update(snapshot)
+    fig.suptitle(network_title(history, snapshot))
     handles = [
         Line2D([], [], color=POSITIVE_WEIGHT, linewidth=3, label="positive weight"),
         Line2D([], [], color=NEGATIVE_WEIGHT, linewidth=3, label="negative weight"),
     ]
-    caption = "Line width grows with |weight|; a unit's frame shows its bias the same way."
+    weights = np.concatenate([W[snapshot].ravel() for W in history.W])
+    if not np.isfinite(weights).all():
+        handles.append(
+            Line2D([], [], color=NOT_A_NUMBER, linestyle=":", linewidth=1.5, label="not a number")
+        )
+    if (weights == 0).any():
+        handles.append(Line2D([], [], color=ZERO_WEIGHT, linewidth=1.5, label="weight 0"))
+    dead = drawing.dead_count(snapshot)
+    if dead is not None and dead[0]:
+        handles.append(
+            Patch(facecolor="white", edgecolor=DEAD_HATCH, hatch="xxx", label="dead unit")
+        )
+    drawing.key.set_visible(False)  # the caption below says it at more length
+    reference = drawing.reference
+    finite = np.abs(weights[np.isfinite(weights)])
+    largest = float(finite.max()) if len(finite) else 0.0
+    caption = f"Line width grows with |weight|, up to full width at |w| = {sig(reference, 3)}" + (
+        ", the largest weight drawn."
+        if largest >= FULL_WIDTH_FLOOR
+        else (
+            "; every weight here is 0"
+            if largest == 0
+            else f"; the largest here is only {sig(largest, 3)}"
+        )
+        + "\n(full width is never given to a |w| below 1, so small weights look small)."
+    )
+    caption += "\nA unit's frame shows its bias on the same scale."
+    if drawing.label_links:
+        caption += " The numbers on the links are the weights."
     plane = plane_for(history, 2)
     if plane.dims == 1:
         where = f"along {plane.names[0]} ({plane.names[0]} across, low to high)"
@@ -279,19 +589,46 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
         )
     else:
         where = f"over the input plane ({plane.names[0]} across, {plane.names[1]} up)"
+    activation = history.config.activation
+    if len(sizes) > 2:
+        if activation in ACTIVATION_RANGE:
+            low, high = ACTIVATION_RANGE[activation]
+            hidden = (
+                f"hidden units dark = {low:g}, bright = {high:g} ({activation}'s whole range); "
+            )
+        elif activation == "relu":
+            hidden = "hidden units dark = 0 (off), bright = the unit's own largest output; "
+        else:
+            hidden = "hidden units dark = the unit's own lowest output, bright = its highest; "
+    else:
+        hidden = ""
     caption += (
-        f"\nEach square: what that unit outputs {where};"
-        + "\nhidden units dark = low, bright = high; "
+        f"\nEach square: what that unit outputs {where};\n"
+        + hidden
         + (
             "the output blue = class 0, orange = class 1."
             if sizes[-1] == 1
             else "each output: its class's probability, white = 0."
         )
     )
+    if dead is not None:
+        count, total = dead
+        leak = " (leaky relu: only its 0.01 slope)" if activation == "leaky_relu" else ""
+        caption += (
+            f"\nDead (hatched): outputs 0{leak} for every training input, so no gradient "
+            f"reaches it; {count} of {total} hidden units here."
+            if count
+            else f"\nNo hidden unit is dead here (none outputs 0{leak} for every input)."
+        )
+    # Wrap each line of the caption to the figure's width (about 6 pixels a character).
+    columns = max(40, int(fig.get_figwidth() * fig.dpi / 6.2) - 4)
+    caption = "\n".join(
+        textwrap.fill(line, columns, subsequent_indent="  ") for line in caption.split("\n")
+    )
     fig.legend(
         handles=handles,
         loc="outside lower left",
-        ncol=2,
+        ncol=len(handles),
         frameon=False,
         title=caption,
         title_fontsize=8.5,

@@ -1,0 +1,328 @@
+"""The network diagram and the hidden-space figure tell the truth on awkward runs: tiny
+weights look tiny, weight labels never collide, dead units are marked, diverged runs are drawn
+at their last finite snapshot with short numbers, cut histories say where they were cut, and
+hidden space shows each point on its true side with per-panel shares of the spread."""
+
+import re
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.contour import ContourSet
+
+from backprop_lab import TrainConfig, stats, train
+from backprop_lab.explain import explain
+from backprop_lab.numbers import percent
+from backprop_lab.plots.explain_figure import explain_figure
+from backprop_lab.plots.hidden import (
+    hidden_coordinates,
+    hidden_space_figure,
+    projection_for,
+    spread_shares,
+)
+from backprop_lab.plots.network import (
+    FULL_WIDTH_FLOOR,
+    NetworkDrawing,
+    draw_network,
+    network_figure,
+)
+from backprop_lab.plots.style import new_figure
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _csv(path, X, labels):
+    rows = [",".join(f"{v:.6g}" for v in x) + f",{k}" for x, k in zip(X, labels)]
+    path.write_text("\n".join(rows) + "\n")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def three_features(tmp_path_factory):
+    rng = np.random.default_rng(7)
+    X = rng.uniform(-1.5, 1.5, (120, 3))
+    labels = (np.linalg.norm(X, axis=1) < 1.1).astype(int)
+    return _csv(tmp_path_factory.mktemp("csv") / "three.csv", X, labels)
+
+
+@pytest.fixture(scope="module")
+def labelled_networks(three_features):
+    """The networks whose weight labels used to collide, briefly trained."""
+    return {
+        "2-2-1": train(TrainConfig(epochs=1500)),
+        "2-3-1": train(TrainConfig(hidden=(3,), epochs=1500)),
+        "2-4-1": train(TrainConfig(hidden=(4,), epochs=1500)),
+        "3-3-1": train(TrainConfig(data=three_features, hidden=(3,), epochs=600)),
+        "2-2-2-1": train(TrainConfig(hidden=(2, 2), epochs=1500)),
+        "2-4-3": train(
+            TrainConfig(dataset="spiral", classes=3, hidden=(4,), loss="ce", epochs=600)
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def xor():
+    return train(TrainConfig())
+
+
+@pytest.fixture(scope="module")
+def diverged():
+    history = train(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000))
+    assert history.summary.status == "diverged"
+    return history
+
+
+@pytest.fixture(scope="module")
+def spiral_3_classes():
+    return train(
+        TrainConfig(dataset="spiral", classes=3, hidden=(8, 8), activation="tanh", loss="ce",
+                    optimizer="adam", lr=0.01, epochs=400, test_fraction=0.2)
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _links(ax):
+    return ax.get_lines()
+
+
+def _texts(fig) -> list[str]:
+    """Every piece of text in a figure: titles, axis labels, texts, legends."""
+    out = [fig._suptitle.get_text()] if fig._suptitle else []
+    for ax in fig.axes:
+        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        out += [t.get_text() for t in ax.texts if t.get_visible()]
+        out += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    for legend in fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
+        out += [legend.get_title().get_text()] + [t.get_text() for t in legend.get_texts()]
+    return out
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def _significant_digits(number: str) -> int:
+    mantissa = number.split("e")[0].replace(".", "").lstrip("0")
+    return len(mantissa) if mantissa else 1
+
+
+def _overlaps(fig, ax, gid: str) -> tuple[int, int]:
+    """(labels with gid, overlapping pairs of them or of one of them with a unit or another
+    text), measured with the renderer's own extents after drawing."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_gid() == gid and t.get_visible() and t.get_text()]
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    others = [
+        t.get_window_extent(renderer)
+        for t in ax.texts
+        if t.get_gid() != gid and t.get_visible() and t.get_text()
+    ] + [image.get_window_extent(renderer) for image in ax.images]
+    bad = sum(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1 :])
+    bad += sum(a.overlaps(b) for a in boxes for b in others)
+    return len(labels), bad
+
+
+# --------------------------------------------------------------------------- the diagram
+
+
+def test_tiny_weights_are_drawn_as_hairlines_and_the_figure_says_what_full_width_is():
+    flat = train(TrainConfig(hidden=()))  # the weights end near 1e-16
+    assert np.abs(flat.final_W[0]).max() < 1e-10
+    fig = network_figure(flat)
+    assert max(line.get_linewidth() for line in _links(fig.axes[0])) < 0.5
+    caption = fig.legends[0].get_title().get_text()
+    assert "full width at |w| = 1" in caption and "small weights look small" in caption
+
+    zeros = train(TrainConfig(init="zeros", epochs=200))
+    fig = network_figure(zeros)
+    assert max(line.get_linewidth() for line in _links(fig.axes[0])) < 0.5
+    assert "every weight here is 0" in fig.legends[0].get_title().get_text()
+
+
+def test_a_trained_network_draws_its_largest_weight_at_full_width(xor):
+    fig = network_figure(xor)
+    widths = [line.get_linewidth() for line in _links(fig.axes[0])]
+    largest = np.abs(np.concatenate([W[-1].ravel() for W in xor.W])).max()
+    assert largest > FULL_WIDTH_FLOOR and max(widths) == pytest.approx(0.4 + 6.0)
+    assert f"full width at |w| = {largest:.3g}" in fig.legends[0].get_title().get_text()
+    # Drawn elsewhere (dashboard, animation, explorer), the diagram says it under itself.
+    fig, ax = new_figure(figsize=(6, 4))
+    drawing = draw_network(ax, xor)
+    assert drawing.key.get_visible() and "full width at |w|" in drawing.key.get_text()
+
+
+@pytest.mark.parametrize("name", ["2-2-1", "2-3-1", "2-4-1", "3-3-1", "2-2-2-1", "2-4-3"])
+def test_weight_labels_overlap_nothing(labelled_networks, name):
+    history = labelled_networks[name]
+    fig = network_figure(history)
+    count, bad = _overlaps(fig, fig.axes[0], "weight label")
+    n_links = sum(W.shape[1] * W.shape[2] for W in history.W)
+    assert count == n_links and bad == 0
+    # Each label sits on its own link.
+    drawing_labels = [t for t in fig.axes[0].texts if t.get_gid() == "weight label"]
+    for text, line in zip(drawing_labels, _links(fig.axes[0])):
+        (x0, x1), (y0, y1) = line.get_data()
+        x, y = text.get_position()
+        assert abs((x - x0) * (y1 - y0) - (y - y0) * (x1 - x0)) < 1e-9 * max(1, abs(x1 - x0))
+        assert min(x0, x1) <= x <= max(x0, x1)
+    # Also in a small panel, as on the dashboard.
+    fig, ax = new_figure(figsize=(7, 5))
+    draw_network(ax, history)
+    assert _overlaps(fig, ax, "weight label")[1] == 0
+
+
+def test_gradient_labels_of_the_explain_figure_overlap_nothing(labelled_networks):
+    fig = explain_figure(explain(labelled_networks["2-4-1"], epoch=0, sample=1))
+    count, bad = _overlaps(fig, fig.axes[0], "gradient label")
+    assert count == 12 and bad == 0
+    assert not any(len(n) > 6 for n in NUMBER.findall(fig._suptitle.get_text()))
+
+
+def test_dead_units_are_hatched_and_named():
+    history = train(
+        TrainConfig(dataset="moons", hidden=(8,), activation="relu", init="he", lr=20,
+                    epochs=500)
+    )  # fmt: skip
+    dead = stats.dead_units(history, 0)[-1]
+    assert dead.any()
+    fig = network_figure(history)
+    ax = fig.axes[0]
+    marks = [p for p in ax.patches if p.get_gid() == "dead unit"]
+    assert len(marks) == 8 and [m.get_visible() for m in marks] == list(dead)
+    assert all(m.get_hatch() for m in marks)
+    words = [t for t in ax.texts if t.get_text() == "dead" and t.get_visible()]
+    assert len(words) == dead.sum()
+    legend = fig.legends[0]
+    assert "dead unit" in [t.get_text() for t in legend.get_texts()]
+    assert f"{dead.sum()} of 8 hidden units here" in legend.get_title().get_text()
+    # At the first snapshot nobody is dead yet: the same drawing shows no marks.
+    drawing = NetworkDrawing(new_figure()[1], history)
+    drawing.update(0)
+    assert not any(hatch.get_visible() for hatch, *_ in drawing.dead_marks)
+
+
+def test_a_diverged_run_is_drawn_at_its_last_finite_snapshot_with_short_numbers(diverged):
+    last = stats.last_finite_snapshot(diverged)
+    assert last < len(diverged.snapshot_epoch) - 1
+    epoch = int(diverged.snapshot_epoch[last])
+    for fig in (network_figure(diverged), hidden_space_figure(diverged)):
+        texts = _texts(fig)
+        title = fig._suptitle.get_text() + " ".join(ax.get_title() for ax in fig.axes)
+        assert f"Epoch {epoch}" in title or f"epoch {epoch}" in title
+        assert f"diverged at epoch {diverged.summary.diverged_epoch}" in title
+        for text in texts:
+            for number in NUMBER.findall(text):
+                assert _significant_digits(number) <= 4, (number, text)
+    # Drawing the last snapshot on purpose: its non-finite weights read n/a, never digits.
+    fig, ax = new_figure()
+    drawing = NetworkDrawing(ax, diverged, label_links=True)
+    drawing.update(len(diverged.snapshot_epoch) - 1)
+    labels = [t.get_text() for t in ax.texts if t.get_gid() == "weight label"]
+    weights = np.concatenate([W[-1].ravel() for W in diverged.W])
+    assert sum(label == "n/a" for label in labels) == (~np.isfinite(weights)).sum()
+    assert all(_significant_digits(n) <= 4 for label in labels for n in NUMBER.findall(label))
+
+
+def test_a_cut_history_says_where_it_was_cut(xor):
+    cut = xor.upto(800)
+    assert "at epoch 800 of 5000" in cut.status_text()
+    assert "epoch 800 of 5000" in network_figure(cut)._suptitle.get_text()
+    after = hidden_space_figure(cut).axes[1].get_title()
+    assert "epoch 800 of 5000" in after and "After training" not in after
+
+
+# --------------------------------------------------------------------------- hidden space
+
+
+def test_each_panel_gives_the_share_of_its_own_points_spread(spiral_3_classes):
+    history = spiral_3_classes
+    fig = hidden_space_figure(history)
+    end = stats.last_finite_snapshot(history)
+    for ax, snapshot in zip(fig.axes, (0, end)):
+        projection = projection_for(history, snapshot)
+        points = history.a[-2][snapshot]
+        centred = points - points.mean(axis=0)
+        expected = ((centred @ projection.axes.T) ** 2).sum(axis=0) / (centred**2).sum()
+        np.testing.assert_allclose(spread_shares(history, snapshot, projection), expected)
+        assert f"({percent(expected[0])} of the spread here)" in ax.get_xlabel()
+        assert f"({percent(expected[1])} of the spread here)" in ax.get_ylabel()
+
+
+@pytest.mark.parametrize("config", [
+    TrainConfig(hidden=(4,), epochs=1500),
+    TrainConfig(dataset="spiral", classes=3, hidden=(8, 8), activation="tanh", loss="ce",
+                optimizer="adam", lr=0.01, epochs=300),
+])  # fmt: skip
+def test_wide_hidden_layers_are_shown_on_the_slice_the_output_reads(config):
+    """Every point is drawn on its true side: the slice holds every direction the output
+    layer's decision depends on, so moving a point onto it changes no class score
+    difference."""
+    history = train(config)
+    for snapshot in (0, -1):
+        projection = projection_for(history, snapshot)
+        h = history.a[-2][snapshot]
+        on_slice = projection.back(hidden_coordinates(history, snapshot, projection))
+        W = history.W[-1][snapshot]
+        read = W if W.shape[1] == 1 else W[:, 1:] - W[:, :1]
+        np.testing.assert_allclose((on_slice - h) @ read, 0, atol=1e-9)
+    fig = hidden_space_figure(history)
+    assert "so each point is on its true side" in fig._suptitle.get_text()
+    assert not any("wrong side" in ax.get_title() for ax in fig.axes)
+
+
+def test_the_title_and_lines_fit_the_output_layer(xor, spiral_3_classes):
+    fig = hidden_space_figure(xor)
+    assert "the output unit can only draw one straight line" in fig._suptitle.get_text()
+    # The legend promises the P = 0.5 line: both panels draw it (a contour).
+    assert all(any(isinstance(c, ContourSet) for c in ax.collections) for ax in fig.axes)
+    fig = hidden_space_figure(spiral_3_classes)
+    title = fig._suptitle.get_text()
+    assert "3 softmax output units" in title and "between each pair of classes" in title
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "border between two classes" in legend and "test point" not in legend
+    assert any(isinstance(c, ContourSet) for c in fig.axes[1].collections)
+
+
+def test_a_panel_without_a_line_says_so():
+    history = train(TrainConfig(init="zeros", epochs=100))  # outputs 0.5 everywhere
+    fig = hidden_space_figure(history)
+    assert all("the output is a tie everywhere here" in ax.get_title() for ax in fig.axes)
+    assert "P(class 1) = 0.5" not in [t.get_text() for t in fig.legends[0].get_texts()]
+    labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "point label"]
+    assert len(labels) == 1 and "all 4 at one point" in labels[0]
+
+
+def test_point_labels_point_at_their_own_points_and_overlap_nothing(xor):
+    fig = hidden_space_figure(xor)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    X = xor.dataset.X[xor.record_index]
+    names = ["(" + ",".join(f"{v:g}" for v in x) + ")" for x in X]
+    for ax, snapshot in zip(fig.axes, (0, -1)):
+        labels = [t for t in ax.texts if t.get_gid() == "point label"]
+        leaders = [line for line in ax.get_lines() if line.get_gid() == "leader"]
+        assert len(labels) == len(leaders) == 4
+        points = ax.transData.transform(xor.a[0][snapshot])
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        assert not any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1 :])
+        radius = renderer.points_to_pixels(np.sqrt(90) / 2 + 0.6)  # the markers' radius
+        for text, box, leader in zip(labels, boxes, leaders):
+            start, end = ax.transData.transform(np.column_stack(leader.get_data()))
+            along = (end - start) / np.hypot(*(end - start))
+            # The leader starts at the edge of its own point's marker and heads out from it.
+            own = points[names.index(text.get_text())]
+            np.testing.assert_allclose(start - radius * along, own, atol=0.5)
+            # No point hides under a label, and the label is inside the panel.
+            assert not any(box.contains(*p) for p in points)
+            assert ax.bbox.contains(box.x0, box.y0) and ax.bbox.contains(box.x1, box.y1)
+
+
+def test_without_a_hidden_layer_there_is_nothing_to_draw():
+    fig = hidden_space_figure(train(TrainConfig(hidden=(), epochs=50)))
+    assert any("Not drawn" in t.get_text() for t in fig.axes[0].texts)
