@@ -104,8 +104,8 @@ def last_finite_snapshot(history: History) -> int:
 
 
 def drawn_snapshot_note(history: History, snapshot: int) -> str:
-    """"" when ``snapshot`` is the last one, else why an earlier one is drawn, for titles:
-    "the last with finite weights; diverged at epoch 33"."""
+    """An empty string when ``snapshot`` is the last one, else why an earlier one is drawn:
+    "the last with finite weights; diverged at epoch 33", for titles."""
     if snapshot in (-1, len(history.snapshot_epoch) - 1):
         return ""
     if history.summary.status == "diverged":

@@ -384,8 +384,8 @@ def slice_subtitle(plane: Plane) -> str:
 
 
 def snapshot_caption(history: History, snapshot: int, sep: str = ": ") -> str:
-    """"epoch 2999: loss 0.1172, accuracy 94.4% (test 82.5%)", with why an earlier snapshot
-    than the last is drawn; ``sep`` goes between the epoch and the numbers."""
+    """The caption "epoch 2999: loss 0.1172, accuracy 94.4% (test 82.5%)", with why an earlier
+    snapshot than the last is drawn; ``sep`` goes between the epoch and the numbers."""
     epoch = int(history.snapshot_epoch[snapshot])
     numbers = f"loss {sig(history.loss[epoch])}, accuracy {percent(history.accuracy[epoch], 1)}"
     if len(history.test_accuracy):
