@@ -253,10 +253,15 @@ def _complex_sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def _complex_loss(trace: Trace, Y: np.ndarray, loss: str) -> np.ndarray:
-    """nn's loss value, which is analytic as written, except for one sigmoid output with
-    cross-entropy: NumPy's logaddexp takes no complex numbers, so log(1 + e^z) - y z is
-    written out here, again with exp only of a non-positive real part."""
+    """nn's loss value, which is analytic as written, except for one sigmoid output: with
+    mean squared error its a - y uses nn's sigmoid(-z), which overflows for a complex z, and
+    with cross-entropy NumPy's logaddexp takes no complex numbers, so both are written out
+    here with exp only of a non-positive real part."""
     z = trace.z[-1]
+    if loss == "mse" and z.shape[-1] == 1:
+        # nn's output_error takes 1 - a as sigmoid(-z); here with the complex sigmoid.
+        error = (1.0 - Y) * trace.a[-1] - Y * _complex_sigmoid(-z)
+        return (error**2).sum(axis=(-2, -1)) / (Y.shape[-2] * Y.shape[-1])
     if loss in ("bce", "ce") and z.shape[-1] == 1:
         z = z[..., 0]
         positive = z.real > 0.0

@@ -70,6 +70,17 @@ def _relu_derivative(z, a):
     return z > 0.0
 
 
+def _sigmoid_derivative(z, a):
+    # The guide's a (1 - a), with 1 - a taken as sigmoid(-z): where a rounds to within 1e-16
+    # of 1 the subtraction 1 - a would keep only its first few digits.
+    return a * sigmoid(-z)
+
+
+def _tanh_derivative(z, a):
+    # 1 - a^2 = 1 / cosh(z)^2, which keeps every digit where a is near +-1 (|z| > 10 or so).
+    return 1.0 / np.cosh(z) ** 2
+
+
 def _leaky_relu(z):
     return np.where(z > 0.0, z, LEAKY_SLOPE * z)
 
@@ -79,8 +90,8 @@ def _leaky_relu_derivative(z, a):
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", sigmoid, lambda z, a: a * (1.0 - a)),
-    "tanh": Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a),
+    "sigmoid": Activation("sigmoid", sigmoid, _sigmoid_derivative),
+    "tanh": Activation("tanh", np.tanh, _tanh_derivative),
     "relu": Activation("relu", _relu, _relu_derivative),
     "leaky_relu": Activation("leaky_relu", _leaky_relu, _leaky_relu_derivative),
     "linear": Activation("linear", lambda z: z, lambda z, a: 1.0),
@@ -94,19 +105,33 @@ ACTIVATIONS: dict[str, Activation] = {
 # output activation is sigmoid when there is one output unit and softmax otherwise.
 
 
+def output_error(z: np.ndarray, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """a - Y, the output's error, computed without cancellation for 0/1 targets.
+
+    A confident output a near 1 is stored as 1 - 1e-16 or so, and a - 1 of it keeps only a few
+    digits. For one sigmoid output a - 1 = -sigmoid(-z) exactly; for softmax the true class's
+    a_k - 1 = -(sum of the other a_j). Both are exact to the last digit."""
+    if a.shape[-1] == 1:
+        return (1.0 - Y) * a - Y * sigmoid(-z)
+    others = (a * (1.0 - Y)).sum(axis=-1, keepdims=True)
+    return np.where(Y == 1.0, -others, a)
+
+
 def _mse_value(z, a, Y):
     # np.mean((y - a2) ** 2) of the guide, per network.
     n_values = Y.shape[-2] * Y.shape[-1]
-    return ((a - Y) ** 2).sum(axis=(-2, -1)) / n_values
+    return (output_error(z, a, Y) ** 2).sum(axis=(-2, -1)) / n_values
 
 
 def _mse_delta(z, a, Y):
     n_values = Y.shape[-2] * Y.shape[-1]
-    d_a = (2.0 / n_values) * (a - Y)  # dL/da: the guide's (a2 - y) times the 2/N of the mean
+    d_a = (2.0 / n_values) * output_error(z, a, Y)  # the guide's (a2 - y) times the 2/N
     if a.shape[-1] == 1:
-        return d_a * (a * (1.0 - a))  # sigmoid'(z) = a(1 - a)
-    # Softmax Jacobian: dL/dz_k = a_k (dL/da_k - sum_j dL/da_j a_j)
-    return a * (d_a - (d_a * a).sum(axis=-1, keepdims=True))
+        return d_a * _sigmoid_derivative(z, a)  # sigmoid'(z) = a(1 - a)
+    # Softmax Jacobian: dL/dz_k = a_k (dL/da_k - sum_j dL/da_j a_j), written with sum_j a_j = 1
+    # as a_k sum_j a_j (dL/da_k - dL/da_j) so that no 1 - a_k cancels for a confident output.
+    pairs = d_a[..., :, None] - d_a[..., None, :]  # (..., N, K, K): dL/da_k - dL/da_j
+    return a * (pairs * a[..., None, :]).sum(axis=-1)
 
 
 def _cross_entropy_value(z, a, Y):
@@ -124,7 +149,7 @@ def _cross_entropy_value(z, a, Y):
 def _cross_entropy_delta(z, a, Y):
     # For sigmoid + binary cross-entropy and for softmax + categorical cross-entropy alike,
     # the output activation's derivative cancels the loss's: dL/dz = (a - y) / N.
-    return (a - Y) / Y.shape[-2]
+    return output_error(z, a, Y) / Y.shape[-2]
 
 
 @dataclass(frozen=True)

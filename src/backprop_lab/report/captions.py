@@ -26,7 +26,7 @@ def _end(h: History) -> int:
 
 
 def _drawn_at(h: History) -> str:
-    """ " Drawn at epoch 32, the last with finite weights (the run diverged at epoch 33)." or ""."""
+    """A sentence saying which earlier epoch is drawn when the run diverged, or nothing."""
     s = _end(h)
     if s == len(h.snapshot_epoch) - 1:
         return ""
