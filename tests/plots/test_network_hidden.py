@@ -200,7 +200,7 @@ def test_dead_units_are_hatched_and_named():
     assert len(words) == dead.sum()
     legend = fig.legends[0]
     assert "dead unit" in [t.get_text() for t in legend.get_texts()]
-    assert f"{dead.sum()} of 8 hidden units here" in legend.get_title().get_text()
+    assert f"{dead.sum()} of 8 hidden units here" in " ".join(legend.get_title().get_text().split())
     # At the first snapshot nobody is dead yet: the same drawing shows no marks.
     drawing = NetworkDrawing(new_figure()[1], history)
     drawing.update(0)
