@@ -26,7 +26,7 @@ from .history import History, RunError, dataset_name, save_run
 from .nn import ACTIVATIONS, INITS, LOSSES, init_params
 from .numbers import percent, sig
 from .optim import OPTIMIZERS
-from .predictions import format_prediction_table
+from .predictions import format_prediction_table, table_heading
 
 EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 2, 3, 130, 141
 
@@ -219,7 +219,7 @@ def _train(args: argparse.Namespace) -> int:
         write_report(history, out)
 
     s = history.summary
-    print(f"outputs at the last epoch ({s.epochs - 1}):")
+    print(f"{table_heading(history)}:")
     print(format_prediction_table(history))
     test = ""
     if s.final_test_loss is not None:
@@ -236,7 +236,7 @@ def _train(args: argparse.Namespace) -> int:
         print(f"figures: {figures} (start with dashboard.png)")
     if report:
         print(f"report: {out / 'report.html'} (open it in a browser)")
-    from .diagnose import diagnose, format_findings
+    from .diagnose import diagnose, format_findings, lower_learning_rate
 
     print("\ndiagnosis:")
     print(format_findings(diagnose(history)))
@@ -244,7 +244,7 @@ def _train(args: argparse.Namespace) -> int:
         print(
             f"Training diverged at epoch {s.diverged_epoch}: the loss or the weights became "
             f"NaN or infinite with --lr {config.lr:g}. Try a lower learning rate, such as "
-            f"--lr {config.lr / 10:g}.",
+            f"{lower_learning_rate(history)}.",
             file=sys.stderr,
         )
         return EXIT_DIVERGED

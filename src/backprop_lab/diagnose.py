@@ -182,7 +182,18 @@ def _finite_median(values: np.ndarray) -> np.ndarray:
 
 
 def _lr(lr: float, factor: float) -> str:
-    return f"--lr {lr * factor:g}"
+    return f"--lr {float(f'{lr * factor:.2g}'):g}"
+
+
+def _lr_down(h: History, ctx: Context) -> str:
+    """A smaller learning rate to suggest: a tenth of this one, or, when a step overshot by
+    ratio r (it moved the weights r times their size), small enough that that step would have
+    moved them a tenth of their size: lr * 0.1 / r, with one significant digit."""
+    lr = h.config.lr
+    if ctx.overshoot is None or ctx.overshoot.ratio <= 1:
+        return _lr(lr, 0.1)
+    suggestion = float(f"{lr * 0.1 / ctx.overshoot.ratio:.1g}")
+    return f"--lr {min(suggestion, float(f'{lr * 0.1:.2g}')):g}"
 
 
 def _layer_names(n_layers: int) -> list[str]:
@@ -238,7 +249,7 @@ def _diverged(h: History, ctx: Context) -> list[Finding]:
             (epoch, epoch),
             f"the loss or a weight became NaN or infinite at epoch {epoch} with learning rate "
             f"{h.config.lr:g}{growth}",
-            f"Lower the learning rate, for example {_lr(h.config.lr, 0.1)}; if it still "
+            f"Lower the learning rate, for example {_lr_down(h, ctx)}; if it still "
             "diverges, check the gradients with backprop-lab gradcheck.",
         )
     ]
@@ -341,7 +352,7 @@ def _flat_cause(h: History, ctx: Context, start: int, end: int) -> tuple[str, li
             f"the units saturated after a step that was too large at epoch {ctx.overshoot.epoch}, "
             f"so the gradient is tiny ({sig(gradient, 2)})"
         )
-        return cause, [f"a smaller learning rate ({_lr(h.config.lr, 0.1)})"]
+        return cause, [f"a smaller learning rate ({_lr_down(h, ctx)})"]
     if ctx.saturated_at_end:
         cause = f"saturated units pass almost no gradient ({sig(gradient, 2)})"
         options.append(_smaller_start(h))
@@ -365,6 +376,13 @@ def _flat_cause(h: History, ctx: Context, start: int, end: int) -> tuple[str, li
     return cause, options
 
 
+def lower_learning_rate(history: History) -> str:
+    """The smaller learning rate the diagnosis suggests for ``history``, as an option
+    ("--lr 2"): informed by the first step that overshot, if one did."""
+    with np.errstate(all="ignore"):
+        return _lr_down(history, Context.of(history))
+
+
 def flat_cause(history: History, start: int, end: int) -> str:
     """Why the loss is flat from epoch ``start`` to ``end``, in words, from the gradient there
     ("the gradient is exactly zero there, so ...")."""
@@ -386,17 +404,20 @@ def _plateau(h: History, ctx: Context) -> list[Finding]:
         if end - start + 1 < shortest or level < 0.1 * loss[0] or total_change > 0.1:
             continue  # short, near zero, or a slow steady fall rather than a plateau
         stuck = end >= E - 1 - window or not ctx.solved
-        wrong = int(round((1 - h.accuracy[end]) * len(h.dataset.labels)))
+        # The count wrong for most of the stretch, not at its last epoch.
+        wrong = int(round((1 - np.median(h.accuracy[start : end + 1])) * len(h.dataset.labels)))
         cause, options = _flat_cause(h, ctx, start, end)
         if stuck:
             advice = f"The loss stopped moving: {cause}. Try {_join(options)}."
         else:
-            advice = (
-                "The network escaped this flat stretch by itself; plateaus like this are typical "
-                "of small sigmoid networks (XOR 2-2-1 sits at 0.25 until its hidden units break "
-                "symmetry)."
-                + (" Momentum or Adam shortens them." if h.config.optimizer == "sgd" else "")
+            typical = (
+                " Plateaus like this are typical of small sigmoid networks (XOR 2-2-1 sits at "
+                "0.25 until its hidden units break symmetry)."
+                if h.config.activation == "sigmoid"
+                else ""
             )
+            shorter = " Momentum or Adam shortens them." if h.config.optimizer == "sgd" else ""
+            advice = f"The network escaped this flat stretch by itself.{typical}{shorter}"
         findings.append(
             Finding(
                 "plateau",
@@ -472,22 +493,40 @@ def _slow(h: History, ctx: Context) -> list[Finding]:
     ]
 
 
+def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
+    """Centred moving average (shorter windows at the ends), so that epoch-to-epoch noise of
+    a mini-batch run is not taken for a trend."""
+    if window <= 1:
+        return values
+    kernel = np.ones(window)
+    total = np.convolve(values, kernel, mode="same")
+    count = np.convolve(np.ones(len(values)), kernel, mode="same")
+    return total / count
+
+
 def _overfitting(h: History, ctx: Context) -> list[Finding]:
-    test, loss = h.test_loss, h.loss
-    if not len(test) or not np.isfinite(test).all() or not np.isfinite(loss).all():
+    raw_test, raw_loss = h.test_loss, h.loss
+    if not len(raw_test) or not np.isfinite(raw_test).all() or not np.isfinite(raw_loss).all():
         return []
-    E = len(loss)
+    E = len(raw_loss)
+    window = max(1, E // 50)
+    test, loss = _moving_average(raw_test, window), _moving_average(raw_loss, window)
     best = int(np.argmin(test))
     rise = (test[-1] - test[best]) / test[best] if test[best] > 0 else 0.0
+    # A rise that matters: over a tenth above the lowest test loss, and more than a hundredth
+    # of where the test loss started (a run at 0.0014 wandering to 0.0017 is noise, not
+    # overfitting).
+    meaningful = test[-1] - test[best] > 0.01 * raw_test[0]
     train_fell = loss[-1] < loss[best]
     gap = h.accuracy[-1] - h.test_accuracy[-1]
-    rising = rise > OVERFIT_RISE and train_fell and best < E - 1
+    rising = rise > OVERFIT_RISE and meaningful and train_fell and best < E - 1
     if not rising and gap < OVERFIT_GAP:
         return []
     parts = []
     if rising:
+        smoothed = f" (averaged over {window} epochs)" if window > 1 else ""
         parts.append(
-            f"the test loss was lowest at epoch {best} ({sig(test[best])}) and rose to "
+            f"the test loss{smoothed} was lowest at epoch {best} ({sig(test[best])}) and rose to "
             f"{sig(test[-1])} by the end while the training loss fell from {sig(loss[best])} "
             f"to {sig(loss[-1])}"
         )
@@ -534,7 +573,7 @@ def _gradients(h: History, ctx: Context) -> list[Finding]:
             advice = (
                 f"The first steps were too large (epoch {ctx.overshoot.epoch} moved the weights "
                 f"by {sig(ctx.overshoot.ratio, 2)}x their size) and saturated the units, whose "
-                f"gradients then vanish: lower the learning rate, for example {_lr(c.lr, 0.1)}."
+                f"gradients then vanish: lower the learning rate, for example {_lr_down(h, ctx)}."
             )
         else:
             options = []
@@ -566,21 +605,32 @@ def _gradients(h: History, ctx: Context) -> list[Finding]:
             )
         )
     if (median > stats.EXPLODING_NORM).any() or ratio > 1e3:
-        options = [f"lower the learning rate ({_lr(c.lr, 0.1)})"]
-        options.append(
-            "start with smaller weights (--init xavier)"
-            if c.init != "xavier"
-            else _smaller_start(h)
-        )
-        if ctx.hidden_layers > 1:
-            options.append("use fewer layers")
+        options = [f"lower the learning rate ({_lr_down(h, ctx)})"]
+        if ctx.overshoot is None:
+            options.append(
+                "start with smaller weights (--init xavier)"
+                if c.init != "xavier"
+                else _smaller_start(h)
+            )
+            if ctx.hidden_layers > 1:
+                options.append("use fewer layers")
+        if ratio > 1e3:
+            what = "Gradients grow through the layers"
+        elif ctx.overshoot is not None:
+            what = (
+                "Gradients are huge in every layer because the steps are (epoch "
+                f"{ctx.overshoot.epoch} already moved the weights by "
+                f"{sig(ctx.overshoot.ratio, 2)}x their size)"
+            )
+        else:
+            what = "Gradients are huge in every layer"
         findings.append(
             Finding(
                 "exploding_gradients",
                 "warning",
                 epochs,
                 f"median gradient norms while learning: {described}",
-                f"Gradients grow through the layers: {_join(options)}.",
+                f"{what}: {_join(options)}.",
             )
         )
     return findings
@@ -606,7 +656,7 @@ def _dead(h: History, ctx: Context) -> list[Finding]:
         n_units = dead_now.size
         severity = "warning" if len(units) >= n_units / 4 or not ctx.solved else "info"
         listed = ", ".join(f"{names[layer + 1][u]} (since epoch {s})" for u, s in zip(units, since))
-        options = [f"lower the learning rate ({_lr(c.lr, 0.1)})"]
+        options = [f"lower the learning rate ({_lr_down(h, ctx)})"]
         if c.activation == "relu":
             options.append("use --activation leaky_relu")
         if c.init != "he":
@@ -647,12 +697,12 @@ def _saturated(h: History, ctx: Context) -> list[Finding]:
         if share[worst] < 0.25:
             continue
         units = np.flatnonzero(while_high[worst])
-        first = int(np.flatnonzero(share >= 0.25)[0])
+        first, last = np.flatnonzero(share >= 0.25)[[0, -1]]
         listed = ", ".join(names[layer + 1][u] for u in units)
         if ctx.overshoot is not None and ctx.overshoot.epoch <= h.snapshot_epoch[first]:
             advice = (
                 f"The step at epoch {ctx.overshoot.epoch} was too large and pushed them there: "
-                f"lower the learning rate, for example {_lr(h.config.lr, 0.1)}."
+                f"lower the learning rate, for example {_lr_down(h, ctx)}."
             )
         else:
             options = [
@@ -665,11 +715,12 @@ def _saturated(h: History, ctx: Context) -> list[Finding]:
             Finding(
                 "saturated_neurons",
                 "warning",
-                (int(h.snapshot_epoch[first]), int(h.snapshot_epoch[worst])),
+                (int(h.snapshot_epoch[first]), int(h.snapshot_epoch[last])),
                 f"{len(units)} of {saturated.shape[1]} units of hidden layer {layer + 1} "
                 f"({listed}) are saturated on most inputs at epoch "
                 f"{h.snapshot_epoch[worst]} while the loss is still "
-                f"{sig(h.loss[h.snapshot_epoch[worst]], 3)}",
+                f"{sig(h.loss[h.snapshot_epoch[worst]], 3)}; "
+                f"{int(saturated[-1].sum())} of them are at the end",
                 advice,
             )
         )
@@ -725,26 +776,22 @@ def _update_ratio(h: History, ctx: Context) -> list[Finding]:
     )
     findings = []
     o = ctx.overshoot
-    big = np.isfinite(median) & (median > 1e-1)
-    if o is not None or big.any():
-        if o is not None:
-            evidence = (
-                f"{definition}: the update of epoch {o.epoch} moved the weights by "
-                f"{sig(o.ratio, 2)}x their own size and the loss went from {sig(o.loss_before)} to "
-                f"{sig(o.loss_after)}"
-            )
-            span = (o.epoch, o.epoch)
-        else:
-            listed = ", ".join(f"{names[l]} {sig(median[l], 2)}" for l in np.flatnonzero(big))
-            evidence = f"{definition}; median while learning: {listed}"
-            span = epochs
+    if o is not None:
+        # Only a step that overshot (it moved the weights more than their size and the loss
+        # rose) is called too large: early steps of 0.1 are normal, and mini-batch losses
+        # rise and fall by themselves.
+        evidence = (
+            f"{definition}: the update of epoch {o.epoch} moved the weights by "
+            f"{sig(o.ratio, 2)}x their own size and the loss went from {sig(o.loss_before)} to "
+            f"{sig(o.loss_after)}"
+        )
         findings.append(
             Finding(
                 "update_ratio",
                 "warning",
-                span,
+                (o.epoch, o.epoch),
                 evidence,
-                f"The learning rate is too large: try {_lr(c.lr, 0.1)}.",
+                f"The learning rate is too large: try {_lr_down(h, ctx)}.",
             )
         )
         return findings

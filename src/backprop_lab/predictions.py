@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import stats
 from .history import History
 from .nn import predict
 from .numbers import sig
@@ -15,12 +16,23 @@ VERDICTS = ("right", "wrong", "undecided", "n/a")
 1e-9), so it names no class; n/a: the output is not a number (the run diverged)."""
 
 
+def table_heading(history: History) -> str:
+    """Which epoch the table shows, in words: "outputs at the last epoch (4999)", or for a
+    diverged run the last epoch with finite numbers, saying so."""
+    snapshot = stats.last_finite_snapshot(history)
+    epoch = int(history.snapshot_epoch[snapshot])
+    note = stats.drawn_snapshot_note(history, snapshot)
+    if note:
+        return f"outputs at epoch {epoch} ({note.replace('weights', 'numbers')})"
+    return f"outputs at the last epoch ({epoch})"
+
+
 def prediction_rows(history: History, limit: int = MAX_ROWS) -> list[tuple[str, str, str, str]]:
-    """(input, target, output, verdict) for the first ``limit`` training samples; the verdict
-    is one of VERDICTS."""
+    """(input, target, output, verdict) for the first ``limit`` training samples at the
+    epoch :func:`table_heading` names; the verdict is one of VERDICTS."""
     data = history.dataset
     X = data.X[:limit]
-    output = history.outputs(X, history.params_at(-1))
+    output = history.outputs(X, history.params_at(stats.last_finite_snapshot(history)))
     predicted = predict(output)
     rows = []
     for i in range(len(X)):

@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image
 
 from backprop_lab import TrainConfig, train
+from backprop_lab.diagnose import diagnose
 from backprop_lab.plots import loss_figure
 from backprop_lab.plots.curves import smooth
 
@@ -64,8 +65,14 @@ def test_events_are_marked_where_they_happened():
         TrainConfig(dataset="spiral", hidden=(8, 8), activation="tanh", loss="bce",
                     optimizer="adam", lr=0.01, epochs=3000, test_fraction=0.2)
     )  # fmt: skip
-    best = int(np.argmin(overfit.test_loss))
-    assert f"lowest test loss (epoch {best})" in _legend(loss_figure(overfit).axes[0])
+    (finding,) = [f for f in diagnose(overfit) if f.code == "overfitting"]
+    best = finding.epochs[0]
+    assert f"lowest test loss (epoch {best}); it rises after" in _legend(
+        loss_figure(overfit).axes[0]
+    )
+    noisy = train(TrainConfig(dataset="circle", hidden=(6,), optimizer="momentum", lr=0.5,
+                              batch_size=16, epochs=800, test_fraction=0.25))  # fmt: skip
+    assert not any("lowest test loss" in label for label in _legend(loss_figure(noisy).axes[0]))
     dead = train(TrainConfig(dataset="moons", hidden=(8,), activation="relu", init="he", lr=20,
                              epochs=500))  # fmt: skip
     assert any(label.startswith("a unit died") for label in _legend(loss_figure(dead).axes[0]))

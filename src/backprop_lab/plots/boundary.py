@@ -319,8 +319,10 @@ def draw_boundary(
     draw_class_lines(ax, plane, probabilities)
     if undecided_everywhere(probabilities):
         box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "0.5"}
-        ax.text(0.5, 0.5, UNDECIDED_TEXT[probabilities.shape[-1] == 2], transform=ax.transAxes,
-                ha="center", va="center", fontsize=10, bbox=box, zorder=5)  # fmt: skip
+        small = ax.get_position().width * ax.figure.get_figwidth() < 4.0  # inches
+        text = UNDECIDED_SHORT if small else UNDECIDED_TEXT[probabilities.shape[-1] == 2]
+        ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
+                fontsize=8 if small else 10, bbox=box, zorder=5)  # fmt: skip
     draw_points(ax, history, plane=plane, wrong=wrong)
     ax.set_xlim(plane.xs[0], plane.xs[-1])
     ax.set_ylim(plane.ys[0], plane.ys[-1])
@@ -329,6 +331,7 @@ def draw_boundary(
     ax.set_ylabel(plane.names[1])
 
 
+UNDECIDED_SHORT = "a tie everywhere:\nno boundary"
 UNDECIDED_TEXT = {
     True: "The network outputs 0.5 everywhere:\nit decides nothing, so there is no boundary",
     False: "The network gives every class the same\nprobability everywhere: no boundary",

@@ -129,7 +129,7 @@ def _end_marker(history: History):
 
 def _events(ax, history: History, upto: int) -> None:
     """Plateaus as shaded spans, the epochs units died as ticks at the bottom, and the lowest
-    test loss as a star."""
+    test loss as a star when the test loss rose after it (the diagnosis's overfitting)."""
     findings = diagnose(history) if upto == len(history.loss) - 1 else []
     plateaus = [f for f in findings if f.code == "plateau"]
     for k, finding in enumerate(plateaus):
@@ -153,13 +153,12 @@ def _events(ax, history: History, upto: int) -> None:
         ax.plot(epochs, np.full(len(epochs), 0.02), "|", color="black", markersize=14,
                 markeredgewidth=2, transform=ax.get_xaxis_transform(), linestyle="",
                 label=f"a unit died ({len(died)} in all)")  # fmt: skip
-    test = history.test_loss[: upto + 1]
-    if len(test) and np.isfinite(test).any():
-        best = int(np.nanargmin(np.where(np.isfinite(test), test, np.nan)))
-        if best < upto:
-            ax.plot([best], [test[best]], "*", color=EVENT_COLOUR, markersize=13,
-                    markeredgecolor="black", zorder=5, linestyle="",
-                    label=f"lowest test loss (epoch {best})")  # fmt: skip
+    overfit = next((f for f in findings if f.code == "overfitting" and f.epochs[0] < upto), None)
+    if overfit is not None:  # only where the diagnosis calls it overfitting, not any dip
+        best = overfit.epochs[0]
+        ax.plot([best], [history.test_loss[best]], "*", color=EVENT_COLOUR, markersize=13,
+                markeredgecolor="black", zorder=5, linestyle="",
+                label=f"lowest test loss (epoch {best}); it rises after")  # fmt: skip
 
 
 def draw_loss(ax, history: History, upto: int | None = None, legend: bool = True) -> None:

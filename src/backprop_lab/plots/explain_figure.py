@@ -12,7 +12,7 @@ from ..explain import Explanation
 from ..history import History
 from ..nn import backward, forward
 from ..numbers import sig
-from .network import HALF, NetworkDrawing, signed
+from .network import HALF, MAX_LABELLED_LINKS, NetworkDrawing, signed
 from .style import new_figure
 
 BOX = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "#999999", "alpha": 0.95}
@@ -86,11 +86,13 @@ def explain_figure(e: Explanation) -> Figure:
                 zorder=6,
             )
     gradients = one.dW if one is not None else e.batch_dW
-    if sum(W.size for W in gradients) <= 40:
+    symbol = "dl/dw" if one is not None else "dL/dw"  # this sample's loss l, or the batch's L
+    n_links = sum(W.size for W in gradients)
+    if n_links <= MAX_LABELLED_LINKS and not drawing.compact:  # as network.png labels weights
         for l, G in enumerate(gradients):
             for i in range(G.shape[0]):
                 for j in range(G.shape[1]):
-                    text = f"dL/dw {signed(G[i, j])}"
+                    text = f"{symbol} {signed(G[i, j])}"
                     drawing.link_text(l, i, j, text, fontsize=7.5, bbox=BOX, zorder=6)
                     drawing.link_texts[-1][0].set_gid("gradient label")
     who = (
@@ -98,12 +100,16 @@ def explain_figure(e: Explanation) -> Figure:
         if one
         else f"all {len(e.passes)} samples"
     )
-    fig.suptitle(
-        f"One pass at epoch {e.epoch}, {who}: values on the units, gradients dL/dw on the links"
-        + (
-            ""
-            if one is None
-            else f"\n(loss of this sample {sig(one.loss)}; line width and colour show the weight)"
+    if one is None:
+        title = (
+            f"One pass at epoch {e.epoch}, {who}: mean a on the units, dL/dw on the links\n"
+            "dL/dw: the batch gradient, the mean over all samples, which the update uses"
         )
-    )
+    else:
+        title = (
+            f"One pass at epoch {e.epoch}, {who}: z and a on the units, dl/dw on the links\n"
+            f"dl/dw: this sample's gradient (of its own loss l = {sig(one.loss)}); the update "
+            f"uses dL/dw, the mean over all {len(h.dataset.labels)} samples"
+        )
+    fig.suptitle(title, fontsize=11)
     return fig

@@ -42,8 +42,15 @@ def _loss(h: History, findings: list[Finding]) -> str:
     last = int(finite[-1]) if len(finite) else 0
     line = "The line is the exact loss" if full_batch(h) else "Read the bold (smoothed) line"
     verb = change_verb(loss[0], loss[last], "rose", "fell")
+    shown = loss[finite][loss[finite] > 0]
+    decades = np.log10(shown.max() / shown.min()) if len(shown) else 0.0
+    scale = (
+        "on a log scale, where each gridline is ten times smaller"
+        if decades < 8
+        else (f"on a log scale spanning {decades:.0f} powers of ten")
+    )
     text = (
-        f"{line} on a log scale, where each gridline is ten times smaller: it {verb} "
+        f"{line} {scale}: it {verb} "
         + (
             f"{sig(loss[0])}"
             if verb == "stayed at"
@@ -118,6 +125,8 @@ def _weights(h: History, findings: list[Finding]) -> str:
         if verb == "stayed at"
         else f"{verb} from {sig(first, 3)} to {sig(last, 3)}"
     )
+    if last < 1e-12 < first:
+        change = f"shrank from {sig(first, 3)} to 0 (to rounding: {sig(last, 2)})"
     text = (
         "Every weight and bias over training, labelled by what it connects. Big moves happen "
         f"while the loss drops; here the largest |weight| {change}."
@@ -247,6 +256,20 @@ def _evolution(h: History, findings: list[Finding]) -> str:
 def _hidden(h: History, findings: list[Finding]) -> str:
     if len(h.W) < 2:
         return "This network has no hidden layer, so there is no hidden space to show."
+    if h.config.activation == "linear":
+        return (
+            "The inputs as the last hidden layer sees them. A linear hidden layer only stretches, "
+            "turns and shifts the input plane (the grid lines stay straight and parallel), so "
+            "classes that no straight line separates in the input plane stay that way here: a "
+            "linear hidden layer adds nothing a network without one could not do." + _drawn_at(h)
+        )
+    if any(f.code == "symmetric_neurons" for f in findings):
+        return (
+            "The inputs as the last hidden layer sees them. Its units are identical (they "
+            "started from the same weights and get the same updates), so every input lands on "
+            "the diagonal where all units agree: the hidden layer acts like a single unit and "
+            "cannot separate what a straight line could not." + _drawn_at(h)
+        )
     if h.dataset.n_outputs == 1:
         text = (
             "The inputs as the last hidden layer sees them. The output unit can only draw a "
@@ -261,7 +284,8 @@ def _hidden(h: History, findings: list[Finding]) -> str:
         )
     if h.dataset.name == "xor" and is_solved(h):
         text += (
-            " For XOR that is exactly what happened: the two classes end up in opposite corners."
+            " For XOR that is exactly what happened: one straight line now separates the two "
+            "classes, which no line can do in the input plane."
         )
     return text + _drawn_at(h)
 
@@ -317,15 +341,24 @@ def _health(h: History, findings: list[Finding]) -> str:
         "their limits) learn slowly."
     ]
     dead = _find(findings, "dead_neurons")
-    saturated_share = stats.saturated_share(h, 0)
     if dead:
         parts.append(f"Here: {dead.evidence}.")
-    elif saturated_share is not None:
-        share = saturated_share[_end(h)]
-        ending = ", which is fine because the task is solved." if is_solved(h) and share else "."
-        parts.append(
-            f"Here {percent(share)} of the first hidden layer's activations end saturated{ending}"
+    elif stats.saturated_share(h, 0) is not None:
+        shares = [stats.saturated_share(h, l)[_end(h)] for l in range(len(h.W) - 1)]
+        layers = (
+            f"{percent(shares[0])} of the hidden layer's activations end saturated"
+            if len(shares) == 1
+            else "the hidden layers' activations end "
+            + ", ".join(f"{percent(v)} (layer {l + 1})" for l, v in enumerate(shares))
+            + " saturated"
         )
+        if is_solved(h) and max(shares):
+            ending = ", which is fine because the task is solved."
+        elif max(shares) >= 0.25:
+            ending = ": they pass little gradient, and the task is not solved."
+        else:
+            ending = "."
+        parts.append(f"Here {layers}{ending}")
     elif h.config.activation in ("relu", "leaky_relu"):
         parts.append("Here no unit is dead.")
     else:
@@ -348,6 +381,13 @@ def _gradients(h: History, findings: list[Finding]) -> str:
         text += f" Median gradient norms here: {listed} ({order})."
     if (norms == 0).any():
         text += " Gradients of exactly 0 are drawn on the dotted floor line marked = 0."
+    if len(h.W) == 1 and outputs_undecided(h):
+        text += (
+            " The gradient falls into the vanishing zone because the network reached its "
+            "minimum (weights at 0, the best a straight line can do for these classes), not "
+            "because a layer is starved; as the weights shrink to 0 the update ratio, a step "
+            "divided by the weights' size, stops meaning much."
+        )
     return text
 
 

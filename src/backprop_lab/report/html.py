@@ -17,7 +17,7 @@ from ..diagnose import Finding, diagnose
 from ..explain import explain, format_explanation
 from ..history import History, atomic_write_text
 from ..numbers import percent, sig
-from ..predictions import prediction_rows
+from ..predictions import prediction_rows, table_heading
 from .captions import CAPTIONS, caption
 
 STYLE = """
@@ -100,7 +100,7 @@ def _predictions(h: History) -> str:
     more = len(h.dataset.labels) - len(rows)
     note = f"<p>... and {more} more training samples.</p>" if more > 0 else ""
     return (
-        f"<h3>Outputs at the last epoch ({h.summary.epochs - 1})</h3><table><tr><th>input</th><th>target</th>"
+        f"<h3>{_esc(table_heading(h).capitalize())}</h3><table><tr><th>input</th><th>target</th>"
         f"<th>output</th><th></th></tr>{body}</table>{note}"
     )
 
