@@ -10,9 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
-from .data import DATASETS, MAX_CLASSES
+from .data import DATASETS, GATES, MAX_CLASSES
 from .nn import ACTIVATIONS, INITS, LOSSES
 from .optim import OPTIMIZERS
+
+RECORDING_OPTIONS = ("record_every", "max_snapshots", "record_samples")
+"""Options that change what a run keeps, not what it learns."""
 
 
 class ConfigError(ValueError):
@@ -79,6 +82,26 @@ class TrainConfig:
         if self.record_every is not None:
             return self.record_every
         return max(1, math.ceil(self.epochs / self.max_snapshots))
+
+    def applies(self, option: str) -> bool:
+        """Whether ``option`` changes anything in this run: ``classes`` only shapes the spiral,
+        ``n`` and ``noise`` only the point clouds, ``data_seed`` only clouds and test splits,
+        ``momentum`` and Adam's ``beta1``, ``beta2``, ``eps`` only their optimiser,
+        ``init_scale`` only normal and uniform initialisation; the recording options change
+        what is kept, not what is learned."""
+        cloud = self.data is None and self.dataset not in GATES
+        return {
+            "dataset": self.data is None,
+            "classes": cloud and self.dataset == "spiral",
+            "n": cloud,
+            "noise": cloud,
+            "data_seed": cloud or self.test_fraction > 0,
+            "momentum": self.optimizer == "momentum",
+            "beta1": self.optimizer == "adam",
+            "beta2": self.optimizer == "adam",
+            "eps": self.optimizer == "adam",
+            "init_scale": self.init in ("normal", "uniform"),
+        }.get(option, option not in RECORDING_OPTIONS)
 
     def to_dict(self) -> dict:
         return asdict(self) | {"hidden": list(self.hidden)}

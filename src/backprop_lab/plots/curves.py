@@ -244,9 +244,9 @@ def loss_figure(history: History, upto: int | None = None) -> Figure:
     draw_loss(ax_loss, history, upto)
     draw_accuracy(ax_acc, history, upto)
     end = len(history.loss) - 1 if upto is None else upto
+    where = "" if history.total_epochs is not None else f" at epoch {end}"
     fig.suptitle(
-        f"{history.dataset.name}: {history.status_text()}, loss {sig(history.loss[end])} at "
-        f"epoch {end}",
+        f"{history.dataset.name}: {history.status_text()}, loss {sig(history.loss[end])}{where}",
         fontsize=11,
         color="0.3",
     )

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..data import GATES
+from ..config import RECORDING_OPTIONS
 from ..diagnose import diagnose
 from ..history import History, RunError, atomic_write_bytes, atomic_write_text, load_run
 from ..plots.boundary import draw_boundary
@@ -66,8 +66,7 @@ def resolve_runs(arguments: list[str]) -> list[Path]:
     return unique
 
 
-# Options that change how a run is recorded, not what it learns: never part of a run's name.
-RECORDING = ("record_every", "max_snapshots", "record_samples")
+RECORDING = RECORDING_OPTIONS  # how a run is recorded, not what it learns: never in a name
 
 
 def run_options(history: History) -> dict[str, str]:
@@ -107,22 +106,9 @@ def folder_names(paths: list[Path]) -> list[str]:
 
 
 def applies(history: History, option: str) -> bool:
-    """Whether ``option`` changes anything in this run: ``classes`` only shapes the spiral,
-    ``n`` and ``noise`` only the point clouds, ``momentum`` and Adam's ``beta1``, ``beta2``,
-    ``eps`` only their optimiser, ``init_scale`` only normal and uniform initialisation."""
-    c = history.config
-    cloud = c.data is None and c.dataset not in GATES
-    return {
-        "classes": cloud and c.dataset == "spiral",
-        "n": cloud,
-        "noise": cloud,
-        "data_seed": cloud or c.test_fraction > 0,
-        "momentum": c.optimizer == "momentum",
-        "beta1": c.optimizer == "adam",
-        "beta2": c.optimizer == "adam",
-        "eps": c.optimizer == "adam",
-        "init_scale": c.init in ("normal", "uniform"),
-    }.get(option, option not in RECORDING)
+    """Whether ``option`` changes anything in this run (see TrainConfig.applies); the data
+    counts as one option, ``dataset``, which a CSV run has too."""
+    return option == "dataset" or history.config.applies(option)
 
 
 def run_labels(histories: list[History], paths: list[Path] | None = None) -> list[str]:

@@ -18,6 +18,7 @@ from ..explain import explain, format_explanation
 from ..history import History, atomic_write_text
 from ..numbers import percent, sig
 from ..predictions import prediction_rows, table_heading
+from ..sweep import format_option
 from .captions import CAPTIONS, caption
 
 STYLE = """
@@ -116,7 +117,13 @@ def _config(h: History) -> str:
         )
     ]
     rows.append(("layers", "-".join(map(str, h.layer_sizes))))
-    rows += [(k, "none" if v is None else v) for k, v in c.items() if k not in ("hidden",)]
+    if h.config.data:
+        rows.append(("data", h.config.data))
+    rows += [
+        (k, format_option(k, v))
+        for k, v in c.items()
+        if k not in ("hidden", "dataset", "data") and h.config.applies(k)
+    ]
     return (
         "<table>"
         + "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
