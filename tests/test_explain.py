@@ -185,7 +185,7 @@ def _equations(text: str):
                 try:
                     value = eval(python, {"__builtins__": {}}, NUMERIC)  # noqa: S307
                     magnitude = eval(re.sub(r"-(?=\d)", "", python), {"__builtins__": {}}, NUMERIC)
-                except (NameError, SyntaxError, TypeError):
+                except (NameError, SyntaxError, TypeError, OverflowError, ZeroDivisionError):
                     continue  # a formula in symbols, not numbers
                 yield segment, float(value), result, abs(float(magnitude))
 
@@ -206,6 +206,8 @@ EQUATION_RUNS = [
     TrainConfig(
         dataset="gauss", n=10, hidden=(2,), optimizer="adam", lr=0.05, batch_size=4, epochs=8
     ),
+    TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=8),  # huge steps
+    TrainConfig(optimizer="momentum", lr=300, epochs=8),
 ]  # fmt: skip
 
 
@@ -253,3 +255,34 @@ def test_explain_command_text_json_and_figure(tmp_path, capsys):
     assert len(data["samples"]) == 4 and data["batch"]["samples"] == 4
     assert main(["explain", str(run), "--epoch", "400"]) == 2
     assert "epoch 400 is outside this run, which has epochs 0 to 39" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"lr": 3.0},
+        {"seed": 1},
+        {"batch_size": 2},
+        {"activation": "tanh"},
+    ],
+)
+def test_explain_refuses_a_run_whose_config_no_longer_matches_what_it_recorded(change):
+    history = train(TrainConfig(epochs=30, record_every=3))
+    changed = replace(history, config=replace(history.config, **change))
+    for epoch in (3, 4, 29):  # recorded, unrecorded, last
+        with pytest.raises(RunError, match="the run folder was changed"):
+            explain(changed, epoch, 0)
+
+
+def test_explain_refuses_changed_data():
+    history = train(TrainConfig(epochs=30, record_every=3))
+    flipped = replace(history.dataset, labels=1 - history.dataset.labels)
+    with pytest.raises(RunError, match="the run folder was changed"):
+        explain(replace(history, dataset=flipped), 4, 0)
+
+
+def test_the_diverging_epoch_is_refused_with_the_epochs_that_can_be_explained():
+    history = train(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000))
+    with pytest.raises(RunError, match="not a finite number .* explain epochs 0 to 32"):
+        explain(history, 33, "all")
+    assert explain(history, 32, 0).steps  # the last finite epoch: its update made the NaN

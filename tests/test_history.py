@@ -119,3 +119,18 @@ def test_a_history_cut_at_an_epoch_says_so():
     cut = history.upto(300)
     assert cut.status_text() == "at epoch 300 of 1000" and "at epoch 300 of 1000" in repr(cut)
     assert history.upto(999).status_text() == "finished after 1000 epochs"
+
+
+def test_a_diverged_run_is_written_as_standard_json_and_loads_back(tmp_path):
+    history = train(
+        TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=200, test_fraction=0.25)
+    )
+    path = save_run(history, tmp_path / "boom")
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} in summary.json")
+
+    summary = json.loads((path / "summary.json").read_text(), parse_constant=refuse)
+    assert summary["final_loss"] is None and summary["status"] == "diverged"
+    loaded = load_run(path)
+    assert np.isnan(loaded.summary.final_loss) and np.isnan(loaded.summary.final_test_loss)

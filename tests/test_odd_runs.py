@@ -81,13 +81,21 @@ def test_an_odd_run_goes_through_every_command(name, tmp_path, capsys):
 
     recorded = set(history.snapshot_epoch.tolist())
     unrecorded = next((e for e in range(E) if e not in recorded), E // 2)
-    for epoch in (0, unrecorded, E - 1):
+    last = int(np.flatnonzero(np.isfinite(history.loss))[-1])  # a diverged run's last finite
+    for epoch in (0, unrecorded, last):
         assert main(["explain", str(run), "--epoch", str(epoch), "--json", "--no-figure"]) == 0
-        explanation = json.loads(capsys.readouterr().out)
+        explanation = json.loads(capsys.readouterr().out, parse_constant=_strict)
         assert explanation["epoch"] == epoch
-    assert main(["explain", str(run), "--epoch", str(E - 1)]) == 0
+    assert main(["explain", str(run), "--epoch", str(last)]) == 0
     text = capsys.readouterr().out
     assert "Forward pass" in text and "Update" in text
     if name != "diverged":
         assert "nan" not in text
+    else:  # the epoch whose loss is NaN has no arithmetic to show: one sentence, exit 2
+        assert main(["explain", str(run), "--epoch", str(E - 1)]) == 2
+        assert "not a finite number" in capsys.readouterr().err
     assert (run / "figures" / "explain.png").is_file()
+
+
+def _strict(constant: str):
+    raise AssertionError(f"{constant} is not JSON")

@@ -11,7 +11,6 @@ Exit status: 0 done, 1 gradient check failed, 2 bad input (one sentence, nothing
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import datetime
@@ -22,7 +21,7 @@ import numpy as np
 from . import __version__
 from .config import ConfigError, TrainConfig
 from .data import DATASETS, DataError
-from .history import History, RunError, dataset_name, save_run
+from .history import History, RunError, dataset_name, save_run, to_json
 from .nn import ACTIVATIONS, INITS, LOSSES, init_params
 from .numbers import percent, sig
 from .optim import OPTIMIZERS
@@ -368,7 +367,7 @@ def _diagnose(args: argparse.Namespace) -> int:
 
     findings = diagnose(load_run(args.run))
     if args.json:
-        print(json.dumps([f.to_dict() for f in findings], indent=2))
+        print(to_json([f.to_dict() for f in findings]))
     else:
         print(format_findings(findings))
     return 0
@@ -392,11 +391,9 @@ def _explain(args: argparse.Namespace) -> int:
     from .plots.explain_figure import explain_figure
 
     history = load_run(args.run)
-    explanation = explain(
-        history, args.epoch, args.sample, progress=not args.json and sys.stderr.isatty()
-    )
+    explanation = explain(history, args.epoch, args.sample, progress=sys.stderr.isatty())
     if args.json:
-        print(json.dumps(explanation.to_dict(), indent=2))
+        print(to_json(explanation.to_dict()))
     else:
         print(format_explanation(explanation))
     if not args.no_figure:
@@ -426,6 +423,15 @@ def _gradcheck(args: argparse.Namespace) -> int:
         f"fourth-order central differences, h = 1e-3, float64, threshold {THRESHOLD:g}",
         flush=True,
     )
+    entries = sum(p.size for p in params)
+    work = entries * 4 * len(dataset.X) * sum(p.size for p in params[0::2])  # multiply-adds
+    if work > 1e11:
+        print(
+            f"note: {entries:,} entries x 4 stencil points, each a forward pass over "
+            f"{len(dataset.X):,} samples: a long check (the bar on stderr estimates how long; "
+            "Ctrl-C stops it). A smaller --n or --hidden checks the same code much faster.",
+            flush=True,
+        )
     bar = None
 
     def progress(done: int, total: int) -> None:

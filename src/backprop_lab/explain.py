@@ -27,7 +27,7 @@ from .history import History, RunError
 from .naming import unit_names
 from .nn import LOSSES, backward, forward, loss_value
 from .optim import Adam, Momentum
-from .training import Step, replay_epoch
+from .training import ReplayMismatch, Step, replay_epoch
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,9 @@ def _stopped_before_update(history: History, epoch: int) -> str | None:
     if epoch != len(history.loss) - 1:
         return None
     if s.status == "converged":
-        return f"training stopped here before the update: the loss reached --target-loss {history.config.target_loss:g}"
+        target = history.config.target_loss
+        reached = f"--target-loss {target:g}" if target is not None else "its target"
+        return f"training stopped here before the update: the loss reached {reached}"
     if s.status == "interrupted":
         return "training was interrupted here (Ctrl-C or SIGTERM) before this epoch's update"
     if s.status == "diverged" and not math.isfinite(history.loss[epoch]):
@@ -217,22 +219,34 @@ def explain(
         indices = [sample]
     else:
         raise RunError(f"sample {sample!r} is not a training sample; give 0 to {n - 1}, or all")
+    if not np.isfinite(history.loss[epoch]):
+        finite = np.flatnonzero(np.isfinite(history.loss))
+        earlier = f"explain epochs 0 to {finite[-1]}" if len(finite) else "no epoch has one"
+        raise RunError(
+            f"the loss of epoch {epoch} is not a finite number (the run diverged there), so its "
+            f"arithmetic, sums of infinities, has no values to show; {earlier}"
+        )
     found = np.flatnonzero(history.snapshot_epoch == epoch)
     snapshot = int(found[0]) if len(found) else None
-    recorded = history.params_at(snapshot) if snapshot is not None else None
     stopped = _stopped_before_update(history, epoch)
     c = history.config
-    replay = replay_epoch(
-        c, data, epoch, with_update=stopped is None, recorded=recorded, progress=progress
-    )
-    if recorded is not None and not all(
-        np.array_equal(mine, theirs, equal_nan=True)
-        for mine, theirs in zip(replay.params, recorded)
-    ):
-        raise RunError(
-            f"replaying this run's configuration does not give the weights it recorded at epoch "
-            f"{epoch}; the run folder was changed or written by another version"
+    recorded = {int(e): history.params_at(s) for s, e in enumerate(history.snapshot_epoch)}
+    try:
+        replay = replay_epoch(
+            c,
+            data,
+            epoch,
+            with_update=stopped is None,
+            recorded=recorded,
+            final=history.final_params,
+            progress=progress,
         )
+    except ReplayMismatch as mismatch:
+        raise RunError(
+            f"replaying this run's configuration does not give the weights it recorded at "
+            f"epoch {mismatch.epoch}; the run folder was changed or written by another version, "
+            "so explain cannot show its numbers"
+        ) from None
     params = replay.params
     X, Y = data.X, data.Y
     with np.errstate(all="ignore"):
@@ -240,6 +254,12 @@ def explain(
         full = forward(params, X, c.activation)
         batch = backward(params, X, full, Y, c.loss, c.activation)
         batch_loss = float(loss_value(full, Y, c.loss))
+    if not (batch_loss == history.loss[epoch]):
+        raise RunError(
+            f"the recorded loss of epoch {epoch} is {history.loss[epoch]!r}, but this run's data "
+            f"and network give {batch_loss!r}; the run folder was changed, so explain cannot "
+            "show its numbers"
+        )
     return Explanation(
         history,
         epoch,
@@ -258,9 +278,9 @@ def explain(
 # --------------------------------------------------------------------------- numbers
 
 
-def _n(value: float) -> str:
-    """A number for a calculator, with at least five significant digits: fixed-point from
-    1e-4 to 1e5, scientific notation beyond."""
+def _n(value: float, digits: int = 5) -> str:
+    """A number for a calculator, with at least ``digits`` significant digits: fixed-point
+    from 1e-4 to 1e5, scientific notation beyond."""
     value = float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
     if not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
@@ -268,15 +288,21 @@ def _n(value: float) -> str:
     if value == 0:
         return "0.00000"
     if 1e-4 <= magnitude < 1e5:
-        decimals = max(5, 4 - math.floor(math.log10(magnitude)))
+        decimals = max(5, digits - 1 - math.floor(math.log10(magnitude)))
         return f"{value:.{decimals}f}"
-    return f"{value:.4e}"
+    return f"{value:.{digits - 1}e}"
 
 
-def _p(value: float) -> str:
+def _p(value: float, digits: int = 5) -> str:
     """A number inside a product: negative ones in parentheses."""
-    text = _n(value)
+    text = _n(value, digits)
     return f"({text})" if text.startswith("-") else text
+
+
+def _digits_for(factor: float) -> int:
+    """Significant digits for a number multiplied by ``factor`` in a printed equation, so that
+    the product still carries the five the result is printed with (lr = 1e5: ten digits)."""
+    return 5 + max(0, math.ceil(math.log10(abs(float(factor))))) if factor else 5
 
 
 def _g(value: float) -> str:
@@ -499,23 +525,24 @@ def _rule_lines(optimizer, t: int | None) -> list[str]:
 
 def _entry_lines(optimizer, name: str, w, g, new, state_before, state_after, t) -> list[str]:
     """The update of one parameter entry, each line an equation that evaluates to its result."""
+    d = _digits_for(optimizer.lr)  # what lr multiplies carries the digits the result needs
     if isinstance(optimizer, Momentum):
         v0, v1 = state_before[0], state_after[0]
         return [
-            f"  {name}: v = {_g(optimizer.momentum)} x {_p(v0)} - {_g(optimizer.lr)} x {_p(g)} "
-            f"= {_n(v1)};  w = {_n(w)} + {_p(v1)} = {_n(new)}"
+            f"  {name}: v = {_g(optimizer.momentum)} x {_p(v0, d)} - {_g(optimizer.lr)} x "
+            f"{_p(g, d)} = {_n(v1, d)};  w = {_n(w)} + {_p(v1, d)} = {_n(new)}"
         ]
     if isinstance(optimizer, Adam):
         (m0, v0), (m1, v1) = state_before, state_after
         b1, b2 = optimizer.beta1, optimizer.beta2
-        c1, c2 = _n(1 - b1**t), _n(1 - b2**t)
+        c1, c2 = _n(1 - b1**t, d + 2), _n(1 - b2**t, d + 2)
         return [
-            f"  {name}: m = {_g(b1)} x {_p(m0)} + {_g(1 - b1)} x {_p(g)} = {_n(m1)};  "
-            f"v = {_g(b2)} x {_p(v0)} + {_g(1 - b2)} x {_p(g)}^2 = {_n(v1)}",
-            f"    w = {_n(w)} - {_g(optimizer.lr)} x ({_n(m1)} / {c1}) / (sqrt({_n(v1)} / {c2}) "
-            f"+ {_g(optimizer.eps)}) = {_n(new)}",
+            f"  {name}: m = {_g(b1)} x {_p(m0)} + {_g(1 - b1)} x {_p(g)} = {_n(m1, d)};  "
+            f"v = {_g(b2)} x {_p(v0)} + {_g(1 - b2)} x {_p(g)}^2 = {_n(v1, d)}",
+            f"    w = {_n(w)} - {_g(optimizer.lr)} x ({_n(m1, d)} / {c1}) / (sqrt({_n(v1, d)} / "
+            f"{c2}) + {_g(optimizer.eps)}) = {_n(new)}",
         ]
-    return [f"  {name} = {_n(w)} - {_g(optimizer.lr)} x {_p(g)} = {_n(new)}"]
+    return [f"  {name} = {_n(w)} - {_g(optimizer.lr)} x {_p(g, d)} = {_n(new)}"]
 
 
 def _state_entries(state: tuple, optimizer, index: int, entry: tuple) -> tuple:

@@ -23,6 +23,7 @@ NumPy arrays, loaded with ``allow_pickle=False``). Files are written atomically.
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 from contextlib import contextmanager
@@ -214,6 +215,24 @@ def atomic_open(path: Path):
         temporary.unlink(missing_ok=True)
 
 
+def strict_json(value):
+    """``value`` with every float that is not finite replaced by None (JSON null), lists and
+    dicts walked through: NaN and Infinity are not JSON, and strict readers (a browser's
+    JSON.parse, jq) refuse them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
+def to_json(value, indent: int = 2) -> str:
+    """Standard JSON text of ``value``: non-finite numbers written as null."""
+    return json.dumps(strict_json(value), indent=indent, allow_nan=False)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     with atomic_open(path) as f:
         f.write(data)
@@ -259,9 +278,9 @@ def save_run(history: History, path: str | Path) -> Path:
     write_npz(path / "history.npz", history.arrays())
     _write_metrics_csv(history, path / "metrics.csv")
     config = history.config.to_dict() | {"version": history.summary.version}
-    atomic_write_text(path / "config.json", json.dumps(config, indent=2) + "\n")
+    atomic_write_text(path / "config.json", to_json(config) + "\n")
     summary = history.summary.__dict__
-    atomic_write_text(path / "summary.json", json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(path / "summary.json", to_json(summary) + "\n")
     return path
 
 
@@ -321,7 +340,11 @@ def load_run(path: str | Path) -> History:
     except (ConfigError, TypeError) as error:
         raise RunError(f"{path / 'config.json'} is damaged: {error}") from None
     try:
-        summary = Summary(**_read_json(path / "summary.json"))
+        values = _read_json(path / "summary.json")
+        for name in ("final_loss", "final_accuracy"):  # written as null when not finite
+            if name in values and values[name] is None:
+                values[name] = math.nan
+        summary = Summary(**values)
     except TypeError:
         raise RunError(
             f"{path / 'summary.json'} is damaged: its fields are not a run summary"
@@ -338,6 +361,12 @@ def load_run(path: str | Path) -> History:
         dataset = Dataset(
             dataset_name(config), X, labels, class_names, arrays["X_test"], arrays["y_test"]
         )
+        if len(arrays["test_loss"]):  # a test split's loss that was not finite, written as null
+            summary = replace(
+                summary,
+                final_test_loss=_nan_if_none(summary.final_test_loss),
+                final_test_accuracy=_nan_if_none(summary.final_test_accuracy),
+            )
         return History(
             config=config,
             dataset=dataset,
@@ -356,6 +385,10 @@ def load_run(path: str | Path) -> History:
         raise RunError(
             f"{path / 'history.npz'} is damaged: it has no array {error.args[0]!r}"
         ) from None
+
+
+def _nan_if_none(value):
+    return math.nan if value is None else value
 
 
 def dataset_name(config: TrainConfig) -> str:

@@ -248,13 +248,30 @@ def make_run_optimizer(config: TrainConfig):
     )
 
 
+class ReplayMismatch(ValueError):
+    """Replaying a run's configuration did not give the parameters it recorded at ``epoch``:
+    the run folder was changed, or written by another version."""
+
+    def __init__(self, epoch: int):
+        self.epoch = epoch
+        super().__init__(f"the replay differs from the recorded parameters at epoch {epoch}")
+
+
+def _same(params: Params, recorded: Params) -> bool:
+    return len(params) == len(recorded) and all(
+        a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+        for a, b in zip(params, recorded)
+    )
+
+
 def replay_epoch(
     config: TrainConfig,
     dataset: Dataset,
     epoch: int,
     *,
     with_update: bool = True,
-    recorded: Params | None = None,
+    recorded: dict[int, Params] | None = None,
+    final: Params | None = None,
     progress: bool = False,
 ) -> EpochReplay:
     """Rebuild epoch ``epoch`` of the run ``config`` trains on ``dataset``: the same initial
@@ -262,33 +279,58 @@ def replay_epoch(
     parameters and optimiser state are bit for bit the training's. ``with_update`` False skips
     the epoch's own update (training stopped before it).
 
+    ``recorded`` maps recorded epochs to their parameters and ``final`` holds the parameters
+    after the run's last update. The replay is checked against every recorded epoch it passes,
+    and it goes on past ``epoch`` to the next recorded one (or to the end, against ``final``),
+    raising :class:`ReplayMismatch` at the first difference: what is explained is the run that
+    was recorded, never another one.
+
     Momentum and Adam carry state from every earlier step, so they are replayed from epoch 0
-    (``epoch`` epochs of training). Plain gradient descent has no state: given the
-    ``recorded`` parameters of that epoch it only redraws the earlier mini-batch orders."""
+    (``epoch`` epochs of training). Plain gradient descent has no state: it starts from the
+    last recorded epoch at or before ``epoch`` (after checking epoch 0 against the initial
+    weights) and only redraws the earlier mini-batch orders."""
+    recorded = recorded or {}
     optimizer = make_run_optimizer(config)
     X, Y = dataset.X, dataset.Y
     batch_rng = np.random.default_rng((config.seed, 1))
     mini_batches = config.batch_size is not None and config.batch_size < len(X)
-    if recorded is not None and config.optimizer == "sgd":
-        params, state = tuple(recorded), optimizer.init(recorded)
+    sizes = layer_sizes(config, dataset)
+    params = init_params(sizes, config.init, config.init_scale, config.seed)
+    if 0 in recorded and not _same(params, recorded[0]):
+        raise ReplayMismatch(0)
+    start = 0
+    earlier = [e for e in recorded if e <= epoch]
+    if config.optimizer == "sgd" and earlier:
+        start = max(earlier)
+        params = tuple(recorded[start])
         if mini_batches:
-            for _ in range(epoch):
+            for _ in range(start):
                 batch_rng.permutation(len(X))
-    else:
-        sizes = layer_sizes(config, dataset)
-        params = init_params(sizes, config.init, config.init_scale, config.seed)
-        state = optimizer.init(params)
-        bar = _Progress(epoch, progress, unit="epoch replayed")
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for e in range(epoch):
-                params, state = epoch_update(params, state, optimizer, config, X, Y, batch_rng)
-                bar.tick(e, None)
-        bar.close()
+    state = optimizer.init(params)
+    later = [e for e in recorded if e > epoch]
+    end = min(later) if later else None
+    bar = _Progress(epoch - start + (end or epoch) - epoch, progress, unit="epoch replayed")
     steps: list[Step] = []
-    if with_update:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            epoch_update(params, state, optimizer, config, X, Y, batch_rng, on_step=steps.append)
-    return EpochReplay(epoch, params, tuple(steps), optimizer)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for e in range(start, epoch):
+            params, state = epoch_update(params, state, optimizer, config, X, Y, batch_rng)
+            if e + 1 in recorded and not _same(params, recorded[e + 1]):
+                raise ReplayMismatch(e + 1)
+            bar.tick(e - start, None)
+        at_epoch = params
+        if with_update:
+            after, state = epoch_update(
+                params, state, optimizer, config, X, Y, batch_rng, on_step=steps.append
+            )
+            # On to the next recorded epoch (at most one snapshot stride away), or the end.
+            for e in range(epoch + 1, end if end is not None else epoch + 1):
+                after, state = epoch_update(after, state, optimizer, config, X, Y, batch_rng)
+                bar.tick(e - start, None)
+            check = recorded.get(end) if end is not None else final
+            if check is not None and not _same(after, check):
+                raise ReplayMismatch(end if end is not None else epoch + 1)
+    bar.close()
+    return EpochReplay(epoch, at_epoch, tuple(steps), optimizer)
 
 
 def _all_finite(arrays) -> bool:
