@@ -86,7 +86,9 @@ def test_csv_too_many_rows_or_columns(tmp_path):
     with pytest.raises(DataError, match="10001 rows, more than the 10000 allowed"):
         load_csv(_csv(tmp_path, rows))
     wide = ",".join(["1"] * 101) + "\n"
-    with pytest.raises(DataError, match="101 columns, more than the 100 allowed"):
+    with pytest.raises(
+        DataError, match="101 columns, but a row may have at most 99 features and the label"
+    ):
         load_csv(_csv(tmp_path, wide + wide))
 
 

@@ -374,8 +374,8 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 
 def _sample(text: str) -> int | str:
-    if text == "all":
-        return text
+    if text.strip().lower() == "all":
+        return "all"
     try:
         return int(text)
     except ValueError:

@@ -239,7 +239,8 @@ def load_csv(path: str | Path, test_fraction: float = 0.0, seed: int = 0) -> Dat
         )
     if width > MAX_CSV_COLUMNS:
         raise DataError(
-            f"line {rows[0][0]}: {width} columns, more than the {MAX_CSV_COLUMNS} allowed"
+            f"line {rows[0][0]}: {width} columns, but a row may have at most "
+            f"{MAX_CSV_COLUMNS - 1} features and the label ({MAX_CSV_COLUMNS} columns)"
         )
     if len(rows) > MAX_CSV_ROWS:
         raise DataError(

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -43,10 +44,11 @@ def build_dataset(config: TrainConfig) -> Dataset:
 def check_compatible(config: TrainConfig, dataset: Dataset) -> None:
     """Raise ConfigError if an option cannot work with this dataset."""
     if config.loss == "bce" and dataset.n_classes > 2:
+        source = Path(config.data).name if config.data else dataset.name
         raise ConfigError(
             "loss",
-            f"bce is binary cross-entropy for two classes, but {dataset.name} has "
-            f"{dataset.n_classes}; use ce (or mse)",
+            f"bce is binary cross-entropy for two classes, but {source} has "
+            f"{dataset.n_classes} classes; use ce (or mse)",
         )
 
 
