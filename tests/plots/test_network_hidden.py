@@ -8,6 +8,7 @@ import re
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.colors import to_hex
 from matplotlib.contour import ContourSet
 
 from backprop_lab import TrainConfig, stats, train
@@ -22,11 +23,13 @@ from backprop_lab.plots.hidden import (
 )
 from backprop_lab.plots.network import (
     FULL_WIDTH_FLOOR,
+    ZERO_WEIGHT,
     NetworkDrawing,
     draw_network,
     network_figure,
+    signed,
 )
-from backprop_lab.plots.style import new_figure
+from backprop_lab.plots.style import CLASS_COLOURS, new_figure
 
 
 @pytest.fixture(autouse=True)
@@ -143,6 +146,40 @@ def test_tiny_weights_are_drawn_as_hairlines_and_the_figure_says_what_full_width
     fig = network_figure(zeros)
     assert max(line.get_linewidth() for line in _links(fig.axes[0])) < 0.5
     assert "every weight here is 0" in fig.legends[0].get_title().get_text()
+
+
+def test_weights_that_are_zero_to_rounding_are_grey_and_read_about_zero():
+    flat = train(TrainConfig(hidden=()))  # the weights end near 1e-16, the bias too
+    weights = np.concatenate([W[-1].ravel() for W in flat.W])
+    assert (weights != 0).all() and np.abs(weights).max() < 1e-12
+    fig = network_figure(flat)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.texts if t.get_gid() == "weight label"]
+    assert labels == ["\u2248 0"] * len(weights)
+    assert "bias \u2248 0" in [t.get_text() for t in ax.texts]
+    assert {to_hex(line.get_color()) for line in _links(ax)} == {to_hex(ZERO_WEIGHT)}
+    assert not any(re.search(r"e-1[3-9]", text) for text in _texts(fig))  # no 2.08e-16
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any(text.startswith("weight \u2248 0") for text in legend)
+    # A trained network's weights keep their sign and their digits.
+    assert signed(-2.08e-16) == "-2.08e-16" and signed(-2.08e-16, zero_below=1e-12) == "\u2248 0"
+    assert signed(0.0, zero_below=1e-12) == "0" and signed(-6.14, zero_below=1e-12) == "-6.14"
+
+
+def test_the_diagram_fills_its_figure_without_an_empty_band(xor, spiral_3_classes):
+    for history in (xor, spiral_3_classes, train(TrainConfig(hidden=(), epochs=50))):
+        fig = network_figure(history)
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        allotted, drawn = ax.get_position(original=True), ax.get_position(original=False)
+        assert (allotted.height - drawn.height) * fig.get_figheight() < 0.15  # inches
+        # ... and what it draws reaches the top and the bottom of its axes.
+        renderer = fig.canvas.get_renderer()
+        drawn = [t for t in ax.texts if t.get_visible() and t.get_text()] + ax.patches
+        extents = [artist.get_window_extent(renderer) for artist in drawn]
+        box = ax.get_window_extent(renderer)
+        assert box.y1 - max(e.y1 for e in extents) < 0.15 * fig.dpi
+        assert min(e.y0 for e in extents) - box.y0 < 0.15 * fig.dpi
 
 
 def test_a_trained_network_draws_its_largest_weight_at_full_width(xor):
@@ -321,6 +358,25 @@ def test_point_labels_point_at_their_own_points_and_overlap_nothing(xor):
             # No point hides under a label, and the label is inside the panel.
             assert not any(box.contains(*p) for p in points)
             assert ax.bbox.contains(box.x0, box.y0) and ax.bbox.contains(box.x1, box.y1)
+
+
+def test_points_of_both_classes_at_one_spot_show_both_classes():
+    zeros = train(TrainConfig(init="zeros", epochs=200))  # every input at one hidden point
+    fig = hidden_space_figure(zeros)
+    for ax in fig.axes:
+        slices = [c for c in ax.collections if c.get_gid() == "mixed spot"]
+        colours = {to_hex(c.get_facecolor()[0]) for c in slices}
+        assert colours == {CLASS_COLOURS[0].lower(), CLASS_COLOURS[1].lower()}
+        label = " ".join(t.get_text() for t in ax.texts if t.get_gid() == "point label")
+        assert "all 4 at one point" in label and "2 of class 0, 2 of class 1" in " ".join(
+            label.split()
+        )
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "points of several classes at one spot" in legend
+    # Points of one class at one spot are not split.
+    xor = train(TrainConfig(epochs=3000))
+    fig = hidden_space_figure(xor)
+    assert not any(c.get_gid() == "mixed spot" for ax in fig.axes for c in ax.collections)
 
 
 def test_without_a_hidden_layer_there_is_nothing_to_draw():

@@ -14,9 +14,11 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
+from matplotlib.lines import Line2D
 from PIL import Image
 
 from ..history import History, atomic_open
@@ -35,6 +37,7 @@ from .grid import class_probability, outputs_on_plane, plane_for
 from .network import NetworkDrawing, unit_images
 from .style import new_figure
 
+CURSOR_COLOUR = "#D55E00"
 FRAME_MS = 90
 HOLD_LAST_MS = 1500
 GRID = 100
@@ -92,14 +95,16 @@ def _frames(history: History, count: int):
     ax_network.set_title("The network (purple +, green -, width |w|)")
 
     draw_loss(ax_loss, history, legend=False)
-    cursor = ax_loss.axvline(0, color="#D55E00", linewidth=1.5)
-    (dot,) = ax_loss.plot([0], [history.loss[0]], "o", color="#D55E00", markersize=8, zorder=5)
+    cursor = ax_loss.axvline(0, color=CURSOR_COLOUR, linewidth=1.5)
+    (dot,) = ax_loss.plot([0], [history.loss[0]], "o", color=CURSOR_COLOUR, markersize=8, zorder=5)
+    _loss_legend(ax_loss)
     title = fig.suptitle(" ", fontsize=13)
 
     # Lay the figure out once, then freeze it and keep a picture of everything that never
     # changes (axes, ticks, the loss curve). Each frame restores that picture and draws only
     # the changing artists on top, in their z-order: blitting.
     fig.canvas.draw()
+    _clear_title(fig, ax_network)
     fig.set_layout_engine("none")
     moving = [*network.artists(), cursor, dot, title, *boundary_artists]
     if curve is not None:  # the points are drawn over the moving curves
@@ -141,6 +146,38 @@ def _frames(history: History, count: int):
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def _loss_legend(ax) -> None:
+    """A small legend under the loss panel (where it covers no curve): the lines and marks
+    draw_loss labelled (training and test loss, the lowest test loss, ...) and the moving
+    cursor."""
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color=CURSOR_COLOUR, linewidth=1.5, marker="o", markersize=6))
+    labels.append("this frame's epoch")
+    labels = [textwrap.fill(label, 30) for label in labels]
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2,
+              fontsize=9, frameon=False)  # fmt: skip
+
+
+def _clear_title(fig, ax, gap: float = 4.0) -> None:
+    """Raise ``ax``'s title until it clears the text drawn at the top of the axes (the
+    network's layer names), laying the figure out again each time."""
+    import matplotlib
+
+    pad = float(matplotlib.rcParams["axes.titlepad"])
+    for _ in range(3):
+        renderer = fig.canvas.get_renderer()
+        texts = [t for t in ax.texts if t.get_visible() and t.get_text()]
+        if not texts or not ax.get_title():
+            return
+        top = max(t.get_window_extent(renderer).y1 for t in texts)
+        bottom = ax.title.get_window_extent(renderer).y0
+        if bottom - top >= gap:
+            return
+        pad += (top - bottom + gap) * 72 / fig.dpi
+        ax.set_title(ax.get_title(), pad=pad)
+        fig.canvas.draw()
 
 
 def render_frames(history: History, count: int = 100) -> list[np.ndarray]:

@@ -25,6 +25,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.path import Path
 
 from .. import stats
 from ..history import History
@@ -361,10 +362,9 @@ def _overlap(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
     return (np.clip(w, 0, None) * np.clip(h, 0, None)).sum(axis=1)
 
 
-def _label_points(ax, history: History, coordinates: np.ndarray, limits, size: float) -> None:
-    """Write each input's coordinates ("(0,1)") beside its point with a leader line; points
-    that (nearly) coincide share one label."""
-    X = history.dataset.X[history.record_index]
+def _coinciding(coordinates: np.ndarray, limits) -> list[list[int]]:
+    """Groups of the finite points (indices) that (nearly) coincide in the view ``limits``:
+    closer than 0.6 % of the view in both directions."""
     finite = np.isfinite(coordinates).all(axis=1)
     (u0, u1), (v0, v1) = limits
     scale = np.array([max(u1 - u0, 1e-300), max(v1 - v0, 1e-300)])
@@ -372,19 +372,69 @@ def _label_points(ax, history: History, coordinates: np.ndarray, limits, size: f
     for k in np.flatnonzero(finite):
         for group in groups:
             if np.abs((coordinates[group[0]] - coordinates[k]) / scale).max() < 0.006:
-                group.append(k)
+                group.append(int(k))
                 break
         else:
-            groups.append([k])
+            groups.append([int(k)])
+    return groups
+
+
+def _class_counts(history: History, members) -> str:
+    """ "2 of class 0, 2 of class 1" for the recorded points ``members``."""
+    labels = history.dataset.labels[history.record_index][members]
+    classes, counts = np.unique(labels, return_counts=True)
+    names = history.dataset.class_names
+    return ", ".join(f"{n} of class {names[k]}" for k, n in zip(classes, counts))
+
+
+def _pie_marker(start: float, stop: float) -> Path:
+    """A marker path: the slice of a disc from ``start`` to ``stop`` degrees. (An empty first
+    subpath at (1, 1) keeps matplotlib from rescaling narrow slices to a different size.)"""
+    wedge = Path.wedge(start, stop)
+    vertices = np.vstack([[1.0, 1.0], wedge.vertices])
+    codes = np.concatenate([[Path.MOVETO], wedge.codes])
+    return Path(vertices, codes)
+
+
+def _draw_mixed_spots(ax, history: History, coordinates, limits, size: float) -> bool:
+    """Where points of different classes coincide, a disc split into one slice per class
+    there, drawn over the points (else the last class drawn hides the others). Returns
+    whether there was any."""
+    labels = history.dataset.labels[history.record_index]
+    drawn = False
+    for group in _coinciding(coordinates, limits):
+        classes = np.unique(labels[group])
+        if len(classes) < 2:
+            continue
+        anchor = coordinates[group].mean(axis=0)
+        step = 360.0 / len(classes)
+        for n, k in enumerate(classes):
+            ax.scatter([anchor[0]], [anchor[1]], s=1.8 * size, marker=_pie_marker(90 + n * step,
+                       90 + (n + 1) * step), color=CLASS_COLOURS[k % 8], edgecolor="black",
+                       linewidth=1.2, zorder=3.2, gid="mixed spot")  # fmt: skip
+        drawn = True
+    return drawn
+
+
+def _label_points(ax, history: History, coordinates: np.ndarray, limits, size: float) -> None:
+    """Write each input's coordinates ("(0,1)") beside its point with a leader line; points
+    that (nearly) coincide share one label, which says how many of each class are there when
+    they are not all of one class."""
+    X = history.dataset.X[history.record_index]
+    labels = history.dataset.labels[history.record_index]
+    finite = np.isfinite(coordinates).all(axis=1)
+    groups = _coinciding(coordinates, limits)
     texts, leaders, anchors = [], [], []
     for group in groups:
         names = ["(" + ",".join(sig(x, 3) for x in X[k]) + ")" for k in group]
         label = ", ".join(names)
+        mixed = len(np.unique(labels[group])) > 1
         if len(group) > 2:
             label = "\n".join(", ".join(names[i : i + 2]) for i in range(0, len(names), 2))
-            label += f"\n(all {len(group)} at one point)"
+            label += f"\n(all {len(group)} at one point"
+            label += f":\n{_class_counts(history, group)})" if mixed else ")"
         elif len(group) == 2:
-            label += "\n(at one point)"
+            label += "\n(at one point" + (f": {_class_counts(history, group)})" if mixed else ")")
         anchor = coordinates[group].mean(axis=0)
         (leader,) = ax.plot(
             [anchor[0], anchor[0]],
@@ -452,6 +502,7 @@ def _draw(
             linewidth=1.2,
             zorder=3,
         )
+    mixed = _draw_mixed_spots(ax, history, coordinates, limits, size)
     if few and history.dataset.n_features <= 3:
         _label_points(ax, history, coordinates, limits, size)
     wrong_side = 0
@@ -465,7 +516,13 @@ def _draw(
     names = axis_names(history, snapshot, projection)
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
-    return {"line": line, "only": only, "wrong_side": wrong_side, "points": len(labels)}
+    return {
+        "line": line,
+        "only": only,
+        "wrong_side": wrong_side,
+        "points": len(labels),
+        "mixed": mixed,
+    }
 
 
 def _limits(points: np.ndarray):
@@ -532,12 +589,13 @@ def hidden_space_figure(history: History) -> Figure:
     if units <= 2 and max(widths) < 20 * min(widths):  # comparable: one view, easy to compare
         spans = [_limits(np.concatenate(coordinates))] * 2
     fig, axes = new_figure(1, 2, figsize=(12, 6.2))
-    lines = False
+    lines = mixed = False
     for ax, snapshot, projection, first, limits in zip(
         axes, snapshots, projections, (True, False), spans
     ):
         shown = _draw(ax, history, snapshot, projection, limits, plane)
         lines |= shown["line"]
+        mixed |= shown["mixed"]
         ax.set_title(
             _panel_title(history, snapshot, first) + _panel_notes(history, shown), fontsize=11
         )
@@ -573,6 +631,12 @@ def hidden_space_figure(history: History) -> Figure:
         handles.append(
             Line2D([], [], color=LINE_COLOUR, linewidth=2,
                    label="P(class 1) = 0.5" if n_outputs == 1 else "border between two classes")
+        )  # fmt: skip
+    if mixed:
+        handles.append(
+            Line2D([], [], marker="o", linestyle="", markersize=9, fillstyle="left",
+                   markerfacecolor=CLASS_COLOURS[0], markerfacecoloralt=CLASS_COLOURS[1],
+                   markeredgecolor="black", label="points of several classes at one spot")
         )  # fmt: skip
     grid = "the x line" if plane.dims == 1 else "grid lines of the input plane"
     if plane.is_slice:

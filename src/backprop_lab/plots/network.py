@@ -15,7 +15,9 @@ Dead units (relu or leaky relu units that output 0, or only their leak, for ever
 training input: see stats.dead_units) are hatched grey and say "dead". Weight labels are
 placed when the figure is drawn, along their own link, where they overlap no other label, no
 unit and, where possible, no other link. Numbers have at most 4 significant digits; weights
-that are not a number read "n/a" and their links are grey and dotted.
+that are not a number read "n/a" and their links are grey and dotted. A weight or bias below
+1e-12 in size (ROUNDING_ZERO) is 0 give or take rounding (a network whose output does not
+depend on its input ends at 1e-16): it is grey like an exact 0 and reads "≈ 0".
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ SPACING = 2.4  # between layers
 MAX_LABELLED_LINKS = 20
 FULL_WIDTH_FLOOR = 1.0  # a |w| below this never gets a full-width line
 NOT_A_NUMBER = "#9a9a9a"  # links and frames whose weight or bias is not a number
-ZERO_WEIGHT = "#9a9a9a"  # a weight or bias of exactly 0 has no sign
+ZERO_WEIGHT = "#9a9a9a"  # a weight or bias of 0 (or 0 give or take rounding) has no sign
+ROUNDING_ZERO = 1e-12  # smaller weights and biases are 0 give or take rounding: grey, "≈ 0"
 DEAD_HATCH = "#5a5a5a"
 ACTIVATION_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 LABEL_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
@@ -76,9 +79,12 @@ def unit_images(history: History, snapshots, resolution: int = 40):
     return images
 
 
-def signed(value: float, digits: int = 3) -> str:
+def signed(value: float, digits: int = 3, zero_below: float = 0.0) -> str:
     """A weight or bias for a label, with its sign and at most ``digits`` significant digits
-    ("+6.14", "-0.0123", "+1e-16", "0"), or "n/a" when it is not a number."""
+    ("+6.14", "-0.0123", "+1e-16", "0"), or "n/a" when it is not a number; "≈ 0" when it is not
+    0 but smaller than ``zero_below`` in size (0 give or take rounding)."""
+    if np.isfinite(value) and 0 < abs(value) < zero_below:
+        return "\u2248 0"
     text = sig(value, digits)
     return "+" + text if text not in ("n/a", "0") and not text.startswith("-") else text
 
@@ -104,8 +110,11 @@ def _hidden_norm(image: np.ndarray, activation: str) -> Normalize:
 
 
 def _sign_colour(value: float) -> str:
-    """Purple for positive, green for negative, grey for exactly 0 (neither)."""
-    return POSITIVE_WEIGHT if value > 0 else NEGATIVE_WEIGHT if value < 0 else ZERO_WEIGHT
+    """Purple for positive, green for negative, grey for 0 or 0 give or take rounding (|value|
+    below ROUNDING_ZERO): neither."""
+    if abs(value) < ROUNDING_ZERO:
+        return ZERO_WEIGHT
+    return POSITIVE_WEIGHT if value > 0 else NEGATIVE_WEIGHT
 
 
 def _scale_text(reference: float, largest: float, fixed: bool) -> str:
@@ -113,6 +122,8 @@ def _scale_text(reference: float, largest: float, fixed: bool) -> str:
     text = f"line width \u221d |w|: full width at |w| = {sig(reference, 3)}"
     if fixed:
         return text
+    if 0 < largest < ROUNDING_ZERO:
+        return text + "; every |w| here is \u2248 0 (below 1e-12)"
     if largest < reference:
         return text + f"; the largest |w| here is {sig(largest, 3)}"
     if largest > reference:
@@ -447,7 +458,7 @@ class NetworkDrawing:
                 line.set_linestyle(":")
                 line.set_linewidth(1.0)
             if label is not None:
-                label.set_text(signed(w))
+                label.set_text(signed(w, zero_below=ROUNDING_ZERO))
                 label.set_color(colour)
         for frame, l, i in self.frames:
             bias = biases[l - 1][i]
@@ -458,7 +469,7 @@ class NetworkDrawing:
                 frame.set_edgecolor(NOT_A_NUMBER)
                 frame.set_linewidth(1.0)
         for text, l, i in self.bias_texts:
-            text.set_text(f"bias {signed(biases[l - 1][i])}")
+            text.set_text(f"bias {signed(biases[l - 1][i], zero_below=ROUNDING_ZERO)}")
         for hatch, word, l, i in self.dead_marks:
             dead = bool(self.dead[l - 1][snapshot][i])
             hatch.set_visible(dead)
@@ -555,7 +566,12 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
         handles.append(
             Line2D([], [], color=NOT_A_NUMBER, linestyle=":", linewidth=1.5, label="not a number")
         )
-    if (weights == 0).any():
+    with np.errstate(invalid="ignore"):
+        rounding = (np.abs(weights) < ROUNDING_ZERO) & (weights != 0)
+    if rounding.any():
+        label = "weight \u2248 0 (|w| < 1e-12)"
+        handles.append(Line2D([], [], color=ZERO_WEIGHT, linewidth=1.5, label=label))
+    elif (weights == 0).any():
         handles.append(Line2D([], [], color=ZERO_WEIGHT, linewidth=1.5, label="weight 0"))
     dead = drawing.dead_count(snapshot)
     if dead is not None and dead[0]:
@@ -572,6 +588,8 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
         else (
             "; every weight here is 0"
             if largest == 0
+            else "; every weight here is 0 give or take rounding (|w| < 1e-12)"
+            if largest < ROUNDING_ZERO
             else f"; the largest here is only {sig(largest, 3)}"
         )
         + "\n(full width is never given to a |w| below 1, so small weights look small)."
@@ -634,4 +652,30 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
         title_fontsize=8.5,
         alignment="left",
     )
+    _fit_height(fig, ax)
     return fig
+
+
+def _fit_height(fig, ax, margin: float = 0.08) -> None:
+    """Trim the diagram's vertical limits to what it draws (units, names, layer titles, bias
+    labels), then shrink the figure's height to the diagram's: the diagram keeps its aspect, so
+    a figure taller than it needs leaves empty bands above and below it (between the title,
+    the diagram and its caption)."""
+    for _ in range(2):  # the text's size in data units depends on the scale it settles at
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()
+        boxes = [
+            t.get_window_extent(renderer) for t in ax.texts if t.get_visible() and t.get_text()
+        ]
+        boxes += [patch.get_window_extent(renderer) for patch in ax.patches if patch.get_visible()]
+        if not boxes:
+            break
+        to_data = ax.transData.inverted().transform
+        low = to_data((0, min(box.y0 for box in boxes)))[1]
+        high = to_data((0, max(box.y1 for box in boxes)))[1]
+        ax.set_ylim(low - 0.06, high + 0.06)
+    fig.draw_without_rendering()
+    allotted, drawn = ax.get_position(original=True), ax.get_position(original=False)
+    slack = (allotted.height - drawn.height) * fig.get_figheight()
+    if slack > margin:
+        fig.set_figheight(fig.get_figheight() - slack + margin)

@@ -2,7 +2,8 @@
 
 Classes use the Okabe-Ito palette in a fixed order (class 0 blue, class 1 orange, ...), so the
 same colour means the same class in every figure. Training is drawn solid and the test split
-dashed. Loss is always dark blue-grey, accuracy green.
+dashed. Loss is always dark blue-grey, accuracy crimson (a colour no class, weight sign, hidden
+unit or layer uses).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 CLASS_COLOURS = OKABE_ITO
 LOSS_COLOUR = "#33475b"
-ACCURACY_COLOUR = "#009E73"
+ACCURACY_COLOUR = "#A50026"  # crimson: not a class, a weight sign, a unit or a layer
 TEST_STYLE = {"linestyle": "--"}
 DPI = 100
 
@@ -62,16 +63,44 @@ def unavailable(title: str, reason: str):
 POSITIVE_WEIGHT = "#762a83"
 NEGATIVE_WEIGHT = "#1b7837"
 ACTIVATION_CMAP = "cividis"
-# Hidden units of small networks, in order (h1, h2, ...): the same unit, the same colour, in
-# the weights, activations and hidden-space figures. Kept apart from the class colours.
-UNIT_COLOURS = ("#CC79A7", "#009E73", "#56B4E9", "#D55E00", "#000000", "#999999")
+# Hidden units, in order over all hidden layers (h1, h2, ...; h1_1, ..., h2_1, ...): the same
+# unit, the same colour, in the weights and activations figures. Ten colours apart from the class
+# colours (Okabe-Ito), the weight signs (PRGn ends), the greys of layers and epochs, the loss and
+# the accuracy colours; the first ones are the most distinct from each other. A network with more
+# hidden units than colours gets no unit colours (its panels are per-layer summaries, or black).
+UNIT_COLOURS = (
+    "#332288",  # indigo
+    "#999933",  # olive
+    "#E7298A",  # magenta
+    "#35978F",  # teal
+    "#8C510A",  # brown
+    "#7570B3",  # lavender
+    "#FB9A99",  # salmon
+    "#005F73",  # dark cyan
+    "#C2A5CF",  # lilac
+    "#66A61E",  # lime
+)
 SOURCE_LINESTYLES = ("-", "--", ":", "-.")
+# Lines that share a colour and a dash pattern beyond the four patterns get a marker too.
+SOURCE_MARKERS = (None, "o", "s", "^", "D", "v")
+# Summaries of many numbers at once (medians and bands of a whole layer): neutral dark grey.
+SUMMARY_COLOUR = "0.25"
+
+
+def unit_colours(sizes) -> dict[tuple[int, int], str] | None:
+    """{(hidden layer index, unit index): colour} for a network with layer ``sizes`` (inputs
+    first, outputs last), numbering the hidden units over all hidden layers, or None when it
+    has more hidden units than UNIT_COLOURS (so no colour ever means two units)."""
+    hidden = [(l, i) for l, n in enumerate(sizes[1:-1]) for i in range(n)]
+    if len(hidden) > len(UNIT_COLOURS):
+        return None
+    return {unit: colour for unit, colour in zip(hidden, UNIT_COLOURS)}
 
 
 def layer_style(layer: int, n_layers: int) -> dict:
     """Line style of a layer in per-layer curves: greys from light (first layer) to black
     (output), each with its own dash pattern, so layers never borrow a class's colour."""
-    shade = 0.62 * (1 - layer / max(n_layers - 1, 1))
+    shade = 0.62 * (1 - layer / (n_layers - 1)) if n_layers > 1 else 0.0  # the output: black
     dashes = ("-", "--", "-.", ":")
     return {
         "color": str(round(shade, 3)),

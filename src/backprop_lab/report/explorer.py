@@ -5,23 +5,35 @@ plots.grid.plane_for): a slice through the mean for inputs wider than 2-D; for 1
 the output as curves over x, one set per frame.
 
 Each slider position is a Plotly frame that replaces the boundary's heatmap, moves the loss
-cursor and swaps the network picture. Frames are the snapshots where the boundary changes most.
+cursor, crosses out the points misclassified at that epoch and swaps the network picture.
+Frames are the snapshots where the boundary changes most.
+
+Points are drawn as in the static figures: training points as circles, test points as
+triangles, each with a white ring inside a dark one so they stand out on their own class's
+region. The loss axis is logarithmic with an explicit range (losses above 1e250 are drawn at
+1e250 as triangles, as in loss.png) spanning at least a decade, so a loss that barely moves
+looks flat. With three or more classes each grid cell takes its predicted class's colour,
+faded towards white where the network is unsure (as in decision_boundary.png), on a finer grid.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import to_rgb
 
 from ..history import History
 from ..numbers import percent, sig
-from ..plots.boundary import CURVE_COLOUR, epochs_of_change, point_heights
+from ..plots.boundary import CURVE_COLOUR, epochs_of_change, point_heights, wrong_points
+from ..plots.curves import BEYOND_COLOUR, LOSS_CEILING
 from ..plots.grid import class_changes, class_probability, outputs_on_plane, plane_for
 from ..plots.network import NetworkDrawing
 from ..plots.style import CLASS_COLOURS, LOSS_COLOUR, new_figure
 
 FRAMES = 25
 GRID = 50
+GRID_CLASSES = 120  # three or more classes: no smoothing between classes, so a finer grid
 CURSOR = "#D55E00"
+RING = "#1a1a1a"  # the dark ring around the white one of every point
 
 
 def _network_pictures(history: History, snapshots) -> list[str]:
@@ -64,7 +76,10 @@ def _network_pictures(history: History, snapshots) -> list[str]:
 
 
 def _boundary_traces(history: History, chosen, plane):
-    """The heatmap per frame (z arrays) and its fixed styling."""
+    """The heatmap per frame (z arrays), its fixed styling and per frame the predicted class
+    of each cell for the hover text (None for two classes, whose z is P(class 1)). Three or
+    more classes: z codes the predicted class and how sure the network is, coloured from the
+    class's colour faded towards white (unsure) to its full colour (sure)."""
     outputs = outputs_on_plane(history, chosen, plane)  # (F, G, G, K)
     across, up = ("x1", "x2") if not plane.is_slice else ("PD1", "PD2")
     where = f"{across} %{{x:.2f}}<br>{up} %{{y:.2f}}"
@@ -78,21 +93,37 @@ def _boundary_traces(history: History, chosen, plane):
             "colorbar": {"title": {"text": "P(class 1)"}, "len": 0.8, "x": 0.635},
             "hovertemplate": where + "<br>P(class 1) %{z:.3f}<extra></extra>",
         }
-        return [zk for zk in z], style
-    K = outputs.shape[-1]
-    z = outputs.argmax(axis=-1).astype(float)
+        return [zk for zk in z], style, None
+    probabilities = class_probability(outputs)  # (F, G, G, K)
+    K = probabilities.shape[-1]
+    levels = min(40, 255 // K)  # shades of each class's colour: its cells' confidence
+    predicted = probabilities.argmax(axis=-1)
+    confidence = (probabilities.max(axis=-1) - 1 / K) / (1 - 1 / K)
+    code = predicted * levels + np.round(np.clip(confidence, 0, 1) * (levels - 1))
+    broken = ~np.isfinite(probabilities).all(axis=-1)
+    if broken.any():
+        code = np.where(broken, np.nan, code).astype(np.float32)
+    else:
+        code = code.astype(np.uint8)  # compact in the page
+    top = K * levels - 1
     scale = []
     for k in range(K):
-        scale += [[k / K, CLASS_COLOURS[k % 8]], [(k + 1) / K, CLASS_COLOURS[k % 8]]]
+        rgb = np.array(to_rgb(CLASS_COLOURS[k % 8]))
+        faded, full = 1 - 0.25 * (1 - rgb), 1 - 0.85 * (1 - rgb)
+        scale += [[k * levels / top, _css(faded)], [((k + 1) * levels - 1) / top, _css(full)]]
     style = {
-        "zmin": -0.5,
-        "zmax": K - 0.5,
+        "zmin": 0,
+        "zmax": top,
         "colorscale": scale,
         "showscale": False,
-        "opacity": 0.75,
-        "hovertemplate": where + "<br>predicted class %{z}<extra></extra>",
+        "hovertemplate": where + "<br>predicted class %{customdata}<extra></extra>",
     }
-    return [zk for zk in z], style
+    return [zk for zk in code], style, [c.astype(np.uint8) for c in predicted]
+
+
+def _css(rgb) -> str:
+    r, g, b = (int(round(255 * float(c))) for c in rgb)
+    return f"rgb({r},{g},{b})"
 
 
 def _curve_traces(history: History, chosen, plane):
@@ -133,6 +164,129 @@ def _curve_traces(history: History, chosen, plane):
     return frames
 
 
+def loss_axis_range(history: History) -> list[float]:
+    """[log10 low, log10 high] of the explorer's loss axis: the finite positive training and
+    test losses (those above LOSS_CEILING drawn at it) with the margins of loss.png, widened
+    to at least one decade so a loss that barely moves looks flat, not steep. Always finite."""
+    shown = np.concatenate([history.loss, history.test_loss])
+    shown = np.minimum(shown[np.isfinite(shown) & (shown > 0)], LOSS_CEILING)
+    if not len(shown):
+        return [-1.0, 1.0]
+    low, high = np.log10(shown.min() / 2), np.log10(shown.max() * 4)
+    if high - low < 1:
+        middle = (high + low) / 2
+        low, high = middle - 0.5, middle + 0.5
+    return [float(low), float(high)]
+
+
+def _loss_traces(history: History):
+    """The training and test loss curves (at most 3000 epochs each), losses above LOSS_CEILING
+    as triangles at it and losses that are not a number as crosses there, as in loss.png."""
+    import plotly.graph_objects as go
+
+    E = len(history.loss)
+    index = np.unique(np.linspace(0, E - 1, min(E, 3000)).round().astype(int))
+    traces = []
+    curves = [("training loss", history.loss, "solid")]
+    if len(history.test_loss):
+        curves.append(("test loss", history.test_loss, "dash"))
+    for name, loss, dash in curves:
+        values = loss[index]
+        keep = np.isfinite(values) & (values > 0) & (values <= LOSS_CEILING)
+        traces.append(
+            go.Scatter(
+                x=index[keep], y=values[keep], mode="lines", name=name,
+                line={"color": LOSS_COLOUR, "width": 2, "dash": dash},
+                hovertemplate=f"epoch %{{x}}<br>{name} %{{y:.4g}}<extra></extra>",
+            )
+        )  # fmt: skip
+    above = np.isfinite(history.loss) & (history.loss > LOSS_CEILING)
+    broken = ~np.isfinite(history.loss)
+    for mask, symbol, name in (
+        (above, "triangle-up", f"loss above {LOSS_CEILING:.0e}: drawn at the top"),
+        (broken, "x", "loss not a number"),
+    ):
+        if mask.any():
+            epochs = np.flatnonzero(mask)
+            traces.append(
+                go.Scatter(
+                    x=epochs, y=np.full(len(epochs), LOSS_CEILING), mode="markers", name=name,
+                    marker={"color": BEYOND_COLOUR, "symbol": symbol, "size": 9},
+                    hovertemplate=f"epoch %{{x}}<br>{name}<extra></extra>",
+                )
+            )  # fmt: skip
+    return traces
+
+
+def _point_positions(history: History, plane, X: np.ndarray, labels: np.ndarray):
+    """(x, y) of the inputs ``X`` in the boundary panel: their projection onto the plane, or
+    for 1-D inputs their x and their target's height."""
+    uv = plane.to_plane(X)
+    if plane.dims == 1:
+        return uv[:, 0], point_heights(history, labels)
+    return uv[:, 0], uv[:, 1]
+
+
+def _point_traces(history: History, plane, hover_axes: str):
+    """Training points as circles and test points as triangles in their class's colour, each
+    with a white ring inside a dark one (two markers, the dark one larger, underneath), as in
+    the static figures."""
+    import plotly.graph_objects as go
+
+    data = history.dataset
+    size = 13 if len(data.labels) <= 16 else 7
+    traces = []
+    splits = [("training", data.X, data.labels, "circle", size)]
+    if len(data.labels_test):
+        splits.append(("test", data.X_test, data.labels_test, "triangle-up", size + 2))
+    for split, X, labels, symbol, marker_size in splits:
+        for k, name in enumerate(data.class_names):
+            of_class = labels == k
+            if not of_class.any():
+                continue
+            x, y = _point_positions(history, plane, X[of_class], labels[of_class])
+            ring = 5 if marker_size > 10 else 3
+            traces.append(
+                go.Scatter(
+                    x=x, y=y, mode="markers", showlegend=False, hoverinfo="skip",
+                    name=f"{split} class {name} ring",
+                    marker={"color": RING, "symbol": symbol, "size": marker_size + ring},
+                )
+            )  # fmt: skip
+            traces.append(
+                go.Scatter(
+                    x=x, y=y, mode="markers", showlegend=False, name=f"{split} class {name}",
+                    marker={"color": CLASS_COLOURS[k % 8], "symbol": symbol, "size": marker_size,
+                            "line": {"color": "white", "width": 1.5 if marker_size > 10 else 1}},
+                    hovertemplate=f"{split} point, class {name}<br>{hover_axes}<extra></extra>",
+                )
+            )  # fmt: skip
+    return traces
+
+
+def _wrong_trace(history: History, plane, snapshot: int):
+    """The points the network at ``snapshot`` gets wrong (an undecided output counting as
+    wrong), crossed out, training and test alike."""
+    import plotly.graph_objects as go
+
+    data = history.dataset
+    train, test = wrong_points(history, int(snapshot))
+    xs, ys = [], []
+    for X, labels, bad in ((data.X, data.labels, train), (data.X_test, data.labels_test, test)):
+        if bad.any():
+            x, y = _point_positions(history, plane, X[bad], labels[bad])
+            xs.append(x)
+            ys.append(y)
+    few = len(data.labels) <= 16
+    size, width = (15, 2.5) if few else (8, 1.5)
+    return go.Scatter(
+        x=np.concatenate(xs) if xs else [], y=np.concatenate(ys) if ys else [], mode="markers",
+        name="misclassified", showlegend=False,
+        marker={"symbol": "x-thin", "size": size, "line": {"color": "black", "width": width}},
+        hovertemplate="misclassified at this epoch<extra></extra>",
+    )  # fmt: skip
+
+
 def explorer_figure(history: History, frames: int = FRAMES):
     """The Plotly figure with its slider and frames."""
     import plotly.graph_objects as go
@@ -140,13 +294,19 @@ def explorer_figure(history: History, frames: int = FRAMES):
 
     chosen = epochs_of_change(history, frames)
     epochs = history.snapshot_epoch[chosen]
-    plane = plane_for(history, GRID if history.dataset.n_features > 1 else 200)
+    data = history.dataset
+    resolution = 200 if data.n_features == 1 else GRID if data.n_outputs == 1 else GRID_CLASSES
+    plane = plane_for(history, resolution)
+    key = "circles: training, triangles: test, \u00d7: misclassified"
+    if not len(data.labels_test):
+        key = "circles: training points, \u00d7: misclassified"
     if plane.dims == 1:
         middle = f"Output along {plane.names[0]} (dashed: class changes)"
     elif plane.is_slice:
         middle = "Decision boundary on a slice through the mean"
     else:
         middle = "Decision boundary"
+    middle += f"<br><span style='font-size:11px'>{key}</span>"
     fig = make_subplots(
         rows=1,
         cols=3,
@@ -154,84 +314,51 @@ def explorer_figure(history: History, frames: int = FRAMES):
         horizontal_spacing=0.07,
         subplot_titles=("Loss (hover to read it)", middle, "The network"),
     )
-    E = len(history.loss)
-    index = np.unique(np.linspace(0, E - 1, min(E, 3000)).round().astype(int))
-    finite = np.isfinite(history.loss[index]) & (history.loss[index] > 0)
-    fig.add_trace(
-        go.Scatter(
-            x=index[finite], y=history.loss[index][finite], mode="lines", name="training loss",
-            line={"color": LOSS_COLOUR, "width": 2},
-            hovertemplate="epoch %{x}<br>loss %{y:.4g}<extra></extra>",
-        ),
-        1, 1,
-    )  # fmt: skip
-    if len(history.test_loss):
-        test = history.test_loss[index]
-        keep = np.isfinite(test) & (test > 0)
-        fig.add_trace(
-            go.Scatter(
-                x=index[keep], y=test[keep], mode="lines", name="test loss",
-                line={"color": LOSS_COLOUR, "width": 2, "dash": "dash"},
-                hovertemplate="epoch %{x}<br>test loss %{y:.4g}<extra></extra>",
-            ),
-            1, 1,
-        )  # fmt: skip
+    for trace in _loss_traces(history):
+        fig.add_trace(trace, 1, 1)
 
     def cursor_point(epoch):
         value = history.loss[epoch]
+        shown = float(min(value, LOSS_CEILING)) if np.isfinite(value) and value > 0 else None
         return go.Scatter(
-            x=[int(epoch)], y=[float(value) if np.isfinite(value) and value > 0 else None],
+            x=[int(epoch)], y=[shown],
             mode="markers", marker={"color": CURSOR, "size": 11}, name="slider epoch",
             hovertemplate="epoch %{x}<br>loss %{y:.4g}<extra></extra>",
         )  # fmt: skip
 
     fig.add_trace(cursor_point(epochs[-1]), 1, 1)
     cursor_trace = len(fig.data) - 1
-    fig.update_yaxes(type="log", title_text="loss (log scale)", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="loss (log scale)", range=loss_axis_range(history),
+                     exponentformat="power", row=1, col=1)  # fmt: skip
     fig.update_xaxes(title_text="epoch", row=1, col=1)
 
-    heat_trace, heatmaps, curve_traces, curves = None, None, [], None
-    data = history.dataset
+    heat_trace, heatmaps, classes, curve_traces, curves = None, None, None, [], None
     if plane.dims == 1:
         curves = _curve_traces(history, chosen, plane)
         for trace in curves[-1]:
             fig.add_trace(trace, 1, 2)
             curve_traces.append(len(fig.data) - 1)
-        for k, name in enumerate(data.class_names):
-            of_class = data.labels == k
-            fig.add_trace(
-                go.Scatter(
-                    x=data.X[of_class, 0], y=point_heights(history, data.labels[of_class]),
-                    mode="markers", name=f"class {name}", showlegend=False,
-                    marker={"color": CLASS_COLOURS[k % 8], "size": 14 if len(data.labels) <= 16 else 7,
-                            "line": {"color": "black", "width": 2}},
-                    hovertemplate=f"class {name}<br>{plane.names[0]} %{{x:.3g}}<extra></extra>",
-                ),
-                1, 2,
-            )  # fmt: skip
+        hover_axes = f"{plane.names[0]} %{{x:.3g}}"
         fig.update_xaxes(title_text=plane.names[0], range=[plane.xs[0], plane.xs[-1]], row=1, col=2)
         fig.update_yaxes(title_text="P(class 1)" if data.n_classes == 2 else "P(class)",
                          range=[-0.1, 1.1], row=1, col=2)  # fmt: skip
     else:
-        heatmaps, style = _boundary_traces(history, chosen, plane)
+        heatmaps, style, classes = _boundary_traces(history, chosen, plane)
+        extra = {} if classes is None else {"customdata": classes[-1]}
         fig.add_trace(
-            go.Heatmap(x=plane.xs, y=plane.ys, z=heatmaps[-1], name="prediction", **style), 1, 2
+            go.Heatmap(x=plane.xs, y=plane.ys, z=heatmaps[-1], name="prediction", **style, **extra),
+            1,
+            2,
         )
         heat_trace = len(fig.data) - 1
         across, up = ("x1", "x2") if not plane.is_slice else ("PD1", "PD2")
-        for k, name in enumerate(data.class_names):
-            points = plane.to_plane(data.X[data.labels == k])
-            fig.add_trace(
-                go.Scatter(
-                    x=points[:, 0], y=points[:, 1], mode="markers", name=f"class {name}", showlegend=False,
-                    marker={"color": CLASS_COLOURS[k % 8], "size": 14 if len(data.labels) <= 16 else 7,
-                            "line": {"color": "black", "width": 2}},
-                    hovertemplate=f"class {name}<br>{across} %{{x:.2f}}<br>{up} %{{y:.2f}}<extra></extra>",
-                ),
-                1, 2,
-            )  # fmt: skip
+        hover_axes = f"{across} %{{x:.2f}}<br>{up} %{{y:.2f}}"
         fig.update_xaxes(title_text=plane.names[0], range=[plane.xs[0], plane.xs[-1]], row=1, col=2)
         fig.update_yaxes(title_text=plane.names[1], range=[plane.ys[0], plane.ys[-1]], row=1, col=2)
+    for trace in _point_traces(history, plane, hover_axes):
+        fig.add_trace(trace, 1, 2)
+    fig.add_trace(_wrong_trace(history, plane, chosen[-1]), 1, 2)
+    wrong_trace = len(fig.data) - 1
     fig.update_xaxes(visible=False, row=1, col=3)
     fig.update_yaxes(visible=False, row=1, col=3)
 
@@ -252,15 +379,18 @@ def explorer_figure(history: History, frames: int = FRAMES):
 
     frame_objects = []
     for frame, epoch in enumerate(epochs):
-        data, traces = [cursor_point(epoch)], [cursor_trace]
+        frame_data, traces = [cursor_point(epoch)], [cursor_trace]
         if heat_trace is not None:
-            data.append(go.Heatmap(x=plane.xs, y=plane.ys, z=heatmaps[frame]))
+            extra = {} if classes is None else {"customdata": classes[frame]}
+            frame_data.append(go.Heatmap(x=plane.xs, y=plane.ys, z=heatmaps[frame], **extra))
             traces.append(heat_trace)
         if curves is not None:
-            data += curves[frame]
+            frame_data += curves[frame]
             traces += curve_traces
+        frame_data.append(_wrong_trace(history, plane, chosen[frame]))
+        traces.append(wrong_trace)
         frame_objects.append(
-            go.Frame(name=str(int(epoch)), data=data, traces=traces, layout=layout_at(frame))
+            go.Frame(name=str(int(epoch)), data=frame_data, traces=traces, layout=layout_at(frame))
         )
     fig.frames = frame_objects
     label_every = max(1, len(epochs) // 8)
@@ -273,11 +403,17 @@ def explorer_figure(history: History, frames: int = FRAMES):
         }
         for k, epoch in enumerate(epochs)
     ]  # fmt: skip
+    # The legend inside the loss panel, in the corner the curve leaves free: top right when
+    # the loss falls, bottom right when it rises (a divergence).
+    loss = history.loss[np.isfinite(history.loss)]
+    rises = len(loss) > 1 and loss[-1] > loss[0]
+    legend = {"x": fig.layout.xaxis.domain[1] - 0.005, "xanchor": "right"}
+    legend |= {"y": 0.01, "yanchor": "bottom"} if rises else {"y": 0.99, "yanchor": "top"}
     fig.update_layout(
         **layout_at(len(epochs) - 1),
-        height=520,
-        margin={"l": 60, "r": 20, "t": 90, "b": 40},
-        legend={"x": 0.34, "y": 0.98, "xanchor": "right", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.8)"},
+        height=540,
+        margin={"l": 60, "r": 20, "t": 100, "b": 40},
+        legend={**legend, "bgcolor": "rgba(255,255,255,0.8)"},
         sliders=[{"active": len(epochs) - 1, "steps": steps, "currentvalue": {"visible": False},
                   "pad": {"t": 55}, "len": 0.95, "x": 0.025}],
         template="plotly_white",

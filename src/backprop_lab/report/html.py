@@ -15,7 +15,7 @@ import numpy as np
 
 from ..diagnose import Finding, diagnose
 from ..explain import explain, format_explanation
-from ..history import History, atomic_write_text
+from ..history import History, RunError, atomic_write_text
 from ..numbers import percent, sig
 from ..predictions import prediction_rows, table_heading
 from ..sweep import format_option
@@ -182,7 +182,10 @@ def _explanations(h: History) -> str:
     last_label = "the last" if last == len(h.loss) - 1 else "the last finite"
     out = []
     for epoch, label in ((0, "the first"), (last, last_label)):
-        text = format_explanation(explain(h, epoch, 0))
+        try:
+            text = format_explanation(explain(h, epoch, 0))
+        except RunError as error:  # a run folder that no longer replays: say why, keep the rest
+            return f"<p>No walk-through: {_esc(error)}.</p>"
         opened = " open" if label == "the first" else ""
         out.append(
             f"<details{opened}><summary>Sample 0 at {label} epoch ({epoch})</summary>"

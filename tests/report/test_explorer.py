@@ -1,0 +1,142 @@
+"""The report's interactive explorer: finite loss axes that show a flat loss as flat, points
+drawn as in the static figures (rings, test triangles, misclassified crossed out per epoch),
+finer class regions, and a legend that stays inside the loss panel."""
+
+import numpy as np
+import pytest
+
+from backprop_lab import TrainConfig, stats, train
+from backprop_lab.plots.boundary import wrong_points
+from backprop_lab.plots.curves import LOSS_CEILING
+from backprop_lab.report.explorer import GRID_CLASSES, explorer_figure, explorer_html
+
+
+@pytest.fixture(scope="module")
+def diverged():
+    history = train(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000))
+    assert history.summary.status == "diverged"
+    return history
+
+
+@pytest.fixture(scope="module")
+def flat():
+    return train(TrainConfig(hidden=()))  # the loss sits at 0.25 to 0.2505
+
+
+@pytest.fixture(scope="module")
+def spiral():
+    return train(
+        TrainConfig(dataset="spiral", classes=3, hidden=(8,), activation="tanh", loss="ce",
+                    optimizer="adam", lr=0.02, epochs=150, test_fraction=0.2)
+    )  # fmt: skip
+
+
+def _loss_range(figure):
+    return list(figure.layout.yaxis.range)
+
+
+def test_the_loss_axis_of_a_diverged_run_has_a_finite_range(diverged):
+    figure = explorer_figure(diverged, frames=6)
+    assert figure.layout.yaxis.type == "log"
+    low, high = _loss_range(figure)
+    assert np.isfinite([low, high]).all() and low < high <= np.log10(LOSS_CEILING) + 1
+    for trace in figure.data:
+        if trace.xaxis in (None, "x"):  # the loss panel
+            y = np.array([v for v in trace.y if v is not None], dtype=float)
+            assert np.isfinite(y).all() and (y <= LOSS_CEILING).all(), trace.name
+    names = [trace.name for trace in figure.data]
+    assert any("above 1e+250" in str(name) for name in names)
+    # Every frame's cursor is a finite number or nothing, and the last frame is the last
+    # snapshot with finite numbers.
+    for frame in figure.frames:
+        (y,) = frame.data[0].y
+        assert y is None or np.isfinite(y)
+    last = stats.last_finite_snapshot(diverged)
+    assert figure.frames[-1].name == str(int(diverged.snapshot_epoch[last]))
+
+
+def test_a_loss_that_barely_moves_gets_at_least_a_decade(flat):
+    loss = flat.loss
+    assert loss.max() / loss.min() < 1.01
+    low, high = _loss_range(explorer_figure(flat, frames=4))
+    assert high - low >= 1 - 1e-9
+    assert 10**low < loss.min() and loss.max() < 10**high
+
+
+def _points(figure, symbol, ring):
+    """Coordinates of the points drawn with ``symbol``, of the ring traces or of the coloured
+    ones."""
+    out = []
+    for trace in figure.data:
+        if trace.type != "scatter" or trace.marker is None or trace.marker.symbol != symbol:
+            continue
+        if str(trace.name).endswith(" ring") == ring:
+            out += list(zip(trace.x, trace.y))
+    return out
+
+
+def test_training_and_test_points_have_rings_and_their_own_shapes(spiral):
+    figure = explorer_figure(spiral, frames=4)
+    data = spiral.dataset
+    circles, triangles = _points(figure, "circle", False), _points(figure, "triangle-up", False)
+    assert len(circles) == len(data.labels) and len(triangles) == len(data.labels_test) > 0
+    # Each point sits on a larger dark marker: a dark ring around its white edge.
+    assert sorted(_points(figure, "circle", True)) == sorted(circles)
+    assert sorted(_points(figure, "triangle-up", True)) == sorted(triangles)
+    for trace in figure.data:
+        if trace.type == "scatter" and str(trace.name).startswith(("training class", "test class")):
+            if str(trace.name).endswith(" ring"):
+                assert trace.hoverinfo == "skip"
+            else:
+                assert trace.marker.line.color == "white" and trace.marker.line.width >= 1
+
+
+def test_misclassified_points_are_crossed_out_at_each_epoch(spiral):
+    figure = explorer_figure(spiral, frames=4)
+    (wrong,) = [k for k, trace in enumerate(figure.data) if trace.name == "misclassified"]
+    epochs = [int(frame.name) for frame in figure.frames]
+    counts = []
+    for frame, epoch in zip(figure.frames, epochs):
+        (data,) = [d for d, k in zip(frame.data, frame.traces) if k == wrong]
+        snapshot = int(np.flatnonzero(spiral.snapshot_epoch == epoch)[0])
+        train_wrong, test_wrong = wrong_points(spiral, snapshot)
+        assert len(data.x) == train_wrong.sum() + test_wrong.sum()
+        counts.append(len(data.x))
+    assert len(set(counts)) > 1  # the crosses change with the slider
+
+
+def test_three_classes_get_a_fine_grid_faded_where_the_network_is_unsure(spiral):
+    figure = explorer_figure(spiral, frames=3)
+    (heat,) = [trace for trace in figure.data if trace.type == "heatmap"]
+    assert len(heat.x) == len(heat.y) == GRID_CLASSES
+    codes = np.asarray(heat.z, dtype=float)
+    assert codes.min() >= heat.zmin and codes.max() <= heat.zmax
+    classes = np.asarray(heat.customdata, dtype=int)
+    assert set(np.unique(classes)) <= {0, 1, 2}
+    assert len(np.unique(codes)) > 6  # shades within each class, not three flat blocks
+    assert "customdata" in heat.hovertemplate
+
+
+def test_the_legend_stays_inside_the_loss_panel(spiral, diverged):
+    for history in (spiral, diverged):
+        figure = explorer_figure(history, frames=3)
+        left, right = figure.layout.xaxis.domain
+        legend = figure.layout.legend
+        assert legend.xanchor == "right" and left < legend.x <= right
+
+
+def test_the_diverged_explorer_reads_finite_ticks_in_a_browser(diverged, tmp_path, watch):
+    page_path = tmp_path / "explorer.html"
+    page_path.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'></head><body>"
+        + explorer_html(diverged, frames=4)
+        + "</body></html>"
+    )
+    w = watch()
+    page = w.open(page_path)
+    ticks = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#explorer .ytick text'))"
+        ".map(t => t.textContent)"
+    )
+    assert ticks and not any("NaN" in t or "Infinity" in t for t in ticks), ticks
+    assert w.errors == []
