@@ -1,13 +1,16 @@
 """Each diagnosis code fires on a run built to trigger it, and healthy runs raise no alarm."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 
 from backprop_lab import TrainConfig, save_run, stats, train
 from backprop_lab.cli import main
-from backprop_lab.diagnose import SEVERITIES, diagnose
+from backprop_lab.data import load_csv
+from backprop_lab.diagnose import SEVERITIES, diagnose, lower_learning_rate
+from backprop_lab.numbers import sig
 
 C = TrainConfig
 TRIGGERS = {
@@ -204,3 +207,168 @@ def test_noise_in_a_mini_batch_test_loss_is_not_overfitting():
     assert history.test_accuracy[-1] == 1.0
     codes = {f.code for f in diagnose(history)}
     assert "overfitting" not in codes and "update_ratio" not in codes
+
+
+# --------------------------------------------------------------------------- advice that fits
+
+NUMBER = r"(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
+
+
+def _rates(config, findings) -> tuple[set[float], set[float], bool]:
+    """(smaller rates suggested, larger rates suggested, whether a larger rate is suggested in
+    words) over all of a diagnosis' advice."""
+    text = " ".join(f.advice for f in findings)
+    values = {float(v) for v in re.findall(rf"--lr {NUMBER}", text)}
+    larger = "larger learning rate" in text or "raise the learning rate" in text
+    return {v for v in values if v < config.lr}, {v for v in values if v > config.lr}, larger
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        C(optimizer="adam", lr=0.01, epochs=10000),  # saturated on a plateau
+        C(activation="tanh", loss="bce", lr=200),  # an overshoot, then oscillation
+        C(dataset="spiral", activation="relu", lr=50),  # dead units and oscillation
+        C(activation="relu", init_scale=0.01, lr=50),
+        TRIGGERS["exploding_gradients"][0],  # huge gradients from huge weights, tiny steps
+    ],
+)
+def test_one_diagnosis_moves_the_learning_rate_one_way_and_to_one_value(config):
+    history = train(config)
+    findings = diagnose(history)
+    smaller, larger, in_words = _rates(config, findings)
+    assert not (smaller and (larger or in_words)), [f.advice for f in findings]
+    assert len(smaller) <= 1, smaller
+    if smaller:
+        assert smaller == {float(lower_learning_rate(history).split()[1])}
+
+
+def test_a_saturated_adam_plateau_is_not_told_to_raise_or_lower_the_rate():
+    # The units drifted into saturation in steps of 1e-4 of the weights: neither a larger
+    # rate (the plateau is saturation, not a slow descent) nor a smaller one fits.
+    findings = {f.code: f for f in diagnose(train(C(optimizer="adam", lr=0.01, epochs=10000)))}
+    assert "larger learning rate" not in findings["plateau"].advice
+    saturated = findings["saturated_neurons"].advice
+    assert "--lr" not in saturated and "--init-scale" not in saturated  # not there at epoch 0
+    assert "another --seed" in saturated
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        C(lr=0.001, epochs=3000),
+        C(dataset="moons", lr=1e-4, hidden=(8,), activation="tanh", epochs=2000),
+    ],
+)
+def test_a_learning_rate_too_small_is_named_as_the_cause(config):
+    findings = {f.code: f for f in diagnose(train(config))}
+    plateau = findings["plateau"].advice
+    assert "local minimum" not in plateau and "small but not zero" not in plateau
+    assert "still falling, by" in plateau and "each step is small" in plateau
+    ten_times = f"--lr {config.lr * 10:g}"
+    assert ten_times in plateau and ten_times in findings["slow"].advice
+    assert "had stopped falling" not in findings["not_converged"].advice
+
+
+def test_a_slow_network_without_a_hidden_layer_is_not_called_at_its_best():
+    # Two gaussian blobs are separable by a line; at lr 1e-5 it is just slow.
+    findings = {f.code: f for f in diagnose(train(C(dataset="gauss", hidden=(), lr=1e-5,
+                                                     epochs=2000)))}  # fmt: skip
+    assert "best it can do" not in findings["plateau"].advice
+    assert "straight line" not in findings["not_converged"].advice
+    assert "slow" in findings
+
+
+def test_no_vanishing_gradients_without_a_hidden_layer():
+    findings = diagnose(train(C(hidden=())))
+    assert "vanishing_gradients" not in {f.code for f in findings}
+    assert all("--activation" not in f.advice for f in findings)
+
+
+def test_units_dead_before_the_first_update_blame_the_initial_weights():
+    zeros = next(f for f in diagnose(train(C(activation="relu", init="zeros")))
+                 if f.code == "dead_neurons")  # fmt: skip
+    assert "(since epoch 0)" in zeros.evidence
+    assert "--init he" in zeros.advice and "--lr" not in zeros.advice
+    # Random weights, a unit dead at epoch 0: with biases at 0 its deadness depends on the
+    # signs drawn, so another seed helps, a smaller --init-scale or He (the same draws scaled)
+    # do not.
+    drawn = next(f for f in diagnose(train(C(activation="relu", seed=3)))
+                 if f.code == "dead_neurons")  # fmt: skip
+    assert "h2 (since epoch 0)" in drawn.evidence and "another --seed" in drawn.advice
+    assert "--lr" not in drawn.advice and "--init" not in drawn.advice
+
+
+def _csv(path, X, labels) -> str:
+    np.savetxt(path, np.column_stack([X, labels]), delimiter=",", fmt="%.17g")
+    return str(path)
+
+
+def _blobs():
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+@pytest.mark.parametrize(
+    "scale, activation", [(1e300, "sigmoid"), (1e300, "relu"), (1e300, "tanh"), (1e4, "sigmoid")]
+)
+def test_inputs_far_from_unit_scale_are_blamed_not_the_rate_or_the_weights(
+    tmp_path, scale, activation
+):
+    X, labels = _blobs()
+    path = _csv(tmp_path / "scaled.csv", X * scale, labels)
+    findings = diagnose(train(C(data=path, hidden=(4,), activation=activation, epochs=300)))
+    data = next(f for f in findings if f.code == "data")
+    assert data.severity == "warning"
+    assert f"largest |x| {sig(np.abs(X * scale).max(), 2)}" in data.evidence
+    assert "standardise" in data.advice and "weights start at about" in data.advice
+    others = [f for f in findings if f.code != "data"]
+    assert "bad_init" not in {f.code for f in others}
+    for f in others:
+        assert not re.search(r"--lr|--init|--seed|--activation", f.advice), f
+
+
+def test_constant_features_and_classes_missing_from_training_are_data_findings(tmp_path):
+    X, labels = _blobs()
+    constant = _csv(tmp_path / "constant.csv", np.column_stack([X, np.full(40, 3.0)]), labels)
+    data = [f for f in diagnose(train(C(data=constant, hidden=(4,), epochs=300)))
+            if f.code == "data"]  # fmt: skip
+    assert len(data) == 1 and "x3 is 3" in data[0].evidence and "no information" in data[0].advice
+    tiny = _csv(tmp_path / "tiny.csv", X * 1e-4, labels)
+    findings = diagnose(train(C(data=tiny, hidden=(4,), epochs=1000)))
+    data = next(f for f in findings if f.code == "data")
+    assert "far below unit scale" in data.evidence and "standardise" in data.advice
+    assert all("--lr" not in f.advice and "local minimum" not in f.advice for f in findings)
+    # One sample of class 2, and a data seed that sends it to the test split.
+    missing = _csv(tmp_path / "missing.csv", X, np.r_[labels[:-1], 2])
+    seed = next(s for s in range(100) if 2 not in load_csv(missing, 0.1, s).labels)
+    history = train(C(data=missing, hidden=(4,), loss="ce", test_fraction=0.1, data_seed=seed,
+                      epochs=300))  # fmt: skip
+    assert history.accuracy[-1] == 1.0  # the training set is solved...
+    findings = {f.code: f for f in diagnose(history)}
+    data = findings["data"]
+    assert data.severity == "warning"  # ...and a class it lacks is still a warning
+    assert "class 2 has no training sample" in data.evidence and "--data-seed" in data.advice
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        C(activation="relu", init_scale=0.01, lr=50),  # the loss rose from 0.24999976 to 0.25
+        TRIGGERS["diverged"][0],
+        TRIGGERS["overfitting"][0],
+        TRIGGERS["update_ratio"][0],
+    ],
+)
+def test_every_change_in_the_evidence_prints_two_different_numbers(config):
+    for finding in diagnose(train(config)):
+        for verb, before, after in re.findall(
+            rf"(rose|fell|grew|shrank) from {NUMBER} to {NUMBER}", finding.evidence
+        ):
+            assert before != after and (float(after) > float(before)) == (verb in ("rose", "grew"))
+
+
+def test_an_overshoot_shows_the_rise_it_was_found_by():
+    ratio = next(f for f in diagnose(train(C(activation="relu", init_scale=0.01, lr=50)))
+                 if f.code == "update_ratio")  # fmt: skip
+    assert "the loss rose from 0.2499998 to 0.25" in ratio.evidence  # not "went from 0.25 to 0.25"

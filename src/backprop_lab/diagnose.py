@@ -3,52 +3,72 @@
 ``diagnose(history)`` returns findings, most severe first. Each has a code, a severity
 (``error``: the run is broken; ``warning``: it did not learn as it should, and here is why;
 ``info``: worth knowing, nothing to fix), the epochs it concerns, the evidence in numbers and
-advice that fits the run (it never suggests what the run already uses, and never pushes the
-learning rate the wrong way). The thresholds, and why each was chosen:
+advice that fits the run: it never suggests what the run already uses, never blames the
+learning rate or the initialisation for what the data or something else caused, and never
+pushes the learning rate both ways. Every suggestion of a smaller rate in one diagnosis names
+the same value (:func:`lower_learning_rate`), and a larger rate is suggested only for a slow,
+flat descent with nothing pointing the other way (no step that overshot, no oscillation, no
+saturated units, no unit killed during training, no inputs far from unit scale). The
+thresholds, and why each was chosen:
 
 - ``diverged``: a NaN or infinity in the loss or the weights (training stopped there).
 - ``not_converged``: training ended unsolved. Solved means every training sample right for
   small data sets (16 samples or fewer, like the gates) and 95 % right for larger, noisier ones.
 - ``undecided``: the network's output is a tie (0.5 from a sigmoid, equal softmax outputs, to
   within 1e-9) for every training input: it says nothing about any of them.
+- ``data``: the training inputs are far from unit scale (a column's largest |x| above 10, or
+  below 0.01 while it varies), a feature is constant over the training set, or a class has no
+  training sample (all of them went to the test split). The first is where saturated units,
+  exploding gradients and overshooting steps come from when it holds, so those findings then
+  point here instead of at the learning rate or the initialisation.
 - ``plateau``: the loss moved less than 1 % per E/100 epochs, and less than 10 % in all, over
   a stretch of at least max(200, E/10) epochs while above a tenth of its starting value. A
   warning if training ended on it or unsolved, info if the network escaped (as XOR 2-2-1
-  often does after a few hundred epochs at 0.25). What it is called depends on the gradient
-  there: exactly zero (nothing can move), at a minimum (no hidden layer: the best a straight
-  line can do), saturated units, or small but not zero (a saddle point or flat region).
+  often does after a few hundred epochs at 0.25). What it is called depends on the numbers
+  there: the gradient exactly zero (nothing can move), inputs far from unit scale, a slow
+  descent (the loss still falls in nearly every epoch at an undiminished pace, in steps
+  below a ten-thousandth of the weights: the learning rate is too small), at a minimum (no
+  hidden layer: the best a straight line can do), after a step that overshot, saturated
+  units, or small but not zero (a local minimum or flat valley, or a saddle point).
 - ``oscillating``: in at least 20 % of the last half's epochs the loss rose by more than 1 %,
   the signature of steps that overshoot. Full-batch gradient descent at a sane learning rate
   almost never raises the loss; mini-batch noise rarely does so that often.
-- ``slow``: unsolved, yet the loss fell in at least 90 % of the last fifth's epochs and by
-  more than 2 % in all; at that rate it would need more than ten times the epochs it had.
+- ``slow``: unsolved, yet the loss fell in at least 90 % of the last fifth's epochs, either by
+  more than 2 % or steadily (its second half fell by at least 30 % of what its first half
+  did) in steps below 1e-4 of the weights; at that rate it would need more than ten times
+  the epochs it had. Not reported when something points to a rate that is too large.
 - ``overfitting``: with a test split, the test loss rose by more than 10 % above its lowest
   value while the training loss kept falling, or the test accuracy ends 10 points or more
   below the training accuracy. Stays a warning even when the training set is solved.
 - ``vanishing_gradients`` / ``exploding_gradients``: during learning (the snapshots before the
   loss first halves, or all of them if it never does), a layer's median gradient norm is below
   1e-6 / above 1e3, or the first layer's is below 1e-3 / above 1e3 times the output layer's.
-  Gradients near a solved minimum are small by nature and are not judged.
+  Gradients near a solved minimum are small by nature and are not judged; vanishing gradients
+  need layers to vanish through, so a network without a hidden layer is not judged either.
 - ``dead_neurons``: ReLU units that output 0 for every training input at the end. A warning
-  when a quarter or more of a layer is dead or the task is unsolved, otherwise info.
+  when a quarter or more of a layer is dead or the task is unsolved, otherwise info. Units
+  dead since epoch 0, before any update, were killed by the initial weights, not the rate.
 - ``saturated_neurons``: sigmoid or tanh units saturated (|a| > 0.97 for tanh, a outside
   0.015..0.985 for sigmoid) on most inputs, a quarter of a layer or more, while the loss is still
   above half an untrained network's. A network that solved its task with saturated units is
-  healthy: not reported.
+  healthy: not reported. The advice follows when it began: at epoch 0 (the initial weights or
+  the inputs), right after a step that overshot or after steps above 1e-2 of the weights (the
+  learning rate), or later, in small steps (the weights grew where the loss was stuck).
 - ``symmetric_neurons``: two units of a hidden layer with identical incoming weights and bias
   at every snapshot: they compute the same thing and get the same updates forever.
 - ``update_ratio``: the optimiser's real step |W_after - W_before| / |W_before|. Too large: a
   step moved some layer's weights by more than their own size and the loss rose (the step
-  overshot; a run can recover from it, but it is often where saturation or dead units start),
-  or the median while learning is above 1e-1. Too small: the median while learning is below
-  1e-6 although the gradients are not vanishing and no step overshot (otherwise the small
-  steps are a symptom, reported as such, and a larger learning rate would make it worse).
+  overshot; a run can recover from it, but it is often where saturation or dead units start).
+  Too small: the median while learning is below 1e-6 although the gradients are not vanishing
+  and nothing points to a rate that is too large (otherwise the small steps are a symptom,
+  reported as such, and a larger learning rate would make it worse).
 - ``bad_init``: the first loss more than 3x what an untrained network gives (0.25 for mse
   with one sigmoid output, ln 2 for bce, ln K for ce), or half a hidden layer's activations
-  saturated at epoch 0.
+  saturated at epoch 0; not reported when the inputs' scale explains it (see ``data``).
 
 A run that solved its task is healthy: its warnings are reported as info, except overfitting
-(solving the training set is what overfitting looks like). A divergence stays an error.
+(solving the training set is what overfitting looks like), undecided outputs and a class with
+no training sample. A divergence stays an error.
 """
 
 from __future__ import annotations
@@ -62,12 +82,17 @@ from . import stats
 from .history import History
 from .naming import unit_names
 from .nn import undecided_share
-from .numbers import percent, sig
+from .numbers import change_words, percent, sig
 
 SEVERITIES = ("error", "warning", "info")
 OVERSHOOT_RATIO = 1.0
 OVERFIT_RISE = 0.10
 OVERFIT_GAP = 0.10
+LARGE_INPUT = 10.0  # |x| above this: with weights of about 1, z is as large, and units saturate
+SMALL_INPUT = 0.01  # a varying column whose |x| stays below this barely reaches the first layer
+SMALL_STEP = stats.UPDATE_RATIO_BAND[0]  # an update below 1e-4 of the weights is a small step
+LARGE_STEP = stats.UPDATE_RATIO_BAND[1]  # one above 1e-2 is a large one
+MISSING_CLASS = "has no training sample"  # in the evidence of that data finding
 
 
 @dataclass(frozen=True)
@@ -123,6 +148,22 @@ class Overshoot:
 
 
 @dataclass(frozen=True)
+class Saturation:
+    """A spell of saturated units in hidden layer ``layer`` while the loss was still high:
+    snapshot indices ``first``, ``last`` and ``worst`` (the most units), the units saturated
+    at ``worst``, and what started it: "data" (inputs far from unit scale), "init" (saturated
+    at epoch 0, before any update), "overshoot" (right after a step that overshot), "steps"
+    (after steps above 1e-2 of the weights) or "drift" (the weights grew in small steps)."""
+
+    layer: int
+    first: int
+    last: int
+    worst: int
+    units: tuple[int, ...]
+    cause: str
+
+
+@dataclass(frozen=True)
 class Context:
     """Facts several checks need, worked out once, so that every piece of advice fits the
     run: what it already uses, and what caused what."""
@@ -132,15 +173,52 @@ class Context:
     overshoot: Overshoot | None
     saturated_at_end: bool
     learning: np.ndarray  # snapshot indices of the learning phase
+    oscillating: bool = False
+    saturation: tuple[Saturation, ...] = ()
+    dead_in_training: bool = False  # a ReLU unit alive at some snapshot is dead at the end
+    data_scale: float | None = None  # the largest |x| when the inputs are far above unit scale
+    small_inputs: float | None = None  # the largest |x| of columns far below unit scale
+    gradients: str | None = None  # "vanishing" or "exploding" while learning, else None
 
     @classmethod
     def of(cls, h: History) -> Context:
+        solved = is_solved(h)
+        overshoot = _first_overshoot(h)
+        data_scale = _large_inputs(h)
+        learning = _learning_snapshots(h)
         return cls(
-            solved=is_solved(h),
+            solved=solved,
             hidden_layers=len(h.W) - 1,
-            overshoot=_first_overshoot(h),
+            overshoot=overshoot,
             saturated_at_end=_saturated_at_end(h),
-            learning=_learning_snapshots(h),
+            learning=learning,
+            oscillating=_rises(h) is not None,
+            saturation=() if solved else _saturation(h, overshoot, data_scale),
+            dead_in_training=_dead_in_training(h),
+            data_scale=data_scale,
+            small_inputs=_small_inputs(h),
+            gradients=_gradient_trouble(h, learning),
+        )
+
+    @property
+    def off_scale(self) -> bool:
+        """Whether some input columns are far from unit scale, above or below."""
+        return self.data_scale is not None or self.small_inputs is not None
+
+    @property
+    def rate_may_rise(self) -> bool:
+        """Whether a larger learning rate may be suggested: nothing points the other way (no
+        step overshot, no oscillation, no saturated units, no unit killed during training,
+        no inputs far from unit scale, no vanishing or exploding gradients: small steps are
+        then a symptom, and the cure lies elsewhere)."""
+        return (
+            self.gradients is None
+            and self.overshoot is None
+            and not self.oscillating
+            and not self.saturated_at_end
+            and not self.saturation
+            and not self.dead_in_training
+            and not self.off_scale
         )
 
 
@@ -150,7 +228,8 @@ def _first_overshoot(h: History) -> Overshoot | None:
         if epoch + 1 >= len(h.loss) or not np.nanmax(ratios[s], initial=0.0) > OVERSHOOT_RATIO:
             continue
         before, after = h.loss[epoch], h.loss[epoch + 1]
-        if np.isfinite(before) and (not np.isfinite(after) or after > before):
+        # A rise is a rise when it shows in ten significant digits, not a rounding wobble.
+        if np.isfinite(before) and (not np.isfinite(after) or after > before * (1 + 2e-9)):
             return Overshoot(int(epoch), float(np.nanmax(ratios[s])), float(before), float(after))
     return None
 
@@ -174,6 +253,132 @@ def _learning_snapshots(history: History) -> np.ndarray:
     return keep if len(keep) else np.arange(1)
 
 
+def _rises(h: History) -> tuple[np.ndarray, np.ndarray] | None:
+    """(the second half of the loss, the indices in it where the loss rose by more than 1 %)
+    when that happened in at least 20 % of its epochs, else None."""
+    loss = h.loss
+    if not np.isfinite(loss).all() or len(loss) < 20:
+        return None
+    half = loss[len(loss) // 2 :]
+    rises = np.flatnonzero(half[1:] > half[:-1] * 1.01)
+    return (half, rises) if len(rises) / (len(half) - 1) >= 0.2 else None
+
+
+def _large_inputs(h: History) -> float | None:
+    """The largest |x| of the training inputs when it is far above unit scale, else None."""
+    X = h.dataset.X
+    largest = float(np.abs(X).max()) if X.size else 0.0
+    return largest if largest > LARGE_INPUT else None
+
+
+def _small_input_columns(h: History) -> np.ndarray:
+    """Columns that vary over the training set but whose |x| stays below SMALL_INPUT."""
+    X = h.dataset.X
+    if len(X) < 2:
+        return np.array([], dtype=int)
+    return np.flatnonzero((np.ptp(X, axis=0) > 0) & (np.abs(X).max(axis=0) < SMALL_INPUT))
+
+
+def _small_inputs(h: History) -> float | None:
+    columns = _small_input_columns(h)
+    return float(np.abs(h.dataset.X[:, columns]).max()) if len(columns) else None
+
+
+def _step_ratio(h: History, snapshots: np.ndarray) -> float:
+    """The typical update of these snapshots relative to the weights: the median over them
+    of the largest layer's |W_after - W_before| / |W_before| (NaN when none is known)."""
+    ratios = stats.update_ratios(h)[snapshots]
+    if not ratios.size:
+        return math.nan
+    largest = np.array([np.nanmax(r) if np.isfinite(r).any() else np.nan for r in ratios])
+    return float(np.nanmedian(largest)) if np.isfinite(largest).any() else math.nan
+
+
+def _snapshots_in(h: History, start: int, end: int) -> np.ndarray:
+    return np.flatnonzero((h.snapshot_epoch >= start) & (h.snapshot_epoch <= end))
+
+
+def _saturation(h: History, overshoot: Overshoot | None, data_scale) -> tuple[Saturation, ...]:
+    """Spells of saturated units (a quarter of a layer or more, on most inputs) while the loss
+    was above half an untrained network's, with what started each."""
+    loss_at = h.loss[h.snapshot_epoch]
+    high = np.isfinite(loss_at) & (loss_at > 0.5 * untrained_loss(h))
+    if not high.any():
+        return ()
+    spells = []
+    grace = max(20, len(h.loss) // 50)
+    for layer in range(len(h.W) - 1):
+        saturated = stats.saturated_units(h, layer)  # (S, n)
+        if saturated is None:
+            continue
+        while_high = saturated & high[:, None]
+        share = while_high.mean(axis=1)
+        worst = int(np.argmax(share))
+        if share[worst] < 0.25:
+            continue
+        first, last = (int(s) for s in np.flatnonzero(share >= 0.25)[[0, -1]])
+        began = int(h.snapshot_epoch[first])
+        if data_scale is not None:
+            cause = "data"
+        elif began == 0:
+            cause = "init"
+        elif overshoot is not None and overshoot.epoch < began <= overshoot.epoch + grace:
+            cause = "overshoot"
+        elif _step_ratio(h, np.arange(first)) > LARGE_STEP:
+            cause = "steps"
+        else:
+            cause = "drift"
+        units = tuple(int(u) for u in np.flatnonzero(while_high[worst]))
+        spells.append(Saturation(layer, first, last, worst, units, cause))
+    return tuple(spells)
+
+
+def _dead_since(h: History, layer: int) -> tuple[np.ndarray, list[int | None]]:
+    """The units of hidden layer ``layer`` dead at the end, and for each the epoch since which
+    it has been dead (None: dead at every snapshot, from epoch 0, before any update)."""
+    dead_at = stats.dead_units(h, layer)  # (S, n)
+    if dead_at is None:
+        return np.array([], dtype=int), []
+    units = np.flatnonzero(dead_at[-1])
+    since = []
+    for unit in units:
+        alive = np.flatnonzero(~dead_at[:, unit])
+        since.append(
+            int(h.snapshot_epoch[min(alive[-1] + 1, len(h.snapshot_epoch) - 1)])
+            if len(alive)
+            else None
+        )
+    return units, since
+
+
+def _dead_in_training(h: History) -> bool:
+    return any(s is not None for layer in range(len(h.W) - 1) for s in _dead_since(h, layer)[1])
+
+
+def _gradient_medians(h: History, learning: np.ndarray) -> tuple[np.ndarray, float]:
+    """Each layer's median gradient norm while learning, and the first layer's over the
+    output layer's (1 for a single layer)."""
+    median = _finite_median(stats.gradient_norms(h)[learning])  # (L,)
+    ratio = median[0] / median[-1] if len(median) > 1 and median[-1] > 0 else 1.0
+    return median, float(ratio)
+
+
+def _gradient_trouble(h: History, learning: np.ndarray) -> str | None:
+    """ "vanishing" or "exploding" when the gradients while learning are (see _gradients)."""
+    if h.summary.status == "diverged" and len(h.snapshot_epoch) < 3:
+        return None
+    median, ratio = _gradient_medians(h, learning)
+    if np.all(median == 0) or not np.isfinite(median).any():
+        return None  # symmetric_neurons or a zero network explains it better
+    # Gradients vanish on their way back through hidden layers; without one, a small gradient
+    # only means the output layer is at (or near) its minimum.
+    if len(h.W) > 1 and ((median < stats.VANISHING_NORM).any() or ratio < 1e-3):
+        return "vanishing"
+    if (median > stats.EXPLODING_NORM).any() or ratio > 1e3:
+        return "exploding"
+    return None
+
+
 def _finite_median(values: np.ndarray) -> np.ndarray:
     """Median over axis 0 of the finite entries of each column (NaN where there are none)."""
     return np.array(
@@ -181,8 +386,24 @@ def _finite_median(values: np.ndarray) -> np.ndarray:
     )
 
 
+def _steady_fall(loss: np.ndarray) -> bool:
+    """The loss fell in at least 90 % of these epochs and is not levelling off: its second
+    half fell by at least 30 % of what its first half did (a descent that slows to a stop
+    is settling into a minimum, not crawling down a slope)."""
+    if len(loss) < 3:
+        return False
+    mid = len(loss) // 2
+    first, second = loss[0] - loss[mid], loss[mid] - loss[-1]
+    return bool(np.mean(loss[1:] < loss[:-1]) >= 0.9 and first > 0 and second >= 0.3 * first)
+
+
 def _lr(lr: float, factor: float) -> str:
     return f"--lr {float(f'{lr * factor:.2g}'):g}"
+
+
+def _lr_up(h: History) -> str:
+    """The larger learning rate to suggest: ten times this one."""
+    return _lr(h.config.lr, 10)
 
 
 def _lr_down(h: History, ctx: Context) -> str:
@@ -194,6 +415,23 @@ def _lr_down(h: History, ctx: Context) -> str:
         return _lr(lr, 0.1)
     suggestion = float(f"{lr * 0.1 / ctx.overshoot.ratio:.1g}")
     return f"--lr {min(suggestion, float(f'{lr * 0.1:.2g}')):g}"
+
+
+def _off_scale(ctx: Context, note: str = "") -> str:
+    """How the inputs are off scale, in words: "far from unit scale (|x| up to 2.3e+300)",
+    with ``note`` added inside the parentheses."""
+    if ctx.data_scale is not None:
+        return f"far from unit scale (|x| up to {sig(ctx.data_scale, 2)}{note})"
+    return f"far below unit scale (|x| at most {sig(ctx.small_inputs, 2)} in some columns{note})"
+
+
+def _standardise(ctx: Context) -> str:
+    """The advice for inputs far from unit scale, for findings that the data explains."""
+    return (
+        f"the inputs are {_off_scale(ctx, '; see data')}: standardise each input column "
+        "(subtract its mean, divide by its standard deviation) before changing the learning "
+        "rate or the initialisation"
+    )
 
 
 def _layer_names(n_layers: int) -> list[str]:
@@ -221,12 +459,28 @@ def _other_optimizers(h: History) -> str:
     )
 
 
+def _optimizer_options(h: History) -> list[str]:
+    """Momentum and Adam, each as an option, whichever the run does not use (none for Adam)."""
+    return [part for part in _other_optimizers(h).split(" or ") if part]
+
+
 def _smaller_start(h: History) -> str:
     """How to start with smaller weights, given the initialisation in use."""
     c = h.config
     if c.init in ("normal", "uniform"):
-        return f"a smaller --init-scale (now {c.init_scale:g}) or --init xavier"
+        return (
+            f"smaller initial weights (a smaller --init-scale than {c.init_scale:g}, or "
+            "--init xavier)"
+        )
     return "smaller initial weights (--init normal with a small --init-scale)"
+
+
+def _more_units(h: History) -> str:
+    """More hidden units, with an example twice the widest layer, or a hidden layer."""
+    if not h.config.hidden:
+        return "a hidden layer (--hidden 2)"
+    wider = ",".join(str(2 * n) for n in h.config.hidden)
+    return f"more hidden units (--hidden {wider})"
 
 
 # --------------------------------------------------------------------------- checks
@@ -241,7 +495,14 @@ def _diverged(h: History, ctx: Context) -> list[Finding]:
     finite = loss[np.isfinite(loss)]
     growth = ""
     if len(finite) > 1:
-        growth = f"; the loss had gone from {sig(loss[0])} to {sig(finite[-1])} before that"
+        growth = f"; before that the loss {change_words(loss[0], finite[-1], 'rose', 'fell')}"
+    if ctx.data_scale is not None:
+        advice = f"The steps are as large as the inputs: {_standardise(ctx)}."
+    else:
+        advice = (
+            f"Lower the learning rate, for example {_lr_down(h, ctx)}; if it still "
+            "diverges, check the gradients with backprop-lab gradcheck."
+        )
     return [
         Finding(
             "diverged",
@@ -249,10 +510,16 @@ def _diverged(h: History, ctx: Context) -> list[Finding]:
             (epoch, epoch),
             f"the loss or a weight became NaN or infinite at epoch {epoch} with learning rate "
             f"{h.config.lr:g}{growth}",
-            f"Lower the learning rate, for example {_lr_down(h, ctx)}; if it still "
-            "diverges, check the gradients with backprop-lab gradcheck.",
+            advice,
         )
     ]
+
+
+def _still_falling(h: History) -> bool:
+    """The loss fell in at least 90 % of the last tenth's epochs (at least 10 of them)."""
+    loss = h.loss
+    tail = loss[-max(10, len(loss) // 10) :]
+    return len(tail) > 1 and bool(np.mean(tail[1:] < tail[:-1]) >= 0.9)
 
 
 def _not_converged(h: History, ctx: Context) -> list[Finding]:
@@ -261,18 +528,25 @@ def _not_converged(h: History, ctx: Context) -> list[Finding]:
     E = len(h.loss)
     needed = "every sample" if len(h.dataset.labels) <= 16 else "95 % of the samples"
     severity = "info" if h.summary.status == "interrupted" else "warning"
-    if ctx.hidden_layers == 0:
-        advice = (
-            "This network has no hidden layer, so it can only draw one straight line; "
-            "add one with --hidden 2 (XOR needs at least two hidden units)."
-        )
-    elif E >= 20 and h.loss[-1] < 0.9 * h.loss[-max(2, E // 10)]:
+    fast = E >= 20 and h.loss[-1] < 0.9 * h.loss[-max(2, E // 10)]
+    if fast:
         advice = "The loss was still falling at the end: train for more epochs (--epochs)."
         if _overfitting(h, ctx):
             advice = (
                 "The training loss was still falling, but more epochs would only fit the "
                 "training samples better and the test samples worse (see overfitting)."
             )
+    elif _still_falling(h):
+        advice = (
+            "The loss was still falling at the end, but by less than 10 % over the last "
+            "tenth of the epochs; the other findings say why it is so slow."
+        )
+    elif ctx.hidden_layers == 0:
+        xor = " (XOR needs at least two hidden units)" if h.dataset.name == "xor" else ""
+        advice = (
+            "The loss had stopped falling, and this network has no hidden layer, so it can "
+            f"only draw one straight line; add one with --hidden 2{xor}."
+        )
     else:
         advice = "The loss had stopped falling; the other findings say why."
     return [
@@ -310,6 +584,96 @@ def _undecided(h: History, ctx: Context) -> list[Finding]:
     ]
 
 
+def _data(h: History, ctx: Context) -> list[Finding]:
+    """Inputs far from unit scale, constant features, classes missing from the training set."""
+    d = h.dataset
+    names = unit_names(h)[0]
+    E = len(h.loss)
+    findings = []
+    X = d.X
+    largest = np.abs(X).max(axis=0) if len(X) else np.zeros(d.n_features)
+    spread = np.ptp(X, axis=0) if len(X) else np.zeros(d.n_features)
+    constant = spread == 0
+    if ctx.data_scale is not None:
+        big = np.flatnonzero(largest > LARGE_INPUT)
+        listed = ", ".join(f"{names[i]} up to {sig(largest[i], 2)}" for i in big[:6])
+        more = f" and {len(big) - 6} more" if len(big) > 6 else ""
+        start = float(np.sqrt(np.mean(h.W[0][0] ** 2)))  # the first layer's weights at epoch 0
+        if h.config.activation in stats.SATURATION:
+            effect = f"the {h.config.activation} units start saturated, passing no gradient"
+        else:
+            effect = (
+                "the layers after it get numbers as large, which saturate the output or blow up "
+                "the gradients"
+            )
+        weights = (
+            f"The first layer's weights start at about {sig(start, 2)}, so its pre-activations "
+            f"z = x W reach about {sig(start * ctx.data_scale, 2)} and {effect}: "
+            if start > 0
+            else "Weights of ordinary size turn inputs this large into huge pre-activations: "
+        )
+        findings.append(
+            Finding(
+                "data",
+                "warning",
+                (0, E - 1),
+                f"the training inputs are far from unit scale: largest |x| "
+                f"{sig(ctx.data_scale, 2)} ({listed}{more})",
+                weights + "standardise each input column (subtract its mean, divide by its "
+                "standard deviation) before training.",
+            )
+        )
+    tiny = _small_input_columns(h)
+    if len(tiny):
+        listed = ", ".join(f"{names[i]} up to {sig(largest[i], 2)}" for i in tiny[:6])
+        findings.append(
+            Finding(
+                "data",
+                "warning",
+                (0, E - 1),
+                f"some training inputs are far below unit scale: {listed}",
+                "The first layer's gradient is proportional to its inputs, so weights on these "
+                "features barely move: standardise each input column (subtract its mean, "
+                "divide by its standard deviation) before training.",
+            )
+        )
+    if constant.any() and len(X) > 1:
+        listed = ", ".join(f"{names[i]} is {sig(X[0, i])}" for i in np.flatnonzero(constant)[:6])
+        findings.append(
+            Finding(
+                "data",
+                "warning",
+                (0, E - 1),
+                f"a feature is the same for every training sample ({listed})",
+                "A constant feature carries no information about the class (it only adds to "
+                "the biases): drop the column from the data.",
+            )
+        )
+    for k in _missing_classes(h):
+        in_test = d.labels_test == k
+        right = int(np.sum(h.predict(d.X_test[in_test]) == k))
+        count = int(in_test.sum())
+        went = "its only sample went" if count == 1 else f"all {count} of its samples went"
+        findings.append(
+            Finding(
+                "data",
+                "warning",
+                (0, E - 1),
+                f"class {d.class_names[k]} {MISSING_CLASS}: {went} to the test split, so the "
+                f"network cannot learn it ({right} of {count} classified right at the end)",
+                "Use a smaller --test-fraction "
+                f"(now {h.config.test_fraction:g}) or another --data-seed, so that every class "
+                "has samples in the training set, or add samples of this class.",
+            )
+        )
+    return findings
+
+
+def _missing_classes(h: History) -> np.ndarray:
+    """The classes with no training sample (all of their samples are in the test split)."""
+    return np.flatnonzero(np.bincount(h.dataset.labels, minlength=h.dataset.n_classes) == 0)
+
+
 def _flat_stretches(loss: np.ndarray, window: int) -> list[tuple[int, int]]:
     """(start, end) epoch stretches where the loss changes less than 1 % over ``window``."""
     if len(loss) <= window:
@@ -327,52 +691,130 @@ def _flat_stretches(loss: np.ndarray, window: int) -> list[tuple[int, int]]:
     return stretches
 
 
+def _saturation_options(h: History, ctx: Context, spell: Saturation | None) -> list[str]:
+    """What to try against saturated units, from what started them."""
+    cause = spell.cause if spell is not None else ("init" if _saturated_at_start(h) else "drift")
+    if cause == "data":
+        return ["standardised input columns (see data)"]
+    if cause in ("overshoot", "steps"):
+        options = [f"a smaller learning rate ({_lr_down(h, ctx)})"]
+    elif cause == "init":
+        options = [_smaller_start(h)]
+    else:
+        options = ["another --seed"] if ctx.hidden_layers else []
+        options.append(_more_units(h))
+    return options + ["relu (--activation relu; it does not saturate)"]
+
+
+def _saturated_at_start(h: History) -> bool:
+    return any(
+        (units := stats.saturated_units(h, layer)) is not None and units[0].mean() >= 0.25
+        for layer in range(len(h.W) - 1)
+    )
+
+
+def _gradient_size(gradient: float) -> str:
+    """A gradient norm in words: small only when it is (below 1e-2)."""
+    if gradient < 1e-2:
+        return f"small but not zero ({sig(gradient, 2)})"
+    return f"{sig(gradient, 2)} (not small)"
+
+
 def _flat_cause(h: History, ctx: Context, start: int, end: int) -> tuple[str, list[str]]:
     """What the flat stretch is, in words, and what could get the network off it."""
-    inside = np.flatnonzero((h.snapshot_epoch >= start) & (h.snapshot_epoch <= end))
+    inside = _snapshots_in(h, start, end)
     norms = stats.gradient_norms(h)[inside] if len(inside) else stats.gradient_norms(h)[-1:]
     gradient = float(np.nanmedian(norms.sum(axis=1)))
+    segment = h.loss[start : end + 1]
+    step = _step_ratio(h, inside if len(inside) else np.arange(len(h.snapshot_epoch))[-1:])
+    small_steps = bool(step < SMALL_STEP)
     at_best = h.loss[end] <= np.nanmin(h.loss) * 1.01
+    o = ctx.overshoot
+    after_overshoot = o is not None and o.epoch <= start
     options = []
-    if ctx.hidden_layers == 0 and at_best:
+    zero = "the gradient is exactly zero there, so no update can move any weight"
+    if ctx.off_scale:
+        cause = (
+            zero
+            if gradient == 0
+            else (f"the inputs are {_off_scale(ctx)}, and the gradient there is {sig(gradient, 2)}")
+        )
+        return cause, ["standardised input columns (see data)"]
+    if small_steps and _steady_fall(segment) and ctx.rate_may_rise:
+        fall = (segment[0] - segment[-1]) / segment[0]
+        cause = (
+            f"the loss is still falling, by {sig(100 * fall, 2)} % over these {len(segment)} "
+            f"epochs: each step is small (an update moves the weights by about {sig(step, 2)} "
+            "of their size; about 1e-3 is healthy), so the learning rate is too small"
+        )
+        return cause, [f"a larger learning rate ({_lr_up(h)})", *_optimizer_options(h)]
+    if ctx.hidden_layers == 0 and at_best and gradient < 1e-2:
         size = "exactly zero" if gradient == 0 else f"nearly zero ({sig(gradient, 2)})"
         cause = f"the gradient is {size}: a network without a hidden layer is at the best it can do"
         return cause, ["a hidden layer (--hidden 2)"]
     if gradient == 0.0:
-        cause = "the gradient is exactly zero there, so no update can move any weight"
-        if h.config.init == "zeros":
+        cause = zero
+        if after_overshoot:
+            what = "units died" if ctx.dead_in_training else "the units saturated"
+            cause += f", since {what} after the step of epoch {o.epoch} that was too large"
+            options.append(f"a smaller learning rate ({_lr_down(h, ctx)})")
+        elif h.config.init == "zeros":
             options.append("random initial weights (--init normal, xavier or he)")
         elif ctx.hidden_layers:
             options.append("another --seed")
         if ctx.hidden_layers == 0:
             options.append("a hidden layer (--hidden 2)")
         return cause, options or ["other initial weights"]
-    if ctx.overshoot is not None and ctx.overshoot.epoch <= start:
-        cause = (
-            f"the units saturated after a step that was too large at epoch {ctx.overshoot.epoch}, "
-            f"so the gradient is tiny ({sig(gradient, 2)})"
+    spell = next(iter(ctx.saturation), None)
+    if after_overshoot:
+        step_text = (
+            f"a step that was too large at epoch {o.epoch} (it moved the weights by "
+            f"{sig(o.ratio, 2)}x their size)"
         )
+        if ctx.saturated_at_end or ctx.saturation:
+            cause = (
+                f"the units saturated after {step_text}, so the gradient is tiny "
+                f"({sig(gradient, 2)})"
+            )
+        elif ctx.dead_in_training:
+            cause = f"units died after {step_text}; the gradient is {sig(gradient, 2)}"
+        else:
+            cause = f"it follows {step_text}; the gradient is {sig(gradient, 2)}"
         return cause, [f"a smaller learning rate ({_lr_down(h, ctx)})"]
-    if ctx.saturated_at_end:
+    if ctx.saturated_at_end or spell is not None:
         cause = f"saturated units pass almost no gradient ({sig(gradient, 2)})"
-        options.append(_smaller_start(h))
-    elif at_best:
+        options = _saturation_options(h, ctx, spell)
+        if h.config.optimizer != "adam":
+            options.append("Adam (--optimizer adam; its steps do not shrink with the gradient)")
+        return cause, options
+    if ctx.gradients == "vanishing":
         cause = (
-            f"the gradient is small but not zero ({sig(gradient, 2)}) and the loss is the lowest "
+            f"the gradient ({sig(gradient, 2)} over all layers) vanishes on its way back "
+            "through the layers, so the early ones barely learn (see vanishing_gradients)"
+        )
+        return cause, _vanishing_options(h, ctx)
+    if at_best:
+        still = ""
+        if np.mean(segment[1:] < segment[:-1]) >= 0.9:
+            mid = len(segment) // 2
+            slower = segment[mid] - segment[-1] < segment[0] - segment[mid]
+            still = ", still falling but ever more slowly," if slower else ", still falling,"
+        cause = (
+            f"the gradient is {_gradient_size(gradient)} and the loss{still} is the lowest "
             "this run reached: a local minimum or a very flat valley"
         )
     else:
         cause = (
-            f"the gradient is small but not zero ({sig(gradient, 2)}) while the loss is above "
-            "its best: a saddle point or a flat region of the loss"
+            f"the gradient is {_gradient_size(gradient)} while the loss is above its best: a "
+            "saddle point or a flat region of the loss"
         )
     if ctx.hidden_layers:
         options.append("another --seed")
     if h.config.optimizer != "adam":
         options.append(f"{_other_optimizers(h)} to roll through it")
-    if ctx.overshoot is None:
-        options.append("a larger learning rate")
-    options.append("more hidden units" if ctx.hidden_layers else "a hidden layer (--hidden 2)")
+    if not at_best and small_steps and ctx.rate_may_rise:
+        options.append(f"a larger learning rate ({_lr_up(h)})")  # to cross a flat region
+    options.append(_more_units(h))
     return cause, options
 
 
@@ -384,7 +826,7 @@ def lower_learning_rate(history: History) -> str:
 
 
 def flat_cause(history: History, start: int, end: int) -> str:
-    """Why the loss is flat from epoch ``start`` to ``end``, in words, from the gradient there
+    """Why the loss is flat from epoch ``start`` to ``end``, in words, from the numbers there
     ("the gradient is exactly zero there, so ...")."""
     with np.errstate(all="ignore"):
         return _flat_cause(history, Context.of(history), start, end)[0]
@@ -407,8 +849,11 @@ def _plateau(h: History, ctx: Context) -> list[Finding]:
         # The count wrong for most of the stretch, not at its last epoch.
         wrong = int(round((1 - np.median(h.accuracy[start : end + 1])) * len(h.dataset.labels)))
         cause, options = _flat_cause(h, ctx, start, end)
-        if stuck:
-            advice = f"The loss stopped moving: {cause}. Try {_join(options)}."
+        if stuck and cause.startswith("the loss is still falling"):
+            advice = f"The{cause[3:]}. Try {_join(options)}."
+        elif stuck:
+            moving = "stopped moving" if "exactly zero" in cause else "barely moves"
+            advice = f"The loss {moving}: {cause}. Try {_join(options)}."
         else:
             typical = (
                 " Plateaus like this are typical of small sigmoid networks (XOR 2-2-1 sits at "
@@ -433,26 +878,29 @@ def _plateau(h: History, ctx: Context) -> list[Finding]:
 
 
 def _oscillating(h: History, ctx: Context) -> list[Finding]:
-    loss = h.loss
-    if not np.isfinite(loss).all() or len(loss) < 20:
+    found = _rises(h)
+    if found is None:
         return []
-    half = loss[len(loss) // 2 :]
-    rises = np.flatnonzero(half[1:] > half[:-1] * 1.01)
-    share = len(rises) / (len(half) - 1)
-    if share < 0.2:
-        return []
-    start = len(loss) // 2
-    advice = (
-        "The steps overshoot the minimum: lower the learning rate, for example "
-        f"{_lr(h.config.lr, 0.3)}"
-    )
+    half, rises = found
+    start = len(h.loss) // 2
+    if ctx.data_scale is not None:
+        advice = (
+            "The steps overshoot the minimum, and they are as large as the inputs: "
+            f"{_standardise(ctx)}"
+        )
+    else:
+        advice = (
+            f"The steps overshoot the minimum: lower the learning rate, for example "
+            f"{_lr_down(h, ctx)}"
+        )
     if h.config.batch_size is not None and h.config.batch_size < len(h.dataset.labels):
         advice += f", or use larger mini-batches (now {h.config.batch_size})"
+    share = len(rises) / (len(half) - 1)
     return [
         Finding(
             "oscillating",
             "warning",
-            (start, len(loss) - 1),
+            (start, len(h.loss) - 1),
             f"in the second half of training the loss rose by more than 1 % in {share:.0%} of "
             f"the epochs ({len(rises)} of {len(half) - 1}), between {sig(half.min())} and "
             f"{sig(half.max())}",
@@ -464,30 +912,40 @@ def _oscillating(h: History, ctx: Context) -> list[Finding]:
 def _slow(h: History, ctx: Context) -> list[Finding]:
     loss = h.loss
     E = len(loss)
-    if E < 50 or ctx.solved or not np.isfinite(loss).all():
-        return []
+    if E < 50 or ctx.solved or not np.isfinite(loss).all() or not ctx.rate_may_rise:
+        return []  # something points to a rate that is too large: the other findings say what
     tail = loss[-max(10, E // 5) :]
     falling = np.mean(tail[1:] < tail[:-1])
-    if falling < 0.9 or tail[-1] > 0.98 * tail[0]:
-        return []  # not steadily falling, or falling too little to call it anything but flat
+    if falling < 0.9:
+        return []
+    step = _step_ratio(h, _snapshots_in(h, E - len(tail), E - 1))
+    small_steps = bool(step < SMALL_STEP)
+    if tail[-1] > 0.98 * tail[0] and not (small_steps and _steady_fall(tail)):
+        return []  # falling too little, in steps of ordinary size: flat, not slow
     per_epoch = math.log(tail[0] / tail[-1]) / (len(tail) - 1)  # log-loss fall per epoch
     target = 0.1 * untrained_loss(h)  # about where a solved task's loss sits
-    if tail[-1] <= target:
+    if tail[-1] <= target or per_epoch <= 0:
         return []
     needed = math.log(tail[-1] / target) / per_epoch
     if needed < 10 * E:
         return []
-    options = [f"raise the learning rate, for example {_lr(h.config.lr, 10)}"]
+    options = [f"raise the learning rate, for example {_lr_up(h)}"]
     if h.config.optimizer != "adam":
         options.append(f"use {_other_optimizers(h)}")
+    steps = (
+        f"; each update moved the weights by about {sig(step, 2)} of their size (about 1e-3 "
+        "is healthy)"
+        if small_steps
+        else ""
+    )
     return [
         Finding(
             "slow",
             "warning",
             (E - len(tail), E - 1),
-            f"the loss fell in {falling:.0%} of the last {len(tail)} epochs, but only from "
-            f"{sig(tail[0])} to {sig(tail[-1])}; at that rate reaching {sig(target, 3)} would "
-            f"take about {sig(needed, 3)} more epochs",
+            f"the loss fell in {falling:.0%} of the last {len(tail)} epochs, but it only "
+            f"{change_words(tail[0], tail[-1], 'rose', 'fell', claimed=True)}{steps}; at that "
+            f"rate reaching {sig(target, 3)} would take about {sig(needed, 3)} more epochs",
             f"The learning rate is too small for this problem: {_join(options)}.",
         )
     ]
@@ -526,14 +984,23 @@ def _overfitting(h: History, ctx: Context) -> list[Finding]:
     if rising:
         smoothed = f" (averaged over {window} epochs)" if window > 1 else ""
         parts.append(
-            f"the test loss{smoothed} was lowest at epoch {best} ({sig(test[best])}) and rose to "
-            f"{sig(test[-1])} by the end while the training loss fell from {sig(loss[best])} "
-            f"to {sig(loss[-1])}"
+            f"the test loss{smoothed} was lowest at epoch {best} and then "
+            f"{change_words(test[best], test[-1], 'rose', 'fell', claimed=True)} by the end "
+            "while the training loss "
+            f"{change_words(loss[best], loss[-1], 'rose', 'fell', claimed=True)}"
         )
     parts.append(
         f"{percent(h.test_accuracy[-1], 1)} of the {len(h.dataset.labels_test)} test samples are "
         f"right against {percent(h.accuracy[-1], 1)} of the training samples"
     )
+    missing = _missing_classes(h)
+    if len(missing):
+        n = int(np.isin(h.dataset.labels_test, missing).sum())
+        parts.append(
+            f"{n} of the {len(h.dataset.labels_test)} test samples "
+            f"{'belongs' if n == 1 else 'belong'} to a class the training set does not have "
+            "(see data)"
+        )
     options = []
     if rising and best > 0:
         options.append(f"stop at the best test epoch (early stopping: --epochs {best + 1})")
@@ -543,22 +1010,51 @@ def _overfitting(h: History, ctx: Context) -> list[Finding]:
         options.append(f"more data (--n, now {h.config.n})")
     else:
         options.append("more training data")
+    lead = "The network learns the training samples rather than the pattern"
+    if len(missing):
+        lead = (
+            "Part of the gap is the class the training set lacks (see data); beyond it, the "
+            "network learns the training samples rather than the pattern"
+        )
     return [
         Finding(
             "overfitting",
             "warning",
             (best if rising else E - 1, E - 1),
             "; ".join(parts),
-            f"The network learns the training samples rather than the pattern: {_join(options)}.",
+            f"{lead}: {_join(options)}.",
         )
     ]
+
+
+def _vanishing_options(h: History, ctx: Context) -> list[str]:
+    """What to try against gradients that vanish through the layers (no step overshot)."""
+    c = h.config
+    options = []
+    if c.activation == "sigmoid":
+        options.append("tanh or relu instead of sigmoid (--activation)")
+    elif c.activation == "tanh":
+        options.append("relu instead of tanh (--activation relu)")
+    if c.activation in ("relu", "leaky_relu") and c.init != "he":
+        options.append("He initialisation (--init he)")
+    elif c.activation in ("sigmoid", "tanh") and c.init != "xavier":
+        options.append("Xavier initialisation (--init xavier)")
+    if ctx.hidden_layers > 1:
+        options.append("fewer hidden layers")
+    if not options:
+        options.append(
+            "other initial weights (another --seed)"
+            if not ctx.dead_in_training
+            else f"a smaller learning rate ({_lr_down(h, ctx)}), as dead units pass no gradient"
+        )
+    return options
 
 
 def _gradients(h: History, ctx: Context) -> list[Finding]:
     if h.summary.status == "diverged" and len(h.snapshot_epoch) < 3:
         return []
     snaps = ctx.learning
-    median = _finite_median(stats.gradient_norms(h)[snaps])  # (L,)
+    median, ratio = _gradient_medians(h, snaps)
     if np.all(median == 0) or not np.isfinite(median).any():
         return []  # symmetric_neurons or a zero network explains it better
     epochs = (int(h.snapshot_epoch[snaps[0]]), int(h.snapshot_epoch[snaps[-1]]))
@@ -566,30 +1062,28 @@ def _gradients(h: History, ctx: Context) -> list[Finding]:
         f"{name} {sig(value, 2)}" for name, value in zip(_layer_names(len(median)), median)
     )
     findings = []
-    ratio = median[0] / median[-1] if len(median) > 1 and median[-1] > 0 else 1.0
     c = h.config
-    if (median < stats.VANISHING_NORM).any() or ratio < 1e-3:
-        if ctx.overshoot is not None:
+    # Gradients vanish on their way back through hidden layers; without one, a small gradient
+    # only means the output layer is at (or near) its minimum.
+    if ctx.hidden_layers > 0 and ((median < stats.VANISHING_NORM).any() or ratio < 1e-3):
+        o = ctx.overshoot
+        if ctx.off_scale:
+            advice = f"The first layer's units get almost no gradient because {_standardise(ctx)}."
+        elif o is not None and o.epoch <= epochs[1]:
+            what = (
+                "saturated the units"
+                if ctx.saturated_at_end or ctx.saturation
+                else "killed units"
+                if ctx.dead_in_training
+                else "left the weights far from where they started"
+            )
             advice = (
-                f"The first steps were too large (epoch {ctx.overshoot.epoch} moved the weights "
-                f"by {sig(ctx.overshoot.ratio, 2)}x their size) and saturated the units, whose "
-                f"gradients then vanish: lower the learning rate, for example {_lr_down(h, ctx)}."
+                f"A step was too large (epoch {o.epoch} moved the weights by "
+                f"{sig(o.ratio, 2)}x their size) and {what}, after which the gradients "
+                f"vanish: lower the learning rate, for example {_lr_down(h, ctx)}."
             )
         else:
-            options = []
-            if c.activation == "sigmoid":
-                options.append("tanh or relu instead of sigmoid (--activation)")
-            elif c.activation == "tanh":
-                options.append("relu instead of tanh (--activation relu)")
-            if c.activation in ("relu", "leaky_relu") and c.init != "he":
-                options.append("He initialisation (--init he)")
-            elif c.activation in ("sigmoid", "tanh") and c.init != "xavier":
-                options.append("Xavier initialisation (--init xavier)")
-            if ctx.hidden_layers > 1:
-                options.append("fewer hidden layers")
-            if not options:
-                options.append(f"a larger learning rate ({_lr(c.lr, 10)})")
-            advice = f"The early layers barely learn. Try {_join(options)}."
+            advice = f"The early layers barely learn. Try {_join(_vanishing_options(h, ctx))}."
         findings.append(
             Finding(
                 "vanishing_gradients",
@@ -605,25 +1099,31 @@ def _gradients(h: History, ctx: Context) -> list[Finding]:
             )
         )
     if (median > stats.EXPLODING_NORM).any() or ratio > 1e3:
-        options = [f"lower the learning rate ({_lr_down(h, ctx)})"]
-        if ctx.overshoot is None:
-            options.append(
-                "start with smaller weights (--init xavier)"
-                if c.init != "xavier"
-                else _smaller_start(h)
-            )
-            if ctx.hidden_layers > 1:
-                options.append("use fewer layers")
-        if ratio > 1e3:
-            what = "Gradients grow through the layers"
-        elif ctx.overshoot is not None:
-            what = (
-                "Gradients are huge in every layer because the steps are (epoch "
-                f"{ctx.overshoot.epoch} already moved the weights by "
-                f"{sig(ctx.overshoot.ratio, 2)}x their size)"
-            )
+        if ctx.data_scale is not None:
+            what, options = "The gradients are as large as the inputs", [_standardise(ctx)]
         else:
-            what = "Gradients are huge in every layer"
+            # A smaller rate helps only where the steps are large; huge gradients with tiny
+            # steps come from the weights, not the rate.
+            large = ctx.overshoot is not None or _step_ratio(h, snaps) > LARGE_STEP
+            options = [f"lower the learning rate ({_lr_down(h, ctx)})"] if large else []
+            if ctx.overshoot is None:
+                options.append(
+                    "start with smaller weights (--init xavier)"
+                    if c.init != "xavier"
+                    else f"start with {_smaller_start(h)}"
+                )
+                if ctx.hidden_layers > 1:
+                    options.append("use fewer layers")
+            if ratio > 1e3:
+                what = "Gradients grow through the layers"
+            elif ctx.overshoot is not None:
+                what = (
+                    "Gradients are huge in every layer because the steps are (epoch "
+                    f"{ctx.overshoot.epoch} already moved the weights by "
+                    f"{sig(ctx.overshoot.ratio, 2)}x their size)"
+                )
+            else:
+                what = "Gradients are huge in every layer"
         findings.append(
             Finding(
                 "exploding_gradients",
@@ -641,40 +1141,67 @@ def _dead(h: History, ctx: Context) -> list[Finding]:
     names = unit_names(h)
     c = h.config
     for layer in range(len(h.W) - 1):
-        dead_at = stats.dead_units(h, layer)  # (S, n)
-        if dead_at is None:
-            continue
-        dead_now = dead_at[-1]
-        units = np.flatnonzero(dead_now)
+        units, since = _dead_since(h, layer)
         if not len(units):
             continue
-        since = []
-        for unit in units:
-            alive = np.flatnonzero(~dead_at[:, unit])
-            first_dead = alive[-1] + 1 if len(alive) else 0
-            since.append(int(h.snapshot_epoch[min(first_dead, len(h.snapshot_epoch) - 1)]))
-        n_units = dead_now.size
+        n_units = h.W[layer].shape[2]
         severity = "warning" if len(units) >= n_units / 4 or not ctx.solved else "info"
-        listed = ", ".join(f"{names[layer + 1][u]} (since epoch {s})" for u, s in zip(units, since))
-        options = [f"lower the learning rate ({_lr_down(h, ctx)})"]
-        if c.activation == "relu":
-            options.append("use --activation leaky_relu")
-        if c.init != "he":
-            options.append("use He initialisation (--init he)")
+        listed = ", ".join(
+            f"{names[layer + 1][u]} (since epoch {0 if s is None else s})"
+            for u, s in zip(units, since)
+        )
+        from_start = [u for u, s in zip(units, since) if s is None]
+        later = len(units) - len(from_start)
         what = "output 0" if c.activation == "relu" else "have a negative input"
+        reasons = []
+        if ctx.data_scale is not None:
+            reasons.append(f"The inputs decide which units die here: {_standardise(ctx)}.")
+        else:
+            if from_start:
+                n = len(from_start)
+                dead = "They were" if not later else f"{n} of them {'was' if n == 1 else 'were'}"
+                if c.init == "zeros":
+                    cure = (
+                        "All-zero weights make every ReLU output 0: start from random weights "
+                        "(--init he, the initialisation made for ReLU)"
+                    )
+                else:
+                    # Biases start at 0, so which units are dead at epoch 0 depends only on
+                    # the signs of the weights drawn: --init-scale or He (the same draws,
+                    # scaled) change nothing there.
+                    cure = (
+                        "The weights drawn for them give z <= 0 for every training input: try "
+                        "another --seed"
+                        + (", more hidden units" if c.hidden else "")
+                        + (" or --activation leaky_relu" if c.activation == "relu" else "")
+                    )
+                reasons.append(
+                    f"{dead} dead from epoch 0, before any update, so the initial weights "
+                    f"killed them, not the learning rate. {cure}."
+                )
+            if later:
+                options = [f"lower the learning rate ({_lr_down(h, ctx)})"]
+                if c.activation == "relu":
+                    options.append("use --activation leaky_relu")
+                if c.init != "he":
+                    options.append("use He initialisation (--init he)")
+                died = "A ReLU that died during training" if from_start else "A dead ReLU"
+                reasons.append(
+                    (
+                        f"{died} gets no gradient and never recovers"
+                        if c.activation == "relu"
+                        else "A leaky ReLU on its negative side passes only 1 % of the gradient"
+                    )
+                    + f": {_join(options)}."
+                )
         findings.append(
             Finding(
                 "dead_neurons",
                 severity,
-                (min(since), len(h.loss) - 1),
+                (min(0 if s is None else s for s in since), len(h.loss) - 1),
                 f"{len(units)} of {n_units} units of hidden layer {layer + 1} {what} for every "
                 f"training input: {listed}",
-                (
-                    "A dead ReLU gets no gradient and never recovers"
-                    if c.activation == "relu"
-                    else "A leaky ReLU on its negative side passes only 1 % of the gradient"
-                )
-                + f": {_join(options)}.",
+                " ".join(reasons),
             )
         )
     return findings
@@ -683,41 +1210,36 @@ def _dead(h: History, ctx: Context) -> list[Finding]:
 def _saturated(h: History, ctx: Context) -> list[Finding]:
     findings = []
     names = unit_names(h)
-    loss_at = h.loss[h.snapshot_epoch]
-    high = np.isfinite(loss_at) & (loss_at > 0.5 * untrained_loss(h))
-    if not high.any() or ctx.solved:
-        return []
-    for layer in range(len(h.W) - 1):
-        saturated = stats.saturated_units(h, layer)  # (S, n)
-        if saturated is None:
-            continue
-        while_high = saturated & high[:, None]
-        share = while_high.mean(axis=1)
-        worst = int(np.argmax(share))
-        if share[worst] < 0.25:
-            continue
-        units = np.flatnonzero(while_high[worst])
-        first, last = np.flatnonzero(share >= 0.25)[[0, -1]]
-        listed = ", ".join(names[layer + 1][u] for u in units)
-        if ctx.overshoot is not None and ctx.overshoot.epoch <= h.snapshot_epoch[first]:
+    for spell in ctx.saturation:
+        saturated = stats.saturated_units(h, spell.layer)  # (S, n)
+        listed = ", ".join(names[spell.layer + 1][u] for u in spell.units)
+        o = ctx.overshoot
+        if spell.cause == "data":
+            advice = f"Saturated units pass almost no gradient, and {_standardise(ctx)}."
+        elif spell.cause == "overshoot":
             advice = (
-                f"The step at epoch {ctx.overshoot.epoch} was too large and pushed them there: "
+                f"The step at epoch {o.epoch} was too large and pushed them there: "
                 f"lower the learning rate, for example {_lr_down(h, ctx)}."
             )
         else:
-            options = [
-                f"start with {_smaller_start(h)}",
-                f"lower the learning rate ({_lr(h.config.lr, 0.3)})",
-            ]
-            options.append("use relu (--activation relu)")
-            advice = f"Saturated units pass almost no gradient: {_join(options)}."
+            why = {
+                "init": "They were saturated from epoch 0, before any update: the initial "
+                "weights are too large",
+                "steps": "They saturated after steps that moved the weights by more than 1e-2 "
+                "of their size: the learning rate is too large",
+                "drift": "They were not saturated at the start and no step overshot: their "
+                "weights grew in small steps while the loss was stuck",
+            }[spell.cause]
+            options = _saturation_options(h, ctx, spell)
+            advice = f"Saturated units pass almost no gradient. {why}; try {_join(options)}."
+        first, last, worst = spell.first, spell.last, spell.worst
         findings.append(
             Finding(
                 "saturated_neurons",
                 "warning",
                 (int(h.snapshot_epoch[first]), int(h.snapshot_epoch[last])),
-                f"{len(units)} of {saturated.shape[1]} units of hidden layer {layer + 1} "
-                f"({listed}) are saturated on most inputs at epoch "
+                f"{len(spell.units)} of {saturated.shape[1]} units of hidden layer "
+                f"{spell.layer + 1} ({listed}) are saturated on most inputs at epoch "
                 f"{h.snapshot_epoch[worst]} while the loss is still "
                 f"{sig(h.loss[h.snapshot_epoch[worst]], 3)}; "
                 f"{int(saturated[-1].sum())} of them are at the end",
@@ -769,7 +1291,6 @@ def _update_ratio(h: History, ctx: Context) -> list[Finding]:
     gradient = _finite_median(stats.gradient_norms(h)[snaps])
     epochs = (int(h.snapshot_epoch[snaps[0]]), int(h.snapshot_epoch[snaps[-1]]))
     names = _layer_names(len(median))
-    c = h.config
     definition = (
         "how far each epoch's update moves a layer's weights relative to their size, "
         "|W_after - W_before| / |W_before| (healthy: about 1e-3)"
@@ -782,21 +1303,18 @@ def _update_ratio(h: History, ctx: Context) -> list[Finding]:
         # rise and fall by themselves.
         evidence = (
             f"{definition}: the update of epoch {o.epoch} moved the weights by "
-            f"{sig(o.ratio, 2)}x their own size and the loss went from {sig(o.loss_before)} to "
-            f"{sig(o.loss_after)}"
+            f"{sig(o.ratio, 2)}x their own size and the loss "
+            f"{change_words(o.loss_before, o.loss_after, 'rose', 'fell', claimed=True)}"
         )
-        findings.append(
-            Finding(
-                "update_ratio",
-                "warning",
-                (o.epoch, o.epoch),
-                evidence,
-                f"The learning rate is too large: try {_lr_down(h, ctx)}.",
-            )
+        advice = (
+            f"The steps are as large as the inputs: {_standardise(ctx)}."
+            if ctx.data_scale is not None
+            else f"The learning rate is too large: try {_lr_down(h, ctx)}."
         )
+        findings.append(Finding("update_ratio", "warning", (o.epoch, o.epoch), evidence, advice))
         return findings
     small = np.isfinite(median) & (median < 1e-6) & (gradient > stats.VANISHING_NORM)
-    if small.any() and not ctx.saturated_at_end:
+    if small.any() and ctx.rate_may_rise:
         listed = ", ".join(f"{names[l]} {sig(median[l], 2)}" for l in np.flatnonzero(small))
         findings.append(
             Finding(
@@ -804,13 +1322,15 @@ def _update_ratio(h: History, ctx: Context) -> list[Finding]:
                 "warning",
                 epochs,
                 f"{definition}; median while learning: {listed}",
-                f"The learning rate is too small: try {_lr(c.lr, 10)}.",
+                f"The learning rate is too small: try {_lr_up(h)}.",
             )
         )
     return findings
 
 
 def _bad_init(h: History, ctx: Context) -> list[Finding]:
+    if ctx.data_scale is not None:
+        return []  # the inputs' scale explains a large first loss and saturation (see data)
     expected = untrained_loss(h)
     c = h.config
     findings = []
@@ -848,6 +1368,7 @@ CHECKS = (
     _diverged,
     _not_converged,
     _undecided,
+    _data,
     _plateau,
     _oscillating,
     _slow,
@@ -862,6 +1383,14 @@ CHECKS = (
 STAYS_A_WARNING = ("overfitting", "undecided")
 
 
+def _stays_a_warning(finding: Finding) -> bool:
+    """Whether solving the training set does not excuse ``finding``: overfitting, undecided
+    outputs, and a class the training set does not have."""
+    return finding.code in STAYS_A_WARNING or (
+        finding.code == "data" and MISSING_CLASS in finding.evidence
+    )
+
+
 def diagnose(history: History) -> list[Finding]:
     """All findings for ``history``, most severe first, then by epoch."""
     with np.errstate(all="ignore"):
@@ -872,7 +1401,7 @@ def diagnose(history: History) -> list[Finding]:
         # worth knowing, no more.
         findings = [
             replace(f, severity="info")
-            if f.severity == "warning" and f.code not in STAYS_A_WARNING
+            if f.severity == "warning" and not _stays_a_warning(f)
             else f
             for f in findings
         ]

@@ -32,7 +32,57 @@ def percent(share, digits: int = 0) -> str:
 
 def change_verb(before: float, after: float, up: str = "grew", down: str = "shrank") -> str:
     """The verb that fits a change from ``before`` to ``after``: ``up``, ``down``, or "stayed
-    at" when the two agree to four significant digits."""
-    if sig(before) == sig(after):
-        return "stayed at"
-    return up if after > before else down
+    at" when the two agree to four significant digits (the digits :func:`change_words`
+    prints by default)."""
+    words = change_words(before, after, up, down)
+    return "stayed at" if words.startswith("stayed at ") else words.split(" from ", 1)[0]
+
+
+def change_words(
+    before,
+    after,
+    up: str = "grew",
+    down: str = "shrank",
+    *,
+    digits: int = 4,
+    claimed: bool = False,
+    start: str = "",
+    end: str = "",
+) -> str:
+    """A change from ``before`` to ``after`` in words: "fell from 0.7027 to 0.0003", or
+    "stayed at 0.25" when the printed numbers agree.
+
+    The numbers get the fewest significant digits, from ``digits`` up to 4, that tell them
+    apart, so a verb never sits between two equal numbers ("grew from 1 to 1"); when they
+    still agree at 4 the change is "stayed at". When the sentence relies on the direction
+    (``claimed``: the loss *rose*, which is what made the step an overshoot), up to 10
+    digits are used ("rose from 0.2499998 to 0.25"). ``start`` and ``end`` follow the two
+    numbers ("from 0.7 at epoch 0 to 0.01 by epoch 99"); "stayed at 0.25" has neither.
+    Infinity and NaN are written as words.
+    """
+    b, a = _as_float(before), _as_float(after)
+    if not (math.isfinite(b) and math.isfinite(a)):
+        verb = up if a > b or (math.isinf(a) and a > 0) else down if a < b else "went"
+        return f"{verb} from {_word(b)}{start} to {_word(a)}{end}"
+    most = 10 if claimed else max(4, digits)
+    for d in range(max(1, digits), most + 1):
+        first, last = sig(b, d), sig(a, d)
+        if first != last:
+            return f"{up if a > b else down} from {first}{start} to {last}{end}"
+    return f"stayed at {sig(b, max(1, digits))}"
+
+
+def _as_float(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _word(number: float) -> str:
+    """A number as printed in a sentence: sig() for finite ones, words otherwise."""
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "infinity" if number > 0 else "minus infinity"
+    return sig(number)

@@ -6,6 +6,7 @@ import pytest
 
 from backprop_lab import TrainConfig, train
 from backprop_lab.diagnose import diagnose
+from backprop_lab.numbers import change_words
 from backprop_lab.report.captions import CAPTIONS, caption
 
 RUNS = {
@@ -14,6 +15,9 @@ RUNS = {
     "three_classes": TrainConfig(dataset="spiral", classes=3, hidden=(8,), activation="tanh",
                                  loss="ce", optimizer="adam", lr=0.02, epochs=400),
     "shrinking_weights": TrainConfig(hidden=(2,), init_scale=3, lr=0.05, epochs=300),
+    # The units' output range goes from 0.74999929 to 0.75022850.
+    "saturated_start": TrainConfig(init_scale=20, seed=1, epochs=300),
+    "slow": TrainConfig(lr=0.001, epochs=3000),
 }  # fmt: skip
 
 
@@ -46,6 +50,7 @@ def test_every_comparison_picks_its_verb_from_its_numbers(captions, run):
         for verb, before, after in re.findall(
             rf"(grew|shrank|rose|fell) from {number}.*?to {number}", text
         ):
+            assert before != after, text  # never "grew from 0.75 to 0.75"
             before, after = float(before), float(after)
             assert (after > before) == (verb in ("grew", "rose")), text
 
@@ -67,3 +72,28 @@ def test_a_diverged_run_is_described_at_its_last_finite_epoch(captions):
     text = captions["diverged"]["decision_boundary.png"]
     assert "class 0 everywhere" in text and "the last with finite numbers" in text
     assert "the black line where it is undecided" not in text  # no such line is drawn
+
+
+def test_a_small_change_gets_the_digits_that_show_it(captions):
+    text = captions["saturated_start"]["activations.png"]
+    assert "grew from 0.75 at the start to 0.7502 at the end" in text
+
+
+def test_a_slow_descent_is_not_called_a_minimum(captions):
+    text = captions["slow"]["loss.png"]
+    assert "still falling, by" in text and "local minimum" not in text
+
+
+def test_change_words_prints_the_fewest_digits_that_differ():
+    assert change_words(0.7027, 0.0003237, "rose", "fell") == "fell from 0.7027 to 0.0003237"
+    assert change_words(0.9998, 0.9999, digits=3) == "grew from 0.9998 to 0.9999"
+    assert change_words(0.99991, 0.99992, digits=3) == "stayed at 1"  # equal to four digits
+    assert change_words(1.2, 3.4, digits=2, start=" at epoch 0", end=" by epoch 9") == (
+        "grew from 1.2 at epoch 0 to 3.4 by epoch 9"
+    )
+    # A direction the sentence relies on gets up to ten digits.
+    assert change_words(0.24999976, 0.25, "rose", "fell") == "stayed at 0.25"
+    assert change_words(0.24999976, 0.25, "rose", "fell", claimed=True) == (
+        "rose from 0.2499998 to 0.25"
+    )
+    assert change_words(0.7, float("inf"), "rose", "fell") == "rose from 0.7 to infinity"

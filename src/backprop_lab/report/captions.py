@@ -11,7 +11,7 @@ import numpy as np
 from .. import stats
 from ..diagnose import Finding, flat_cause, is_solved, outputs_undecided
 from ..history import History
-from ..numbers import change_verb, percent, sig
+from ..numbers import change_words, percent, sig
 from ..plots.curves import full_batch
 from ..plots.grid import plane_for
 
@@ -41,7 +41,7 @@ def _loss(h: History, findings: list[Finding]) -> str:
     finite = np.flatnonzero(np.isfinite(loss))
     last = int(finite[-1]) if len(finite) else 0
     line = "The line is the exact loss" if full_batch(h) else "Read the bold (smoothed) line"
-    verb = change_verb(loss[0], loss[last], "rose", "fell")
+    change = change_words(loss[0], loss[last], "rose", "fell", start=" at epoch 0")
     shown = loss[finite][loss[finite] > 0]
     decades = np.log10(shown.max() / shown.min()) if len(shown) else 0.0
     scale = (
@@ -49,15 +49,8 @@ def _loss(h: History, findings: list[Finding]) -> str:
         if decades < 8
         else (f"on a log scale spanning {decades:.0f} powers of ten")
     )
-    text = (
-        f"{line} {scale}: it {verb} "
-        + (
-            f"{sig(loss[0])}"
-            if verb == "stayed at"
-            else f"from {sig(loss[0])} at epoch 0 to {sig(loss[last])}"
-        )
-        + f" by epoch {last}."
-    )
+    until = "up to" if change.startswith("stayed at") else "by"
+    text = f"{line} {scale}: it {change} {until} epoch {last}."
     for plateau in (f for f in findings if f.code == "plateau"):
         start, end = plateau.epochs
         text += (
@@ -79,7 +72,7 @@ def _loss(h: History, findings: list[Finding]) -> str:
         text += f" Accuracy (right) ended at {percent(h.accuracy[-1], 1)}: the task is not solved."
     if len(h.test_loss) and np.isfinite(h.test_loss[last]):
         test, train = h.test_loss[last], loss[last]
-        side = "above" if test > train else "below"
+        side = "level with" if sig(test) == sig(train) else "above" if test > train else "below"
         text += (
             f" The dashed test loss ends at {sig(test)}, {side} the training loss, and "
             f"{percent(h.test_accuracy[last], 1)} of the test samples are right."
@@ -99,12 +92,7 @@ def _activations(h: History, findings: list[Finding]) -> str:
     a0, a1 = h.a[0][0], h.a[0][_end(h)]
     spread0 = float(np.mean(a0.max(axis=0) - a0.min(axis=0)))
     spread1 = float(np.mean(a1.max(axis=0) - a1.min(axis=0)))
-    verb = change_verb(spread0, spread1)
-    spread = (
-        f"stayed at {sig(spread0, 3)}"
-        if verb == "stayed at"
-        else f"{verb} from {sig(spread0, 3)} at the start to {sig(spread1, 3)} at the end"
-    )
+    spread = change_words(spread0, spread1, digits=3, start=" at the start", end=" at the end")
     text = (
         "Each panel is one hidden unit; each line (or band) is what it outputs for a group of "
         "inputs. Lines that split apart mean the unit has learned to tell those inputs apart: "
@@ -119,19 +107,14 @@ def _activations(h: History, findings: list[Finding]) -> str:
 def _weights(h: History, findings: list[Finding]) -> str:
     first = float(np.nanmax(np.abs(np.concatenate([W[0].ravel() for W in h.W]))))
     last = float(np.nanmax(np.abs(np.concatenate([W[_end(h)].ravel() for W in h.W]))))
-    verb = change_verb(first, last)
-    change = (
-        f"stayed at {sig(first, 3)}"
-        if verb == "stayed at"
-        else f"{verb} from {sig(first, 3)} to {sig(last, 3)}"
-    )
+    change = change_words(first, last, digits=3)
     if last < 1e-12 < first:
         change = f"shrank from {sig(first, 3)} to 0 (to rounding: {sig(last, 2)})"
     text = (
         "Every weight and bias over training, labelled by what it connects. Big moves happen "
         f"while the loss drops; here the largest |weight| {change}."
     )
-    if is_solved(h) and last > first:
+    if is_solved(h) and change.startswith("grew"):
         text += (
             " Weights that keep growing after the task is solved make the outputs ever more "
             "confident, not more correct."
@@ -320,12 +303,7 @@ def _network(h: History, findings: list[Finding]) -> str:
 def _distribution(h: History, findings: list[Finding]) -> str:
     std0 = float(np.nanstd(h.W[0][0]))
     std1 = float(np.nanstd(h.W[0][_end(h)]))
-    verb = change_verb(std0, std1)
-    change = (
-        f"stayed at {sig(std0, 3)}"
-        if verb == "stayed at"
-        else f"{verb} from {sig(std0, 3)} to {sig(std1, 3)}"
-    )
+    change = change_words(std0, std1, digits=3)
     return (
         "How the weights of each layer are spread, at four epochs (light: early, dark: late), "
         f"and their mean and spread over training. The first layer's spread (standard "
