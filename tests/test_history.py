@@ -134,3 +134,13 @@ def test_a_diverged_run_is_written_as_standard_json_and_loads_back(tmp_path):
     assert summary["final_loss"] is None and summary["status"] == "diverged"
     loaded = load_run(path)
     assert np.isnan(loaded.summary.final_loss) and np.isnan(loaded.summary.final_test_loss)
+
+
+def test_update_norm_is_the_same_whatever_the_recording_stride():
+    config = TrainConfig(
+        dataset="moons", n=40, hidden=(3,), optimizer="adam", lr=0.02, batch_size=16, epochs=60
+    )
+    every = train(config.__class__(**{**config.to_dict(), "hidden": (3,), "record_every": 1}))
+    sparse = train(config.__class__(**{**config.to_dict(), "hidden": (3,), "record_every": 7}))
+    for s, epoch in enumerate(sparse.snapshot_epoch):
+        np.testing.assert_allclose(sparse.update_norm[s], every.update_norm[epoch], rtol=1e-14)

@@ -71,9 +71,9 @@ def _relu_derivative(z, a):
 
 
 def _sigmoid_derivative(z, a):
-    # The guide's a (1 - a), with 1 - a taken as sigmoid(-z): where a rounds to within 1e-16
-    # of 1 the subtraction 1 - a would keep only its first few digits.
-    return a * sigmoid(-z)
+    # The guide's a (1 - a), with 1 - a taken as sigmoid(-z) = 1 / (1 + e^z): where a rounds
+    # to within 1e-16 of 1 the subtraction 1 - a would keep only its first few digits.
+    return a / (1.0 + np.exp(z))
 
 
 def _tanh_derivative(z, a):
@@ -110,9 +110,9 @@ def output_error(z: np.ndarray, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
     A confident output a near 1 is stored as 1 - 1e-16 or so, and a - 1 of it keeps only a few
     digits. For one sigmoid output a - 1 = -sigmoid(-z) exactly; for softmax the true class's
-    a_k - 1 = -(sum of the other a_j). Both are exact to the last digit."""
+    a_k - 1 = -(sum of the other a_j). Both are exact to the last digit. Targets are 0 or 1."""
     if a.shape[-1] == 1:
-        return (1.0 - Y) * a - Y * sigmoid(-z)
+        return np.where(Y > 0.5, -1.0 / (1.0 + np.exp(z)), a)  # y = 1: a - 1 = -sigmoid(-z)
     others = (a * (1.0 - Y)).sum(axis=-1, keepdims=True)
     return np.where(Y == 1.0, -others, a)
 

@@ -128,23 +128,48 @@ class _Recorder:
             for shape in ((n_in, n_out), (n_out,))
         ]
         self.params = [np.empty((capacity, *shape)) for shape in shapes]
-        self.update_norm = np.empty((capacity, len(sizes) - 1))
+        self.updated = np.zeros(capacity, dtype=bool)
+        self.after: dict[int, tuple] = {}
         self.count = 0
 
-    def snapshot(self, epoch: int, params, new_params=None) -> None:
-        """Record the parameters of ``epoch``'s forward pass and how far its update moved each
-        layer's weights (``new_params`` None: training stopped before the update)."""
+    def snapshot(self, epoch: int, params, new_params=None, keep_after: bool = False) -> None:
+        """Record the parameters of ``epoch``'s forward pass; ``new_params`` are those after
+        its update (None: training stopped before the update). They are copied only with
+        ``keep_after``, when the next epoch is not a snapshot: otherwise the next snapshot
+        holds them, and recording every epoch costs nothing extra."""
         s = self.count
         self.snapshot_epoch[s] = epoch
         for store, value in zip(self.params, params):
             store[s] = value
-        if new_params is None:
-            self.update_norm[s] = np.nan
-        else:
-            for l, (before, after) in enumerate(zip(params[0::2], new_params[0::2])):
-                change = after - before
-                self.update_norm[s, l] = math.sqrt(np.vdot(change, change))
+        self.updated[s] = new_params is not None
+        if keep_after:
+            self.after[s] = tuple(p[...].copy() for p in new_params[0::2])
         self.count += 1
+
+    def update_norms(self, final_params) -> np.ndarray:
+        """(S, L): |W_after - W_before| of each snapshot epoch's update, per layer: the weights
+        after it are the next snapshot's when that is the next epoch, the kept copy when it is
+        not, the final parameters for the last one; NaN where no update was made."""
+        S = self.count
+        epochs = self.snapshot_epoch[:S]
+        consecutive = epochs[1:] == epochs[:-1] + 1  # (S - 1,)
+        norms = np.full((S, len(self.params) // 2), np.nan)
+        for l, store in enumerate(self.params[0::2]):
+            W = store[:S]  # (S, n_in, n_out)
+            steps = W[1:] - W[:-1]
+            with np.errstate(over="ignore", invalid="ignore"):
+                norms[:-1, l] = np.where(consecutive, np.sqrt((steps**2).sum(axis=(1, 2))), np.nan)
+            for s, after in self.after.items():
+                norms[s, l] = _norm(after[l] - W[s])
+            if S and (S - 1) not in self.after:
+                norms[S - 1, l] = _norm(final_params[2 * l] - W[S - 1])
+        norms[~self.updated[:S]] = np.nan
+        return norms
+
+
+def _norm(array: np.ndarray) -> float:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sqrt((array**2).sum()))
 
 
 def replay_snapshots(
@@ -406,7 +431,9 @@ def train(
 
             finite = _all_finite(new_params)
             if epoch % stride == 0 or epoch == last_epoch or not finite:
-                record.snapshot(epoch, params, new_params)
+                next_is_snapshot = (epoch + 1) % stride == 0 or epoch + 1 == last_epoch
+                keep = not next_is_snapshot and epoch != last_epoch and finite
+                record.snapshot(epoch, params, new_params, keep_after=keep)
             params = new_params
             if not finite:
                 status, diverged_epoch = "diverged", epoch
@@ -467,5 +494,5 @@ def _history(config, dataset, record, epochs_run, params, status, diverged_epoch
         a=tuple(activations),
         final_W=tuple(p.copy() for p in params[0::2]),
         final_b=tuple(p.copy() for p in params[1::2]),
-        update_norm=record.update_norm[:s].copy(),
+        update_norm=record.update_norms(params),
     )
