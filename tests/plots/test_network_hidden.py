@@ -1,8 +1,10 @@
 """The network diagram and the hidden-space figure tell the truth on awkward runs: tiny
 weights look tiny, weight labels never collide, dead units are marked, diverged runs are drawn
-at their last finite snapshot with short numbers, cut histories say where they were cut, and
-hidden space shows each point on its true side with per-panel shares of the spread."""
+at their last finite snapshot with short numbers, cut histories say where they were cut, wide
+layers are drawn in part at a readable size, and hidden space shows each point on its true side
+with per-panel shares of the spread."""
 
+import io
 import re
 
 import matplotlib.pyplot as plt
@@ -10,10 +12,13 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 from matplotlib.contour import ContourSet
+from PIL import Image
 
 from backprop_lab import TrainConfig, stats, train
 from backprop_lab.explain import explain
 from backprop_lab.numbers import percent
+from backprop_lab.plots.animation import render_frames
+from backprop_lab.plots.dashboard import dashboard_figure
 from backprop_lab.plots.explain_figure import explain_figure
 from backprop_lab.plots.hidden import (
     hidden_coordinates,
@@ -23,6 +28,8 @@ from backprop_lab.plots.hidden import (
 )
 from backprop_lab.plots.network import (
     FULL_WIDTH_FLOOR,
+    MAX_DRAWN_UNITS,
+    PANEL_DRAWN_UNITS,
     ZERO_WEIGHT,
     NetworkDrawing,
     draw_network,
@@ -30,6 +37,7 @@ from backprop_lab.plots.network import (
     signed,
 )
 from backprop_lab.plots.style import CLASS_COLOURS, new_figure
+from backprop_lab.report.explorer import _network_pictures
 
 
 @pytest.fixture(autouse=True)
@@ -272,6 +280,132 @@ def test_a_cut_history_says_where_it_was_cut(xor):
     assert "epoch 800 of 5000" in network_figure(cut)._suptitle.get_text()
     after = hidden_space_figure(cut).axes[1].get_title()
     assert "epoch 800 of 5000" in after and "After training" not in after
+
+
+# --------------------------------------------------------------------------- wide layers
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory):
+    """Networks with a layer of more units than fit: 99 input features, 64 hidden units, two
+    hidden layers of 32, 20 input features."""
+    folder = tmp_path_factory.mktemp("wide")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 99))
+    f99 = _csv(folder / "f99.csv", X, (X[:, 0] + X[:, 1] > 0).astype(int))
+    f20 = _csv(folder / "f20.csv", X[:, :20], (X[:, 0] * X[:, 1] > 0).astype(int))
+    return {
+        "99-8-1": train(TrainConfig(data=f99, hidden=(8,), epochs=40)),
+        "2-64-1": train(TrainConfig(dataset="moons", hidden=(64,), activation="relu", epochs=40)),
+        "2-32-32-1": train(TrainConfig(dataset="moons", hidden=(32, 32), epochs=40)),
+        "20-8-1": train(TrainConfig(data=f20, hidden=(8,), epochs=40)),
+    }
+
+
+def _pixels(fig) -> tuple[int, int]:
+    """(width, height) of the PNG the figure is saved as."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return Image.open(buffer).size
+
+
+def _inside(fig, ax, artists) -> bool:
+    """Every artist's extent lies inside the axes (and so inside the figure)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    figure = fig.bbox
+    for artist in artists:
+        e = artist.get_window_extent(renderer)
+        if not (box.x0 - 0.5 <= e.x0 and e.x1 <= box.x1 + 0.5 and box.y0 - 0.5 <= e.y0):
+            return False
+        if not (e.y1 <= box.y1 + 0.5 and figure.contains(e.x0, e.y0)):
+            return False
+    return True
+
+
+def test_the_default_diagrams_keep_their_size(xor, spiral_3_classes):
+    """Small networks are drawn whole, exactly as before wide layers were drawn in part."""
+    assert _pixels(network_figure(xor)) == (713, 532)
+    assert _pixels(network_figure(spiral_3_classes)) == (688, 857)
+    assert _pixels(explain_figure(explain(xor, epoch=0, sample=0))) == (1020, 600)
+    fig = network_figure(spiral_3_classes)
+    ax = fig.axes[0]
+    assert not [t for t in ax.texts if t.get_gid() == "more units"]
+    assert len(_links(ax)) == 2 * 8 + 8 * 8 + 8 * 3
+    assert "not drawn" not in fig.legends[0].get_title().get_text()
+
+
+@pytest.mark.parametrize("name", ["99-8-1", "2-64-1", "2-32-32-1", "20-8-1"])
+def test_a_wide_layer_is_drawn_in_part_at_a_readable_size(wide, name):
+    history = wide[name]
+    sizes = history.layer_sizes
+    fig = network_figure(history)
+    width, height = _pixels(fig)
+    assert height <= 1400 and width <= 1400
+    assert 1.2 <= height / width <= 2.2  # not a sliver
+    ax = fig.axes[0]
+    frames = [p for p in ax.patches if p.get_gid() != "dead unit"]
+    drawn = [n if n <= MAX_DRAWN_UNITS else MAX_DRAWN_UNITS - 1 for n in sizes]
+    assert len(frames) == sum(drawn)
+    assert len(_links(ax)) == sum(a * b for a, b in zip(drawn, drawn[1:]))
+    # Every drawn unit's square, name and "⋮ N more" marker is inside the axes; the names and
+    # markers are legible (7 points or more) and overlap nothing.
+    texts = [t for t in ax.texts if t.get_visible() and t.get_text()]
+    assert _inside(fig, ax, frames + texts)
+    renderer = fig.canvas.get_renderer()
+    assert min(t.get_fontsize() for t in texts) >= 7
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    boxes += [p.get_window_extent(renderer) for p in frames]
+    assert not any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1 :])
+    # The markers count what is left out, and the caption names it.
+    wide_layers = [n for n in sizes if n > MAX_DRAWN_UNITS]
+    markers = [t.get_text() for t in ax.texts if t.get_gid() == "more units"]
+    counts = [f"{n - MAX_DRAWN_UNITS + 1} more" for n in wide_layers]
+    assert [m for m in markers if "more" in m] == counts
+    caption = " ".join(fig.legends[0].get_title().get_text().split())
+    if name == "99-8-1":
+        assert "x10 to x97 (\u22ee 88 more) are not drawn, nor are their links" in caption
+        assert [t.get_text() for t in ax.texts if t.get_gid() == "unit name"][:11] == [
+            *(f"x{i}" for i in range(1, 10)),
+            "x98",
+            "x99",
+        ]
+    if name == "2-32-32-1":
+        assert "h1_10 to h1_30 (\u22ee 21 more) and h2_10 to h2_30" in caption
+
+
+@pytest.mark.parametrize("name", ["99-8-1", "2-32-32-1"])
+def test_the_explain_figure_of_a_wide_network_numbers_the_units_it_draws(wide, name):
+    history = wide[name]
+    fig = explain_figure(explain(history, epoch=0, sample=0))
+    width, height = _pixels(fig)
+    assert height <= 1400 and width <= 1400
+    ax = fig.axes[0]
+    drawing_units = [p for p in ax.patches if p.get_gid() != "dead unit"]
+    boxes = [t for t in ax.texts if t.get_text().startswith(("z = ", "x = "))]
+    assert len(boxes) == len(drawing_units)  # one box of numbers under each drawn unit
+    assert _inside(fig, ax, drawing_units + boxes)
+    renderer = fig.canvas.get_renderer()
+    extents = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+    assert not any(a.overlaps(b) for k, a in enumerate(extents) for b in extents[k + 1 :])
+    title = fig._suptitle.get_text()
+    assert "not drawn" in title
+    assert all(len(line) < 130 for line in title.split("\n"))  # x = (...) of 99 features too
+
+
+def test_small_panels_draw_wide_layers_in_part_and_update_in_place(wide):
+    history = wide["99-8-1"]
+    fig = dashboard_figure(history)
+    ax = next(a for a in fig.axes if a.get_title().startswith("The network"))
+    frames = [p for p in ax.patches if p.get_gid() != "dead unit"]
+    assert len(frames) == (PANEL_DRAWN_UNITS - 1) + 8 + 1
+    assert _inside(fig, ax, frames + [t for t in ax.texts if t.get_gid() == "unit name"])
+    # The animation and the explorer blit the same drawing: one frame per snapshot.
+    frames = render_frames(history, 3)
+    assert len(frames) == 3 and frames[0].shape == (353, 1088, 3)
+    pictures = _network_pictures(history, np.array([0, len(history.snapshot_epoch) - 1]))
+    assert len(pictures) == 2 and sum(map(len, pictures)) < 200_000
 
 
 # --------------------------------------------------------------------------- hidden space

@@ -12,8 +12,13 @@ from ..explain import Explanation
 from ..history import History
 from ..nn import backward, forward
 from ..numbers import sig
-from .network import HALF, MAX_LABELLED_LINKS, NetworkDrawing, signed
+from .network import HALF, MAX_LABELLED_LINKS, NetworkDrawing, diagram_rows, signed
 from .style import new_figure
+
+# Layers of more units are drawn in part (their first units, "⋮ N more", their last ones): fewer
+# rows than network.png draws, as each unit here has a box of numbers under it.
+MAX_DRAWN_UNITS = 10
+SHOWN_INPUTS = 6  # a sample of more features is written in the title as its first and last ones
 
 BOX = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "#999999", "alpha": 0.95}
 
@@ -50,13 +55,15 @@ def explain_figure(e: Explanation) -> Figure:
     other number), every number with at most 4 significant digits."""
     h, snapshot = _at_epoch(e)
     sizes = h.layer_sizes
-    fig, ax = new_figure(figsize=(max(8.0, 3.4 * len(sizes)), 1.6 * max(sizes) + 2.8))
-    drawing = NetworkDrawing(ax, h, label_links=False, bias_labels=False)
+    # More than 8 rows of units share 14 inches (1400 pixels).
+    rows = diagram_rows(sizes, MAX_DRAWN_UNITS)
+    height = 1.6 * rows + 2.8 if rows <= 8 else 14.0
+    fig, ax = new_figure(figsize=(max(8.0, 3.4 * len(sizes)), height))
+    drawing = NetworkDrawing(ax, h, label_links=False, bias_labels=False, max_units=MAX_DRAWN_UNITS)
     drawing.update(snapshot)
     one = e.passes[0] if len(e.passes) == 1 else None
-    ys = drawing.ys
     for l in range(1, len(sizes)):
-        for j, y in enumerate(ys[l]):
+        for j, y in zip(drawing.units[l], drawing.ys[l]):
             if one is not None:
                 # Compact diagrams have the next unit's name just below: one line fits there.
                 joint = ", " if drawing.compact else "\n"
@@ -74,7 +81,7 @@ def explain_figure(e: Explanation) -> Figure:
                 zorder=6,
             )
     if one is not None:
-        for i, y in enumerate(ys[0]):
+        for i, y in zip(drawing.units[0], drawing.ys[0]):
             ax.text(
                 0,
                 y - HALF - 0.08,
@@ -95,11 +102,10 @@ def explain_figure(e: Explanation) -> Figure:
                     text = f"{symbol} {signed(G[i, j])}"
                     drawing.link_text(l, i, j, text, fontsize=7.5, bbox=BOX, zorder=6)
                     drawing.link_texts[-1][0].set_gid("gradient label")
-    who = (
-        f"sample {one.sample}, x = ({', '.join(sig(v) for v in one.x)})"
-        if one
-        else f"all {len(e.passes)} samples"
-    )
+    who = f"all {len(e.passes)} samples"
+    if one is not None:  # many features: the sample's input on a line of its own
+        who = f"sample {one.sample}" + (", " if len(one.x) <= SHOWN_INPUTS else "\n")
+        who += f"x = {_vector(one.x)}"
     if one is None:
         title = (
             f"One pass at epoch {e.epoch}, {who}: mean a on the units, dL/dw on the links\n"
@@ -111,5 +117,18 @@ def explain_figure(e: Explanation) -> Figure:
             f"dl/dw: this sample's gradient (of its own loss l = {sig(one.loss)}); the update "
             f"uses dL/dw, the mean over all {len(h.dataset.labels)} samples"
         )
+    if drawing.not_drawn:
+        names = ", ".join(names for names, _ in drawing.not_drawn)
+        title += f"\n(too many units to draw them all: {names} not drawn)"
     fig.suptitle(title, fontsize=11)
     return fig
+
+
+def _vector(x) -> str:
+    """ "(0.5, -1.2)", or for more than SHOWN_INPUTS features the first and the last few:
+    "(0.5, -1.2, 0.3, 0.9, …, 1.7, 2.1: 99 features)"."""
+    values = [sig(v) for v in x]
+    if len(values) > SHOWN_INPUTS:
+        values = values[: SHOWN_INPUTS - 2] + ["\u2026"] + values[-2:]
+        return f"({', '.join(values)}: {len(x)} features)"
+    return f"({', '.join(values)})"

@@ -11,6 +11,12 @@ their mean; for 1-D inputs each picture is a strip, x across.) Hidden units of a
 activation use its whole range (sigmoid 0 to 1, tanh -1 to 1), so a unit that barely varies
 looks flat; unbounded ones their own range (relu from 0, so dark means off).
 
+A layer of more units than fit (a CSV with 99 features, 64 hidden units) draws its first few
+units and its last two, with a "⋮ N more" marker between them, and only the links between drawn
+units; network.png's caption names the units left out. Layers of at most MAX_DRAWN_UNITS units
+(PANEL_DRAWN_UNITS in a panel of the dashboard, the animation or the explorer) are drawn whole,
+so the diagram never grows taller than that many units.
+
 Dead units (relu or leaky relu units that output 0, or only their leak, for every recorded
 training input: see stats.dead_units) are hatched grey and say "dead". Weight labels are
 placed when the figure is drawn, along their own link, where they overlap no other label, no
@@ -48,6 +54,9 @@ from .style import (
 HALF = 0.32  # half the side of a unit's square; units of a layer are 1 apart
 SPACING = 2.4  # between layers
 MAX_LABELLED_LINKS = 20
+MAX_DRAWN_UNITS = 12  # network.png and explain.png draw wider layers in part (see drawn_units)
+PANEL_DRAWN_UNITS = 8  # the same in a small panel: dashboard, animation, explorer
+KEEP_LAST = 2  # a layer drawn in part ends with its last units, after the "⋮ N more" marker
 FULL_WIDTH_FLOOR = 1.0  # a |w| below this never gets a full-width line
 NOT_A_NUMBER = "#9a9a9a"  # links and frames whose weight or bias is not a number
 ZERO_WEIGHT = "#9a9a9a"  # a weight or bias of 0 (or 0 give or take rounding) has no sign
@@ -60,6 +69,22 @@ LABEL_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "n
 def _positions(sizes, gap: float) -> list[np.ndarray]:
     """y coordinates of the units of each layer, centred on 0, ``gap`` apart."""
     return [gap * (np.arange(n)[::-1] - (n - 1) / 2) for n in sizes]
+
+
+def drawn_units(n: int, max_units: int = PANEL_DRAWN_UNITS) -> list[int]:
+    """The indices of the units of a layer of ``n`` that the diagram draws: all of them when
+    there are at most ``max_units``; else the first ``max_units - 1 - KEEP_LAST`` and the last
+    KEEP_LAST, the "⋮ N more" marker between them taking the row of one, so the layer takes
+    ``max_units`` rows."""
+    if n <= max_units:
+        return list(range(n))
+    head = max(1, max_units - 1 - KEEP_LAST)
+    return list(range(head)) + list(range(n - KEEP_LAST, n))
+
+
+def diagram_rows(sizes, max_units: int = PANEL_DRAWN_UNITS) -> int:
+    """Rows of units (a "⋮ N more" marker counting as one) of the tallest layer drawn."""
+    return max(len(drawn_units(n, max_units)) + (n > max_units) for n in sizes)
 
 
 def unit_images(history: History, snapshots, resolution: int = 40):
@@ -183,7 +208,9 @@ class NetworkDrawing:
     the first snapshot drawn); an animation passes the largest over all its frames. Either
     way full width is never given to a |w| below 1 (FULL_WIDTH_FLOOR), so tiny weights look
     tiny. ``label_links`` writes each weight on its link (by default when there are at most
-    MAX_LABELLED_LINKS links and at most 4 units a layer).
+    MAX_LABELLED_LINKS links and at most 4 units a layer). A layer of more than ``max_units``
+    units is drawn in part (see drawn_units): ``units[l]`` are the units of layer l drawn, at
+    heights ``ys[l]``, and ``not_drawn`` names the others: ("x10 to x97", 88) per layer.
     """
 
     def __init__(
@@ -193,6 +220,7 @@ class NetworkDrawing:
         label_links: bool | None = None,
         weight_scale: float | None = None,
         bias_labels: bool = True,
+        max_units: int = PANEL_DRAWN_UNITS,
     ):
         self.ax, self.history = ax, history
         sizes = history.layer_sizes
@@ -200,9 +228,26 @@ class NetworkDrawing:
         self.compact = max(sizes) > 4
         # Small networks get room between units for a name above and a bias below each.
         self.gap = 1.0 if self.compact else 1.45
-        self.ys = _positions(sizes, self.gap)
+        # A wide layer takes max_units rows: its first units, "⋮ N more", its last ones.
+        self.units = [drawn_units(n, max_units) for n in sizes]
+        rows = [len(units) + (n > len(units)) for n, units in zip(sizes, self.units)]
+        self.ys, self.markers = [], []
+        for n, units, layer_rows in zip(sizes, self.units, _positions(rows, self.gap)):
+            head = len(units) - KEEP_LAST if n > len(units) else len(units)
+            self.ys.append(np.delete(layer_rows, head) if n > len(units) else layer_rows)
+            self.markers.append(layer_rows[head] if n > len(units) else None)
+        self._y = [dict(zip(units, ys)) for units, ys in zip(self.units, self.ys)]
         self.xs = [l * SPACING for l in range(len(sizes))]
         names = unit_names(history)
+        # What the "⋮ N more" markers stand for: ("x10 to x97", 88) per layer drawn in part.
+        self.not_drawn = [
+            (
+                f"{layer[units[-1 - KEEP_LAST] + 1]} to {layer[units[-KEEP_LAST] - 1]}",
+                n - len(units),
+            )
+            for layer, units, n in zip(names, self.units, sizes)
+            if n > len(units)
+        ]
         n_links = sum(W.shape[1] * W.shape[2] for W in history.W)
         if label_links is None:  # labels need the room of the uncompact layout
             label_links = n_links <= MAX_LABELLED_LINKS and not self.compact
@@ -218,10 +263,10 @@ class NetworkDrawing:
             if activation in ("relu", "leaky_relu")
             else None
         )
-        ys = self.ys
+        ys = self._y
         for l in range(len(sizes) - 1):
-            for i in range(sizes[l]):
-                for j in range(sizes[l + 1]):
+            for i in self.units[l]:
+                for j in self.units[l + 1]:
                     x0, y0 = self.xs[l] + HALF, ys[l][i]
                     x1, y1 = self.xs[l + 1] - HALF, ys[l + 1][j]
                     (line,) = ax.plot(
@@ -233,8 +278,9 @@ class NetworkDrawing:
                         label.set_gid("weight label")
                     self.links.append((line, label, l, i, j))
         n_out = sizes[-1]
-        for l, (layer_ys, layer_names) in enumerate(zip(ys, names)):
-            for i, (y, name) in enumerate(zip(layer_ys, layer_names)):
+        for l, (units, layer_ys, layer_names) in enumerate(zip(self.units, self.ys, names)):
+            for i, y in zip(units, layer_ys):
+                name = layer_names[i]
                 x = self.xs[l]
                 box = (x - HALF, x + HALF, y - HALF, y + HALF)
                 self.unit_boxes.append(box)
@@ -289,7 +335,9 @@ class NetworkDrawing:
                         x, y - HALF - 0.05, "", ha="center", va="top", fontsize=8, zorder=4
                     )
                     self.bias_texts.append((text, l, i))
-        top = max(float(np.abs(y).max()) for y in ys) + HALF + 0.35
+            if self.markers[l] is not None:
+                self._add_marker(l, sizes[l] - len(units))
+        top = max(float(np.abs(y).max()) for y in self.ys) + HALF + 0.35
         titles = ["input"] + [f"hidden {l}\n({activation})" for l in range(1, len(sizes) - 1)]
         titles.append("output\n(sigmoid)" if n_out == 1 else "output\n(softmax)")
         for l, title in enumerate(titles):
@@ -321,6 +369,20 @@ class NetworkDrawing:
         ax.axis("off")
 
     # ------------------------------------------------------------------ building blocks
+
+    def _add_marker(self, l: int, count: int) -> None:
+        """ "⋮ N more" in the row between the first units of a layer drawn in part and its
+        last ones, where no link passes (links end at the units' sides)."""
+        x, y = self.xs[l], self.markers[l]
+        style = {
+            "ha": "center",
+            "va": "center",
+            "color": "#444444",
+            "zorder": 4,
+            "gid": "more units",
+        }
+        self.ax.text(x, y + 0.12, "\u22ee", fontsize=15, **style)
+        self.ax.text(x, y - 0.22, f"{count} more", fontsize=7, **style)
 
     def _add_dead_mark(self, box, l: int, i: int) -> None:
         ax = self.ax
@@ -356,8 +418,8 @@ class NetworkDrawing:
         """A text on the link from unit i of layer l to unit j of layer l + 1, placed when the
         figure is drawn where it overlaps no unit, no other text and (where possible) no other
         link. The explain figure writes gradients this way."""
-        x0, y0 = self.xs[l] + HALF, self.ys[l][i]
-        x1, y1 = self.xs[l + 1] - HALF, self.ys[l + 1][j]
+        x0, y0 = self.xs[l] + HALF, self._y[l][i]
+        x1, y1 = self.xs[l + 1] - HALF, self._y[l + 1][j]
         style = {"fontsize": 8, "zorder": 4, "bbox": LABEL_BOX} | style
         artist = self.ax.text((x0 + x1) / 2, (y0 + y1) / 2, text, ha="center", va="center", **style)
         self.link_texts.append((artist, l, i, j))
@@ -403,8 +465,8 @@ class NetworkDrawing:
         for text, l, i, j in items:
             bbox = text.get_window_extent(renderer)
             half = np.array([bbox.width, bbox.height]) / 2 + pad
-            x0, y0 = self.xs[l] + HALF, self.ys[l][i]
-            x1, y1 = self.xs[l + 1] - HALF, self.ys[l + 1][j]
+            x0, y0 = self.xs[l] + HALF, self._y[l][i]
+            x1, y1 = self.xs[l + 1] - HALF, self._y[l + 1][j]
             p0, p1 = to_display([(x0, y0), (x1, y1)])
             centres = p0 + t[:, None] * (p1 - p0)
             boxes = np.hstack([centres - half, centres + half])
@@ -552,9 +614,11 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
     sizes = history.layer_sizes
     inch = 1.15 if max(sizes) <= 4 else 0.8  # per unit of diagram coordinates
     width = inch * ((len(sizes) - 1) * SPACING + 1.4)
-    height = inch * ((1.0 if max(sizes) > 4 else 1.45) * max(sizes) + 1.6) + 1.5
+    # A wide layer (a CSV with 99 features) is drawn in part: MAX_DRAWN_UNITS rows at most.
+    rows = diagram_rows(sizes, MAX_DRAWN_UNITS)
+    height = inch * ((1.0 if max(sizes) > 4 else 1.45) * rows + 1.6) + 1.5
     fig, ax = new_figure(figsize=(max(width, 6.5), height))
-    drawing = NetworkDrawing(ax, history)
+    drawing = NetworkDrawing(ax, history, max_units=MAX_DRAWN_UNITS)
     drawing.update(snapshot)
     fig.suptitle(network_title(history, snapshot))
     handles = [
@@ -582,8 +646,17 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
     reference = drawing.reference
     finite = np.abs(weights[np.isfinite(weights)])
     largest = float(finite.max()) if len(finite) else 0.0
+    shown = np.concatenate(  # the weights of the links drawn
+        [
+            W[snapshot][np.ix_(drawing.units[l], drawing.units[l + 1])].ravel()
+            for l, W in enumerate(history.W)
+        ]
+    )
+    shown = np.abs(shown[np.isfinite(shown)])
     caption = f"Line width grows with |weight|, up to full width at |w| = {sig(reference, 3)}" + (
         ", the largest weight drawn."
+        if largest >= FULL_WIDTH_FLOOR and len(shown) and shown.max() == largest
+        else ", the largest weight (on a link not drawn)."
         if largest >= FULL_WIDTH_FLOOR
         else (
             "; every weight here is 0"
@@ -597,6 +670,12 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
     caption += "\nA unit's frame shows its bias on the same scale."
     if drawing.label_links:
         caption += " The numbers on the links are the weights."
+    if drawing.not_drawn:
+        caption += (
+            "\nToo many units to draw them all: "
+            + _and([f"{names} (\u22ee {count} more)" for names, count in drawing.not_drawn])
+            + " are not drawn, nor are their links."
+        )
     plane = plane_for(history, 2)
     if plane.dims == 1:
         where = f"along {plane.names[0]} ({plane.names[0]} across, low to high)"
@@ -654,6 +733,10 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
     )
     _fit_height(fig, ax)
     return fig
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _fit_height(fig, ax, margin: float = 0.08) -> None:

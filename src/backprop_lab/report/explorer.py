@@ -26,7 +26,7 @@ from ..numbers import percent, sig
 from ..plots.boundary import CURVE_COLOUR, epochs_of_change, point_heights, wrong_points
 from ..plots.curves import BEYOND_COLOUR, LOSS_CEILING
 from ..plots.grid import class_changes, class_probability, outputs_on_plane, plane_for
-from ..plots.network import NetworkDrawing
+from ..plots.network import NetworkDrawing, diagram_rows
 from ..plots.style import CLASS_COLOURS, LOSS_COLOUR, new_figure
 
 FRAMES = 25
@@ -38,7 +38,10 @@ RING = "#1a1a1a"  # the dark ring around the white one of every point
 
 def _network_pictures(history: History, snapshots) -> list[str]:
     """One small picture (a data URI) of the network diagram per snapshot. The diagram is laid
-    out once; each snapshot only restores the blank background and redraws what changes."""
+    out once; each snapshot only restores the blank background and redraws what changes. A wide
+    layer is drawn in part (its first units, "⋮ N more", its last ones), so the picture keeps
+    its size and its bytes whatever the number of inputs or hidden units. Each picture is
+    stored in its own 256 colours, losslessly: a third of the bytes, the same look."""
     import io
 
     import matplotlib.pyplot as plt
@@ -46,8 +49,8 @@ def _network_pictures(history: History, snapshots) -> list[str]:
 
     from .html import data_uri
 
-    sizes = history.layer_sizes
-    fig, ax = new_figure(figsize=(4.2, max(2.8, 0.5 * max(sizes) + 1.4)), dpi=72)
+    rows = diagram_rows(history.layer_sizes)  # as NetworkDrawing draws them
+    fig, ax = new_figure(figsize=(4.2, max(2.8, 0.5 * rows + 1.4)), dpi=72)
     all_weights = np.concatenate([np.abs(W[snapshots]).ravel() for W in history.W])
     finite = all_weights[np.isfinite(all_weights)]
     scale = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
@@ -68,8 +71,9 @@ def _network_pictures(history: History, snapshots) -> list[str]:
             if artist.get_visible():
                 fig.draw_artist(artist)
         rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+        picture = Image.fromarray(rgb).quantize(256, method=Image.Quantize.FASTOCTREE)
         buffer = io.BytesIO()
-        Image.fromarray(rgb).save(buffer, format="WEBP", lossless=True, method=0)
+        picture.save(buffer, format="WEBP", lossless=True, method=0)
         pictures.append(data_uri(buffer.getvalue(), "image/webp"))
     plt.close(fig)
     return pictures
