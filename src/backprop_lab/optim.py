@@ -39,9 +39,10 @@ class SGD:
         return ()
 
     def step(self, params: Params, grads: Params, state: tuple) -> tuple[Params, tuple]:
-        if np.ndim(self.lr) == 0:
-            return tuple(p - self.lr * g for p, g in zip(params, grads)), state
-        return tuple(p - _per_run(self.lr, p) * g for p, g in zip(params, grads)), state
+        lr = self.lr
+        if not isinstance(lr, np.ndarray):  # one network (checked cheaply: called every epoch)
+            return tuple([p - lr * g for p, g in zip(params, grads)]), state
+        return tuple([p - _per_run(lr, p) * g for p, g in zip(params, grads)]), state
 
 
 @dataclass(frozen=True)

@@ -366,7 +366,7 @@ def _all_finite(arrays) -> bool:
     p . p is finite exactly when every entry of p is, except that entries beyond 1e154
     overflow it; that rare case is settled entry by entry. One dot product per array is
     several times cheaper than np.isfinite(p).all() on the tiny arrays of a small network."""
-    if math.isfinite(sum(np.vdot(p, p) for p in arrays)):
+    if math.isfinite(sum([np.vdot(p, p) for p in arrays])):
         return True
     return all(np.isfinite(p).all() for p in arrays)
 
