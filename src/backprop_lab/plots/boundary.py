@@ -131,11 +131,12 @@ def point_legend(
     plane: Plane | None = None,
     wrong: bool = False,
     broken: bool = False,
+    boundary: bool = True,
     **kwargs,
 ) -> None:
     """The legend of the points (and of the boundary line, or on a line of the curves);
     ``wrong`` adds the cross of misclassified points, ``broken`` the grey of outputs that are
-    not a number."""
+    not a number; ``boundary`` False leaves out the line of a plane where none is drawn."""
     data = history.dataset
     line = plane is not None and plane.dims == 1
     handles = []
@@ -177,6 +178,8 @@ def point_legend(
                 Line2D([], [], color="black", linestyle="--", linewidth=1.3,
                        label="predicted class changes")
             )  # fmt: skip
+    elif not boundary:
+        pass
     elif data.n_classes == 2:
         handles.append(Line2D([], [], color="black", linewidth=1.5, label="P(class 1) = 0.5"))
     else:
@@ -294,21 +297,22 @@ def draw_boundary(
     probabilities=None,
     label_crossings: bool = False,
     mark_wrong: bool = False,
-) -> None:
+) -> bool:
     """What the network predicts at ``snapshot`` over ``plane``, with the points (crossed out
     where misclassified, with ``mark_wrong``). On a plane: the heatmap and black lines where
     the prediction changes: the 0.5 contour for two classes, the borders between classes for
     more; nothing where the output is a tie everywhere. On a line (1-D data): the output as curves,
     dashed lines where the predicted class changes, and with ``label_crossings`` a line of
     text just above the axes saying where (leave room for it: ``set_title(..., pad=22)``).
-    ``probabilities`` (class probabilities on the grid) when already computed."""
+    ``probabilities`` (class probabilities on the grid) when already computed. Returns whether
+    a boundary line was drawn (always True on a line, where the curves are the picture)."""
     if probabilities is None:
         probabilities = class_probability(outputs_on_plane(history, snapshot, plane)[0])
     wrong = wrong_points(history, snapshot) if mark_wrong else None
     if plane.dims == 1:
         CurveDrawing(ax, history, plane, label_crossings).update(probabilities)
         draw_points(ax, history, plane=plane, wrong=wrong)
-        return
+        return True
     ax.imshow(
         probability_image(probabilities),
         origin="lower",
@@ -316,7 +320,7 @@ def draw_boundary(
         aspect="auto",
         interpolation="bilinear",
     )
-    draw_class_lines(ax, plane, probabilities)
+    drawn = draw_class_lines(ax, plane, probabilities)
     if undecided_everywhere(probabilities):
         box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "0.5"}
         small = ax.get_position().width * ax.figure.get_figwidth() < 4.0  # inches
@@ -329,6 +333,7 @@ def draw_boundary(
     ax.grid(False)
     ax.set_xlabel(plane.names[0])
     ax.set_ylabel(plane.names[1])
+    return drawn
 
 
 UNDECIDED_SHORT = "a tie everywhere:\nno boundary"
@@ -347,25 +352,29 @@ def undecided_everywhere(probabilities: np.ndarray) -> bool:
     return bool((top[:, -1] - top[:, -2] <= UNDECIDED).all())
 
 
-def draw_class_lines(ax, plane: Plane, probabilities: np.ndarray) -> None:
+def draw_class_lines(ax, plane: Plane, probabilities: np.ndarray) -> bool:
     """Black lines where the predicted class changes over a 2-D ``plane``: the contour P(class
     1) = 0.5 for two classes; for more, the borders of each class's region (where its
     probability equals the largest other one). Not drawn through ties within 1e-9, where the
     sign of a rounding error would decide (a network that outputs 0.5 everywhere has no
-    boundary)."""
+    boundary). Returns whether any line was drawn."""
     finite = np.isfinite(probabilities).all(axis=-1)
     if not finite.any():
-        return
+        return False
     if probabilities.shape[-1] == 2:
         p1 = np.where(finite, probabilities[..., 1], np.nan)
         if np.nanmin(p1) < 0.5 - UNDECIDED and np.nanmax(p1) > 0.5 + UNDECIDED:
             ax.contour(plane.xs, plane.ys, p1, levels=[0.5], colors="black", linewidths=1.5)
-        return
+            return True
+        return False
+    drawn = False
     for k in range(probabilities.shape[-1]):
         others = np.delete(probabilities, k, axis=-1).max(axis=-1)
         margin = np.where(finite, probabilities[..., k] - others, np.nan)
         if np.nanmax(margin) > UNDECIDED and np.nanmin(margin) < -UNDECIDED:
             ax.contour(plane.xs, plane.ys, margin, levels=[0.0], colors="black", linewidths=1.2)
+            drawn = True
+    return drawn
 
 
 def boundary_title(plane: Plane) -> str:
@@ -422,14 +431,14 @@ def decision_boundary_figure(history: History, snapshot: int = -1) -> Figure:
     probabilities = class_probability(outputs_on_plane(history, snapshot, plane)[0])
     broken = not np.isfinite(probabilities).all()
     fig, ax = new_figure(figsize=(6.8, 6.6) if not plane.is_slice else (7.4, 7.2))
-    draw_boundary(ax, history, snapshot, plane, probabilities, mark_wrong=True)
+    drawn = draw_boundary(ax, history, snapshot, plane, probabilities, mark_wrong=True)
     title = f"Decision boundary at {caption}"
     if plane.is_slice:
         title += "\n" + slice_subtitle(plane)
     ax.set_title(title, fontsize=11)
     n_handles = history.dataset.n_classes + 3
     point_legend(ax, history, loc="upper center", bbox_to_anchor=(0.5, -0.11),
-                 ncol=min(n_handles, 3), wrong=True, broken=broken)  # fmt: skip
+                 ncol=min(n_handles, 3), wrong=True, broken=broken, boundary=drawn)  # fmt: skip
     if history.dataset.n_classes == 2:
         colorbar = fig.colorbar(_probability_scalar_mappable(), ax=ax, shrink=0.85)
         colorbar.set_label("network output: P(class 1)")

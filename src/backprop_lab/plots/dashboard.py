@@ -24,11 +24,14 @@ def dashboard_figure(history: History) -> Figure:
     draw_loss(ax_loss, history)
     plane = plane_for(history)
     snapshot = final_snapshot(history)
-    draw_boundary(ax_boundary, history, snapshot, plane, label_crossings=True, mark_wrong=True)
+    drawn = draw_boundary(
+        ax_boundary, history, snapshot, plane, label_crossings=True, mark_wrong=True
+    )
     epoch = int(history.snapshot_epoch[snapshot])
     note = stats.drawn_snapshot_note(history, snapshot)
     when = f"at epoch {epoch}" + (f"\n({note})" if note else "")
     legend = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 9, "wrong": True}
+    legend["boundary"] = drawn
     if plane.dims == 1:
         ax_boundary.set_title(f"{boundary_title(plane)} {when}", pad=20)
         point_legend(ax_boundary, history, plane=plane, **legend)
