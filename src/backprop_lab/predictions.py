@@ -36,7 +36,7 @@ def prediction_rows(history: History, limit: int = MAX_ROWS) -> list[tuple[str, 
     predicted = predict(output)
     rows = []
     for i in range(len(X)):
-        x = "(" + ", ".join(f"{v:g}" for v in X[i]) + ")"
+        x = "(" + ", ".join(sig(v) for v in X[i]) + ")"
         target = data.class_names[data.labels[i]]
         if not np.isfinite(output[i]).all():
             value, verdict = "n/a", "n/a"
