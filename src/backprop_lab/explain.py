@@ -27,7 +27,7 @@ from .history import History, RunError
 from .naming import unit_names
 from .nn import LOSSES, backward, forward, loss_value
 from .optim import Adam, Momentum
-from .training import ReplayMismatch, Step, replay_epoch
+from .training import EpochReplay, ReplayMismatch, Step, replay_epoch
 
 
 @dataclass(frozen=True)
@@ -202,23 +202,21 @@ def _stopped_before_update(history: History, epoch: int) -> str | None:
     return None
 
 
-def explain(
-    history: History, epoch: int = 0, sample: int | str = 0, progress: bool = False
-) -> Explanation:
-    """The pass of training sample ``sample`` (an index, or "all") at ``epoch`` (any epoch
-    that ran) and the update that epoch made. ``progress`` shows a bar while a long run is
-    replayed."""
+def _sample_indices(history: History, sample: int | str) -> list[int]:
+    """The training samples ``sample`` names (an index, or "all"), or a RunError."""
+    n = len(history.dataset.labels)
+    if sample == "all":
+        return list(range(n))
+    if isinstance(sample, int) and not isinstance(sample, bool) and 0 <= sample < n:
+        return [sample]
+    raise RunError(f"sample {sample!r} is not a training sample; give 0 to {n - 1}, or all")
+
+
+def _check_epoch(history: History, epoch: int) -> None:
+    """A RunError unless ``epoch`` ran and its loss is a finite number."""
     E = len(history.loss)
     if not isinstance(epoch, int) or not 0 <= epoch < E:
         raise RunError(f"epoch {epoch} is outside this run, which has epochs 0 to {E - 1}")
-    data = history.dataset
-    n = len(data.labels)
-    if sample == "all":
-        indices = list(range(n))
-    elif isinstance(sample, int) and not isinstance(sample, bool) and 0 <= sample < n:
-        indices = [sample]
-    else:
-        raise RunError(f"sample {sample!r} is not a training sample; give 0 to {n - 1}, or all")
     if not np.isfinite(history.loss[epoch]):
         finite = np.flatnonzero(np.isfinite(history.loss))
         earlier = f"explain epochs 0 to {finite[-1]}" if len(finite) else "no epoch has one"
@@ -226,17 +224,17 @@ def explain(
             f"the loss of epoch {epoch} is not a finite number (the run diverged there), so its "
             f"arithmetic, sums of infinities, has no values to show; {earlier}"
         )
-    found = np.flatnonzero(history.snapshot_epoch == epoch)
-    snapshot = int(found[0]) if len(found) else None
-    stopped = _stopped_before_update(history, epoch)
-    c = history.config
+
+
+def _replay(history: History, epoch: int, with_update: bool, progress: bool) -> EpochReplay:
+    """The epoch rebuilt by replaying the training, checked against what the run recorded."""
     recorded = {int(e): history.params_at(s) for s, e in enumerate(history.snapshot_epoch)}
     try:
-        replay = replay_epoch(
-            c,
-            data,
+        return replay_epoch(
+            history.config,
+            history.dataset,
             epoch,
-            with_update=stopped is None,
+            with_update=with_update,
             recorded=recorded,
             final=history.final_params,
             progress=progress,
@@ -247,8 +245,21 @@ def explain(
             f"epoch {mismatch.epoch}; the run folder was changed or written by another version, "
             "so explain cannot show its numbers"
         ) from None
-    params = replay.params
-    X, Y = data.X, data.Y
+
+
+def explain(
+    history: History, epoch: int = 0, sample: int | str = 0, progress: bool = False
+) -> Explanation:
+    """The pass of training sample ``sample`` (an index, or "all") at ``epoch`` (any epoch
+    that ran) and the update that epoch made. ``progress`` shows a bar while a long run is
+    replayed."""
+    _check_epoch(history, epoch)
+    indices = _sample_indices(history, sample)
+    found = np.flatnonzero(history.snapshot_epoch == epoch)
+    stopped = _stopped_before_update(history, epoch)
+    replay = _replay(history, epoch, with_update=stopped is None, progress=progress)
+    c, params = history.config, replay.params
+    X, Y = history.dataset.X, history.dataset.Y
     with np.errstate(all="ignore"):
         passes = [_one_pass(params, X, Y, i, c.activation, c.loss) for i in indices]
         full = forward(params, X, c.activation)
@@ -263,7 +274,7 @@ def explain(
     return Explanation(
         history,
         epoch,
-        snapshot,
+        int(found[0]) if len(found) else None,
         params,
         passes,
         batch_loss,

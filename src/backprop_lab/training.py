@@ -128,6 +128,8 @@ class _Recorder:
             for shape in ((n_in, n_out), (n_out,))
         ]
         self.params = [np.empty((capacity, *shape)) for shape in shapes]
+        self.stride, self.last_epoch = stride, epochs - 1
+        self.Y, self.Y_test, self.has_test = dataset.Y, dataset.Y_test, has_test
         self.updated = np.zeros(capacity, dtype=bool)
         self.after: dict[int, tuple] = {}
         self.count = 0
@@ -145,6 +147,16 @@ class _Recorder:
         if keep_after:
             self.after[s] = tuple(p[...].copy() for p in new_params[0::2])
         self.count += 1
+
+    def after_update(self, epoch: int, params, new_params, finite: bool) -> None:
+        """Snapshot ``epoch`` if it is a recorded one (every ``stride`` epochs, the last, or
+        the one whose update stopped being finite), keeping the weights after its update when
+        the next snapshot will not hold them."""
+        stride, last = self.stride, self.last_epoch
+        if epoch % stride == 0 or epoch == last or not finite:
+            next_is_snapshot = (epoch + 1) % stride == 0 or epoch + 1 == last
+            keep = not next_is_snapshot and epoch != last and finite
+            self.snapshot(epoch, params, new_params, keep_after=keep)
 
     def update_norms(self, final_params) -> np.ndarray:
         """(S, L): |W_after - W_before| of each snapshot epoch's update, per layer: the weights
@@ -371,6 +383,31 @@ def _all_finite(arrays) -> bool:
     return all(np.isfinite(p).all() for p in arrays)
 
 
+def _measure(record: _Recorder, epoch: int, params: Params, dataset: Dataset, config) -> tuple:
+    """Epoch ``epoch``'s forward pass: record its loss and accuracy (and the test split's);
+    return the training trace and loss."""
+    trace = forward(params, dataset.X, config.activation)
+    loss = loss_value(trace, record.Y, config.loss)
+    record.loss[epoch] = loss
+    record.accuracy[epoch] = accuracy(trace.a[-1], dataset.labels)
+    if record.has_test:
+        test_trace = forward(params, dataset.X_test, config.activation)
+        record.test_loss[epoch] = loss_value(test_trace, record.Y_test, config.loss)
+        record.test_accuracy[epoch] = accuracy(test_trace.a[-1], dataset.labels_test)
+    return trace, loss
+
+
+def _stop_before_update(loss: float, target: float | None, stop: StopRequest) -> str | None:
+    """Why training stops at this epoch before its update, as a status, or None."""
+    if not math.isfinite(loss):
+        return "diverged"
+    if target is not None and loss <= target:
+        return "converged"
+    if stop.requested:
+        return "interrupted"
+    return None
+
+
 def train(
     config: TrainConfig | None = None,
     dataset: Dataset | None = None,
@@ -382,22 +419,20 @@ def train(
     """Train the network ``config`` describes on ``dataset`` (built from ``config`` if not
     given) and return everything it recorded. ``progress`` shows a tqdm bar on stderr for runs
     longer than a second. With ``checkpoint_every`` N > 0, ``on_checkpoint`` is called every N
-    epochs with the History so far (status "running"), for example to redraw figures."""
+    epochs with the History so far (status "running"), for example to redraw figures.
+
+    Each epoch: the forward pass (recorded), a check whether to stop before the update, the
+    update (``epoch_update``), and a snapshot at the recorded epochs."""
     config = config or TrainConfig()
     dataset = dataset if dataset is not None else build_dataset(config)
     check_compatible(config, dataset)
     sizes = layer_sizes(config, dataset)
-    X, Y, labels = dataset.X, dataset.Y, dataset.labels  # (N, D), (N, K), (N,)
-    X_test, Y_test, labels_test = dataset.X_test, dataset.Y_test, dataset.labels_test
-    has_test = len(labels_test) > 0
-    activation, loss_name = config.activation, config.loss
     optimizer = make_run_optimizer(config)
     params = init_params(sizes, config.init, config.init_scale, config.seed)
     optimizer_state = optimizer.init(params)
     batch_rng = np.random.default_rng((config.seed, 1))
-
     record = _Recorder(config, dataset, sizes)
-    stride, last_epoch, target = config.snapshot_stride, config.epochs - 1, config.target_loss
+    X, Y = dataset.X, record.Y
     status, diverged_epoch = "finished", None
     bar = _Progress(config.epochs, progress)
     started = time.perf_counter()
@@ -405,35 +440,17 @@ def train(
     # explicitly below; NumPy's warnings would only repeat it.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), StopRequest() as stop:
         for epoch in range(config.epochs):
-            trace = forward(params, X, activation)
-            loss = loss_value(trace, Y, loss_name)
-            record.loss[epoch] = loss
-            record.accuracy[epoch] = accuracy(trace.a[-1], labels)
-            if has_test:
-                test_trace = forward(params, X_test, activation)
-                record.test_loss[epoch] = loss_value(test_trace, Y_test, loss_name)
-                record.test_accuracy[epoch] = accuracy(test_trace.a[-1], labels_test)
-
-            # Stopping before this epoch's update: these keep params as they were in the pass.
-            if not math.isfinite(loss):
-                status, diverged_epoch = "diverged", epoch
-            elif target is not None and loss <= target:
-                status = "converged"
-            elif stop.requested:
-                status = "interrupted"
-            if status != "finished":
+            trace, loss = _measure(record, epoch, params, dataset, config)
+            stopping = _stop_before_update(loss, config.target_loss, stop)
+            if stopping is not None:  # params stay as they were in this epoch's pass
+                status, diverged_epoch = stopping, epoch if stopping == "diverged" else None
                 record.snapshot(epoch, params)
                 break
-
             new_params, optimizer_state = epoch_update(
                 params, optimizer_state, optimizer, config, X, Y, batch_rng, trace
             )
-
             finite = _all_finite(new_params)
-            if epoch % stride == 0 or epoch == last_epoch or not finite:
-                next_is_snapshot = (epoch + 1) % stride == 0 or epoch + 1 == last_epoch
-                keep = not next_is_snapshot and epoch != last_epoch and finite
-                record.snapshot(epoch, params, new_params, keep_after=keep)
+            record.after_update(epoch, params, new_params, finite)
             params = new_params
             if not finite:
                 status, diverged_epoch = "diverged", epoch
