@@ -586,79 +586,97 @@ def _undecided(h: History, ctx: Context) -> list[Finding]:
 
 def _data(h: History, ctx: Context) -> list[Finding]:
     """Inputs far from unit scale, constant features, classes missing from the training set."""
-    d = h.dataset
+    return [
+        *_data_large(h, ctx),
+        *_data_small(h),
+        *_data_constant(h),
+        *_data_missing_classes(h),
+    ]
+
+
+def _data_finding(h: History, evidence: str, advice: str) -> Finding:
+    return Finding("data", "warning", (0, len(h.loss) - 1), evidence, advice)
+
+
+STANDARDISE = (
+    "standardise each input column (subtract its mean, divide by its standard deviation) "
+    "before training."
+)
+
+
+def _data_large(h: History, ctx: Context) -> list[Finding]:
+    if ctx.data_scale is None:
+        return []
     names = unit_names(h)[0]
-    E = len(h.loss)
-    findings = []
-    X = d.X
-    largest = np.abs(X).max(axis=0) if len(X) else np.zeros(d.n_features)
-    spread = np.ptp(X, axis=0) if len(X) else np.zeros(d.n_features)
-    constant = spread == 0
-    if ctx.data_scale is not None:
-        big = np.flatnonzero(largest > LARGE_INPUT)
-        listed = ", ".join(f"{names[i]} up to {sig(largest[i], 2)}" for i in big[:6])
-        more = f" and {len(big) - 6} more" if len(big) > 6 else ""
-        start = float(np.sqrt(np.mean(h.W[0][0] ** 2)))  # the first layer's weights at epoch 0
-        if h.config.activation in stats.SATURATION:
-            effect = f"the {h.config.activation} units start saturated, passing no gradient"
-        else:
-            effect = (
-                "the layers after it get numbers as large, which saturate the output or blow up "
-                "the gradients"
-            )
-        weights = (
-            f"The first layer's weights start at about {sig(start, 2)}, so its pre-activations "
-            f"z = x W reach about {sig(start * ctx.data_scale, 2)} and {effect}: "
-            if start > 0
-            else "Weights of ordinary size turn inputs this large into huge pre-activations: "
+    largest = np.abs(h.dataset.X).max(axis=0)
+    big = np.flatnonzero(largest > LARGE_INPUT)
+    listed = ", ".join(f"{names[i]} up to {sig(largest[i], 2)}" for i in big[:6])
+    more = f" and {len(big) - 6} more" if len(big) > 6 else ""
+    start = float(np.sqrt(np.mean(h.W[0][0] ** 2)))  # the first layer's weights at epoch 0
+    if h.config.activation in stats.SATURATION:
+        effect = f"the {h.config.activation} units start saturated, passing no gradient"
+    else:
+        effect = (
+            "the layers after it get numbers as large, which saturate the output or blow up "
+            "the gradients"
         )
-        findings.append(
-            Finding(
-                "data",
-                "warning",
-                (0, E - 1),
-                f"the training inputs are far from unit scale: largest |x| "
-                f"{sig(ctx.data_scale, 2)} ({listed}{more})",
-                weights + "standardise each input column (subtract its mean, divide by its "
-                "standard deviation) before training.",
-            )
-        )
+    weights = (
+        f"The first layer's weights start at about {sig(start, 2)}, so its pre-activations "
+        f"z = x W reach about {sig(start * ctx.data_scale, 2)} and {effect}: "
+        if start > 0
+        else "Weights of ordinary size turn inputs this large into huge pre-activations: "
+    )
+    evidence = (
+        f"the training inputs are far from unit scale: largest |x| "
+        f"{sig(ctx.data_scale, 2)} ({listed}{more})"
+    )
+    return [_data_finding(h, evidence, weights + STANDARDISE)]
+
+
+def _data_small(h: History) -> list[Finding]:
     tiny = _small_input_columns(h)
-    if len(tiny):
-        listed = ", ".join(f"{names[i]} up to {sig(largest[i], 2)}" for i in tiny[:6])
-        findings.append(
-            Finding(
-                "data",
-                "warning",
-                (0, E - 1),
-                f"some training inputs are far below unit scale: {listed}",
-                "The first layer's gradient is proportional to its inputs, so weights on these "
-                "features barely move: standardise each input column (subtract its mean, "
-                "divide by its standard deviation) before training.",
-            )
+    if not len(tiny):
+        return []
+    names = unit_names(h)[0]
+    largest = np.abs(h.dataset.X).max(axis=0)
+    listed = ", ".join(f"{names[i]} up to {sig(largest[i], 2)}" for i in tiny[:6])
+    advice = (
+        "The first layer's gradient is proportional to its inputs, so weights on these "
+        f"features barely move: {STANDARDISE}"
+    )
+    return [_data_finding(h, f"some training inputs are far below unit scale: {listed}", advice)]
+
+
+def _data_constant(h: History) -> list[Finding]:
+    X = h.dataset.X
+    if len(X) < 2:
+        return []
+    constant = np.flatnonzero(np.ptp(X, axis=0) == 0)
+    if not len(constant):
+        return []
+    names = unit_names(h)[0]
+    listed = ", ".join(f"{names[i]} is {sig(X[0, i])}" for i in constant[:6])
+    return [
+        _data_finding(
+            h,
+            f"a feature is the same for every training sample ({listed})",
+            "A constant feature carries no information about the class (it only adds to the "
+            "biases): drop the column from the data.",
         )
-    if constant.any() and len(X) > 1:
-        listed = ", ".join(f"{names[i]} is {sig(X[0, i])}" for i in np.flatnonzero(constant)[:6])
-        findings.append(
-            Finding(
-                "data",
-                "warning",
-                (0, E - 1),
-                f"a feature is the same for every training sample ({listed})",
-                "A constant feature carries no information about the class (it only adds to "
-                "the biases): drop the column from the data.",
-            )
-        )
+    ]
+
+
+def _data_missing_classes(h: History) -> list[Finding]:
+    d = h.dataset
+    findings = []
     for k in _missing_classes(h):
         in_test = d.labels_test == k
         right = int(np.sum(h.predict(d.X_test[in_test]) == k))
         count = int(in_test.sum())
         went = "its only sample went" if count == 1 else f"all {count} of its samples went"
         findings.append(
-            Finding(
-                "data",
-                "warning",
-                (0, E - 1),
+            _data_finding(
+                h,
                 f"class {d.class_names[k]} {MISSING_CLASS}: {went} to the test split, so the "
                 f"network cannot learn it ({right} of {count} classified right at the end)",
                 "Use a smaller --test-fraction "
@@ -720,102 +738,185 @@ def _gradient_size(gradient: float) -> str:
     return f"{sig(gradient, 2)} (not small)"
 
 
-def _flat_cause(h: History, ctx: Context, start: int, end: int) -> tuple[str, list[str]]:
-    """What the flat stretch is, in words, and what could get the network off it."""
-    inside = _snapshots_in(h, start, end)
-    norms = stats.gradient_norms(h)[inside] if len(inside) else stats.gradient_norms(h)[-1:]
-    gradient = float(np.nanmedian(norms.sum(axis=1)))
-    segment = h.loss[start : end + 1]
-    step = _step_ratio(h, inside if len(inside) else np.arange(len(h.snapshot_epoch))[-1:])
-    small_steps = bool(step < SMALL_STEP)
-    at_best = h.loss[end] <= np.nanmin(h.loss) * 1.01
-    o = ctx.overshoot
-    after_overshoot = o is not None and o.epoch <= start
-    options = []
-    zero = "the gradient is exactly zero there, so no update can move any weight"
-    if ctx.off_scale:
-        cause = (
-            zero
-            if gradient == 0
-            else (f"the inputs are {_off_scale(ctx)}, and the gradient there is {sig(gradient, 2)}")
+@dataclass(frozen=True)
+class _Flat:
+    """What the numbers say about a flat stretch of the loss from ``start`` to ``end``."""
+
+    h: History
+    ctx: Context
+    start: int
+    end: int
+    gradient: float  # median total gradient norm over the stretch
+    segment: np.ndarray  # the loss over the stretch
+    step: float  # median update-to-weight ratio over the stretch
+    at_best: bool  # the stretch ends at (within 1 % of) the lowest loss of the run
+
+    @classmethod
+    def of(cls, h: History, ctx: Context, start: int, end: int) -> _Flat:
+        inside = _snapshots_in(h, start, end)
+        norms = stats.gradient_norms(h)[inside] if len(inside) else stats.gradient_norms(h)[-1:]
+        step = _step_ratio(h, inside if len(inside) else np.arange(len(h.snapshot_epoch))[-1:])
+        return cls(
+            h,
+            ctx,
+            start,
+            end,
+            float(np.nanmedian(norms.sum(axis=1))),
+            h.loss[start : end + 1],
+            step,
+            bool(h.loss[end] <= np.nanmin(h.loss) * 1.01),
         )
-        return cause, ["standardised input columns (see data)"]
-    if small_steps and _steady_fall(segment) and ctx.rate_may_rise:
-        fall = (segment[0] - segment[-1]) / segment[0]
-        cause = (
-            f"the loss is still falling, by {sig(100 * fall, 2)} % over these {len(segment)} "
-            f"epochs: each step is small (an update moves the weights by about {sig(step, 2)} "
-            "of their size; about 1e-3 is healthy), so the learning rate is too small"
-        )
-        return cause, [f"a larger learning rate ({_lr_up(h)})", *_optimizer_options(h)]
-    if ctx.hidden_layers == 0 and at_best and gradient < 1e-2:
-        size = "exactly zero" if gradient == 0 else f"nearly zero ({sig(gradient, 2)})"
-        cause = f"the gradient is {size}: a network without a hidden layer is at the best it can do"
-        return cause, ["a hidden layer (--hidden 2)"]
-    if gradient == 0.0:
-        cause = zero
-        if after_overshoot:
-            what = "units died" if ctx.dead_in_training else "the units saturated"
-            cause += f", since {what} after the step of epoch {o.epoch} that was too large"
-            options.append(f"a smaller learning rate ({_lr_down(h, ctx)})")
-        elif h.config.init == "zeros":
-            options.append("random initial weights (--init normal, xavier or he)")
-        elif ctx.hidden_layers:
-            options.append("another --seed")
-        if ctx.hidden_layers == 0:
-            options.append("a hidden layer (--hidden 2)")
-        return cause, options or ["other initial weights"]
-    spell = next(iter(ctx.saturation), None)
-    if after_overshoot:
-        step_text = (
-            f"a step that was too large at epoch {o.epoch} (it moved the weights by "
-            f"{sig(o.ratio, 2)}x their size)"
-        )
-        if ctx.saturated_at_end or ctx.saturation:
-            cause = (
-                f"the units saturated after {step_text}, so the gradient is tiny "
-                f"({sig(gradient, 2)})"
-            )
-        elif ctx.dead_in_training:
-            cause = f"units died after {step_text}; the gradient is {sig(gradient, 2)}"
-        else:
-            cause = f"it follows {step_text}; the gradient is {sig(gradient, 2)}"
-        return cause, [f"a smaller learning rate ({_lr_down(h, ctx)})"]
-    if ctx.saturated_at_end or spell is not None:
-        cause = f"saturated units pass almost no gradient ({sig(gradient, 2)})"
-        options = _saturation_options(h, ctx, spell)
-        if h.config.optimizer != "adam":
-            options.append("Adam (--optimizer adam; its steps do not shrink with the gradient)")
-        return cause, options
-    if ctx.gradients == "vanishing":
-        cause = (
-            f"the gradient ({sig(gradient, 2)} over all layers) vanishes on its way back "
-            "through the layers, so the early ones barely learn (see vanishing_gradients)"
-        )
-        return cause, _vanishing_options(h, ctx)
-    if at_best:
+
+    @property
+    def small_steps(self) -> bool:
+        return bool(self.step < SMALL_STEP)
+
+    @property
+    def after_overshoot(self) -> bool:
+        o = self.ctx.overshoot
+        return o is not None and o.epoch <= self.start
+
+
+ZERO_GRADIENT = "the gradient is exactly zero there, so no update can move any weight"
+Cause = tuple[str, list[str]]
+
+
+def _flat_off_scale(f: _Flat) -> Cause | None:
+    if not f.ctx.off_scale:
+        return None
+    cause = (
+        ZERO_GRADIENT
+        if f.gradient == 0
+        else f"the inputs are {_off_scale(f.ctx)}, and the gradient there is {sig(f.gradient, 2)}"
+    )
+    return cause, ["standardised input columns (see data)"]
+
+
+def _flat_slow(f: _Flat) -> Cause | None:
+    if not (f.small_steps and _steady_fall(f.segment) and f.ctx.rate_may_rise):
+        return None
+    fall = (f.segment[0] - f.segment[-1]) / f.segment[0]
+    cause = (
+        f"the loss is still falling, by {sig(100 * fall, 2)} % over these {len(f.segment)} "
+        f"epochs: each step is small (an update moves the weights by about {sig(f.step, 2)} "
+        "of their size; about 1e-3 is healthy), so the learning rate is too small"
+    )
+    return cause, [f"a larger learning rate ({_lr_up(f.h)})", *_optimizer_options(f.h)]
+
+
+def _flat_linear_best(f: _Flat) -> Cause | None:
+    if not (f.ctx.hidden_layers == 0 and f.at_best and f.gradient < 1e-2):
+        return None
+    size = "exactly zero" if f.gradient == 0 else f"nearly zero ({sig(f.gradient, 2)})"
+    cause = f"the gradient is {size}: a network without a hidden layer is at the best it can do"
+    return cause, ["a hidden layer (--hidden 2)"]
+
+
+def _flat_zero_gradient(f: _Flat) -> Cause | None:
+    if f.gradient != 0.0:
+        return None
+    h, ctx, o = f.h, f.ctx, f.ctx.overshoot
+    cause, options = ZERO_GRADIENT, []
+    if f.after_overshoot:
+        what = "units died" if ctx.dead_in_training else "the units saturated"
+        cause += f", since {what} after the step of epoch {o.epoch} that was too large"
+        options.append(f"a smaller learning rate ({_lr_down(h, ctx)})")
+    elif h.config.init == "zeros":
+        options.append("random initial weights (--init normal, xavier or he)")
+    elif ctx.hidden_layers:
+        options.append("another --seed")
+    if ctx.hidden_layers == 0:
+        options.append("a hidden layer (--hidden 2)")
+    return cause, options or ["other initial weights"]
+
+
+def _flat_after_overshoot(f: _Flat) -> Cause | None:
+    if not f.after_overshoot:
+        return None
+    ctx, o, gradient = f.ctx, f.ctx.overshoot, sig(f.gradient, 2)
+    step_text = (
+        f"a step that was too large at epoch {o.epoch} (it moved the weights by "
+        f"{sig(o.ratio, 2)}x their size)"
+    )
+    if ctx.saturated_at_end or ctx.saturation:
+        cause = f"the units saturated after {step_text}, so the gradient is tiny ({gradient})"
+    elif ctx.dead_in_training:
+        cause = f"units died after {step_text}; the gradient is {gradient}"
+    else:
+        cause = f"it follows {step_text}; the gradient is {gradient}"
+    return cause, [f"a smaller learning rate ({_lr_down(f.h, ctx)})"]
+
+
+def _flat_saturated(f: _Flat) -> Cause | None:
+    spell = next(iter(f.ctx.saturation), None)
+    if not (f.ctx.saturated_at_end or spell is not None):
+        return None
+    cause = f"saturated units pass almost no gradient ({sig(f.gradient, 2)})"
+    options = _saturation_options(f.h, f.ctx, spell)
+    if f.h.config.optimizer != "adam":
+        options.append("Adam (--optimizer adam; its steps do not shrink with the gradient)")
+    return cause, options
+
+
+def _flat_vanishing(f: _Flat) -> Cause | None:
+    if f.ctx.gradients != "vanishing":
+        return None
+    cause = (
+        f"the gradient ({sig(f.gradient, 2)} over all layers) vanishes on its way back "
+        "through the layers, so the early ones barely learn (see vanishing_gradients)"
+    )
+    return cause, _vanishing_options(f.h, f.ctx)
+
+
+def _flat_landscape(f: _Flat) -> Cause:
+    """The rest: a local minimum or valley (at the best loss), or a saddle or flat region."""
+    h, ctx, segment = f.h, f.ctx, f.segment
+    if f.at_best:
         still = ""
         if np.mean(segment[1:] < segment[:-1]) >= 0.9:
             mid = len(segment) // 2
             slower = segment[mid] - segment[-1] < segment[0] - segment[mid]
             still = ", still falling but ever more slowly," if slower else ", still falling,"
         cause = (
-            f"the gradient is {_gradient_size(gradient)} and the loss{still} is the lowest "
+            f"the gradient is {_gradient_size(f.gradient)} and the loss{still} is the lowest "
             "this run reached: a local minimum or a very flat valley"
         )
     else:
         cause = (
-            f"the gradient is {_gradient_size(gradient)} while the loss is above its best: a "
+            f"the gradient is {_gradient_size(f.gradient)} while the loss is above its best: a "
             "saddle point or a flat region of the loss"
         )
+    options = []
     if ctx.hidden_layers:
         options.append("another --seed")
     if h.config.optimizer != "adam":
         options.append(f"{_other_optimizers(h)} to roll through it")
-    if not at_best and small_steps and ctx.rate_may_rise:
+    if not f.at_best and f.small_steps and ctx.rate_may_rise:
         options.append(f"a larger learning rate ({_lr_up(h)})")  # to cross a flat region
     options.append(_more_units(h))
     return cause, options
+
+
+FLAT_CAUSES = (
+    _flat_off_scale,
+    _flat_slow,
+    _flat_linear_best,
+    _flat_zero_gradient,
+    _flat_after_overshoot,
+    _flat_saturated,
+    _flat_vanishing,
+)
+"""The causes of a flat loss, tried in order; the first that fits names it."""
+
+
+def _flat_cause(h: History, ctx: Context, start: int, end: int) -> Cause:
+    """What the flat stretch is, in words, and what could get the network off it."""
+    flat = _Flat.of(h, ctx, start, end)
+    for cause in FLAT_CAUSES:
+        found = cause(flat)
+        if found is not None:
+            return found
+    return _flat_landscape(flat)
 
 
 def lower_learning_rate(history: History) -> str:
