@@ -1063,10 +1063,21 @@ def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
     return total / count
 
 
-def _overfitting(h: History, ctx: Context) -> list[Finding]:
+@dataclass(frozen=True)
+class _TestTrend:
+    """The test loss against the training loss, both averaged over ``window`` epochs."""
+
+    window: int
+    test: np.ndarray
+    loss: np.ndarray
+    best: int  # the epoch of the lowest averaged test loss
+    rising: bool  # it rose meaningfully after ``best`` while the training loss fell
+
+
+def _test_trend(h: History) -> _TestTrend | None:
     raw_test, raw_loss = h.test_loss, h.loss
     if not len(raw_test) or not np.isfinite(raw_test).all() or not np.isfinite(raw_loss).all():
-        return []
+        return None
     E = len(raw_loss)
     window = max(1, E // 50)
     test, loss = _moving_average(raw_test, window), _moving_average(raw_loss, window)
@@ -1077,8 +1088,23 @@ def _overfitting(h: History, ctx: Context) -> list[Finding]:
     # overfitting).
     meaningful = test[-1] - test[best] > 0.01 * raw_test[0]
     train_fell = loss[-1] < loss[best]
-    gap = h.accuracy[-1] - h.test_accuracy[-1]
     rising = rise > OVERFIT_RISE and meaningful and train_fell and best < E - 1
+    return _TestTrend(window, test, loss, best, bool(rising))
+
+
+def _overfitting(h: History, ctx: Context) -> list[Finding]:
+    trend = _test_trend(h)
+    if trend is None:
+        return []
+    E = len(h.loss)
+    window, test, loss, best, rising = (
+        trend.window,
+        trend.test,
+        trend.loss,
+        trend.best,
+        trend.rising,
+    )
+    gap = h.accuracy[-1] - h.test_accuracy[-1]
     if not rising and gap < OVERFIT_GAP:
         return []
     parts = []
@@ -1102,15 +1128,7 @@ def _overfitting(h: History, ctx: Context) -> list[Finding]:
             f"{'belongs' if n == 1 else 'belong'} to a class the training set does not have "
             "(see data)"
         )
-    options = []
-    if rising and best > 0:
-        options.append(f"stop at the best test epoch (early stopping: --epochs {best + 1})")
-    if ctx.hidden_layers and max(h.config.hidden) > 2:
-        options.append("fewer hidden units")
-    if h.config.data is None and h.config.dataset not in ("xor", "and", "or"):
-        options.append(f"more data (--n, now {h.config.n})")
-    else:
-        options.append("more training data")
+    options = _overfitting_options(h, ctx, best if rising else None)
     lead = "The network learns the training samples rather than the pattern"
     if len(missing):
         lead = (
@@ -1126,6 +1144,19 @@ def _overfitting(h: History, ctx: Context) -> list[Finding]:
             f"{lead}: {_join(options)}.",
         )
     ]
+
+
+def _overfitting_options(h: History, ctx: Context, best: int | None) -> list[str]:
+    options = []
+    if best:
+        options.append(f"stop at the best test epoch (early stopping: --epochs {best + 1})")
+    if ctx.hidden_layers and max(h.config.hidden) > 2:
+        options.append("fewer hidden units")
+    if h.config.data is None and h.config.dataset not in ("xor", "and", "or"):
+        options.append(f"more data (--n, now {h.config.n})")
+    else:
+        options.append("more training data")
+    return options
 
 
 def _vanishing_options(h: History, ctx: Context) -> list[str]:
@@ -1152,6 +1183,8 @@ def _vanishing_options(h: History, ctx: Context) -> list[str]:
 
 
 def _gradients(h: History, ctx: Context) -> list[Finding]:
+    """vanishing_gradients and exploding_gradients, from the median gradient norms while
+    learning."""
     if h.summary.status == "diverged" and len(h.snapshot_epoch) < 3:
         return []
     snaps = ctx.learning
@@ -1163,68 +1196,16 @@ def _gradients(h: History, ctx: Context) -> list[Finding]:
         f"{name} {sig(value, 2)}" for name, value in zip(_layer_names(len(median)), median)
     )
     findings = []
-    c = h.config
     # Gradients vanish on their way back through hidden layers; without one, a small gradient
     # only means the output layer is at (or near) its minimum.
     if ctx.hidden_layers > 0 and ((median < stats.VANISHING_NORM).any() or ratio < 1e-3):
-        o = ctx.overshoot
-        if ctx.off_scale:
-            advice = f"The first layer's units get almost no gradient because {_standardise(ctx)}."
-        elif o is not None and o.epoch <= epochs[1]:
-            what = (
-                "saturated the units"
-                if ctx.saturated_at_end or ctx.saturation
-                else "killed units"
-                if ctx.dead_in_training
-                else "left the weights far from where they started"
-            )
-            advice = (
-                f"A step was too large (epoch {o.epoch} moved the weights by "
-                f"{sig(o.ratio, 2)}x their size) and {what}, after which the gradients "
-                f"vanish: lower the learning rate, for example {_lr_down(h, ctx)}."
-            )
-        else:
-            advice = f"The early layers barely learn. Try {_join(_vanishing_options(h, ctx))}."
-        findings.append(
-            Finding(
-                "vanishing_gradients",
-                "warning",
-                epochs,
-                f"median gradient norms while learning: {described}"
-                + (
-                    f"; the first layer gets {sig(ratio, 2)} of the output layer's"
-                    if len(median) > 1
-                    else ""
-                ),
-                advice,
-            )
-        )
+        share = f"; the first layer gets {sig(ratio, 2)} of the output layer's"
+        evidence = f"median gradient norms while learning: {described}"
+        evidence += share if len(median) > 1 else ""
+        advice = _vanishing_advice(h, ctx, epochs[1])
+        findings.append(Finding("vanishing_gradients", "warning", epochs, evidence, advice))
     if (median > stats.EXPLODING_NORM).any() or ratio > 1e3:
-        if ctx.data_scale is not None:
-            what, options = "The gradients are as large as the inputs", [_standardise(ctx)]
-        else:
-            # A smaller rate helps only where the steps are large; huge gradients with tiny
-            # steps come from the weights, not the rate.
-            large = ctx.overshoot is not None or _step_ratio(h, snaps) > LARGE_STEP
-            options = [f"lower the learning rate ({_lr_down(h, ctx)})"] if large else []
-            if ctx.overshoot is None:
-                options.append(
-                    "start with smaller weights (--init xavier)"
-                    if c.init != "xavier"
-                    else f"start with {_smaller_start(h)}"
-                )
-                if ctx.hidden_layers > 1:
-                    options.append("use fewer layers")
-            if ratio > 1e3:
-                what = "Gradients grow through the layers"
-            elif ctx.overshoot is not None:
-                what = (
-                    "Gradients are huge in every layer because the steps are (epoch "
-                    f"{ctx.overshoot.epoch} already moved the weights by "
-                    f"{sig(ctx.overshoot.ratio, 2)}x their size)"
-                )
-            else:
-                what = "Gradients are huge in every layer"
+        what, options = _exploding_advice(h, ctx, snaps, ratio)
         findings.append(
             Finding(
                 "exploding_gradients",
@@ -1237,10 +1218,60 @@ def _gradients(h: History, ctx: Context) -> list[Finding]:
     return findings
 
 
+def _vanishing_advice(h: History, ctx: Context, last_learning_epoch: int) -> str:
+    o = ctx.overshoot
+    if ctx.off_scale:
+        return f"The first layer's units get almost no gradient because {_standardise(ctx)}."
+    if o is not None and o.epoch <= last_learning_epoch:
+        if ctx.saturated_at_end or ctx.saturation:
+            what = "saturated the units"
+        elif ctx.dead_in_training:
+            what = "killed units"
+        else:
+            what = "left the weights far from where they started"
+        return (
+            f"A step was too large (epoch {o.epoch} moved the weights by "
+            f"{sig(o.ratio, 2)}x their size) and {what}, after which the gradients "
+            f"vanish: lower the learning rate, for example {_lr_down(h, ctx)}."
+        )
+    return f"The early layers barely learn. Try {_join(_vanishing_options(h, ctx))}."
+
+
+def _exploding_advice(
+    h: History, ctx: Context, snaps: np.ndarray, ratio: float
+) -> tuple[str, list[str]]:
+    """(what is happening, what to try) for gradients that are too large."""
+    if ctx.data_scale is not None:
+        return "The gradients are as large as the inputs", [_standardise(ctx)]
+    # A smaller rate helps only where the steps are large; huge gradients with tiny steps come
+    # from the weights, not the rate.
+    large = ctx.overshoot is not None or _step_ratio(h, snaps) > LARGE_STEP
+    options = [f"lower the learning rate ({_lr_down(h, ctx)})"] if large else []
+    if ctx.overshoot is None:
+        options.append(
+            "start with smaller weights (--init xavier)"
+            if h.config.init != "xavier"
+            else f"start with {_smaller_start(h)}"
+        )
+        if ctx.hidden_layers > 1:
+            options.append("use fewer layers")
+    if ratio > 1e3:
+        return "Gradients grow through the layers", options
+    if ctx.overshoot is not None:
+        what = (
+            "Gradients are huge in every layer because the steps are (epoch "
+            f"{ctx.overshoot.epoch} already moved the weights by "
+            f"{sig(ctx.overshoot.ratio, 2)}x their size)"
+        )
+        return what, options
+    return "Gradients are huge in every layer", options
+
+
 def _dead(h: History, ctx: Context) -> list[Finding]:
+    """dead_neurons: per hidden layer, the units dead at the end, since when, and why."""
     findings = []
     names = unit_names(h)
-    c = h.config
+    what = "output 0" if h.config.activation == "relu" else "have a negative input"
     for layer in range(len(h.W) - 1):
         units, since = _dead_since(h, layer)
         if not len(units):
@@ -1251,50 +1282,7 @@ def _dead(h: History, ctx: Context) -> list[Finding]:
             f"{names[layer + 1][u]} (since epoch {0 if s is None else s})"
             for u, s in zip(units, since)
         )
-        from_start = [u for u, s in zip(units, since) if s is None]
-        later = len(units) - len(from_start)
-        what = "output 0" if c.activation == "relu" else "have a negative input"
-        reasons = []
-        if ctx.data_scale is not None:
-            reasons.append(f"The inputs decide which units die here: {_standardise(ctx)}.")
-        else:
-            if from_start:
-                n = len(from_start)
-                dead = "They were" if not later else f"{n} of them {'was' if n == 1 else 'were'}"
-                if c.init == "zeros":
-                    cure = (
-                        "All-zero weights make every ReLU output 0: start from random weights "
-                        "(--init he, the initialisation made for ReLU)"
-                    )
-                else:
-                    # Biases start at 0, so which units are dead at epoch 0 depends only on
-                    # the signs of the weights drawn: --init-scale or He (the same draws,
-                    # scaled) change nothing there.
-                    cure = (
-                        "The weights drawn for them give z <= 0 for every training input: try "
-                        "another --seed"
-                        + (", more hidden units" if c.hidden else "")
-                        + (" or --activation leaky_relu" if c.activation == "relu" else "")
-                    )
-                reasons.append(
-                    f"{dead} dead from epoch 0, before any update, so the initial weights "
-                    f"killed them, not the learning rate. {cure}."
-                )
-            if later:
-                options = [f"lower the learning rate ({_lr_down(h, ctx)})"]
-                if c.activation == "relu":
-                    options.append("use --activation leaky_relu")
-                if c.init != "he":
-                    options.append("use He initialisation (--init he)")
-                died = "A ReLU that died during training" if from_start else "A dead ReLU"
-                reasons.append(
-                    (
-                        f"{died} gets no gradient and never recovers"
-                        if c.activation == "relu"
-                        else "A leaky ReLU on its negative side passes only 1 % of the gradient"
-                    )
-                    + f": {_join(options)}."
-                )
+        from_start = sum(s is None for s in since)
         findings.append(
             Finding(
                 "dead_neurons",
@@ -1302,10 +1290,54 @@ def _dead(h: History, ctx: Context) -> list[Finding]:
                 (min(0 if s is None else s for s in since), len(h.loss) - 1),
                 f"{len(units)} of {n_units} units of hidden layer {layer + 1} {what} for every "
                 f"training input: {listed}",
-                " ".join(reasons),
+                _dead_advice(h, ctx, from_start, len(units) - from_start),
             )
         )
     return findings
+
+
+def _dead_advice(h: History, ctx: Context, from_start: int, later: int) -> str:
+    """Why units are dead and what to try: the inputs, the initial weights (dead from epoch
+    0, before any update) or training (they died later)."""
+    c = h.config
+    if ctx.data_scale is not None:
+        return f"The inputs decide which units die here: {_standardise(ctx)}."
+    reasons = []
+    if from_start:
+        n = from_start
+        dead = "They were" if not later else f"{n} of them {'was' if n == 1 else 'were'}"
+        if c.init == "zeros":
+            cure = (
+                "All-zero weights make every ReLU output 0: start from random weights "
+                "(--init he, the initialisation made for ReLU)"
+            )
+        else:
+            # Biases start at 0, so which units are dead at epoch 0 depends only on the signs
+            # of the weights drawn: --init-scale or He (the same draws, scaled) change nothing.
+            cure = (
+                "The weights drawn for them give z <= 0 for every training input: try "
+                "another --seed"
+                + (", more hidden units" if c.hidden else "")
+                + (" or --activation leaky_relu" if c.activation == "relu" else "")
+            )
+        reasons.append(
+            f"{dead} dead from epoch 0, before any update, so the initial weights killed them, "
+            f"not the learning rate. {cure}."
+        )
+    if later:
+        options = [f"lower the learning rate ({_lr_down(h, ctx)})"]
+        if c.activation == "relu":
+            options.append("use --activation leaky_relu")
+        if c.init != "he":
+            options.append("use He initialisation (--init he)")
+        died = "A ReLU that died during training" if from_start else "A dead ReLU"
+        effect = (
+            f"{died} gets no gradient and never recovers"
+            if c.activation == "relu"
+            else "A leaky ReLU on its negative side passes only 1 % of the gradient"
+        )
+        reasons.append(f"{effect}: {_join(options)}.")
+    return " ".join(reasons)
 
 
 def _saturated(h: History, ctx: Context) -> list[Finding]:
