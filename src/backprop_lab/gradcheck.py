@@ -540,109 +540,112 @@ def gradient_check(
         return _gradient_check(params, X, Y, loss, activation, seed, progress)
 
 
-def _gradient_check(params, X, Y, loss, activation, seed, progress) -> GradCheck:
-    rng = np.random.default_rng(seed)
-    params = tuple(np.asarray(p, dtype=np.float64) for p in params)
-    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-    moves: list[str] = []
-    problems: list[str] = []
-    if activation in KINKED:
-        params, moves, problems = _step_off_kinks(params, X, activation, rng)
+class _Checker:
+    """One gradient check under way: the base point, its pass and pattern, the progress count,
+    and the problems found so far."""
 
-    base = forward(params, X, activation)
-    grads = backward(params, X, base, Y, loss, activation)
-    base_loss = float(loss_value(base, Y, loss))
-    if not np.isfinite(base_loss) or not all(np.isfinite(g).all() for g in grads):
-        problems.append(
-            f"the loss ({base_loss:.4g}) or some gradient is not a finite number at this point, "
-            f"so finite differences cannot check it"
+    def __init__(self, params, X, Y, loss, activation, base, base_loss, progress):
+        self.params, self.X, self.Y = params, X, Y
+        self.loss, self.activation = loss, activation
+        self.base, self.base_loss = base, base_loss
+        self.pattern = [z > 0.0 for z in base.z[:-1]]
+        # Two computations of the same loss agree to SAME of its size and of its terms' (the
+        # output pre-activations: cross-entropy subtracts terms that large).
+        self.scale = abs(base_loss) + float(np.abs(base.z[-1]).max(axis=-1).mean())
+        self.problems: list[str] = []
+        self.total, self.done = sum(p.size for p in params), 0
+        self.progress = progress
+        self.wide: tuple[Params, Trace, np.ndarray, np.ndarray] | None = None
+        self.extended = 0
+
+    def same(self, value, reference) -> bool:
+        return bool(np.all(np.abs(np.asarray(value) - reference) <= SAME * self.scale))
+
+    def tick(self, count: int) -> None:
+        self.done += count
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def check_held_pattern(self) -> None:
+        """L_P must be the real loss at the base point."""
+        held = float(
+            frozen_loss(self.params, self.X, self.Y, self.loss, self.activation, self.pattern)
         )
-        return GradCheck((), tuple(moves), (), tuple(problems))
+        if not self.same(held, self.base_loss):
+            self.problems.append(
+                f"the loss with the on/off pattern held is {held!r} at the base point but the "
+                f"real loss is {self.base_loss!r}, so the entries whose stencil crossed a kink "
+                "were not checked against the loss training reports"
+            )
 
-    # Two computations of the same loss agree to SAME of its size and of its terms' (the
-    # output pre-activations: cross-entropy subtracts terms that large).
-    scale = abs(base_loss) + float(np.abs(base.z[-1]).max(axis=-1).mean())
-
-    def same(value, reference) -> bool:
-        return bool(np.all(np.abs(np.asarray(value) - reference) <= SAME * scale))
-
-    pattern = [z > 0.0 for z in base.z[:-1]]
-    held = float(frozen_loss(params, X, Y, loss, activation, pattern))
-    if not same(held, base_loss):
-        problems.append(
-            f"the loss with the on/off pattern held is {held!r} at the base point but the real "
-            f"loss is {base_loss!r}, so the entries whose stencil crossed a kink were not "
-            f"checked against the loss training reports"
-        )
-
-    total = sum(p.size for p in params)
-    done = 0
-
-    def tick(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress is not None:
-            progress(done, total)
-
-    checks = []
-    wide: tuple[Params, Trace, np.ndarray, np.ndarray] | None = None
-    extended = 0
-    for i, g in enumerate(grads):
+    def check(self, i: int, g: np.ndarray) -> ParamCheck:
+        """Backprop's gradient ``g`` of params[i] against the differences, entry by entry;
+        entries that disagree are checked again by the complex step."""
         flat_g = g.ravel()
-        numeric, values, frozen = _differences(
-            params, i, base, X, Y, loss, activation, pattern, tick
-        )
+        args = (self.params, i, self.base, self.X, self.Y, self.loss, self.activation)
+        numeric, values, frozen = _differences(*args, self.pattern, self.tick)
         errors = relative_error(flat_g, numeric)
         again = np.flatnonzero(~(errors < THRESHOLD / RECHECK))
         if again.size:
-            # One complex pass: the complex step at w0, and the four real stencil points.
-            total += again.size
-            steps = np.concatenate([[1j * COMPLEX_STEP], STEPS]).astype(complex)
-            found = _complex_steps(
-                params, base, X, Y, i, loss, activation, pattern, again, steps, tick
-            )
-            numeric[again] = found[0].imag / COMPLEX_STEP
-            errors[again] = relative_error(flat_g[again], numeric[again])
-            # The complex code must compute the loss the differences saw: at w0 and at every
-            # stencil point (the real loss there, or L_P where a stencil crossed a kink).
-            if not (same(found[0].real, base_loss) and same(found[1:].real, values[:, again])):
-                problems.append(
-                    f"the complex-step code's loss differs from the real loss near the base "
-                    f"point, so the {again.size} entries of {_name(i)} checked with it were not "
-                    f"checked against the loss training reports"
-                )
-            harder = again[~(errors[again] < THRESHOLD / RECHECK)]
-            if harder.size and EXTENDED:
-                # A gradient that is a sum of much larger terms of both signs is itself only
-                # known to float64 rounding of those terms: redo those in extended precision.
-                total += harder.size
-                wide = wide or _widened(params, X, Y, activation)
-                step = np.array([1j * COMPLEX_STEP], dtype=np.clongdouble)
-                found = _complex_steps(*wide, i, loss, activation, pattern, harder, step, tick)
-                numeric[harder] = found[0].imag / COMPLEX_STEP
-                errors[harder] = relative_error(
-                    flat_g[harder].astype(np.longdouble), found[0].imag / COMPLEX_STEP
-                )
-                extended += harder.size
-                if not same(found[0].real, base_loss):
-                    problems.append(
-                        f"the extended-precision complex-step loss of {_name(i)} is not the "
-                        f"real loss at the base point"
-                    )
+            self._complex_recheck(i, flat_g, numeric, errors, values, again)
         worst = int(np.nanargmax(errors)) if np.isfinite(errors).any() else 0
-        checks.append(
-            ParamCheck(
-                _name(i),
-                float(errors.max(initial=0.0)),
-                g.size,
-                int(frozen.sum()),
-                int(again.size),
-                tuple(int(k) for k in np.unravel_index(worst, g.shape)),
-                float(flat_g[worst]),
-                float(numeric[worst]),
-            )
+        return ParamCheck(
+            _name(i),
+            float(errors.max(initial=0.0)),
+            g.size,
+            int(frozen.sum()),
+            int(again.size),
+            tuple(int(k) for k in np.unravel_index(worst, g.shape)),
+            float(flat_g[worst]),
+            float(numeric[worst]),
         )
 
+    def _complex_recheck(self, i, flat_g, numeric, errors, values, again) -> None:
+        """The complex step at w0 for the entries ``again`` (in place in numeric and errors),
+        and extended precision for those that still disagree."""
+        # One complex pass: the complex step at w0, and the four real stencil points.
+        self.total += again.size
+        steps = np.concatenate([[1j * COMPLEX_STEP], STEPS]).astype(complex)
+        found = _complex_steps(
+            self.params, self.base, self.X, self.Y, i, self.loss, self.activation,
+            self.pattern, again, steps, self.tick,
+        )  # fmt: skip
+        numeric[again] = found[0].imag / COMPLEX_STEP
+        errors[again] = relative_error(flat_g[again], numeric[again])
+        # The complex code must compute the loss the differences saw: at w0 and at every
+        # stencil point (the real loss there, or L_P where a stencil crossed a kink).
+        if not (
+            self.same(found[0].real, self.base_loss) and self.same(found[1:].real, values[:, again])
+        ):
+            self.problems.append(
+                f"the complex-step code's loss differs from the real loss near the base "
+                f"point, so the {again.size} entries of {_name(i)} checked with it were not "
+                f"checked against the loss training reports"
+            )
+        harder = again[~(errors[again] < THRESHOLD / RECHECK)]
+        if harder.size and EXTENDED:
+            # A gradient that is a sum of much larger terms of both signs is itself only known
+            # to float64 rounding of those terms: redo those in extended precision.
+            self.total += harder.size
+            self.wide = self.wide or _widened(self.params, self.X, self.Y, self.activation)
+            step = np.array([1j * COMPLEX_STEP], dtype=np.clongdouble)
+            found = _complex_steps(
+                *self.wide, i, self.loss, self.activation, self.pattern, harder, step, self.tick
+            )
+            numeric[harder] = found[0].imag / COMPLEX_STEP
+            errors[harder] = relative_error(
+                flat_g[harder].astype(np.longdouble), found[0].imag / COMPLEX_STEP
+            )
+            self.extended += harder.size
+            if not self.same(found[0].real, self.base_loss):
+                self.problems.append(
+                    f"the extended-precision complex-step loss of {_name(i)} is not the real "
+                    "loss at the base point"
+                )
+
+
+def _notes(checks: list[ParamCheck], activation: str, extended: int) -> list[str]:
+    """Sentences on how many entries needed the held pattern or the complex step."""
     notes = []
     size = sum(check.size for check in checks)
     frozen_total = sum(check.frozen for check in checks)
@@ -663,4 +666,28 @@ def _gradient_check(params, X, Y, loss, activation, seed, progress) -> GradCheck
             f"Im L(w + {COMPLEX_STEP:g} i) / {COMPLEX_STEP:g}, which has neither error"
             f"{wider if extended else ''}"
         )
-    return GradCheck(tuple(checks), tuple(moves), tuple(notes), tuple(problems))
+    return notes
+
+
+def _gradient_check(params, X, Y, loss, activation, seed, progress) -> GradCheck:
+    rng = np.random.default_rng(seed)
+    params = tuple(np.asarray(p, dtype=np.float64) for p in params)
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    moves: list[str] = []
+    problems: list[str] = []
+    if activation in KINKED:
+        params, moves, problems = _step_off_kinks(params, X, activation, rng)
+    base = forward(params, X, activation)
+    grads = backward(params, X, base, Y, loss, activation)
+    base_loss = float(loss_value(base, Y, loss))
+    if not np.isfinite(base_loss) or not all(np.isfinite(g).all() for g in grads):
+        problems.append(
+            f"the loss ({base_loss:.4g}) or some gradient is not a finite number at this point, "
+            f"so finite differences cannot check it"
+        )
+        return GradCheck((), tuple(moves), (), tuple(problems))
+    checker = _Checker(params, X, Y, loss, activation, base, base_loss, progress)
+    checker.check_held_pattern()
+    checks = [checker.check(i, g) for i, g in enumerate(grads)]
+    notes = _notes(checks, activation, checker.extended)
+    return GradCheck(tuple(checks), tuple(moves), tuple(notes), tuple(problems + checker.problems))
