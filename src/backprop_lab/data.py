@@ -202,14 +202,8 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
-def load_csv(path: str | Path, test_fraction: float = 0.0, seed: int = 0) -> Dataset:
-    """Read a dataset from a CSV file with columns x1, x2, ..., label; the header is optional.
-
-    Labels are integers (any integers: they are renumbered 0..K-1 in sorted order, and the
-    original values become the class names). Every problem raises :class:`DataError` with
-    one sentence naming it and, where there is one, the line.
-    """
-    path = Path(path)
+def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """The file's non-blank rows as (line number, cells), without a header row."""
     if not path.exists():
         raise DataError(f"data file {str(path)!r} does not exist")
     if path.is_dir():
@@ -231,6 +225,11 @@ def load_csv(path: str | Path, test_fraction: float = 0.0, seed: int = 0) -> Dat
         rows = rows[1:]  # a header
         if not rows:
             raise DataError(f"data file {str(path)!r} has a header but no data rows")
+    return rows
+
+
+def _values(path: Path, rows: list[tuple[int, list[str]]]) -> np.ndarray:
+    """The rows as numbers (N, columns), checking the table's shape and every cell."""
     width = len(rows[0][1])
     if width < 2:
         raise DataError(
@@ -251,7 +250,11 @@ def load_csv(path: str | Path, test_fraction: float = 0.0, seed: int = 0) -> Dat
         if len(row) != width:
             raise DataError(f"line {line}: {len(row)} columns, but the first row has {width}")
         values[i] = [_parse_number(cell, line, column) for column, cell in enumerate(row, 1)]
-    raw_labels = values[:, -1]
+    return values
+
+
+def _labels(path: Path, rows, raw_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct label values in sorted order, each row's class index 0..K-1)."""
     fractional = np.flatnonzero(raw_labels != np.round(raw_labels))
     if len(fractional):
         line = rows[fractional[0]][0]
@@ -270,6 +273,20 @@ def load_csv(path: str | Path, test_fraction: float = 0.0, seed: int = 0) -> Dat
             f"data file {str(path)!r} has {len(label_values)} classes, more than the "
             f"{MAX_CLASSES} allowed"
         )
-    X, labels = values[:, :-1], labels.astype(np.int64)
+    return label_values, labels.astype(np.int64)
+
+
+def load_csv(path: str | Path, test_fraction: float = 0.0, seed: int = 0) -> Dataset:
+    """Read a dataset from a CSV file with columns x1, x2, ..., label; the header is optional.
+
+    Labels are integers (any integers: they are renumbered 0..K-1 in sorted order, and the
+    original values become the class names). Every problem raises :class:`DataError` with
+    one sentence naming it and, where there is one, the line.
+    """
+    path = Path(path)
+    rows = _read_rows(path)
+    values = _values(path, rows)
+    label_values, labels = _labels(path, rows, values[:, -1])
+    X = values[:, :-1]
     dataset = Dataset(path.stem, X, labels, tuple(str(v) for v in label_values), X[:0], labels[:0])
     return split(dataset, test_fraction, np.random.default_rng(seed))
