@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .config import ConfigError, TrainConfig
 from .data import Dataset, load_csv, make_dataset
 from .history import History, Summary
@@ -331,20 +331,7 @@ def replay_epoch(
     recorded = recorded or {}
     optimizer = make_run_optimizer(config)
     X, Y = dataset.X, dataset.Y
-    batch_rng = np.random.default_rng((config.seed, 1))
-    mini_batches = config.batch_size is not None and config.batch_size < len(X)
-    sizes = layer_sizes(config, dataset)
-    params = init_params(sizes, config.init, config.init_scale, config.seed)
-    if 0 in recorded and not _same(params, recorded[0]):
-        raise ReplayMismatch(0)
-    start = 0
-    earlier = [e for e in recorded if e <= epoch]
-    if config.optimizer == "sgd" and earlier:
-        start = max(earlier)
-        params = tuple(recorded[start])
-        if mini_batches:
-            for _ in range(start):
-                batch_rng.permutation(len(X))
+    start, params, batch_rng = _replay_start(config, dataset, epoch, recorded)
     state = optimizer.init(params)
     later = [e for e in recorded if e > epoch]
     end = min(later) if later else None
@@ -370,6 +357,27 @@ def replay_epoch(
                 raise ReplayMismatch(end if end is not None else epoch + 1)
     bar.close()
     return EpochReplay(epoch, at_epoch, tuple(steps), optimizer)
+
+
+def _replay_start(
+    config: TrainConfig, dataset: Dataset, epoch: int, recorded: dict[int, Params]
+) -> tuple[int, Params, np.random.Generator]:
+    """(first epoch to replay, its parameters, the mini-batch generator there): epoch 0 and the
+    seed's initial weights (checked against the recorded ones), or for plain gradient descent
+    the last recorded epoch at or before ``epoch``, with the earlier batch orders drawn."""
+    batch_rng = np.random.default_rng((config.seed, 1))
+    sizes = layer_sizes(config, dataset)
+    params = init_params(sizes, config.init, config.init_scale, config.seed)
+    if 0 in recorded and not _same(params, recorded[0]):
+        raise ReplayMismatch(0)
+    earlier = [e for e in recorded if e <= epoch]
+    if config.optimizer != "sgd" or not earlier:
+        return 0, params, batch_rng
+    start = max(earlier)
+    if config.batch_size is not None and config.batch_size < len(dataset.X):
+        for _ in range(start):
+            batch_rng.permutation(len(dataset.X))
+    return start, tuple(recorded[start]), batch_rng
 
 
 def _all_finite(arrays) -> bool:
