@@ -79,6 +79,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from . import stats
+from .data import solved_accuracy
 from .history import History
 from .naming import unit_names
 from .nn import undecided_share
@@ -117,8 +118,7 @@ class Finding:
 
 def is_solved(history: History, epoch: int = -1) -> bool:
     """Every training sample right (small data) or 95 % right (more than 16 samples)."""
-    needed = 1.0 if len(history.dataset.labels) <= 16 else 0.95
-    return bool(history.accuracy[epoch] >= needed)
+    return bool(history.accuracy[epoch] >= solved_accuracy(len(history.dataset.labels)))
 
 
 def untrained_loss(history: History) -> float:

@@ -232,13 +232,15 @@ def forward(params: Params, X: np.ndarray, activation: str = "sigmoid") -> Trace
     for layer in range(n_layers):
         W, b = params[2 * layer], params[2 * layer + 1]
         z = a @ W + b[..., None, :]  # (..., N, n_out); b broadcast over the N samples
-        if layer < n_layers - 1:
-            a = f(z)
-        else:
-            a = sigmoid(z) if z.shape[-1] == 1 else softmax(z)
+        a = f(z) if layer < n_layers - 1 else output_activation(z)
         zs.append(z)
         activations.append(a)
     return Trace(zs, activations)
+
+
+def output_activation(z: np.ndarray) -> np.ndarray:
+    """The output layer's activation: one sigmoid unit for two classes, softmax for more."""
+    return sigmoid(z) if z.shape[-1] == 1 else softmax(z)
 
 
 def backward(

@@ -29,7 +29,7 @@ from matplotlib.path import Path
 
 from .. import stats
 from ..history import History
-from ..nn import UNDECIDED, forward, predict, sigmoid, softmax
+from ..nn import UNDECIDED, forward, output_activation, predict
 from ..numbers import percent, sig
 from .boundary import probability_image
 from .grid import Plane, class_probability, plane_for
@@ -179,15 +179,16 @@ def axis_names(history: History, snapshot: int, projection: Projection) -> tuple
 
 
 def _logits(history: History, snapshot: int, h: np.ndarray) -> np.ndarray:
-    """The output layer's pre-activations (..., K) for hidden activations h."""
-    W, b = history.W[-1][snapshot], history.b[-1][snapshot]
+    """The output layer's pre-activations (..., K) for hidden activations h: nn.forward of
+    the network's last layer alone."""
+    output_layer = (history.W[-1][snapshot], history.b[-1][snapshot])
     with np.errstate(over="ignore", invalid="ignore"):
-        return h @ W + b
+        return forward(output_layer, h).z[-1]
 
 
 def _probabilities(z: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
-        return class_probability(sigmoid(z) if z.shape[-1] == 1 else softmax(z))
+        return class_probability(output_activation(z))
 
 
 def _draw_input_lines(
