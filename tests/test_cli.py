@@ -75,3 +75,102 @@ def test_gradcheck_takes_the_same_options(capsys):
         == 0
     )
     assert "2-4-3 sigmoid, ce loss" in capsys.readouterr().out
+
+
+def test_a_layer_list_in_a_sweeps_spelling_is_refused_with_the_trains_spelling(tmp_path, capsys):
+    assert main(["train", "--hidden", "8x8", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "argument --hidden: '8x8' is not a list of layer sizes" in err
+    assert "like 2 or 8,8, or none (x joins layers only inside a sweep's list)" in err
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--lr", "0.5,fast"], "argument --lr: 'fast' is not a number; it must be a finite number"),
+        (["--lr", "1,,2"], "argument --lr: '' is not a number"),
+        (["--epochs", "10,0"], "--epochs must be a whole number from 1 to 100000000, got 0"),
+        (["--n", "50,many"], "argument --n: 'many' is not a whole number; it must be a whole"),
+        (["--activation", "sigmoid,swish"], "argument --activation: invalid choice: 'swish'; "
+         "it must be one of sigmoid, tanh, relu, leaky_relu, linear"),
+        (["--hidden", "2,8x8,abc"], "argument --hidden: 'abc' is not a list of layer sizes; "
+         "give one network's sizes joined by x, like 2 or 8x8, or none"),
+        (["--hidden", "8,8"], "argument --hidden: '8,8' lists 8 twice; in a sweep's list, "
+         "commas separate networks and x joins one network's sizes, like 8x8"),
+        (["--seed", "3"], "--seed is not an option of sweep: a sweep trains seeds 0 to N-1"),
+        (["--batch-size", "4"], "--batch-size is not an option of sweep: sweeps train full batch"),
+        (["--record-every", "2"], "--record-every is not an option of sweep: sweeps keep no"),
+    ],
+)  # fmt: skip
+def test_a_sweep_list_with_a_bad_item_gets_one_sentence(tmp_path, capsys, args, message):
+    out = tmp_path / "sweep"
+    assert main(["sweep", *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "option,value",
+    [
+        ("--lr", "2"),
+        ("--epochs", "3"),
+        ("--optimizer", "adam"),
+        ("--momentum", "0.5"),
+        ("--beta1", "0.5"),
+        ("--beta2", "0.5"),
+        ("--eps", "1e-7"),
+        ("--batch-size", "4"),
+        ("--target-loss", "0.1"),
+        ("--record-every", "2"),
+        ("--max-snapshots", "10"),
+        ("--record-samples", "10"),
+    ],
+)
+def test_gradcheck_refuses_the_training_options_with_a_sentence(capsys, option, value):
+    assert main(["gradcheck", option, value]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {option} is not an option of gradcheck: it trains nothing" in err
+    assert "takes only the data and network options and --seed" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert main(["gradcheck", f"{option}={value}"]) == 2
+    assert f"{option} is not an option of gradcheck" in capsys.readouterr().err
+
+
+def test_the_commands_options_come_from_the_declarations(capsys):
+    from backprop_lab.cli import _config, build_parser
+    from backprop_lab.config import GRADCHECK_OPTIONS, OPTIONS, SWEPT_OPTIONS, TrainConfig
+
+    parser = build_parser()
+    assert _config(parser.parse_args(["train"])) == TrainConfig()
+    assert _config(parser.parse_args(["gradcheck"])) == TrainConfig()
+    # Every option, typed as it is written, reads back as the same value.
+    config = TrainConfig(
+        dataset="spiral", classes=3, n=120, noise=0.1, data_seed=4, test_fraction=0.25,
+        hidden=(8, 8), activation="tanh", loss="ce", init="uniform", init_scale=0.5, seed=7,
+        optimizer="adam", lr=0.01, epochs=300, momentum=0.5, beta1=0.8, beta2=0.99, eps=1e-7,
+        batch_size=16, target_loss=0.05, record_every=3, max_snapshots=50, record_samples=10,
+    )  # fmt: skip
+    typed = [
+        text
+        for o in OPTIONS
+        if getattr(config, o.name) is not None
+        for text in (o.flag, o.format(getattr(config, o.name)))
+    ]
+    assert _config(parser.parse_args(["train", *typed])) == config
+    # A sweep reads a list of each option it may vary, layer sets joined with x.
+    args = parser.parse_args(["sweep", "--hidden", "4,8x8,none", "--lr", "0.5,2", "--out", "x"])
+    assert args.hidden == [(4,), (8, 8), ()] and args.lr == [0.5, 2.0] and args.epochs is None
+    assert {name for name in vars(args) if name in TrainConfig.__dataclass_fields__} == set(
+        SWEPT_OPTIONS
+    )
+    args = parser.parse_args(["gradcheck"])
+    assert {name for name in vars(args) if name in TrainConfig.__dataclass_fields__} == set(
+        GRADCHECK_OPTIONS
+    )
+    with pytest.raises(SystemExit):
+        main(["gradcheck", "--help"])
+    shown = capsys.readouterr().out
+    assert "--hidden SIZES" in shown and "--seed" in shown
+    assert "--lr" not in shown and "--record-every" not in shown

@@ -19,12 +19,19 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .config import ConfigError, TrainConfig
-from .data import DATASETS, DataError
+from .config import (
+    OPTIONS,
+    SWEPT_OPTIONS,
+    ConfigError,
+    Option,
+    ParseError,
+    TrainConfig,
+    parse_list,
+)
+from .data import DataError
 from .history import History, RunError, dataset_name, save_run, to_json
-from .nn import ACTIVATIONS, INITS, LOSSES, init_params
+from .nn import init_params
 from .numbers import percent, sig
-from .optim import OPTIMIZERS
 from .predictions import format_prediction_table, table_heading
 
 EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 2, 3, 130, 141
@@ -56,93 +63,81 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
-def _hidden(text: str) -> tuple[int, ...]:
-    if text.strip().lower() == "none":
-        return ()
-    parts = text.split(",")
-    if not text.strip() or any(not part.strip() for part in parts):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a list of layer sizes; give sizes like 2 or 8,8, or none"
+def _value(option: Option, *, in_list: bool = False):
+    """The argparse type of ``option``: one value (or, ``in_list``, a sweep's comma-separated
+    list of values) read as its declaration says, any error one sentence."""
+
+    def parse(text: str):
+        try:
+            return parse_list(option.name, text) if in_list else option.parse(text)
+        except ParseError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = option.name  # argparse names the type in some messages
+    return parse
+
+
+def _help(option: Option, *, in_list: bool = False) -> str:
+    """``--help``'s line for a training option, from its declaration."""
+    text = option.help
+    if option.kind == "layers":
+        text += " " + option.spelling(in_list=in_list)
+    elif in_list:
+        text += "; one value or a comma-separated list"
+    if option.notes:
+        text += "; " + ", ".join(f"{choice}: {note}" for choice, note in option.notes)
+    return f"{text} (default: {option.format(option.default)})".replace("%", "%%")
+
+
+class _NotAnOption(argparse.Action):
+    """A training option this command does not take: one sentence saying why."""
+
+    def __init__(self, option_strings, dest, command: str, why: str):
+        super().__init__(
+            option_strings, dest, nargs="?", default=argparse.SUPPRESS, help=argparse.SUPPRESS
         )
-    try:
-        return tuple(int(part) for part in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a list of whole-number layer sizes like 2 or 8,8, or none"
-        ) from None
+        self.command, self.why = command, why
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        raise UsageError(f"{self.option_strings[0]} is not an option of {self.command}: {self.why}")
 
 
-def _add_network_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by every command that builds a network: data, network, training."""
-    d = TrainConfig()
-    data = parser.add_argument_group("data")
-    data.add_argument("--dataset", choices=DATASETS, default=d.dataset, help="default: %(default)s")
-    data.add_argument("--data", metavar="CSV", help="your own data: columns x1, x2, ..., label")
-    data.add_argument(
-        "--n", type=_whole, default=d.n, help="points in a 2-D cloud (default: %(default)s)"
-    )
-    data.add_argument(
-        "--noise", type=_number, default=d.noise, help="jitter of a cloud (default: %(default)s)"
-    )
-    data.add_argument(
-        "--classes", type=_whole, default=d.classes, help="spiral arms (default: %(default)s)"
-    )
-    data.add_argument(
-        "--data-seed", type=_whole, default=d.data_seed, help="draws the cloud and the test split"
-    )
-    data.add_argument(
-        "--test-fraction", type=_number, default=d.test_fraction, help="held-out share, 0 to 0.9"
-    )
+GRADCHECK_WHY = (
+    "it trains nothing (it checks the gradients at the initial weights) and takes only the "
+    "data and network options and --seed"
+)
 
-    net = parser.add_argument_group("network")
-    net.add_argument(
-        "--hidden", type=_hidden, default=d.hidden, help="hidden sizes: 2, 8,8 or none (default: 2)"
-    )
-    net.add_argument(
-        "--activation", choices=tuple(ACTIVATIONS), default=d.activation, help="hidden activation"
-    )
-    net.add_argument("--loss", choices=tuple(LOSSES), default=d.loss, help="default: %(default)s")
-    net.add_argument("--init", choices=INITS, default=d.init, help="default: %(default)s")
-    net.add_argument(
-        "--init-scale", type=_number, default=d.init_scale, help="spread of normal/uniform init"
-    )
-    net.add_argument(
-        "--seed", type=_whole, default=d.seed, help="draws the initial weights (default: 0)"
-    )
 
-    fit = parser.add_argument_group("training")
-    fit.add_argument(
-        "--optimizer", choices=OPTIMIZERS, default=d.optimizer, help="default: %(default)s"
-    )
-    fit.add_argument(
-        "--lr", type=_number, default=d.lr, help="learning rate (default: %(default)s)"
-    )
-    fit.add_argument("--epochs", type=_whole, default=d.epochs, help="default: %(default)s")
-    fit.add_argument(
-        "--momentum", type=_number, default=d.momentum, help="for --optimizer momentum"
-    )
-    fit.add_argument("--beta1", type=_number, default=d.beta1, help="for --optimizer adam")
-    fit.add_argument("--beta2", type=_number, default=d.beta2, help="for --optimizer adam")
-    fit.add_argument("--eps", type=_number, default=d.eps, help="for --optimizer adam")
-    fit.add_argument(
-        "--batch-size", type=_whole, default=None, help="mini-batch size (default: full batch)"
-    )
-    fit.add_argument(
-        "--target-loss", type=_number, default=None, help="stop once the loss is at most this"
-    )
-    fit.add_argument("--record-every", type=_whole, default=None, help="epochs between snapshots")
-    fit.add_argument(
-        "--max-snapshots",
-        type=_whole,
-        default=d.max_snapshots,
-        help="snapshot cap when --record-every is not given",
-    )
-    fit.add_argument(
-        "--record-samples",
-        type=_whole,
-        default=d.record_samples,
-        help="z and a are recorded on at most this many training samples (default: %(default)s)",
-    )
+def _not_taken(option: Option, command: str) -> str:
+    """Why ``command`` does not take ``option`` (empty: it does)."""
+    if command == "gradcheck" and not option.gradcheck:
+        return GRADCHECK_WHY
+    if command == "sweep" and not option.sweep:
+        return option.not_swept
+    return ""
+
+
+def _add_training_options(parser: argparse.ArgumentParser, command: str) -> None:
+    """The training options of ``command``, from their declarations in config.py: every
+    option for train; the data and network options (with --seed) for gradcheck; for sweep, a
+    comma-separated list of every option a sweep may vary. The rest get a sentence saying why
+    the command does not take them."""
+    in_list = command == "sweep"
+    groups = {}
+    for option in OPTIONS:
+        why = _not_taken(option, command)
+        if why:
+            parser.add_argument(option.flag, action=_NotAnOption, command=command, why=why)
+            continue
+        if option.group not in groups:
+            groups[option.group] = parser.add_argument_group(option.group)
+        groups[option.group].add_argument(
+            option.flag,
+            type=_value(option, in_list=in_list),
+            default=None if in_list else option.default,  # a sweep: None when not given
+            metavar=option.metavar,
+            help=_help(option, in_list=in_list),
+        )
 
 
 def _frame_count(text: str) -> int:
@@ -281,39 +276,18 @@ def _plot(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- sweep
 
 
-def _layers(text: str) -> tuple[int, ...]:
-    """One network's hidden layers in a sweep list: 4, 8x8, or none."""
-    return _hidden(text.replace("x", ","))
-
-
-SWEEP_OPTIONS = {
-    # option: how one value of its comma-separated list is read
-    "dataset": str, "n": _whole, "noise": _number, "classes": _whole, "data_seed": _whole,
-    "test_fraction": _number, "hidden": _layers, "activation": str, "loss": str, "init": str,
-    "init_scale": _number, "optimizer": str, "lr": _number, "epochs": _whole, "momentum": _number,
-    "beta1": _number, "beta2": _number, "eps": _number,
-}  # fmt: skip
-
-
 def _sweep(args: argparse.Namespace) -> int:
     from .sweep import run_sweep
 
     base, grid = {}, {}
-    for name, parse in SWEEP_OPTIONS.items():
-        text = getattr(args, name)
-        if text is None:
+    for name in SWEPT_OPTIONS:
+        values = getattr(args, name)  # a list, read by _value(in_list=True); None: not given
+        if values is None:
             continue
-        try:
-            values = [parse(part.strip()) for part in text.split(",")]
-        except argparse.ArgumentTypeError as error:
-            raise UsageError(f"argument --{name.replace('_', '-')}: {error}") from None
-        values = list(dict.fromkeys(values))
         if len(values) == 1:
             base[name] = values[0]
         else:
             grid[name] = values
-    if args.data:
-        base["data"] = args.data
     if args.seeds < 1:
         raise UsageError(f"--seeds must be a whole number of at least 1, got {args.seeds}")
     out = Path(args.out)
@@ -498,7 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     train = commands.add_parser("train", help="train a network and write its run folder")
-    _add_network_options(train)
+    _add_training_options(train, "train")
     train.add_argument(
         "--out", metavar="DIR", help="run folder (default: runs/<date>-<time>-<dataset>)"
     )
@@ -527,11 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser(
         "sweep", help="train every combination of options x N seeds at once; statistics of success"
     )
-    for name in SWEEP_OPTIONS:
-        sweep.add_argument(
-            f"--{name.replace('_', '-')}", help="one value or a comma-separated list"
-        )
-    sweep.add_argument("--data", metavar="CSV", help="your own data: columns x1, x2, ..., label")
+    _add_training_options(sweep, "sweep")
     sweep.add_argument(
         "--seeds", type=_whole, default=20, help="networks per combination (default: 20)"
     )
@@ -576,7 +546,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.set_defaults(handler=_explain)
 
     gradcheck = commands.add_parser("gradcheck", help="check backprop against finite differences")
-    _add_network_options(gradcheck)
+    _add_training_options(gradcheck, "gradcheck")
     gradcheck.set_defaults(handler=_gradcheck)
     return parser
 

@@ -1,4 +1,11 @@
-"""TrainConfig: every option of a training run, validated in one place.
+"""TrainConfig: every option of a training run, declared once and validated in one place.
+
+Each field of :class:`TrainConfig` carries its :class:`Option` declaration as dataclass field
+metadata: its kind (how one value is read from text), its allowed range or choices, a one-line
+help, the reason for its default, its command-line group, whether a sweep may vary it and
+whether ``gradcheck`` uses it. ``OPTIONS`` lists them in field order with name and default
+filled in; the command line (``cli.py``), the sweep's lists and the README's option table are
+all derived from it.
 
 A bad value raises :class:`ConfigError` naming the option, what is wrong and what is allowed,
 before anything is computed or written. The command line turns the option name into its flag
@@ -8,14 +15,31 @@ before anything is computed or written. The command line turns the option name i
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
 
-from .data import DATASETS, GATES, MAX_CLASSES
+from .data import DATASETS, GATES, MAX_CLASSES, MAX_CSV_COLUMNS, MAX_CSV_ROWS
 from .nn import ACTIVATIONS, INITS, LOSSES
 from .optim import OPTIMIZERS
 
-RECORDING_OPTIONS = ("record_every", "max_snapshots", "record_samples")
-"""Options that change what a run keeps, not what it learns."""
+GROUPS = ("data", "network", "training", "recording")
+"""The command line's option groups, in the order of ``--help``."""
+
+KINDS = ("choice", "int", "float", "layers", "path")
+"""How one value of an option is read from text: a name from ``choices``, a whole number, a
+number, hidden layer sizes, or a file path."""
+
+LAYER_SEPARATOR = ","
+"""Joins one network's hidden layer sizes on the command line: ``--hidden 8,8``."""
+
+LIST_SEPARATOR = ","
+"""Separates the values of a sweep's list: ``--lr 0.5,2,8``."""
+
+LIST_LAYER_SEPARATOR = "x"
+"""Joins one network's layer sizes inside a sweep's list, where commas separate networks:
+``--hidden 4,8x8`` is a 2-4-1 and a 2-8-8-1 network (documented in docs/sweep.md)."""
+
+MAX_HIDDEN_LAYERS = 10
 
 
 class ConfigError(ValueError):
@@ -30,46 +54,466 @@ class ConfigError(ValueError):
         return f"--{self.option.replace('_', '-')} {self.problem}"
 
 
+class ParseError(ValueError):
+    """Text that is not a value of its option; the message says what is allowed (the command
+    line puts ``argument --flag:`` in front of it)."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a training run, as declared on its :class:`TrainConfig` field.
+
+    ``kind`` is one of :data:`KINDS`; ``choices`` the allowed names of a ``choice``;
+    ``low``/``high`` (open or closed) the allowed range of an ``int``, ``float`` or of each
+    ``layers`` size (``high`` None: no upper bound). ``notes`` says a few words per choice.
+    ``none_text`` says what the default None means ("full batch"). ``more`` is a longer
+    description for the README's table. ``not_swept`` says why a sweep may not vary it (empty:
+    it may). ``gradcheck``: the gradient check uses it. ``name`` and ``default`` come from the
+    field."""
+
+    kind: str
+    group: str
+    help: str
+    why: str = ""  # why the default is what it is
+    choices: tuple[str, ...] = ()
+    notes: tuple[tuple[str, str], ...] = ()  # (choice, a few words on it)
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    none_text: str = "none"
+    more: str = ""
+    not_swept: str = ""
+    gradcheck: bool = False
+    name: str = ""
+    default: object = None
+
+    @property
+    def flag(self) -> str:
+        """The command-line spelling: ``--init-scale``."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def sweep(self) -> bool:
+        """Whether a sweep may vary this option (take a list of its values)."""
+        return not self.not_swept
+
+    @property
+    def metavar(self) -> str | None:
+        """What ``--help`` shows for the value (None: argparse's own, the name in capitals)."""
+        if self.kind == "choice":
+            return "{" + ",".join(self.choices) + "}"
+        return {"path": "CSV", "layers": "SIZES"}.get(self.kind)
+
+    def spelling(self, *, in_list: bool = False, markdown: bool = False) -> str:
+        """How hidden layer sizes are typed, to follow "hidden layer sizes": "joined by commas
+        (8,8), or none", or in a sweep's list "of several networks: commas separate networks,
+        x joins one network's sizes (2,8x8,none)". Empty for the other kinds."""
+        if self.kind != "layers":
+            return ""
+        code = (lambda text: f"`{text}`") if markdown else (lambda text: text)
+        if in_list:
+            x = LIST_LAYER_SEPARATOR
+            return (
+                f"of several networks: commas separate networks, {code(x)} joins one network's "
+                f"sizes ({code(f'2{LIST_SEPARATOR}8{x}8{LIST_SEPARATOR}none')})"
+            )
+        return f"joined by commas ({code(f'8{LAYER_SEPARATOR}8')}), or {code('none')}"
+
+    def allowed(self) -> str:
+        """What is allowed, as it ends "must be ...": "a whole number from 1 to 100000000"."""
+        if self.kind == "choice":
+            return f"one of {', '.join(self.choices)}"
+        if self.kind == "int":
+            if self.high is None:
+                return f"a whole number of at least {self.low}"
+            return f"a whole number from {self.low} to {self.high}"
+        if self.kind == "float":
+            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            high = math.inf if self.high is None else self.high
+            hi = "infinity" if math.isinf(high) else f"{high:g}"
+            return f"a finite number in {left}{self.low:g}, {hi}{right}"
+        if self.kind == "layers":
+            return f"sizes from {self.low} to {self.high}, at most {MAX_HIDDEN_LAYERS} layers"
+        return "a CSV file"
+
+    def check(self, value) -> None:
+        """Raise :class:`ConfigError` unless ``value`` is allowed."""
+        if value is None and self.default is None:
+            return
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ConfigError(self.name, f"must be {self.allowed()}, got {value!r}")
+        elif self.kind == "int":
+            is_int = isinstance(value, int) and not isinstance(value, bool)
+            if not is_int or value < self.low or (self.high is not None and value > self.high):
+                raise ConfigError(self.name, f"must be {self.allowed()}, got {value!r}")
+        elif self.kind == "float":
+            if not _in_range(value, self):
+                raise ConfigError(self.name, f"must be {self.allowed()}, got {value!r}")
+        elif self.kind == "layers":
+            if len(value) > MAX_HIDDEN_LAYERS:
+                raise ConfigError(
+                    self.name,
+                    f"allows at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(value)}",
+                )
+            for size in value:
+                if (
+                    not isinstance(size, int)
+                    or isinstance(size, bool)
+                    or not self.low <= size <= self.high
+                ):
+                    raise ConfigError(
+                        self.name,
+                        f"sizes must be whole numbers from {self.low} to {self.high} "
+                        f"(or 'none' for no hidden layer), got {size!r}",
+                    )
+
+    def parse(self, text: str, *, in_list: bool = False):
+        """One value from its text, as typed after the flag (``in_list``: as one item of a
+        sweep's list, where a network's layers are joined with ``x``). Raises
+        :class:`ParseError` for text that is not a value of this kind; whether the value is in
+        range is :meth:`check`'s business (TrainConfig calls it)."""
+        if self.kind == "path":
+            return text.strip() if in_list else text
+        stripped = text.strip()
+        if self.kind == "choice":
+            if stripped in self.choices:
+                return stripped
+            raise ParseError(f"invalid choice: {text!r}; it must be {self.allowed()}")
+        if self.kind == "int":
+            try:
+                return int(stripped)
+            except ValueError:
+                raise ParseError(
+                    f"{text!r} is not a whole number; it must be {self.allowed()}"
+                ) from None
+        if self.kind == "float":
+            try:
+                return float(stripped)
+            except ValueError:
+                raise ParseError(f"{text!r} is not a number; it must be {self.allowed()}") from None
+        return _parse_layers(text, in_list)
+
+    def format(self, value, *, in_list: bool = False) -> str:
+        """A value as it is typed: the inverse of :meth:`parse` (``parse(format(v)) == v``).
+        Hidden layers as ``8,8`` (``8x8`` in a sweep's list) or ``none``, numbers without a
+        needless ``.0`` (``2``, ``0.5``, ``1e-08``), None as ``none_text``."""
+        return format_value(self.name, value, in_list=in_list)
+
+
+def _in_range(value, option: Option) -> bool:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    low = option.low
+    high = math.inf if option.high is None else option.high
+    return (
+        not isinstance(value, bool)
+        and math.isfinite(number)
+        and (number > low if option.low_open else number >= low)
+        and (number < high if option.high_open else number <= high)
+    )
+
+
+def _parse_layers(text: str, in_list: bool) -> tuple[int, ...]:
+    if text.strip().lower() == "none":
+        return ()
+    separator = LIST_LAYER_SEPARATOR if in_list else LAYER_SEPARATOR
+    if in_list:
+        hint = f"give one network's sizes joined by {separator}, like 2 or 8{separator}8, or none"
+    else:
+        hint = f"give whole numbers joined by commas, like 2 or 8{separator}8, or none"
+        if LIST_LAYER_SEPARATOR in text:
+            hint += f" ({LIST_LAYER_SEPARATOR} joins layers only inside a sweep's list)"
+    parts = text.split(separator)
+    if text.strip() and all(part.strip() for part in parts):
+        try:
+            return tuple(int(part) for part in parts)
+        except ValueError:
+            pass
+    raise ParseError(f"{text!r} is not a list of layer sizes; {hint}")
+
+
+def option(default, *, group: str, kind: str, help: str, notes: dict | None = None, **declaration):
+    """A TrainConfig field with its :class:`Option` declaration as metadata."""
+    declared = Option(kind, group, help, notes=tuple((notes or {}).items()), **declaration)
+    return field(default=default, metadata={"option": declared})
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that decides a run. Same config, same seed: the same bytes."""
+    """Everything that decides a run. Same config, same seed: the same bytes.
+
+    Every field is declared once, with its :class:`Option` as metadata (see ``OPTIONS``)."""
 
     # The data.
-    dataset: str = "xor"  # the guide's problem
-    data: str | None = None  # a CSV file (x1, ..., label) to use instead of a named dataset
-    n: int = 200  # points in a 2-D cloud: enough to see a shape, few enough to be fast
-    noise: float = 0.05  # standard deviation of the jitter added to a cloud's points
-    classes: int = 2  # arms of the spiral
-    data_seed: int = (
-        0  # draws the cloud and the test split; fixed so every --seed sees the same data
+    dataset: str = option(
+        "xor",
+        group="data",
+        kind="choice",
+        help="a named dataset: four points (the logic gates) or a 2-D cloud",
+        why="the guide's problem",
+        choices=DATASETS,
+        gradcheck=True,
+        notes={"xor": "the guide's"},
     )
-    test_fraction: float = 0.0  # share held out as a test split; none by default, as in the guide
+    data: str | None = option(
+        None,
+        group="data",
+        kind="path",
+        help="your own data instead of --dataset: columns x1, x2, ..., label",
+        why="a named dataset by default",
+        more=f"header optional, integer labels, at most {MAX_CSV_ROWS:,} rows, "
+        f"{MAX_CSV_COLUMNS} columns, {MAX_CLASSES} classes",
+        gradcheck=True,
+    )
+    n: int = option(
+        200,
+        group="data",
+        kind="int",
+        help="points in a 2-D cloud",
+        why="enough to see a shape, few enough to be fast",
+        low=4,
+        high=100_000,
+        gradcheck=True,
+    )
+    noise: float = option(
+        0.05,
+        group="data",
+        kind="float",
+        help="standard deviation of the jitter added to a cloud's points",
+        why="a visible jitter that keeps the shape",
+        low=0.0,
+        high=10.0,
+        gradcheck=True,
+    )
+    classes: int = option(
+        2,
+        group="data",
+        kind="int",
+        help="arms of the spiral (its classes)",
+        why="two classes, as every other dataset",
+        low=2,
+        high=MAX_CLASSES,
+        gradcheck=True,
+    )
+    data_seed: int = option(
+        0,
+        group="data",
+        kind="int",
+        help="draws a cloud and the test split",
+        why="fixed so every --seed sees the same data",
+        low=0,
+        gradcheck=True,
+    )
+    test_fraction: float = option(
+        0.0,
+        group="data",
+        kind="float",
+        help="share of the data held out as a test split",
+        why="none by default, as in the guide",
+        low=0.0,
+        high=0.9,
+        gradcheck=True,
+    )
 
     # The network.
-    hidden: tuple[int, ...] = (2,)  # the guide's 2-2-1; () means no hidden layer
-    activation: str = "sigmoid"  # the guide's hidden activation
-    loss: str = "mse"  # the guide's np.mean((y - a2) ** 2)
-    init: str = "normal"  # the guide's "small random weights"
-    init_scale: float = 1.0  # standard deviation for normal, half-width for uniform
-    seed: int = 0  # draws the initial weights and the mini-batch order
+    hidden: tuple[int, ...] = option(
+        (2,),
+        group="network",
+        kind="layers",
+        help="hidden layer sizes",
+        why="the guide's 2-2-1",
+        low=1,
+        high=1024,
+        gradcheck=True,
+    )
+    activation: str = option(
+        "sigmoid",
+        group="network",
+        kind="choice",
+        help="the hidden layers' activation",
+        why="the guide's hidden activation",
+        choices=tuple(ACTIVATIONS),
+        gradcheck=True,
+        notes={"leaky_relu": "slope 0.01"},
+    )
+    loss: str = option(
+        "mse",
+        group="network",
+        kind="choice",
+        help="the loss",
+        why="the guide's np.mean((y - a2) ** 2)",
+        choices=tuple(LOSSES),
+        gradcheck=True,
+        notes={
+            "mse": "the guide's",
+            "bce": "binary cross-entropy",
+            "ce": "categorical cross-entropy",
+        },
+    )
+    init: str = option(
+        "normal",
+        group="network",
+        kind="choice",
+        help="how the initial weights are drawn",
+        why="the guide's small random weights",
+        choices=INITS,
+        gradcheck=True,
+        notes={
+            "normal": "N(0, scale²)",
+            "uniform": "U(-scale, scale)",
+            "xavier": "Glorot uniform",
+            "he": "He normal",
+            "zeros": "symmetry never breaks",
+        },
+    )
+    init_scale: float = option(
+        1.0,
+        group="network",
+        kind="float",
+        help="standard deviation for normal init, half-width for uniform",
+        why="the standard normal",
+        low=0.0,
+        high=100.0,
+        low_open=True,
+        gradcheck=True,
+    )
+    seed: int = option(
+        0,
+        group="network",
+        kind="int",
+        help="draws the initial weights and the mini-batch order",
+        why="any fixed seed; same seed, same bytes",
+        low=0,
+        high=2**63 - 1,
+        gradcheck=True,
+        not_swept="a sweep trains seeds 0 to N-1 (--seeds N)",
+    )
 
     # The training.
-    optimizer: str = "sgd"  # the guide's plain gradient descent
-    lr: float = (
-        2.0  # the guide's learning rate 1.0 in its units (ours = guide's * N * K / 2, see docs)
+    optimizer: str = option(
+        "sgd",
+        group="training",
+        kind="choice",
+        help="the optimiser",
+        why="the guide's plain gradient descent",
+        choices=OPTIMIZERS,
+        notes={"sgd": "the guide's", "momentum": "--momentum", "adam": "--beta1, --beta2, --eps"},
     )
-    epochs: int = 5000  # the default network solves XOR (loss < 0.01) well within this
-    momentum: float = 0.9  # Rumelhart, Hinton & Williams (1986) used 0.9
-    beta1: float = 0.9  # Adam's defaults (Kingma & Ba 2015)
-    beta2: float = 0.999
-    eps: float = 1e-8
-    batch_size: int | None = None  # None: full batch, as in the guide
-    target_loss: float | None = None  # stop with status "converged" once loss <= this
+    lr: float = option(
+        2.0,
+        group="training",
+        kind="float",
+        help="learning rate",
+        why="the guide's learning rate 1.0 in its units (ours = guide's * N * K / 2, see docs)",
+        low=0.0,
+        high=1e6,
+        low_open=True,
+    )
+    epochs: int = option(
+        5000,
+        group="training",
+        kind="int",
+        help="epochs to train",
+        why="the default network solves XOR (loss < 0.01) well within this",
+        low=1,
+        high=100_000_000,
+    )
+    momentum: float = option(
+        0.9,
+        group="training",
+        kind="float",
+        help="for --optimizer momentum",
+        why="Rumelhart, Hinton & Williams (1986) used 0.9",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+    )
+    beta1: float = option(
+        0.9,
+        group="training",
+        kind="float",
+        help="for --optimizer adam",
+        why="Adam's defaults (Kingma & Ba 2015)",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+    )
+    beta2: float = option(
+        0.999,
+        group="training",
+        kind="float",
+        help="for --optimizer adam",
+        why="Adam's defaults (Kingma & Ba 2015)",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+    )
+    eps: float = option(
+        1e-8,
+        group="training",
+        kind="float",
+        help="for --optimizer adam",
+        why="Adam's defaults (Kingma & Ba 2015)",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+    )
+    batch_size: int | None = option(
+        None,
+        group="training",
+        kind="int",
+        help="mini-batch size",
+        why="full batch, as in the guide",
+        low=1,
+        none_text="full batch",
+        not_swept="sweeps train full batch",
+    )
+    target_loss: float | None = option(
+        None,
+        group="training",
+        kind="float",
+        help="stop with status converged once the loss is at most this",
+        why="train every epoch",
+        low=0.0,
+        high=math.inf,
+        low_open=True,
+        high_open=True,
+        not_swept="sweeps train every network full batch for all of its --epochs",
+    )
 
     # The recording.
-    record_every: int | None = None  # None: every epoch up to max_snapshots, then evenly spaced
-    max_snapshots: int = 1000  # keeps a million-epoch XOR run far below 200 MB
-    record_samples: int = 256  # z and a are recorded on at most this many training samples
+    record_every: int | None = option(
+        None,
+        group="recording",
+        kind="int",
+        help="epochs between snapshots (auto: every epoch up to --max-snapshots, then spread out)",
+        why="every epoch while that fits in max_snapshots",
+        low=1,
+        none_text="auto",
+        not_swept="sweeps keep no snapshots",
+    )
+    max_snapshots: int = option(
+        1000,
+        group="recording",
+        kind="int",
+        help="snapshots kept at most when --record-every is auto",
+        why="keeps a million-epoch XOR run far below 200 MB",
+        low=1,
+        not_swept="sweeps keep no snapshots",
+    )
+    record_samples: int = option(
+        256,
+        group="recording",
+        kind="int",
+        help="z and a are recorded on at most this many training samples",
+        why="enough to see every unit; keeps big datasets small",
+        low=1,
+        not_swept="sweeps keep no snapshots",
+    )
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(self.hidden))
@@ -117,74 +561,111 @@ class TrainConfig:
         return cls(**values)
 
 
-def _check_choice(option: str, value, choices) -> None:
-    if value not in choices:
-        raise ConfigError(option, f"must be one of {', '.join(choices)}, got {value!r}")
+OPTIONS: tuple[Option, ...] = tuple(
+    replace(f.metadata["option"], name=f.name, default=f.default) for f in fields(TrainConfig)
+)
+"""Every option's declaration, in TrainConfig's field order, with its name and default."""
+
+OPTION: dict[str, Option] = {o.name: o for o in OPTIONS}
+
+SWEPT_OPTIONS = tuple(o.name for o in OPTIONS if o.sweep)
+"""The options a sweep may vary, each taking a comma-separated list."""
+
+GRADCHECK_OPTIONS = tuple(o.name for o in OPTIONS if o.gradcheck)
+"""The options the gradient check uses: the data and the network (with its seed)."""
+
+RECORDING_OPTIONS = tuple(o.name for o in OPTIONS if o.group == "recording")
+"""Options that change what a run keeps, not what it learns."""
 
 
-def _check_int(option: str, value, low: int, high: int | None = None) -> None:
-    is_int = isinstance(value, int) and not isinstance(value, bool)
-    if not is_int or value < low or (high is not None and value > high):
-        allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise ConfigError(option, f"must be a whole number {allowed}, got {value!r}")
+def parse_value(name: str, text: str, *, in_list: bool = False):
+    """One value of option ``name`` from its text: ``parse_value("hidden", "8,8") == (8, 8)``,
+    ``parse_value("hidden", "8x8", in_list=True) == (8, 8)``. Raises :class:`ParseError`."""
+    return OPTION[name].parse(text, in_list=in_list)
 
 
-def _check_float(option: str, value, low: float, high: float, *, low_open: bool, high_open: bool):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    ok = (
-        not isinstance(value, bool)
-        and math.isfinite(number)
-        and (number > low if low_open else number >= low)
-        and (number < high if high_open else number <= high)
-    )
-    if not ok:
-        left, right = "(" if low_open else "[", ")" if high_open else "]"
-        hi = "infinity" if math.isinf(high) else f"{high:g}"
-        raise ConfigError(
-            option, f"must be a finite number in {left}{low:g}, {hi}{right}, got {value!r}"
+def parse_list(name: str, text: str) -> list:
+    """A sweep's comma-separated list of values of option ``name``, in order, each once:
+    ``parse_list("hidden", "4,8x8") == [(4,), (8, 8)]``. Raises :class:`ParseError`, also for
+    a layer set listed twice (``--hidden 8,8`` in a sweep almost always meant ``8x8``)."""
+    option = OPTION[name]
+    values = [option.parse(part, in_list=True) for part in text.split(LIST_SEPARATOR)]
+    unique = list(dict.fromkeys(values))
+    if option.kind == "layers" and len(unique) < len(values):
+        twice = next(v for v in unique if values.count(v) > 1)
+        items = [item.strip() for item in text.split(LIST_SEPARATOR)]
+        like = "" if LIST_LAYER_SEPARATOR in text else f", like {LIST_LAYER_SEPARATOR.join(items)}"
+        raise ParseError(
+            f"{text!r} lists {option.format(twice, in_list=True)} twice; in a sweep's list, "
+            f"commas separate networks and {LIST_LAYER_SEPARATOR} joins one network's sizes{like}"
         )
+    return unique
+
+
+def format_value(name: str, value, *, in_list: bool = False) -> str:
+    """A value of option ``name`` as it is typed on the command line: hidden layers as ``8,8``
+    (``8x8`` with ``in_list``, the spelling inside a sweep's list) or ``none``, numbers
+    without a needless ``.0`` (``2``, ``0.5``, ``1e-08``), None in words ("full batch"),
+    booleans as yes or no."""
+    declared = OPTION.get(name)
+    if declared is not None and declared.kind == "layers":
+        separator = LIST_LAYER_SEPARATOR if in_list else LAYER_SEPARATOR
+        return separator.join(str(v) for v in value) or "none"
+    if value is None:
+        return declared.none_text if declared is not None else "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        short = f"{value:g}"
+        return short if float(short) == value else repr(value)
+    return str(value)
 
 
 def _validate(c: TrainConfig) -> None:
-    inf = math.inf
-    if c.data is None:
-        _check_choice("dataset", c.dataset, DATASETS)
-    _check_int("n", c.n, 4, 100_000)
-    _check_float("noise", c.noise, 0.0, 10.0, low_open=False, high_open=False)
-    _check_int("classes", c.classes, 2, MAX_CLASSES)
-    if c.dataset != "spiral" and c.classes != 2 and c.data is None:
-        raise ConfigError("classes", f"applies to the spiral only; {c.dataset} has 2 classes")
-    _check_int("data_seed", c.data_seed, 0)
-    _check_float("test_fraction", c.test_fraction, 0.0, 0.9, low_open=False, high_open=False)
-    if len(c.hidden) > 10:
-        raise ConfigError("hidden", f"allows at most 10 hidden layers, got {len(c.hidden)}")
-    for size in c.hidden:
-        if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 1024:
-            raise ConfigError(
-                "hidden",
-                f"sizes must be whole numbers from 1 to 1024 (or 'none' for no hidden layer), "
-                f"got {size!r}",
-            )
-    _check_choice("activation", c.activation, tuple(ACTIVATIONS))
-    _check_choice("loss", c.loss, tuple(LOSSES))
-    _check_choice("init", c.init, INITS)
-    _check_float("init_scale", c.init_scale, 0.0, 100.0, low_open=True, high_open=False)
-    _check_int("seed", c.seed, 0, 2**63 - 1)
-    _check_choice("optimizer", c.optimizer, OPTIMIZERS)
-    _check_float("lr", c.lr, 0.0, 1e6, low_open=True, high_open=False)
-    _check_int("epochs", c.epochs, 1, 100_000_000)
-    _check_float("momentum", c.momentum, 0.0, 1.0, low_open=False, high_open=True)
-    _check_float("beta1", c.beta1, 0.0, 1.0, low_open=False, high_open=True)
-    _check_float("beta2", c.beta2, 0.0, 1.0, low_open=False, high_open=True)
-    _check_float("eps", c.eps, 0.0, 1.0, low_open=True, high_open=False)
-    if c.batch_size is not None:
-        _check_int("batch_size", c.batch_size, 1)
-    if c.target_loss is not None:
-        _check_float("target_loss", c.target_loss, 0.0, inf, low_open=True, high_open=True)
-    if c.record_every is not None:
-        _check_int("record_every", c.record_every, 1)
-    _check_int("max_snapshots", c.max_snapshots, 1)
-    _check_int("record_samples", c.record_samples, 1)
+    for declared in OPTIONS:
+        if declared.name == "dataset" and c.data is not None:
+            continue  # a CSV file replaces the named dataset
+        declared.check(getattr(c, declared.name))
+        if (
+            declared.name == "classes"
+            and c.dataset != "spiral"
+            and c.classes != 2
+            and c.data is None
+        ):
+            raise ConfigError("classes", f"applies to the spiral only; {c.dataset} has 2 classes")
+
+
+# --------------------------------------------------------------------------- the README table
+
+
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
+def _flags_as_code(text: str) -> str:
+    return re.sub(r"(?<![\w`])(--[a-z][a-z0-9-]*)", r"`\1`", text)
+
+
+def options_table() -> str:
+    """The README's option table, in Markdown: a row per option with its flag, what it is and
+    what is allowed, its default, and whether a sweep may vary it. The README holds a copy;
+    tests/test_config.py fails when the two differ (paste this function's output over it)."""
+    rows = ["| option | values | default | sweep |", "| --- | --- | --- | --- |"]
+    for o in OPTIONS:
+        values = o.help
+        if o.kind == "choice":
+            notes = dict(o.notes)
+            listed = (_code(c) + (f" ({notes[c]})" if c in notes else "") for c in o.choices)
+            values += ": " + ", ".join(listed)
+        elif o.kind == "layers":
+            values += f" {o.spelling(markdown=True)}; {o.allowed()}"
+        elif o.kind != "path":
+            values += f"; {o.allowed()}"
+        if o.more:
+            values += f" ({o.more})"
+        values = _flags_as_code(values).replace("|", "\\|")
+        flag = _code(f"{o.flag} {o.metavar}" if o.kind == "path" else o.flag)
+        default = o.format(o.default)
+        default = default if o.default is None else _code(default)
+        rows.append(f"| {flag} | {values} | {default} | {'yes' if o.sweep else 'no'} |")
+    return "\n".join(rows) + "\n"
