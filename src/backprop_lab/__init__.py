@@ -10,8 +10,7 @@ The pieces, in the order data flows through them::
     history = load_run("runs/xor")
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__ as __version__
 from .config import ConfigError, TrainConfig
 from .data import DataError, Dataset, load_csv, make_dataset
 from .history import History, RunError, Summary, load_run, save_run

@@ -17,16 +17,15 @@ Definitions that every reader of a History relies on:
   spaced sample of ``record_samples`` for large datasets).
 
 A run folder holds ``config.json``, ``summary.json``, ``metrics.csv`` and ``history.npz`` (plain
-NumPy arrays, loaded with ``allow_pickle=False``). Files are written atomically.
+NumPy arrays, loaded with ``allow_pickle=False``). Files are written atomically (see
+:mod:`backprop_lab.files`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -34,6 +33,14 @@ import numpy as np
 
 from .config import ConfigError, TrainConfig
 from .data import Dataset
+from .files import (  # noqa: F401 (all lived here first: still importable from here)
+    atomic_open,
+    atomic_write_bytes,
+    atomic_write_text,
+    strict_json,
+    to_json,
+    write_npz,
+)
 from .nn import forward, predict
 
 STATUSES = ("converged", "finished", "diverged", "interrupted")
@@ -198,58 +205,6 @@ class History:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-@contextmanager
-def atomic_open(path: Path):
-    """Open ``path`` for binary writing so that readers see the old file or the new one, never
-    a half-written one: the data goes to a temporary file beside it, renamed over it on success
-    and removed on failure."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as f:
-            yield f
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def strict_json(value):
-    """``value`` with every float that is not finite replaced by None (JSON null), lists and
-    dicts walked through: NaN and Infinity are not JSON, and strict readers (a browser's
-    JSON.parse, jq) refuse them."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: strict_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [strict_json(v) for v in value]
-    return value
-
-
-def to_json(value, indent: int = 2) -> str:
-    """Standard JSON text of ``value``: non-finite numbers written as null."""
-    return json.dumps(strict_json(value), indent=indent, allow_nan=False)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    with atomic_open(path) as f:
-        f.write(data)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write a standard .npz archive, atomically and byte-identical for identical arrays:
-    unlike ``np.savez`` it stamps every member with the same fixed date, not the time now."""
-    with atomic_open(path) as f, zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, array in arrays.items():
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            with archive.open(info, "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
 
 
 def _write_metrics_csv(history: History, path: Path, rows_per_chunk: int = 50_000) -> None:

@@ -10,6 +10,11 @@ the first epoch the loss stopped being finite, and the loss at 5 % before the en
 plateau from slow progress). Per combination: the quartiles of the loss curve at up to 200
 epochs. Nothing else is stored, so memory does not grow with the number of epochs: the budget
 is the stack's working arrays plus 24 bytes per network.
+
+This module trains and writes the tables (results.csv, summary.csv); the figures are drawn by
+:mod:`backprop_lab.plots.sweep_figures` and the page by :mod:`backprop_lab.report.sweep_page`,
+whose ``run_sweep`` writes the whole folder. What the figures and the page both say in words
+(``format_option``, ``combination_label``, ``percent``, ...) is here, below them.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import ConfigError, TrainConfig
+from .files import write_csv
 from .nn import accuracy, backward, forward, init_params, loss_value, stack_params
 from .optim import make_optimizer
 from .training import build_dataset, check_compatible, layer_sizes
@@ -145,6 +151,48 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
                        outcome, curve_epochs, quartiles, needed)  # fmt: skip
 
 
+def swept_options(grid: dict[str, list]) -> list[str]:
+    """The options the grid really sweeps: those given more than one value."""
+    return [name for name, values in grid.items() if len(values) > 1]
+
+
+def check_heatmap(heatmap: tuple[str, str] | None, swept: list[str]) -> None:
+    """Raise ConfigError unless ``heatmap`` is None or two different swept options."""
+    if heatmap is not None and (
+        len(heatmap) != 2 or heatmap[0] == heatmap[1] or not set(heatmap) <= set(swept)
+    ):
+        raise ConfigError(
+            "heatmap",
+            f"needs two different swept options, from {', '.join(swept) or 'none'}; got {','.join(heatmap)}",
+        )
+
+
+def train_sweep(
+    base: dict,
+    grid: dict[str, list],
+    seeds: int,
+    progress: bool = False,
+    heatmap: tuple[str, str] | None = None,
+) -> list[StackResult]:
+    """Train every combination of ``grid`` (on top of ``base``) with seeds 0..seeds-1, one
+    stack per combination, in the order of :func:`combinations`. Every option, and ``heatmap``
+    (the two swept options the success heatmap will show, if given), is checked before any
+    training. ``progress`` shows a progress bar of network-epochs."""
+    configs = validate_grid(base, grid)
+    check_heatmap(heatmap, swept_options(grid))
+    total = sum(c.epochs for c in configs) * seeds
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit=" network-epochs", unit_scale=True, delay=1.0, leave=False)
+    seed_array = np.arange(seeds)
+    stacks = [train_stack(config, seed_array, bar.update if bar else None) for config in configs]
+    if bar is not None:
+        bar.close()
+    return stacks
+
+
 def wilson_interval(
     successes: int, trials: int, z: float = 1.959963984540054
 ) -> tuple[float, float]:
@@ -182,7 +230,7 @@ def format_option(name: str, value, layers: str = ",") -> str:
     return str(value)
 
 
-def _label(options: dict, swept: list[str]) -> str:
+def combination_label(options: dict, swept: list[str]) -> str:
     """A combination in words: "hidden=2, lr=0.5" (only the swept options)."""
     parts = [f"{name}={format_option(name, options[name], 'x')}" for name in swept]
     return ", ".join(parts) or "all networks"
@@ -310,64 +358,19 @@ def summary_rows(stacks: list[StackResult], swept: list[str]) -> tuple[list[str]
     return header, rows
 
 
-def run_sweep(
-    base: dict,
-    grid: dict[str, list],
-    seeds: int,
-    out,
-    progress: bool = False,
-    heatmap: tuple[str, str] | None = None,
-) -> list[StackResult]:
-    """Train every combination of ``grid`` (on top of ``base``) with seeds 0..seeds-1 and write
-    results.csv, summary.csv, the figures and sweep.html into ``out``. ``heatmap`` names the
-    two swept options on the success-rate heatmap's axes (default: the first two)."""
-    import csv
-    import io
-
-    configs = validate_grid(base, grid)
-    swept = [name for name, values in grid.items() if len(values) > 1]
-    if heatmap is not None and (
-        len(heatmap) != 2 or heatmap[0] == heatmap[1] or not set(heatmap) <= set(swept)
-    ):
-        raise ConfigError(
-            "heatmap",
-            f"needs two different swept options, from {', '.join(swept) or 'none'}; got {','.join(heatmap)}",
-        )
-    total = sum(c.epochs for c in configs) * seeds
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, unit=" network-epochs", unit_scale=True, delay=1.0, leave=False)
-    seed_array = np.arange(seeds)
-    stacks = [train_stack(config, seed_array, bar.update if bar else None) for config in configs]
-    if bar is not None:
-        bar.close()
-
-    from .history import atomic_write_bytes, atomic_write_text
-    from .plots import save_figure
-    from .plots.sweep_figures import curves_figure, epochs_figure, success_figure
-
+def write_tables(stacks: list[StackResult], swept: list[str], out) -> list[Path]:
+    """results.csv (per network) and summary.csv (per combination) into the folder ``out``
+    (created if needed)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    paths = []
     for name, (header, rows) in (
         ("results.csv", results_rows(stacks, swept)),
         ("summary.csv", summary_rows(stacks, swept)),
     ):
-        text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        atomic_write_text(out / name, text.getvalue())
-    figures = {
-        "success_rate.png": success_figure(stacks, swept, heatmap),
-        "epochs_to_solve.png": epochs_figure(stacks, swept),
-        "loss_curves.png": curves_figure(stacks, swept),
-    }
-    for name, fig in figures.items():
-        save_figure(fig, out / name)
-    atomic_write_bytes(out / "sweep.html", _sweep_html(stacks, swept, seeds, out).encode())
-    return stacks
+        write_csv(out / name, header, rows)
+        paths.append(out / name)
+    return paths
 
 
 def percent(rate: float) -> str:
@@ -382,85 +385,17 @@ def interval_text(low: float, high: float) -> str:
     return f"{100 * low:.0f}–{100 * high:.0f} %"
 
 
-def summary_table(stacks: list[StackResult], swept: list[str]) -> tuple[list[str], list[list[str]]]:
-    """sweep.html's table, in words and rounded numbers (summary.csv has them exact)."""
-    header = (
-        swept
-        + ["epochs (budget)"] * ("epochs" not in swept)
-        + [
-            "solved",
-            "success rate (95 % interval)",
-            "epochs to solve: median (quartiles)",
-            "unsolved: plateau / slow / diverged",
-        ]
-    )
-    rows = []
-    for stack in stacks:
-        n, solved = len(stack.seeds), stack.solved
-        low, high = wilson_interval(solved, n)
-        epochs = stack.solved_epoch[stack.outcome == "solved"]
-        if len(epochs):
-            q1, median, q3 = np.percentile(epochs, [25, 50, 75])
-            speed = f"{median:.0f} ({q1:.0f}–{q3:.0f})"
-        else:
-            speed = f"none solved within {stack.epochs}"
-        rows.append(
-            [format_option(name, stack.options[name], "x") for name in swept]
-            + [str(stack.epochs)] * ("epochs" not in swept)
-            + [
-                f"{solved} of {n}",
-                f"{percent(solved / n)} ({interval_text(low, high)})",
-                speed,
-                " / ".join(str(int((stack.outcome == o).sum())) for o in OUTCOMES[1:]),
-            ]
-        )
-    return header, rows
+def run_sweep(
+    base: dict,
+    grid: dict[str, list],
+    seeds: int,
+    out,
+    progress: bool = False,
+    heatmap: tuple[str, str] | None = None,
+) -> list[StackResult]:
+    """A bridge, for callers that import ``run_sweep`` from here: training a sweep and writing
+    its whole folder is :func:`backprop_lab.report.sweep_page.run_sweep`, in the pages' layer
+    above this one. Import it from there; this bridge goes once no caller uses it."""
+    from .report.sweep_page import run_sweep as write_whole_sweep
 
-
-def _sweep_html(stacks: list[StackResult], swept: list[str], seeds: int, out) -> str:
-    import html as html_lib
-
-    from .report.html import STYLE, compact_image, data_uri
-
-    header, rows = summary_table(stacks, swept)
-    table = "<table><tr>" + "".join(f"<th>{html_lib.escape(h)}</th>" for h in header) + "</tr>"
-    table += "".join(
-        "<tr>" + "".join(f"<td>{html_lib.escape(str(v))}</td>" for v in row) + "</tr>"
-        for row in rows
-    )
-    table += "</table>"
-    budget = budget_text(stacks)
-    figures = ""
-    captions = {
-        "success_rate.png": "How often the task was solved within the epoch budget, with 95 % (Wilson) "
-        "intervals: with few seeds a rate is uncertain, and two rates whose intervals overlap "
-        "may not really differ. Each cell pools every seed (and every option not on the axes).",
-        "epochs_to_solve.png": f"How many epochs the networks that solved the task needed, per "
-        f"combination (box: middle half, line: median, whiskers: fastest to slowest), and how many "
-        f"solved. A network that did not solve within {budget} is not in the box: it might "
-        "solve later, or never.",
-        "loss_curves.png": "The median loss of each combination over training, with the middle half "
-        "of the seeds shaded.",
-    }
-    for name, caption in captions.items():
-        figures += (f'<figure><img src="{data_uri(*compact_image((out / name).read_bytes()))}" alt="{name}">'
-                    f"<figcaption>{html_lib.escape(caption)}</figcaption></figure>")  # fmt: skip
-    networks = sum(len(s.seeds) for s in stacks)
-    solved = sum(s.solved for s in stacks)
-    task = task_name(stacks)
-    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>backprop-lab sweep</title><style>{STYLE}
-.wide {{ overflow-x: auto; }} .wide td {{ white-space: nowrap; }}</style></head><body><main>
-<h1>Sweep: {len(stacks)} combinations x {seeds} seeds = {networks} networks</h1>
-<p class="subtitle">{html_lib.escape(task)}, each network trained full batch for {html_lib.escape(budget)};
-{solved} of {networks} solved it. Swept: {html_lib.escape(", ".join(swept) or "nothing (one combination)")}.</p>
-<p>Outcomes: <b>solved</b> (every training sample right at the last epoch, or 95 % for more than 16
-samples), <b>plateau</b> (unsolved, the loss moved under 1 % over the last 5 % of epochs), <b>slow</b>
-(unsolved, the loss still falling: it might solve with more epochs), <b>diverged</b> (the loss became NaN
-or infinite). "Unsolved" always means unsolved within the budget.</p>
-<h2>Summary</h2><div class="wide">{table}</div>
-<p>Exact numbers: summary.csv (per combination) and results.csv (per network).</p>
-<h2>Figures</h2>{figures}
-</main></body></html>
-"""
+    return write_whole_sweep(base, grid, seeds, out, progress, heatmap)

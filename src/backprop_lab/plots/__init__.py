@@ -12,7 +12,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..history import History, atomic_write_bytes
+from ..files import atomic_write_bytes
+from ..history import History
 from .animation import write_animation
 from .boundary import boundary_evolution_figure, decision_boundary_figure
 from .curves import loss_figure

@@ -2,19 +2,22 @@
 
 Every figure says the epoch budget: a network that did not solve the task within E epochs is
 unsolved within E, not "slow", and may solve later or never.
+
+``draw_sweep_figures`` writes the three into a sweep's folder.
 """
 
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from ..sweep import (
     StackResult,
-    _label,
     budget_text,
+    combination_label,
     format_option,
     interval_text,
     percent,
@@ -23,6 +26,7 @@ from ..sweep import (
     task_name,
     wilson_interval,
 )
+from . import save_figure
 from .style import LOSS_COLOUR, RUN_COLOURS, new_figure
 
 MAX_CURVES = 9
@@ -133,7 +137,7 @@ def _heatmap(stacks, swept, axes_options, task) -> Figure:
 
 
 def _bars(stacks, swept, task) -> Figure:
-    labels = [_label(s.options, swept) for s in stacks]
+    labels = [combination_label(s.options, swept) for s in stacks]
     width = max(6.5, 1.4 * len(stacks) + 2)
     fig, ax = new_figure(figsize=(width, 5))
     rates, lows, highs = [], [], []
@@ -176,7 +180,7 @@ def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     solved of how many beside it and the epoch budget marked. A combination where none solved
     keeps its row and says so."""
     n = len(stacks)
-    labels = [_label(s.options, swept) for s in stacks]
+    labels = [combination_label(s.options, swept) for s in stacks]
     longest = max(len(label) for label in labels)
     width = min(14.0, 8.5 + 0.06 * longest)
     fig, ax = new_figure(figsize=(width, 0.5 * max(n, 2) + 2.1))
@@ -233,7 +237,7 @@ def curves_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     if any(diverged):
         title += "; a network that diverged drops out from the epoch its loss stopped being finite"
     labels = [
-        _label(s.options, swept) + (f" ({k} of {len(s.seeds)} diverged)" if k else "")
+        combination_label(s.options, swept) + (f" ({k} of {len(s.seeds)} diverged)" if k else "")
         for s, k in zip(stacks, diverged)
     ]
     if len(stacks) <= MAX_CURVES:
@@ -294,3 +298,22 @@ def _log_if_positive(ax, stacks: list[StackResult]) -> bool:
         ax.annotate("↑ off the top: losses that blew up", (0.99, 0.98), xycoords="axes fraction",
                     ha="right", va="top", fontsize=8, color="#444")  # fmt: skip
     return True
+
+
+def draw_sweep_figures(
+    stacks: list[StackResult],
+    swept: list[str],
+    folder: str | Path,
+    heatmap: tuple[str, str] | None = None,
+) -> list[Path]:
+    """A sweep folder's figures into ``folder`` (created if needed): success_rate.png (its
+    heatmap's axes: ``heatmap``, by default the first two swept options), epochs_to_solve.png
+    and loss_curves.png."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "success_rate.png": success_figure(stacks, swept, heatmap),
+        "epochs_to_solve.png": epochs_figure(stacks, swept),
+        "loss_curves.png": curves_figure(stacks, swept),
+    }
+    return [save_figure(fig, folder / name) for name, fig in figures.items()]

@@ -1,4 +1,5 @@
-"""The HTML report of a run and the comparison of several runs."""
+"""The HTML pages: a run's report, the comparison of several runs (compare), a sweep's page
+(sweep_page)."""
 
 from .html import write_report
 

@@ -7,27 +7,34 @@ on one axis is said in words.
 
 Each run is named by what differs ("lr=0.5, hidden=4"), with every value written as it is
 typed on the command line; its folder's name stays in the tables and the hover text.
+
+The figures (compare.png, the page's boundaries) are drawn by
+:mod:`backprop_lab.plots.compare_figure`; this module finds and names the runs and writes the
+page.
 """
 
 from __future__ import annotations
 
 import glob
 import html
-import textwrap
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from ..config import RECORDING_OPTIONS
 from ..diagnose import diagnose
-from ..history import History, RunError, atomic_write_bytes, atomic_write_text, load_run
-from ..plots.boundary import draw_boundary
-from ..plots.grid import has_plane, plane_for
-from ..plots.style import CLASS_COLOURS, PROBABILITY_CMAP, RC, RUN_COLOURS
+from ..files import atomic_write_bytes, atomic_write_text
+from ..history import History, RunError, load_run
+from ..plots.compare_figure import (  # the figures lived here first: importable from here still
+    boundaries_figure,
+    comparison_figure,
+    loss_range,
+    off_top,
+)
+from ..plots.grid import has_plane
+from ..plots.style import RUN_COLOURS
 from ..sweep import format_option
-from .html import STYLE, compact_image, data_uri, png_bytes
+from .embed import STYLE, compact_image, data_uri, png_bytes
 
 MAX_RUNS = 12
 
@@ -130,11 +137,6 @@ def run_labels(histories: list[History], paths: list[Path] | None = None) -> lis
             for label, folder in zip(labels, folders)]  # fmt: skip
 
 
-def _plane(h: History):
-    """The plane the run's boundary is drawn on, or None when there is none to draw."""
-    return plane_for(h, 120) if has_plane(h) else None
-
-
 def notes(histories: list[History], labels: list[str] | None = None) -> list[str]:
     """What cannot be compared directly, in words."""
     labels = labels or run_labels(histories)
@@ -175,204 +177,11 @@ def notes(histories: list[History], labels: list[str] | None = None) -> list[str
     return out
 
 
-# ------------------------------------------------------------------------------ the figures
-
-
-def _loss_range(histories: list[History]) -> tuple[float, float, bool]:
-    """The loss axis (log scale): from below the smallest loss to ten times the largest
-    starting loss, so a run that blows up does not squash the others flat. The bool says
-    whether some loss goes off the top."""
-    finite = [h.loss[np.isfinite(h.loss) & (h.loss > 0)] for h in histories]
-    finite = [f for f in finite if len(f)]
-    if not finite:
-        return 1e-3, 1.0, False
-    low = min(f.min() for f in finite)
-    starts = [f[0] for f in finite]
-    top = 10 * max(starts)
-    high = max(f.max() for f in finite)
-    if high <= top:
-        return low / 1.5, high * 1.5, False
-    return max(low / 1.5, top * 1e-15), top, True
-
-
-def _off_top(h: History, top: float) -> int | None:
-    """The first epoch a run's loss goes off the top of the loss axis (or stops being finite)."""
-    over = np.flatnonzero(~np.isfinite(h.loss) | (h.loss > top))
-    return int(over[0]) if len(over) else None
-
-
 def _end_text(h: History) -> str:
     s = h.summary
     if s.status == "diverged":
         return f"diverged at epoch {s.diverged_epoch}"
     return f"{s.status} after {s.epochs} epochs"
-
-
-def comparison_figure(histories: list[History], labels: list[str]) -> Figure:
-    """compare.png: loss and accuracy overlaid (top) with the runs' colours, the final decision
-    boundaries as small multiples (below), and the key to their colours."""
-    import matplotlib.pyplot as plt
-
-    with plt.rc_context(RC):
-        n = len(histories)
-        columns = min(max(n, 2), 4)
-        rows = int(np.ceil(n / columns))
-        legend_columns = _columns_that_fit(labels, 4.2 * columns, 10)
-        legend_rows = int(np.ceil(n / legend_columns))
-        fig = Figure(figsize=(4.2 * columns, 6.8 + 0.25 * legend_rows + 4.2 * rows), dpi=100,
-                     layout="constrained")  # fmt: skip
-        grid = fig.add_gridspec(
-            3 + rows, columns, height_ratios=[4.2, 0.3 * legend_rows + 0.2] + [4.0] * rows + [1.6]
-        )
-        split = columns // 2 + columns % 2
-        _curves(
-            fig.add_subplot(grid[0, :split]), fig.add_subplot(grid[0, split:]), histories, labels
-        )
-        key = fig.add_subplot(grid[1, :])
-        key.axis("off")
-        key.legend(
-            handles=[Line2D([], [], color=RUN_COLOURS[k % len(RUN_COLOURS)], linewidth=2.5, label=label)
-                     for k, label in enumerate(labels)],
-            loc="center", ncols=legend_columns, fontsize=10, frameon=False,
-        )  # fmt: skip
-        _boundaries(fig, grid, 2, columns, histories, labels)
-        _boundary_key(fig, grid[2 + rows, :], histories)
-        fig.suptitle(
-            f"Comparing {n} run{'s' if n != 1 else ''}: loss, accuracy and final decision boundaries"
-        )
-        return fig
-
-
-def _columns_that_fit(labels: list[str], width: float, points: float) -> int:
-    """How many legend entries of these labels fit side by side in ``width`` inches."""
-    entry = max(map(len, labels)) * 0.55 * points / 72 + 0.7  # text, plus the line and gaps
-    return max(1, min(len(labels), int(width * 0.95 // entry)))
-
-
-def boundaries_figure(histories: list[History], labels: list[str]) -> Figure:
-    """The final decision boundaries alone, one panel per run titled in its colour, with the
-    key to their colours."""
-    import matplotlib.pyplot as plt
-
-    with plt.rc_context(RC):
-        n = len(histories)
-        columns = 2 if n == 4 else min(n, 3)  # at most 3 across: readable at a page's width
-        rows = int(np.ceil(n / columns))
-        width = max(4.2 * columns, 6.5 if n == 1 else 8.4)
-        fig = Figure(figsize=(width, 4.2 * rows + 1.6), dpi=100, layout="constrained")
-        grid = fig.add_gridspec(1 + rows, columns, height_ratios=[4.0] * rows + [1.6])
-        _boundaries(fig, grid, 0, columns, histories, labels)
-        _boundary_key(fig, grid[rows, :], histories)
-        return fig
-
-
-def _curves(ax_loss, ax_accuracy, histories: list[History], labels: list[str]) -> None:
-    low, top, clipped = _loss_range(histories)
-    for k, (h, label) in enumerate(zip(histories, labels)):
-        colour = RUN_COLOURS[k % len(RUN_COLOURS)]
-        epochs = np.arange(len(h.loss))
-        with np.errstate(invalid="ignore"):
-            loss = np.where(np.isfinite(h.loss) & (h.loss > 0), h.loss, np.nan)
-        ax_loss.plot(epochs, np.minimum(loss, top * 10), color=colour, linewidth=2, label=label)
-        ax_accuracy.plot(epochs, 100 * h.accuracy, color=colour, linewidth=2, label=label)
-        gone = _off_top(h, top) if clipped or h.summary.status == "diverged" else None
-        if gone is not None:
-            word = "diverged" if h.summary.status == "diverged" else "off the top"
-            ax_loss.annotate(f"↑ {word} at epoch {h.summary.diverged_epoch if word == 'diverged' else gone}",
-                             (gone, top), xytext=(6, -4 - 12 * k), textcoords="offset points",
-                             ha="left", va="top", fontsize=9, color=colour)  # fmt: skip
-        if h.summary.status == "diverged" and len(h.accuracy):
-            ax_accuracy.plot(len(h.accuracy) - 1, 100 * h.accuracy[-1], marker="X", markersize=9,
-                             color=colour, linestyle="")  # fmt: skip
-    ax_loss.set_yscale("log")
-    ax_loss.set_ylim(low, top)
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("training loss (log scale)")
-    losses = sorted({h.config.loss for h in histories})
-    ax_loss.set_title("Loss" + (f" ({', '.join(losses)}: different scales)" if len(losses) > 1 else "")
-                      + ("\n(axis cut at 10x the largest starting loss)" if clipped else ""))  # fmt: skip
-    ax_accuracy.set_ylim(-3, 103)
-    ax_accuracy.set_xlabel("epoch")
-    ax_accuracy.set_ylabel("training accuracy (%)")
-    diverged = any(h.summary.status == "diverged" for h in histories)
-    ax_accuracy.set_title("Accuracy" + (" (X: where a run diverged)" if diverged else ""))
-
-
-def _finite_snapshot(h: History, snapshot: int) -> bool:
-    return all(np.isfinite(p[snapshot]).all() for p in (*h.W, *h.b))
-
-
-def _boundaries(fig, grid, first_row: int, columns: int, histories, labels) -> None:
-    for k, (h, label) in enumerate(zip(histories, labels)):
-        ax = fig.add_subplot(grid[first_row + k // columns, k % columns])
-        colour = RUN_COLOURS[k % len(RUN_COLOURS)]
-        epoch = int(h.snapshot_epoch[-1])
-        plane = _plane(h)
-        if plane is None or not _finite_snapshot(h, -1):
-            ax.axis("off")
-            why = (f"inputs are {h.dataset.n_features}-D:\nno boundary to draw" if plane is None
-                   else f"the weights at epoch {epoch}\nare not finite: no boundary to draw")  # fmt: skip
-            ax.text(0.5, 0.5, why, ha="center", va="center", transform=ax.transAxes)
-        else:
-            draw_boundary(ax, h, -1, plane)
-            ax.set_xlabel("")
-            ax.set_ylabel("")
-            if getattr(plane, "dims", 2) == 2 and getattr(plane, "is_slice", False):
-                ax.set_xlabel("slice through the inputs' mean", fontsize=8)
-            ax.tick_params(labelsize=8)
-        end = (f"diverged at epoch {h.summary.diverged_epoch}" if h.summary.status == "diverged"
-               else f"epoch {epoch}")  # fmt: skip
-        title = textwrap.fill(label, 44)
-        ax.set_title(
-            f"{title}\n{end}, accuracy {100 * h.accuracy[epoch]:.0f} %", color=colour, fontsize=10
-        )
-
-
-def _boundary_key(fig, slot, histories: list[History]) -> None:
-    """What the colours and marks of the boundary panels mean: the classes, test points, the
-    P(class 1) = 0.5 line and colour scale for two classes, the faded class colours for more."""
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
-
-    most = max(h.dataset.n_classes for h in histories)
-    two = any(h.dataset.n_classes == 2 for h in histories)
-    more = most > 2
-    # The points' legend above; the background's two explanations side by side below it.
-    below = ["scale"] * two + ["more"] * more
-    sub = slot.subgridspec(2, len(below), height_ratios=[1, 1])
-    handles = []
-    for k in range(most):
-        names = "/".join(
-            dict.fromkeys(h.dataset.class_names[k] for h in histories if k < h.dataset.n_classes)
-        )
-        handles.append(Line2D([], [], marker="o", linestyle="", markersize=9, markerfacecolor=CLASS_COLOURS[k % 8],
-                              markeredgecolor="black", label=f"class {names}"))  # fmt: skip
-    if any(len(h.dataset.labels_test) for h in histories):
-        handles.append(Line2D([], [], marker="^", linestyle="", markersize=9, markerfacecolor="grey",
-                              markeredgecolor="white", label="test point"))  # fmt: skip
-    if two:
-        handles.append(Line2D([], [], color="black", linewidth=1.5, label="P(class 1) = 0.5"))
-    ax = fig.add_subplot(sub[0, :])
-    ax.axis("off")
-    width = slot.get_position(fig).width * fig.get_figwidth()
-    ncols = _columns_that_fit([h.get_label() for h in handles], width, 9)
-    ax.legend(handles=handles, loc="center", ncols=ncols, frameon=False, fontsize=9,
-              title="dots: the training data, in their class colour", title_fontsize=9)  # fmt: skip
-    if two:
-        host = fig.add_subplot(sub[1, below.index("scale")])
-        host.axis("off")
-        share = min(0.8, 4.5 / (width / len(below)))  # at most 4.5 inches long
-        cax = host.inset_axes(((1 - share) / 2, 0.55, share, 0.22))
-        bar = fig.colorbar(
-            ScalarMappable(Normalize(0, 1), PROBABILITY_CMAP), cax=cax, orientation="horizontal"
-        )
-        bar.set_label("background, 2 classes: the network's P(class 1)", fontsize=9)
-        bar.ax.tick_params(labelsize=8)
-    if more:
-        text = fig.add_subplot(sub[1, below.index("more")])
-        text.axis("off")
-        text.text(0.5, 0.5, "background, 3 or more classes: the predicted class's colour,\npaler where "
-                  "the network is unsure", ha="center", va="center", fontsize=9)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ the page
@@ -390,7 +199,7 @@ def _loss_chart(histories: list[History], labels: list[str], folders: list[str])
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    low, top, clipped = _loss_range(histories)
+    low, top, clipped = loss_range(histories)
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (hover to read it)", "Accuracy"))
     for k, (h, label, folder) in enumerate(zip(histories, labels, folders)):
         colour = RUN_COLOURS[k % len(RUN_COLOURS)]
@@ -413,7 +222,7 @@ def _loss_chart(histories: list[History], labels: list[str], folders: list[str])
                        hovertemplate=f"{where}<br>accuracy %{{y:.1f}} %<extra></extra>"),
             1, 2,
         )  # fmt: skip
-        gone = _off_top(h, top) if clipped or h.summary.status == "diverged" else None
+        gone = off_top(h, top) if clipped or h.summary.status == "diverged" else None
         if gone is not None:
             diverged = h.summary.status == "diverged"
             text = (

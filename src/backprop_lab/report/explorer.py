@@ -28,6 +28,7 @@ from ..plots.curves import BEYOND_COLOUR, LOSS_CEILING
 from ..plots.grid import class_changes, class_probability, outputs_on_plane, plane_for
 from ..plots.network import NetworkDrawing, diagram_rows
 from ..plots.style import CLASS_COLOURS, LOSS_COLOUR, new_figure
+from .embed import data_uri
 
 FRAMES = 25
 GRID = 50
@@ -46,8 +47,6 @@ def _network_pictures(history: History, snapshots) -> list[str]:
 
     import matplotlib.pyplot as plt
     from PIL import Image
-
-    from .html import data_uri
 
     rows = diagram_rows(history.layer_sizes)  # as NetworkDrawing draws them
     fig, ax = new_figure(figsize=(4.2, max(2.8, 0.5 * rows + 1.4)), dpi=72)
