@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .config import (
     OPTIONS,
     SWEPT_OPTIONS,
@@ -277,7 +277,7 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .sweep import run_sweep
+    from .report.sweep_page import run_sweep
 
     base, grid = {}, {}
     for name in SWEPT_OPTIONS:

@@ -21,20 +21,19 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .config import ConfigError, TrainConfig
+from .config import OPTION, SWEPT_OPTIONS, ConfigError, TrainConfig
+from .data import solved_accuracy
 from .files import write_csv
-from .nn import accuracy, backward, forward, init_params, loss_value, stack_params
-from .optim import make_optimizer
-from .training import build_dataset, check_compatible, layer_sizes
+from .nn import accuracy, forward, init_params, loss_value, stack_params
+from .training import build_dataset, check_compatible, epoch_update, layer_sizes, make_run_optimizer
 
 OUTCOMES = ("solved", "plateau", "slow", "diverged")
 CURVE_POINTS = 200
-NOT_SWEPT = {"record_every", "max_snapshots", "record_samples", "target_loss", "batch_size", "seed"}
 
 
 @dataclass(frozen=True)
@@ -72,15 +71,12 @@ def combinations(grid: dict[str, list]) -> list[dict]:
 
 def validate_grid(base: dict, grid: dict[str, list]) -> list[TrainConfig]:
     """One TrainConfig per combination (seed 0), checking every value before any training."""
-    for name in grid:
-        if name in NOT_SWEPT:
-            raise ConfigError(
-                name, "cannot be swept (sweeps train full batch, from seeds 0 to N-1)"
-            )
-    known = {f.name for f in fields(TrainConfig)}
     for name in list(base) + list(grid):
-        if name not in known:
+        if name not in OPTION:
             raise ConfigError(name, "is not an option of train")
+    for name in grid:
+        if name not in SWEPT_OPTIONS:
+            raise ConfigError(name, f"cannot be swept ({OPTION[name].not_swept})")
     configs = []
     for combo in combinations(grid):
         config = TrainConfig(**{**base, **combo, "seed": 0})
@@ -99,12 +95,10 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
     params = stack_params(
         [init_params(sizes, config.init, config.init_scale, int(s)) for s in seeds]
     )
-    optimizer = make_optimizer(
-        config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, config.eps
-    )
+    optimizer = make_run_optimizer(config)
     state = optimizer.init(params)
     R, E = len(seeds), config.epochs
-    needed = 1.0 if len(labels) <= 16 else 0.95
+    needed = solved_accuracy(len(labels))
     solved_epoch = np.full(R, -1)
     diverged_epoch = np.full(R, -1)
     curve_epochs = np.unique(np.linspace(0, E - 1, min(E, CURVE_POINTS)).round().astype(int))
@@ -132,8 +126,7 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
             if epoch == E - 1:
                 final_loss, final_accuracy = loss, right
                 break  # the last epoch's update changes nothing that is reported
-            grads = backward(params, X, trace, Y, config.loss, config.activation)
-            params, state = optimizer.step(params, grads, state)
+            params, state = epoch_update(params, state, optimizer, config, X, Y, None, trace)
             if progress is not None:
                 progress(R)
     outcome = np.where(

@@ -226,7 +226,7 @@ def epoch_update(
     config: TrainConfig,
     X: np.ndarray,
     Y: np.ndarray,
-    batch_rng: np.random.Generator,
+    batch_rng: np.random.Generator | None,
     trace: Trace | None = None,
     on_step: Callable[[Step], None] | None = None,
 ) -> tuple[Params, tuple]:
