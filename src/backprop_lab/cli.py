@@ -191,7 +191,6 @@ def _train(args: argparse.Namespace) -> int:
         )
     out = Path(args.out) if args.out else _default_out(config)
     _check_out(out)
-
     figures = out / "figures"
     redraw = (
         (lambda partial: _draw(partial, figures, animation_frames=0)) if args.plot_every else None
@@ -211,6 +210,13 @@ def _train(args: argparse.Namespace) -> int:
         from .report import write_report
 
         write_report(history, out)
+    _print_outcome(history, out, figures if not args.no_plots else None, report)
+    return _exit_status(history)
+
+
+def _print_outcome(history: History, out: Path, figures: Path | None, report: bool) -> None:
+    """The classic table, the final numbers, where everything was written, the diagnosis."""
+    from .diagnose import diagnose, format_findings
 
     s = history.summary
     print(f"{table_heading(history)}:")
@@ -226,19 +232,24 @@ def _train(args: argparse.Namespace) -> int:
         f"{s.epochs} epochs in {s.wall_time_s:.2f} s ({s.status})"
     )
     print(f"run folder: {out}")
-    if not args.no_plots:
+    if figures is not None:
         print(f"figures: {figures} (start with dashboard.png)")
     if report:
         print(f"report: {out / 'report.html'} (open it in a browser)")
-    from .diagnose import diagnose, format_findings, lower_learning_rate
-
     print("\ndiagnosis:")
     print(format_findings(diagnose(history)))
+
+
+def _exit_status(history: History) -> int:
+    """0, or EXIT_DIVERGED / EXIT_INTERRUPTED with a sentence on stderr."""
+    from .diagnose import lower_learning_rate
+
+    s = history.summary
     if s.status == "diverged":
         print(
             f"Training diverged at epoch {s.diverged_epoch}: the loss or the weights became "
-            f"NaN or infinite with --lr {config.lr:g}. Try a lower learning rate, such as "
-            f"{lower_learning_rate(history)}.",
+            f"NaN or infinite with --lr {history.config.lr:g}. Try a lower learning rate, such "
+            f"as {lower_learning_rate(history)}.",
             file=sys.stderr,
         )
         return EXIT_DIVERGED
@@ -397,40 +408,61 @@ def _gradcheck(args: argparse.Namespace) -> int:
         f"fourth-order central differences, h = 1e-3, float64, threshold {THRESHOLD:g}",
         flush=True,
     )
-    entries = sum(p.size for p in params)
-    work = entries * 4 * len(dataset.X) * sum(p.size for p in params[0::2])  # multiply-adds
-    if work > 1e11:
-        print(
-            f"note: {entries:,} entries x 4 stencil points, each a forward pass over "
-            f"{len(dataset.X):,} samples: a long check (the bar on stderr estimates how long; "
-            "Ctrl-C stops it). A smaller --n or --hidden checks the same code much faster.",
-            flush=True,
-        )
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, delay=1.0, unit=" entries", leave=False, dynamic_ncols=True)
-        if total != bar.total:  # entries checked a second way add to the count
-            bar.total = total
-        bar.update(done - bar.n)
-
+    _warn_if_long(params, len(dataset.X))
+    bar = _EntryBar()
     result = None
     try:
         result = gradient_check(
-            params, dataset.X, dataset.Y, config.loss, config.activation, progress=progress
+            params, dataset.X, dataset.Y, config.loss, config.activation, progress=bar.update
         )
     except KeyboardInterrupt:
         pass
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     if result is None:
         print("gradient check interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    _print_gradcheck(result)
+    return 0 if result.passed else 1
+
+
+def _warn_if_long(params, n_samples: int) -> None:
+    entries = sum(p.size for p in params)
+    work = entries * 4 * n_samples * sum(p.size for p in params[0::2])  # multiply-adds
+    if work > 1e11:
+        print(
+            f"note: {entries:,} entries x 4 stencil points, each a forward pass over "
+            f"{n_samples:,} samples: a long check (the bar on stderr estimates how long; "
+            "Ctrl-C stops it). A smaller --n or --hidden checks the same code much faster.",
+            flush=True,
+        )
+
+
+class _EntryBar:
+    """A tqdm bar of the entries checked, shown once a check has run for a second."""
+
+    def __init__(self):
+        self.bar = None
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=total, delay=1.0, unit=" entries", leave=False, dynamic_ncols=True
+            )
+        if total != self.bar.total:  # entries checked a second way add to the count
+            self.bar.total = total
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _print_gradcheck(result) -> None:
+    """The notes, any problems, one line per parameter array (and its worst entry when it
+    fails), and the verdict."""
     shown = 10
     for move in result.moves[:shown]:
         print(f"note: {move}")
@@ -455,7 +487,6 @@ def _gradcheck(args: argparse.Namespace) -> int:
         print("the check could not be completed")
     else:
         print("all gradients agree" if result.passed else "some gradients disagree")
-    return 0 if result.passed else 1
 
 
 # --------------------------------------------------------------------------- main
@@ -471,6 +502,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
+    _train_command(commands)
+    _plot_command(commands)
+    _sweep_command(commands)
+    _report_command(commands)
+    _compare_command(commands)
+    _diagnose_command(commands)
+    _explain_command(commands)
+    _gradcheck_command(commands)
+    return parser
+
+
+def _train_command(commands) -> None:
     train = commands.add_parser("train", help="train a network and write its run folder")
     _add_training_options(train, "train")
     train.add_argument(
@@ -491,6 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_frames_option(train)
     train.set_defaults(handler=_train)
 
+
+def _plot_command(commands) -> None:
     plot = commands.add_parser("plot", help="draw a run's figures and animation into RUN/figures")
     plot.add_argument("run", metavar="RUN", help="a run folder")
     plot.add_argument("--epoch", type=_whole, help="draw the figures as they stood at this epoch")
@@ -498,6 +543,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_frames_option(plot)
     plot.set_defaults(handler=_plot)
 
+
+def _sweep_command(commands) -> None:
     sweep = commands.add_parser(
         "sweep", help="train every combination of options x N seeds at once; statistics of success"
     )
@@ -512,11 +559,15 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=_sweep)
 
+
+def _report_command(commands) -> None:
     report = commands.add_parser("report", help="write RUN/report.html, one self-contained page")
     report.add_argument("run", metavar="RUN", help="a run folder")
     report.add_argument("--static", action="store_true", help="images only, no interactive charts")
     report.set_defaults(handler=_report)
 
+
+def _compare_command(commands) -> None:
     compare = commands.add_parser(
         "compare", help="several runs side by side: compare.html, compare.png"
     )
@@ -528,11 +579,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.set_defaults(handler=_compare)
 
+
+def _diagnose_command(commands) -> None:
     diagnose = commands.add_parser("diagnose", help="say what went wrong in a run, and what to try")
     diagnose.add_argument("run", metavar="RUN", help="a run folder")
     diagnose.add_argument("--json", action="store_true", help="print the findings as JSON")
     diagnose.set_defaults(handler=_diagnose)
 
+
+def _explain_command(commands) -> None:
     explain = commands.add_parser("explain", help="one forward and backward pass, number by number")
     explain.add_argument("run", metavar="RUN", help="a run folder")
     explain.add_argument("--epoch", type=_whole, default=0, help="any epoch that ran (default: 0)")
@@ -545,10 +600,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.set_defaults(handler=_explain)
 
+
+def _gradcheck_command(commands) -> None:
     gradcheck = commands.add_parser("gradcheck", help="check backprop against finite differences")
     _add_training_options(gradcheck, "gradcheck")
     gradcheck.set_defaults(handler=_gradcheck)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
