@@ -286,60 +286,75 @@ def load_run(path: str | Path) -> History:
     ]
     if missing:
         raise RunError(f"{str(path)!r} is not a run folder: it has no {missing[0]}")
-    config_values = _read_json(path / "config.json")
-    config_values.pop("version", None)
-    if isinstance(config_values.get("hidden"), list):
-        config_values["hidden"] = tuple(config_values["hidden"])
-    try:
-        config = TrainConfig.from_dict(config_values)
-    except (ConfigError, TypeError) as error:
-        raise RunError(f"{path / 'config.json'} is damaged: {error}") from None
-    try:
-        values = _read_json(path / "summary.json")
-        for name in ("final_loss", "final_accuracy"):  # written as null when not finite
-            if name in values and values[name] is None:
-                values[name] = math.nan
-        summary = Summary(**values)
-    except TypeError:
-        raise RunError(
-            f"{path / 'summary.json'} is damaged: its fields are not a run summary"
-        ) from None
+    config = _read_config(path / "config.json")
+    summary = _read_summary(path / "summary.json")
     arrays = _read_npz(path / "history.npz")
-    n_layers = len(config.hidden) + 1
     try:
-        per_layer = {
-            name: tuple(arrays[f"{name}{l}"] for l in range(1, n_layers + 1))
-            for name in ("W", "b", "dW", "db", "z", "a", "final_W", "final_b")
-        }
-        X, labels = arrays["X_train"], arrays["y_train"]
-        class_names = tuple(str(name) for name in arrays["class_names"])
-        dataset = Dataset(
-            dataset_name(config), X, labels, class_names, arrays["X_test"], arrays["y_test"]
-        )
-        if len(arrays["test_loss"]):  # a test split's loss that was not finite, written as null
-            summary = replace(
-                summary,
-                final_test_loss=_nan_if_none(summary.final_test_loss),
-                final_test_accuracy=_nan_if_none(summary.final_test_accuracy),
-            )
-        return History(
-            config=config,
-            dataset=dataset,
-            summary=summary,
-            loss=arrays["loss"],
-            accuracy=arrays["accuracy"],
-            test_loss=arrays["test_loss"],
-            test_accuracy=arrays["test_accuracy"],
-            snapshot_epoch=arrays["snapshot_epoch"],
-            record_index=arrays["record_index"],
-            update_norm=arrays["update_norm"],
-            path=path,
-            **per_layer,
-        )
+        return _history_from(path, config, summary, arrays)
     except KeyError as error:
         raise RunError(
             f"{path / 'history.npz'} is damaged: it has no array {error.args[0]!r}"
         ) from None
+
+
+def _read_config(path: Path) -> TrainConfig:
+    values = _read_json(path)
+    values.pop("version", None)
+    if isinstance(values.get("hidden"), list):
+        values["hidden"] = tuple(values["hidden"])
+    try:
+        return TrainConfig.from_dict(values)
+    except (ConfigError, TypeError) as error:
+        raise RunError(f"{path} is damaged: {error}") from None
+
+
+def _read_summary(path: Path) -> Summary:
+    values = _read_json(path)
+    for name in ("final_loss", "final_accuracy"):  # written as null when not finite
+        if name in values and values[name] is None:
+            values[name] = math.nan
+    try:
+        return Summary(**values)
+    except TypeError:
+        raise RunError(f"{path} is damaged: its fields are not a run summary") from None
+
+
+def _history_from(path: Path, config: TrainConfig, summary: Summary, arrays: dict) -> History:
+    """The History of a run folder's arrays; a KeyError names an array that is missing."""
+    n_layers = len(config.hidden) + 1
+    per_layer = {
+        name: tuple(arrays[f"{name}{l}"] for l in range(1, n_layers + 1))
+        for name in ("W", "b", "dW", "db", "z", "a", "final_W", "final_b")
+    }
+    class_names = tuple(str(name) for name in arrays["class_names"])
+    dataset = Dataset(
+        dataset_name(config),
+        arrays["X_train"],
+        arrays["y_train"],
+        class_names,
+        arrays["X_test"],
+        arrays["y_test"],
+    )
+    if len(arrays["test_loss"]):  # a test split's loss that was not finite, written as null
+        summary = replace(
+            summary,
+            final_test_loss=_nan_if_none(summary.final_test_loss),
+            final_test_accuracy=_nan_if_none(summary.final_test_accuracy),
+        )
+    return History(
+        config=config,
+        dataset=dataset,
+        summary=summary,
+        loss=arrays["loss"],
+        accuracy=arrays["accuracy"],
+        test_loss=arrays["test_loss"],
+        test_accuracy=arrays["test_accuracy"],
+        snapshot_epoch=arrays["snapshot_epoch"],
+        record_index=arrays["record_index"],
+        update_norm=arrays["update_norm"],
+        path=path,
+        **per_layer,
+    )
 
 
 def _nan_if_none(value):
