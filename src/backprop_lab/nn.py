@@ -311,9 +311,3 @@ def accuracy(output: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def undecided_share(output: np.ndarray) -> np.ndarray:
     """Share of samples whose output is undecided: (..., N, K) -> (...,)."""
     return (predict(output) < 0).mean(axis=-1)
-
-
-def layer_sizes(params: Params) -> tuple[int, ...]:
-    """``(n_0, n_1, ..., n_L)`` read off the parameter shapes."""
-    weights = params[0::2]
-    return (weights[0].shape[-2],) + tuple(W.shape[-1] for W in weights)

@@ -30,14 +30,6 @@ def percent(share, digits: int = 0) -> str:
     return f"{100 * number:.{digits}f}%"
 
 
-def change_verb(before: float, after: float, up: str = "grew", down: str = "shrank") -> str:
-    """The verb that fits a change from ``before`` to ``after``: ``up``, ``down``, or "stayed
-    at" when the two agree to four significant digits (the digits :func:`change_words`
-    prints by default)."""
-    words = change_words(before, after, up, down)
-    return "stayed at" if words.startswith("stayed at ") else words.split(" from ", 1)[0]
-
-
 def change_words(
     before,
     after,
