@@ -23,6 +23,7 @@ from PIL import Image
 
 from ..history import History, atomic_open
 from ..numbers import percent, sig
+from .blit import Blitter
 from .boundary import (
     CurveDrawing,
     boundary_title,
@@ -44,108 +45,136 @@ GRID = 100
 DPI = 68  # 1088 x 354 pixels: readable, and about 1.6 MB for 100 frames
 
 
-def _frames(history: History, count: int):
-    """Yield (frame index, RGB array) for ``count`` frames chosen where the picture changes."""
-    chosen = epochs_of_change(history, count)
-    fig, (ax_boundary, ax_network, ax_loss) = new_figure(
-        1, 3, figsize=(16, 5.2), width_ratios=(1, 1.25, 1.1), dpi=DPI
-    )
+class _BoundaryPanel:
+    """The animation's first panel, created once and changed per frame: the decision boundary
+    as a picture of P(class) over the run's plane with the class lines on it, or for 1-D
+    inputs the output as moving curves over x; the points and their legend stay put."""
 
-    plane = plane_for(history, GRID)
-    outputs = outputs_on_plane(history, chosen, plane)  # (F, G, G, K) or (F, G, K): one pass
-    boundary_artists, curve = [], None
-    if plane.dims == 1:  # 1-D inputs: the output as curves over x, moving
-        probabilities = class_probability(outputs)  # (F, G, C)
-        curve = CurveDrawing(ax_boundary, history, plane)
-        curve.update(probabilities[0])
-        draw_points(ax_boundary, history, plane=plane)
-        boundary_artists = curve.artists()
-        ax_boundary.set_title(boundary_title(plane), pad=20)
-    else:
-        probabilities = class_probability(outputs)  # (F, G, G, C)
-        pictures = probability_image(probabilities)
-        boundary_image = ax_boundary.imshow(
-            pictures[0],
+    def __init__(self, ax, history: History, chosen):
+        self.ax = ax
+        self.plane = plane = plane_for(history, GRID)
+        outputs = outputs_on_plane(history, chosen, plane)  # (F, G, G, K) or (F, G, K): one pass
+        self.probabilities = class_probability(outputs)  # (F, G, G, C) or (F, G, C)
+        self.curve = self.image = None
+        if plane.dims == 1:
+            self._draw_curves(history)
+        else:
+            self._draw_picture(history)
+        point_legend(ax, history, loc="upper center", ncol=3, plane=plane)
+        ax.get_legend().set_bbox_to_anchor((0.5, -0.12))  # below: drawn once, never covered
+
+    def _draw_curves(self, history: History) -> None:
+        """1-D inputs: the output as curves over x (at the first frame) under the points."""
+        ax, plane = self.ax, self.plane
+        self.curve = CurveDrawing(ax, history, plane)
+        self.curve.update(self.probabilities[0])
+        draw_points(ax, history, plane=plane)
+        ax.set_title(boundary_title(plane), pad=20)
+
+    def _draw_picture(self, history: History) -> None:
+        """2-D planes: the picture of P(class) (at the first frame) under the points."""
+        ax, plane = self.ax, self.plane
+        self.pictures = probability_image(self.probabilities)
+        self.image = ax.imshow(
+            self.pictures[0],
             origin="lower",
             extent=plane.extent,
             aspect="auto",
             interpolation="bilinear",
         )
-        draw_points(ax_boundary, history, plane=plane)
-        ax_boundary.set_title(boundary_title(plane))
-        ax_boundary.set_xlim(plane.xs[0], plane.xs[-1])
-        ax_boundary.set_ylim(plane.ys[0], plane.ys[-1])
-        ax_boundary.set_xlabel(plane.names[0])
-        ax_boundary.set_ylabel(plane.names[1])
-        ax_boundary.grid(False)
-        boundary_artists = [boundary_image, *ax_boundary.collections]
-    point_legend(ax_boundary, history, loc="upper center", ncol=3, plane=plane)
-    ax_boundary.get_legend().set_bbox_to_anchor((0.5, -0.12))  # below: drawn once, never covered
-    images = unit_images(history, chosen, 32)
+        draw_points(ax, history, plane=plane)
+        ax.set_title(boundary_title(plane))
+        ax.set_xlim(plane.xs[0], plane.xs[-1])
+        ax.set_ylim(plane.ys[0], plane.ys[-1])
+        ax.set_xlabel(plane.names[0])
+        ax.set_ylabel(plane.names[1])
+        ax.grid(False)
 
+    def moving(self) -> list:
+        """What changes from frame to frame, with what must be drawn over it again: the
+        points (the panel's collections) over the picture or the curves."""
+        changing = [self.image] if self.curve is None else self.curve.artists()
+        return [*changing, *self.ax.collections]
+
+    def show(self, frame: int, blitter: Blitter) -> None:
+        """Change the panel to ``frame``: the curves, or the picture and its class lines
+        (contour lines cannot be changed in place, so each frame draws its own)."""
+        if self.curve is not None:
+            self.curve.update(self.probabilities[frame])
+            return
+        self.image.set_data(self.pictures[frame])
+
+        def class_lines():
+            before = len(self.ax.collections)
+            draw_class_lines(self.ax, self.plane, self.probabilities[frame])
+            return self.ax.collections[before:]
+
+        blitter.replace_per_frame(class_lines)
+
+
+def _network_panel(ax, history: History, chosen) -> NetworkDrawing:
+    """The animation's network diagram, its line widths on one scale for every frame: full
+    width at the largest |w| of all the frames."""
     all_weights = np.concatenate([np.abs(W[chosen]).ravel() for W in history.W])
     finite = all_weights[np.isfinite(all_weights)]
     network = NetworkDrawing(
-        ax_network,
+        ax,
         history,
         label_links=False,
         bias_labels=False,
         weight_scale=float(finite.max()) if len(finite) and finite.max() > 0 else 1.0,
     )
-    ax_network.set_title("The network (purple +, green -, width |w|)")
+    ax.set_title("The network (purple +, green -, width |w|)")
+    return network
 
-    draw_loss(ax_loss, history, legend=False)
-    cursor = ax_loss.axvline(0, color=CURSOR_COLOUR, linewidth=1.5)
-    (dot,) = ax_loss.plot([0], [history.loss[0]], "o", color=CURSOR_COLOUR, markersize=8, zorder=5)
-    _loss_legend(ax_loss)
+
+def _loss_panel(ax, history: History):
+    """The loss curves with their legend under them, and the cursor: (the vertical line, the
+    dot on the loss curve) that mark the frame's epoch."""
+    draw_loss(ax, history, legend=False)
+    cursor = ax.axvline(0, color=CURSOR_COLOUR, linewidth=1.5)
+    (dot,) = ax.plot([0], [history.loss[0]], "o", color=CURSOR_COLOUR, markersize=8, zorder=5)
+    _loss_legend(ax)
+    return cursor, dot
+
+
+def _frame_title(history: History, epoch: int) -> str:
+    """The figure's title in a frame: the dataset, the epoch, its loss and accuracy."""
+    return (
+        f"{history.dataset.name}: epoch {epoch} of {len(history.loss) - 1}, "
+        f"loss {sig(history.loss[epoch])}, accuracy {percent(history.accuracy[epoch], 1)}"
+    )
+
+
+def _frames(history: History, count: int):
+    """Yield (frame index, RGB array) for ``count`` frames chosen where the picture changes.
+
+    The figure is laid out once; each frame changes the boundary, the network and the cursor
+    in place and redraws only them over the rest (see plots.blit)."""
+    chosen = epochs_of_change(history, count)
+    fig, (ax_boundary, ax_network, ax_loss) = new_figure(
+        1, 3, figsize=(16, 5.2), width_ratios=(1, 1.25, 1.1), dpi=DPI
+    )
+    boundary = _BoundaryPanel(ax_boundary, history, chosen)
+    images = unit_images(history, chosen, 32)
+    network = _network_panel(ax_network, history, chosen)
+    cursor, dot = _loss_panel(ax_loss, history)
     title = fig.suptitle(" ", fontsize=13)
-
-    # Lay the figure out once, then freeze it and keep a picture of everything that never
-    # changes (axes, ticks, the loss curve). Each frame restores that picture and draws only
-    # the changing artists on top, in their z-order: blitting.
-    fig.canvas.draw()
-    _clear_title(fig, ax_network)
-    fig.set_layout_engine("none")
-    moving = [*network.artists(), cursor, dot, title, *boundary_artists]
-    if curve is not None:  # the points are drawn over the moving curves
-        moving += ax_boundary.collections
-    for artist in moving:
-        artist.set_animated(True)
-    fig.canvas.draw()
-    background = fig.canvas.copy_from_bbox(fig.bbox)
-
-    lines = []
+    blitter = Blitter(
+        fig,
+        [*network.artists(), cursor, dot, title, *boundary.moving()],
+        settle=lambda: _clear_title(fig, ax_network),
+    )
     for frame, snapshot in enumerate(chosen):
         epoch = int(history.snapshot_epoch[snapshot])
         loss = history.loss[epoch]
-        extra = []
-        if curve is not None:
-            curve.update(probabilities[frame])
-        else:
-            boundary_image.set_data(pictures[frame])
-            for line in lines:
-                line.remove()
-            before = len(ax_boundary.collections)
-            draw_class_lines(ax_boundary, plane, probabilities[frame])
-            lines = ax_boundary.collections[before:]
-            for line in lines:
-                line.set_animated(True)
-            extra.extend(lines)
+        boundary.show(frame, blitter)
         network.update(snapshot, [layer[frame] for layer in images])
         cursor.set_xdata([epoch, epoch])
         dot.set_data([epoch], [loss if np.isfinite(loss) and loss > 0 else np.nan])
-        title.set_text(
-            f"{history.dataset.name}: epoch {epoch} of {len(history.loss) - 1}, loss {sig(loss)}, "
-            f"accuracy {percent(history.accuracy[epoch], 1)}"
-        )
-        fig.canvas.restore_region(background)
-        for artist in sorted(moving + extra, key=lambda a: a.get_zorder()):
-            if artist.get_visible():
-                fig.draw_artist(artist)
-        yield frame, np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+        title.set_text(_frame_title(history, epoch))
+        yield frame, blitter.frame()
+    blitter.close()
 
 
 def _loss_legend(ax) -> None:

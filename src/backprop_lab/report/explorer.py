@@ -23,6 +23,7 @@ from matplotlib.colors import to_rgb
 
 from ..history import History
 from ..numbers import percent, sig
+from ..plots.blit import Blitter
 from ..plots.boundary import CURVE_COLOUR, epochs_of_change, point_heights, wrong_points
 from ..plots.curves import BEYOND_COLOUR, LOSS_CEILING
 from ..plots.grid import class_changes, class_probability, outputs_on_plane, plane_for
@@ -39,13 +40,13 @@ RING = "#1a1a1a"  # the dark ring around the white one of every point
 
 def _network_pictures(history: History, snapshots) -> list[str]:
     """One small picture (a data URI) of the network diagram per snapshot. The diagram is laid
-    out once; each snapshot only restores the blank background and redraws what changes. A wide
+    out once; each snapshot only restores the blank background and redraws what changes
+    (plots.blit). A wide
     layer is drawn in part (its first units, "⋮ N more", its last ones), so the picture keeps
     its size and its bytes whatever the number of inputs or hidden units. Each picture is
     stored in its own 256 colours, losslessly: a third of the bytes, the same look."""
     import io
 
-    import matplotlib.pyplot as plt
     from PIL import Image
 
     rows = diagram_rows(history.layer_sizes)  # as NetworkDrawing draws them
@@ -55,26 +56,15 @@ def _network_pictures(history: History, snapshots) -> list[str]:
     scale = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
     drawing = NetworkDrawing(ax, history, label_links=False, bias_labels=False, weight_scale=scale)
     drawing.update(int(snapshots[0]))
-    fig.canvas.draw()
-    fig.set_layout_engine("none")
-    moving = drawing.artists()
-    for artist in moving:
-        artist.set_animated(True)
-    fig.canvas.draw()
-    background = fig.canvas.copy_from_bbox(fig.bbox)
+    blitter = Blitter(fig, drawing.artists())
     pictures = []
     for snapshot in snapshots:
         drawing.update(int(snapshot))
-        fig.canvas.restore_region(background)
-        for artist in sorted(moving, key=lambda a: a.get_zorder()):
-            if artist.get_visible():
-                fig.draw_artist(artist)
-        rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
-        picture = Image.fromarray(rgb).quantize(256, method=Image.Quantize.FASTOCTREE)
+        picture = Image.fromarray(blitter.frame()).quantize(256, method=Image.Quantize.FASTOCTREE)
         buffer = io.BytesIO()
         picture.save(buffer, format="WEBP", lossless=True, method=0)
         pictures.append(data_uri(buffer.getvalue(), "image/webp"))
-    plt.close(fig)
+    blitter.close()
     return pictures
 
 
@@ -290,18 +280,10 @@ def _wrong_trace(history: History, plane, snapshot: int):
     )  # fmt: skip
 
 
-def explorer_figure(history: History, frames: int = FRAMES):
-    """The Plotly figure with its slider and frames."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    chosen = epochs_of_change(history, frames)
-    epochs = history.snapshot_epoch[chosen]
-    data = history.dataset
-    resolution = 200 if data.n_features == 1 else GRID if data.n_outputs == 1 else GRID_CLASSES
-    plane = plane_for(history, resolution)
+def _boundary_title(history: History, plane) -> str:
+    """The boundary panel's title: what it shows, and under it the key to its marks."""
     key = "circles: training, triangles: test, \u00d7: misclassified"
-    if not len(data.labels_test):
+    if not len(history.dataset.labels_test):
         key = "circles: training points, \u00d7: misclassified"
     if plane.dims == 1:
         middle = f"Output along {plane.names[0]} (dashed: class changes)"
@@ -309,93 +291,109 @@ def explorer_figure(history: History, frames: int = FRAMES):
         middle = "Decision boundary on a slice through the mean"
     else:
         middle = "Decision boundary"
-    middle += f"<br><span style='font-size:11px'>{key}</span>"
-    fig = make_subplots(
-        rows=1,
-        cols=3,
-        column_widths=[0.36, 0.3, 0.34],
-        horizontal_spacing=0.07,
-        subplot_titles=("Loss (hover to read it)", middle, "The network"),
-    )
+    return middle + f"<br><span style='font-size:11px'>{key}</span>"
+
+
+def _cursor_point(history: History, epoch):
+    """The loss cursor at ``epoch``: a dot on the training loss (at LOSS_CEILING above it;
+    none when the loss is not a positive number)."""
+    import plotly.graph_objects as go
+
+    value = history.loss[epoch]
+    shown = float(min(value, LOSS_CEILING)) if np.isfinite(value) and value > 0 else None
+    return go.Scatter(
+        x=[int(epoch)], y=[shown],
+        mode="markers", marker={"color": CURSOR, "size": 11}, name="slider epoch",
+        hovertemplate="epoch %{x}<br>loss %{y:.4g}<extra></extra>",
+    )  # fmt: skip
+
+
+def _add_loss_panel(fig, history: History, epochs) -> int:
+    """The loss curves and the cursor (at the last frame's epoch) in the first panel, on a log
+    axis; returns the cursor's trace index, which the frames replace."""
     for trace in _loss_traces(history):
         fig.add_trace(trace, 1, 1)
-
-    def cursor_point(epoch):
-        value = history.loss[epoch]
-        shown = float(min(value, LOSS_CEILING)) if np.isfinite(value) and value > 0 else None
-        return go.Scatter(
-            x=[int(epoch)], y=[shown],
-            mode="markers", marker={"color": CURSOR, "size": 11}, name="slider epoch",
-            hovertemplate="epoch %{x}<br>loss %{y:.4g}<extra></extra>",
-        )  # fmt: skip
-
-    fig.add_trace(cursor_point(epochs[-1]), 1, 1)
-    cursor_trace = len(fig.data) - 1
+    fig.add_trace(_cursor_point(history, epochs[-1]), 1, 1)
     fig.update_yaxes(type="log", title_text="loss (log scale)", range=loss_axis_range(history),
                      exponentformat="power", row=1, col=1)  # fmt: skip
     fig.update_xaxes(title_text="epoch", row=1, col=1)
+    return len(fig.data) - 1
 
-    heat_trace, heatmaps, classes, curve_traces, curves = None, None, None, [], None
-    if plane.dims == 1:
-        curves = _curve_traces(history, chosen, plane)
-        for trace in curves[-1]:
-            fig.add_trace(trace, 1, 2)
-            curve_traces.append(len(fig.data) - 1)
-        hover_axes = f"{plane.names[0]} %{{x:.3g}}"
-        fig.update_xaxes(title_text=plane.names[0], range=[plane.xs[0], plane.xs[-1]], row=1, col=2)
-        fig.update_yaxes(title_text="P(class 1)" if data.n_classes == 2 else "P(class)",
-                         range=[-0.1, 1.1], row=1, col=2)  # fmt: skip
-    else:
-        heatmaps, style, classes = _boundary_traces(history, chosen, plane)
-        extra = {} if classes is None else {"customdata": classes[-1]}
-        fig.add_trace(
-            go.Heatmap(x=plane.xs, y=plane.ys, z=heatmaps[-1], name="prediction", **style, **extra),
-            1,
-            2,
-        )
-        heat_trace = len(fig.data) - 1
-        across, up = ("x1", "x2") if not plane.is_slice else ("PD1", "PD2")
-        hover_axes = f"{across} %{{x:.2f}}<br>{up} %{{y:.2f}}"
-        fig.update_xaxes(title_text=plane.names[0], range=[plane.xs[0], plane.xs[-1]], row=1, col=2)
-        fig.update_yaxes(title_text=plane.names[1], range=[plane.ys[0], plane.ys[-1]], row=1, col=2)
+
+def _add_curves(fig, history: History, chosen, plane):
+    """1-D inputs: the output curves (of the last frame) in the second panel. Returns the
+    hover text of a point's position and, per frame, (its curve traces, their indices)."""
+    curves = _curve_traces(history, chosen, plane)
+    indices = []
+    for trace in curves[-1]:
+        fig.add_trace(trace, 1, 2)
+        indices.append(len(fig.data) - 1)
+    fig.update_xaxes(title_text=plane.names[0], range=[plane.xs[0], plane.xs[-1]], row=1, col=2)
+    fig.update_yaxes(title_text="P(class 1)" if history.dataset.n_classes == 2 else "P(class)",
+                     range=[-0.1, 1.1], row=1, col=2)  # fmt: skip
+    return f"{plane.names[0]} %{{x:.3g}}", lambda frame: (list(curves[frame]), indices)
+
+
+def _add_heatmap(fig, history: History, chosen, plane):
+    """2-D planes: the prediction heatmap (of the last frame) in the second panel. Returns the
+    hover text of a point's position and, per frame, ([its heatmap], [its index])."""
+    import plotly.graph_objects as go
+
+    heatmaps, style, classes = _boundary_traces(history, chosen, plane)
+    extra = {} if classes is None else {"customdata": classes[-1]}
+    fig.add_trace(
+        go.Heatmap(x=plane.xs, y=plane.ys, z=heatmaps[-1], name="prediction", **style, **extra),
+        1,
+        2,
+    )
+    index = len(fig.data) - 1
+    across, up = ("x1", "x2") if not plane.is_slice else ("PD1", "PD2")
+    fig.update_xaxes(title_text=plane.names[0], range=[plane.xs[0], plane.xs[-1]], row=1, col=2)
+    fig.update_yaxes(title_text=plane.names[1], range=[plane.ys[0], plane.ys[-1]], row=1, col=2)
+
+    def at(frame):
+        extra = {} if classes is None else {"customdata": classes[frame]}
+        return [go.Heatmap(x=plane.xs, y=plane.ys, z=heatmaps[frame], **extra)], [index]
+
+    return f"{across} %{{x:.2f}}<br>{up} %{{y:.2f}}", at
+
+
+def _add_boundary_panel(fig, history: History, chosen, plane):
+    """The second panel: the boundary (heatmap, or curves for 1-D inputs) of the last frame,
+    the points and the crosses on the misclassified ones. Returns, per frame, (the traces
+    that change, their indices)."""
+    add = _add_curves if plane.dims == 1 else _add_heatmap
+    hover_axes, boundary_at = add(fig, history, chosen, plane)
     for trace in _point_traces(history, plane, hover_axes):
         fig.add_trace(trace, 1, 2)
     fig.add_trace(_wrong_trace(history, plane, chosen[-1]), 1, 2)
-    wrong_trace = len(fig.data) - 1
-    fig.update_xaxes(visible=False, row=1, col=3)
-    fig.update_yaxes(visible=False, row=1, col=3)
+    wrong = len(fig.data) - 1
 
-    pictures = _network_pictures(history, chosen)
-    (x0, x1), (y0, y1) = fig.layout.xaxis3.domain, fig.layout.yaxis3.domain
+    def at(frame):
+        data, traces = boundary_at(frame)
+        return [*data, _wrong_trace(history, plane, chosen[frame])], [*traces, wrong]
 
-    def layout_at(frame):
-        epoch = int(epochs[frame])
-        return {
-            "title": {"text": f"epoch {epoch}: loss {sig(history.loss[epoch])}, "
-                      f"accuracy {percent(history.accuracy[epoch], 1)}", "x": 0.5},
-            "shapes": [{"type": "line", "xref": "x", "yref": "y domain", "x0": epoch, "x1": epoch,
-                        "y0": 0, "y1": 1, "line": {"color": CURSOR, "width": 2}}],
-            "images": [{"source": pictures[frame], "xref": "paper", "yref": "paper", "x": (x0 + x1) / 2,
-                        "y": (y0 + y1) / 2, "sizex": x1 - x0, "sizey": y1 - y0, "xanchor": "center",
-                        "yanchor": "middle", "sizing": "contain", "layer": "above"}],
-        }  # fmt: skip
+    return at
 
-    frame_objects = []
-    for frame, epoch in enumerate(epochs):
-        frame_data, traces = [cursor_point(epoch)], [cursor_trace]
-        if heat_trace is not None:
-            extra = {} if classes is None else {"customdata": classes[frame]}
-            frame_data.append(go.Heatmap(x=plane.xs, y=plane.ys, z=heatmaps[frame], **extra))
-            traces.append(heat_trace)
-        if curves is not None:
-            frame_data += curves[frame]
-            traces += curve_traces
-        frame_data.append(_wrong_trace(history, plane, chosen[frame]))
-        traces.append(wrong_trace)
-        frame_objects.append(
-            go.Frame(name=str(int(epoch)), data=frame_data, traces=traces, layout=layout_at(frame))
-        )
-    fig.frames = frame_objects
+
+def _layout_at(history: History, epoch, picture: str, domain) -> dict:
+    """The layout that changes with the slider: the title's numbers at ``epoch``, the loss
+    cursor's line there, and the network picture filling the third panel's ``domain``."""
+    epoch = int(epoch)
+    (x0, x1), (y0, y1) = domain
+    return {
+        "title": {"text": f"epoch {epoch}: loss {sig(history.loss[epoch])}, "
+                  f"accuracy {percent(history.accuracy[epoch], 1)}", "x": 0.5},
+        "shapes": [{"type": "line", "xref": "x", "yref": "y domain", "x0": epoch, "x1": epoch,
+                    "y0": 0, "y1": 1, "line": {"color": CURSOR, "width": 2}}],
+        "images": [{"source": picture, "xref": "paper", "yref": "paper", "x": (x0 + x1) / 2,
+                    "y": (y0 + y1) / 2, "sizex": x1 - x0, "sizey": y1 - y0, "xanchor": "center",
+                    "yanchor": "middle", "sizing": "contain", "layer": "above"}],
+    }  # fmt: skip
+
+
+def _slider(epochs) -> dict:
+    """The epoch slider: one step per frame, about 8 of them labelled (and the last)."""
     label_every = max(1, len(epochs) // 8)
     steps = [
         {
@@ -406,21 +404,65 @@ def explorer_figure(history: History, frames: int = FRAMES):
         }
         for k, epoch in enumerate(epochs)
     ]  # fmt: skip
-    # The legend inside the loss panel, in the corner the curve leaves free: top right when
-    # the loss falls, bottom right when it rises (a divergence).
+    return {"active": len(epochs) - 1, "steps": steps, "currentvalue": {"visible": False},
+            "pad": {"t": 55}, "len": 0.95, "x": 0.025}  # fmt: skip
+
+
+def _legend(fig, history: History) -> dict:
+    """The legend inside the loss panel, in the corner the curve leaves free: top right when
+    the loss falls, bottom right when it rises (a divergence)."""
     loss = history.loss[np.isfinite(history.loss)]
     rises = len(loss) > 1 and loss[-1] > loss[0]
     legend = {"x": fig.layout.xaxis.domain[1] - 0.005, "xanchor": "right"}
     legend |= {"y": 0.01, "yanchor": "bottom"} if rises else {"y": 0.99, "yanchor": "top"}
+    return {**legend, "bgcolor": "rgba(255,255,255,0.8)"}
+
+
+def explorer_figure(history: History, frames: int = FRAMES):
+    """The Plotly figure with its slider and frames: the loss with its cursor, the boundary
+    and the network picture, each frame replacing what changes in them."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    chosen = epochs_of_change(history, frames)
+    epochs = history.snapshot_epoch[chosen]
+    data = history.dataset
+    resolution = 200 if data.n_features == 1 else GRID if data.n_outputs == 1 else GRID_CLASSES
+    plane = plane_for(history, resolution)
+    fig = make_subplots(
+        rows=1,
+        cols=3,
+        column_widths=[0.36, 0.3, 0.34],
+        horizontal_spacing=0.07,
+        subplot_titles=("Loss (hover to read it)", _boundary_title(history, plane), "The network"),
+    )
+    cursor_trace = _add_loss_panel(fig, history, epochs)
+    boundary_at = _add_boundary_panel(fig, history, chosen, plane)
+    fig.update_xaxes(visible=False, row=1, col=3)
+    fig.update_yaxes(visible=False, row=1, col=3)
+
+    pictures = _network_pictures(history, chosen)
+    domain = (fig.layout.xaxis3.domain, fig.layout.yaxis3.domain)
+    frame_objects = []
+    for frame, epoch in enumerate(epochs):
+        frame_data, traces = boundary_at(frame)
+        frame_objects.append(
+            go.Frame(
+                name=str(int(epoch)),
+                data=[_cursor_point(history, epoch), *frame_data],
+                traces=[cursor_trace, *traces],
+                layout=_layout_at(history, epoch, pictures[frame], domain),
+            )
+        )
+    fig.frames = frame_objects
     fig.update_layout(
-        **layout_at(len(epochs) - 1),
+        **_layout_at(history, epochs[-1], pictures[-1], domain),
         height=540,
         margin={"l": 60, "r": 20, "t": 100, "b": 40},
-        legend={**legend, "bgcolor": "rgba(255,255,255,0.8)"},
-        sliders=[{"active": len(epochs) - 1, "steps": steps, "currentvalue": {"visible": False},
-                  "pad": {"t": 55}, "len": 0.95, "x": 0.025}],
+        legend=_legend(fig, history),
+        sliders=[_slider(epochs)],
         template="plotly_white",
-    )  # fmt: skip
+    )
     return fig
 
 
