@@ -46,7 +46,7 @@ def test_xor_relu_kink_is_moved_off_and_reported():
     data = make_dataset("xor")
     params = nn.init_params((2, 2, 1), "normal", 1.0, seed=0)
     # With zero biases the (0, 0) input puts every hidden pre-activation exactly on 0.
-    assert not nn.forward(params, data.X, "relu").z[0][0].any()
+    assert not nn.forward(params, data.X, "relu").z[1][0].any()
     result = gradient_check(params, data.X, data.Y, "mse", "relu")
     assert result.passed
     assert result.moves and "kink" in result.moves[0] and "sample 0" in result.moves[0]
@@ -115,7 +115,7 @@ def test_the_held_pattern_loss_is_the_real_loss_on_its_piece(activation):
     assert held != nn.loss_value(nn.forward(moved, X, activation), Y, "ce")
     trace = gradcheck.frozen_forward(moved, X, activation, pattern)
     slope = 0.0 if activation == "relu" else nn.LEAKY_SLOPE
-    np.testing.assert_array_equal(trace.a[0], np.where(pattern[0], trace.z[0], slope * trace.z[0]))
+    np.testing.assert_array_equal(trace.a[1], np.where(pattern[0], trace.z[1], slope * trace.z[1]))
 
 
 def _crossing_entry(params, X, activation):
@@ -156,7 +156,7 @@ def test_a_wrong_relu_slope_near_the_kink_is_caught(monkeypatch):
     # A backward that switches units off below z = 0.01 instead of 0 differs from the true
     # derivative only at samples whose z lies in (0, 0.01): exactly where stencils cross.
     params, X, Y = _spiral_relu()
-    zs = nn.forward(params, X, "relu").z[:-1]
+    zs = nn.forward(params, X, "relu").z[1:-1]
     assert any(((z > 0) & (z < 0.01)).any() for z in zs)
     relu = nn.ACTIVATIONS["relu"]
     late = nn.Activation("relu", relu.f, lambda z, a: z > 0.01)
@@ -211,7 +211,7 @@ def test_a_wrong_digit_in_a_tiny_gradient_is_caught(monkeypatch):
     data = make_dataset("moons", n=40)
     params = nn.init_params((2, 24, 24, 1), "normal", 1.0, seed=0)
     real_backward = nn.backward
-    grads = real_backward(params, data.X, nn.forward(params, data.X, "tanh"), data.Y, "mse", "tanh")
+    grads = real_backward(params, nn.forward(params, data.X, "tanh"), data.Y, "mse", "tanh")
     size = np.abs(grads[2])
     index = np.unravel_index(np.argmin(np.where(size > 1e-9, size, np.inf)), size.shape)
     assert size[index] < 1e-7  # the difference's rounding error alone is 1e-6 of it

@@ -15,38 +15,48 @@ LN3 = math.log(3.0)
 def test_one_gradient_descent_step_of_the_xor_network_by_hand():
     X = make_dataset("xor").X  # rows (0,0), (0,1), (1,0), (1,1)
     Y = np.array([[0.0], [1.0], [1.0], [0.0]])
-    W1 = np.array([[LN3, LN3], [LN3, 0.0]])
-    b1 = np.zeros(2)
-    W2 = np.zeros((2, 1))
+    # Weights in multiples of ln 3, because sigmoid(k ln 3) = 3^k / (3^k + 1) is a fraction.
+    W1 = np.array([[LN3, LN3], [-LN3, LN3]])
+    b1 = np.array([0.0, -LN3])
+    W2 = np.array([[4 * LN3], [-4 * LN3]])
     b2 = np.zeros(1)
     params = (W1, b1, W2, b2)
 
     trace = nn.forward(params, X, "sigmoid")
-    # z1 = X @ W1: unit 1 sees ln3 * (x1 + x2) = 0, ln3, ln3, 2 ln3; unit 2 sees ln3 * x1.
-    # sigmoid(ln 3) = 1 / (1 + 1/3) = 0.75; sigmoid(2 ln 3) = 1 / (1 + 1/9) = 0.9.
-    np.testing.assert_allclose(trace.a[0], [[0.5, 0.5], [0.75, 0.5], [0.75, 0.75], [0.9, 0.75]])
-    # z2 = a1 @ 0 + 0 = 0, so every output is sigmoid(0) = 0.5.
-    np.testing.assert_allclose(trace.a[1], [[0.5]] * 4)
-    # loss = mean((y - 0.5)^2) = 0.25 for every sample.
-    assert nn.loss_value(trace, Y, "mse") == pytest.approx(0.25, abs=1e-15)
+    np.testing.assert_array_equal(trace.a[0], X)  # layer 0 is the input
+    # z1: unit 1 sees ln3 (x1 - x2) = 0, -ln3, ln3, 0; unit 2 sees ln3 (x1 + x2 - 1) = -ln3,
+    # 0, 0, ln3. sigmoid(0) = 1/2, sigmoid(ln 3) = 3/4, sigmoid(-ln 3) = 1/4.
+    a1 = np.array([[0.5, 0.25], [0.25, 0.5], [0.75, 0.5], [0.5, 0.75]])
+    np.testing.assert_allclose(trace.a[1], a1, rtol=1e-15)
+    # z2 = 4 ln3 (a1[unit 1] - a1[unit 2]) = ln3, -ln3, ln3, -ln3, so a2 = 3/4, 1/4, 3/4, 1/4.
+    np.testing.assert_allclose(trace.a[2], [[0.75], [0.25], [0.75], [0.25]], rtol=1e-15)
+    # a2 - y = 3/4, -3/4, -1/4, 1/4; loss = (9 + 9 + 1 + 1) / 16 / 4 = 5/16.
+    assert nn.loss_value(trace, Y, "mse") == pytest.approx(5 / 16, rel=1e-15)
 
-    dW1, db1, dW2, db2 = nn.backward(params, X, trace, Y, "mse", "sigmoid")
-    # delta2 = (2/4) (a2 - y) * a2 (1 - a2) = 0.5 * (+-0.5) * 0.25 = +-0.0625:
-    #   +0.0625 for targets 0 (rows 1 and 4), -0.0625 for targets 1 (rows 2 and 3).
+    dW1, db1, dW2, db2 = nn.backward(params, trace, Y, "mse", "sigmoid")
+    # delta2 = (2/4) (a2 - y) a2 (1 - a2), and a2 (1 - a2) = 3/16 for every sample:
+    #   (3/32) (3/4, -3/4, -1/4, 1/4) = (9, -9, -3, 3) / 128.
     # dW2 = a1^T delta2:
-    #   unit 1: 0.0625 * (0.5 - 0.75 - 0.75 + 0.9) = 0.0625 * -0.1 = -0.00625
-    #   unit 2: 0.0625 * (0.5 - 0.5 - 0.75 + 0.75) = 0
-    np.testing.assert_allclose(dW2, [[-0.00625], [0.0]], atol=1e-16)
-    # db2 = sum of delta2 = 0.0625 - 0.0625 - 0.0625 + 0.0625 = 0
+    #   unit 1: (1/2 9 - 1/4 9 - 3/4 3 + 1/2 3) / 128 = 1.5 / 128 = 3/256
+    #   unit 2: (1/4 9 - 1/2 9 - 1/2 3 + 3/4 3) / 128 = -3/256
+    np.testing.assert_allclose(dW2, [[3 / 256], [-3 / 256]], rtol=1e-14)
+    # db2 = (9 - 9 - 3 + 3) / 128 = 0.
     np.testing.assert_allclose(db2, [0.0], atol=1e-16)
-    # delta1 = (delta2 @ W2^T) * a1 (1 - a1) = 0 because W2 = 0, so dW1 = 0 and db1 = 0.
-    np.testing.assert_allclose(dW1, np.zeros((2, 2)), atol=1e-16)
-    np.testing.assert_allclose(db1, np.zeros(2), atol=1e-16)
+    # delta1 = (delta2 W2^T) * a1 (1 - a1), with W2^T = 4 ln3 (1, -1) and a1 (1 - a1) = 1/4
+    # where a1 = 1/2 and 3/16 where a1 = 1/4 or 3/4. In units of ln3 / 512, by sample:
+    #   (36, -27), (-27, 36), (-9, 12), (12, -9).
+    # db1 sums them over samples: (12, 12) ln3 / 512. dW1 = X^T delta1: the x1 row sums the
+    # samples with x1 = 1 (the last two): (3, 3); the x2 row those with x2 = 1: (-15, 27).
+    unit = LN3 / 512
+    np.testing.assert_allclose(db1, [12 * unit, 12 * unit], rtol=1e-14)
+    np.testing.assert_allclose(dW1, [[3 * unit, 3 * unit], [-15 * unit, 27 * unit]], rtol=1e-13)
 
     (W1n, b1n, W2n, b2n), _ = SGD(lr=2.0).step(params, (dW1, db1, dW2, db2), ())
-    # W2 <- W2 - 2.0 * dW2 = [0 + 0.0125, 0]
-    np.testing.assert_allclose(W2n, [[0.0125], [0.0]], atol=1e-16)
-    np.testing.assert_array_equal(W1n, W1)
+    # Each parameter moves by -2 times its gradient.
+    np.testing.assert_allclose(W2n, [[4 * LN3 - 3 / 128], [-4 * LN3 + 3 / 128]], rtol=1e-15)
+    np.testing.assert_allclose(b1n, [-24 * unit, -LN3 - 24 * unit], rtol=1e-15)
+    np.testing.assert_allclose(W1n, W1 - 2 * np.array([[3, 3], [-15, 27]]) * unit, rtol=1e-15)
+    np.testing.assert_allclose(b2n, b2, atol=1e-16)  # db2 is 0 up to rounding
 
 
 def _scalar_reference(params, X, Y, hidden_activation, loss):
@@ -126,7 +136,7 @@ def test_forward_and_backward_match_a_scalar_implementation(activation, loss, cl
     Y = targets(data.labels, classes)
     params = nn.init_params((2, 3, 4, Y.shape[1]), "normal", 0.8, seed=5)
     trace = nn.forward(params, data.X, activation)
-    grads = nn.backward(params, data.X, trace, Y, loss, activation)
+    grads = nn.backward(params, trace, Y, loss, activation)
     expected_loss, expected_grads = _scalar_reference(params, data.X, Y, activation, loss)
     assert nn.loss_value(trace, Y, loss) == pytest.approx(expected_loss, rel=1e-12)
     for got, expected in zip(grads, expected_grads):
@@ -154,17 +164,18 @@ def test_stacked_networks_give_the_same_numbers_as_separate_ones():
     stacked = nn.stack_params(networks)
     assert stacked[0].shape == (6, 2, 5) and stacked[1].shape == (6, 5)
     trace = nn.forward(stacked, data.X, "tanh")
-    grads = nn.backward(stacked, data.X, trace, Y, "bce", "tanh")
+    grads = nn.backward(stacked, trace, Y, "bce", "tanh")
     losses = nn.loss_value(trace, Y, "bce")
     accuracies = nn.accuracy(trace.a[-1], data.labels)
     assert losses.shape == (6,) and accuracies.shape == (6,)
     for r, params in enumerate(networks):
         single = nn.forward(params, data.X, "tanh")
-        single_grads = nn.backward(params, data.X, single, Y, "bce", "tanh")
+        single_grads = nn.backward(params, single, Y, "bce", "tanh")
         assert losses[r] == nn.loss_value(single, Y, "bce")
         assert accuracies[r] == nn.accuracy(single.a[-1], data.labels)
-        for stacked_value, value in zip(
-            trace.z + trace.a + list(grads), single.z + single.a + list(single_grads)
+        for stacked_value, value in zip(  # layer 0 is X, shared by the whole stack
+            trace.z[1:] + trace.a[1:] + list(grads),
+            single.z[1:] + single.a[1:] + list(single_grads),
         ):
             np.testing.assert_array_equal(stacked_value[r], value)
 

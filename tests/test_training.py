@@ -34,12 +34,12 @@ def test_snapshots_hold_the_parameters_gradients_and_activations_of_their_epoch(
         # loss[e] comes from the forward pass with the snapshot's parameters...
         assert loss_value(trace, data.Y, "mse") == history.loss[s]
         # ...the gradients are computed from it, and z and a are its values.
-        grads = backward(params, data.X, trace, data.Y, "mse", "sigmoid")
+        grads = backward(params, trace, data.Y, "mse", "sigmoid")
         for recorded, value in zip(history.dW + history.db, grads[0::2] + grads[1::2]):
             np.testing.assert_array_equal(recorded[s], value)
-        for layer in range(2):
-            np.testing.assert_array_equal(history.z[layer][s], trace.z[layer])
-            np.testing.assert_array_equal(history.a[layer][s], trace.a[layer])
+        for layer in range(2):  # History records layers 1 and 2; the trace's layer 0 is X
+            np.testing.assert_array_equal(history.z[layer][s], trace.z[layer + 1])
+            np.testing.assert_array_equal(history.a[layer][s], trace.a[layer + 1])
     # Plain gradient descent: the next snapshot is this one minus lr times its gradient,
     # and the final parameters are the last snapshot after its update.
     lr = config.lr
@@ -61,7 +61,7 @@ def test_large_datasets_record_z_and_a_on_an_even_sample():
     index = history.record_index
     assert len(index) == 50 and index[0] == 0 and index[-1] == 999
     trace = forward(history.params_at(2), history.dataset.X, "sigmoid")
-    np.testing.assert_array_equal(history.a[0][2], trace.a[0][index])
+    np.testing.assert_array_equal(history.a[0][2], trace.a[1][index])
 
 
 def test_mini_batches_record_the_full_training_set_at_the_start_of_the_epoch():

@@ -169,7 +169,7 @@ def _step_dict(step: Step, optimizer) -> dict:
 def _one_pass(params, X, Y, index: int, activation: str, loss: str) -> Pass:
     x, y = X[index : index + 1], Y[index : index + 1]  # (1, D), (1, K)
     trace = forward(params, x, activation)
-    grads = backward(params, x, trace, y, loss, activation)
+    grads = backward(params, trace, y, loss, activation)
     # With one sample, dl/db_l = delta_l summed over that one sample: the deltas themselves.
     deltas = [np.asarray(db) for db in grads[1::2]]
     sample_loss = float(LOSSES[loss].value(trace.z[-1], trace.a[-1], y))
@@ -177,8 +177,8 @@ def _one_pass(params, X, Y, index: int, activation: str, loss: str) -> Pass:
         index,
         x[0],
         y[0],
-        [z[0] for z in trace.z],
-        [a[0] for a in trace.a],
+        [z[0] for z in trace.z[1:]],  # layers 1..L (the pass keeps x apart)
+        [a[0] for a in trace.a[1:]],
         sample_loss,
         deltas,
         list(grads[0::2]),
@@ -263,7 +263,7 @@ def explain(
     with np.errstate(all="ignore"):
         passes = [_one_pass(params, X, Y, i, c.activation, c.loss) for i in indices]
         full = forward(params, X, c.activation)
-        batch = backward(params, X, full, Y, c.loss, c.activation)
+        batch = backward(params, full, Y, c.loss, c.activation)
         batch_loss = float(loss_value(full, Y, c.loss))
     if not (batch_loss == history.loss[epoch]):
         raise RunError(

@@ -67,6 +67,7 @@ import numpy as np
 from .nn import (
     ACTIVATIONS,
     LEAKY_SLOPE,
+    LOSSES,
     Params,
     Trace,
     backward,
@@ -171,7 +172,7 @@ def relative_error(g: np.ndarray, n: np.ndarray) -> np.ndarray:
 def on_pattern(params: Params, X: np.ndarray, activation: str) -> list[np.ndarray]:
     """Every hidden unit's on/off pattern at every sample: ``z > 0`` per hidden layer, each
     (N, n_l)."""
-    return [z > 0.0 for z in forward(params, X, activation).z[:-1]]
+    return [z > 0.0 for z in forward(params, X, activation).z[1:-1]]
 
 
 def _output(z: np.ndarray, squash: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -200,20 +201,18 @@ def _held_forward(
     pattern: list[np.ndarray],
     squash: Callable[[np.ndarray], np.ndarray],
 ) -> Trace:
-    """The forward pass with relu's on/off pattern held; ``squash`` is the sigmoid used."""
-    n_layers = len(params) // 2
-    zs, activations = [], []
-    a = X
-    for layer in range(n_layers):
-        W, b = params[2 * layer], params[2 * layer + 1]
-        z = a @ W + b[..., None, :]
-        if layer == n_layers - 1:
-            a = _output(z, squash)
+    """The forward pass with relu's on/off pattern held (``pattern[l-1]`` for layer l);
+    ``squash`` is the sigmoid used. Indexed like nn.forward's trace: a[0] = z[0] = X."""
+    L = len(params) // 2
+    z, a = [X], [X]
+    for l in range(1, L + 1):
+        W, b = params[2 * l - 2], params[2 * l - 1]
+        z.append(a[l - 1] @ W + b[..., None, :])
+        if l < L:
+            a.append(_hidden(z[l], activation, pattern[l - 1], squash))
         else:
-            a = _hidden(z, activation, pattern[layer], squash)
-        zs.append(z)
-        activations.append(a)
-    return Trace(zs, activations)
+            a.append(_output(z[l], squash))
+    return Trace(z, a)
 
 
 def frozen_forward(
@@ -252,22 +251,22 @@ def _complex_sigmoid(z: np.ndarray) -> np.ndarray:
     return np.where(negative, e / (1.0 + e), 1.0 / (1.0 + e))
 
 
-def _complex_loss(trace: Trace, Y: np.ndarray, loss: str) -> np.ndarray:
+def _complex_loss(z: np.ndarray, a: np.ndarray, Y: np.ndarray, loss: str) -> np.ndarray:
     """nn's loss value, which is analytic as written, except for one sigmoid output: with
     mean squared error its a - y uses nn's sigmoid(-z), which overflows for a complex z, and
     with cross-entropy NumPy's logaddexp takes no complex numbers, so both are written out
-    here with exp only of a non-positive real part."""
-    z = trace.z[-1]
+    here with exp only of a non-positive real part. ``z`` and ``a`` are the output layer's
+    pre-activations and activations, (R, N, K)."""
     if loss == "mse" and z.shape[-1] == 1:
         # nn's output_error takes 1 - a as sigmoid(-z); here with the complex sigmoid.
-        error = (1.0 - Y) * trace.a[-1] - Y * _complex_sigmoid(-z)
+        error = (1.0 - Y) * a - Y * _complex_sigmoid(-z)
         return (error**2).sum(axis=(-2, -1)) / (Y.shape[-2] * Y.shape[-1])
     if loss in ("bce", "ce") and z.shape[-1] == 1:
         z = z[..., 0]
         positive = z.real > 0.0
         softplus = np.where(positive, z, 0.0) + np.log1p(np.exp(np.where(positive, -z, z)))
         return (softplus - Y[..., 0] * z).sum(axis=-1) / Y.shape[-2]
-    return loss_value(trace, Y, loss)
+    return LOSSES[loss].value(z, a, Y)
 
 
 # --------------------------------------------------------------------------- off the kink
@@ -294,7 +293,7 @@ def _step_off_kinks(
     n_hidden = len(params) // 2 - 1
     trace = forward(params, X, activation)
     for layer in range(n_hidden):
-        zero = trace.z[layer] == 0.0  # (N, n)
+        zero = trace.z[layer + 1] == 0.0  # (N, n)
         units = np.flatnonzero(zero.any(axis=0))
         if units.size == 0:
             continue
@@ -309,7 +308,7 @@ def _step_off_kinks(
             )
         params = params[: 2 * layer + 1] + (b,) + params[2 * layer + 2 :]
         trace = forward(params, X, activation)
-        still = trace.z[layer] == 0.0
+        still = trace.z[layer + 1] == 0.0
         for unit in np.flatnonzero(still.any(axis=0)):
             problems.append(
                 f"z{layer + 1} of {_samples_text(np.flatnonzero(still[:, unit]))}, "
@@ -338,7 +337,6 @@ def _runs_per_pass(params: Params, layer: int, n_samples: int, itemsize: int) ->
 def _perturbed(
     params: Params,
     base: Trace,
-    X: np.ndarray,
     Y: np.ndarray,
     i: int,
     loss: str,
@@ -351,16 +349,15 @@ def _perturbed(
     """The loss of the networks whose ``params[i]`` has entry entries[r] (flat) moved by
     steps[r], (R,); and which of them changed some hidden unit's on/off pattern (for ``how``
     "real"; see _losses_from)."""
-    layer = i // 2
-    A = X if layer == 0 else base.a[layer - 1]
+    layer = i // 2  # counted from 0, so its pre-activations are base.z[layer + 1]
     if i % 2 == 0:
         k, j = np.unravel_index(entries, params[i].shape)
-        column = base.z[layer][:, j].T + steps[:, None] * A[:, k].T  # (R, N)
+        column = base.z[layer + 1][:, j].T + steps[:, None] * base.a[layer][:, k].T  # (R, N)
     else:
         j = entries
-        column = base.z[layer][:, j].T + steps[:, None]
+        column = base.z[layer + 1][:, j].T + steps[:, None]
     if layer == len(params) // 2 - 1:  # the output layer: its z is all there is left
-        z = np.repeat(base.z[layer][None], len(entries), axis=0).astype(column.dtype)
+        z = np.repeat(base.z[layer + 1][None], len(entries), axis=0).astype(column.dtype)
         z[np.arange(len(entries)), :, j] = column
         return _losses_from(params, layer, z, Y, loss, activation, pattern, how)
     on = pattern[layer][:, j].T  # (R, N)
@@ -371,8 +368,8 @@ def _perturbed(
             crossed = ((column > 0.0) != on).any(axis=-1)
     else:
         a = _hidden(column, activation, on, _complex_sigmoid if how == "complex" else sigmoid)
-    change = a - base.a[layer][:, j].T  # (R, N)
-    z = base.z[layer + 1] + change[:, :, None] * params[2 * layer + 2][j][:, None, :]
+    change = a - base.a[layer + 1][:, j].T  # (R, N)
+    z = base.z[layer + 2] + change[:, :, None] * params[2 * layer + 2][j][:, None, :]
     values, later = _losses_from(params, layer + 1, z, Y, loss, activation, pattern, how)
     return values, crossed | later
 
@@ -396,21 +393,21 @@ def _losses_from(
     squash = _complex_sigmoid if how == "complex" else sigmoid
     crossed = np.zeros(len(z), dtype=bool)
     if layer == len(params) // 2 - 1:
-        trace = Trace([z], [_output(z, squash)])
+        output = z, _output(z, squash)
     elif how == "real":
         a = ACTIVATIONS[activation].f(z)
-        rest = forward(params[2 * layer + 2 :], a, activation)
-        trace = Trace([z] + rest.z, [a] + rest.a)
+        rest = forward(params[2 * layer + 2 :], a, activation)  # rest.z[0] is a, its input
+        output = rest.z[-1], rest.a[-1]
         if activation in KINKED:
-            for later, on in zip(trace.z[:-1], pattern[layer:]):
+            for later, on in zip([z, *rest.z[1:-1]], pattern[layer:]):
                 crossed |= ((later > 0.0) != on).any(axis=(-2, -1))
     else:
         a = _hidden(z, activation, pattern[layer], squash)
         rest = _held_forward(params[2 * layer + 2 :], a, activation, pattern[layer + 1 :], squash)
-        trace = Trace([z] + rest.z, [a] + rest.a)
+        output = rest.z[-1], rest.a[-1]
     if how == "complex":
-        return _complex_loss(trace, Y, loss), crossed
-    return loss_value(trace, Y, loss), crossed
+        return _complex_loss(*output, Y, loss), crossed
+    return LOSSES[loss].value(*output, Y), crossed
 
 
 def _losses(
@@ -437,7 +434,7 @@ def _losses(
     for start in range(0, len(every_entry), runs):
         rows = slice(start, start + runs)
         values[rows], crossed[rows] = _perturbed(
-            params, base, X, Y, i, loss, activation, pattern, every_entry[rows],
+            params, base, Y, i, loss, activation, pattern, every_entry[rows],
             every_step[rows], how,
         )  # fmt: skip
     return values, crossed
@@ -548,7 +545,7 @@ class _Checker:
         self.params, self.X, self.Y = params, X, Y
         self.loss, self.activation = loss, activation
         self.base, self.base_loss = base, base_loss
-        self.pattern = [z > 0.0 for z in base.z[:-1]]
+        self.pattern = [z > 0.0 for z in base.z[1:-1]]
         # Two computations of the same loss agree to SAME of its size and of its terms' (the
         # output pre-activations: cross-entropy subtracts terms that large).
         self.scale = abs(base_loss) + float(np.abs(base.z[-1]).max(axis=-1).mean())
@@ -678,7 +675,7 @@ def _gradient_check(params, X, Y, loss, activation, seed, progress) -> GradCheck
     if activation in KINKED:
         params, moves, problems = _step_off_kinks(params, X, activation, rng)
     base = forward(params, X, activation)
-    grads = backward(params, X, base, Y, loss, activation)
+    grads = backward(params, base, Y, loss, activation)
     base_loss = float(loss_value(base, Y, loss))
     if not np.isfinite(base_loss) or not all(np.isfinite(g).all() for g in grads):
         problems.append(

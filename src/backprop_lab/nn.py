@@ -212,8 +212,10 @@ def stack_params(networks: list[Params]) -> Params:
 
 
 class Trace(NamedTuple):
-    """What a forward pass computed, layer by layer: ``z[l-1]`` and ``a[l-1]`` are layer l's
-    pre-activations and activations, each (..., N, n_l). ``a[-1]`` is the network's output."""
+    """What a forward pass computed, indexed like the formulas: ``z[l]`` and ``a[l]`` are
+    layer l's pre-activations and activations, each (..., N, n_l), for l = 1..L. Layer 0 is
+    the input: ``a[0]`` is X, so that layer l reads ``a[l-1]`` (``z[0]`` is X too; the input
+    has no pre-activation, and the two lists stay aligned). ``a[-1]`` is the output."""
 
     z: list[np.ndarray]
     a: list[np.ndarray]
@@ -226,16 +228,13 @@ def forward(params: Params, X: np.ndarray, activation: str = "sigmoid") -> Trace
     z2 = a1 @ W2 + b2, a2 = sigmoid(z2).
     """
     f = ACTIVATIONS[activation].f
-    n_layers = len(params) // 2
-    zs, activations = [], []
-    a = X  # (N, n_0)
-    for layer in range(n_layers):
-        W, b = params[2 * layer], params[2 * layer + 1]
-        z = a @ W + b[..., None, :]  # (..., N, n_out); b broadcast over the N samples
-        a = f(z) if layer < n_layers - 1 else output_activation(z)
-        zs.append(z)
-        activations.append(a)
-    return Trace(zs, activations)
+    L = len(params) // 2
+    z, a = [X], [X]  # layer 0, the input: (N, n_0)
+    for l in range(1, L + 1):
+        W, b = params[2 * l - 2], params[2 * l - 1]
+        z.append(a[l - 1] @ W + b[..., None, :])  # (..., N, n_l); b broadcast over samples
+        a.append(f(z[l]) if l < L else output_activation(z[l]))
+    return Trace(z, a)
 
 
 def output_activation(z: np.ndarray) -> np.ndarray:
@@ -243,31 +242,30 @@ def output_activation(z: np.ndarray) -> np.ndarray:
     return sigmoid(z) if z.shape[-1] == 1 else softmax(z)
 
 
-def backward(
-    params: Params, X: np.ndarray, trace: Trace, Y: np.ndarray, loss: str, activation: str
-) -> Params:
+def backward(params: Params, trace: Trace, Y: np.ndarray, loss: str, activation: str) -> Params:
     """Gradients of the loss with respect to every parameter, by backpropagation.
 
-    ``Y`` is (N, K): 0/1 targets for one sigmoid output, one-hot rows for softmax. Returns
+    ``trace`` is the forward pass of ``params`` (its ``a[0]`` the inputs X). ``Y`` is (N, K):
+    0/1 targets for one sigmoid output, one-hot rows for softmax. Returns
     ``(dW1, db1, ..., dWL, dbL)`` shaped like ``params``. With delta_l = dL/dz_l::
 
         delta_L = dL/dz_L                            (the loss's output delta)
-        dWl     = a_{l-1}^T delta_l                  # (..., n_in, n_out)
-        dbl     = sum over samples of delta_l        # (..., n_out)
-        delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1})  # (..., N, n_in)
+        dW_l    = a_{l-1}^T delta_l                  # (..., n_{l-1}, n_l)
+        db_l    = sum over samples of delta_l        # (..., n_l)
+        delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1})  # (..., N, n_{l-1})
     """
     df = ACTIVATIONS[activation].df
-    n_layers = len(params) // 2
-    grads: list[np.ndarray] = [None] * len(params)  # type: ignore[list-item]
-    delta = LOSSES[loss].delta(trace.z[-1], trace.a[-1], Y)  # (..., N, n_L)
-    for layer in range(n_layers - 1, -1, -1):
-        a_prev = trace.a[layer - 1] if layer > 0 else X  # (..., N, n_in)
-        grads[2 * layer] = a_prev.mT @ delta  # (..., n_in, n_out)
-        grads[2 * layer + 1] = delta.sum(axis=-2)  # (..., n_out)
-        if layer > 0:
-            W = params[2 * layer]
-            delta = (delta @ W.mT) * df(trace.z[layer - 1], trace.a[layer - 1])  # (..., N, n_in)
-    return tuple(grads)
+    z, a = trace.z, trace.a
+    L = len(params) // 2
+    backwards: list[np.ndarray] = []  # dbL, dWL, ..., db1, dW1: the order they are found in
+    delta = LOSSES[loss].delta(z[L], a[L], Y)  # delta_L: (..., N, n_L)
+    for l in range(L, 0, -1):
+        backwards.append(delta.sum(axis=-2))  # db_l: (..., n_l)
+        backwards.append(a[l - 1].mT @ delta)  # dW_l: (..., n_{l-1}, n_l)
+        if l > 1:
+            W = params[2 * l - 2]
+            delta = (delta @ W.mT) * df(z[l - 1], a[l - 1])  # delta_{l-1}: (..., N, n_{l-1})
+    return tuple(reversed(backwards))
 
 
 def loss_value(trace: Trace, Y: np.ndarray, loss: str) -> np.ndarray:

@@ -210,12 +210,12 @@ def replay_snapshots(
             stack = tuple(p[part] for p in params)
             trace = forward(stack, X, config.activation)
             for store, value in zip(
-                grads, backward(stack, X, trace, Y, config.loss, config.activation)
+                grads, backward(stack, trace, Y, config.loss, config.activation)
             ):
                 store[part] = value
-            for layer in range(n_layers):
-                zs[layer][part] = trace.z[layer][:, record_index]
-                activations[layer][part] = trace.a[layer][:, record_index]
+            for layer in range(n_layers):  # recorded from layer 1: trace's layer 0 is X
+                zs[layer][part] = trace.z[layer + 1][:, record_index]
+                activations[layer][part] = trace.a[layer + 1][:, record_index]
     return grads, zs, activations
 
 
@@ -239,7 +239,7 @@ def epoch_update(
     n = len(X)
     if config.batch_size is None or config.batch_size >= n:
         trace = trace if trace is not None else forward(params, X, activation)
-        grads = backward(params, X, trace, Y, loss_name, activation)
+        grads = backward(params, trace, Y, loss_name, activation)
         new_params, new_state = optimizer.step(params, grads, state)
         if on_step is not None:
             on_step(Step(np.arange(n), grads, params, state, new_params, new_state))
@@ -248,7 +248,7 @@ def epoch_update(
     for start in range(0, n, config.batch_size):
         rows = order[start : start + config.batch_size]
         batch_trace = forward(params, X[rows], activation)
-        grads = backward(params, X[rows], batch_trace, Y[rows], loss_name, activation)
+        grads = backward(params, batch_trace, Y[rows], loss_name, activation)
         new_params, new_state = optimizer.step(params, grads, state)
         if on_step is not None:
             on_step(Step(rows, grads, params, state, new_params, new_state))

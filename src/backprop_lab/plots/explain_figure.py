@@ -32,7 +32,7 @@ def _at_epoch(e: Explanation) -> tuple[History, int]:
     c, data = h.config, h.dataset
     with np.errstate(all="ignore"):
         trace = forward(e.params, data.X, c.activation)
-        grads = backward(e.params, data.X, trace, data.Y, c.loss, c.activation)
+        grads = backward(e.params, trace, data.Y, c.loss, c.activation)
     return (
         replace(
             h,
@@ -41,8 +41,8 @@ def _at_epoch(e: Explanation) -> tuple[History, int]:
             b=tuple(b[None] for b in e.biases),
             dW=tuple(g[None] for g in grads[0::2]),
             db=tuple(g[None] for g in grads[1::2]),
-            z=tuple(z[None, h.record_index] for z in trace.z),
-            a=tuple(a[None, h.record_index] for a in trace.a),
+            z=tuple(z[None, h.record_index] for z in trace.z[1:]),  # History's from layer 1
+            a=tuple(a[None, h.record_index] for a in trace.a[1:]),
             update_norm=np.full((1, len(e.weights)), np.nan),
         ),
         0,

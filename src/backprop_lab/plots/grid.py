@@ -221,13 +221,14 @@ def has_plane(history: History) -> bool:
 
 
 def outputs_on_plane(history: History, snapshots, plane: Plane, layer: int = -1) -> np.ndarray:
-    """Activations of ``layer`` (default: the output) at every grid point, for the given
+    """Activations of ``layer`` (counted as History counts them, 0 the first hidden layer;
+    default: the output) at every grid point, for the given
     snapshot indices: (len(snapshots), *plane.shape, n_units), that is (F, G, G, n) on a
     plane and (F, G, n) on a line. One stacked forward pass."""
     snapshots = np.atleast_1d(snapshots)
     stack = tuple(p[snapshots] for pair in zip(history.W, history.b) for p in pair)
     with np.errstate(over="ignore", invalid="ignore"):
-        activations = forward(stack, plane.inputs, history.config.activation).a[layer]
+        activations = forward(stack, plane.inputs, history.config.activation).a[1:][layer]
     return activations.reshape(len(snapshots), *plane.shape, -1)
 
 
