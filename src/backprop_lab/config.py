@@ -120,6 +120,12 @@ class Option:
             )
         return f"joined by commas ({code(f'8{LAYER_SEPARATOR}8')}), or {code('none')}"
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """(low, high), with -inf and inf where the option has no bound."""
+        low = -math.inf if self.low is None else self.low
+        return low, math.inf if self.high is None else self.high
+
     def allowed(self) -> str:
         """What is allowed, as it ends "must be ...": "a whole number from 1 to 100000000"."""
         if self.kind == "choice":
@@ -146,7 +152,8 @@ class Option:
                 raise ConfigError(self.name, f"must be {self.allowed()}, got {value!r}")
         elif self.kind == "int":
             is_int = isinstance(value, int) and not isinstance(value, bool)
-            if not is_int or value < self.low or (self.high is not None and value > self.high):
+            low, high = self.bounds
+            if not is_int or not low <= value <= high:
                 raise ConfigError(self.name, f"must be {self.allowed()}, got {value!r}")
         elif self.kind == "float":
             if not _in_range(value, self):
@@ -157,12 +164,9 @@ class Option:
                     self.name,
                     f"allows at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(value)}",
                 )
+            low, high = self.bounds
             for size in value:
-                if (
-                    not isinstance(size, int)
-                    or isinstance(size, bool)
-                    or not self.low <= size <= self.high
-                ):
+                if not isinstance(size, int) or isinstance(size, bool) or not low <= size <= high:
                     raise ConfigError(
                         self.name,
                         f"sizes must be whole numbers from {self.low} to {self.high} "
@@ -207,8 +211,7 @@ def _in_range(value, option: Option) -> bool:
         number = float(value)
     except (TypeError, ValueError):
         number = math.nan
-    low = option.low
-    high = math.inf if option.high is None else option.high
+    low, high = option.bounds
     return (
         not isinstance(value, bool)
         and math.isfinite(number)

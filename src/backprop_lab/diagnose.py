@@ -772,9 +772,10 @@ class _Flat:
         return bool(self.step < SMALL_STEP)
 
     @property
-    def after_overshoot(self) -> bool:
+    def overshoot_before(self) -> Overshoot | None:
+        """The run's overshooting step when it came before (or at) the stretch's start."""
         o = self.ctx.overshoot
-        return o is not None and o.epoch <= self.start
+        return o if o is not None and o.epoch <= self.start else None
 
 
 ZERO_GRADIENT = "the gradient is exactly zero there, so no update can move any weight"
@@ -815,9 +816,9 @@ def _flat_linear_best(f: _Flat) -> Cause | None:
 def _flat_zero_gradient(f: _Flat) -> Cause | None:
     if f.gradient != 0.0:
         return None
-    h, ctx, o = f.h, f.ctx, f.ctx.overshoot
+    h, ctx, o = f.h, f.ctx, f.overshoot_before
     cause, options = ZERO_GRADIENT, []
-    if f.after_overshoot:
+    if o is not None:
         what = "units died" if ctx.dead_in_training else "the units saturated"
         cause += f", since {what} after the step of epoch {o.epoch} that was too large"
         options.append(f"a smaller learning rate ({_lr_down(h, ctx)})")
@@ -831,9 +832,10 @@ def _flat_zero_gradient(f: _Flat) -> Cause | None:
 
 
 def _flat_after_overshoot(f: _Flat) -> Cause | None:
-    if not f.after_overshoot:
+    o = f.overshoot_before
+    if o is None:
         return None
-    ctx, o, gradient = f.ctx, f.ctx.overshoot, sig(f.gradient, 2)
+    ctx, gradient = f.ctx, sig(f.gradient, 2)
     step_text = (
         f"a step that was too large at epoch {o.epoch} (it moved the weights by "
         f"{sig(o.ratio, 2)}x their size)"
@@ -1345,11 +1347,13 @@ def _saturated(h: History, ctx: Context) -> list[Finding]:
     names = unit_names(h)
     for spell in ctx.saturation:
         saturated = stats.saturated_units(h, spell.layer)  # (S, n)
+        assert saturated is not None  # spells are only found where units can saturate
         listed = ", ".join(names[spell.layer + 1][u] for u in spell.units)
         o = ctx.overshoot
         if spell.cause == "data":
             advice = f"Saturated units pass almost no gradient, and {_standardise(ctx)}."
         elif spell.cause == "overshoot":
+            assert o is not None  # the cause is "overshoot" only after a step that overshot
             advice = (
                 f"The step at epoch {o.epoch} was too large and pushed them there: "
                 f"lower the learning rate, for example {_lr_down(h, ctx)}."

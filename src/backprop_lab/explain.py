@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import SupportsFloat
 
 import numpy as np
 
@@ -289,7 +290,7 @@ def explain(
 # --------------------------------------------------------------------------- numbers
 
 
-def _n(value: float, digits: int = 5) -> str:
+def _n(value: SupportsFloat, digits: int = 5) -> str:
     """A number for a calculator, with at least ``digits`` significant digits: fixed-point
     from 1e-4 to 1e5, scientific notation beyond."""
     value = float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
@@ -516,7 +517,8 @@ def _parameter_names(names) -> list[list[str]]:
     return out
 
 
-def _rule_lines(optimizer, t: int | None) -> list[str]:
+def _rule_lines(optimizer, t: int) -> list[str]:
+    """The update rule in words and symbols; ``t`` is Adam's step count (0 for the others)."""
     if isinstance(optimizer, Momentum):
         return [
             f"  momentum: v <- momentum x v - lr x g, then w <- w + v  (lr = {_g(optimizer.lr)}, "
@@ -563,7 +565,7 @@ def _state_entries(state: tuple, optimizer, index: int, entry: tuple) -> tuple:
 
 def _step_lines(e: Explanation, step: Step, names, first_of: int | None) -> list[str]:
     optimizer = e.optimizer
-    t = int(step.state_after[0]) if isinstance(optimizer, Adam) else None
+    t = int(step.state_after[0]) if isinstance(optimizer, Adam) else 0  # Adam's step count
     out = _rule_lines(optimizer, t)
     entry_names = _parameter_names(names)
     if first_of is not None:

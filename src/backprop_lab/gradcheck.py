@@ -463,7 +463,7 @@ def _differences(
     for start in range(0, size, chunk):
         entries = np.arange(start, min(start + chunk, size))
         real, crossed = _losses(*args, entries, STEPS, "real")
-        real, crossed = real.reshape(4, -1), crossed.reshape(4, -1).any(axis=0)
+        real, crossed = real.reshape(4, -1), np.any(crossed.reshape(4, -1), axis=0)
         if crossed.any():
             held, _ = _losses(*args, entries[crossed], STEPS, "held")
             real[:, crossed] = held.reshape(4, -1)

@@ -28,6 +28,7 @@ import math
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -152,7 +153,7 @@ class History:
             final_test_accuracy=float(self.test_accuracy[epoch]) if has_test else None,
             version=self.summary.version,
         )
-        per_snapshot = {
+        per_snapshot: dict[str, Any] = {  # W, b, ... of the kept snapshots
             name: tuple(array[:keep] for array in getattr(self, name))
             for name in ("W", "b", "dW", "db", "z", "a")
         }
@@ -322,7 +323,7 @@ def _read_summary(path: Path) -> Summary:
 def _history_from(path: Path, config: TrainConfig, summary: Summary, arrays: dict) -> History:
     """The History of a run folder's arrays; a KeyError names an array that is missing."""
     n_layers = len(config.hidden) + 1
-    per_layer = {
+    per_layer: dict[str, Any] = {  # W, b, ...: one array per layer
         name: tuple(arrays[f"{name}{l}"] for l in range(1, n_layers + 1))
         for name in ("W", "b", "dW", "db", "z", "a", "final_W", "final_b")
     }

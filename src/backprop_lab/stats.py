@@ -54,7 +54,7 @@ def dead_units(history: History, layer: int) -> np.ndarray | None:
     if activation == "relu":
         return (history.a[layer] == 0).all(axis=1)
     if activation == "leaky_relu":
-        return (history.z[layer] < 0).all(axis=1)
+        return np.all(history.z[layer] < 0, axis=1)
     return None
 
 

@@ -244,6 +244,7 @@ def epoch_update(
         if on_step is not None:
             on_step(Step(np.arange(n), grads, params, state, new_params, new_state))
         return new_params, new_state
+    assert batch_rng is not None, "mini-batches are drawn from batch_rng"
     order = batch_rng.permutation(n)
     for start in range(0, n, config.batch_size):
         rows = order[start : start + config.batch_size]

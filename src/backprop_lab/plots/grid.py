@@ -45,8 +45,9 @@ class Plane:
 
     xs: np.ndarray
     ys: np.ndarray | None = None
-    origin: np.ndarray = field(default=None)
-    directions: np.ndarray = field(default=None)
+    # Not given (None): __post_init__ puts the identity map there, so both are always arrays.
+    origin: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    directions: np.ndarray = field(default=None)  # type: ignore[arg-type]
     names: tuple[str, ...] = ()
     shares: tuple[float, ...] = ()
 
