@@ -51,6 +51,13 @@ class Dataset:
     X_test: np.ndarray
     labels_test: np.ndarray
 
+    def __post_init__(self):
+        # Contiguous float64 inputs, however they were made: NumPy's matmul may sum in another
+        # order for a strided view (the feature columns of a CSV's table), and a replay from
+        # the run folder's contiguous copy would then miss the training's last digit.
+        for name in ("X", "X_test"):
+            object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), np.float64))
+
     @property
     def n_classes(self) -> int:
         return len(self.class_names)

@@ -62,7 +62,20 @@ def explain_figure(e: Explanation) -> Figure:
     drawing = NetworkDrawing(ax, h, label_links=False, bias_labels=False, max_units=MAX_DRAWN_UNITS)
     drawing.update(snapshot)
     one = e.passes[0] if len(e.passes) == 1 else None
-    for l in range(1, len(sizes)):
+    _label_units(ax, drawing, e, one)
+    _label_links(drawing, e, one)
+    title = _title(e, h, one)
+    if drawing.not_drawn:
+        names = ", ".join(names for names, _ in drawing.not_drawn)
+        title += f"\n(too many units to draw them all: {names} not drawn)"
+    fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def _label_units(ax, drawing: NetworkDrawing, e: Explanation, one) -> None:
+    """Under each unit its z and a for the one explained sample (and each input's x), or its
+    mean a over all the explained samples."""
+    for l in range(1, len(drawing.units)):
         for j, y in zip(drawing.units[l], drawing.ys[l]):
             if one is not None:
                 # Compact diagrams have the next unit's name just below: one line fits there.
@@ -82,46 +95,42 @@ def explain_figure(e: Explanation) -> Figure:
             )
     if one is not None:
         for i, y in zip(drawing.units[0], drawing.ys[0]):
-            ax.text(
-                0,
-                y - HALF - 0.08,
-                f"x = {sig(one.x[i])}",
-                ha="center",
-                va="top",
-                fontsize=8,
-                bbox=BOX,
-                zorder=6,
-            )
+            ax.text(0, y - HALF - 0.08, f"x = {sig(one.x[i])}", ha="center", va="top",
+                    fontsize=8, bbox=BOX, zorder=6)  # fmt: skip
+
+
+def _label_links(drawing: NetworkDrawing, e: Explanation, one) -> None:
+    """Each weight's gradient on its link: the one sample's dl/dw, or the batch's dL/dw. Only
+    when there are few enough links to read, as network.png labels its weights."""
     gradients = one.dW if one is not None else e.batch_dW
     symbol = "dl/dw" if one is not None else "dL/dw"  # this sample's loss l, or the batch's L
     n_links = sum(W.size for W in gradients)
-    if n_links <= MAX_LABELLED_LINKS and not drawing.compact:  # as network.png labels weights
-        for l, G in enumerate(gradients):
-            for i in range(G.shape[0]):
-                for j in range(G.shape[1]):
-                    text = f"{symbol} {signed(G[i, j])}"
-                    drawing.link_text(l, i, j, text, fontsize=7.5, bbox=BOX, zorder=6)
-                    drawing.link_texts[-1][0].set_gid("gradient label")
-    who = f"all {len(e.passes)} samples"
-    if one is not None:  # many features: the sample's input on a line of its own
-        who = f"sample {one.sample}" + (", " if len(one.x) <= SHOWN_INPUTS else "\n")
-        who += f"x = {_vector(one.x)}"
+    if n_links > MAX_LABELLED_LINKS or drawing.compact:
+        return
+    for l, G in enumerate(gradients):
+        for i in range(G.shape[0]):
+            for j in range(G.shape[1]):
+                text = f"{symbol} {signed(G[i, j])}"
+                drawing.link_text(l, i, j, text, fontsize=7.5, bbox=BOX, zorder=6)
+                drawing.link_texts[-1][0].set_gid("gradient label")
+
+
+def _title(e: Explanation, h: History, one) -> str:
+    """Which pass this is (epoch, sample or all samples) and which gradient the links show."""
     if one is None:
-        title = (
-            f"One pass at epoch {e.epoch}, {who}: mean a on the units, dL/dw on the links\n"
+        return (
+            f"One pass at epoch {e.epoch}, all {len(e.passes)} samples: mean a on the units, "
+            "dL/dw on the links\n"
             "dL/dw: the batch gradient, the mean over all samples, which the update uses"
         )
-    else:
-        title = (
-            f"One pass at epoch {e.epoch}, {who}: z and a on the units, dl/dw on the links\n"
-            f"dl/dw: this sample's gradient (of its own loss l = {sig(one.loss)}); the update "
-            f"uses dL/dw, the mean over all {len(h.dataset.labels)} samples"
-        )
-    if drawing.not_drawn:
-        names = ", ".join(names for names, _ in drawing.not_drawn)
-        title += f"\n(too many units to draw them all: {names} not drawn)"
-    fig.suptitle(title, fontsize=11)
-    return fig
+    # Many features: the sample's input on a line of its own.
+    who = f"sample {one.sample}" + (", " if len(one.x) <= SHOWN_INPUTS else "\n")
+    who += f"x = {_vector(one.x)}"
+    return (
+        f"One pass at epoch {e.epoch}, {who}: z and a on the units, dl/dw on the links\n"
+        f"dl/dw: this sample's gradient (of its own loss l = {sig(one.loss)}); the update "
+        f"uses dL/dw, the mean over all {len(h.dataset.labels)} samples"
+    )
 
 
 def _vector(x) -> str:
