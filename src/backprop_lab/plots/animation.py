@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from PIL import Image
 
@@ -55,7 +56,8 @@ class _BoundaryPanel:
         self.plane = plane = plane_for(history, GRID)
         outputs = outputs_on_plane(history, chosen, plane)  # (F, G, G, K) or (F, G, K): one pass
         self.probabilities = class_probability(outputs)  # (F, G, G, C) or (F, G, C)
-        self.curve = self.image = None
+        self.curve: CurveDrawing | None = None  # 1-D inputs: curves over x
+        self.image: AxesImage | None = None  # else: a picture of the plane
         if plane.dims == 1:
             self._draw_curves(history)
         else:
@@ -84,8 +86,9 @@ class _BoundaryPanel:
         )
         draw_points(ax, history, plane=plane)
         ax.set_title(boundary_title(plane))
-        ax.set_xlim(plane.xs[0], plane.xs[-1])
-        ax.set_ylim(plane.ys[0], plane.ys[-1])
+        left, right, bottom, top = plane.extent  # the grid's ends
+        ax.set_xlim(left, right)
+        ax.set_ylim(bottom, top)
         ax.set_xlabel(plane.names[0])
         ax.set_ylabel(plane.names[1])
         ax.grid(False)
@@ -102,6 +105,7 @@ class _BoundaryPanel:
         if self.curve is not None:
             self.curve.update(self.probabilities[frame])
             return
+        assert self.image is not None  # a panel without curves has a picture
         self.image.set_data(self.pictures[frame])
 
         def class_lines():

@@ -14,7 +14,17 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+
+def _agg_canvas(fig: Figure) -> FigureCanvasAgg:
+    """The figure's canvas, which must be Agg's (plots.style selects the Agg backend): only a
+    canvas with a pixel buffer can copy, restore and hand over regions of it."""
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        raise TypeError(f"blitting needs an Agg canvas, not a {type(canvas).__name__}")
+    return canvas
 
 
 class Blitter:
@@ -39,14 +49,19 @@ class Blitter:
         self.fig = fig
         self.moving = list(moving)
         self.per_frame: list[Artist] = []
-        fig.canvas.draw()  # lay the figure out once
+        self.canvas.draw()  # lay the figure out once
         if settle is not None:
             settle()
         fig.set_layout_engine("none")  # and never again: the background must stay valid
         for artist in self.moving:
             artist.set_animated(True)
-        fig.canvas.draw()
-        self.background = fig.canvas.copy_from_bbox(fig.bbox)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(fig.bbox)
+
+    @property
+    def canvas(self) -> FigureCanvasAgg:
+        """The figure's canvas, looked up anew each time as ``fig.canvas`` is."""
+        return _agg_canvas(self.fig)
 
     def replace_per_frame(self, make: Callable[[], Iterable[Artist]]) -> None:
         """Remove the artists the previous frame added, then call ``make``, which adds this
@@ -62,7 +77,7 @@ class Blitter:
         """The figure as it stands now, (H, W, 3) RGB: the background with the visible moving
         and per-frame artists drawn over it in z-order (the order of their creation among
         equals, as in a full draw)."""
-        canvas = self.fig.canvas
+        canvas = self.canvas
         canvas.restore_region(self.background)
         for artist in sorted(self.moving + self.per_frame, key=lambda a: a.get_zorder()):
             if artist.get_visible():

@@ -4,9 +4,11 @@ picture changes over training."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from .. import stats
 from ..history import History
@@ -139,10 +141,33 @@ def point_legend(
     not a number; ``boundary`` False leaves out the line of a plane where none is drawn."""
     data = history.dataset
     line = plane is not None and plane.dims == 1
+    handles: list[Artist] = list(_class_handles(history, curves=line and data.n_classes > 2))
+    if len(data.labels_test):
+        handles.append(
+            Line2D([], [], marker="^", linestyle="", markersize=8, markerfacecolor="grey",
+                   markeredgecolor="white", label="test point")
+        )  # fmt: skip
+    if line:
+        handles += _curve_handles(data.n_classes)
+    elif boundary:
+        handles.append(_boundary_handle(data.n_classes))
+    if wrong:
+        handles.append(
+            Line2D([], [], marker="x", linestyle="", markersize=8, color="black",
+                   markeredgewidth=2, label="misclassified")
+        )  # fmt: skip
+    if broken:
+        handles.append(Patch(color=NOT_A_NUMBER_GREY, label="output not a number"))
+    ax.legend(handles=handles, loc=loc, framealpha=0.85, ncol=ncol, **kwargs)
+
+
+def _class_handles(history: History, curves: bool) -> list[Line2D]:
+    """One legend entry per class: its point, or with ``curves`` (1-D inputs, more than two
+    classes, where each class has its own probability curve) its point on its curve."""
     handles = []
-    for k, name in enumerate(data.class_names):
+    for k, name in enumerate(history.dataset.class_names):
         colour = CLASS_COLOURS[k % 8]
-        if line and data.n_classes > 2:
+        if curves:
             label = f"class {name}: points, P(class {name})"
             handles.append(
                 Line2D([], [], color=colour, linewidth=2, marker="o", markersize=8,
@@ -153,49 +178,29 @@ def point_legend(
                 Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=colour,
                        markeredgecolor="black", label=f"class {name}")
             )  # fmt: skip
-    if len(data.labels_test):
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="^",
-                linestyle="",
-                markersize=8,
-                markerfacecolor="grey",
-                markeredgecolor="white",
-                label="test point",
-            )
-        )
-    if line:
-        if data.n_classes == 2:
-            handles.append(Line2D([], [], color=CURVE_COLOUR, linewidth=2, label="P(class 1)"))
-            handles.append(
-                Line2D([], [], color="black", linestyle="--", linewidth=1.3,
-                       label="P(class 1) = 0.5")
-            )  # fmt: skip
-        else:
-            handles.append(
-                Line2D([], [], color="black", linestyle="--", linewidth=1.3,
-                       label="predicted class changes")
-            )  # fmt: skip
-    elif not boundary:
-        pass
-    elif data.n_classes == 2:
-        handles.append(Line2D([], [], color="black", linewidth=1.5, label="P(class 1) = 0.5"))
-    else:
-        handles.append(
-            Line2D([], [], color="black", linewidth=1.5, label="where the predicted class changes")
-        )
-    if wrong:
-        handles.append(
-            Line2D([], [], marker="x", linestyle="", markersize=8, color="black",
-                   markeredgewidth=2, label="misclassified")
-        )  # fmt: skip
-    if broken:
-        from matplotlib.patches import Patch
+    return handles
 
-        handles.append(Patch(color=NOT_A_NUMBER_GREY, label="output not a number"))
-    ax.legend(handles=handles, loc=loc, framealpha=0.85, ncol=ncol, **kwargs)
+
+def _curve_handles(n_classes: int) -> list[Line2D]:
+    """The legend entries of the output on a line (1-D inputs): P(class 1) and its 0.5
+    crossings for two classes; where the predicted class changes for more (the classes' own
+    curves are in their entries, see :func:`_class_handles`)."""
+    if n_classes == 2:
+        return [
+            Line2D([], [], color=CURVE_COLOUR, linewidth=2, label="P(class 1)"),
+            Line2D([], [], color="black", linestyle="--", linewidth=1.3, label="P(class 1) = 0.5"),
+        ]
+    return [
+        Line2D([], [], color="black", linestyle="--", linewidth=1.3,
+               label="predicted class changes")
+    ]  # fmt: skip
+
+
+def _boundary_handle(n_classes: int) -> Line2D:
+    """The legend entry of the boundary line on a plane."""
+    if n_classes == 2:
+        return Line2D([], [], color="black", linewidth=1.5, label="P(class 1) = 0.5")
+    return Line2D([], [], color="black", linewidth=1.5, label="where the predicted class changes")
 
 
 class CurveDrawing:
@@ -328,8 +333,9 @@ def draw_boundary(
         ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
                 fontsize=8 if small else 10, bbox=box, zorder=5)  # fmt: skip
     draw_points(ax, history, plane=plane, wrong=wrong)
-    ax.set_xlim(plane.xs[0], plane.xs[-1])
-    ax.set_ylim(plane.ys[0], plane.ys[-1])
+    left, right, bottom, top = plane.extent  # the grid's ends
+    ax.set_xlim(left, right)
+    ax.set_ylim(bottom, top)
     ax.grid(False)
     ax.set_xlabel(plane.names[0])
     ax.set_ylabel(plane.names[1])

@@ -198,7 +198,8 @@ def _boundary_key(fig, slot, histories: list[History]) -> None:
     ax = fig.add_subplot(sub[0, :])
     ax.axis("off")
     width = slot.get_position(fig).width * fig.get_figwidth()
-    ncols = _columns_that_fit([h.get_label() for h in handles], width, 9)
+    # get_label() is typed object (set_label takes any object); these labels are strings.
+    ncols = _columns_that_fit([str(h.get_label()) for h in handles], width, 9)
     ax.legend(handles=handles, loc="center", ncols=ncols, frameon=False, fontsize=9,
               title="dots: the training data, in their class colour", title_fontsize=9)  # fmt: skip
     if two:

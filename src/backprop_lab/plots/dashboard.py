@@ -30,17 +30,15 @@ def dashboard_figure(history: History) -> Figure:
     epoch = int(history.snapshot_epoch[snapshot])
     note = stats.drawn_snapshot_note(history, snapshot)
     when = f"at epoch {epoch}" + (f"\n({note})" if note else "")
-    legend = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 9, "wrong": True}
-    legend["boundary"] = drawn
     if plane.dims == 1:
         ax_boundary.set_title(f"{boundary_title(plane)} {when}", pad=20)
-        point_legend(ax_boundary, history, plane=plane, **legend)
     else:
         title = f"{boundary_title(plane)} {when}"
         if plane.is_slice:
             title += "\n(through the mean of the training inputs; points are projected onto it)"
         ax_boundary.set_title(title)
-        point_legend(ax_boundary, history, **legend)
+    point_legend(ax_boundary, history, loc="upper left", plane=plane, wrong=True, boundary=drawn,
+                 bbox_to_anchor=(1.01, 1.0), fontsize=9)  # fmt: skip
     draw_network(ax_network, history, snapshot)
     ax_network.set_title("The network (purple: positive weight, green: negative; width: |w|)")
     draw_gradient_norms(ax_gradients, history)

@@ -29,6 +29,7 @@ from matplotlib.path import Path
 
 from .. import stats
 from ..history import History
+from ..naming import unit_names
 from ..nn import UNDECIDED, forward, output_activation, predict
 from ..numbers import percent, sig
 from .boundary import probability_image
@@ -111,15 +112,9 @@ def projection_for(history: History, snapshot: int | None = None) -> Projection:
     H = a.shape[2]
     if H <= 2:
         axes = np.eye(2, H) if H == 2 else np.array([[1.0], [0.0]])
-        names = (
-            ("activation of h1", "activation of h2")
-            if H == 2
-            else ("activation of h1", "(only one hidden unit)")
-        )
-        if len(history.W) > 2:
-            layer = len(history.W) - 1
-            names = tuple(name.replace("h", f"h{layer}_") for name in names)
-        return Projection(np.zeros(H), axes, names)
+        units = unit_names(history)[-2]  # the last hidden layer's: h1, h2 or h2_1, h2_2
+        second = f"activation of {units[1]}" if H == 2 else "(only one hidden unit)"
+        return Projection(np.zeros(H), axes, (f"activation of {units[0]}", second))
     if snapshot is None:
         snapshot = stats.last_finite_snapshot(history)
     points = a[snapshot]
@@ -170,11 +165,13 @@ def axis_names(history: History, snapshot: int, projection: Projection) -> tuple
     if history.a[-2].shape[2] <= 2:
         return projection.names
     shares = spread_shares(history, snapshot, projection)
+    across, up = projection.names
     if not np.isfinite(shares).all():
-        return tuple(f"{name} (no spread here: the points coincide)" for name in projection.names)
-    return tuple(
-        f"{name} ({percent(share)} of the spread here)"
-        for name, share in zip(projection.names, shares)
+        coincide = "(no spread here: the points coincide)"
+        return f"{across} {coincide}", f"{up} {coincide}"
+    return (
+        f"{across} ({percent(shares[0])} of the spread here)",
+        f"{up} ({percent(shares[1])} of the spread here)",
     )
 
 
@@ -308,7 +305,7 @@ class _PointLabels(Artist):
         centre = P.mean(axis=0)
         inner = ax.bbox
         markers = np.hstack([P - r, P + r])
-        placed = []
+        placed: list[list[float]] = []  # boxes of the labels placed so far
         angles = np.radians(
             np.array([0, 25, -25, 50, -50, 75, -75, 100, -100, 130, -130, 155, -155, 180])
         )
@@ -577,22 +574,13 @@ def hidden_space_figure(history: History) -> Figure:
     finite numbers)."""
     if len(history.W) < 2:
         return unavailable("Hidden space", "this network has no hidden layer")
-    end = stats.last_finite_snapshot(history)
     plane = plane_for(history, 2)
-    snapshots = (0, end)
-    units = history.a[-2].shape[2]
-    # Two units: the same axes in both panels. More: each panel on the slice its own output
-    # layer reads (the weights differ before and after training).
-    projections = [projection_for(history, s) for s in snapshots]
-    coordinates = [hidden_coordinates(history, s, p) for s, p in zip(snapshots, projections)]
-    spans = [_limits(c) for c in coordinates]
-    widths = [max(high - low for low, high in span) for span in spans]
-    if units <= 2 and max(widths) < 20 * min(widths):  # comparable: one view, easy to compare
-        spans = [_limits(np.concatenate(coordinates))] * 2
+    snapshots = (0, stats.last_finite_snapshot(history))
+    projections, views = _panel_views(history, snapshots)
     fig, axes = new_figure(1, 2, figsize=(12, 6.2))
     lines = mixed = False
     for ax, snapshot, projection, first, limits in zip(
-        axes, snapshots, projections, (True, False), spans
+        axes, snapshots, projections, (True, False), views
     ):
         shown = _draw(ax, history, snapshot, projection, limits, plane)
         lines |= shown["line"]
@@ -600,6 +588,31 @@ def hidden_space_figure(history: History) -> Figure:
         ax.set_title(
             _panel_title(history, snapshot, first) + _panel_notes(history, shown), fontsize=11
         )
+    fig.suptitle(_figure_title(history))
+    handles = _legend_handles(history, plane, lines, mixed)
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
+    return fig
+
+
+def _panel_views(history: History, snapshots) -> tuple[list[Projection], list]:
+    """Each panel's projection (see :func:`projection_for`) and view limits, as from
+    :func:`_limits`, for the ``snapshots``. Two units: the same axes in every panel, and one
+    view for all when their spreads are comparable (within 20 times), so the panels are easy
+    to compare. More: each panel on the slice its own output layer reads (the weights differ
+    before and after training), in a view of its own."""
+    projections = [projection_for(history, s) for s in snapshots]
+    coordinates = [hidden_coordinates(history, s, p) for s, p in zip(snapshots, projections)]
+    views = [_limits(c) for c in coordinates]
+    widths = [max(high - low for low, high in view) for view in views]
+    if history.a[-2].shape[2] <= 2 and max(widths) < 20 * min(widths):
+        views = [_limits(np.concatenate(coordinates))] * len(snapshots)
+    return projections, views
+
+
+def _figure_title(history: History) -> str:
+    """The figure's title: which layer's space this is, the straight lines its output layer
+    can draw there, and for other than two hidden units what the axes are."""
+    units = history.a[-2].shape[2]
     n_outputs = history.dataset.n_outputs
     layer = "the hidden layer" if len(history.W) == 2 else "the last hidden layer"
     title = f"The inputs as {layer} sees them\n"
@@ -622,7 +635,13 @@ def hidden_space_figure(history: History) -> Figure:
         )
     elif units == 1:
         title += "\n(one hidden unit: its output across; the line is a threshold on it)"
-    fig.suptitle(title)
+    return title
+
+
+def _legend_handles(history: History, plane: Plane, lines: bool, mixed: bool) -> list[Line2D]:
+    """The figure's legend: the classes, the decision line when a panel shows one
+    (``lines``), the split disc when points of several classes coincide somewhere
+    (``mixed``), and the input grid carried into hidden space."""
     handles = [
         Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=CLASS_COLOURS[k % 8],
                markeredgecolor="black", label=f"class {name}")
@@ -631,7 +650,8 @@ def hidden_space_figure(history: History) -> Figure:
     if lines:
         handles.append(
             Line2D([], [], color=LINE_COLOUR, linewidth=2,
-                   label="P(class 1) = 0.5" if n_outputs == 1 else "border between two classes")
+                   label="P(class 1) = 0.5" if history.dataset.n_outputs == 1
+                   else "border between two classes")
         )  # fmt: skip
     if mixed:
         handles.append(
@@ -645,5 +665,4 @@ def hidden_space_figure(history: History) -> Figure:
     handles.append(
         Line2D([], [], color=GRID_COLOUR, linewidth=0.8, label=f"{grid}, carried into this space")
     )
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
-    return fig
+    return handles

@@ -56,15 +56,21 @@ def drawn_history(history: History) -> tuple[History, str]:
     last = stats.last_finite_snapshot(history)
     keep = np.flatnonzero(finite)
     keep = keep[keep <= last] if len(keep) else np.array([last])
-    per_snapshot = {
-        name: tuple(array[keep] for array in getattr(history, name))
-        for name in ("W", "b", "dW", "db", "z", "a")
-    }
+
+    def kept(per_layer: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        """Each layer's (S, ...) array at the kept snapshots only."""
+        return tuple(array[keep] for array in per_layer)
+
     cut = replace(
         history,
         snapshot_epoch=history.snapshot_epoch[keep],
         update_norm=history.update_norm[keep],
-        **per_snapshot,
+        W=kept(history.W),
+        b=kept(history.b),
+        dW=kept(history.dW),
+        db=kept(history.db),
+        z=kept(history.z),
+        a=kept(history.a),
     )
     epoch = int(history.snapshot_epoch[last])
     if last == len(finite) - 1:
@@ -210,74 +216,114 @@ def activations_figure(history: History) -> Figure:
     if hidden_layers == 0:
         return unavailable("Hidden activations", "this network has no hidden layer")
     history, note = drawn_history(history)
-    names = unit_names(history)
     units = [(l, i) for l in range(hidden_layers) for i in range(history.a[l].shape[2])]
+    if len(units) > MAX_UNIT_PANELS:
+        return _pooled_activations_figure(history, note)
+    names = unit_names(history)
     epochs = _epochs(history)
-    n_samples = len(history.record_index)
-    activation = history.config.activation
-    if len(units) > MAX_UNIT_PANELS:  # one panel per layer, every unit pooled
-        fig, axes = _grid(hidden_layers, width=5, height=3.2)
-        for l, ax in enumerate(axes):
-            a = history.a[l].reshape(len(epochs), -1)
-            threshold = symlog_threshold(a)
-            _symlog(ax, threshold, a)
-            _band(ax, epochs, a, SUMMARY_COLOUR, "mean over units and inputs (band: 10-90 %)",
-                  centre="mean")  # fmt: skip
-            ax.set_title(f"hidden layer {l + 1}: all {history.a[l].shape[2]} units")
-            ax.set_xlabel("epoch")
-            ax.set_ylabel(_symlog_label(f"activation ({activation})", threshold))
-            ax.legend(loc="best", fontsize=8)
-        _suptitle(fig, "Hidden activations over training", note)
-        return fig
     dead_since = dead_unit_epochs(history)
     colours = unit_colours(history.layer_sizes)
-    per_input = n_samples <= MAX_SAMPLE_LINES
+    per_input = len(history.record_index) <= MAX_SAMPLE_LINES
     fig, axes = _grid(len(units))
     for ax, (l, i) in zip(axes, units):
         a = history.a[l][:, :, i]  # (S, N_rec)
         threshold = symlog_threshold(a)
         _symlog(ax, threshold, a)
         if per_input:
-            seen = {}
-            for s, index in enumerate(history.record_index):
-                label = history.dataset.labels[index]
-                style = INPUT_LINESTYLES[seen.get(label, 0) % len(INPUT_LINESTYLES)]
-                seen[label] = seen.get(label, 0) + 1
-                ax.plot(
-                    epochs,
-                    a[:, s],
-                    color=CLASS_COLOURS[label % 8],
-                    linestyle=style,
-                    linewidth=2,
-                    label=_sample_label(history, index),
-                )
+            _draw_unit_per_input(ax, history, epochs, a)
         else:
-            for k in range(history.dataset.n_classes):
-                of_class = history.dataset.labels[history.record_index] == k
-                if of_class.any():
-                    _band(
-                        ax,
-                        epochs,
-                        a[:, of_class],
-                        CLASS_COLOURS[k % 8],
-                        f"class {history.dataset.class_names[k]}",
-                        centre="mean",
-                        outline=True,
-                    )
-        unit_colour = colours[(l, i)] if colours else "black"
-        since = dead_since.get((l, i))
-        if since is not None:
-            ax.set_facecolor("#ececec")
-            box = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none"}
-            ax.text(0.5, 0.5, f"dead since epoch {since}:\noutputs 0 for every input",
-                    transform=ax.transAxes, ha="center", va="center", fontsize=9,
-                    color="#444444", bbox=box)  # fmt: skip
-            ax.set_title(f"unit {names[l + 1][i]} (dead)", color=unit_colour, fontweight="bold")
-        else:
-            ax.set_title(f"unit {names[l + 1][i]}", color=unit_colour, fontweight="bold")
+            _draw_unit_per_class(ax, history, epochs, a)
+        _title_unit(ax, names[l + 1][i], colours[(l, i)] if colours else "black",
+                    dead_since.get((l, i)))  # fmt: skip
         ax.set_xlabel("epoch")
         ax.set_ylabel("activation (symlog scale)" if threshold is not None else "activation")
-    handles, labels = axes[0].get_legend_handles_labels()
+    _activations_legend(fig, axes[0], per_input)
+    activation = history.config.activation
+    if per_input:
+        what = f"What each hidden unit outputs for each input, over training ({activation})"
+    else:
+        what = (
+            f"What each hidden unit outputs over training ({activation}): "
+            f"the mean over each class's inputs, with 10-90 % bands"
+        )
+    _suptitle(fig, what, note)
+    return fig
+
+
+def _pooled_activations_figure(history: History, note: str) -> Figure:
+    """The activations figure of a network with more hidden units than MAX_UNIT_PANELS: one
+    panel per hidden layer, the mean over all its units and inputs with a 10-90 % band.
+    ``history`` and ``note`` are as from :func:`drawn_history`."""
+    epochs = _epochs(history)
+    activation = history.config.activation
+    fig, axes = _grid(len(history.W) - 1, width=5, height=3.2)
+    for l, ax in enumerate(axes):
+        a = history.a[l].reshape(len(epochs), -1)  # (S, N_rec * units)
+        threshold = symlog_threshold(a)
+        _symlog(ax, threshold, a)
+        _band(ax, epochs, a, SUMMARY_COLOUR, "mean over units and inputs (band: 10-90 %)",
+              centre="mean")  # fmt: skip
+        ax.set_title(f"hidden layer {l + 1}: all {history.a[l].shape[2]} units")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(_symlog_label(f"activation ({activation})", threshold))
+        ax.legend(loc="best", fontsize=8)
+    _suptitle(fig, "Hidden activations over training", note)
+    return fig
+
+
+def _draw_unit_per_input(ax, history: History, epochs: np.ndarray, a: np.ndarray) -> None:
+    """One line per recorded training input of a unit's activations ``a`` (S, N_rec), in
+    its class's colour; the inputs of one class differ by dash pattern."""
+    seen: dict[int, int] = {}  # lines drawn so far per class
+    for s, index in enumerate(history.record_index):
+        label = history.dataset.labels[index]
+        style = INPUT_LINESTYLES[seen.get(label, 0) % len(INPUT_LINESTYLES)]
+        seen[label] = seen.get(label, 0) + 1
+        ax.plot(
+            epochs,
+            a[:, s],
+            color=CLASS_COLOURS[label % 8],
+            linestyle=style,
+            linewidth=2,
+            label=_sample_label(history, index),
+        )
+
+
+def _draw_unit_per_class(ax, history: History, epochs: np.ndarray, a: np.ndarray) -> None:
+    """Per class, the mean of a unit's activations ``a`` (S, N_rec) over the class's recorded
+    inputs, with their 10-90 % band outlined."""
+    for k in range(history.dataset.n_classes):
+        of_class = history.dataset.labels[history.record_index] == k
+        if of_class.any():
+            _band(
+                ax,
+                epochs,
+                a[:, of_class],
+                CLASS_COLOURS[k % 8],
+                f"class {history.dataset.class_names[k]}",
+                centre="mean",
+                outline=True,
+            )
+
+
+def _title_unit(ax, name: str, colour: str, dead_since: int | None) -> None:
+    """Title a unit's panel with its name in its colour; a unit dead since epoch
+    ``dead_since`` (not None) also gets a grey panel that says so."""
+    if dead_since is None:
+        ax.set_title(f"unit {name}", color=colour, fontweight="bold")
+        return
+    ax.set_facecolor("#ececec")
+    box = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none"}
+    ax.text(0.5, 0.5, f"dead since epoch {dead_since}:\noutputs 0 for every input",
+            transform=ax.transAxes, ha="center", va="center", fontsize=9,
+            color="#444444", bbox=box)  # fmt: skip
+    ax.set_title(f"unit {name} (dead)", color=colour, fontweight="bold")
+
+
+def _activations_legend(fig, first_ax, per_input: bool) -> None:
+    """The figure's one legend, under the panels: the lines of ``first_ax`` (every panel has
+    the same inputs or classes)."""
+    handles, labels = first_ax.get_legend_handles_labels()
     title = (
         "input -> target"
         if per_input
@@ -291,15 +337,6 @@ def activations_figure(history: History) -> Figure:
         title=title,
         fontsize=9,
     )
-    if per_input:
-        what = f"What each hidden unit outputs for each input, over training ({activation})"
-    else:
-        what = (
-            f"What each hidden unit outputs over training ({activation}): "
-            f"the mean over each class's inputs, with 10-90 % bands"
-        )
-    _suptitle(fig, what, note)
-    return fig
 
 
 def dead_unit_epochs(history: History) -> dict[tuple[int, int], int]:
@@ -393,7 +430,11 @@ def weight_line_styles(history: History, layer: int) -> list[tuple[str, dict]] |
             style = {"color": _output_colour(n_out, j), **_pattern(i)}
         styles.append((label, {"linewidth": 2, **style}))
     for j, label in enumerate(bias_labels):
-        colour = _output_colour(n_out, j) if output_layer else colours[(layer, j)]
+        if output_layer:
+            colour = _output_colour(n_out, j)
+        else:
+            assert colours is not None  # else the weights above returned None
+            colour = colours[(layer, j)]
         styles.append((label, {"color": colour, "linestyle": BIAS_LINESTYLE, "linewidth": 1.3,
                                "marker": None}))  # fmt: skip
     return styles
@@ -506,77 +547,90 @@ def activation_health_figure(history: History) -> Figure:
     if hidden_layers == 0:
         return unavailable("Activation health", "this network has no hidden layer")
     history, note = drawn_history(history)
-    epochs = _epochs(history)
-    activation = history.config.activation
     width = 4.8 * hidden_layers + 0.5
     if note:  # room for the note on one line
         width = max(width, 7.4)
     fig, axes = new_figure(2, hidden_layers, figsize=(width, 6.4), squeeze=False)
     for l in range(hidden_layers):
-        a = history.a[l]
-        ax = axes[0][l]
-        values = [a[s].ravel() for s in (0, -1)]
-        threshold = symlog_threshold(a)
-        _symlog(ax, threshold, np.concatenate(values), axis="x")
-        edges = _histogram_edges(np.concatenate(values), 30, threshold)
-        for v, shade, label in zip(
-            values, epoch_shades(2), (f"epoch {epochs[0]}", f"epoch {epochs[-1]}")
-        ):
-            ax.hist(
-                v[np.isfinite(v)],
-                bins=edges,
-                histtype="step",
-                linewidth=2,
-                color=shade,
-                label=label,
-            )
-        bounds = stats.SATURATION.get(activation)
-        if bounds:
-            for bound in bounds:
-                ax.axvline(bound, color="#D55E00", linestyle=":", linewidth=1.5)
-        ax.set_title(f"Hidden layer {l + 1}: activations ({activation})")
-        xlabel = "activation value (dotted: saturation limits)" if bounds else "activation value"
-        ax.set_xlabel(_symlog_label(xlabel, threshold))
-        ax.set_ylabel("count (units x inputs)")
-        ax.legend(loc="best", fontsize=8)
-        ax = axes[1][l]
-        dead = stats.dead_share(history, l)
-        saturated = stats.saturated_share(history, l)
-        if dead is None and saturated is None:
-            _draw_activation_size(ax, epochs, a, activation)
-            continue
-        if dead is not None:
-            ax.plot(
-                epochs,
-                100 * dead,
-                color="#000000",
-                linewidth=2,
-                label="dead units (output 0 for every input)",
-            )
-        if saturated is not None:
-            units = 100 * stats.saturated_units(history, l).mean(axis=1)
-            ax.plot(
-                epochs,
-                units,
-                color="#D55E00",
-                linewidth=2,
-                label="saturated units (on most inputs)",
-            )
-            ax.plot(
-                epochs,
-                100 * saturated,
-                color="#D55E00",
-                linewidth=1.5,
-                linestyle="--",
-                label="saturated activations (units x inputs)",
-            )
-        ax.set_ylim(-3, 103)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("share (%)")
-        ax.set_title("Dead and saturated, over training")
-        ax.legend(loc="best", fontsize=8)
+        _draw_activation_histograms(axes[0][l], history, l)
+        _draw_dead_and_saturated(axes[1][l], history, l)
     _suptitle(fig, "Are the hidden units alive and responsive?", note)
     return fig
+
+
+def _draw_activation_histograms(ax, history: History, layer: int) -> None:
+    """Histograms of hidden layer ``layer``'s activations (units x recorded inputs) at the
+    first and the last snapshot, on shared bins, with the activation's saturation limits
+    dotted where it has them."""
+    epochs = _epochs(history)
+    activation = history.config.activation
+    a = history.a[layer]  # (S, N_rec, units)
+    values = [a[s].ravel() for s in (0, -1)]
+    threshold = symlog_threshold(a)
+    _symlog(ax, threshold, np.concatenate(values), axis="x")
+    edges = _histogram_edges(np.concatenate(values), 30, threshold)
+    for v, shade, label in zip(
+        values, epoch_shades(2), (f"epoch {epochs[0]}", f"epoch {epochs[-1]}")
+    ):
+        ax.hist(
+            v[np.isfinite(v)],
+            bins=edges,
+            histtype="step",
+            linewidth=2,
+            color=shade,
+            label=label,
+        )
+    bounds = stats.SATURATION.get(activation)
+    if bounds:
+        for bound in bounds:
+            ax.axvline(bound, color="#D55E00", linestyle=":", linewidth=1.5)
+    ax.set_title(f"Hidden layer {layer + 1}: activations ({activation})")
+    xlabel = "activation value (dotted: saturation limits)" if bounds else "activation value"
+    ax.set_xlabel(_symlog_label(xlabel, threshold))
+    ax.set_ylabel("count (units x inputs)")
+    ax.legend(loc="best", fontsize=8)
+
+
+def _draw_dead_and_saturated(ax, history: History, layer: int) -> None:
+    """Over epochs, the share of hidden layer ``layer``'s units that are dead (relu, leaky
+    relu) or saturated on most inputs, and of its activations that are saturated (sigmoid,
+    tanh); for an activation that does neither, how large the activations get instead."""
+    epochs = _epochs(history)
+    dead = stats.dead_share(history, layer)
+    saturated = stats.saturated_share(history, layer)
+    saturated_units = stats.saturated_units(history, layer)
+    if dead is None and saturated is None:
+        _draw_activation_size(ax, epochs, history.a[layer], history.config.activation)
+        return
+    if dead is not None:
+        ax.plot(
+            epochs,
+            100 * dead,
+            color="#000000",
+            linewidth=2,
+            label="dead units (output 0 for every input)",
+        )
+    if saturated is not None and saturated_units is not None:  # both or neither
+        ax.plot(
+            epochs,
+            100 * saturated_units.mean(axis=1),
+            color="#D55E00",
+            linewidth=2,
+            label="saturated units (on most inputs)",
+        )
+        ax.plot(
+            epochs,
+            100 * saturated,
+            color="#D55E00",
+            linewidth=1.5,
+            linestyle="--",
+            label="saturated activations (units x inputs)",
+        )
+    ax.set_ylim(-3, 103)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("share (%)")
+    ax.set_title("Dead and saturated, over training")
+    ax.legend(loc="best", fontsize=8)
 
 
 def _draw_activation_size(ax, epochs: np.ndarray, a: np.ndarray, activation: str) -> None:

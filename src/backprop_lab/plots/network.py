@@ -32,10 +32,12 @@ import textwrap
 
 import numpy as np
 from matplotlib.artist import Artist
-from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.colors import Colormap, LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
 
 from .. import stats
 from ..history import History
@@ -114,12 +116,18 @@ def signed(value: float, digits: int = 3, zero_below: float = 0.0) -> str:
     return "+" + text if text not in ("n/a", "0") and not text.startswith("-") else text
 
 
+def _own_range(image: np.ndarray) -> tuple[float, float]:
+    """(low, high) of the finite values of a unit's picture, high above low (by 1e-12 when
+    the picture is flat); (0, 1) when none is finite."""
+    finite = image[np.isfinite(image)]
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    return low, high if high > low else low + 1e-12
+
+
 def _norm(image: np.ndarray, output: bool) -> Normalize:
     if output:
         return Normalize(0, 1)
-    finite = image[np.isfinite(image)]
-    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-    return Normalize(low, high if high > low else low + 1e-12)
+    return Normalize(*_own_range(image))
 
 
 def _hidden_norm(image: np.ndarray, activation: str) -> Normalize:
@@ -128,10 +136,10 @@ def _hidden_norm(image: np.ndarray, activation: str) -> Normalize:
     relu (so dark is exactly "off")."""
     if activation in ACTIVATION_RANGE:
         return Normalize(*ACTIVATION_RANGE[activation])
-    norm = _norm(image, False)
+    low, high = _own_range(image)
     if activation == "relu":
-        return Normalize(0.0, max(norm.vmax, 1e-12))
-    return norm
+        return Normalize(0.0, max(high, 1e-12))
+    return Normalize(low, high)
 
 
 def _sign_colour(value: float) -> str:
@@ -154,6 +162,16 @@ def _scale_text(reference: float, largest: float, fixed: bool) -> str:
     if largest > reference:
         return text + f" (wider ones capped; the largest |w| here is {sig(largest, 3)})"
     return text + ", the largest here"
+
+
+def _dead_units(history: History) -> list[np.ndarray] | None:
+    """Per hidden layer, (S, n_units) booleans: which of its units are dead at each snapshot
+    (see stats.dead_units); None when the activation cannot die (only relu and leaky relu
+    can)."""
+    if history.config.activation not in ("relu", "leaky_relu"):
+        return None
+    per_layer = [stats.dead_units(history, l) for l in range(len(history.W) - 1)]
+    return [dead for dead in per_layer if dead is not None]  # none is, for these activations
 
 
 class _LabelPlacer(Artist):
@@ -223,31 +241,10 @@ class NetworkDrawing:
         max_units: int = PANEL_DRAWN_UNITS,
     ):
         self.ax, self.history = ax, history
-        sizes = history.layer_sizes
-        self.sizes = sizes
-        self.compact = max(sizes) > 4
-        # Small networks get room between units for a name above and a bias below each.
-        self.gap = 1.0 if self.compact else 1.45
-        # A wide layer takes max_units rows: its first units, "⋮ N more", its last ones.
-        self.units = [drawn_units(n, max_units) for n in sizes]
-        rows = [len(units) + (n > len(units)) for n, units in zip(sizes, self.units)]
-        self.ys, self.markers = [], []
-        for n, units, layer_rows in zip(sizes, self.units, _positions(rows, self.gap)):
-            head = len(units) - KEEP_LAST if n > len(units) else len(units)
-            self.ys.append(np.delete(layer_rows, head) if n > len(units) else layer_rows)
-            self.markers.append(layer_rows[head] if n > len(units) else None)
-        self._y = [dict(zip(units, ys)) for units, ys in zip(self.units, self.ys)]
-        self.xs = [l * SPACING for l in range(len(sizes))]
+        self.sizes = history.layer_sizes
+        self._lay_out(max_units)
         names = unit_names(history)
-        # What the "⋮ N more" markers stand for: ("x10 to x97", 88) per layer drawn in part.
-        self.not_drawn = [
-            (
-                f"{layer[units[-1 - KEEP_LAST] + 1]} to {layer[units[-KEEP_LAST] - 1]}",
-                n - len(units),
-            )
-            for layer, units, n in zip(names, self.units, sizes)
-            if n > len(units)
-        ]
+        self.not_drawn = self._units_not_drawn(names)
         n_links = sum(W.shape[1] * W.shape[2] for W in history.W)
         if label_links is None:  # labels need the room of the uncompact layout
             label_links = n_links <= MAX_LABELLED_LINKS and not self.compact
@@ -255,93 +252,149 @@ class NetworkDrawing:
         self.link_scale = 6.0 if n_links <= 40 else 3.0
         self.fixed_scale = weight_scale is not None and weight_scale > 0
         self.weight_scale = weight_scale
-        self.links, self.unit_pictures, self.frames, self.bias_texts = [], [], [], []
-        self.unit_boxes, self.dead_marks, self.link_texts = [], [], []
-        activation = history.config.activation
-        self.dead = (
-            [stats.dead_units(history, l) for l in range(len(sizes) - 2)]
-            if activation in ("relu", "leaky_relu")
-            else None
-        )
-        ys = self._y
-        for l in range(len(sizes) - 1):
+        # The artists update() changes, each with the layer and unit(s) it belongs to.
+        self.links: list[tuple[Line2D, Text | None, int, int, int]] = []
+        self.unit_pictures: list[tuple[AxesImage, int, int, bool]] = []
+        self.frames: list[tuple[Rectangle, int, int]] = []
+        self.bias_texts: list[tuple[Text, int, int]] = []
+        self.unit_boxes: list[tuple[float, float, float, float]] = []
+        self.dead_marks: list[tuple[Rectangle, Text, int, int]] = []
+        self.link_texts: list[tuple[Text, int, int, int]] = []
+        self.dead = _dead_units(history)
+        for l in range(len(self.sizes) - 1):
             for i in self.units[l]:
                 for j in self.units[l + 1]:
-                    x0, y0 = self.xs[l] + HALF, ys[l][i]
-                    x1, y1 = self.xs[l + 1] - HALF, ys[l + 1][j]
-                    (line,) = ax.plot(
-                        [x0, x1], [y0, y1], alpha=0.8, zorder=1, solid_capstyle="round"
-                    )
-                    label = None
-                    if self.label_links:
-                        label = self.link_text(l, i, j, "", fontsize=8)
-                        label.set_gid("weight label")
-                    self.links.append((line, label, l, i, j))
-        n_out = sizes[-1]
-        for l, (units, layer_ys, layer_names) in enumerate(zip(self.units, self.ys, names)):
-            for i, y in zip(units, layer_ys):
-                name = layer_names[i]
-                x = self.xs[l]
-                box = (x - HALF, x + HALF, y - HALF, y + HALF)
-                self.unit_boxes.append(box)
-                output = l == len(sizes) - 1
-                if output:
-                    cmap = (
-                        PROBABILITY_CMAP
-                        if n_out == 1
-                        else LinearSegmentedColormap.from_list(
-                            "class", ["white", CLASS_COLOURS[i % len(CLASS_COLOURS)]]
-                        )
-                    )
-                else:
-                    cmap = ACTIVATION_CMAP
-                picture = ax.imshow(
-                    np.zeros((2, 2)),
-                    origin="lower",
-                    extent=box,
-                    cmap=cmap,
-                    zorder=2,
-                    interpolation="bilinear",
-                )
-                self.unit_pictures.append((picture, l, i, output))
-                frame = Rectangle(
-                    (box[0], box[2]),
-                    2 * HALF,
-                    2 * HALF,
-                    fill=False,
-                    edgecolor="black",
-                    linewidth=1.2,
-                    zorder=3,
-                )
-                ax.add_patch(frame)
-                if l > 0:
-                    self.frames.append((frame, l, i))
-                if self.dead is not None and 0 < l < len(sizes) - 1:
-                    self._add_dead_mark(box, l, i)
-                # Names above the units, where no link passes (links end at the sides).
-                ax.text(
-                    x,
-                    y + HALF + (0.03 if self.compact else 0.06),
-                    name,
-                    ha="center",
-                    va="bottom",
-                    fontsize=7.5 if self.compact else 10,
-                    fontweight="normal" if self.compact else "bold",
-                    zorder=4,
-                    gid="unit name",
-                )
-                if l > 0 and bias_labels and not self.compact:
-                    text = ax.text(
-                        x, y - HALF - 0.05, "", ha="center", va="top", fontsize=8, zorder=4
-                    )
-                    self.bias_texts.append((text, l, i))
-            if self.markers[l] is not None:
-                self._add_marker(l, sizes[l] - len(units))
+                    self._add_link(l, i, j)
+        for l, layer_names in enumerate(names):
+            self._add_layer(l, layer_names, bias_labels)
         top = max(float(np.abs(y).max()) for y in self.ys) + HALF + 0.35
+        self._add_layer_titles(top)
+        bottom = -top - (0.05 if self.compact else 0.25)
+        self.key = self._add_key(bottom)
+        self.placer = _LabelPlacer(self)
+        ax.add_artist(self.placer)
+        ax.set_xlim(-0.7, (len(self.sizes) - 1) * SPACING + 0.7)
+        ax.set_ylim(bottom - 0.45, top + 0.9)
+        ax.set_aspect("equal")
+        ax.axis("off")
+
+    # ------------------------------------------------------------------ building blocks
+
+    def _lay_out(self, max_units: int) -> None:
+        """Where the units go: ``units[l]`` the units of layer l drawn (a layer of more than
+        ``max_units`` is drawn in part: see drawn_units), at heights ``ys[l]``; ``markers[l]``
+        the height of its "⋮ N more" marker (None for a layer drawn whole); ``xs[l]`` the
+        layer's x. Small networks get room between units for a name above and a bias below
+        each."""
+        sizes = self.sizes
+        self.compact = max(sizes) > 4
+        self.gap = 1.0 if self.compact else 1.45
+        # A wide layer takes max_units rows: its first units, "⋮ N more", its last ones.
+        self.units = [drawn_units(n, max_units) for n in sizes]
+        rows = [len(units) + (n > len(units)) for n, units in zip(sizes, self.units)]
+        self.ys: list[np.ndarray] = []
+        self.markers: list[float | None] = []
+        for n, units, layer_rows in zip(sizes, self.units, _positions(rows, self.gap)):
+            head = len(units) - KEEP_LAST if n > len(units) else len(units)
+            self.ys.append(np.delete(layer_rows, head) if n > len(units) else layer_rows)
+            self.markers.append(layer_rows[head] if n > len(units) else None)
+        self._y = [dict(zip(units, ys)) for units, ys in zip(self.units, self.ys)]
+        self.xs = [l * SPACING for l in range(len(sizes))]
+
+    def _units_not_drawn(self, names: list[list[str]]) -> list[tuple[str, int]]:
+        """What the "⋮ N more" markers stand for: ("x10 to x97", 88) per layer drawn in part,
+        from the unit ``names`` of every layer."""
+        return [
+            (
+                f"{layer[units[-1 - KEEP_LAST] + 1]} to {layer[units[-KEEP_LAST] - 1]}",
+                n - len(units),
+            )
+            for layer, units, n in zip(names, self.units, self.sizes)
+            if n > len(units)
+        ]
+
+    def _add_link(self, l: int, i: int, j: int) -> None:
+        """The line from unit i of layer l to unit j of layer l + 1 (its colour and width
+        come with update()), and its weight's label when links are labelled."""
+        x0, y0 = self.xs[l] + HALF, self._y[l][i]
+        x1, y1 = self.xs[l + 1] - HALF, self._y[l + 1][j]
+        (line,) = self.ax.plot([x0, x1], [y0, y1], alpha=0.8, zorder=1, solid_capstyle="round")
+        label = None
+        if self.label_links:
+            label = self.link_text(l, i, j, "", fontsize=8)
+            label.set_gid("weight label")
+        self.links.append((line, label, l, i, j))
+
+    def _add_layer(self, l: int, layer_names: list[str], bias_labels: bool) -> None:
+        """The drawn units of layer ``l`` (named by ``layer_names``, all its units' names),
+        then its "⋮ N more" marker when it is drawn in part."""
+        units = self.units[l]
+        for i, y in zip(units, self.ys[l]):
+            self._add_unit(l, i, y, layer_names[i], bias_labels)
+        marker = self.markers[l]
+        if marker is not None:
+            self._add_marker(l, marker, self.sizes[l] - len(units))
+
+    def _add_unit(self, l: int, i: int, y: float, name: str, bias_labels: bool) -> None:
+        """Unit i of layer l at height ``y``: its picture (filled in by update()), its frame
+        (the bias, but for inputs), its dead mark where units can die, its name above and,
+        with ``bias_labels`` in the uncompact layout, its bias below."""
+        ax, x = self.ax, self.xs[l]
+        box = (x - HALF, x + HALF, y - HALF, y + HALF)
+        self.unit_boxes.append(box)
+        output = l == len(self.sizes) - 1
+        picture = ax.imshow(
+            np.zeros((2, 2)),
+            origin="lower",
+            extent=box,
+            cmap=self._unit_cmap(l, i),
+            zorder=2,
+            interpolation="bilinear",
+        )
+        self.unit_pictures.append((picture, l, i, output))
+        frame = Rectangle((box[0], box[2]), 2 * HALF, 2 * HALF, fill=False, edgecolor="black",
+                          linewidth=1.2, zorder=3)  # fmt: skip
+        ax.add_patch(frame)
+        if l > 0:
+            self.frames.append((frame, l, i))
+        if self.dead is not None and 0 < l < len(self.sizes) - 1:
+            self._add_dead_mark(box, l, i)
+        # Names above the units, where no link passes (links end at the sides).
+        ax.text(
+            x,
+            y + HALF + (0.03 if self.compact else 0.06),
+            name,
+            ha="center",
+            va="bottom",
+            fontsize=7.5 if self.compact else 10,
+            fontweight="normal" if self.compact else "bold",
+            zorder=4,
+            gid="unit name",
+        )
+        if l > 0 and bias_labels and not self.compact:
+            text = ax.text(x, y - HALF - 0.05, "", ha="center", va="top", fontsize=8, zorder=4)
+            self.bias_texts.append((text, l, i))
+
+    def _unit_cmap(self, l: int, i: int) -> str | Colormap:
+        """The colours of unit i of layer l's picture: P(class 1)'s blue to orange for a
+        sigmoid output, white to class i's colour for softmax output i, else ACTIVATION_CMAP."""
+        if l < len(self.sizes) - 1:
+            return ACTIVATION_CMAP
+        if self.sizes[-1] == 1:
+            return PROBABILITY_CMAP
+        return LinearSegmentedColormap.from_list(
+            "class", ["white", CLASS_COLOURS[i % len(CLASS_COLOURS)]]
+        )
+
+    def _add_layer_titles(self, top: float) -> None:
+        """Each layer's title (input, hidden l with its activation, output with its own)
+        above the diagram, at ``top``."""
+        sizes = self.sizes
+        activation = self.history.config.activation
         titles = ["input"] + [f"hidden {l}\n({activation})" for l in range(1, len(sizes) - 1)]
-        titles.append("output\n(sigmoid)" if n_out == 1 else "output\n(softmax)")
+        titles.append("output\n(sigmoid)" if sizes[-1] == 1 else "output\n(softmax)")
         for l, title in enumerate(titles):
-            ax.text(
+            self.ax.text(
                 self.xs[l],
                 top + 0.2,
                 title,
@@ -350,9 +403,11 @@ class NetworkDrawing:
                 fontsize=9 if self.compact else 10,
                 color="#444444",
             )
-        bottom = -top - (0.05 if self.compact else 0.25)
-        self.key = ax.text(
-            (len(sizes) - 1) * SPACING / 2,
+
+    def _add_key(self, bottom: float) -> Text:
+        """The line under the diagram that says what full line width means (set by update())."""
+        return self.ax.text(
+            (len(self.sizes) - 1) * SPACING / 2,
             bottom,
             "",
             ha="center",
@@ -361,19 +416,12 @@ class NetworkDrawing:
             color="#444444",
             zorder=4,
         )
-        self.placer = _LabelPlacer(self)
-        ax.add_artist(self.placer)
-        ax.set_xlim(-0.7, (len(sizes) - 1) * SPACING + 0.7)
-        ax.set_ylim(bottom - 0.45, top + 0.9)
-        ax.set_aspect("equal")
-        ax.axis("off")
 
-    # ------------------------------------------------------------------ building blocks
-
-    def _add_marker(self, l: int, count: int) -> None:
-        """ "⋮ N more" in the row between the first units of a layer drawn in part and its
-        last ones, where no link passes (links end at the units' sides)."""
-        x, y = self.xs[l], self.markers[l]
+    def _add_marker(self, l: int, y: float, count: int) -> None:
+        """ "⋮ N more" at height ``y`` in layer ``l``, the row between the first units of a
+        layer drawn in part and its last ones, where no link passes (links end at the units'
+        sides)."""
+        x = self.xs[l]
         style = {
             "ha": "center",
             "va": "center",
@@ -461,7 +509,7 @@ class NetworkDrawing:
                 ends[(l, i, j)] = to_display(np.column_stack(line.get_data()))
         steps = np.linspace(0, 1, 80)[:, None]
         t = np.linspace(0.1, 0.9, 49)
-        placed = []
+        placed: list[list[float]] = []  # boxes of the labels placed so far
         for text, l, i, j in items:
             bbox = text.get_window_extent(renderer)
             half = np.array([bbox.width, bbox.height]) / 2 + pad
@@ -482,17 +530,18 @@ class NetworkDrawing:
 
     # ------------------------------------------------------------------ drawing a snapshot
 
-    def artists(self) -> list:
+    def artists(self) -> list[Artist]:
         """Everything update() changes."""
-        out = [line for line, *_ in self.links]
-        out += [picture for picture, *_ in self.unit_pictures] + [
-            frame for frame, *_ in self.frames
-        ]
+        out: list[Artist] = [line for line, *_ in self.links]
+        out += [picture for picture, *_ in self.unit_pictures]
+        out += [frame for frame, *_ in self.frames]
         for hatch, word, *_ in self.dead_marks:
             out += [hatch, word]
-        out += [text for text, *_ in self.bias_texts] + [self.key]
+        out += [text for text, *_ in self.bias_texts]
+        out.append(self.key)
         if self.link_texts:
-            out += [self.placer] + [text for text, *_ in self.link_texts]
+            out.append(self.placer)
+            out += [text for text, *_ in self.link_texts]
         return out
 
     def update(self, snapshot: int, images=None) -> None:
@@ -532,10 +581,7 @@ class NetworkDrawing:
                 frame.set_linewidth(1.0)
         for text, l, i in self.bias_texts:
             text.set_text(f"bias {signed(biases[l - 1][i], zero_below=ROUNDING_ZERO)}")
-        for hatch, word, l, i in self.dead_marks:
-            dead = bool(self.dead[l - 1][snapshot][i])
-            hatch.set_visible(dead)
-            word.set_visible(dead)
+        self._show_dead(snapshot)
         if self.unit_pictures:
             if images is None:
                 images = [layer[0] for layer in unit_images(history, snapshot)]
@@ -547,6 +593,15 @@ class NetworkDrawing:
                     picture.set_norm(_norm(image, output))
                 else:
                     picture.set_norm(_hidden_norm(image, activation))
+
+    def _show_dead(self, snapshot: int) -> None:
+        """Show the dead marks of the units dead at ``snapshot``, hide the others."""
+        if self.dead is None:  # units of this activation cannot die: there are no marks
+            return
+        for hatch, word, l, i in self.dead_marks:
+            dead = bool(self.dead[l - 1][snapshot][i])
+            hatch.set_visible(dead)
+            word.set_visible(dead)
 
     def dead_count(self, snapshot: int) -> tuple[int, int] | None:
         """(dead hidden units, hidden units) at ``snapshot``, or None when the activation
@@ -609,23 +664,54 @@ def network_title(history: History, snapshot: int) -> str:
 
 def network_figure(history: History, snapshot: int = -1) -> Figure:
     """The network diagram at ``snapshot`` (default -1: the last snapshot with finite
-    numbers, which the title then names)."""
+    numbers, which the title then names), with a key to its colours and a caption that says
+    what line widths, frames and unit pictures mean."""
     snapshot = _resolve(history, snapshot)
-    sizes = history.layer_sizes
+    fig, ax = new_figure(figsize=_figure_size(history.layer_sizes))
+    drawing = NetworkDrawing(ax, history, max_units=MAX_DRAWN_UNITS)
+    drawing.update(snapshot)
+    fig.suptitle(network_title(history, snapshot))
+    weights = np.concatenate([W[snapshot].ravel() for W in history.W])  # every weight
+    dead = drawing.dead_count(snapshot)
+    handles = _legend_handles(weights, dead)
+    drawing.key.set_visible(False)  # the caption below says it at more length
+    caption = (
+        _width_caption(history, snapshot, drawing, weights)
+        + _pictures_caption(history)
+        + _dead_caption(dead, history.config.activation)
+    )
+    fig.legend(
+        handles=handles,
+        loc="outside lower left",
+        ncol=len(handles),
+        frameon=False,
+        title=_wrap_lines(caption, fig),
+        title_fontsize=8.5,
+        alignment="left",
+    )
+    _fit_height(fig, ax)
+    return fig
+
+
+def _figure_size(sizes) -> tuple[float, float]:
+    """(width, height) in inches of network.png for layer ``sizes``: room for the diagram,
+    its title and its caption."""
     inch = 1.15 if max(sizes) <= 4 else 0.8  # per unit of diagram coordinates
     width = inch * ((len(sizes) - 1) * SPACING + 1.4)
     # A wide layer (a CSV with 99 features) is drawn in part: MAX_DRAWN_UNITS rows at most.
     rows = diagram_rows(sizes, MAX_DRAWN_UNITS)
     height = inch * ((1.0 if max(sizes) > 4 else 1.45) * rows + 1.6) + 1.5
-    fig, ax = new_figure(figsize=(max(width, 6.5), height))
-    drawing = NetworkDrawing(ax, history, max_units=MAX_DRAWN_UNITS)
-    drawing.update(snapshot)
-    fig.suptitle(network_title(history, snapshot))
-    handles = [
+    return max(width, 6.5), height
+
+
+def _legend_handles(weights: np.ndarray, dead: tuple[int, int] | None) -> list[Artist]:
+    """The key under the diagram: the weight signs, and the grey and dotted links and the
+    hatched units when some of the ``weights`` (every weight drawn or not) or units are
+    such; ``dead`` as from NetworkDrawing.dead_count."""
+    handles: list[Artist] = [
         Line2D([], [], color=POSITIVE_WEIGHT, linewidth=3, label="positive weight"),
         Line2D([], [], color=NEGATIVE_WEIGHT, linewidth=3, label="negative weight"),
     ]
-    weights = np.concatenate([W[snapshot].ravel() for W in history.W])
     if not np.isfinite(weights).all():
         handles.append(
             Line2D([], [], color=NOT_A_NUMBER, linestyle=":", linewidth=1.5, label="not a number")
@@ -637,45 +723,67 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
         handles.append(Line2D([], [], color=ZERO_WEIGHT, linewidth=1.5, label=label))
     elif (weights == 0).any():
         handles.append(Line2D([], [], color=ZERO_WEIGHT, linewidth=1.5, label="weight 0"))
-    dead = drawing.dead_count(snapshot)
     if dead is not None and dead[0]:
         handles.append(
             Patch(facecolor="white", edgecolor=DEAD_HATCH, hatch="xxx", label="dead unit")
         )
-    drawing.key.set_visible(False)  # the caption below says it at more length
-    reference = drawing.reference
+    return handles
+
+
+def _width_caption(
+    history: History, snapshot: int, drawing: NetworkDrawing, weights: np.ndarray
+) -> str:
+    """The caption's first sentences: what full line width means, that frames show biases,
+    whether the links carry their weights, and which units are not drawn."""
     finite = np.abs(weights[np.isfinite(weights)])
     largest = float(finite.max()) if len(finite) else 0.0
-    shown = np.concatenate(  # the weights of the links drawn
+    text = _full_width_sentence(
+        drawing.reference, largest, _drawn_weights(history, snapshot, drawing)
+    )
+    text += "\nA unit's frame shows its bias on the same scale."
+    if drawing.label_links:
+        text += " The numbers on the links are the weights."
+    if drawing.not_drawn:
+        text += (
+            "\nToo many units to draw them all: "
+            + _and([f"{names} (\u22ee {count} more)" for names, count in drawing.not_drawn])
+            + " are not drawn, nor are their links."
+        )
+    return text
+
+
+def _drawn_weights(history: History, snapshot: int, drawing: NetworkDrawing) -> np.ndarray:
+    """The |w| of the links the diagram draws (of finite weights only), flat."""
+    shown = np.concatenate(
         [
             W[snapshot][np.ix_(drawing.units[l], drawing.units[l + 1])].ravel()
             for l, W in enumerate(history.W)
         ]
     )
-    shown = np.abs(shown[np.isfinite(shown)])
-    caption = f"Line width grows with |weight|, up to full width at |w| = {sig(reference, 3)}" + (
-        ", the largest weight drawn."
-        if largest >= FULL_WIDTH_FLOOR and len(shown) and shown.max() == largest
-        else ", the largest weight (on a link not drawn)."
-        if largest >= FULL_WIDTH_FLOOR
-        else (
-            "; every weight here is 0"
-            if largest == 0
-            else "; every weight here is 0 give or take rounding (|w| < 1e-12)"
-            if largest < ROUNDING_ZERO
-            else f"; the largest here is only {sig(largest, 3)}"
-        )
-        + "\n(full width is never given to a |w| below 1, so small weights look small)."
-    )
-    caption += "\nA unit's frame shows its bias on the same scale."
-    if drawing.label_links:
-        caption += " The numbers on the links are the weights."
-    if drawing.not_drawn:
-        caption += (
-            "\nToo many units to draw them all: "
-            + _and([f"{names} (\u22ee {count} more)" for names, count in drawing.not_drawn])
-            + " are not drawn, nor are their links."
-        )
+    return np.abs(shown[np.isfinite(shown)])
+
+
+def _full_width_sentence(reference: float, largest: float, shown: np.ndarray) -> str:
+    """What full line width means: the |w| ``reference`` it is drawn at, and whether that is
+    the ``largest`` |w| of all, one drawn (``shown``: the |w| drawn) or not, or why weights
+    smaller than 1 never get it."""
+    text = f"Line width grows with |weight|, up to full width at |w| = {sig(reference, 3)}"
+    if largest >= FULL_WIDTH_FLOOR:
+        if len(shown) and shown.max() == largest:
+            return text + ", the largest weight drawn."
+        return text + ", the largest weight (on a link not drawn)."
+    if largest == 0:
+        text += "; every weight here is 0"
+    elif largest < ROUNDING_ZERO:
+        text += "; every weight here is 0 give or take rounding (|w| < 1e-12)"
+    else:
+        text += f"; the largest here is only {sig(largest, 3)}"
+    return text + "\n(full width is never given to a |w| below 1, so small weights look small)."
+
+
+def _pictures_caption(history: History) -> str:
+    """What the pictures inside the units show: where (the input plane, its slice or line)
+    and what their colours mean for hidden and output units."""
     plane = plane_for(history, 2)
     if plane.dims == 1:
         where = f"along {plane.names[0]} ({plane.names[0]} across, low to high)"
@@ -686,53 +794,47 @@ def network_figure(history: History, snapshot: int = -1) -> Figure:
         )
     else:
         where = f"over the input plane ({plane.names[0]} across, {plane.names[1]} up)"
-    activation = history.config.activation
-    if len(sizes) > 2:
-        if activation in ACTIVATION_RANGE:
-            low, high = ACTIVATION_RANGE[activation]
-            hidden = (
-                f"hidden units dark = {low:g}, bright = {high:g} ({activation}'s whole range); "
-            )
-        elif activation == "relu":
-            hidden = "hidden units dark = 0 (off), bright = the unit's own largest output; "
-        else:
-            hidden = "hidden units dark = the unit's own lowest output, bright = its highest; "
-    else:
-        hidden = ""
-    caption += (
-        f"\nEach square: what that unit outputs {where};\n"
-        + hidden
-        + (
-            "the output blue = class 0, orange = class 1."
-            if sizes[-1] == 1
-            else "each output: its class's probability, white = 0."
-        )
+    sizes = history.layer_sizes
+    hidden = _hidden_colours_text(history.config.activation) if len(sizes) > 2 else ""
+    output = (
+        "the output blue = class 0, orange = class 1."
+        if sizes[-1] == 1
+        else "each output: its class's probability, white = 0."
     )
-    if dead is not None:
-        count, total = dead
-        leak = " (leaky relu: only its 0.01 slope)" if activation == "leaky_relu" else ""
-        caption += (
+    return f"\nEach square: what that unit outputs {where};\n" + hidden + output
+
+
+def _hidden_colours_text(activation: str) -> str:
+    """What dark and bright mean in a hidden unit's picture (see _hidden_norm)."""
+    if activation in ACTIVATION_RANGE:
+        low, high = ACTIVATION_RANGE[activation]
+        return f"hidden units dark = {low:g}, bright = {high:g} ({activation}'s whole range); "
+    if activation == "relu":
+        return "hidden units dark = 0 (off), bright = the unit's own largest output; "
+    return "hidden units dark = the unit's own lowest output, bright = its highest; "
+
+
+def _dead_caption(dead: tuple[int, int] | None, activation: str) -> str:
+    """How many hidden units are dead (hatched), for an activation that can die; else ""."""
+    if dead is None:
+        return ""
+    count, total = dead
+    leak = " (leaky relu: only its 0.01 slope)" if activation == "leaky_relu" else ""
+    if count:
+        return (
             f"\nDead (hatched): outputs 0{leak} for every training input, so no gradient "
             f"reaches it; {count} of {total} hidden units here."
-            if count
-            else f"\nNo hidden unit is dead here (none outputs 0{leak} for every input)."
         )
-    # Wrap each line of the caption to the figure's width (about 6 pixels a character).
+    return f"\nNo hidden unit is dead here (none outputs 0{leak} for every input)."
+
+
+def _wrap_lines(caption: str, fig) -> str:
+    """Each line of ``caption`` wrapped to the figure's width (about 6 pixels a character),
+    its continuation lines indented."""
     columns = max(40, int(fig.get_figwidth() * fig.dpi / 6.2) - 4)
-    caption = "\n".join(
+    return "\n".join(
         textwrap.fill(line, columns, subsequent_indent="  ") for line in caption.split("\n")
     )
-    fig.legend(
-        handles=handles,
-        loc="outside lower left",
-        ncol=len(handles),
-        frameon=False,
-        title=caption,
-        title_fontsize=8.5,
-        alignment="left",
-    )
-    _fit_height(fig, ax)
-    return fig
 
 
 def _and(items: list[str]) -> str:

@@ -8,12 +8,17 @@ unit or layer uses).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import matplotlib
 
 matplotlib.use("Agg")  # figures are files; no window, works on a headless machine
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour
 # vision deficiency.
@@ -29,7 +34,7 @@ PROBABILITY_CMAP = LinearSegmentedColormap.from_list(
     "class0_to_class1", [CLASS_COLOURS[0], "#f7f7f7", CLASS_COLOURS[1]]
 )
 
-RC = {
+RC: dict[RcKeyType, Any] = {  # the keys rc_context takes, checked by mypy
     "figure.dpi": DPI,
     "savefig.dpi": DPI,
     "font.size": 11,

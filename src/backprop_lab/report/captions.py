@@ -147,22 +147,87 @@ def _one_class_everywhere(h: History) -> str | None:
 
 
 def _boundary(h: History, findings: list[Finding]) -> str:
+    """The decision boundary's caption, for what the figure draws: a line (1-D inputs), a
+    slice (more than two), or the plane, where a tie everywhere (no boundary) comes first."""
     D = h.dataset.n_features
     if D == 1:
-        if h.dataset.n_classes == 2:
-            return (
-                "The inputs have one feature, so instead of a plane this shows the network's "
-                "P(class 1) at every x, with the training points at their target (class 0 at 0, "
-                "class 1 at 1). The dashed lines mark where P(class 1) crosses 0.5, where the "
-                "prediction changes class. A point is classified right when the curve is on "
-                f"its side of 0.5 there; here {_wrong_text(h)} wrong."
-            )
+        return _boundary_on_a_line(h)
+    if D > 2:
+        text = _boundary_on_a_slice(h)
+    elif outputs_undecided(h):
+        text = _boundary_undecided(h)
+    else:
+        text = _boundary_on_the_plane(h)
+    return text + _drawn_at(h)
+
+
+def _boundary_on_a_line(h: History) -> str:
+    """1-D inputs: the figure shows the output as curves over x, the points at their target."""
+    if h.dataset.n_classes == 2:
         return (
-            "The inputs have one feature, so instead of a plane this shows each class's "
-            "probability at every x (one curve per class, in its colour), with the training "
-            "points at 1, the target of their own class's curve. The dashed lines mark where "
-            "the predicted class changes. A point is classified right when its own class's "
-            f"curve is the highest there; here {_wrong_text(h)} wrong."
+            "The inputs have one feature, so instead of a plane this shows the network's "
+            "P(class 1) at every x, with the training points at their target (class 0 at 0, "
+            "class 1 at 1). The dashed lines mark where P(class 1) crosses 0.5, where the "
+            "prediction changes class. A point is classified right when the curve is on "
+            f"its side of 0.5 there; here {_wrong_text(h)} wrong."
+        )
+    return (
+        "The inputs have one feature, so instead of a plane this shows each class's "
+        "probability at every x (one curve per class, in its colour), with the training "
+        "points at 1, the target of their own class's curve. The dashed lines mark where "
+        "the predicted class changes. A point is classified right when its own class's "
+        f"curve is the highest there; here {_wrong_text(h)} wrong."
+    )
+
+
+def _boundary_on_a_slice(h: History) -> str:
+    """More than two inputs: the figure is a flat slice through the inputs' mean, along the
+    two directions they spread most in; points off it can look misplaced."""
+    D = h.dataset.n_features
+    plane = plane_for(h, 2)
+    return (
+        f"The inputs have {D} features, so this is a flat slice through the {D}-dimensional "
+        "input space at the mean of the training inputs, along the two directions in which "
+        f"they spread most ({plane.shares[0] + plane.shares[1]:.0%} of their spread; "
+        f"direction 1 is {plane.direction_text(0)}, direction 2 {plane.direction_text(1)}). "
+        "Colour shows what the network predicts on the slice, "
+        + (
+            "the black line where it is undecided (P = 0.5). "
+            if h.dataset.n_classes == 2
+            else "faded towards white where it is unsure. "
+        )
+        + "Points are drawn where they project onto the slice; those far "
+        "from it can look to be on the wrong side even when they are classified right. "
+        f"Here {_wrong_text(h)} classified wrong (crossed out)."
+    )
+
+
+def _boundary_undecided(h: History) -> str:
+    """2-D inputs, a network that outputs a tie everywhere: no boundary at all."""
+    if len(h.W) == 1:
+        return (
+            "The network outputs a tie at every point of the plane (0.5, or the same probability "
+            "for every class, to within 1e-9): it decides nothing, so there is no boundary line "
+            "and every point is crossed out. A network without a hidden layer on XOR ends here: "
+            "no straight line separates the classes, so predicting the same for everyone is the "
+            "best it can do."
+        )
+    return (
+        "The network outputs a tie at every point of the plane: it decides nothing, so there "
+        "is no boundary line and every point is crossed out."
+    )
+
+
+def _boundary_on_the_plane(h: History) -> str:
+    """2-D inputs: what the colour and the lines show, and how many points are wrong, or
+    that one class is predicted everywhere."""
+    only = _one_class_everywhere(h)
+    if only is not None:
+        others = "es" if h.dataset.n_classes > 2 else ""
+        return (
+            "Colour shows what the network predicts at every point of the input plane: class "
+            f"{only} everywhere, so no boundary line crosses the plane and every sample of the "
+            f"other class{others} is crossed out as misclassified ({_wrong_text(h)} wrong)."
         )
     lines = (
         "the black line where it is undecided (P = 0.5)"
@@ -174,47 +239,10 @@ def _boundary(h: History, findings: list[Finding]) -> str:
         if _wrong_count(h)
         else "here every training sample is on its own side."
     )
-    text = (
+    return (
         f"Colour shows what the network predicts at every point of the input plane, {lines}. "
         f"Misclassified points are crossed out; {wrong}"
     )
-    only = _one_class_everywhere(h)
-    if only is not None:
-        others = "es" if h.dataset.n_classes > 2 else ""
-        text = (
-            "Colour shows what the network predicts at every point of the input plane: class "
-            f"{only} everywhere, so no boundary line crosses the plane and every sample of the "
-            f"other class{others} is crossed out as misclassified ({_wrong_text(h)} wrong)."
-        )
-    if outputs_undecided(h):
-        text = (
-            "The network outputs a tie at every point of the plane (0.5, or the same probability "
-            "for every class, to within 1e-9): it decides nothing, so there is no boundary line "
-            "and every point is crossed out. A network without a hidden layer on XOR ends here: "
-            "no straight line separates the classes, so predicting the same for everyone is the "
-            "best it can do."
-            if len(h.W) == 1
-            else "The network outputs a tie at every point of the plane: it decides nothing, so "
-            "there is no boundary line and every point is crossed out."
-        )
-    if D > 2:
-        plane = plane_for(h, 2)
-        text = (
-            f"The inputs have {D} features, so this is a flat slice through the {D}-dimensional "
-            "input space at the mean of the training inputs, along the two directions in which "
-            f"they spread most ({plane.shares[0] + plane.shares[1]:.0%} of their spread; "
-            f"direction 1 is {plane.direction_text(0)}, direction 2 {plane.direction_text(1)}). "
-            "Colour shows what the network predicts on the slice, "
-            + (
-                "the black line where it is undecided (P = 0.5). "
-                if h.dataset.n_classes == 2
-                else "faded towards white where it is unsure. "
-            )
-            + "Points are drawn where they project onto the slice; those far "
-            "from it can look to be on the wrong side even when they are classified right. "
-            f"Here {_wrong_text(h)} classified wrong (crossed out)."
-        )
-    return text + _drawn_at(h)
 
 
 def _evolution(h: History, findings: list[Finding]) -> str:
@@ -322,7 +350,9 @@ def _health(h: History, findings: list[Finding]) -> str:
     if dead:
         parts.append(f"Here: {dead.evidence}.")
     elif stats.saturated_share(h, 0) is not None:
-        shares = [stats.saturated_share(h, l)[_end(h)] for l in range(len(h.W) - 1)]
+        per_layer = [stats.saturated_share(h, l) for l in range(len(h.W) - 1)]
+        # None for no layer: saturation is a property of the activation, which they share.
+        shares = [share[_end(h)] for share in per_layer if share is not None]
         layers = (
             f"{percent(shares[0])} of the hidden layer's activations end saturated"
             if len(shares) == 1

@@ -261,18 +261,52 @@ def write_comparison(paths: list[Path], out: str | Path) -> tuple[Path, Path]:
     png_path = out / "compare.png"
     atomic_write_bytes(png_path, png)
     boundaries = png_bytes(boundaries_figure(histories, labels))
+    page = _page(
+        histories,
+        intro=_intro(histories),
+        notes_html="".join(f"<p><i>{html.escape(n)}</i></p>" for n in notes(histories, labels)),
+        loss_chart=_loss_chart(histories, labels, folders),
+        differ=_differ_section(histories, labels, folders),
+        outcomes=_outcomes_table(histories, labels),
+        boundaries=boundaries,
+    )
+    html_path = out / "compare.html"
+    atomic_write_text(html_path, page)
+    return html_path, png_path
 
+
+def _differ_section(histories: list[History], labels: list[str], folders: list[str]) -> str:
+    """The page's "What differs" section: a table of the options that differ (— where one
+    changes nothing in a run), or a sentence when nothing does."""
     different = differing_options(histories)
+    if not different:
+        if len(histories) == 1:
+            return "<p>Nothing to compare: one run.</p>"
+        return (
+            "<p>The runs have identical options (they differ only in where they were saved).</p>"
+            + _table(["run", "folder"], [[label, folder] for label, folder in zip(labels, folders)])
+        )
     options = [run_options(h) for h in histories]
     option_rows = [
         [label, folder] + [o[key] if applies(h, key) else "—" for key in different]
         for label, folder, o, h in zip(labels, folders, options, histories)
     ]
     unused = any(not applies(h, key) for h in histories for key in different)
+    return _table(["run", "folder"] + different, option_rows) + (
+        "<p>—: the option changes nothing in that run (momentum without --optimizer momentum, "
+        "--classes outside the spiral, ...).</p>"
+        if unused
+        else ""
+    )
+
+
+def _outcomes_table(histories: list[History], labels: list[str]) -> str:
+    """The page's "How they ended" table: each run's status, final loss and accuracies, and
+    its diagnosis codes."""
     with np.errstate(all="ignore"):
         diagnoses = [diagnose(h) for h in histories]
     tested = any(h.summary.final_test_accuracy is not None for h in histories)
-    metric_rows = []
+    rows = []
     for label, h, findings in zip(labels, histories, diagnoses):
         s = h.summary
         codes = ", ".join(f"{f.code} ({f.severity})" for f in findings) or "healthy"
@@ -280,42 +314,46 @@ def write_comparison(paths: list[Path], out: str | Path) -> tuple[Path, Path]:
         if tested:
             test = s.final_test_accuracy
             row.append("no test split" if test is None else f"{100 * test:.1f} %")
-        metric_rows.append(row + [codes])
-    metric_headers = ["run", "status", "final loss", "training accuracy"] + ["test accuracy"] * tested + ["diagnosis"]  # fmt: skip
-    differ = (
-        _table(["run", "folder"] + different, option_rows)
-        + (
-            "<p>—: the option changes nothing in that run (momentum without --optimizer momentum, "
-            "--classes outside the spiral, ...).</p>"
-            if unused
-            else ""
-        )
-        if different
-        else "<p>Nothing to compare: one run.</p>"
-        if len(histories) == 1
-        else "<p>The runs have identical options (they differ only in where they were saved).</p>"
-        + _table(["run", "folder"], [[label, folder] for label, folder in zip(labels, folders)])
-    )
+        rows.append(row + [codes])
+    headers = ["run", "status", "final loss", "training accuracy"] + ["test accuracy"] * tested
+    return _table(headers + ["diagnosis"], rows)
+
+
+def _intro(histories: list[History]) -> str:
+    """The subtitle, HTML-escaped: the options of a single run, or how runs are named and
+    what they share."""
     same = ", ".join(f"{k}={v}" for k, v in same_options(histories).items())
-    note_html = "".join(f"<p><i>{html.escape(n)}</i></p>" for n in notes(histories, labels))
-    runs = f"{len(histories)} run{'s' if len(histories) != 1 else ''}"
     if len(histories) == 1:
-        intro = html.escape(f"Options: {same}.")
-    else:
-        intro = html.escape(
-            f"Each run is named by the options that differ. The same in every run: {same or 'nothing'}."
-        )
-    page = f"""<!DOCTYPE html>
+        return html.escape(f"Options: {same}.")
+    return html.escape(
+        f"Each run is named by the options that differ. The same in every run: {same or 'nothing'}."
+    )
+
+
+def _page(
+    histories: list[History],
+    *,
+    intro: str,
+    notes_html: str,
+    loss_chart: str,
+    differ: str,
+    outcomes: str,
+    boundaries: bytes,
+) -> str:
+    """compare.html from its parts (HTML already), ``boundaries`` the PNG of the final
+    decision boundaries."""
+    runs = f"{len(histories)} run{'s' if len(histories) != 1 else ''}"
+    return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>backprop-lab: comparing {runs}</title><style>{STYLE}</style></head>
 <body><main>
 <h1>Comparing {runs}</h1>
 <p class="subtitle">{intro}</p>
-{note_html}
+{notes_html}
 <h2>Loss and accuracy</h2>
-{_loss_chart(histories, labels, folders)}
+{loss_chart}
 <h2>What differs</h2>{differ}
-<h2>How they ended</h2>{_table(metric_headers, metric_rows)}
+<h2>How they ended</h2>{outcomes}
 <h2>Final decision boundaries</h2>
 <figure><img src="{data_uri(*compact_image(boundaries))}" alt="the final decision boundary of every run">
 <figcaption>What each run predicts over its inputs at its last recorded epoch, titled in the run's colour:
@@ -323,6 +361,3 @@ the background is the network's output, the dots are the training data.
 compare.png, next to this page, holds these with the loss and accuracy curves in one picture.</figcaption></figure>
 </main></body></html>
 """
-    html_path = out / "compare.html"
-    atomic_write_text(html_path, page)
-    return html_path, png_path
