@@ -97,3 +97,30 @@ def test_csv_binary_file_is_not_text(tmp_path):
     path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
     with pytest.raises(DataError, match="not a text file"):
         load_csv(path)
+
+
+def test_csv_inputs_are_contiguous_so_a_replay_from_the_run_folder_gives_the_same_digits(
+    tmp_path,
+):
+    # The feature columns of a CSV's table are a strided view; matmul may sum a view in another
+    # order than the run folder's contiguous copy. A 1-feature CSV did: explain refused it.
+    from backprop_lab.config import TrainConfig
+    from backprop_lab.history import load_run, save_run
+    from backprop_lab.training import replay_epoch, train
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, 80)
+    rows = "".join(f"{float(v)!r},{int(np.sin(v) > 0)}\n" for v in x)
+    (tmp_path / "one.csv").write_text("x1,label\n" + rows)
+    data = load_csv(tmp_path / "one.csv")
+    assert data.X.flags.c_contiguous and data.X_test.flags.c_contiguous
+    np.testing.assert_array_equal(data.X[:, 0], x)
+
+    config = TrainConfig(data=str(tmp_path / "one.csv"), epochs=30, record_every=1)
+    save_run(train(config), tmp_path / "run")
+    history = load_run(tmp_path / "run")
+    replay = replay_epoch(history.config, history.dataset, 10)
+    for replayed, recorded in zip(replay.params, history.params_at(10)):
+        np.testing.assert_array_equal(replayed, recorded)
+    for replayed, recorded in zip(replay.steps[-1].params_after, history.params_at(11)):
+        np.testing.assert_array_equal(replayed, recorded)
