@@ -304,6 +304,6 @@ def test_output_error_and_derivatives_keep_every_digit_when_saturated():
         [4 * np.exp(-40.0)],
         rtol=1e-12,
     )
-    softmax = nn.softmax(np.array([[40.0, 0.0, 0.0]]))
-    error = nn.output_error(None, softmax, np.array([[1.0, 0.0, 0.0]]))
+    logits = np.array([[40.0, 0.0, 0.0]])
+    error = nn.output_error(logits, nn.softmax(logits), np.array([[1.0, 0.0, 0.0]]))
     np.testing.assert_allclose(error[0, 0], -2 * np.exp(-40.0), rtol=1e-12)

@@ -58,7 +58,7 @@ class Activation:
 
     name: str
     f: Callable[[np.ndarray], np.ndarray]
-    df: Callable[[np.ndarray, np.ndarray], np.ndarray | float]
+    df: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def _relu(z):
@@ -94,7 +94,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "tanh": Activation("tanh", np.tanh, _tanh_derivative),
     "relu": Activation("relu", _relu, _relu_derivative),
     "leaky_relu": Activation("leaky_relu", _leaky_relu, _leaky_relu_derivative),
-    "linear": Activation("linear", lambda z: z, lambda z, a: 1.0),
+    "linear": Activation("linear", lambda z: z, lambda z, a: np.ones_like(z)),
 }
 
 
