@@ -6,23 +6,23 @@ from backprop_lab import load_run
 from backprop_lab.cli import main
 
 
-def test_train_prints_the_classic_table_and_writes_the_run(tmp_path, capsys):
-    out = tmp_path / "xor"
-    assert main(["train", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
+@pytest.mark.parametrize("built", ["xor"], indirect=True)
+def test_train_prints_the_classic_table_and_writes_the_run(built):
+    """`backprop-lab train` with no options (built once, in tests/built.py)."""
+    train = built.step("train")
+    assert train.argv == ["train", "--out", str(built.run)] and train.code == 0
+    printed = train.out
     assert "(0, 1)  1       0.98" in printed and printed.count("right") == 4
-    assert "accuracy 100.0%" in printed and f"run folder: {out}" in printed
-    assert load_run(out).summary.status == "finished"
+    assert "accuracy 100.0%" in printed and f"run folder: {built.run}" in printed
+    assert load_run(built.run).summary.status == "finished"
 
 
-def test_diverged_run_exits_3_and_is_saved(tmp_path, capsys):
-    out = tmp_path / "boom"
-    code = main(
-        ["train", "--activation", "linear", "--loss", "bce", "--lr", "1e5", "--out", str(out)]
-    )
-    assert code == 3
-    assert "diverged at epoch" in capsys.readouterr().err
-    assert load_run(out).summary.status == "diverged"
+@pytest.mark.parametrize("built", ["diverged"], indirect=True)
+def test_diverged_run_exits_3_and_is_saved(built):
+    train = built.step("train", "--activation", "linear", "--loss", "bce", "--lr", "100000")
+    assert train.code == 3
+    assert "diverged at epoch" in train.err
+    assert load_run(built.run).summary.status == "diverged"
 
 
 @pytest.mark.parametrize(

@@ -1,70 +1,72 @@
-"""train draws the figures; plot redraws them, at any epoch."""
+"""train draws the figures; plot redraws them, at any epoch.
+
+The runs are built once per session by the commands in tests/built.py; these tests read them.
+"""
 
 import os
 
-import numpy as np
+import pytest
 
+from backprop_lab import load_run
 from backprop_lab.cli import main
 from backprop_lab.plots import FIGURES
+from tests.built import Built
 
 
-def test_train_draws_every_figure_and_the_animation(tmp_path, capsys):
-    out = tmp_path / "run"
-    assert main(["train", "--epochs", "600", "--frames", "10", "--out", str(out)]) == 0
-    drawn = set(os.listdir(out / "figures"))
+@pytest.mark.parametrize("built", ["xor"], indirect=True)
+def test_train_draws_every_figure_and_the_animation(built: Built):
+    train = built.step("train")
+    assert train.code == 0
+    drawn = set(os.listdir(built.run / "figures"))
     assert set(FIGURES) | {"training.gif"} <= drawn
-    assert "start with dashboard.png" in capsys.readouterr().out
+    assert "start with dashboard.png" in train.out
 
 
-def test_no_plots_and_plot_every(tmp_path):
+def test_no_plots_writes_no_figures(tmp_path):
     out = tmp_path / "quiet"
     assert main(["train", "--epochs", "300", "--no-plots", "--out", str(out)]) == 0
-    assert not (out / "figures").exists()
-    watched = tmp_path / "watched"
-    assert (
-        main(
-            ["train", "--epochs", "300", "--no-plots", "--plot-every", "100", "--out", str(watched)]
-        )
-        == 0
-    )
-    assert set(FIGURES) <= set(os.listdir(watched / "figures"))  # drawn while training ran
-    assert not [name for name in os.listdir(watched / "figures") if name.endswith(".tmp")]
+    assert not (out / "figures").exists() and not (out / "report.html").exists()
 
 
-def test_plot_at_an_epoch_and_bad_runs(tmp_path, capsys):
-    out = tmp_path / "run"
-    assert main(["train", "--epochs", "300", "--no-plots", "--out", str(out)]) == 0
-    assert main(["plot", str(out), "--epoch", "120", "--no-animation"]) == 0
-    assert set(os.listdir(out / "figures" / "epoch-120")) == set(FIGURES)
-    capsys.readouterr()
-    assert main(["plot", str(out), "--epoch", "300"]) == 2
-    assert "epoch 300 is outside this run, which has epochs 0 to 299" in capsys.readouterr().err
+@pytest.mark.parametrize("built", ["watched"], indirect=True)
+def test_plot_every_draws_while_training_runs(built: Built):
+    train = built.step("train", "--no-plots", "--plot-every", "100")
+    assert train.code == 0, train.err
+    figures = built.run / "figures"
+    assert set(FIGURES) <= set(os.listdir(figures))  # drawn while training ran
+    assert not [name for name in os.listdir(figures) if name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("built", ["3d"], indirect=True)
+def test_plot_at_an_epoch_and_bad_runs(built: Built, tmp_path, capsys):
+    out = built.run  # 400 epochs, recorded every 3: epoch 200 lies between two snapshots
+    assert built.step("plot", "--epoch", "200").code == 0
+    drawn = set(os.listdir(out / "figures" / "epoch-200"))
+    assert "training.gif" in drawn  # the animation up to epoch 200, and the figures:
+    assert {name for name in drawn if not name.startswith("training.")} == set(FIGURES)
+    assert main(["plot", str(out), "--epoch", "400"]) == 2
+    assert "epoch 400 is outside this run, which has epochs 0 to 399" in capsys.readouterr().err
     assert main(["plot", str(tmp_path)]) == 2
     assert "is not a run folder" in capsys.readouterr().err
     assert main(["train", "--frames", "1", "--out", str(tmp_path / "x")]) == 2
     assert "give 2 to 1000" in capsys.readouterr().err
 
 
-def test_train_plot_and_report_for_1_and_3_features(tmp_path, capsys):
-    rng = np.random.default_rng(3)
-    x = rng.uniform(-3, 3, 60)
-    one = tmp_path / "one.csv"
-    one.write_text("x,label\n" + "".join(f"{v:.4f},{int(abs(v) < 1)}\n" for v in x))
-    X = rng.uniform(-1.5, 1.5, (60, 3))
-    three = tmp_path / "three.csv"
-    three.write_text(
-        "".join(
-            ",".join(f"{v:.4f}" for v in row) + f",{int(np.linalg.norm(row) < 1.1)}\n" for row in X
-        )
-    )
-    for data in (one, three):
-        out = tmp_path / data.stem
-        args = ["train", "--data", str(data), "--hidden", "4", "--epochs", "200", "--frames", "5"]
-        assert main([*args, "--out", str(out)]) == 0
-        assert set(FIGURES) | {"training.gif"} <= set(os.listdir(out / "figures"))
-        assert (out / "report.html").is_file()
-        assert main(["plot", str(out), "--frames", "5"]) == 0
-        assert main(["plot", str(out), "--epoch", "100", "--frames", "5"]) == 0
-        assert set(FIGURES) <= set(os.listdir(out / "figures" / "epoch-100"))
-        assert main(["report", str(out)]) == 0
-    assert "Traceback" not in capsys.readouterr().err
+@pytest.mark.parametrize("built", ["1d", "3d"], indirect=True)
+def test_train_plot_and_report_for_1_and_3_features(built: Built):
+    """A CSV of 1 or 3 features through train (--no-report), plot at an epoch (3 features) and
+    report."""
+    out = built.run
+    train, *plots, report = built.steps
+    assert train.argv[:2] == ["train", "--data"] and train.code == 0
+    assert set(FIGURES) | {"training.gif"} <= set(os.listdir(out / "figures"))
+    half = len(load_run(out).loss) // 2
+    for plot in plots:
+        assert plot.argv == ["plot", str(out), "--epoch", str(half), "--frames", "2"]
+        assert plot.code == 0
+        assert set(FIGURES) | {"training.gif"} <= set(os.listdir(out / "figures" / f"epoch-{half}"))
+    assert report.argv == ["report", str(out)] and report.code == 0
+    assert (out / "report.html").is_file() and "Explore training" in (
+        out / "report.html"
+    ).read_text()
+    assert all("Traceback" not in step.err for step in built.steps)

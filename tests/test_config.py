@@ -3,6 +3,7 @@
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,7 +106,8 @@ def test_to_dict_and_from_dict_are_unchanged():
 
 def _bounds(option):
     """Values just inside and just outside the declared range."""
-    inside, outside = [], []
+    inside: list[float] = []
+    outside: list[float] = []
     below, above = (
         (option.low - 1, (option.high or 0) + 1)
         if option.kind == "int"
@@ -122,10 +124,10 @@ def _bounds(option):
 @pytest.mark.parametrize("option", [o for o in OPTIONS if o.kind in ("int", "float")], ids=_name)
 def test_ranges_come_from_the_declaration(option):
     inside, outside = _bounds(option)
-    extra = {"dataset": "spiral"} if option.name == "classes" else {}
+    extra: dict[str, Any] = {"dataset": "spiral"} if option.name == "classes" else {}
     for value in inside:
         assert getattr(TrainConfig(**extra, **{option.name: value}), option.name) == value
-    wrong = [True, "1", 1.5] if option.kind == "int" else [True, "x", math.nan, math.inf]
+    wrong: list[Any] = [True, "1", 1.5] if option.kind == "int" else [True, "x", math.nan, math.inf]
     for value in outside + wrong:
         with pytest.raises(ConfigError) as error:
             TrainConfig(**extra, **{option.name: value})
@@ -135,14 +137,16 @@ def test_ranges_come_from_the_declaration(option):
 @pytest.mark.parametrize("option", [o for o in OPTIONS if o.kind == "choice"], ids=_name)
 def test_choices_come_from_the_declaration(option):
     for choice in option.choices:
-        extra = {"loss": "bce"} if option.name == "activation" else {}
-        assert getattr(TrainConfig(**{option.name: choice}, **extra), option.name) == choice
+        extra: dict[str, Any] = {"loss": "bce"} if option.name == "activation" else {}
+        given: dict[str, Any] = {option.name: choice}
+        assert getattr(TrainConfig(**given, **extra), option.name) == choice
+    nope: dict[str, Any] = {option.name: "nope"}
     with pytest.raises(ConfigError, match=f"^{option.name} must be one of .*, got 'nope'$"):
-        TrainConfig(**{option.name: "nope"})
+        TrainConfig(**nope)
 
 
 def test_the_messages_read_as_before():
-    cases = {
+    cases: dict[str, tuple[Any, str]] = {
         "lr": (-1.0, "lr must be a finite number in (0, 1e+06], got -1.0"),
         "seed": (-1, "seed must be a whole number from 0 to 9223372036854775807, got -1"),
         "data_seed": (-1, "data_seed must be a whole number of at least 0, got -1"),

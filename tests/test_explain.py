@@ -71,6 +71,7 @@ def test_each_sample_matches_the_recorded_pass_and_gradients_average_to_the_batc
             if s + 1 < len(history.snapshot_epoch)
             else list(history.final_W)
         )
+        assert e.new_W is not None  # the epoch's update was made
         for new, recorded in zip(e.new_W, following):
             np.testing.assert_allclose(new, recorded, rtol=0, atol=TOLERANCE)
 
@@ -113,7 +114,8 @@ def test_any_epoch_that_ran_is_explained_by_replay_not_only_snapshots():
     e = explain(sparse, 23, "all")
     assert e.snapshot is None
     assert all(np.array_equal(a, b) for a, b in zip(e.params, every.params_at(23)))
-    assert all(np.array_equal(a, b) for a, b in zip(e.new_W, every.W and [W[24] for W in every.W]))
+    assert e.new_W is not None
+    assert all(np.array_equal(a, b) for a, b in zip(e.new_W, [W[24] for W in every.W]))
     text = format_explanation(e)
     assert "Epoch 23 (not recorded: rebuilt by replaying the training)" in text
 

@@ -133,6 +133,7 @@ def test_a_diverged_run_is_written_as_standard_json_and_loads_back(tmp_path):
     summary = json.loads((path / "summary.json").read_text(), parse_constant=refuse)
     assert summary["final_loss"] is None and summary["status"] == "diverged"
     loaded = load_run(path)
+    assert loaded.summary.final_test_loss is not None
     assert np.isnan(loaded.summary.final_loss) and np.isnan(loaded.summary.final_test_loss)
 
 

@@ -34,13 +34,7 @@ LAYERS: list[tuple[str, set[str]]] = [
 
 # Imports that break the rule on purpose, each with why and when it goes. Keep this empty but
 # for a bridge while code moves; an entry that no longer matches an import fails the tests.
-ALLOWED: dict[tuple[str, str], str] = {
-    ("backprop_lab.sweep", "backprop_lab.report.sweep_page"): (
-        "sweep.run_sweep, a thin bridge to report.sweep_page.run_sweep kept while cli.py and "
-        "tests/test_sweep.py import run_sweep from backprop_lab.sweep; delete both when they "
-        "import it from backprop_lab.report.sweep_page"
-    ),
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 # --------------------------------------------------------------------------- the import graph
@@ -194,8 +188,10 @@ def _circle(start: str, members: set[str], edges) -> list[str]:
         for t in edges[m]:
             if t == start:
                 path = [m]
-                while came_from[path[-1]] is not None:
-                    path.append(came_from[path[-1]])
+                previous = came_from[m]
+                while previous is not None:
+                    path.append(previous)
+                    previous = came_from[previous]
                 return [*reversed(path), start]
             if t in members and t not in came_from:
                 came_from[t] = m

@@ -1,8 +1,13 @@
 """Runs off the happy path go through every command: train, plot (also at an epoch), report,
 diagnose and explain (also at an unrecorded epoch) all finish with their documented status,
-write what they promise, and print no traceback."""
+write what they promise, and print no traceback.
+
+train, plot and the report that draws the figures ran once per session (tests/built.py); the
+cheaper commands run here, on a copy of the run folder.
+"""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -10,68 +15,42 @@ import pytest
 from backprop_lab import load_run
 from backprop_lab.cli import main
 from backprop_lab.plots import FIGURES
+from tests.built import Built
 
-
-def _csv(path, features: int, classes: int) -> str:
-    rng = np.random.default_rng(features)
-    X = rng.normal(size=(60, features))
-    labels = (np.linalg.norm(X, axis=1) > np.sqrt(features)).astype(int)
-    if classes == 3:
-        labels = labels + (X[:, 0] > 0.5)
-    np.savetxt(path, np.column_stack([X, labels]), delimiter=",", fmt="%.6g")
-    return str(path)
-
-
+# build (tests/built.py) -> (exit status of train, a diagnosis code it must get)
 RUNS = {
-    # name: (train arguments, exit status of train, a diagnosis code it must get)
-    "no_hidden_layer": (["--hidden", "none", "--epochs", "400"], 0, "undecided"),
-    "dead_relu": (
-        ["--dataset", "moons", "--hidden", "8", "--activation", "relu", "--init", "he",
-         "--lr", "20", "--epochs", "300"],
-        0,
-        "dead_neurons",
-    ),
-    "adam_three_classes_overfit": (
-        ["--dataset", "spiral", "--classes", "3", "--hidden", "8,8", "--activation", "tanh",
-         "--loss", "ce", "--optimizer", "adam", "--lr", "0.01", "--epochs", "2500",
-         "--test-fraction", "0.2", "--record-every", "7"],
-        0,
-        "overfitting",
-    ),
-    "diverged": (
-        ["--activation", "linear", "--loss", "bce", "--lr", "1e5", "--epochs", "2000"], 3,
-        "diverged",
-    ),
-    "momentum_minibatch": (
-        ["--dataset", "gauss", "--n", "60", "--hidden", "3", "--optimizer", "momentum",
-         "--lr", "0.2", "--batch-size", "16", "--epochs", "200", "--record-every", "3"],
-        0,
-        None,
-    ),
-    "csv_3_features": (["--hidden", "4", "--epochs", "300", "--data", "{csv3}"], 0, None),
-    "csv_1_feature_3_classes": (
-        ["--hidden", "6", "--loss", "ce", "--epochs", "300", "--data", "{csv1}"], 0, None
-    ),
-}  # fmt: skip
+    "no_hidden_layer": (0, "undecided"),  # trained with --no-plots; its report drew the figures
+    "dead_relu": (0, "dead_neurons"),
+    "spiral_3_classes": (0, "overfitting"),  # adam, 8-8 tanh, recorded every 25 epochs
+    "diverged": (3, "diverged"),
+    "momentum_minibatch": (0, None),
+    "3d": (0, None),  # a CSV of 3 features
+    "1d_3_classes": (0, None),  # a CSV of 1 feature and 3 classes
+}
 
 
-@pytest.mark.parametrize("name", RUNS)
-def test_an_odd_run_goes_through_every_command(name, tmp_path, capsys):
-    args, status, code = RUNS[name]
-    files = {"csv3": _csv(tmp_path / "three.csv", 3, 2), "csv1": _csv(tmp_path / "one.csv", 1, 3)}
-    args = [a.format(**files) for a in args]
-    run = tmp_path / name
-    assert main(["train", *args, "--frames", "4", "--quiet", "--out", str(run)]) == status
-    printed = capsys.readouterr()
-    assert "Traceback" not in printed.err
-    assert {*FIGURES, "training.gif"} <= {p.name for p in (run / "figures").iterdir()}
-    assert (run / "report.html").is_file()
-    history = load_run(run)
+@pytest.mark.parametrize("built", RUNS, indirect=True)
+def test_an_odd_run_goes_through_every_command(built: Built, tmp_path, capsys):
+    status, code = RUNS[built.name]
+    train = built.step("train")
+    for step in built.steps:  # train, then plot at an epoch or report
+        assert step.code == (status if step.argv[0] == "train" else 0), step
+        assert "Traceback" not in step.err
+    assert {*FIGURES, "training.gif"} <= {p.name for p in (built.run / "figures").iterdir()}
+    # The report, unless the build skipped it (--no-report) to leave it to report --static below.
+    reported = "--no-report" not in train.argv or any(s.argv[0] == "report" for s in built.steps)
+    assert (built.run / "report.html").is_file() == reported
+    history = load_run(built.run)
     E = len(history.loss)
 
-    assert main(["plot", str(run), "--epoch", str(E // 2), "--no-animation"]) == 0
-    assert set(FIGURES) <= {p.name for p in (run / "figures" / f"epoch-{E // 2}").iterdir()}
+    if any(step.argv[0] == "plot" for step in built.steps):  # each figure set costs seconds
+        plot = built.step("plot", "--epoch")
+        assert plot.argv[plot.argv.index("--epoch") + 1] == str(E // 2)
+        drawn = {p.name for p in (built.run / "figures" / f"epoch-{E // 2}").iterdir()}
+        assert set(FIGURES) <= drawn
+    run = shutil.copytree(built.run, tmp_path / built.name)  # the commands below write to it
     assert main(["report", str(run), "--static"]) == 0
+    assert "<script" not in (run / "report.html").read_text()
     capsys.readouterr()
 
     assert main(["diagnose", str(run), "--json"]) == 0
@@ -89,7 +68,7 @@ def test_an_odd_run_goes_through_every_command(name, tmp_path, capsys):
     assert main(["explain", str(run), "--epoch", str(last)]) == 0
     text = capsys.readouterr().out
     assert "Forward pass" in text and "Update" in text
-    if name != "diverged":
+    if built.name != "diverged":
         assert "nan" not in text
     else:  # the epoch whose loss is NaN has no arithmetic to show: one sentence, exit 2
         assert main(["explain", str(run), "--epoch", str(E - 1)]) == 2

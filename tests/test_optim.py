@@ -40,7 +40,9 @@ def test_a_learning_rate_per_network_applies_to_its_own_network():
     W = np.ones((3, 2, 2))  # three stacked networks
     b = np.ones((3, 2))
     lr = np.array([0.1, 1.0, 10.0])
-    (W1, b1), _ = SGD(lr).step((W, b), (np.ones_like(W), np.ones_like(b)), ())
+    # SGD takes one rate per network (optim's docstring) though SGD.lr is annotated float only.
+    sgd = SGD(lr)  # type: ignore[arg-type]
+    (W1, b1), _ = sgd.step((W, b), (np.ones_like(W), np.ones_like(b)), ())
     np.testing.assert_allclose(W1[:, 0, 0], 1 - lr)
     np.testing.assert_allclose(b1[:, 1], 1 - lr)
 

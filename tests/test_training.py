@@ -6,12 +6,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from backprop_lab import TrainConfig, forward, load_run, save_run, train
 from backprop_lab.nn import accuracy, backward, loss_value
+from backprop_lab.training import replay_epoch
 
 
 def test_the_default_run_solves_xor():
@@ -74,9 +76,18 @@ def test_mini_batches_record_the_full_training_set_at_the_start_of_the_epoch():
         trace = forward(history.params_at(s), data.X, "sigmoid")
         assert loss_value(trace, data.Y, "mse") == history.loss[s]
         assert accuracy(trace.a[-1], data.labels) == history.accuracy[s]
-    # Four updates per epoch: the next epoch's weights are not one full-batch step away.
-    one_step = history.W[0][0] - config.lr * history.dW[0][0]
-    assert not np.allclose(history.W[0][1], one_step)
+    # Four updates per epoch, one per batch of 16 samples (each sample in one batch): the next
+    # epoch's parameters are four plain gradient steps away, each on its own batch's gradient.
+    batches = [step.rows for step in replay_epoch(config, data, 0).steps]
+    assert [len(rows) for rows in batches] == [16] * 4
+    assert sorted(np.concatenate(batches).tolist()) == list(range(64))
+    params = history.params_at(0)
+    for rows in batches:
+        grads = backward(params, forward(params, data.X[rows], "sigmoid"), data.Y[rows], "mse",
+                         "sigmoid")  # fmt: skip
+        params = tuple(p - config.lr * g for p, g in zip(params, grads))
+    for recorded, value in zip(history.params_at(1), params):
+        np.testing.assert_array_equal(recorded, value)
 
 
 def test_test_split_is_recorded_beside_training():
@@ -121,27 +132,41 @@ def test_same_command_same_seed_same_bytes(tmp_path):
     assert (first / "history.npz").read_bytes() != (other_seed / "history.npz").read_bytes()
 
 
+def _wait_until_training(process: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Return once ``process`` is in its training loop: when it has caught SIGTERM, which only
+    the loop's stop handler does (Linux lists a process's caught signals in /proc). A signal
+    sent earlier would meet Python's start-up, not the loop. Elsewhere, wait well past start-up."""
+    status = Path(f"/proc/{process.pid}/status")
+    if not status.exists():
+        time.sleep(5.0)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        except FileNotFoundError:  # it ended between the two lines above
+            continue
+        if int(fields["SigCgt"], 16) & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"training did not start within {timeout:g} s")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_or_sigterm_stops_cleanly_and_saves(tmp_path, signum):
     out = tmp_path / "run"
-    command = [
-        sys.executable,
-        "-m",
-        "backprop_lab",
-        "train",
-        "--epochs",
-        "3000000",
-        "--out",
-        str(out),
-    ]
+    command = [sys.executable, "-m", "backprop_lab", "train", "--epochs", "3000000"]
+    command += ["--no-plots", "--out", str(out)]  # what is checked is the stop and the save
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(5.0)  # well past start-up, so the signal handlers are installed
+    _wait_until_training(process)
     process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "Interrupted at epoch" in stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "interrupted" and 0 < summary["epochs"] < 3_000_000
+    assert f"Interrupted at epoch {summary['epochs'] - 1};" in stderr
     history = load_run(out)
     assert len(history.loss) == summary["epochs"]
     assert history.snapshot_epoch[-1] == summary["epochs"] - 1

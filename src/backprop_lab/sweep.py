@@ -376,19 +376,3 @@ def interval_text(low: float, high: float) -> str:
     if not (math.isfinite(low) and math.isfinite(high)):
         return "—"
     return f"{100 * low:.0f}–{100 * high:.0f} %"
-
-
-def run_sweep(
-    base: dict,
-    grid: dict[str, list],
-    seeds: int,
-    out,
-    progress: bool = False,
-    heatmap: tuple[str, str] | None = None,
-) -> list[StackResult]:
-    """A bridge, for callers that import ``run_sweep`` from here: training a sweep and writing
-    its whole folder is :func:`backprop_lab.report.sweep_page.run_sweep`, in the pages' layer
-    above this one. Import it from there; this bridge goes once no caller uses it."""
-    from .report.sweep_page import run_sweep as write_whole_sweep
-
-    return write_whole_sweep(base, grid, seeds, out, progress, heatmap)

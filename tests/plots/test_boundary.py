@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from matplotlib.contour import ContourSet
 
-from backprop_lab import TrainConfig, train
+from backprop_lab import TrainConfig
 from backprop_lab.plots import dashboard_figure, decision_boundary_figure
 from backprop_lab.plots.boundary import (
     NOT_A_NUMBER_GREY,
@@ -12,6 +12,7 @@ from backprop_lab.plots.boundary import (
     probability_image,
     wrong_points,
 )
+from tests.trained import trained
 
 
 def _contours(ax) -> list:
@@ -24,14 +25,14 @@ def _texts(fig) -> str:
 
 @pytest.fixture(scope="module")
 def spiral3():
-    return train(
+    return trained(
         TrainConfig(dataset="spiral", classes=3, hidden=(8,), activation="tanh", loss="ce",
                     optimizer="adam", lr=0.02, epochs=400, test_fraction=0.2)
     )  # fmt: skip
 
 
 def test_a_network_that_outputs_one_half_everywhere_has_no_boundary_line():
-    history = train(TrainConfig(hidden=()))
+    history = trained(TrainConfig(hidden=()))
     fig = decision_boundary_figure(history)
     ax = fig.axes[0]
     assert _contours(ax) == []  # no jagged P = 0.5 line through rounding noise
@@ -43,17 +44,23 @@ def test_several_classes_get_lines_between_them_and_wrong_points_crossed_out(spi
     ax = fig.axes[0]
     assert _contours(ax), "no lines between the classes"
     train_wrong, test_wrong = wrong_points(spiral3)
-    crossed = sum(len(c.get_offsets()) for c in ax.collections if c.get_label() == "_misclassified")
+    crossed = sum(
+        len(np.asarray(c.get_offsets()))
+        for c in ax.collections
+        if c.get_label() == "_misclassified"
+    )
     assert crossed == train_wrong.sum() + test_wrong.sum() > 0
     assert np.mean(~train_wrong) == pytest.approx(spiral3.accuracy[-1])  # crossed = counted wrong
     title = ax.get_title()
     assert f"test {100 * spiral3.test_accuracy[-1]:.1f}%" in title
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = ax.get_legend()
+    assert legend is not None
+    labels = [t.get_text() for t in legend.get_texts()]
     assert "misclassified" in labels and "where the predicted class changes" in labels
 
 
 def test_a_diverged_run_is_drawn_at_its_last_finite_epoch():
-    history = train(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000))
+    history = trained(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000))
     title = decision_boundary_figure(history).axes[0].get_title()
     assert "epoch 32" in title and "the last with finite weights; diverged at epoch 33" in title
     assert "e+303" in title and not any(len(word) > 12 for word in title.split())
@@ -68,12 +75,12 @@ def test_outputs_that_are_not_numbers_are_grey_not_black():
 
 
 def test_a_picture_that_changes_only_by_rounding_noise_gets_evenly_spaced_epochs():
-    history = train(TrainConfig(hidden=(), lr=1e-13, epochs=400, record_every=1))
+    history = trained(TrainConfig(hidden=(), lr=1e-13, epochs=400, record_every=1))
     np.testing.assert_array_equal(
         epochs_of_change(history, 5), np.unique(np.linspace(0, 399, 5).round().astype(int))
     )
 
 
 def test_a_history_cut_at_an_epoch_is_titled_so():
-    history = train(TrainConfig(epochs=1000))
-    assert "at epoch 800 of 1000" in dashboard_figure(history.upto(800))._suptitle.get_text()
+    history = trained(TrainConfig(epochs=1000))
+    assert "at epoch 800 of 1000" in dashboard_figure(history.upto(800)).get_suptitle()

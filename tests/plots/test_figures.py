@@ -7,19 +7,23 @@ import pytest
 from matplotlib.collections import PathCollection
 from PIL import Image
 
-from backprop_lab import forward, train
-from backprop_lab.plots import FIGURES, decision_boundary_figure, draw_figures, write_animation
+from backprop_lab import History, forward, load_run, train
+from backprop_lab.plots import FIGURES, decision_boundary_figure, write_animation
 from backprop_lab.plots.boundary import epochs_of_change, probability_image
 from backprop_lab.plots.grid import class_probability, outputs_on_plane, plane_for
 from backprop_lab.plots.hidden import hidden_coordinates, hidden_space_figure, projection_for
 
-RUNS = ("xor", "spiral_2_8_8_1", "spiral_3_classes", "diverged")  # see conftest.py
+RUNS = ("xor", "spiral_2_8_8_1", "spiral_3_classes", "diverged")  # see tests/built.py
 
 
-@pytest.mark.parametrize("name", RUNS)
-def test_every_figure_renders_loads_and_is_not_blank(runs, name, tmp_path):
+@pytest.mark.parametrize("built", RUNS, indirect=True)
+def test_every_figure_renders_loads_and_is_not_blank(runs, built):
+    """The figures `backprop-lab train` drew for each run (built once, in tests/built.py)."""
     assert runs["diverged"].summary.status == "diverged"
-    paths = draw_figures(runs[name], tmp_path)
+    train = built.step("train")
+    assert train.code == (3 if built.name == "diverged" else 0), train.err
+    folder = built.run / "figures"
+    paths = sorted(folder.glob("*.png"))
     assert sorted(p.name for p in paths) == sorted(FIGURES)
     for path in paths:
         with Image.open(path) as image:
@@ -44,8 +48,10 @@ def test_the_boundary_grid_is_the_networks_own_prediction(runs, name):
         )
     fig = decision_boundary_figure(history)
     drawn = fig.axes[0].images[0].get_array()
+    assert drawn is not None
     plane = plane_for(history)
     output = forward(history.params_at(-1), plane.points, history.config.activation).a[-1]
+    assert plane.ys is not None  # a plane, not a line
     probabilities = class_probability(output.reshape(len(plane.ys), len(plane.xs), -1))
     np.testing.assert_allclose(drawn, probability_image(probabilities), atol=1e-12)
 
@@ -56,6 +62,7 @@ def test_the_boundary_grid_rows_follow_x2_and_columns_x1(runs):
     assert plane.points[1, 0] > plane.points[0, 0] and plane.points[1, 1] == plane.points[0, 1]
     # The trained XOR network says class 1 near (0, 1) and class 0 near (1, 1).
     p1 = outputs_on_plane(history, -1, plane)[0][..., 0]
+    assert plane.ys is not None  # a plane, not a line
     column = np.abs(plane.xs - 0.0).argmin()
     row_top, row_bottom = np.abs(plane.ys - 1.0).argmin(), np.abs(plane.ys - 0.0).argmin()
     assert p1[row_top, column] > 0.9 and p1[row_bottom, column] < 0.1
@@ -96,21 +103,23 @@ def test_boundary_evolution_picks_epochs_where_the_picture_changes(runs):
     assert ((epochs > 600) & (epochs < 1400)).sum() >= 4
 
 
-def test_animation_is_a_gif_with_the_asked_frames(runs, tmp_path):
-    for name in ("xor", "diverged"):
-        (path,) = [
-            p for p in write_animation(runs[name], tmp_path / name, frames=12) if p.suffix == ".gif"
-        ]
-        with Image.open(path) as gif:
-            assert gif.n_frames == min(12, len(runs[name].snapshot_epoch))
-            first = np.asarray(gif.convert("RGB"), dtype=float)
-            gif.seek(gif.n_frames - 1)
-            last = np.asarray(gif.convert("RGB"), dtype=float)
-        assert np.abs(first - last).mean() > 1  # the picture moves
+@pytest.mark.parametrize("built", ["xor", "diverged"], indirect=True)
+def test_animation_is_a_gif_with_the_asked_frames(built):
+    """training.gif as `backprop-lab train` drew it: 100 frames by default, or --frames."""
+    argv = built.step("train").argv
+    frames = int(argv[argv.index("--frames") + 1]) if "--frames" in argv else 100
+    snapshots = len(load_run(built.run).snapshot_epoch)
+    with Image.open(built.run / "figures" / "training.gif") as gif:
+        n_frames = getattr(gif, "n_frames", 1)  # Pillow's way: multi-frame images have it
+        assert n_frames == min(frames, snapshots) > 2
+        first = np.asarray(gif.convert("RGB"), dtype=float)
+        gif.seek(n_frames - 1)
+        last = np.asarray(gif.convert("RGB"), dtype=float)
+    assert np.abs(first - last).mean() > 1  # the picture moves
 
 
 def test_checkpoints_hand_over_the_history_so_far():
-    seen = []
+    seen: list[History] = []
     train(checkpoint_every=1000, on_checkpoint=seen.append)
     assert [len(h.loss) for h in seen] == [1001, 2001, 3001, 4001]
     assert all(

@@ -7,13 +7,13 @@ import pytest
 from matplotlib.collections import PathCollection
 from PIL import Image
 
-from backprop_lab import TrainConfig, forward, make_dataset, train
-from backprop_lab.plots import FIGURES, decision_boundary_figure, draw_figures
-from backprop_lab.plots.animation import render_frames
+from backprop_lab import History, TrainConfig, forward, make_dataset, train
+from backprop_lab.plots import FIGURES, decision_boundary_figure
 from backprop_lab.plots.boundary import epochs_of_change
 from backprop_lab.plots.grid import Plane, has_plane, outputs_on_plane, plane_for
 from backprop_lab.plots.network import unit_images
 from backprop_lab.report.explorer import explorer_figure
+from tests.built import csv_config
 
 
 @pytest.fixture(autouse=True)
@@ -22,61 +22,33 @@ def _close_figures():
     plt.close("all")
 
 
-def _write_csv(path, X, labels):
-    rows = [",".join(f"{v:.6g}" for v in x) + f",{k}" for x, k in zip(X, labels)]
-    path.write_text("\n".join(rows) + "\n")
-    return str(path)
-
-
-def _datasets(folder):
-    rng = np.random.default_rng(7)
-    x = rng.uniform(-3, 3, (80, 1))
-    X3 = rng.uniform(-1.5, 1.5, (120, 3))
-    centres = 2.5 * rng.standard_normal((3, 5))
-    labels5 = np.arange(120) % 3
-    X5 = centres[labels5] + rng.standard_normal((120, 5))
-    return {
-        "1d": (_write_csv(folder / "one.csv", x, (np.abs(x[:, 0]) < 1).astype(int)), {}),
-        "1d_3_classes": (
-            _write_csv(folder / "one3.csv", x, np.digitize(x[:, 0], [-1, 1])),
-            {"loss": "ce", "lr": 0.5},
-        ),
-        "3d": (
-            _write_csv(folder / "three.csv", X3, (np.linalg.norm(X3, axis=1) < 1.1).astype(int)),
-            {"test_fraction": 0.25},
-        ),
-        "5d_3_classes": (_write_csv(folder / "five.csv", X5, labels5), {}),
-    }
-
-
 @pytest.fixture(scope="session")
-def csv_files(tmp_path_factory):
-    return _datasets(tmp_path_factory.mktemp("csv"))
-
-
-@pytest.fixture(scope="session")
-def nd_runs(csv_files):
-    return {
-        name: train(TrainConfig(data=path, hidden=(4,), epochs=400, **options))
-        for name, (path, options) in csv_files.items()
-    }
+def nd_runs(csv_files) -> dict[str, History]:
+    """The CSV runs of tests/built.py, trained here (the same runs the builder drew)."""
+    return {name: train(csv_config(path, options)) for name, (path, options) in csv_files.items()}
 
 
 NAMES = ("1d", "1d_3_classes", "3d", "5d_3_classes")
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_every_figure_and_the_animation_render_for_any_input_dimension(nd_runs, name, tmp_path):
-    history = nd_runs[name]
+@pytest.mark.parametrize("built", NAMES, indirect=True)
+def test_every_figure_and_the_animation_render_for_any_input_dimension(nd_runs, built):
+    history = nd_runs[built.name]
     assert has_plane(history)
-    paths = draw_figures(history, tmp_path)
+    assert built.step("train").code == 0, built.step("train").err
+    paths = sorted((built.run / "figures").glob("*.png"))  # as `backprop-lab train` drew them
     assert sorted(p.name for p in paths) == sorted(FIGURES)
     for path in paths:
         with Image.open(path) as image:
             grey = np.asarray(image.convert("L"), dtype=float)
         assert grey.std() > 8, f"{path.name} looks blank"
         assert (grey < 100).mean() > 0.002, f"{path.name} has hardly any dark ink"
-    frames = render_frames(history, 6)
+    # The animation `train --frames 6` drew (render_frames' frames as a GIF).
+    with Image.open(built.run / "figures" / "training.gif") as gif:
+        frames = []
+        for k in range(getattr(gif, "n_frames", 1)):  # Pillow's way: multi-frame images have it
+            gif.seek(k)
+            frames.append(np.asarray(gif.convert("RGB")))
     assert len(frames) == 6 and all(f.shape == frames[0].shape for f in frames)
     # The boundary panel (the left third) moves, not only the loss cursor.
     left = frames[0].shape[1] // 3
@@ -174,7 +146,7 @@ def test_the_curve_of_1d_data_is_the_networks_output(nd_runs, name):
     fig = decision_boundary_figure(history)
     ax = fig.axes[0]
     plane = plane_for(history)
-    curves = [line for line in ax.get_lines() if len(line.get_xdata()) == len(plane.xs)]
+    curves = [l for l in ax.get_lines() if len(np.asarray(l.get_xdata())) == len(plane.xs)]
     xs = np.asarray(curves[0].get_xdata(), dtype=float)
     np.testing.assert_array_equal(xs, plane.xs)
     output = forward(history.params_at(-1), xs[:, None], history.config.activation).a[-1]
@@ -195,7 +167,8 @@ def test_the_curve_of_1d_data_is_the_networks_output(nd_runs, name):
             assert around[0].argmax() != around[1].argmax()
     # Points sit at their target: P(class 1) = label for two classes.
     if history.dataset.n_classes == 2:
-        points = np.vstack([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
+        offsets = [np.asarray(c.get_offsets()) for c in ax.collections]
+        points = np.vstack([o for o in offsets if len(o)])
         assert set(np.unique(points[:, 1])) <= {0.0, 1.0}
     assert "x1 =" in " ".join(t.get_text() for t in ax.texts)
 

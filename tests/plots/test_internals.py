@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 
-from backprop_lab import TrainConfig, stats, train
+from backprop_lab import TrainConfig, stats
 from backprop_lab.plots import (
     activation_health_figure,
     activations_figure,
@@ -23,6 +23,7 @@ from backprop_lab.plots.style import (
     POSITIVE_WEIGHT,
     UNIT_COLOURS,
 )
+from tests.trained import trained
 
 OVER_TIME = {
     "weights": weights_figure,
@@ -41,7 +42,7 @@ def _close_figures():
 
 @pytest.fixture(scope="module")
 def diverged():
-    history = train(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000))
+    history = trained(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000))
     assert history.summary.status == "diverged"
     return history
 
@@ -72,7 +73,7 @@ def test_the_drawn_history_ends_at_the_last_finite_snapshot(diverged):
     assert len(drawn.snapshot_epoch) == stats.finite_snapshots(diverged).sum()
     epoch, at = int(diverged.snapshot_epoch[last]), diverged.summary.diverged_epoch
     assert note == f"up to epoch {epoch}, the last with finite numbers (diverged at epoch {at})"
-    xor = train(TrainConfig(epochs=300))
+    xor = trained(TrainConfig(epochs=300))
     assert drawn_history(xor) == (xor, "")
 
 
@@ -112,7 +113,7 @@ def test_values_over_many_orders_of_magnitude_get_a_labelled_symlog_axis(diverge
             if ax.get_xscale() == "symlog":
                 assert "symlog" in ax.get_xlabel()
     # An ordinary run keeps its linear axes.
-    xor = train(TrainConfig(epochs=1500))
+    xor = trained(TrainConfig(epochs=1500))
     for name in ("weights", "activations", "weight_distribution"):
         fig = OVER_TIME[name](xor)
         assert all(ax.get_yscale() == "linear" for ax in fig.axes if ax.get_visible()), name
@@ -133,30 +134,33 @@ def test_linear_units_show_how_large_they_get_instead_of_empty_axes(diverged):
 
 
 def test_gradients_of_exactly_zero_are_drawn_on_a_floor_not_dropped():
-    history = train(TrainConfig(hidden=()))  # the gradient reaches exactly 0
+    history = trained(TrainConfig(hidden=()))  # the gradient reaches exactly 0
     ax = gradient_flow_figure(history).axes[0]
-    assert "exactly 0 (drawn on this line)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = ax.get_legend()
+    assert legend is not None
+    assert "exactly 0 (drawn on this line)" in [t.get_text() for t in legend.get_texts()]
     (line,) = [l for l in ax.get_lines() if l.get_label() == "output layer"]
-    assert np.isfinite(line.get_ydata()[-1])  # drawn to the last epoch
+    assert np.isfinite(np.asarray(line.get_ydata())[-1])  # drawn to the last epoch
     assert to_hex(line.get_color()) == "#000000"  # the output layer is black
 
 
 def test_dead_units_are_marked_in_the_activations():
-    history = train(TrainConfig(dataset="moons", hidden=(8,), activation="relu", init="he",
+    history = trained(TrainConfig(dataset="moons", hidden=(8,), activation="relu", init="he",
                                 lr=20, epochs=500))  # fmt: skip
     titles = [ax.get_title() for ax in activations_figure(history).axes]
     assert any(title.endswith("(dead)") for title in titles)
 
 
 def test_class_means_are_named_in_the_title_and_their_bands_do_not_mix():
-    history = train(TrainConfig(dataset="circle", hidden=(3,), epochs=200))
+    history = trained(TrainConfig(dataset="circle", hidden=(3,), epochs=200))
     fig = activations_figure(history)
     assert "mean over each class's inputs" in _title(fig)
     assert "for each input" not in _title(fig)
     for ax in fig.axes:
         for band in ax.collections:
-            assert band.get_alpha() is not None and band.get_alpha() <= 0.1
-    few = train(TrainConfig(epochs=200))
+            alpha = band.get_alpha()
+            assert alpha is not None and alpha <= 0.1
+    few = trained(TrainConfig(epochs=200))
     assert "for each input" in _title(activations_figure(few))
 
 
@@ -193,7 +197,7 @@ def networks(tmp_path_factory):
     path.write_text("\n".join(rows) + "\n")
     configs = dict(NETWORKS, **{"no hidden layer, 5 inputs": TrainConfig(
         data=str(path), hidden=(), epochs=50)})  # fmt: skip
-    return {name: train(config) for name, config in configs.items()}
+    return {name: trained(config) for name, config in configs.items()}
 
 
 @pytest.mark.parametrize("name", list(NETWORKS))
@@ -203,14 +207,14 @@ def test_every_weight_line_looks_different_and_units_keep_their_own_colours(netw
     names = {f"h{k + 1}" for k in range(10)} | {f"h{l}_{k}" for l in (1, 2) for k in range(1, 11)}
     greys_and_black = {"#000000", "#555555", "#777777", "#999999"}
     for ax in fig.axes:
-        lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+        lines = [line for line in ax.get_lines() if not str(line.get_label()).startswith("_")]
         if not lines:
             continue
         styles = [_style(line) for line in lines]
         assert len(set(styles)) == len(styles), (name, ax.get_title())
         for line in lines:
             colour = to_hex(line.get_color())
-            ends = line.get_label().replace("bias ", "").split(" -> ")
+            ends = str(line.get_label()).replace("bias ", "").split(" -> ")
             if any(end in names for end in ends):  # a hidden unit's line: a unit colour
                 assert colour in {c.lower() for c in UNIT_COLOURS}, (name, line.get_label())
                 assert colour not in greys_and_black

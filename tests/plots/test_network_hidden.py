@@ -10,11 +10,13 @@ import re
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.colors import to_hex
 from matplotlib.contour import ContourSet
+from matplotlib.figure import Figure
 from PIL import Image
 
-from backprop_lab import TrainConfig, stats, train
+from backprop_lab import TrainConfig, stats
 from backprop_lab.explain import explain
 from backprop_lab.numbers import percent
 from backprop_lab.plots.animation import render_frames
@@ -38,6 +40,7 @@ from backprop_lab.plots.network import (
 )
 from backprop_lab.plots.style import CLASS_COLOURS, new_figure
 from backprop_lab.report.explorer import _network_pictures
+from tests.trained import trained
 
 
 @pytest.fixture(autouse=True)
@@ -64,12 +67,12 @@ def three_features(tmp_path_factory):
 def labelled_networks(three_features):
     """The networks whose weight labels used to collide, briefly trained."""
     return {
-        "2-2-1": train(TrainConfig(epochs=1500)),
-        "2-3-1": train(TrainConfig(hidden=(3,), epochs=1500)),
-        "2-4-1": train(TrainConfig(hidden=(4,), epochs=1500)),
-        "3-3-1": train(TrainConfig(data=three_features, hidden=(3,), epochs=600)),
-        "2-2-2-1": train(TrainConfig(hidden=(2, 2), epochs=1500)),
-        "2-4-3": train(
+        "2-2-1": trained(TrainConfig(epochs=1500)),
+        "2-3-1": trained(TrainConfig(hidden=(3,), epochs=1500)),
+        "2-4-1": trained(TrainConfig(hidden=(4,), epochs=1500)),
+        "3-3-1": trained(TrainConfig(data=three_features, hidden=(3,), epochs=600)),
+        "2-2-2-1": trained(TrainConfig(hidden=(2, 2), epochs=1500)),
+        "2-4-3": trained(
             TrainConfig(dataset="spiral", classes=3, hidden=(4,), loss="ce", epochs=600)
         ),
     }
@@ -77,19 +80,19 @@ def labelled_networks(three_features):
 
 @pytest.fixture(scope="module")
 def xor():
-    return train(TrainConfig())
+    return trained(TrainConfig())
 
 
 @pytest.fixture(scope="module")
 def diverged():
-    history = train(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000))
+    history = trained(TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000))
     assert history.summary.status == "diverged"
     return history
 
 
 @pytest.fixture(scope="module")
 def spiral_3_classes():
-    return train(
+    return trained(
         TrainConfig(dataset="spiral", classes=3, hidden=(8, 8), activation="tanh", loss="ce",
                     optimizer="adam", lr=0.01, epochs=400, test_fraction=0.2)
     )  # fmt: skip
@@ -104,7 +107,7 @@ def _links(ax):
 
 def _texts(fig) -> list[str]:
     """Every piece of text in a figure: titles, axis labels, texts, legends."""
-    out = [fig._suptitle.get_text()] if fig._suptitle else []
+    out = [fig.get_suptitle()] if fig._suptitle else []
     for ax in fig.axes:
         out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
         out += [t.get_text() for t in ax.texts if t.get_visible()]
@@ -117,6 +120,12 @@ def _texts(fig) -> list[str]:
 NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
+def _renderer(fig: Figure) -> RendererAgg:
+    """The renderer of a figure drawn with Agg, as every figure here is."""
+    assert isinstance(fig.canvas, FigureCanvasAgg)
+    return fig.canvas.get_renderer()
+
+
 def _significant_digits(number: str) -> int:
     mantissa = number.split("e")[0].replace(".", "").lstrip("0")
     return len(mantissa) if mantissa else 1
@@ -126,7 +135,7 @@ def _overlaps(fig, ax, gid: str) -> tuple[int, int]:
     """(labels with gid, overlapping pairs of them or of one of them with a unit or another
     text), measured with the renderer's own extents after drawing."""
     fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = _renderer(fig)
     labels = [t for t in ax.texts if t.get_gid() == gid and t.get_visible() and t.get_text()]
     boxes = [t.get_window_extent(renderer) for t in labels]
     others = [
@@ -143,21 +152,21 @@ def _overlaps(fig, ax, gid: str) -> tuple[int, int]:
 
 
 def test_tiny_weights_are_drawn_as_hairlines_and_the_figure_says_what_full_width_is():
-    flat = train(TrainConfig(hidden=()))  # the weights end near 1e-16
+    flat = trained(TrainConfig(hidden=()))  # the weights end near 1e-16
     assert np.abs(flat.final_W[0]).max() < 1e-10
     fig = network_figure(flat)
     assert max(line.get_linewidth() for line in _links(fig.axes[0])) < 0.5
     caption = fig.legends[0].get_title().get_text()
     assert "full width at |w| = 1" in caption and "small weights look small" in caption
 
-    zeros = train(TrainConfig(init="zeros", epochs=200))
+    zeros = trained(TrainConfig(init="zeros", epochs=200))
     fig = network_figure(zeros)
     assert max(line.get_linewidth() for line in _links(fig.axes[0])) < 0.5
     assert "every weight here is 0" in fig.legends[0].get_title().get_text()
 
 
 def test_weights_that_are_zero_to_rounding_are_grey_and_read_about_zero():
-    flat = train(TrainConfig(hidden=()))  # the weights end near 1e-16, the bias too
+    flat = trained(TrainConfig(hidden=()))  # the weights end near 1e-16, the bias too
     weights = np.concatenate([W[-1].ravel() for W in flat.W])
     assert (weights != 0).all() and np.abs(weights).max() < 1e-12
     fig = network_figure(flat)
@@ -175,16 +184,16 @@ def test_weights_that_are_zero_to_rounding_are_grey_and_read_about_zero():
 
 
 def test_the_diagram_fills_its_figure_without_an_empty_band(xor, spiral_3_classes):
-    for history in (xor, spiral_3_classes, train(TrainConfig(hidden=(), epochs=50))):
+    for history in (xor, spiral_3_classes, trained(TrainConfig(hidden=(), epochs=50))):
         fig = network_figure(history)
         fig.canvas.draw()
         ax = fig.axes[0]
         allotted, drawn = ax.get_position(original=True), ax.get_position(original=False)
         assert (allotted.height - drawn.height) * fig.get_figheight() < 0.15  # inches
         # ... and what it draws reaches the top and the bottom of its axes.
-        renderer = fig.canvas.get_renderer()
-        drawn = [t for t in ax.texts if t.get_visible() and t.get_text()] + ax.patches
-        extents = [artist.get_window_extent(renderer) for artist in drawn]
+        renderer = _renderer(fig)
+        artists = [t for t in ax.texts if t.get_visible() and t.get_text()] + ax.patches
+        extents = [artist.get_window_extent(renderer) for artist in artists]
         box = ax.get_window_extent(renderer)
         assert box.y1 - max(e.y1 for e in extents) < 0.15 * fig.dpi
         assert min(e.y0 for e in extents) - box.y0 < 0.15 * fig.dpi
@@ -226,15 +235,17 @@ def test_gradient_labels_of_the_explain_figure_overlap_nothing(labelled_networks
     fig = explain_figure(explain(labelled_networks["2-4-1"], epoch=0, sample=1))
     count, bad = _overlaps(fig, fig.axes[0], "gradient label")
     assert count == 12 and bad == 0
-    assert not any(len(n) > 6 for n in NUMBER.findall(fig._suptitle.get_text()))
+    assert not any(len(n) > 6 for n in NUMBER.findall(fig.get_suptitle()))
 
 
 def test_dead_units_are_hatched_and_named():
-    history = train(
+    history = trained(
         TrainConfig(dataset="moons", hidden=(8,), activation="relu", init="he", lr=20,
                     epochs=500)
     )  # fmt: skip
-    dead = stats.dead_units(history, 0)[-1]
+    dead_units = stats.dead_units(history, 0)
+    assert dead_units is not None  # relu units can die
+    dead = dead_units[-1]
     assert dead.any()
     fig = network_figure(history)
     ax = fig.axes[0]
@@ -258,7 +269,7 @@ def test_a_diverged_run_is_drawn_at_its_last_finite_snapshot_with_short_numbers(
     epoch = int(diverged.snapshot_epoch[last])
     for fig in (network_figure(diverged), hidden_space_figure(diverged)):
         texts = _texts(fig)
-        title = fig._suptitle.get_text() + " ".join(ax.get_title() for ax in fig.axes)
+        title = fig.get_suptitle() + " ".join(ax.get_title() for ax in fig.axes)
         assert f"Epoch {epoch}" in title or f"epoch {epoch}" in title
         assert f"diverged at epoch {diverged.summary.diverged_epoch}" in title
         for text in texts:
@@ -277,7 +288,7 @@ def test_a_diverged_run_is_drawn_at_its_last_finite_snapshot_with_short_numbers(
 def test_a_cut_history_says_where_it_was_cut(xor):
     cut = xor.upto(800)
     assert "at epoch 800 of 5000" in cut.status_text()
-    assert "epoch 800 of 5000" in network_figure(cut)._suptitle.get_text()
+    assert "epoch 800 of 5000" in network_figure(cut).get_suptitle()
     after = hidden_space_figure(cut).axes[1].get_title()
     assert "epoch 800 of 5000" in after and "After training" not in after
 
@@ -295,10 +306,10 @@ def wide(tmp_path_factory):
     f99 = _csv(folder / "f99.csv", X, (X[:, 0] + X[:, 1] > 0).astype(int))
     f20 = _csv(folder / "f20.csv", X[:, :20], (X[:, 0] * X[:, 1] > 0).astype(int))
     return {
-        "99-8-1": train(TrainConfig(data=f99, hidden=(8,), epochs=40)),
-        "2-64-1": train(TrainConfig(dataset="moons", hidden=(64,), activation="relu", epochs=40)),
-        "2-32-32-1": train(TrainConfig(dataset="moons", hidden=(32, 32), epochs=40)),
-        "20-8-1": train(TrainConfig(data=f20, hidden=(8,), epochs=40)),
+        "99-8-1": trained(TrainConfig(data=f99, hidden=(8,), epochs=40)),
+        "2-64-1": trained(TrainConfig(dataset="moons", hidden=(64,), activation="relu", epochs=40)),
+        "2-32-32-1": trained(TrainConfig(dataset="moons", hidden=(32, 32), epochs=40)),
+        "20-8-1": trained(TrainConfig(data=f20, hidden=(8,), epochs=40)),
     }
 
 
@@ -312,7 +323,7 @@ def _pixels(fig) -> tuple[int, int]:
 def _inside(fig, ax, artists) -> bool:
     """Every artist's extent lies inside the axes (and so inside the figure)."""
     fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = _renderer(fig)
     box = ax.get_window_extent(renderer)
     figure = fig.bbox
     for artist in artists:
@@ -353,8 +364,8 @@ def test_a_wide_layer_is_drawn_in_part_at_a_readable_size(wide, name):
     # markers are legible (7 points or more) and overlap nothing.
     texts = [t for t in ax.texts if t.get_visible() and t.get_text()]
     assert _inside(fig, ax, frames + texts)
-    renderer = fig.canvas.get_renderer()
-    assert min(t.get_fontsize() for t in texts) >= 7
+    renderer = _renderer(fig)
+    assert min(float(t.get_fontsize()) for t in texts) >= 7
     boxes = [t.get_window_extent(renderer) for t in texts]
     boxes += [p.get_window_extent(renderer) for p in frames]
     assert not any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1 :])
@@ -386,10 +397,10 @@ def test_the_explain_figure_of_a_wide_network_numbers_the_units_it_draws(wide, n
     boxes = [t for t in ax.texts if t.get_text().startswith(("z = ", "x = "))]
     assert len(boxes) == len(drawing_units)  # one box of numbers under each drawn unit
     assert _inside(fig, ax, drawing_units + boxes)
-    renderer = fig.canvas.get_renderer()
+    renderer = _renderer(fig)
     extents = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
     assert not any(a.overlaps(b) for k, a in enumerate(extents) for b in extents[k + 1 :])
-    title = fig._suptitle.get_text()
+    title = fig.get_suptitle()
     assert "not drawn" in title
     assert all(len(line) < 130 for line in title.split("\n"))  # x = (...) of 99 features too
 
@@ -402,10 +413,10 @@ def test_small_panels_draw_wide_layers_in_part_and_update_in_place(wide):
     assert len(frames) == (PANEL_DRAWN_UNITS - 1) + 8 + 1
     assert _inside(fig, ax, frames + [t for t in ax.texts if t.get_gid() == "unit name"])
     # The animation and the explorer blit the same drawing: one frame per snapshot.
-    frames = render_frames(history, 3)
-    assert len(frames) == 3 and frames[0].shape == (353, 1088, 3)
-    pictures = _network_pictures(history, np.array([0, len(history.snapshot_epoch) - 1]))
-    assert len(pictures) == 2 and sum(map(len, pictures)) < 200_000
+    pictures = render_frames(history, 3)
+    assert len(pictures) == 3 and pictures[0].shape == (353, 1088, 3)
+    drawings = _network_pictures(history, np.array([0, len(history.snapshot_epoch) - 1]))
+    assert len(drawings) == 2 and sum(map(len, drawings)) < 200_000
 
 
 # --------------------------------------------------------------------------- hidden space
@@ -434,7 +445,7 @@ def test_wide_hidden_layers_are_shown_on_the_slice_the_output_reads(config):
     """Every point is drawn on its true side: the slice holds every direction the output
     layer's decision depends on, so moving a point onto it changes no class score
     difference."""
-    history = train(config)
+    history = trained(config)
     for snapshot in (0, -1):
         projection = projection_for(history, snapshot)
         h = history.a[-2][snapshot]
@@ -443,17 +454,17 @@ def test_wide_hidden_layers_are_shown_on_the_slice_the_output_reads(config):
         read = W if W.shape[1] == 1 else W[:, 1:] - W[:, :1]
         np.testing.assert_allclose((on_slice - h) @ read, 0, atol=1e-9)
     fig = hidden_space_figure(history)
-    assert "so each point is on its true side" in fig._suptitle.get_text()
+    assert "so each point is on its true side" in fig.get_suptitle()
     assert not any("wrong side" in ax.get_title() for ax in fig.axes)
 
 
 def test_the_title_and_lines_fit_the_output_layer(xor, spiral_3_classes):
     fig = hidden_space_figure(xor)
-    assert "the output unit can only draw one straight line" in fig._suptitle.get_text()
+    assert "the output unit can only draw one straight line" in fig.get_suptitle()
     # The legend promises the P = 0.5 line: both panels draw it (a contour).
     assert all(any(isinstance(c, ContourSet) for c in ax.collections) for ax in fig.axes)
     fig = hidden_space_figure(spiral_3_classes)
-    title = fig._suptitle.get_text()
+    title = fig.get_suptitle()
     assert "3 softmax output units" in title and "between each pair of classes" in title
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "border between two classes" in legend and "test point" not in legend
@@ -461,7 +472,7 @@ def test_the_title_and_lines_fit_the_output_layer(xor, spiral_3_classes):
 
 
 def test_a_panel_without_a_line_says_so():
-    history = train(TrainConfig(init="zeros", epochs=100))  # outputs 0.5 everywhere
+    history = trained(TrainConfig(init="zeros", epochs=100))  # outputs 0.5 everywhere
     fig = hidden_space_figure(history)
     assert all("the output is a tie everywhere here" in ax.get_title() for ax in fig.axes)
     assert "P(class 1) = 0.5" not in [t.get_text() for t in fig.legends[0].get_texts()]
@@ -472,7 +483,7 @@ def test_a_panel_without_a_line_says_so():
 def test_point_labels_point_at_their_own_points_and_overlap_nothing(xor):
     fig = hidden_space_figure(xor)
     fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = _renderer(fig)
     X = xor.dataset.X[xor.record_index]
     names = ["(" + ",".join(f"{v:g}" for v in x) + ")" for x in X]
     for ax, snapshot in zip(fig.axes, (0, -1)):
@@ -495,11 +506,11 @@ def test_point_labels_point_at_their_own_points_and_overlap_nothing(xor):
 
 
 def test_points_of_both_classes_at_one_spot_show_both_classes():
-    zeros = train(TrainConfig(init="zeros", epochs=200))  # every input at one hidden point
+    zeros = trained(TrainConfig(init="zeros", epochs=200))  # every input at one hidden point
     fig = hidden_space_figure(zeros)
     for ax in fig.axes:
         slices = [c for c in ax.collections if c.get_gid() == "mixed spot"]
-        colours = {to_hex(c.get_facecolor()[0]) for c in slices}
+        colours = {to_hex(tuple(np.asarray(c.get_facecolor(), float)[0])) for c in slices}
         assert colours == {CLASS_COLOURS[0].lower(), CLASS_COLOURS[1].lower()}
         label = " ".join(t.get_text() for t in ax.texts if t.get_gid() == "point label")
         assert "all 4 at one point" in label and "2 of class 0, 2 of class 1" in " ".join(
@@ -508,11 +519,11 @@ def test_points_of_both_classes_at_one_spot_show_both_classes():
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "points of several classes at one spot" in legend
     # Points of one class at one spot are not split.
-    xor = train(TrainConfig(epochs=3000))
+    xor = trained(TrainConfig(epochs=3000))
     fig = hidden_space_figure(xor)
     assert not any(c.get_gid() == "mixed spot" for ax in fig.axes for c in ax.collections)
 
 
 def test_without_a_hidden_layer_there_is_nothing_to_draw():
-    fig = hidden_space_figure(train(TrainConfig(hidden=(), epochs=50)))
+    fig = hidden_space_figure(trained(TrainConfig(hidden=(), epochs=50)))
     assert any("Not drawn" in t.get_text() for t in fig.axes[0].texts)

@@ -48,7 +48,8 @@ class PageWatch:
 
     def __init__(self, browser, width=1300, height=1000):
         self.page = browser.new_page(viewport={"width": width, "height": height})
-        self.outside, self.errors = [], []
+        self.outside: list[str] = []
+        self.errors: list[str] = []
         self.page.on("request", self._request)
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))

@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from backprop_lab import TrainConfig, train
+from backprop_lab import TrainConfig
 from backprop_lab.diagnose import diagnose
-from backprop_lab.numbers import change_words
 from backprop_lab.report.captions import CAPTIONS, caption
+from tests.trained import trained
 
 RUNS = {
     "no_hidden": TrainConfig(hidden=()),
@@ -25,7 +25,7 @@ RUNS = {
 def captions():
     out = {}
     for name, config in RUNS.items():
-        history = train(config)
+        history = trained(config)
         findings = diagnose(history)
         out[name] = {figure: caption(figure, history, findings)[1] for figure in CAPTIONS}
     return out
@@ -82,18 +82,3 @@ def test_a_small_change_gets_the_digits_that_show_it(captions):
 def test_a_slow_descent_is_not_called_a_minimum(captions):
     text = captions["slow"]["loss.png"]
     assert "still falling, by" in text and "local minimum" not in text
-
-
-def test_change_words_prints_the_fewest_digits_that_differ():
-    assert change_words(0.7027, 0.0003237, "rose", "fell") == "fell from 0.7027 to 0.0003237"
-    assert change_words(0.9998, 0.9999, digits=3) == "grew from 0.9998 to 0.9999"
-    assert change_words(0.99991, 0.99992, digits=3) == "stayed at 1"  # equal to four digits
-    assert change_words(1.2, 3.4, digits=2, start=" at epoch 0", end=" by epoch 9") == (
-        "grew from 1.2 at epoch 0 to 3.4 by epoch 9"
-    )
-    # A direction the sentence relies on gets up to ten digits.
-    assert change_words(0.24999976, 0.25, "rose", "fell") == "stayed at 0.25"
-    assert change_words(0.24999976, 0.25, "rose", "fell", claimed=True) == (
-        "rose from 0.2499998 to 0.25"
-    )
-    assert change_words(0.7, float("inf"), "rose", "fell") == "rose from 0.7 to infinity"

@@ -41,9 +41,16 @@ def runs(tmp_path_factory):
     return parent
 
 
-def test_compare_a_folder_of_runs(runs, tmp_path, capsys):
-    out = tmp_path / "cmp"
+@pytest.fixture(scope="module")
+def compared(runs, tmp_path_factory):
+    """`backprop-lab compare` of the folder of four runs, written once; the tests read it."""
+    out = tmp_path_factory.mktemp("compared") / "cmp"
     assert main(["compare", str(runs), "--out", str(out)]) == 0
+    return out
+
+
+def test_compare_a_folder_of_runs(compared):
+    out = compared
     page = (out / "compare.html").read_text()
     with Image.open(out / "compare.png") as image:
         assert image.width > 1000
@@ -77,11 +84,9 @@ def test_not_a_run_or_a_damaged_run_gets_one_sentence(runs, tmp_path, capsys):
     assert "history.npz is damaged" in err and err.count("\n") == 1
 
 
-def test_compare_page_in_a_browser(runs, tmp_path, watch):
-    out = tmp_path / "cmp"
-    assert main(["compare", str(runs), "--out", str(out)]) == 0
+def test_compare_page_in_a_browser(compared, watch):
     w = watch()
-    page = w.open(out / "compare.html")
+    page = w.open(compared / "compare.html")
     image = page.locator("figure img")
     image.scroll_into_view_if_needed()
     page.wait_for_function(
@@ -113,10 +118,8 @@ def test_runs_are_named_by_what_differs(runs, tmp_path):
     assert run_labels(histories, paths) == ["lr2", "twin"]
 
 
-def test_tables_print_values_as_typed_not_python_reprs(runs, tmp_path):
-    out = tmp_path / "cmp"
-    assert main(["compare", str(runs), "--out", str(out)]) == 0
-    page = (out / "compare.html").read_text()
+def test_tables_print_values_as_typed_not_python_reprs(compared):
+    page = (compared / "compare.html").read_text()
     text = re.sub(r"<script.*?</script>", "", page, flags=re.S)
     cells = re.findall(r"<td>(.*?)</td>", text)
     for bad in ("None", "[]", "[2]", "(8, 8)", "[8, 8]", "2.0", "0.5000", "nan"):
@@ -133,20 +136,22 @@ def test_tables_print_values_as_typed_not_python_reprs(runs, tmp_path):
     assert "<td>—</td>" in text  # --classes does nothing outside the spiral
 
 
-def test_the_boundaries_section_shows_only_boundaries(runs, tmp_path):
+def test_the_boundaries_section_shows_only_boundaries(runs, compared):
     histories, paths = _histories(runs / "lr2", runs / "spiral")
     labels = run_labels(histories, paths)
-    for fig in (boundaries_figure(histories, labels), comparison_figure(histories, labels)):
+    boundaries = boundaries_figure(histories, labels)
+    comparison = comparison_figure(histories, labels)
+    for fig in (boundaries, comparison):
         fig.canvas.draw()
-    names = [ax.get_ylabel() for ax in boundaries_figure(histories, labels).axes]
+    names = [ax.get_ylabel() for ax in boundaries.axes]
     assert not any("loss" in name or "accuracy" in name for name in names)
-    assert any("loss" in ax.get_ylabel() for ax in comparison_figure(histories, labels).axes)
-    out = tmp_path / "cmp"
-    assert main(["compare", str(runs / "lr2"), str(runs / "spiral"), "--out", str(out)]) == 0
+    assert any("loss" in ax.get_ylabel() for ax in comparison.axes)
+    out = compared  # the page of all four runs
     page = (out / "compare.html").read_text()
     section = page[page.index("<h2>Final decision boundaries</h2>") :]
-    data = re.search(r'src="data:image/webp;base64,([^"]+)"', section).group(1)
-    with Image.open(io.BytesIO(base64.b64decode(data))) as shown:
+    image = re.search(r'src="data:image/webp;base64,([^"]+)"', section)
+    assert image is not None, "no image in the boundaries section"
+    with Image.open(io.BytesIO(base64.b64decode(image.group(1)))) as shown:
         with Image.open(out / "compare.png") as png:
             assert shown.height < png.height
 

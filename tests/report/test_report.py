@@ -1,25 +1,28 @@
 """report.html: self-contained, complete, under 10 MB; and the same page in a real browser."""
 
 import re
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from backprop_lab import TrainConfig, save_run, train
 from backprop_lab.cli import main
-from backprop_lab.plots import draw_run
-from backprop_lab.report import write_report
+from tests.built import Built
+
+# The default XOR run with its figures and report, as `backprop-lab train` writes it, built once
+# (tests/built.py); the tests only read it, or copy it first.
+XOR = pytest.mark.parametrize("built", ["xor"], indirect=True)
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """The default XOR run with its figures and report, as `backprop-lab train` writes it."""
-    folder = tmp_path_factory.mktemp("report") / "xor"
-    assert main(["train", "--quiet", "--out", str(folder)]) == 0
-    return folder
+@pytest.fixture
+def run(built: Built) -> Path:
+    assert built.step("train").code == 0, built.step("train").err
+    return built.run
 
 
+@XOR
 def test_train_writes_a_complete_self_contained_report(run):
     page = (run / "report.html").read_text()
     assert (run / "report.html").stat().st_size < 10_000_000
@@ -46,22 +49,30 @@ def test_train_writes_a_complete_self_contained_report(run):
         assert outside not in markup
 
 
+@XOR
 def test_static_report_has_no_scripts(run, tmp_path):
-    assert main(["report", str(run), "--static"]) == 0
-    page = (run / "report.html").read_text()
+    copy = shutil.copytree(run, tmp_path / "xor")
+    assert main(["report", str(copy), "--static"]) == 0
+    page = (copy / "report.html").read_text()
     assert "<script" not in page and "Explore training" not in page
     assert page.count("<figure") == 12
-    assert main(["report", str(run)]) == 0  # back to the interactive one for the browser tests
 
 
-def test_report_of_a_run_without_figures_draws_them(tmp_path):
-    history = train(TrainConfig(epochs=300))
-    folder = save_run(history, tmp_path / "bare")
-    write_report(history, folder, static=True)
+@pytest.mark.parametrize("built", ["no_hidden_layer"], indirect=True)
+def test_report_of_a_run_without_figures_draws_them(built):
+    """`report --static` of a run trained with --no-plots (tests/built.py)."""
+    assert built.step("train", "--no-plots").code == 0
+    assert not built.step("train").out.count("figures:")
+    report = built.step("report", "--static")
+    assert report.code == 0, report.err
+    folder = built.run
     assert (folder / "figures" / "dashboard.png").is_file() and (folder / "report.html").is_file()
 
 
-def test_report_opens_offline_without_errors_and_shows_every_figure(run, watch):
+@XOR
+def test_report_opens_offline_shows_every_figure_and_its_slider_moves(run, watch, tmp_path):
+    """One page load: every figure shows, nothing is requested from elsewhere, no console
+    error, and the epoch slider moves the boundary, the network and the loss cursor."""
     w = watch()
     page = w.open(run / "report.html")
     images = page.locator("figure img")
@@ -74,22 +85,17 @@ def test_report_opens_offline_without_errors_and_shows_every_figure(run, watch):
         )
         assert image.is_visible()
         box = image.bounding_box()
-        assert box["width"] > 300 and box["height"] > 100
+        assert box is not None and box["width"] > 300 and box["height"] > 100
     assert page.locator("#explorer .main-svg").first.is_visible()
-    assert w.outside == [], f"requests left the page: {w.outside}"
-    assert w.errors == [], f"console errors: {w.errors}"
 
-
-def test_the_epoch_slider_moves_boundary_network_and_loss_cursor(run, watch, tmp_path):
-    w = watch()
-    page = w.open(run / "report.html")
     explorer = page.locator("#explorer")
     explorer.scroll_into_view_if_needed()
     title = page.locator("#explorer .gtitle")
-    assert "epoch 4999" in title.text_content()
+    assert "epoch 4999" in (title.text_content() or "")
     before = tmp_path / "before.png"
     explorer.screenshot(path=str(before))
     rail = page.locator("#explorer .slider-rail-rect").bounding_box()
+    assert rail is not None
     page.mouse.click(rail["x"] + 3, rail["y"] + rail["height"] / 2)  # the first step: epoch 0
     page.wait_for_function(
         "() => document.querySelector('#explorer .gtitle').textContent.includes('epoch 0:')"
@@ -103,26 +109,21 @@ def test_the_epoch_slider_moves_boundary_network_and_loss_cursor(run, watch, tmp
     # Each of the three panels changed: the loss cursor, the boundary and the network.
     for left, right in ((0.05, 0.35), (0.38, 0.62), (0.68, 0.98)):
         assert changed[:, int(left * width) : int(right * width)].mean() > 0.003
-    assert w.errors == []
+    assert w.outside == [], f"requests left the page: {w.outside}"
+    assert w.errors == [], f"console errors: {w.errors}"
 
 
-def test_report_of_a_three_class_run_and_a_diverged_run(tmp_path, watch):
-    for name, config in {
-        "spiral": TrainConfig(
-            dataset="spiral",
-            classes=3,
-            hidden=(8,),
-            loss="ce",
-            optimizer="adam",
-            lr=0.02,
-            epochs=300,
-        ),
-        "diverged": TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000),
-    }.items():
-        history = train(config)
-        folder = save_run(history, tmp_path / name)
-        draw_run(history, folder / "figures", frames=10)
-        path = write_report(history, folder)
-        w = watch()
-        w.open(path)
-        assert w.errors == [] and w.outside == []
+@pytest.mark.parametrize("built", ["spiral_3_classes", "diverged"], indirect=True)
+def test_report_of_a_three_class_run_and_a_diverged_run(built, watch):
+    """The reports `backprop-lab train` wrote for a 3-class spiral and a run that diverged open
+    without errors, and the explorer's loss axis reads finite numbers (a diverged loss reaches
+    1e300 and then NaN)."""
+    assert built.step("train").code == (3 if built.name == "diverged" else 0)
+    w = watch()
+    page = w.open(built.run / "report.html")
+    ticks = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#explorer .ytick text'))"
+        ".map(t => t.textContent)"
+    )
+    assert ticks and not any("NaN" in t or "Infinity" in t for t in ticks), ticks
+    assert w.errors == [] and w.outside == []
