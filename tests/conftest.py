@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -149,11 +148,19 @@ class Builder:
 BUILDER = pytest.StashKey[Builder]()
 
 
+def _root(config: pytest.Config) -> Path:
+    """A new folder for the builds, in pytest's temporary folder for this session (pytest keeps
+    the last few sessions' and removes older ones) when there is one."""
+    factory = getattr(config, "_tmp_path_factory", None)  # what the tmp_path_factory fixture is
+    if isinstance(factory, pytest.TempPathFactory):
+        return factory.mktemp("built")
+    return Path(tempfile.mkdtemp(prefix="backprop-lab-built-"))
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Start building before the tests are even collected: the builds take longer than the
     rest of the suite."""
-    root = Path(tempfile.mkdtemp(prefix="backprop-lab-built-"))
-    session.config.stash[BUILDER] = Builder(root)
+    session.config.stash[BUILDER] = Builder(_root(session.config))
 
 
 def _read(session: pytest.Session) -> list[str]:
@@ -174,9 +181,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     builder = session.config.stash.get(BUILDER, None)
     if builder is not None:
         builder.stop()
-        if exitstatus == 0:
-            shutil.rmtree(builder.root, ignore_errors=True)
-        else:  # kept to look at: the builders' printout is in each build.json
+        if exitstatus != 0:  # the builders' printout is in each build's build.json
             session.config.get_terminal_writer().line(f"built runs: {builder.root}")
 
 
@@ -186,7 +191,7 @@ def _builder(request: pytest.FixtureRequest) -> Builder:
     (they run when pytest finds this conftest.py before collecting, as it does from the
     project's folder)."""
     if BUILDER not in request.config.stash:
-        builder = Builder(Path(tempfile.mkdtemp(prefix="backprop-lab-built-")))
+        builder = Builder(_root(request.config))
         builder.plan(_read(request.session))
         request.config.stash[BUILDER] = builder
     return request.config.stash[BUILDER]
