@@ -134,6 +134,8 @@ ODD_RUNS = {
 OUT = ["--out", "{out}"]
 FEW_FRAMES = ["--frames", "2", "--quiet"]  # where no test looks at the animation
 SIX_FRAMES = ["--frames", "6", "--quiet"]
+# Every odd run's figures as they stood halfway (without the animation, which costs most).
+AT_HALF = ["plot", "{out}", "--epoch", "{half}", "--no-animation"]
 
 
 # The builds in the order they are built and read: first those whose readers have the most to
@@ -169,8 +171,8 @@ def builds(csv_files: dict[str, tuple[str, dict]]) -> dict[str, list[list[str]]]
     every = {
         # The default run, exactly as `backprop-lab train` writes it (100 animation frames).
         "xor": [[*train["xor"], *OUT]],
-        "diverged": [[*train["diverged"], "--frames", "12", "--quiet", *OUT]],
-        "spiral_3_classes": [[*train["spiral_3_classes"], *FEW_FRAMES, *OUT]],
+        "diverged": [[*train["diverged"], "--frames", "12", "--quiet", *OUT], AT_HALF],
+        "spiral_3_classes": [[*train["spiral_3_classes"], *FEW_FRAMES, *OUT], AT_HALF],
         "spiral_2_8_8_1": [[*train["spiral_2_8_8_1"], *FEW_FRAMES, "--no-report", *OUT]],
         # The CSV runs' animations have 6 frames, which test_input_dimensions.py looks at. After
         # train --no-report, `report` writes the report (1d, 3d), or test_odd_runs.py does
@@ -180,15 +182,19 @@ def builds(csv_files: dict[str, tuple[str, dict]]) -> dict[str, list[list[str]]]
             ["plot", "{out}", "--epoch", "{half}", "--frames", "2"],  # recorded every 3: between
             ["report", "{out}"],
         ],
-        "dead_relu": [[*train["dead_relu"], *FEW_FRAMES, "--no-report", *OUT]],
-        "momentum_minibatch": [[*train["momentum_minibatch"], *FEW_FRAMES, "--no-report", *OUT]],
-        "1d_3_classes": [[*train["1d_3_classes"], *SIX_FRAMES, "--no-report", *OUT]],
+        "dead_relu": [[*train["dead_relu"], *FEW_FRAMES, "--no-report", *OUT], AT_HALF],
+        "momentum_minibatch": [
+            [*train["momentum_minibatch"], *FEW_FRAMES, "--no-report", *OUT],
+            AT_HALF,
+        ],
+        "1d_3_classes": [[*train["1d_3_classes"], *SIX_FRAMES, "--no-report", *OUT], AT_HALF],
         "1d": [[*train["1d"], *SIX_FRAMES, "--no-report", *OUT], ["report", "{out}"]],
         "5d_3_classes": [[*train["5d_3_classes"], *SIX_FRAMES, "--no-report", *OUT]],
         # Saved without figures: its report draws them (and the animation).
         "no_hidden_layer": [
             [*train["no_hidden_layer"], "--no-plots", "--quiet", *OUT],
             ["report", "{out}", "--static"],
+            AT_HALF,
         ],
         # Figures drawn while training runs, and nowhere else.
         "watched": [["train", "--epochs", "150", "--no-plots", "--plot-every", "100", *OUT]],
