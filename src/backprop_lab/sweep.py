@@ -26,7 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import OPTION, SWEPT_OPTIONS, ConfigError, TrainConfig
+from .config import (
+    LAYER_SEPARATOR,
+    LIST_LAYER_SEPARATOR,
+    OPTION,
+    SWEPT_OPTIONS,
+    ConfigError,
+    TrainConfig,
+    format_value,
+)
 from .data import solved_accuracy
 from .files import write_csv
 from .nn import accuracy, forward, init_params, loss_value, stack_params
@@ -203,24 +211,14 @@ def wilson_interval(
     return (low, high)
 
 
-# How an option that is not set reads, in words.
-NONE_TEXT = {"batch_size": "full batch", "target_loss": "none", "record_every": "auto", "data": "—"}
-
-
-def format_option(name: str, value, layers: str = ",") -> str:
-    """An option's value as it is typed on the command line: hidden layers as ``8,8`` (or
-    ``8x8`` with ``layers="x"``, the spelling inside a sweep's list) or ``none``, numbers
-    without a needless ``.0`` (``2``, ``0.5``, ``1e-08``), None in words ("full batch")."""
-    if name == "hidden":
-        return layers.join(str(v) for v in value) or "none"
-    if value is None:
-        return NONE_TEXT.get(name, "none")
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        short = f"{value:g}"
-        return short if float(short) == value else repr(value)
-    return str(value)
+def format_option(name: str, value, layers: str = LAYER_SEPARATOR) -> str:
+    """An option's value as it is typed on the command line (config.format_value): hidden
+    layers as ``8,8`` (or ``8x8`` with ``layers="x"``, the spelling inside a sweep's list) or
+    ``none``, numbers without a needless ``.0``, None in words ("full batch"). On a page, a
+    run without a data file shows a dash there."""
+    if name == "data" and value is None:
+        return "\u2014"
+    return format_value(name, value, in_list=layers == LIST_LAYER_SEPARATOR)
 
 
 def combination_label(options: dict, swept: list[str]) -> str:
