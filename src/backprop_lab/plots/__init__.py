@@ -6,10 +6,8 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..files import atomic_write_bytes
@@ -27,6 +25,7 @@ from .internals import (
     weights_figure,
 )
 from .network import network_figure
+from .render import png_bytes
 
 FIGURES = {
     "loss.png": loss_figure,
@@ -45,10 +44,7 @@ FIGURES = {
 
 def save_figure(fig, path: Path) -> Path:
     """Render ``fig`` as PNG and write it atomically, then free it."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, png_bytes(fig))
     return path
 
 
@@ -103,6 +99,7 @@ __all__ = [
     "hidden_space_figure",
     "loss_figure",
     "network_figure",
+    "png_bytes",
     "save_figure",
     "weight_distribution_figure",
     "weights_figure",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import io
 
+from ..plots.render import png_bytes  # noqa: F401 (the pages' figures are rendered there)
+
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1d2430;
        background: #fafafa; line-height: 1.5; }
@@ -50,13 +52,3 @@ def compact_image(png: bytes) -> tuple[bytes, str]:
     buffer = io.BytesIO()
     Image.open(io.BytesIO(png)).save(buffer, format="WEBP", lossless=True, method=0)
     return buffer.getvalue(), "image/webp"
-
-
-def png_bytes(fig, dpi: int | None = None) -> bytes:
-    """A matplotlib figure as PNG bytes (and closed)."""
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    plt.close(fig)
-    return buffer.getvalue()
