@@ -138,7 +138,7 @@ def _texts(fig) -> list[str]:
     import matplotlib.pyplot as plt
     from matplotlib.text import Text
 
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
     plt.close(fig)
     return texts

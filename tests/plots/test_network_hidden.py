@@ -133,8 +133,8 @@ def _significant_digits(number: str) -> int:
 
 def _overlaps(fig, ax, gid: str) -> tuple[int, int]:
     """(labels with gid, overlapping pairs of them or of one of them with a unit or another
-    text), measured with the renderer's own extents after drawing."""
-    fig.canvas.draw()
+    text), measured with the renderer's own extents once laid out."""
+    fig.draw_without_rendering()
     renderer = _renderer(fig)
     labels = [t for t in ax.texts if t.get_gid() == gid and t.get_visible() and t.get_text()]
     boxes = [t.get_window_extent(renderer) for t in labels]
@@ -186,7 +186,7 @@ def test_weights_that_are_zero_to_rounding_are_grey_and_read_about_zero():
 def test_the_diagram_fills_its_figure_without_an_empty_band(xor, spiral_3_classes):
     for history in (xor, spiral_3_classes, trained(TrainConfig(hidden=(), epochs=50))):
         fig = network_figure(history)
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         ax = fig.axes[0]
         allotted, drawn = ax.get_position(original=True), ax.get_position(original=False)
         assert (allotted.height - drawn.height) * fig.get_figheight() < 0.15  # inches
@@ -322,7 +322,7 @@ def _pixels(fig) -> tuple[int, int]:
 
 def _inside(fig, ax, artists) -> bool:
     """Every artist's extent lies inside the axes (and so inside the figure)."""
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = _renderer(fig)
     box = ax.get_window_extent(renderer)
     figure = fig.bbox
@@ -482,7 +482,7 @@ def test_a_panel_without_a_line_says_so():
 
 def test_point_labels_point_at_their_own_points_and_overlap_nothing(xor):
     fig = hidden_space_figure(xor)
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = _renderer(fig)
     X = xor.dataset.X[xor.record_index]
     names = ["(" + ",".join(f"{v:g}" for v in x) + ")" for x in X]
