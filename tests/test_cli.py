@@ -57,16 +57,6 @@ def test_bad_options_get_one_sentence_exit_2_and_no_run_folder(tmp_path, capsys,
     assert not out.exists()
 
 
-def test_out_must_not_be_a_file_or_a_foreign_folder(tmp_path, capsys):
-    file = tmp_path / "notes.txt"
-    file.write_text("mine")
-    assert main(["train", "--out", str(file)]) == 2
-    assert "is a file" in capsys.readouterr().err
-    assert main(["train", "--out", str(tmp_path)]) == 2
-    assert "holds other files" in capsys.readouterr().err
-    assert file.read_text() == "mine"
-
-
 def test_gradcheck_takes_the_same_options(capsys):
     assert (
         main(

@@ -132,25 +132,18 @@ def test_same_command_same_seed_same_bytes(tmp_path):
     assert (first / "history.npz").read_bytes() != (other_seed / "history.npz").read_bytes()
 
 
-def _wait_until_training(process: subprocess.Popen, timeout: float = 60.0) -> None:
-    """Return once ``process`` is in its training loop: when it has caught SIGTERM, which only
-    the loop's stop handler does (Linux lists a process's caught signals in /proc). A signal
-    sent earlier would meet Python's start-up, not the loop. Elsewhere, wait well past start-up."""
-    status = Path(f"/proc/{process.pid}/status")
-    if not status.exists():
-        time.sleep(5.0)
-        return
+def _wait_until_training(process: subprocess.Popen, out: Path, timeout: float = 60.0) -> None:
+    """Return once ``process`` is in its training loop. ``train`` makes the partial run folder
+    (``out``.partial) just before the loop starts, which takes milliseconds; half a second more
+    puts the signal well inside a loop of millions of epochs. (A signal sent earlier would meet
+    the command's set-up, which also stops cleanly but saves no run.)"""
+    partial = out.with_name(out.name + ".partial")
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while not partial.is_dir():
         assert process.poll() is None, process.communicate()
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
-        except FileNotFoundError:  # it ended between the two lines above
-            continue
-        if int(fields["SigCgt"], 16) & (1 << (signal.SIGTERM - 1)):
-            return
+        assert time.monotonic() < deadline, f"training did not start within {timeout:g} s"
         time.sleep(0.01)
-    raise AssertionError(f"training did not start within {timeout:g} s")
+    time.sleep(0.5)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -159,7 +152,7 @@ def test_ctrl_c_or_sigterm_stops_cleanly_and_saves(tmp_path, signum):
     command = [sys.executable, "-m", "backprop_lab", "train", "--epochs", "3000000"]
     command += ["--no-plots", "--out", str(out)]  # what is checked is the stop and the save
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_until_training(process)
+    _wait_until_training(process, out)
     process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr

@@ -11,9 +11,12 @@ Exit status: 0 done, 1 gradient check failed, 2 bad input (one sentence, nothing
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import os
+import signal
 import sys
-from datetime import datetime
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +36,24 @@ from .history import History, RunError, dataset_name, save_run, to_json
 from .nn import init_params
 from .numbers import percent, sig
 from .predictions import format_prediction_table, table_heading
+from .run_folder import (
+    PARTIAL_SUFFIX,
+    OutputError,
+    OutputFolder,
+    add_to_manifest,
+    default_run_folder,
+)
 
-EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 2, 3, 130, 141
+EXIT_WRITE_FAILED, EXIT_BAD_INPUT, EXIT_DIVERGED = 1, 2, 3
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 
 
 class UsageError(Exception):
     """Bad input from the command line: printed as one sentence, exit status 2."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM ended the command: printed as one line, exit status 130."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -161,40 +176,60 @@ def _config(args: argparse.Namespace) -> TrainConfig:
 # --------------------------------------------------------------------------- train
 
 
-def _default_out(config: TrainConfig) -> Path:
-    base = Path("runs") / f"{datetime.now():%Y-%m-%d-%H%M%S}-{dataset_name(config)}"
-    out, k = base, 2
-    while out.exists():
-        out, k = base.with_name(f"{base.name}-{k}"), k + 1
-    return out
-
-
-def _check_out(out: Path, marker: str = "config.json") -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file; give a folder for the run")
-    if out.is_dir() and any(out.iterdir()) and not (out / marker).is_file():
-        raise UsageError(
-            f"--out {out} is a folder that holds other files; give a new or empty folder "
-            "(or an earlier run's folder, which is replaced)"
-        )
-
-
 def _train(args: argparse.Namespace) -> int:
-    from .training import build_dataset, check_compatible, train
+    from .training import build_dataset, check_compatible
 
     config = _config(args)
+    _check_train_flags(args)
     dataset = build_dataset(config)
     check_compatible(config, dataset)
+    if args.out is None:
+        folder = default_run_folder(dataset_name(config))
+    else:
+        folder = OutputFolder(args.out, "run")
+    out = folder.out
+    report = not (args.no_report or args.no_plots)  # the report is made of the figures
+    try:
+        with folder:
+            history = _train_into(args, config, dataset, folder.partial, report)
+    except KeyboardInterrupt:
+        if folder.committed:
+            raise Interrupted(
+                f"interrupted while drawing; the run is saved in {out} without all its figures "
+                f"and report (backprop-lab report {out} draws what is missing)"
+            ) from None
+        raise Interrupted(f"interrupted before the run was saved; {out} is as it was") from None
+    _print_outcome(history, out, None if args.no_plots else out / "figures", report)
+    return _exit_status(history)
+
+
+def _check_train_flags(args: argparse.Namespace) -> None:
+    """Options of train that contradict each other or are out of range: one sentence each."""
     if args.plot_every < 0:
         raise UsageError(
             f"--plot-every must be a whole number of epochs of at least 1, got {args.plot_every}"
         )
-    out = Path(args.out) if args.out else _default_out(config)
-    _check_out(out)
-    figures = out / "figures"
-    redraw = (
-        (lambda partial: _draw(partial, figures, animation_frames=0)) if args.plot_every else None
-    )
+    if args.plot_every and args.no_plots:
+        raise UsageError("--plot-every draws figures and --no-plots draws none; give one of them")
+
+
+def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool) -> History:
+    """Train, then write the run, its figures and its report into ``partial`` (the folder that
+    becomes the run folder once everything is written)."""
+    from .training import train
+
+    figures = partial / "figures"
+    redraw = None
+    if args.plot_every:
+        print(
+            f"figures are redrawn every {args.plot_every} epochs in {figures} while training "
+            "runs (moved into the run folder at the end)",
+            file=sys.stderr,
+        )
+
+        def redraw(partial_history: History) -> None:
+            _draw(partial_history, figures, animation_frames=0)
+
     history = train(
         config,
         dataset,
@@ -202,16 +237,14 @@ def _train(args: argparse.Namespace) -> int:
         checkpoint_every=args.plot_every,
         on_checkpoint=redraw,
     )
-    save_run(history, out)
+    save_run(history, partial)
     if not args.no_plots:
         _draw(history, figures, args.frames)
-    report = not (args.no_report or args.no_plots)  # the report is made of the figures
     if report:
         from .report import write_report
 
-        write_report(history, out)
-    _print_outcome(history, out, figures if not args.no_plots else None, report)
-    return _exit_status(history)
+        write_report(history, partial)
+    return history
 
 
 def _print_outcome(history: History, out: Path, figures: Path | None, report: bool) -> None:
@@ -280,6 +313,7 @@ def _plot(args: argparse.Namespace) -> int:
         history = history.upto(args.epoch)
         folder = folder / f"epoch-{args.epoch}"
     _draw(history, folder, 0 if args.no_animation else args.frames)
+    add_to_manifest(Path(args.run))
     print(f"figures: {folder}")
     return 0
 
@@ -301,21 +335,29 @@ def _sweep(args: argparse.Namespace) -> int:
             grid[name] = values
     if args.seeds < 1:
         raise UsageError(f"--seeds must be a whole number of at least 1, got {args.seeds}")
-    out = Path(args.out)
-    _check_out(out, marker="summary.csv")
     heatmap = (
         tuple(part.strip().replace("-", "_") for part in args.heatmap.split(","))
         if args.heatmap
         else None
     )
-    stacks = run_sweep(
-        base,
-        grid,
-        args.seeds,
-        out,
-        progress=not args.quiet and sys.stderr.isatty(),
-        heatmap=heatmap,
-    )
+    folder = OutputFolder(args.out, "sweep")
+    out = folder.out
+    try:
+        with folder:
+            stacks = run_sweep(
+                base,
+                grid,
+                args.seeds,
+                folder.partial,
+                progress=not args.quiet and sys.stderr.isatty(),
+                heatmap=heatmap,
+            )
+    except KeyboardInterrupt:
+        if folder.committed:
+            raise Interrupted(
+                f"interrupted; the networks trained so far are saved in {out}"
+            ) from None
+        raise Interrupted(f"interrupted before any result was saved; {out} is as it was") from None
     networks = sum(len(s.seeds) for s in stacks)
     solved = sum(int((s.outcome == "solved").sum()) for s in stacks)
     print(f"{len(stacks)} combinations x {args.seeds} seeds = {networks} networks; {solved} solved")
@@ -331,6 +373,7 @@ def _report(args: argparse.Namespace) -> int:
     from .report import write_report
 
     path = write_report(load_run(args.run), args.run, static=args.static)
+    add_to_manifest(Path(args.run))
     print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -338,8 +381,11 @@ def _report(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from .report.compare import resolve_runs, write_comparison
 
-    html_path, png_path = write_comparison(resolve_runs(args.runs), args.out)
-    print(f"comparison: {html_path} and {png_path}")
+    folder = OutputFolder(args.out, "comparison")
+    runs, out = resolve_runs(args.runs), folder.out
+    with folder:
+        html_path, png_path = write_comparison(runs, folder.partial)
+    print(f"comparison: {out / html_path.name} and {out / png_path.name}")
     return 0
 
 
@@ -385,6 +431,7 @@ def _explain(args: argparse.Namespace) -> int:
         folder = Path(args.run) / "figures"
         folder.mkdir(exist_ok=True)
         path = save_figure(explain_figure(explanation), folder / "explain.png")
+        add_to_manifest(Path(args.run))
         print(f"figure: {path}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
@@ -608,21 +655,65 @@ def _gradcheck_command(commands) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every way it can end is an exit status and at most one line on stderr:
+    0 done, 1 a gradient check failed or a file could not be written (a full disk), 2 bad
+    input, 3 training diverged, 130 interrupted (Ctrl-C or SIGTERM), 141 the reader of the
+    output went away."""
     try:
-        args = build_parser().parse_args(argv)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return args.handler(args)
+        with _terminate_as_interrupt():
+            args = build_parser().parse_args(argv)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                return args.handler(args)
     except ConfigError as error:
-        message = error.flag_message()
-    except (UsageError, DataError, RunError) as error:
-        message = str(error)
+        return _fail(error.flag_message(), EXIT_BAD_INPUT)
+    except (UsageError, DataError, RunError, OutputError) as error:
+        return _fail(str(error), EXIT_BAD_INPUT)
+    except Interrupted as interrupted:
+        return _fail(str(interrupted), EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        return _fail("interrupted; what was finished before is kept", EXIT_INTERRUPTED)
     except BrokenPipeError:
         # The reader went away (``backprop-lab train | head``): stop quietly, as cat does.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
-    print(f"backprop-lab: error: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    except OSError as error:  # a full disk, a folder that became read-only
+        return _fail(_write_failure(error), EXIT_WRITE_FAILED)
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"backprop-lab: error: {message}" if status != EXIT_INTERRUPTED else
+          f"backprop-lab: {message}", file=sys.stderr)  # fmt: skip
+    return status
+
+
+def _write_failure(error: OSError) -> str:
+    where = ""
+    if error.filename:  # a file of a folder being written is named where it would have been
+        parts = Path(error.filename).parts
+        where = " " + str(Path(*(p.removesuffix(PARTIAL_SUFFIX) for p in parts)))
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full: could not write{where}; nothing was replaced"
+    reason = os.strerror(error.errno).lower() if error.errno else str(error)
+    return f"could not write{where} ({reason}); nothing was replaced"
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM stops the command as Ctrl-C does (KeyboardInterrupt), so that every command
+    cleans up the same way; training's own handler takes over while it runs."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ def atomic_open(path: Path):
         with open(temporary, "wb") as f:
             yield f
         os.replace(temporary, path)
+    except OSError as error:  # named by the file being written, not its temporary name
+        raise OSError(error.errno, error.strerror, str(path)) from None
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,9 @@ def draw_run(history: History, folder: str | Path, frames: int = 100) -> None:
 
     Where processes can be forked (Linux), the animation is drawn in a second process while
     this one draws the figures (the two take about as long), which roughly halves the wall time
-    on a two-core laptop; elsewhere everything runs here, one after the other.
+    on a two-core laptop; elsewhere everything runs here, one after the other. If this process
+    is interrupted (Ctrl-C, SIGTERM) or fails, the second one is stopped before this one goes
+    on; if the second one fails to write (a full disk), its OSError is raised here.
     """
     import multiprocessing
 
@@ -74,16 +77,65 @@ def draw_run(history: History, folder: str | Path, frames: int = 100) -> None:
         if frames:
             write_animation(history, folder, frames)
         return
-    child = multiprocessing.get_context("fork").Process(
-        target=write_animation, args=(history, folder, frames), daemon=True
-    )
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_animate, args=(history, folder, frames, send), daemon=True)
     child.start()
+    send.close()
     try:
         draw_figures(history, folder)
-    finally:
         child.join()
+    except BaseException:
+        _stop(child)
+        raise
+    try:
+        failure = receive.recv() if receive.poll() else None
+    except EOFError:  # the child ended without a word
+        failure = None
+    receive.close()
+    if failure is not None:
+        raise OSError(*failure)
     if child.exitcode != 0:
         raise RuntimeError(f"drawing the animation failed (exit status {child.exitcode})")
+
+
+def _stop(child) -> None:
+    """Stop the animation process and wait until it has removed its temporary files, with
+    Ctrl-C and SIGTERM held back meanwhile (they arrive once it is over): the folder it writes
+    into must not be moved or deleted while it still writes."""
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        child.terminate()  # the child stops as on Ctrl-C, removing its temporary files
+        child.join()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+
+
+def _animate(history: History, folder: Path, frames: int, send) -> None:
+    """The animation process: write it. Ctrl-C is the parent's to handle (it stops this
+    process with SIGTERM, which ends it quietly once its temporary files are removed); a failed
+    write (a full disk) hands (errno, message, file) to the parent, which raises it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_once)
+    try:
+        write_animation(history, folder, frames)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except OSError as error:
+        send.send((error.errno, error.strerror or str(error), error.filename))
+        sys.exit(1)
+
+
+def _stop_once(signum, frame):
+    import signal
+
+    signal.signal(signum, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
+    raise KeyboardInterrupt
 
 
 __all__ = [

@@ -61,6 +61,11 @@ def resolve_runs(arguments: list[str]) -> list[Path]:
                 if not (match / "config.json").is_file():
                     raise RunError(f"{str(match)!r} (matched by {argument!r}) is not a run folder")
             runs.extend(matches)
+        elif path.exists():
+            raise RunError(
+                f"{argument!r} is a file, not a run folder; give run folders (such as "
+                f"{str(path.parent)!r}), a folder of runs, or a glob"
+            )
         else:
             raise RunError(
                 f"{argument!r} does not exist; give run folders, a folder of runs, or a glob"

@@ -1,0 +1,317 @@
+"""Output folders written as transactions: ours, checked up front, locked, swapped in whole.
+
+Every folder backprop-lab writes (a run, a sweep, a comparison) carries a small manifest,
+``run.json``: the format's name, the kind of folder, the version that wrote it and the files
+it holds. :class:`OutputFolder` uses it to replace only what is ours:
+
+1. Before any work starts, the target is checked: a non-empty path whose parent can be
+   written, no file or dangling link in the way, a name short enough for the file system,
+   and, if the folder exists and is not empty, our manifest of the same kind (and, for a run,
+   a run that loads). Anything else is refused with one sentence (:class:`OutputError`).
+2. A lock beside the target (``.NAME.lock``, ``flock``) keeps a second process from writing
+   the same folder at the same time; the second one is refused while the first holds it.
+3. Everything is written into ``NAME.partial`` beside the target, then swapped in by renames:
+   the old folder (if any) steps aside to ``.NAME.old``, the new one takes its name, the old
+   one is deleted. A reader sees the old folder or the new one, never a mix of the two, and
+   nothing of the old run is left in the new one.
+4. Only a partial folder complete enough to be useful is swapped in (a run whose summary.json
+   is written, a sweep whose summary.csv is), also after Ctrl-C. On an error (a full disk, say)
+   the partial folder is deleted and the old one is untouched.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from ._version import __version__
+from .files import atomic_write_text
+
+MANIFEST = "run.json"
+FORMAT = "backprop-lab"
+KINDS = {"run": "a run", "sweep": "a sweep", "comparison": "a comparison"}
+# What a partial folder must hold to be worth keeping when it is interrupted.
+COMPLETE = {"run": "summary.json", "sweep": "summary.csv", "comparison": "compare.html"}
+PARTIAL_SUFFIX, OLD_SUFFIX = ".partial", ".old"
+# Room for ".partial" after the name, within the 255 bytes most file systems allow.
+MAX_NAME_BYTES = 255 - len(".") - len(OLD_SUFFIX) - len(".lock")
+
+
+class OutputError(ValueError):
+    """An output folder that must not or cannot be written; the message is one sentence."""
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """The manifest of ``folder`` if it holds a valid one of ours, else None."""
+    try:
+        value = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(value, dict) or value.get("format") != FORMAT:
+        return None
+    if value.get("kind") not in KINDS or not isinstance(value.get("files"), list):
+        return None
+    return value
+
+
+def write_manifest(folder: Path, kind: str) -> None:
+    """``folder``/run.json naming ``kind`` and every file and folder in ``folder``."""
+    folder = Path(folder)
+    files = sorted(p.name for p in folder.iterdir() if p.name != MANIFEST)
+    manifest = {"format": FORMAT, "kind": kind, "version": __version__, "files": files}
+    atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+
+
+def add_to_manifest(folder: Path) -> None:
+    """Record in ``folder``'s manifest the files written into it since (plot, report and
+    explain add figures and pages to a run). A folder without our manifest is left as it is."""
+    manifest = read_manifest(folder)
+    if manifest is not None:
+        write_manifest(folder, manifest["kind"])
+
+
+def default_run_folder(dataset: str, root: Path = Path("runs")) -> OutputFolder:
+    """A new run folder ``runs/<date>-<time>-<dataset>``, locked for this process, with -2,
+    -3, ... after the name when it is taken or being written by another process: two runs
+    started in the same second get two folders."""
+    base = root / f"{datetime.now():%Y-%m-%d-%H%M%S}-{dataset}"
+    for k in range(1, 10_000):
+        candidate = base if k == 1 else base.with_name(f"{base.name}-{k}")
+        if _taken(candidate):
+            continue
+        folder = OutputFolder(candidate, "run")
+        candidate.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            folder._lock()
+        except OutputError:  # another process took the name a moment ago
+            continue
+        if not os.path.lexists(candidate):
+            return folder
+        folder._unlock()
+    raise OutputError(f"no free run folder name under {root}; give one with --out")
+
+
+def _taken(path: Path) -> bool:
+    siblings = (_lock_path(path), _partial_path(path), _old_path(path))
+    return os.path.lexists(path) or any(os.path.lexists(p) for p in siblings)
+
+
+def _lock_path(out: Path) -> Path:
+    return out.with_name(f".{out.name}.lock")
+
+
+def _partial_path(out: Path) -> Path:
+    return out.with_name(out.name + PARTIAL_SUFFIX)
+
+
+def _old_path(out: Path) -> Path:
+    return out.with_name(f".{out.name}{OLD_SUFFIX}")
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_output(out: str | Path, kind: str, flag: str = "--out") -> None:
+    """Refuse, with one sentence, an output folder that cannot be written or is not ours to
+    replace. Runs before any work, so a refusal loses nothing."""
+    text = str(out)
+    if not text.strip():
+        raise OutputError(f"{flag} is empty; give the folder to write {KINDS[kind]} into")
+    out = Path(out)
+    if out.name in ("", ".", ".."):
+        raise OutputError(
+            f"{flag} {text} does not name a folder of its own; give one such as runs/xor, "
+            f"which {KINDS[kind]} is written into"
+        )
+    if len(out.name.encode()) > MAX_NAME_BYTES:
+        raise OutputError(
+            f"{flag} names a folder of {len(out.name.encode())} bytes; file systems allow "
+            f"{MAX_NAME_BYTES} here (with room for the partial folder's suffix)"
+        )
+    _check_parents(out, flag)
+    _check_target(out, kind, flag)
+
+
+def _check_parents(out: Path, flag: str) -> None:
+    """Every existing ancestor is a folder (no file, dangling link or loop in the way), and
+    the nearest one can be written into."""
+    for parent in reversed(out.parents):
+        if parent == Path("."):
+            continue
+        try:
+            os.stat(parent)
+        except FileNotFoundError:
+            if os.path.islink(parent):
+                raise OutputError(f"{flag} {out}: {parent} is a link to nothing") from None
+            break  # created with the folder
+        except OSError as error:
+            raise OutputError(f"{flag} {out}: {parent} cannot be used ({_reason(error)})") from None
+        if not parent.is_dir():
+            raise OutputError(f"{flag} {out}: {parent} is a file, not a folder")
+    nearest = next((p for p in out.parents if p.is_dir()), Path("."))
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise OutputError(f"{flag} {out}: the folder {nearest} cannot be written to")
+
+
+def _check_target(out: Path, kind: str, flag: str) -> None:
+    try:
+        os.stat(out)
+    except FileNotFoundError:
+        if os.path.islink(out):
+            raise OutputError(
+                f"{flag} {out} is a link to nothing; remove it or give another folder"
+            ) from None
+        return
+    except OSError as error:
+        raise OutputError(f"{flag} {out} cannot be used ({_reason(error)})") from None
+    if not out.is_dir():
+        raise OutputError(f"{flag} {out} is a file; give a folder for {KINDS[kind]}")
+    if out.is_symlink():
+        raise OutputError(f"{flag} {out} is a link; give the folder itself")
+    if not any(out.iterdir()):
+        return
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise OutputError(
+            f"{flag} {out} holds files that backprop-lab did not write (no {MANIFEST}); give a "
+            f"new or empty folder, or one that holds {KINDS[kind]} written earlier, which is "
+            "replaced"
+        )
+    if manifest["kind"] != kind:
+        raise OutputError(
+            f"{flag} {out} holds {KINDS[manifest['kind']]}, not {KINDS[kind]}; give a new "
+            "or empty folder"
+        )
+    if kind == "run":
+        from .history import RunError, load_run
+
+        try:
+            load_run(out)
+        except RunError as error:
+            raise OutputError(
+                f"{flag} {out} holds a damaged run, which is not replaced ({error}); remove it "
+                "or give another folder"
+            ) from None
+
+
+def _reason(error: OSError) -> str:
+    return os.strerror(error.errno).lower() if error.errno else str(error)
+
+
+# --------------------------------------------------------------------------- the transaction
+
+
+class OutputFolder:
+    """Write a folder of ``kind`` at ``out`` as one transaction (see the module's doc)::
+
+        with OutputFolder(out, "run") as folder:
+            save_run(history, folder.partial)   # everything goes into folder.partial
+        # here out holds the new run, or, after an exception, what it held before
+
+    Making one checks ``out``; entering takes its lock (and checks again); leaving swaps the
+    partial folder in (or deletes it) and releases the lock.
+    """
+
+    def __init__(self, out: str | Path, kind: str, flag: str = "--out"):
+        check_output(out, kind, flag)
+        self.out, self.kind, self.flag = Path(out), kind, flag
+        self.partial = _partial_path(self.out)
+        self.committed = False
+        self._lock_fd: int | None = None
+
+    def __enter__(self) -> OutputFolder:
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        if self._lock_fd is None:  # default_run_folder takes the lock as it picks the name
+            self._lock()
+        try:
+            check_output(self.out, self.kind, self.flag)  # as it is now that we hold it
+            _remove(self.partial)  # left by a process that was killed
+            self.partial.mkdir()
+        except BaseException:
+            self._unlock()
+            raise
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            interrupted = kind is not None and issubclass(kind, KeyboardInterrupt)
+            if (kind is None or interrupted) and self._complete():
+                self._commit()
+        finally:
+            _remove(self.partial)
+            self._unlock()
+
+    def _complete(self) -> bool:
+        """Whether the partial folder is whole enough to replace what is there: a run with its
+        summary.json (written last), a sweep with its summary.csv, any comparison."""
+        marker = COMPLETE[self.kind]
+        return marker is None or (self.partial / marker).is_file()
+
+    def _commit(self) -> None:
+        write_manifest(self.partial, self.kind)
+        old = _old_path(self.out)
+        _remove(old)
+        if os.path.lexists(self.out):
+            os.replace(self.out, old)
+        os.replace(self.partial, self.out)
+        self.committed = True
+        _remove(old)
+
+    def _lock(self) -> None:
+        path = _lock_path(self.out)
+        try:
+            import fcntl
+        except ImportError:  # Windows: no flock; the lock file's existence is the lock
+            self._lock_fd = _exclusive_create(path, self.out, self.flag)
+            return
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                os.close(fd)
+                if error.errno in (errno.EAGAIN, errno.EACCES):
+                    raise OutputError(_busy(self.out, self.flag)) from None
+                raise
+            # The holder before us may have removed the file after we opened it: lock the
+            # file that is there now.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._lock_fd = fd
+                return
+            os.close(fd)
+
+    def _unlock(self) -> None:
+        if self._lock_fd is None:
+            return
+        _lock_path(self.out).unlink(missing_ok=True)
+        os.close(self._lock_fd)  # closing releases the flock
+        self._lock_fd = None
+
+
+def _exclusive_create(path: Path, out: Path, flag: str) -> int:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise OutputError(_busy(out, flag)) from None
+
+
+def _busy(out: Path, flag: str) -> str:
+    return (
+        f"{flag} {out} is being written by another backprop-lab process right now; wait for "
+        "it to finish or give another folder"
+    )
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)

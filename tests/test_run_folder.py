@@ -1,0 +1,244 @@
+"""Output folders as transactions: only ours replaced, checked before any work, locked, swapped
+in whole, never left half-written by a full disk or a signal."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backprop_lab import files, load_run
+from backprop_lab.cli import main
+from backprop_lab.run_folder import (
+    MANIFEST,
+    OutputFolder,
+    default_run_folder,
+    read_manifest,
+)
+
+TRAIN = ["train", "--epochs", "30", "--no-plots", "--quiet"]
+
+
+def _leftovers(folder: Path) -> list[str]:
+    """Temporary, partial, old and lock files anywhere under ``folder``."""
+    ends = (".tmp", ".partial", ".old", ".lock")
+    return sorted(str(p) for p in folder.rglob("*") if p.name.endswith(ends))
+
+
+def _one_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.fixture
+def run(tmp_path) -> Path:
+    """A run folder of ours (30 epochs, no figures)."""
+    out = tmp_path / "run"
+    assert main([*TRAIN, "--out", str(out)]) == 0
+    return out
+
+
+# --------------------------------------------------------------------------- the mark
+
+
+def test_every_folder_we_write_carries_a_manifest_of_its_files(run, tmp_path, capsys):
+    manifest = read_manifest(run)
+    assert manifest is not None and manifest["kind"] == "run"
+    assert manifest["files"] == ["config.json", "history.npz", "metrics.csv", "summary.json"]
+    assert main(["explain", str(run), "--epoch", "3"]) == 0  # adds figures/explain.png
+    assert "figures" in read_manifest(run)["files"]
+    out = tmp_path / "cmp"
+    assert main(["compare", str(run), str(run), "--out", str(out)]) == 0
+    assert read_manifest(out)["kind"] == "comparison"
+    assert sorted(p.name for p in out.iterdir()) == ["compare.html", "compare.png", MANIFEST]
+
+
+# --------------------------------------------------------------------------- refusals up front
+
+
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda d: d / "notes.txt", "is a file; give a folder for a run"),
+        (lambda d: d / "notes.txt" / "run", "notes.txt is a file, not a folder"),
+        (lambda d: d / "proj", "holds files that backprop-lab did not write (no run.json)"),
+        (lambda d: d / ("x" * 300), "names a folder of 300 bytes"),
+        (lambda d: d / "loop" / "run", "too many levels of symbolic links"),
+        (lambda d: d / "dangling", "is a link to nothing"),
+        (lambda d: d / "sweep", "holds a sweep, not a run"),
+        (lambda d: d / "damaged", "holds a damaged run, which is not replaced"),
+    ],
+)  # fmt: skip
+def test_train_refuses_an_out_that_is_not_ours_before_training(tmp_path, capsys, make, message):
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "config.json").write_text('{"mine": 1}')
+    (tmp_path / "loop").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / MANIFEST).write_text(
+        json.dumps({"format": "backprop-lab", "kind": "sweep", "files": []})
+    )
+    assert main([*TRAIN, "--out", str(tmp_path / "damaged")]) == 0
+    (tmp_path / "damaged" / "history.npz").write_bytes(b"broken")
+    capsys.readouterr()
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    # 30 million epochs: a refusal that came after training would not end this test.
+    assert main(["train", "--epochs", "30000000", "--out", str(make(tmp_path))]) == 2
+    assert message in _one_line(capsys)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("out", ["", ".", "/", ".."])
+def test_out_must_name_a_folder_of_its_own(out, capsys):
+    assert main([*TRAIN, "--out", out]) == 2
+    err = _one_line(capsys)
+    assert ("is empty" in err) if out == "" else ("does not name a folder of its own" in err)
+
+
+def test_sweep_and_compare_replace_only_their_own_kind(run, tmp_path, capsys):
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "summary.csv").write_text("mine\n")
+    (foreign / "compare.html").write_text("mine")
+    sweep = ["sweep", "--lr", "1,2", "--seeds", "2", "--epochs", "20", "--quiet", "--out"]
+    assert main([*sweep, str(foreign)]) == 2
+    assert "holds files that backprop-lab did not write" in _one_line(capsys)
+    assert main(["compare", str(run), "--out", str(foreign)]) == 2
+    assert "holds files that backprop-lab did not write" in _one_line(capsys)
+    assert main(["compare", str(run), "--out", str(run)]) == 2
+    assert "holds a run, not a comparison" in _one_line(capsys)
+    assert (foreign / "summary.csv").read_text() == "mine\n"
+    assert main(["compare", str(run / "config.json"), "--out", str(tmp_path / "c")]) == 2
+    assert "is a file, not a run folder" in _one_line(capsys)
+
+
+# --------------------------------------------------------------------------- the swap
+
+
+def test_training_again_leaves_nothing_of_the_old_run(run, capsys):
+    assert main(["explain", str(run), "--epoch", "3"]) == 0
+    assert (run / "figures" / "explain.png").is_file()
+    assert main([*TRAIN[:2], "12", *TRAIN[3:], "--out", str(run)]) == 0
+    assert not (run / "figures").exists()
+    assert len(load_run(run).loss) == 12
+    assert read_manifest(run)["files"] == [
+        "config.json",
+        "history.npz",
+        "metrics.csv",
+        "summary.json",
+    ]
+    assert _leftovers(run.parent) == []
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_folder(run, capsys):
+    with OutputFolder(run, "run") as first:
+        assert first.partial.is_dir()
+        assert main([*TRAIN, "--out", str(run)]) == 2
+        assert "is being written by another backprop-lab process" in _one_line(capsys)
+    assert len(load_run(run).loss) == 30  # the first one was interrupted by nothing: no change
+    assert _leftovers(run.parent) == []
+
+
+def test_default_run_names_are_unique_within_a_second(tmp_path):
+    root = tmp_path / "runs"
+    first = default_run_folder("xor", root)
+    second = default_run_folder("xor", root)  # the first one holds its name
+    assert first.out != second.out and second.out.name == first.out.name + "-2"
+    for folder in (first, second):
+        with folder:
+            (folder.partial / "summary.json").write_text("{}")
+    assert sorted(p.name for p in root.iterdir()) == [first.out.name, second.out.name]
+
+
+# --------------------------------------------------------------------------- a full disk
+
+
+class _FullDisk(io.FileIO):
+    """A file that fails as a full disk does once ``room`` bytes are written to ``name``."""
+
+    name_part, room = "", 0
+
+    def write(self, data) -> int:
+        if _FullDisk.name_part in str(self.name) and len(data) > _FullDisk.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.name)
+        if _FullDisk.name_part in str(self.name):
+            _FullDisk.room -= len(data)
+        return super().write(data)
+
+
+@pytest.mark.parametrize(
+    "name,room",
+    [("history.npz", 0), ("history.npz", 2000), ("metrics.csv", 100), ("config.json", 0),
+     ("summary.json", 0), ("run.json", 0)],
+)  # fmt: skip
+def test_a_full_disk_keeps_the_previous_run_and_leaves_nothing_half_written(
+    run, capsys, monkeypatch, name, room
+):
+    """The disk fills up while one of the run's files is written: the message names the file
+    (where it would have been), the old run stays whole, and nothing else is left."""
+    old = load_run(run)
+    monkeypatch.setattr(_FullDisk, "name_part", f".{name}.")
+    monkeypatch.setattr(_FullDisk, "room", room)
+    monkeypatch.setattr(files, "open", lambda path, mode: _FullDisk(path, "w"), raising=False)
+    assert main([*TRAIN, "--seed", "1", "--out", str(run)]) == 1
+    err = _one_line(capsys)
+    assert f"the disk is full: could not write {run / name}; nothing was replaced" in err
+    np.testing.assert_array_equal(load_run(run).loss, old.loss)
+    assert _leftovers(run.parent) == []
+
+
+# --------------------------------------------------------------------------- signals
+
+
+def _wait_for(path: Path, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"{path} did not appear within {timeout:g} s"
+        time.sleep(0.01)
+
+
+def _processes_writing(folder: Path) -> list[int]:
+    """Processes (this one's children included) whose command line or open files mention
+    ``folder``: none may be left once a command has ended."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if str(folder) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see processes")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_drawing_keeps_the_saved_run_and_stops_the_animation(tmp_path, signum):
+    """Interrupted once the first figure is drawn (the animation process is drawing too): exit
+    130, one line, the run saved and loading, no process and no temporary file left."""
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "backprop_lab", "train", "--quiet", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(out.with_name("run.partial") / "figures" / "loss.png", process)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert f"interrupted while drawing; the run is saved in {out}" in stderr
+    assert load_run(out).summary.status == "finished"
+    assert (out / "figures" / "loss.png").is_file()
+    time.sleep(0.2)
+    assert _processes_writing(out) == [] and _leftovers(tmp_path) == []
