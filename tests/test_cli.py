@@ -164,3 +164,28 @@ def test_the_commands_options_come_from_the_declarations(capsys):
     shown = capsys.readouterr().out
     assert "--hidden SIZES" in shown and "--seed" in shown
     assert "--lr" not in shown and "--record-every" not in shown
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["train", "--classes", "5"], "--classes describes a generated dataset and --data reads"),
+        (["train", "--dataset", "spiral"], "--dataset describes a generated dataset"),
+        (["sweep", "--n", "10,20"], "--n describes a generated dataset"),
+        (["gradcheck", "--noise", "0.1"], "--noise describes a generated dataset"),
+    ],
+)
+def test_a_generated_datasets_options_beside_data_are_refused(tmp_path, capsys, args, message):
+    csv = tmp_path / "f.csv"
+    csv.write_text("0,0,0\n1,1,0\n0,1,1\n1,0,1\n")
+    out = [] if args[0] == "gradcheck" else ["--out", str(tmp_path / "out")]
+    assert main([*args, "--data", str(csv), *out]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_plot_every_without_plots_is_refused(tmp_path, capsys):
+    assert main(["train", "--no-plots", "--plot-every", "10", "--out", str(tmp_path / "r")]) == 2
+    assert "--plot-every draws figures and --no-plots draws none" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

@@ -132,6 +132,33 @@ def _not_taken(option: Option, command: str) -> str:
     return ""
 
 
+class _Given(argparse.Action):
+    """Stores an option's value and notes that it was typed (in ``namespace.given``), so that
+    options that contradict each other can be told from defaults."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.given = getattr(namespace, "given", frozenset()) | {self.dest}
+
+
+# Options that describe a generated dataset, meaningless beside --data (a CSV's own data).
+GENERATED_DATA_OPTIONS = ("dataset", "classes", "n", "noise")
+
+
+def _check_data_options(args: argparse.Namespace) -> None:
+    """Refuse a generated dataset's options beside --data, instead of ignoring them."""
+    given = getattr(args, "given", frozenset())
+    if getattr(args, "data", None) is None:
+        return
+    for name in GENERATED_DATA_OPTIONS:
+        if name in given:
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(
+                f"{flag} describes a generated dataset and --data reads a CSV file (its classes "
+                f"and samples are the file's); give one of them"
+            )
+
+
 def _add_training_options(parser: argparse.ArgumentParser, command: str) -> None:
     """The training options of ``command``, from their declarations in config.py: every
     option for train; the data and network options (with --seed) for gradcheck; for sweep, a
@@ -148,6 +175,7 @@ def _add_training_options(parser: argparse.ArgumentParser, command: str) -> None
             groups[option.group] = parser.add_argument_group(option.group)
         groups[option.group].add_argument(
             option.flag,
+            action=_Given,
             type=_value(option, in_list=in_list),
             default=None if in_list else option.default,  # a sweep: None when not given
             metavar=option.metavar,
@@ -179,6 +207,7 @@ def _config(args: argparse.Namespace) -> TrainConfig:
 def _train(args: argparse.Namespace) -> int:
     from .training import build_dataset, check_compatible
 
+    _check_data_options(args)
     config = _config(args)
     _check_train_flags(args)
     dataset = build_dataset(config)
@@ -324,6 +353,7 @@ def _plot(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from .report.sweep_page import run_sweep
 
+    _check_data_options(args)
     base, grid = {}, {}
     for name in SWEPT_OPTIONS:
         values = getattr(args, name)  # a list, read by _value(in_list=True); None: not given
@@ -443,6 +473,7 @@ def _gradcheck(args: argparse.Namespace) -> int:
     from .gradcheck import THRESHOLD, gradient_check
     from .training import build_dataset, check_compatible, layer_sizes
 
+    _check_data_options(args)
     config = _config(args)
     dataset = build_dataset(config)
     check_compatible(config, dataset)
