@@ -189,3 +189,17 @@ def test_plot_every_without_plots_is_refused(tmp_path, capsys):
     assert main(["train", "--no-plots", "--plot-every", "10", "--out", str(tmp_path / "r")]) == 2
     assert "--plot-every draws figures and --no-plots draws none" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_plot_every_is_raised_to_at_most_fifty_redraws_saying_so(tmp_path, capsys, monkeypatch):
+    import backprop_lab.cli as cli
+
+    redraws = []
+    monkeypatch.setattr(cli, "_draw", lambda history, folder, animation_frames: redraws.append(1))
+    out = tmp_path / "r"
+    assert main(["train", "--epochs", "5000", "--plot-every", "1", "--no-report", "--quiet",
+                 "--out", str(out)]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert "--plot-every 1 would redraw the figures 5000 times" in err
+    assert "redrawing them every 100 epochs instead (50 times)" in err
+    assert len(redraws) == 50  # at epochs 100, 200, ..., 4900, then the final figures

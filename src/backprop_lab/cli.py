@@ -141,6 +141,9 @@ class _Given(argparse.Action):
         namespace.given = getattr(namespace, "given", frozenset()) | {self.dest}
 
 
+# --plot-every redraws every figure (seconds each): at most this many times per run.
+MAX_REDRAWS = 50
+
 # Options that describe a generated dataset, meaningless beside --data (a CSV's own data).
 GENERATED_DATA_OPTIONS = ("dataset", "classes", "n", "noise")
 
@@ -240,6 +243,16 @@ def _check_train_flags(args: argparse.Namespace) -> None:
         )
     if args.plot_every and args.no_plots:
         raise UsageError("--plot-every draws figures and --no-plots draws none; give one of them")
+    epochs = getattr(args, "epochs", 0)
+    if args.plot_every and epochs / args.plot_every > MAX_REDRAWS:
+        sane = -(-epochs // MAX_REDRAWS)
+        print(
+            f"note: --plot-every {args.plot_every} would redraw the figures "
+            f"{epochs // args.plot_every} times (seconds each); redrawing them every {sane} "
+            f"epochs instead ({MAX_REDRAWS} times)",
+            file=sys.stderr,
+        )
+        args.plot_every = sane
 
 
 def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool) -> History:
