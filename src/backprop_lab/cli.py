@@ -732,14 +732,17 @@ def _fail(message: str, status: int) -> int:
 
 
 def _write_failure(error: OSError) -> str:
-    where = ""
-    if error.filename:  # a file of a folder being written is named where it would have been
-        parts = Path(error.filename).parts
-        where = " " + str(Path(*(p.removesuffix(PARTIAL_SUFFIX) for p in parts)))
+    """One sentence for a file that could not be written. A file of a folder being written as
+    a transaction (train, sweep, compare) is named where it would have been, and nothing was
+    replaced; elsewhere (plot, report, explain) every file written before it is whole."""
+    parts = Path(error.filename).parts if error.filename else ()
+    staged = any(part.endswith(PARTIAL_SUFFIX) for part in parts)
+    where = " " + str(Path(*(p.removesuffix(PARTIAL_SUFFIX) for p in parts))) if parts else ""
+    after = "nothing was replaced" if staged else "every file written before it is whole"
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"the disk is full: could not write{where}; nothing was replaced"
+        return f"the disk is full: could not write{where}; {after}"
     reason = os.strerror(error.errno).lower() if error.errno else str(error)
-    return f"could not write{where} ({reason}); nothing was replaced"
+    return f"could not write{where} ({reason}); {after}"
 
 
 @contextlib.contextmanager
