@@ -242,3 +242,24 @@ def test_a_signal_while_drawing_keeps_the_saved_run_and_stops_the_animation(tmp_
     assert (out / "figures" / "loss.png").is_file()
     time.sleep(0.2)
     assert _processes_writing(out) == [] and _leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see processes")
+def test_a_signal_while_plot_draws_keeps_every_finished_figure(run, tmp_path):
+    """plot writes into the run folder itself, one whole file at a time: interrupted, it
+    leaves the figures it finished (each one loads), no temporary file and no process."""
+    from PIL import Image
+
+    command = [sys.executable, "-m", "backprop_lab", "plot", str(run)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(run / "figures" / "loss.png", process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr == "backprop-lab: interrupted; what was finished before is kept\n"
+    for png in (run / "figures").glob("*.png"):
+        with Image.open(png) as image:
+            image.load()
+    time.sleep(0.2)
+    assert _processes_writing(run) == [] and _leftovers(tmp_path) == []
+    assert load_run(run).summary.status == "finished"
