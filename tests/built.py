@@ -153,7 +153,6 @@ ORDER = (
     "1d",
     "5d_3_classes",
     "no_hidden_layer",
-    "watched",
 )
 
 
@@ -196,8 +195,6 @@ def builds(csv_files: dict[str, tuple[str, dict]]) -> dict[str, list[list[str]]]
             ["report", "{out}", "--static"],
             AT_HALF,
         ],
-        # Figures drawn while training runs, and nowhere else.
-        "watched": [["train", "--epochs", "150", "--no-plots", "--plot-every", "100", *OUT]],
     }
     assert tuple(every) == ORDER
     return every

@@ -83,6 +83,13 @@ def test_not_a_run_and_damaged_runs_get_one_sentence(saved, tmp_path):
         load_run(damaged)
 
 
+def test_run_error_and_statuses_are_still_importable_from_history():
+    from backprop_lab import history, run_checks
+
+    assert history.RunError is run_checks.RunError is RunError
+    assert history.STATUSES == ("converged", "finished", "diverged", "interrupted")
+
+
 def test_outputs_and_predict_use_the_runs_own_activation():
     from backprop_lab import forward
 

@@ -34,6 +34,12 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(str(p) for p in folder.rglob("*") if p.name.endswith(ends))
 
 
+def _manifest(folder: Path) -> dict:
+    manifest = read_manifest(folder)
+    assert manifest is not None, f"{folder} has no valid run.json"
+    return manifest
+
+
 def _one_line(capsys) -> str:
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err
@@ -52,14 +58,14 @@ def run(tmp_path) -> Path:
 
 
 def test_every_folder_we_write_carries_a_manifest_of_its_files(run, tmp_path, capsys):
-    manifest = read_manifest(run)
-    assert manifest is not None and manifest["kind"] == "run"
+    manifest = _manifest(run)
+    assert manifest["kind"] == "run"
     assert manifest["files"] == ["config.json", "history.npz", "metrics.csv", "summary.json"]
     assert main(["explain", str(run), "--epoch", "3"]) == 0  # adds figures/explain.png
-    assert "figures" in read_manifest(run)["files"]
+    assert "figures" in _manifest(run)["files"]
     out = tmp_path / "cmp"
     assert main(["compare", str(run), str(run), "--out", str(out)]) == 0
-    assert read_manifest(out)["kind"] == "comparison"
+    assert _manifest(out)["kind"] == "comparison"
     assert sorted(p.name for p in out.iterdir()) == ["compare.html", "compare.png", MANIFEST]
 
 
@@ -134,7 +140,7 @@ def test_training_again_leaves_nothing_of_the_old_run(run, capsys):
     assert main([*TRAIN[:2], "12", *TRAIN[3:], "--out", str(run)]) == 0
     assert not (run / "figures").exists()
     assert len(load_run(run).loss) == 12
-    assert read_manifest(run)["files"] == [
+    assert _manifest(run)["files"] == [
         "config.json",
         "history.npz",
         "metrics.csv",

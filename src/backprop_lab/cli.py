@@ -138,7 +138,8 @@ class _Given(argparse.Action):
 
     def __call__(self, parser, namespace, values, option_string=None):
         setattr(namespace, self.dest, values)
-        namespace.given = getattr(namespace, "given", frozenset()) | {self.dest}
+        given: frozenset[str] = getattr(namespace, "given", frozenset())
+        namespace.given = given | {self.dest}
 
 
 # --plot-every redraws every figure (seconds each): at most this many times per run.
@@ -150,7 +151,7 @@ GENERATED_DATA_OPTIONS = ("dataset", "classes", "n", "noise")
 
 def _check_data_options(args: argparse.Namespace) -> None:
     """Refuse a generated dataset's options beside --data, instead of ignoring them."""
-    given = getattr(args, "given", frozenset())
+    given: frozenset[str] = getattr(args, "given", frozenset())
     if getattr(args, "data", None) is None:
         return
     for name in GENERATED_DATA_OPTIONS:

@@ -17,22 +17,21 @@ Definitions that every reader of a History relies on:
   spaced sample of ``record_samples`` for large datasets).
 
 A run folder holds ``config.json``, ``summary.json``, ``metrics.csv`` and ``history.npz`` (plain
-NumPy arrays, loaded with ``allow_pickle=False``). Files are written atomically (see
-:mod:`backprop_lab.files`).
+NumPy arrays, never pickles). Files are written atomically (see :mod:`backprop_lab.files`);
+reading one checks everything before anything uses it (see :mod:`backprop_lab.run_checks`,
+which also lists every array's shape).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .config import ConfigError, TrainConfig
+from .config import TrainConfig
 from .data import Dataset
 from .files import (  # noqa: F401 (all lived here first: still importable from here)
     atomic_open,
@@ -43,12 +42,14 @@ from .files import (  # noqa: F401 (all lived here first: still importable from 
     write_npz,
 )
 from .nn import forward, predict
-
-STATUSES = ("converged", "finished", "diverged", "interrupted")
-
-
-class RunError(ValueError):
-    """A folder is not a run, or a run's files are damaged; the message is one sentence."""
+from .run_checks import (  # noqa: F401 (STATUSES and RunError lived here first)
+    STATUSES,
+    RunError,
+    check_summary_agrees,
+    config_from_json,
+    read_history,
+    summary_fields,
+)
 
 
 @dataclass(frozen=True)
@@ -243,42 +244,13 @@ def save_run(history: History, path: str | Path) -> Path:
 # --------------------------------------------------------------------------- reading
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        raise RunError(f"{path} is damaged: it is not readable JSON") from None
-    if not isinstance(value, dict):
-        raise RunError(f"{path} is damaged: it should hold a JSON object")
-    return value
-
-
-def _read_npz(path: Path) -> dict[str, np.ndarray]:
-    if not zipfile.is_zipfile(path):
-        with open(path, "rb") as f:
-            pickled = f.read(1) == b"\x80"  # every pickle protocol >= 2 starts so
-        if pickled:
-            raise RunError(
-                f"{path} is a pickle, which backprop-lab never loads "
-                "(unpickling can run arbitrary code)"
-            )
-        raise RunError(f"{path} is damaged: it is not a readable .npz archive")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except ValueError as error:
-        if "allow_pickle" in str(error):
-            raise RunError(
-                f"{path} holds pickled objects, which backprop-lab never loads "
-                "(unpickling can run arbitrary code)"
-            ) from None
-        raise RunError(f"{path} is damaged: {error}") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise RunError(f"{path} is damaged: it is not a readable .npz archive ({error})") from None
-
-
 def load_run(path: str | Path) -> History:
-    """Load a run folder written by :func:`save_run` (or ``backprop-lab train``)."""
+    """Load a run folder written by :func:`save_run` (or ``backprop-lab train``).
+
+    Nothing is used before it is checked (see :mod:`backprop_lab.run_checks`): the JSON
+    files' types and values, history.npz's declared sizes, shapes and dtypes before its data
+    is read, then the values and that the files agree. A damaged folder raises
+    :class:`RunError` with one sentence naming the file and what is wrong with it."""
     path = Path(path)
     if not path.is_dir():
         raise RunError(f"{str(path)!r} is not a folder; give the folder of a run")
@@ -287,41 +259,15 @@ def load_run(path: str | Path) -> History:
     ]
     if missing:
         raise RunError(f"{str(path)!r} is not a run folder: it has no {missing[0]}")
-    config = _read_config(path / "config.json")
-    summary = _read_summary(path / "summary.json")
-    arrays = _read_npz(path / "history.npz")
-    try:
-        return _history_from(path, config, summary, arrays)
-    except KeyError as error:
-        raise RunError(
-            f"{path / 'history.npz'} is damaged: it has no array {error.args[0]!r}"
-        ) from None
+    config = config_from_json(path / "config.json")
+    fields = summary_fields(path / "summary.json", config)
+    arrays = read_history(path / "history.npz", config, fields["epochs"])
+    check_summary_agrees(path / "summary.json", fields, config, arrays)
+    return _history_from(path, config, fields, arrays)
 
 
-def _read_config(path: Path) -> TrainConfig:
-    values = _read_json(path)
-    values.pop("version", None)
-    if isinstance(values.get("hidden"), list):
-        values["hidden"] = tuple(values["hidden"])
-    try:
-        return TrainConfig.from_dict(values)
-    except (ConfigError, TypeError) as error:
-        raise RunError(f"{path} is damaged: {error}") from None
-
-
-def _read_summary(path: Path) -> Summary:
-    values = _read_json(path)
-    for name in ("final_loss", "final_accuracy"):  # written as null when not finite
-        if name in values and values[name] is None:
-            values[name] = math.nan
-    try:
-        return Summary(**values)
-    except TypeError:
-        raise RunError(f"{path} is damaged: its fields are not a run summary") from None
-
-
-def _history_from(path: Path, config: TrainConfig, summary: Summary, arrays: dict) -> History:
-    """The History of a run folder's arrays; a KeyError names an array that is missing."""
+def _history_from(path: Path, config: TrainConfig, fields: dict, arrays: dict) -> History:
+    """The History of a run folder's checked arrays and summary.json's checked ``fields``."""
     n_layers = len(config.hidden) + 1
     per_layer: dict[str, Any] = {  # W, b, ...: one array per layer
         name: tuple(arrays[f"{name}{l}"] for l in range(1, n_layers + 1))
@@ -336,7 +282,15 @@ def _history_from(path: Path, config: TrainConfig, summary: Summary, arrays: dic
         arrays["X_test"],
         arrays["y_test"],
     )
-    if len(arrays["test_loss"]):  # a test split's loss that was not finite, written as null
+    summary = Summary(**fields)
+    # Numbers that were not finite are written as null (JSON has no NaN); a run without a
+    # test split has no test loss at all (None).
+    summary = replace(
+        summary,
+        final_loss=_nan_if_none(summary.final_loss),
+        final_accuracy=_nan_if_none(summary.final_accuracy),
+    )
+    if len(arrays["test_loss"]):
         summary = replace(
             summary,
             final_test_loss=_nan_if_none(summary.final_test_loss),
