@@ -22,7 +22,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / PACKAGE  # read, never im
 # (``history``) or a subpackage with every module in it (``plots``); "" is the package itself,
 # whose __init__ re-exports the library up to training.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("version", {"_version"}),
+    ("version", {"_version", "interrupts"}),
     ("math", {"nn", "optim", "gradcheck"}),
     ("data and config", {"data", "config"}),
     (

@@ -62,7 +62,7 @@ def test_every_folder_we_write_carries_a_manifest_of_its_files(run, tmp_path, ca
     assert manifest["kind"] == "run"
     assert manifest["files"] == ["config.json", "history.npz", "metrics.csv", "summary.json"]
     assert main(["explain", str(run), "--epoch", "3"]) == 0  # adds figures/explain.png
-    assert "figures" in _manifest(run)["files"]
+    assert "figures/explain.png" in _manifest(run)["files"]
     out = tmp_path / "cmp"
     assert main(["compare", str(run), str(run), "--out", str(out)]) == 0
     assert _manifest(out)["kind"] == "comparison"
@@ -269,3 +269,46 @@ def test_a_signal_while_plot_draws_keeps_every_finished_figure(run, tmp_path):
     time.sleep(0.2)
     assert _processes_writing(run) == [] and _leftovers(tmp_path) == []
     assert load_run(run).summary.status == "finished"
+
+
+def test_what_we_did_not_write_is_never_deleted(run, tmp_path, capsys):
+    """Files in our folder that its manifest does not list, and anything at the partial or old
+    folder's name beside it, are refused, not deleted; a lock file that is a link is not
+    followed; a kind that is not a string is not ours."""
+    (run / "notes.txt").write_text("mine")
+    assert main([*TRAIN, "--out", str(run)]) == 2
+    assert "holds a run of ours but also notes.txt, which backprop-lab did not write" in (
+        _one_line(capsys)
+    )
+    (run / "notes.txt").unlink()
+    (tmp_path / "run.partial").write_text("precious")
+    assert main([*TRAIN, "--out", str(run)]) == 2
+    assert "needs the name run.partial beside it for the partial folder" in _one_line(capsys)
+    assert (tmp_path / "run.partial").read_text() == "precious"
+    (tmp_path / "run.partial").unlink()
+    (tmp_path / ".link.lock").symlink_to(tmp_path / "elsewhere")
+    assert main([*TRAIN, "--out", str(tmp_path / "link")]) == 2
+    assert "cannot be written (too many levels of symbolic links)" in _one_line(capsys)
+    assert not (tmp_path / "elsewhere").exists()
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / MANIFEST).write_text('{"format": "backprop-lab", "kind": ["run"], "files": []}')
+    assert main([*TRAIN, "--out", str(odd)]) == 2
+    assert "holds files that backprop-lab did not write" in _one_line(capsys)
+    assert main([*TRAIN, "--out", str(tmp_path / "new\nline")]) == 0
+    capsys.readouterr()
+    sweep = ["sweep", "--lr", "1,2", "--seeds", "2", "--epochs", "5", "--quiet"]
+    assert main([*sweep, "--out", str(tmp_path / "new\nline")]) == 2
+    assert "new\\nline holds a run, not a sweep" in _one_line(capsys)
+
+
+def test_plot_report_and_explain_hold_the_run_while_they_write_it(run, capsys):
+    with OutputFolder(run, "run"):  # a train writing the folder
+        assert main(["explain", str(run), "--epoch", "2"]) == 2
+        assert "is being written by another backprop-lab process" in _one_line(capsys)
+    from backprop_lab.run_folder import updating
+
+    with updating(run):  # a plot, report or explain writing into it
+        assert main([*TRAIN, "--out", str(run)]) == 2
+        assert "is being written by another backprop-lab process" in _one_line(capsys)
+    assert _leftovers(run.parent) == []

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from backprop_lab import TrainConfig, forward, load_run, save_run, train
+from backprop_lab.config import ConfigError
+from backprop_lab.data import DataError
 from backprop_lab.nn import accuracy, backward, loss_value
-from backprop_lab.training import replay_epoch
+from backprop_lab.training import build_dataset, replay_epoch
 
 
 def test_the_default_run_solves_xor():
@@ -98,6 +100,27 @@ def test_test_split_is_recorded_beside_training():
     assert history.test_loss[-1] == loss_value(trace, data.Y_test, "mse")
 
 
+def test_a_class_left_with_a_single_training_sample_is_refused(tmp_path):
+    # XOR's 4 points at --test-fraction 0.25: one point held out leaves its class one point.
+    config = TrainConfig(test_fraction=0.25, epochs=10)
+    with pytest.raises(ConfigError) as caught:
+        train(config)
+    assert caught.value.flag_message().startswith(
+        "--test-fraction 0.25 leaves class 1 of xor a single training sample (its other sample "
+        "went to the test split), too few to learn a class from; use a smaller --test-fraction"
+    )
+    dataset = build_dataset(config)
+    assert np.bincount(dataset.labels).min() == 1  # what the sentence says, independently
+    # Data with only one sample of a class.
+    path = tmp_path / "lonely.csv"
+    path.write_text("0,0,0\n1,1,1\n2,2,1\n3,3,0\n9,9,7\n")
+    with pytest.raises(DataError, match="class 7 of lonely.csv has a single sample, too few"):
+        train(TrainConfig(data=str(path), loss="ce", epochs=10))
+    # Two of each class train (a class with none in training is a diagnosis finding instead).
+    history = train(TrainConfig(dataset="gauss", n=12, test_fraction=0.25, epochs=5))
+    assert np.bincount(history.dataset.labels).min() >= 2 and history.loss.shape == (5,)
+
+
 def test_target_loss_stops_with_status_converged():
     history = train(TrainConfig(target_loss=0.05))
     assert history.summary.status == "converged"
@@ -156,10 +179,10 @@ def test_ctrl_c_or_sigterm_stops_cleanly_and_saves(tmp_path, signum):
     process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
-    assert "Traceback" not in stderr and "Interrupted at epoch" in stderr
+    assert "Traceback" not in stderr and "backprop-lab: interrupted at epoch" in stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "interrupted" and 0 < summary["epochs"] < 3_000_000
-    assert f"Interrupted at epoch {summary['epochs'] - 1};" in stderr
+    assert f"interrupted at epoch {summary['epochs'] - 1};" in stderr
     history = load_run(out)
     assert len(history.loss) == summary["epochs"]
     assert history.snapshot_epoch[-1] == summary["epochs"] - 1

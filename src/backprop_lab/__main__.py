@@ -1,7 +1,5 @@
 """``python -m backprop_lab`` is the ``backprop-lab`` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

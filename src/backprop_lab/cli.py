@@ -11,16 +11,14 @@ Exit status: 0 done, 1 gradient check failed, 2 bad input (one sentence, nothing
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
 
+from . import interrupts
 from ._version import __version__
 from .config import (
     OPTIONS,
@@ -40,8 +38,10 @@ from .run_folder import (
     PARTIAL_SUFFIX,
     OutputError,
     OutputFolder,
+    SwapError,
     add_to_manifest,
     default_run_folder,
+    updating,
 )
 
 EXIT_WRITE_FAILED, EXIT_BAD_INPUT, EXIT_DIVERGED = 1, 2, 3
@@ -331,7 +331,8 @@ def _exit_status(history: History) -> int:
         return EXIT_DIVERGED
     if s.status == "interrupted":
         print(
-            f"Interrupted at epoch {s.epochs - 1}; everything up to it is saved.", file=sys.stderr
+            f"backprop-lab: interrupted at epoch {s.epochs - 1}; everything up to it is saved",
+            file=sys.stderr,
         )
         return EXIT_INTERRUPTED
     return 0
@@ -355,8 +356,9 @@ def _plot(args: argparse.Namespace) -> int:
     if args.epoch is not None:
         history = history.upto(args.epoch)
         folder = folder / f"epoch-{args.epoch}"
-    _draw(history, folder, 0 if args.no_animation else args.frames)
-    add_to_manifest(Path(args.run))
+    with updating(args.run):
+        _draw(history, folder, 0 if args.no_animation else args.frames)
+        add_to_manifest(Path(args.run))
     print(f"figures: {folder}")
     return 0
 
@@ -416,8 +418,10 @@ def _report(args: argparse.Namespace) -> int:
     from .history import load_run
     from .report import write_report
 
-    path = write_report(load_run(args.run), args.run, static=args.static)
-    add_to_manifest(Path(args.run))
+    history = load_run(args.run)
+    with updating(args.run):
+        path = write_report(history, args.run, static=args.static)
+        add_to_manifest(Path(args.run))
     print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -473,9 +477,10 @@ def _explain(args: argparse.Namespace) -> int:
         print(format_explanation(explanation))
     if not args.no_figure:
         folder = Path(args.run) / "figures"
-        folder.mkdir(exist_ok=True)
-        path = save_figure(explain_figure(explanation), folder / "explain.png")
-        add_to_manifest(Path(args.run))
+        with updating(args.run):
+            folder.mkdir(exist_ok=True)
+            path = save_figure(explain_figure(explanation), folder / "explain.png")
+            add_to_manifest(Path(args.run))
         print(f"figure: {path}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
@@ -699,16 +704,16 @@ def _gradcheck_command(commands) -> None:
     gradcheck.set_defaults(handler=_gradcheck)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
     """Run one command; every way it can end is an exit status and at most one line on stderr:
     0 done, 1 a gradient check failed or a file could not be written (a full disk), 2 bad
     input, 3 training diverged, 130 interrupted (Ctrl-C or SIGTERM), 141 the reader of the
-    output went away."""
+    output went away. ``exiting``: the process ends after this (see :func:`run`)."""
     try:
-        with _terminate_as_interrupt():
-            args = build_parser().parse_args(argv)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                return args.handler(args)
+        with interrupts.handled(restore=not exiting):
+            status = _command(argv)
+            interrupts.check()  # an interruption swallowed on the way still counts
+            return status
     except ConfigError as error:
         return _fail(error.flag_message(), EXIT_BAD_INPUT)
     except (UsageError, DataError, RunError, OutputError) as error:
@@ -722,8 +727,27 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except SwapError as error:
+        return _fail(str(error), EXIT_WRITE_FAILED)
     except OSError as error:  # a full disk, a folder that became read-only
         return _fail(_write_failure(error), EXIT_WRITE_FAILED)
+
+
+def _command(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return args.handler(args)
+
+
+def run() -> None:
+    """The ``backprop-lab`` program: :func:`main`, then exit with its status, ignoring any
+    signal that arrives once the command is over (it has already said how it ended)."""
+    try:
+        status = main(exiting=True)
+        interrupts.ignore()
+    except KeyboardInterrupt:  # in the instant between the command's end and the line above
+        status = EXIT_INTERRUPTED
+    sys.exit(status)
 
 
 def _fail(message: str, status: int) -> int:
@@ -746,23 +770,5 @@ def _write_failure(error: OSError) -> str:
     return f"could not write{where} ({reason}); {after}"
 
 
-@contextlib.contextmanager
-def _terminate_as_interrupt():
-    """SIGTERM stops the command as Ctrl-C does (KeyboardInterrupt), so that every command
-    cleans up the same way; training's own handler takes over while it runs."""
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

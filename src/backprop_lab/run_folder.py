@@ -21,10 +21,12 @@ it holds. :class:`OutputFolder` uses it to replace only what is ours:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -39,6 +41,8 @@ COMPLETE = {"run": "summary.json", "sweep": "summary.csv", "comparison": "compar
 PARTIAL_SUFFIX, OLD_SUFFIX = ".partial", ".old"
 # Room for ".partial" after the name, within the 255 bytes most file systems allow.
 MAX_NAME_BYTES = 255 - len(".") - len(OLD_SUFFIX) - len(".lock")
+# A path and the longest one inside a folder (figures/epoch-NNNNNN/.weight_distribution.png.PID.tmp)
+MAX_PATH_BYTES, MAX_INNER_PATH = 4096, 80
 
 
 class OutputError(ValueError):
@@ -53,15 +57,28 @@ def read_manifest(folder: Path) -> dict | None:
         return None
     if not isinstance(value, dict) or value.get("format") != FORMAT:
         return None
-    if value.get("kind") not in KINDS or not isinstance(value.get("files"), list):
+    kind, files = value.get("kind"), value.get("files")
+    if not isinstance(kind, str) or kind not in KINDS or not isinstance(files, list):
+        return None
+    if not all(isinstance(name, str) for name in files):
         return None
     return value
 
 
-def write_manifest(folder: Path, kind: str) -> None:
-    """``folder``/run.json naming ``kind`` and every file and folder in ``folder``."""
+def folder_files(folder: Path) -> list[str]:
+    """Every file under ``folder`` but the manifest, as sorted relative paths with "/"."""
     folder = Path(folder)
-    files = sorted(p.name for p in folder.iterdir() if p.name != MANIFEST)
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if not p.is_dir() and p.name != MANIFEST
+    )
+
+
+def write_manifest(folder: Path, kind: str) -> None:
+    """``folder``/run.json naming ``kind`` and every file under ``folder``."""
+    folder = Path(folder)
+    files = folder_files(folder)
     manifest = {"format": FORMAT, "kind": kind, "version": __version__, "files": files}
     atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
 
@@ -115,11 +132,20 @@ def _old_path(out: Path) -> Path:
 # --------------------------------------------------------------------------- checks
 
 
+def shown(path: str | Path) -> str:
+    """A path as a message shows it: on one line, whatever characters its name holds (a
+    newline is shown as \\n, a byte that is not UTF-8 as \\udcff)."""
+    text = str(path)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def check_output(out: str | Path, kind: str, flag: str = "--out") -> None:
     """Refuse, with one sentence, an output folder that cannot be written or is not ours to
     replace. Runs before any work, so a refusal loses nothing."""
-    text = str(out)
-    if not text.strip():
+    text = shown(out)
+    if not str(out).strip():
         raise OutputError(f"{flag} is empty; give the folder to write {KINDS[kind]} into")
     out = Path(out)
     if out.name in ("", ".", ".."):
@@ -127,13 +153,22 @@ def check_output(out: str | Path, kind: str, flag: str = "--out") -> None:
             f"{flag} {text} does not name a folder of its own; give one such as runs/xor, "
             f"which {KINDS[kind]} is written into"
         )
-    if len(out.name.encode()) > MAX_NAME_BYTES:
+    name_bytes = len(os.fsencode(out.name))
+    if name_bytes > MAX_NAME_BYTES:
         raise OutputError(
-            f"{flag} names a folder of {len(out.name.encode())} bytes; file systems allow "
+            f"{flag} names a folder of {name_bytes} bytes; file systems allow "
             f"{MAX_NAME_BYTES} here (with room for the partial folder's suffix)"
+        )
+    path_bytes = len(os.fsencode(os.path.abspath(out)))
+    if path_bytes + MAX_INNER_PATH > MAX_PATH_BYTES:
+        raise OutputError(
+            f"{flag} is a path of {path_bytes} bytes; with the files inside it that is more "
+            f"than the {MAX_PATH_BYTES} bytes the system allows; give a shorter one"
         )
     _check_parents(out, flag)
     _check_target(out, kind, flag)
+    for sibling, role in ((_partial_path(out), "partial"), (_old_path(out), "old")):
+        _check_sibling(out, sibling, role, flag)
 
 
 def _check_parents(out: Path, flag: str) -> None:
@@ -146,15 +181,19 @@ def _check_parents(out: Path, flag: str) -> None:
             os.stat(parent)
         except FileNotFoundError:
             if os.path.islink(parent):
-                raise OutputError(f"{flag} {out}: {parent} is a link to nothing") from None
+                raise OutputError(
+                    f"{flag} {shown(out)}: {shown(parent)} is a link to nothing"
+                ) from None
             break  # created with the folder
         except OSError as error:
-            raise OutputError(f"{flag} {out}: {parent} cannot be used ({_reason(error)})") from None
+            raise OutputError(
+                f"{flag} {shown(out)}: {shown(parent)} cannot be used ({_reason(error)})"
+            ) from None
         if not parent.is_dir():
-            raise OutputError(f"{flag} {out}: {parent} is a file, not a folder")
+            raise OutputError(f"{flag} {shown(out)}: {shown(parent)} is a file, not a folder")
     nearest = next((p for p in out.parents if p.is_dir()), Path("."))
     if not os.access(nearest, os.W_OK | os.X_OK):
-        raise OutputError(f"{flag} {out}: the folder {nearest} cannot be written to")
+        raise OutputError(f"{flag} {shown(out)}: the folder {shown(nearest)} cannot be written to")
 
 
 def _check_target(out: Path, kind: str, flag: str) -> None:
@@ -163,28 +202,42 @@ def _check_target(out: Path, kind: str, flag: str) -> None:
     except FileNotFoundError:
         if os.path.islink(out):
             raise OutputError(
-                f"{flag} {out} is a link to nothing; remove it or give another folder"
+                f"{flag} {shown(out)} is a link to nothing; remove it or give another folder"
             ) from None
         return
     except OSError as error:
-        raise OutputError(f"{flag} {out} cannot be used ({_reason(error)})") from None
+        raise OutputError(f"{flag} {shown(out)} cannot be used ({_reason(error)})") from None
     if not out.is_dir():
-        raise OutputError(f"{flag} {out} is a file; give a folder for {KINDS[kind]}")
+        raise OutputError(f"{flag} {shown(out)} is a file; give a folder for {KINDS[kind]}")
     if out.is_symlink():
-        raise OutputError(f"{flag} {out} is a link; give the folder itself")
+        raise OutputError(f"{flag} {shown(out)} is a link; give the folder itself")
+    if os.path.ismount(out):
+        raise OutputError(
+            f"{flag} {shown(out)} is a mount point, which cannot be replaced; give a folder "
+            "inside it"
+        )
+    _check_writable(out, flag)
     if not any(out.iterdir()):
         return
     manifest = read_manifest(out)
     if manifest is None:
         raise OutputError(
-            f"{flag} {out} holds files that backprop-lab did not write (no {MANIFEST}); give a "
-            f"new or empty folder, or one that holds {KINDS[kind]} written earlier, which is "
-            "replaced"
+            f"{flag} {shown(out)} holds files that backprop-lab did not write (no {MANIFEST}); "
+            f"give a new or empty folder, or one that holds {KINDS[kind]} written earlier, "
+            "which is replaced"
         )
     if manifest["kind"] != kind:
         raise OutputError(
-            f"{flag} {out} holds {KINDS[manifest['kind']]}, not {KINDS[kind]}; give a new "
-            "or empty folder"
+            f"{flag} {shown(out)} holds {KINDS[manifest['kind']]}, not {KINDS[kind]}; give a "
+            "new or empty folder"
+        )
+    unlisted = sorted(set(folder_files(out)) - set(manifest["files"]))
+    if unlisted:
+        more = f" and {len(unlisted) - 1} more" if len(unlisted) > 1 else ""
+        raise OutputError(
+            f"{flag} {shown(out)} holds {KINDS[kind]} of ours but also {shown(unlisted[0])}"
+            f"{more}, which backprop-lab did not write and would delete; move them or give "
+            "another folder"
         )
     if kind == "run":
         from .history import RunError, load_run
@@ -193,9 +246,34 @@ def _check_target(out: Path, kind: str, flag: str) -> None:
             load_run(out)
         except RunError as error:
             raise OutputError(
-                f"{flag} {out} holds a damaged run, which is not replaced ({error}); remove it "
-                "or give another folder"
+                f"{flag} {shown(out)} holds a damaged run, which is not replaced ({error}); "
+                "remove it or give another folder"
             ) from None
+
+
+def _check_writable(out: Path, flag: str) -> None:
+    """An existing folder must take a new file (not so when immutable or read-only)."""
+    probe = out / f".backprop-lab-probe-{os.getpid()}"
+    try:
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        raise OutputError(f"{flag} {shown(out)} cannot be written ({_reason(error)})") from None
+
+
+def _check_sibling(out: Path, sibling: Path, role: str, flag: str) -> None:
+    """The partial or old folder beside ``out`` is ours to delete (left by a process that was
+    killed) or absent; anything else there is refused, not deleted."""
+    if not os.path.lexists(sibling):
+        return
+    manifest = read_manifest(sibling) if sibling.is_dir() and not sibling.is_symlink() else None
+    if manifest is not None and (role == "old" or manifest.get("partial") is True):
+        return
+    raise OutputError(
+        f"{flag} {shown(out)} needs the name {shown(sibling.name)} beside it for the {role} "
+        "folder, and something that backprop-lab did not write is there; move it or give "
+        "another folder"
+    )
 
 
 def _reason(error: OSError) -> str:
@@ -224,40 +302,69 @@ class OutputFolder:
         self._lock_fd: int | None = None
 
     def __enter__(self) -> OutputFolder:
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        if self._lock_fd is None:  # default_run_folder takes the lock as it picks the name
-            self._lock()
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            if self._lock_fd is None:  # default_run_folder takes the lock as it picks the name
+                self._lock()
+        except OSError as error:
+            raise OutputError(
+                f"{self.flag} {shown(self.out)} cannot be written ({_reason(error)})"
+            ) from None
         try:
             check_output(self.out, self.kind, self.flag)  # as it is now that we hold it
-            _remove(self.partial)  # left by a process that was killed
+            _remove(self.partial)  # ours, left by a process that was killed (checked above)
             self.partial.mkdir()
+            _write_partial_manifest(self.partial, self.kind)
+        except OSError as error:
+            self._unlock()
+            _remove(self.partial)
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise  # a full disk, said as such (exit status 1)
+            raise OutputError(
+                f"{self.flag} {shown(self.out)} cannot be written ({_reason(error)})"
+            ) from None
         except BaseException:
             self._unlock()
             raise
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
+        keep = False
         try:
             interrupted = kind is not None and issubclass(kind, KeyboardInterrupt)
             if (kind is None or interrupted) and self._complete():
+                keep = True  # until it is swapped in: it must not be lost if that fails
                 self._commit()
         finally:
-            _remove(self.partial)
+            if not (keep and not self.committed):
+                _remove(self.partial)
             self._unlock()
 
     def _complete(self) -> bool:
         """Whether the partial folder is whole enough to replace what is there: a run with its
-        summary.json (written last), a sweep with its summary.csv, any comparison."""
-        marker = COMPLETE[self.kind]
-        return marker is None or (self.partial / marker).is_file()
+        summary.json (written last), a sweep with its summary.csv, a comparison with its page."""
+        return (self.partial / COMPLETE[self.kind]).is_file()
 
     def _commit(self) -> None:
-        write_manifest(self.partial, self.kind)
-        old = _old_path(self.out)
-        _remove(old)
-        if os.path.lexists(self.out):
-            os.replace(self.out, old)
-        os.replace(self.partial, self.out)
+        """Swap the partial folder in: in one step where the system can exchange two names
+        (Linux), else by moving the old folder aside first. If that fails, the new folder is
+        kept under its partial name and :class:`SwapError` says where."""
+        try:
+            write_manifest(self.partial, self.kind)
+            if os.path.lexists(self.out) and _exchange(self.partial, self.out):
+                self.committed = True
+                _remove(self.partial)  # the old folder, now under the partial name
+                return
+            old = _old_path(self.out)
+            _remove(old)
+            if os.path.lexists(self.out):
+                os.replace(self.out, old)
+            os.replace(self.partial, self.out)
+        except OSError as error:
+            raise SwapError(
+                f"could not put the new {KINDS[self.kind][2:]} in place of {shown(self.out)} "
+                f"({_reason(error)}); it is kept in {shown(self.partial)}"
+            ) from None
         self.committed = True
         _remove(old)
 
@@ -268,8 +375,9 @@ class OutputFolder:
         except ImportError:  # Windows: no flock; the lock file's existence is the lock
             self._lock_fd = _exclusive_create(path, self.out, self.flag)
             return
+        no_follow = getattr(os, "O_NOFOLLOW", 0)  # never a file elsewhere through a link
         while True:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | no_follow, 0o644)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as error:
@@ -296,6 +404,62 @@ class OutputFolder:
         self._lock_fd = None
 
 
+@contextlib.contextmanager
+def updating(run: str | Path) -> Iterator[None]:
+    """Hold ``run``'s lock while plot, report or explain write into it, so that a ``train``
+    into the same folder waits its turn (is refused) instead of swapping a new run in under
+    them; refused, with one sentence, while another process writes it. Where the lock cannot
+    be made (a read-only parent folder), the files are written without it."""
+    holder = OutputFolder.__new__(OutputFolder)
+    holder.out, holder.flag, holder._lock_fd = Path(run), "run", None
+    try:
+        holder._lock()
+    except OutputError:
+        raise OutputError(
+            f"{shown(run)} is being written by another backprop-lab process right now; wait "
+            "for it to finish"
+        ) from None
+    except OSError:
+        pass
+    try:
+        yield
+    finally:
+        holder._unlock()
+
+
+class SwapError(Exception):
+    """The finished folder could not be put in place; the message (one sentence) says where it
+    is kept. Exit status 1, as for a write that failed."""
+
+
+def _write_partial_manifest(folder: Path, kind: str) -> None:
+    """The mark of a partial folder: ours, to be deleted if a killed process left it."""
+    manifest = {"format": FORMAT, "kind": kind, "version": __version__, "files": [],
+                "partial": True}  # fmt: skip
+    atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+
+
+def _exchange(new: Path, old: Path) -> bool:
+    """Swap the names of two folders in one step (Linux's renameat2 with RENAME_EXCHANGE), so
+    that a reader of ``old``'s name sees one folder or the other and never neither. False
+    where the system or file system cannot."""
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]  # fmt: skip
+    at_cwd, exchange = -100, 2
+    if renameat2(at_cwd, os.fsencode(new), at_cwd, os.fsencode(old), exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(old))
+
+
 def _exclusive_create(path: Path, out: Path, flag: str) -> int:
     try:
         return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
@@ -305,7 +469,7 @@ def _exclusive_create(path: Path, out: Path, flag: str) -> int:
 
 def _busy(out: Path, flag: str) -> str:
     return (
-        f"{flag} {out} is being written by another backprop-lab process right now; wait for "
+        f"{flag} {shown(out)} is being written by another backprop-lab process right now; wait for "
         "it to finish or give another folder"
     )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import interrupts
 from ..files import atomic_write_bytes
 from ..history import History
 from .animation import write_animation
@@ -56,7 +57,11 @@ def draw_figures(history: History, folder: str | Path, names=None) -> list[Path]
     names = FIGURES if names is None else names
     # A diverged run's numbers reach 1e300; overflow while scaling axes is expected there.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return [save_figure(FIGURES[name](history), folder / name) for name in names]
+        written = []
+        for name in names:
+            interrupts.check()  # an interruption swallowed while the last one was drawn
+            written.append(save_figure(FIGURES[name](history), folder / name))
+        return written
 
 
 def draw_run(history: History, folder: str | Path, frames: int = 100) -> None:
@@ -95,6 +100,8 @@ def draw_run(history: History, folder: str | Path, frames: int = 100) -> None:
     receive.close()
     if failure is not None:
         raise OSError(*failure)
+    if child.exitcode == 130:  # the animation process alone was interrupted
+        raise KeyboardInterrupt
     if child.exitcode != 0:
         raise RuntimeError(f"drawing the animation failed (exit status {child.exitcode})")
 
