@@ -1,8 +1,13 @@
 """Datasets and the CSV reader's one-sentence errors."""
 
+import contextlib
+import os
+import threading
+
 import numpy as np
 import pytest
 
+from backprop_lab import data as data_module
 from backprop_lab.data import DATASETS, DataError, load_csv, make_dataset
 
 
@@ -124,3 +129,105 @@ def test_csv_inputs_are_contiguous_so_a_replay_from_the_run_folder_gives_the_sam
         np.testing.assert_array_equal(replayed, recorded)
     for replayed, recorded in zip(replay.steps[-1].params_after, history.params_at(11)):
         np.testing.assert_array_equal(replayed, recorded)
+
+
+# --------------------------------------------------------------------------- reading as a stream
+
+
+def test_a_file_without_newlines_stops_at_the_line_length_limit():
+    # /dev/zero never ends and has no newline: the first line's limit stops it at once.
+    with pytest.raises(DataError, match="line 1 of data file '/dev/zero' is longer than 10,000"):
+        load_csv("/dev/zero")
+
+
+def test_rows_past_the_limit_stop_the_reading_at_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(data_module, "MAX_CSV_ROWS", 50)
+    # Row 51 is past the limit; what follows it (a bad cell) is never read.
+    rows = "".join(f"{i},{i % 2}\n" for i in range(50))
+    with pytest.raises(DataError, match="has at least 51 rows, more than the 50 allowed"):
+        load_csv(_csv(tmp_path, "x,label\n" + rows + "50,0\noops,1\n"))
+    np.testing.assert_array_equal(load_csv(_csv(tmp_path, rows)).X[:, 0], np.arange(50))
+
+
+def test_a_file_larger_than_allowed_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(data_module, "MAX_CSV_BYTES", 1_000_000)
+    path = tmp_path / "big.csv"
+    path.write_text("0,0\n1,1\n" + "\n" * 1_200_000)  # blank lines are no rows
+    with pytest.raises(DataError, match=r"is 1.2 MB, more than the 1 MB allowed"):
+        load_csv(path)
+
+
+def test_a_stream_past_the_size_limit_is_cut_off(monkeypatch):
+    # A pipe has no size to check first: the characters read are counted.
+    monkeypatch.setattr(data_module, "MAX_CSV_BYTES", 100_000)
+    read, write = os.pipe()
+
+    def writer():
+        with open(write, "w") as stream, contextlib.suppress(BrokenPipeError):
+            stream.write("0,0\n1,1\n")
+            for _ in range(1000):  # blank lines: no rows, but characters all the same
+                stream.write("\n" * 1000)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        with pytest.raises(DataError, match=r"goes on for more than the 0.1 MB allowed"):
+            load_csv(f"/dev/fd/{read}")
+    finally:
+        os.close(read)
+        thread.join()
+
+
+def test_a_named_pipe_without_a_writer_reads_as_empty_without_waiting(tmp_path):
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="is empty"):
+        load_csv(fifo)
+
+
+def test_quoted_cells_crlf_and_blank_lines_keep_their_line_numbers(tmp_path):
+    text = 'x1,x2,label\r\n"1","2",0\r\n\r\n3,4,"1"\r\n5,x,1\r\n'
+    with pytest.raises(DataError, match="line 5, column 2: 'x' is not a number"):
+        load_csv(_csv(tmp_path, text))
+    data = load_csv(_csv(tmp_path, text.replace("5,x,1\r\n", "")))
+    np.testing.assert_array_equal(data.X, [[1, 2], [3, 4]])
+
+
+# --------------------------------------------------------------------------- labels
+
+
+@pytest.mark.parametrize(
+    "label,line",
+    [
+        ("1e30", 2),  # became class -9223372036854775808
+        ("100000000000000001", 2),  # 1e17 + 1: the same float as 1e17, the classes merged
+        ("-2000000000", 2),
+    ],
+)
+def test_labels_out_of_range_are_refused_naming_the_line_and_the_range(tmp_path, label, line):
+    with pytest.raises(
+        DataError,
+        match=rf"line {line}: label {label} is out of range; labels must be whole numbers from "
+        r"-1,000,000,000 to 1,000,000,000",
+    ):
+        load_csv(_csv(tmp_path, f"0,0,0\n1,1,{label}\n"))
+
+
+def test_whole_labels_in_range_are_renumbered_as_before(tmp_path):
+    data = load_csv(_csv(tmp_path, "0,1e9\n1,-1e9\n2,2.0\n3,1000000000\n"))
+    assert data.class_names == ("-1000000000", "2", "1000000000")
+    np.testing.assert_array_equal(data.labels, [2, 0, 1, 2])
+
+
+# --------------------------------------------------------------------------- contradictions
+
+
+def test_a_test_fraction_that_holds_out_nothing_is_refused():
+    with pytest.raises(
+        DataError,
+        match=r"--test-fraction 0.1 of the 4 samples of xor holds out round\(0.4\) = 0 of them "
+        r"for testing; use 0 for no test split, or at least 0.25 to hold out one",
+    ):
+        make_dataset("xor", test_fraction=0.1)
+    assert len(make_dataset("xor", test_fraction=0.25).labels_test) == 1
+    assert len(make_dataset("circle", n=10, test_fraction=0.1).labels_test) == 1

@@ -307,3 +307,67 @@ def test_output_error_and_derivatives_keep_every_digit_when_saturated():
     logits = np.array([[40.0, 0.0, 0.0]])
     error = nn.output_error(logits, nn.softmax(logits), np.array([[1.0, 0.0, 0.0]]))
     np.testing.assert_allclose(error[0, 0], -2 * np.exp(-40.0), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- large networks
+
+
+def test_a_large_check_looks_at_a_seeded_sample_of_each_large_array(monkeypatch):
+    # A 2-16-16-1 network made "large" by a smaller work limit: 2-1024-1024-1's million entries
+    # are sampled the same way (see sample_sizes), and took minutes in full.
+    monkeypatch.setattr(gradcheck, "MAX_WORK", 30_000.0)
+    data = make_dataset("xor")
+    params = nn.init_params((2, 16, 16, 1), "normal", 1.0, seed=0)
+    shapes = [p.shape for p in params]
+    counts = gradcheck.sample_sizes(shapes, 4)
+    costs = [gradcheck.entry_cost(shapes, i, 4) for i in range(6)]
+    share = 30_000.0 / 6
+    wanted = [max(gradcheck.MIN_SAMPLE, int(share // c)) for c in costs]
+    assert counts == [p.size if n >= 0.9 * p.size else n for p, n in zip(params, wanted)]
+    assert counts[2] < 256 and counts[5] == 1  # W2 is sampled, b3 checked whole
+    seen = []
+    result = gradient_check(params, data.X, data.Y, "mse", "sigmoid",
+                            progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    assert result.passed
+    assert [c.checked for c in result.checks] == [
+        n if n < p.size else None for n, p in zip(counts, params)
+    ]
+    assert result.checked == sum(counts) < result.size == sum(p.size for p in params)
+    assert seen[-1][1] >= sum(counts) and seen[-1][0] == seen[-1][1]
+    note = result.notes[0]
+    assert note.startswith("a large check: only a random sample of the entries was checked (")
+    assert f"{counts[2]} of the 256 of W2" in note and "seed 0" in note
+    # The same entries every time: the same numbers, to the bit.
+    again = gradient_check(params, data.X, data.Y, "mse", "sigmoid")
+    assert again == result
+
+
+def test_a_wrong_gradient_in_a_sampled_array_is_caught(monkeypatch):
+    monkeypatch.setattr(gradcheck, "MAX_WORK", 30_000.0)
+    data = make_dataset("xor")
+    params = nn.init_params((2, 16, 16, 1), "normal", 1.0, seed=0)
+    real_backward = nn.backward
+    monkeypatch.setattr(
+        "backprop_lab.gradcheck.backward",
+        lambda *a: tuple(g * (1.001 if i == 2 else 1.0) for i, g in enumerate(real_backward(*a))),
+    )
+    result = gradient_check(params, data.X, data.Y, "mse", "sigmoid")
+    W2 = result.checks[2]
+    assert W2.sampled and not W2.passed and not result.passed
+    flat = np.ravel_multi_index(W2.worst_index, (16, 16))
+    assert flat in gradcheck.sample_entries(256, W2.checked or 0, 0, 2)  # a checked entry
+
+
+def test_sample_entries_are_every_entry_or_a_sorted_seeded_sample():
+    np.testing.assert_array_equal(gradcheck.sample_entries(5, 9, 0, 0), np.arange(5))
+    sample = gradcheck.sample_entries(1000, 10, 4, 2)
+    assert len(set(sample.tolist())) == 10 and list(sample) == sorted(sample)
+    np.testing.assert_array_equal(sample, gradcheck.sample_entries(1000, 10, 4, 2))
+    assert not np.array_equal(sample, gradcheck.sample_entries(1000, 10, 4, 3))
+
+
+def test_the_command_says_when_it_checked_a_sample(monkeypatch, capsys):
+    monkeypatch.setattr(gradcheck, "MAX_WORK", 30_000.0)
+    assert main(["gradcheck", "--hidden", "16,16"]) == 0
+    out = capsys.readouterr().out
+    assert "note: a large check: only a random sample of the entries was checked" in out

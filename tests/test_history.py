@@ -130,7 +130,15 @@ def test_a_history_cut_at_an_epoch_says_so():
 
 def test_a_diverged_run_is_written_as_standard_json_and_loads_back(tmp_path):
     history = train(
-        TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=200, test_fraction=0.25)
+        TrainConfig(
+            dataset="gauss",
+            n=40,
+            activation="linear",
+            loss="bce",
+            lr=1e5,
+            epochs=200,
+            test_fraction=0.25,
+        )  # fmt: skip
     )
     path = save_run(history, tmp_path / "boom")
 

@@ -6,10 +6,20 @@ import numpy as np
 import pytest
 
 from backprop_lab import TrainConfig, train
+from backprop_lab import sweep as sweep_module
 from backprop_lab.cli import main
-from backprop_lab.plots.sweep_figures import curves_figure, epochs_figure, success_figure
+from backprop_lab.config import ConfigError
+from backprop_lab.data import DataError
+from backprop_lab.plots import sweep_figures
+from backprop_lab.plots.sweep_figures import (
+    curves_figure,
+    epochs_figure,
+    error_bars,
+    success_figure,
+)
 from backprop_lab.report.sweep_page import run_sweep
 from backprop_lab.sweep import (
+    StackResult,
     combinations,
     format_option,
     interval_text,
@@ -119,10 +129,9 @@ def test_sweep_command_and_its_errors(tmp_path, capsys):
 def test_heatmap_axes_can_be_chosen_and_many_combinations_get_small_multiples(tmp_path, capsys):
     grid: dict[str, list] = {
         "hidden": [(2,), (3,)],
-        "lr": [1.0, 4.0],
+        "lr": [1.0, 2.0, 4.0],
         "activation": ["sigmoid", "tanh"],
-        "init": ["normal", "xavier"],
-    }
+    }  # 12 combinations: more than the 9 curves one axes holds
     run_sweep({"epochs": 200}, grid, 3, tmp_path / "many", heatmap=("lr", "activation"))
     assert (tmp_path / "many" / "loss_curves.png").stat().st_size > 1000
     assert (
@@ -221,3 +230,110 @@ def test_diverging_combinations_do_not_flatten_the_loss_curves():
     fig = curves_figure(stacks, ["lr"])
     assert fig.axes[0].get_ylim()[1] < 1e3  # cut above the starting losses, not at 1e300
     assert any("3 of 3 diverged" in t for t in _texts(fig))
+
+
+# --------------------------------------------------------------------------- interruptions
+
+
+def _interrupt_at(monkeypatch, combination: int) -> list:
+    """train_stack raises KeyboardInterrupt (as Ctrl-C or SIGTERM would) when it starts the
+    combination of that index; returns the list of the configs it was called with."""
+    calls: list = []
+    real = sweep_module.train_stack
+
+    def train_or_stop(config, seeds, progress=None):
+        calls.append(config)
+        if len(calls) - 1 == combination:
+            raise KeyboardInterrupt
+        return real(config, seeds, progress)
+
+    monkeypatch.setattr(sweep_module, "train_stack", train_or_stop)
+    return calls
+
+
+def test_an_interrupted_sweep_saves_the_combinations_trained_so_far(tmp_path, monkeypatch):
+    _interrupt_at(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep({"epochs": 50}, {"lr": [0.5, 1.0, 2.0, 4.0]}, 3, tmp_path)
+    results = list(csv.DictReader((tmp_path / "results.csv").open()))
+    summary = list(csv.DictReader((tmp_path / "summary.csv").open()))
+    assert [r["lr"] for r in summary] == ["0.5", "1.0"] and len(results) == 6
+    # The numbers are those of the networks trained without interruption.
+    alone = train_stack(TrainConfig(epochs=50, lr=1.0), np.arange(3))
+    assert [float(r["final_loss"]) for r in results[3:]] == alone.final_loss.tolist()
+    page = (tmp_path / "sweep.html").read_text()
+    assert "the sweep was stopped after 2 of its 4 combinations" in page
+    assert (tmp_path / "success_rate.png").exists() and (tmp_path / "loss_curves.png").exists()
+
+
+def test_a_sweep_interrupted_in_its_first_combination_writes_nothing(tmp_path, monkeypatch):
+    _interrupt_at(monkeypatch, 0)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep({"epochs": 50}, {"lr": [0.5, 1.0]}, 3, tmp_path / "none")
+    assert not (tmp_path / "none").exists()
+
+
+def test_a_contradiction_in_a_later_combination_is_refused_before_any_training(monkeypatch):
+    calls = _interrupt_at(monkeypatch, -1)
+    with pytest.raises(ConfigError, match="leaves class 1 of xor a single training sample"):
+        train_sweep({"epochs": 50}, {"test_fraction": [0.0, 0.25]}, 3)
+    with pytest.raises(DataError, match="holds out round"):
+        train_sweep({"epochs": 50}, {"test_fraction": [0.0, 0.1]}, 3)
+    assert calls == []
+
+
+# --------------------------------------------------------------------------- what is drawn
+
+
+def _stacks(count: int, solved: int = 1, seeds: int = 3) -> list[StackResult]:
+    """``count`` made-up combinations of ``seeds`` networks each, ``solved`` of them solved."""
+    out = np.array(["solved"] * solved + ["plateau"] * (seeds - solved))
+    epochs = np.array([0, 50, 99])
+    return [
+        StackResult(TrainConfig(lr=0.1 * (k + 1), epochs=100).to_dict(), np.arange(seeds),
+                    np.full(seeds, 0.1), np.full(seeds, 0.5), np.where(out == "solved", 40, -1),
+                    np.full(seeds, -1), out, epochs, np.array([[0.2, 0.1, 0.05]] * 3))
+        for k in range(count)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("seeds", [3, 10, 100])
+def test_error_bars_are_never_negative_at_0_or_100_percent(seeds):
+    for solved in range(seeds + 1):
+        low, high = wilson_interval(solved, seeds)
+        below, above = error_bars(solved, seeds)
+        assert below >= 0 and above >= 0
+        assert below == pytest.approx(max(0.0, 100 * (solved / seeds - low)), abs=1e-12)
+        assert above == pytest.approx(max(0.0, 100 * (high - solved / seeds)), abs=1e-12)
+    # matplotlib refuses a negative error bar: both ends draw, side by side.
+    _texts(success_figure(_stacks(1, 0, seeds) + _stacks(1, seeds, seeds), ["lr"]))
+
+
+def test_a_sweep_of_many_combinations_draws_what_a_reader_can_see(monkeypatch):
+    # Limits lowered so that 30 combinations stand for 10,000 (which took minutes to draw).
+    for name, value in (("MAX_PANELS", 5), ("MAX_BOXES", 5), ("MAX_BARS", 4)):
+        monkeypatch.setattr(sweep_figures, name, value)
+    stacks = _stacks(30)
+    np.testing.assert_array_equal(sweep_figures.drawn(30, 4), [0, 10, 19, 29])
+    note = "of the 30 combinations drawn, evenly spread from the first to the last"
+    curves = curves_figure(stacks, ["lr"])
+    assert sum(ax.get_visible() for ax in curves.axes) == 5
+    assert f"5 {note}" in "\n".join(_texts(curves))
+    boxes = epochs_figure(stacks, ["lr"])
+    assert [t.get_text() for t in boxes.axes[0].get_yticklabels()] == [
+        f"lr={format_option('lr', 0.1 * (k + 1))}" for k in (round(j * 29 / 4) for j in range(5))
+    ]
+    assert f"5 {note}" in "\n".join(_texts(boxes))
+    bars = success_figure(stacks, ["lr"])
+    assert len(bars.axes[0].patches) == 4 and f"4 {note}" in "\n".join(_texts(bars))
+
+
+def test_a_heatmap_too_large_to_label_shows_its_colours_and_says_so(monkeypatch):
+    monkeypatch.setattr(sweep_figures, "MAX_LABELLED_SIDE", 3)
+    stacks = [
+        StackResult({**s.options, "init_scale": 0.5 * (1 + k % 5)}, *list(vars(s).values())[1:])
+        for k, s in enumerate(_stacks(20))
+    ]  # 4 learning rates ... 20 here, 5 scales: more than 3 a side
+    fig = success_figure(stacks, ["lr", "init_scale"])
+    texts = "\n".join(_texts(fig))
+    assert "20 x 5 cells, too many to write numbers in" in texts and "1 of 3" not in texts

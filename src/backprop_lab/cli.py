@@ -187,6 +187,32 @@ def _add_training_options(parser: argparse.ArgumentParser, command: str) -> None
         )
 
 
+def _size(text: str) -> int:
+    from .budget import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _add_budget_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--memory-budget",
+        type=_size,
+        default=None,
+        metavar="SIZE",
+        help="refuse to start what would need more memory, such as 4GB (default: half of "
+        "this machine's)",
+    )
+
+
+def _budget(args: argparse.Namespace) -> int:
+    from .budget import default_budget
+
+    return args.memory_budget or default_budget()
+
+
 def _frame_count(text: str) -> int:
     frames = _whole(text)
     if not 2 <= frames <= 1000:
@@ -209,6 +235,7 @@ def _config(args: argparse.Namespace) -> TrainConfig:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from .budget import check, train_estimate
     from .training import build_dataset, check_compatible
 
     _check_data_options(args)
@@ -216,6 +243,7 @@ def _train(args: argparse.Namespace) -> int:
     _check_train_flags(args)
     dataset = build_dataset(config)
     check_compatible(config, dataset)
+    check(train_estimate(config, dataset), _budget(args), "training")
     if args.out is None:
         folder = default_run_folder(dataset_name(config))
     else:
@@ -367,6 +395,7 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from .budget import check, sweep_estimate
     from .report.sweep_page import run_sweep
 
     _check_data_options(args)
@@ -381,6 +410,7 @@ def _sweep(args: argparse.Namespace) -> int:
             grid[name] = values
     if args.seeds < 1:
         raise UsageError(f"--seeds must be a whole number of at least 1, got {args.seeds}")
+    check(sweep_estimate(base, grid, args.seeds), _budget(args), "the sweep")
     heatmap = (
         tuple(part.strip().replace("-", "_") for part in args.heatmap.split(","))
         if args.heatmap
@@ -489,6 +519,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _gradcheck(args: argparse.Namespace) -> int:
+    from .budget import check, gradcheck_estimate
     from .gradcheck import THRESHOLD, gradient_check
     from .training import build_dataset, check_compatible, layer_sizes
 
@@ -496,6 +527,7 @@ def _gradcheck(args: argparse.Namespace) -> int:
     config = _config(args)
     dataset = build_dataset(config)
     check_compatible(config, dataset)
+    check(gradcheck_estimate(config, dataset), _budget(args), "the gradient check")
     params = init_params(layer_sizes(config, dataset), config.init, config.init_scale, config.seed)
     sizes = "-".join(map(str, layer_sizes(config, dataset)))
     # Said before the check starts: a large network takes a while, and then a bar shows on
@@ -524,7 +556,11 @@ def _gradcheck(args: argparse.Namespace) -> int:
 
 
 def _warn_if_long(params, n_samples: int) -> None:
+    from .gradcheck import sample_sizes
+
     entries = sum(p.size for p in params)
+    if sum(sample_sizes([p.shape for p in params], n_samples)) < entries:
+        return  # a random sample of the entries is checked, which the result says
     work = entries * 4 * n_samples * sum(p.size for p in params[0::2])  # multiply-adds
     if work > 1e11:
         print(
@@ -572,7 +608,11 @@ def _print_gradcheck(result) -> None:
     for check in result.checks:
         verdict = "ok" if check.passed else "FAIL"
         error = check.max_relative_error
-        entries = f"{check.size:>6} entries"
+        entries = (
+            f"{check.size:>6} entries"
+            if check.checked is None
+            else f"{check.checked:>6} of {check.size} entries"
+        )
         print(f"  {check.name:<4} {entries}  max relative error {error:.2e}  {verdict}")
         if not check.passed:
             where = ", ".join(map(str, check.worst_index))
@@ -629,6 +669,7 @@ def _train_command(commands) -> None:
         help="redraw the figures every N epochs while training (reopen them to watch)",
     )
     _add_frames_option(train)
+    _add_budget_option(train)
     train.set_defaults(handler=_train)
 
 
@@ -654,6 +695,7 @@ def _sweep_command(commands) -> None:
         "--heatmap", metavar="A,B", help="the two swept options on the success heatmap"
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_budget_option(sweep)
     sweep.set_defaults(handler=_sweep)
 
 
@@ -701,6 +743,7 @@ def _explain_command(commands) -> None:
 def _gradcheck_command(commands) -> None:
     gradcheck = commands.add_parser("gradcheck", help="check backprop against finite differences")
     _add_training_options(gradcheck, "gradcheck")
+    _add_budget_option(gradcheck)
     gradcheck.set_defaults(handler=_gradcheck)
 
 

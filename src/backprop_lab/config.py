@@ -18,7 +18,16 @@ import math
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from .data import DATASETS, GATES, MAX_CLASSES, MAX_CSV_COLUMNS, MAX_CSV_ROWS
+from .data import (
+    DATASETS,
+    GATES,
+    MAX_CLASSES,
+    MAX_CSV_BYTES,
+    MAX_CSV_COLUMNS,
+    MAX_CSV_LINE,
+    MAX_CSV_ROWS,
+    MAX_LABEL,
+)
 from .nn import ACTIVATIONS, INITS, LOSSES
 from .optim import OPTIMIZERS
 
@@ -268,8 +277,9 @@ class TrainConfig:
         kind="path",
         help="your own data instead of --dataset: columns x1, x2, ..., label",
         why="a named dataset by default",
-        more=f"header optional, integer labels, at most {MAX_CSV_ROWS:,} rows, "
-        f"{MAX_CSV_COLUMNS} columns, {MAX_CLASSES} classes",
+        more=f"header optional, whole-number labels within ±{MAX_LABEL:,}, at most "
+        f"{MAX_CSV_ROWS:,} rows, {MAX_CSV_COLUMNS} columns, {MAX_CLASSES} classes, lines of "
+        f"{MAX_CSV_LINE:,} characters and {MAX_CSV_BYTES // 1_000_000} MB",
         gradcheck=True,
     )
     n: int = option(

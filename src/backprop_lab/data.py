@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import math
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,14 @@ DATASETS = tuple(GATES) + CLOUDS
 MAX_CSV_ROWS = 10_000
 MAX_CSV_COLUMNS = 100
 MAX_CLASSES = 10
+MAX_CSV_LINE = 10_000
+"""Characters in one line of a CSV file at most: a row of MAX_CSV_COLUMNS numbers written with
+every digit (25 characters each) takes about 2,600."""
+MAX_CSV_BYTES = 50_000_000
+"""The size of a CSV file at most: MAX_CSV_ROWS rows of MAX_CSV_COLUMNS numbers written with
+every digit take about 26 MB."""
+MAX_LABEL = 1_000_000_000
+"""Labels are whole numbers from -MAX_LABEL to MAX_LABEL."""
 
 
 def solved_accuracy(n_samples: int) -> float:
@@ -171,8 +181,18 @@ def make_dataset(
 
 
 def split(dataset: Dataset, test_fraction: float, rng: np.random.Generator) -> Dataset:
-    """Hold out round(test_fraction * N) samples, chosen by ``rng``, as the test split."""
-    n_test = round(test_fraction * len(dataset.labels))
+    """Hold out round(test_fraction * N) samples, chosen by ``rng``, as the test split. A
+    fraction above 0 that rounds to no sample at all (XOR's 4 points at 0.1) is refused: it
+    asks for a test split and would give none."""
+    n = len(dataset.labels)
+    n_test = round(test_fraction * n)
+    if n_test == 0 and test_fraction > 0:
+        least = math.ceil(10_000 / n) / 10_000  # round(least * n) is 1
+        raise DataError(
+            f"--test-fraction {test_fraction:g} of the {n} samples of {dataset.name} holds out "
+            f"round({test_fraction * n:g}) = 0 of them for testing; use 0 for no test split, "
+            f"or at least {least:g} to hold out one"
+        )
     if n_test == 0:
         return dataset
     if n_test >= len(dataset.labels):
@@ -193,6 +213,12 @@ def split(dataset: Dataset, test_fraction: float, rng: np.random.Generator) -> D
 
 
 # --------------------------------------------------------------------------- CSV
+#
+# The file is read as a stream, one line at a time, and every limit is checked as soon as it is
+# passed, so that memory stays bounded whatever the file holds: at most MAX_CSV_ROWS data rows
+# of MAX_CSV_COLUMNS cells (an 8 MB table), lines of at most MAX_CSV_LINE characters, and
+# MAX_CSV_BYTES in all. A file without a newline (/dev/zero) stops at its first line's limit; a
+# named pipe with no writer reads as empty instead of waiting for one.
 
 
 def _parse_number(text: str, line: int, column: int) -> float:
@@ -216,66 +242,152 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
-def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """The file's non-blank rows as (line number, cells), without a header row."""
+def _check_label(value: float, text: str, line: int) -> None:
+    """A label must be a whole number within +-MAX_LABEL, where every integer is exact in
+    float64 (1e30 would overflow int64, and 1e17 and 1e17 + 1 are the same float)."""
+    if value != round(value):
+        raise DataError(
+            f"line {line}: label {value:g} is not a whole number; "
+            "labels must be integers such as 0 and 1"
+        )
+    if abs(value) > MAX_LABEL:
+        raise DataError(
+            f"line {line}: label {text.strip()} is out of range; labels must be whole numbers "
+            f"from {-MAX_LABEL:,} to {MAX_LABEL:,} (such as 0 and 1)"
+        )
+
+
+def _open_text(path: Path):
+    """``path`` opened for reading text (UTF-8, a byte-order mark skipped, newlines kept for
+    the csv module). A named pipe is opened without waiting for a writer: with none, it reads
+    as empty."""
     if not path.exists():
         raise DataError(f"data file {str(path)!r} does not exist")
     if path.is_dir():
         raise DataError(f"data file {str(path)!r} is a folder, not a CSV file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(f"data file {str(path)!r} is not a text file (it is not UTF-8)") from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise DataError(f"data file {str(path)!r} cannot be read: {error.strerror}") from None
-    rows = [
-        (number, row)
-        for number, row in enumerate(csv.reader(text.splitlines()), 1)
-        if any(cell.strip() for cell in row)
-    ]
-    if not rows:
-        raise DataError(f"data file {str(path)!r} is empty; it needs rows of x1, x2, ..., label")
-    if not all(_looks_numeric(cell) for cell in rows[0][1]):
-        rows = rows[1:]  # a header
-        if not rows:
-            raise DataError(f"data file {str(path)!r} has a header but no data rows")
-    return rows
+    try:
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)  # reads wait for a writer's data, as cat's do
+        size = os.fstat(fd).st_size if stat.S_ISREG(os.fstat(fd).st_mode) else 0
+    except OSError as error:
+        os.close(fd)
+        raise DataError(f"data file {str(path)!r} cannot be read: {error.strerror}") from None
+    if size > MAX_CSV_BYTES:
+        os.close(fd)
+        raise DataError(_too_large(path, size))
+    return open(fd, encoding="utf-8-sig", newline="")
 
 
-def _values(path: Path, rows: list[tuple[int, list[str]]]) -> np.ndarray:
-    """The rows as numbers (N, columns), checking the table's shape and every cell."""
-    width = len(rows[0][1])
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:.2g} MB" if n < 1e7 else f"{n / 1e6:.0f} MB"
+
+
+def _too_large(path: Path, size: int | None) -> str:
+    """The sentence for a file of ``size`` bytes (None: a stream that went on too long)."""
+    found = f"is {_megabytes(size)}, more" if size is not None else "goes on for more"
+    return (
+        f"data file {str(path)!r} {found} than the {_megabytes(MAX_CSV_BYTES)} allowed "
+        f"(enough for {MAX_CSV_ROWS} rows of {MAX_CSV_COLUMNS} numbers)"
+    )
+
+
+def _lines(path: Path, stream):
+    """The stream's lines, each at most MAX_CSV_LINE characters and MAX_CSV_BYTES in all."""
+    total, number = 0, 0
+    while True:
+        line = stream.readline(MAX_CSV_LINE + 1)
+        if not line:
+            return
+        number += 1
+        total += len(line)
+        if len(line.rstrip("\r\n")) > MAX_CSV_LINE:
+            raise DataError(
+                f"line {number} of data file {str(path)!r} is longer than {MAX_CSV_LINE:,} "
+                f"characters, more than a row of {MAX_CSV_COLUMNS} numbers needs"
+            )
+        if total > MAX_CSV_BYTES:
+            raise DataError(_too_large(path, None))
+        yield line
+
+
+def _records(path: Path):
+    """The file's non-blank records as (line number, cells), read one line at a time."""
+    with _open_text(path) as stream:
+        reader = csv.reader(_lines(path, stream))
+        try:
+            while True:
+                line = reader.line_num + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                if any(cell.strip() for cell in row):
+                    yield line, row
+        except UnicodeDecodeError:
+            raise DataError(
+                f"data file {str(path)!r} is not a text file (it is not UTF-8)"
+            ) from None
+        except csv.Error as error:
+            raise DataError(
+                f"data file {str(path)!r} is not a CSV text file (line {reader.line_num}: {error})"
+            ) from None
+        except OSError as error:
+            raise DataError(f"data file {str(path)!r} cannot be read: {error.strerror}") from None
+
+
+def _check_width(line: int, width: int) -> None:
+    """The first data row's width: a feature and a label at least, MAX_CSV_COLUMNS at most."""
     if width < 2:
         raise DataError(
-            f"line {rows[0][0]}: found {width} column, but a row needs at least one feature "
+            f"line {line}: found {width} column, but a row needs at least one feature "
             "and a label (x1, ..., label)"
         )
     if width > MAX_CSV_COLUMNS:
         raise DataError(
-            f"line {rows[0][0]}: {width} columns, but a row may have at most "
+            f"line {line}: {width} columns, but a row may have at most "
             f"{MAX_CSV_COLUMNS - 1} features and the label ({MAX_CSV_COLUMNS} columns)"
         )
-    if len(rows) > MAX_CSV_ROWS:
-        raise DataError(
-            f"data file {str(path)!r} has {len(rows)} rows, more than the {MAX_CSV_ROWS} allowed"
-        )
-    values = np.empty((len(rows), width))
-    for i, (line, row) in enumerate(rows):
+
+
+def _table(path: Path) -> tuple[np.ndarray, list[int]]:
+    """The data rows as numbers (N, columns) and each row's line number: a header row (the
+    first non-blank row, if it is not all numbers) skipped, every cell and label checked, and
+    reading stopped at the first row past a limit."""
+    values = np.empty((0, 0))
+    lines: list[int] = []
+    header = False
+    for line, row in _records(path):
+        if not lines and not header and not all(_looks_numeric(cell) for cell in row):
+            header = True
+            continue
+        if not lines:
+            _check_width(line, len(row))
+            values = np.empty((MAX_CSV_ROWS, len(row)))  # at most 8 MB, filled in place
+        width = values.shape[1]
+        if len(lines) == MAX_CSV_ROWS:
+            raise DataError(
+                f"data file {str(path)!r} has at least {MAX_CSV_ROWS + 1} rows, more than the "
+                f"{MAX_CSV_ROWS} allowed"
+            )
         if len(row) != width:
             raise DataError(f"line {line}: {len(row)} columns, but the first row has {width}")
-        values[i] = [_parse_number(cell, line, column) for column, cell in enumerate(row, 1)]
-    return values
+        values[len(lines)] = [_parse_number(cell, line, k) for k, cell in enumerate(row, 1)]
+        _check_label(values[len(lines), -1], row[-1], line)
+        lines.append(line)
+    if not lines:
+        if header:
+            raise DataError(f"data file {str(path)!r} has a header but no data rows")
+        raise DataError(f"data file {str(path)!r} is empty; it needs rows of x1, x2, ..., label")
+    return values[: len(lines)].copy(), lines
 
 
-def _labels(path: Path, rows, raw_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the distinct label values in sorted order, each row's class index 0..K-1)."""
-    fractional = np.flatnonzero(raw_labels != np.round(raw_labels))
-    if len(fractional):
-        line = rows[fractional[0]][0]
-        raise DataError(
-            f"line {line}: label {raw_labels[fractional[0]]:g} is not a whole number; "
-            "labels must be integers such as 0 and 1"
-        )
+def _labels(path: Path, raw_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct label values in sorted order, each row's class index 0..K-1). The labels
+    are whole numbers within +-MAX_LABEL (checked row by row), so int64 holds them exactly."""
     label_values, labels = np.unique(raw_labels.astype(np.int64), return_inverse=True)
     if len(label_values) < 2:
         raise DataError(
@@ -293,14 +405,15 @@ def _labels(path: Path, rows, raw_labels: np.ndarray) -> tuple[np.ndarray, np.nd
 def load_csv(path: str | Path, test_fraction: float = 0.0, seed: int = 0) -> Dataset:
     """Read a dataset from a CSV file with columns x1, x2, ..., label; the header is optional.
 
-    Labels are integers (any integers: they are renumbered 0..K-1 in sorted order, and the
-    original values become the class names). Every problem raises :class:`DataError` with
-    one sentence naming it and, where there is one, the line.
+    Labels are integers (any integers from -MAX_LABEL to MAX_LABEL: they are renumbered 0..K-1
+    in sorted order, and the original values become the class names). The file is read as a
+    stream and refused as soon as it passes a limit (rows, columns, line length, size). Every
+    problem raises :class:`DataError` with one sentence naming it and, where there is one, the
+    line.
     """
     path = Path(path)
-    rows = _read_rows(path)
-    values = _values(path, rows)
-    label_values, labels = _labels(path, rows, values[:, -1])
+    values, _ = _table(path)
+    label_values, labels = _labels(path, values[:, -1])
     X = values[:, :-1]
     dataset = Dataset(path.stem, X, labels, tuple(str(v) for v in label_values), X[:0], labels[:0])
     return split(dataset, test_fraction, np.random.default_rng(seed))

@@ -1386,19 +1386,61 @@ def _saturated(h: History, ctx: Context) -> list[Finding]:
     return findings
 
 
+def identical_units(W: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+    """The groups of units of one layer whose incoming weights and bias are equal at every
+    snapshot: W (S, n_in, n), b (S, n) -> arrays of unit indices (ascending, two or more per
+    group), ordered by their first unit. Equal means np.array_equal: -0.0 equals 0.0, and a
+    unit with a NaN equals no other.
+
+    Near-linear, not a comparison of all n (n - 1) / 2 pairs: at each snapshot the units that
+    were equal so far are sorted by the bytes of their (n_in + 1) incoming numbers (with -0.0
+    made 0.0, bytes are equal exactly when the numbers are) and split where they differ; a
+    group whose units all equal its first is kept whole without sorting. At most
+    O(S n n_in log n) work, and one snapshot's worth when every unit differs at the first."""
+    S, n = b.shape
+    groups = [np.arange(n)] if n > 1 else []
+    for s in range(S):
+        refined: list[np.ndarray] = []
+        for group in groups:
+            rows = np.concatenate([W[s][:, group].T, b[s][group, None]], axis=1) + 0.0
+            numbers = ~np.isnan(rows).any(axis=1)  # a unit with a NaN leaves every group
+            if not numbers.all():
+                group, rows = group[numbers], rows[numbers]
+                if len(group) < 2:
+                    continue
+            if (rows == rows[0]).all():
+                refined.append(group)
+                continue
+            keys = np.ascontiguousarray(rows).view(
+                np.dtype((np.void, rows.itemsize * rows.shape[1]))
+            )
+            _, inverse = np.unique(keys[:, 0], return_inverse=True)
+            order = np.argsort(inverse, kind="stable")
+            bounds = np.cumsum(np.bincount(inverse))[:-1]
+            refined += [part for part in np.split(group[order], bounds) if len(part) > 1]
+        groups = refined
+        if not groups:
+            break
+    return sorted(groups, key=lambda group: int(group[0]))
+
+
+def _first_pairs(groups: list[np.ndarray], count: int) -> list[tuple[int, int]]:
+    """The first ``count`` pairs (i, j), i < j, of units in the same group, in the order of i,
+    then j: what listing every identical pair in order would start with."""
+    later = {int(u): group[k + 1 :] for group in groups for k, u in enumerate(group)}
+    pairs: list[tuple[int, int]] = []
+    for i in sorted(later):
+        pairs += [(i, int(j)) for j in later[i][: count - len(pairs)]]
+        if len(pairs) >= count:
+            break
+    return pairs
+
+
 def _symmetric(h: History, ctx: Context) -> list[Finding]:
     findings = []
     names = unit_names(h)
     for layer in range(len(h.W) - 1):
-        W, b = h.W[layer], h.b[layer]  # (S, n_in, n), (S, n)
-        incoming = np.concatenate([W, b[:, None, :]], axis=1)  # (S, n_in + 1, n)
-        n = incoming.shape[2]
-        pairs = [
-            (i, j)
-            for i in range(n)
-            for j in range(i + 1, n)
-            if np.array_equal(incoming[:, :, i], incoming[:, :, j])
-        ]
+        pairs = _first_pairs(identical_units(h.W[layer], h.b[layer]), 6)
         if not pairs:
             continue
         listed = ", ".join(f"{names[layer + 1][i]} = {names[layer + 1][j]}" for i, j in pairs[:6])

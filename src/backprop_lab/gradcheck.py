@@ -50,6 +50,15 @@ double, where the platform has it): a gradient that is a sum of much larger term
 signs is only known to their float64 rounding, by backprop and the complex step alike. What
 still disagrees then is backprop's float64 gradient itself.
 
+Large networks. Each entry costs four passes over the samples through the layers after its
+own, so a 2-1024-1024-1 network's million entries, or a thousand on 100,000 samples, would take
+minutes to hours. When the whole check would cost more than MAX_WORK (two seconds or so here),
+each parameter array is checked on a random sample of its entries instead (every array gets an
+equal share of MAX_WORK, at least MIN_SAMPLE entries, and all of them when the share covers
+nine tenths), drawn by a generator seeded with the check's ``seed``: the same entries, so the
+same output, every time. The result says how many of each array's entries were checked
+(``ParamCheck.checked``) and a note says so.
+
 Speed. Moving entry (k, j) of W_l changes nothing before layer l and only column j of z_l, by
 the step times a_{l-1}[:, k]; so only column j of a_l changes, and z_{l+1} by that change times
 row j of W_{l+1}. Each perturbed network is computed that way from the base point's forward
@@ -59,7 +68,8 @@ in slices that bound memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,6 +115,17 @@ size plus its terms' (the output pre-activations)."""
 MAX_CHUNK = 256
 """Entries per chunk at most, so that a progress callback is called often enough."""
 
+MAX_WORK = 2e8
+"""The estimated cost (see :func:`entry_cost`) above which arrays are checked on a random sample
+of their entries: about two seconds of checking on a two-core laptop (a 2-1024-1024-1 network on
+XOR costs 4e8, which took 4 to 10 s in full and takes 1.5 s sampled)."""
+
+MIN_SAMPLE = 20
+"""Entries checked at least in every parameter array (all of them if it has fewer)."""
+
+ENTRY_OVERHEAD = 64
+"""The fixed part of an entry's cost, in the units of :func:`entry_cost` (the passes' set-up)."""
+
 Progress = Callable[[int, int], None]
 """``progress(done, total)``: entries checked so far, and of how many."""
 
@@ -125,10 +146,16 @@ class ParamCheck:
     worst_index: tuple[int, ...] = ()
     worst_gradient: float = 0.0
     worst_numeric: float = 0.0
+    checked: int | None = None  # entries checked, a random sample of size; None: every entry
 
     @property
     def passed(self) -> bool:
         return self.max_relative_error < THRESHOLD
+
+    @property
+    def sampled(self) -> bool:
+        """Whether only a random sample of the array's entries was checked."""
+        return self.checked is not None and self.checked < self.size
 
 
 @dataclass(frozen=True)
@@ -149,6 +176,11 @@ class GradCheck:
     @property
     def size(self) -> int:
         return sum(check.size for check in self.checks)
+
+    @property
+    def checked(self) -> int:
+        """Entries checked: ``size`` unless some arrays were sampled."""
+        return sum(c.size if c.checked is None else c.checked for c in self.checks)
 
     @property
     def frozen(self) -> int:
@@ -328,10 +360,18 @@ def _step_off_kinks(
 # stacked pass (nn's run axis), in slices that bound memory.
 
 
-def _runs_per_pass(params: Params, layer: int, n_samples: int, itemsize: int) -> int:
+Shapes = Sequence[tuple[int, ...]]
+"""The parameter arrays' shapes, ``[p.shape for p in params]``: all the planning reads."""
+
+
+def _widths_after(shapes: Shapes, layer: int) -> int:
+    """The widths of the layers after ``layer`` (its own, for the output layer)."""
+    return sum(shape[-1] for shape in shapes[2 * layer + 2 :: 2]) or shapes[2 * layer][-1]
+
+
+def runs_per_pass(shapes: Shapes, layer: int, n_samples: int, itemsize: int) -> int:
     """How many networks perturbed in ``layer`` one stacked pass may hold."""
-    widths = sum(W.shape[-1] for W in params[2 * layer + 2 :: 2]) or params[2 * layer].shape[-1]
-    return max(1, MEMORY // (3 * itemsize * n_samples * (widths + 2)))
+    return max(1, MEMORY // (3 * itemsize * n_samples * (_widths_after(shapes, layer) + 2)))
 
 
 def _perturbed(
@@ -426,7 +466,7 @@ def _losses(
     """The loss with entry e of ``params[i]`` moved by step s, for every step and entry (row
     s * len(entries) + e), and which of those networks crossed a kink (see _losses_from).
     ``base`` is the forward pass at ``params``, in their dtype."""
-    runs = _runs_per_pass(params, i // 2, X.shape[0], steps.itemsize)
+    runs = runs_per_pass([p.shape for p in params], i // 2, X.shape[0], steps.itemsize)
     every_entry = np.tile(entries, len(steps))
     every_step = np.repeat(steps, len(entries))
     values = np.empty(len(every_entry), dtype=steps.dtype)
@@ -450,25 +490,27 @@ def _differences(
     activation: str,
     pattern: list[np.ndarray],
     tick: Callable[[int], None],
+    checked: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For every entry of ``params[i]`` (flat): the five-point difference; the four losses it
-    came from (4, size); and whether the entry was evaluated on L_P because a stencil point
-    would cross a kink."""
-    size = params[i].size
-    runs = _runs_per_pass(params, i // 2, X.shape[0], 8)
+    """For each entry of ``params[i]`` listed (flat) in ``checked`` (C,): the five-point
+    difference (C,); the four losses it came from (4, C); and whether the entry was evaluated
+    on L_P because a stencil point would cross a kink (C,)."""
+    size = len(checked)
+    runs = runs_per_pass([p.shape for p in params], i // 2, X.shape[0], 8)
     chunk = max(1, min(MAX_CHUNK, runs // 4))
     values = np.empty((4, size))
     frozen = np.zeros(size, dtype=bool)
     args = (params, base, X, Y, i, loss, activation, pattern)
     for start in range(0, size, chunk):
-        entries = np.arange(start, min(start + chunk, size))
+        rows = slice(start, min(start + chunk, size))
+        entries = checked[rows]
         real, crossed = _losses(*args, entries, STEPS, "real")
         real, crossed = real.reshape(4, -1), np.any(crossed.reshape(4, -1), axis=0)
         if crossed.any():
             held, _ = _losses(*args, entries[crossed], STEPS, "held")
             real[:, crossed] = held.reshape(4, -1)
-        values[:, entries] = real
-        frozen[entries] = crossed
+        values[:, rows] = real
+        frozen[rows] = crossed
         tick(len(entries))
     five = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * STEP)
     return five, values, frozen
@@ -491,7 +533,7 @@ def _complex_steps(
     ``steps`` (complex, in the precision wanted): (len(steps), len(entries)). A step of
     i eps gives the complex-step derivative Im L_P(w + i eps) / eps."""
     values = np.empty((len(steps), len(entries)), dtype=steps.dtype)
-    runs = _runs_per_pass(params, i // 2, X.shape[0], steps.itemsize)
+    runs = runs_per_pass([p.shape for p in params], i // 2, X.shape[0], steps.itemsize)
     chunk = max(1, min(MAX_CHUNK, runs // len(steps)))
     args = (params, base, X, Y, i, loss, activation, pattern)
     for start in range(0, len(entries), chunk):
@@ -500,6 +542,36 @@ def _complex_steps(
         values[:, start : start + len(part)] = found.reshape(len(steps), -1)
         tick(len(part))
     return values
+
+
+def entry_cost(shapes: Shapes, i: int, n_samples: int) -> float:
+    """The estimated cost of checking one entry of parameter array ``i``: its four stencil
+    points, each a pass over the samples through the layers after its own (in multiply-adds,
+    plus a fixed ENTRY_OVERHEAD for setting the passes up)."""
+    return 4.0 * (n_samples * (_widths_after(shapes, i // 2) + 2) + ENTRY_OVERHEAD)
+
+
+def sample_sizes(shapes: Shapes, n_samples: int) -> list[int]:
+    """How many entries of each parameter array (of these shapes) the check looks at: all of
+    them when the whole check costs at most MAX_WORK (see :func:`entry_cost`), else each
+    array's equal share of MAX_WORK (at least MIN_SAMPLE; the whole array when the share
+    covers nine tenths of it)."""
+    sizes = [math.prod(shape) for shape in shapes]
+    costs = [entry_cost(shapes, i, n_samples) for i in range(len(shapes))]
+    if sum(size * cost for size, cost in zip(sizes, costs)) <= MAX_WORK:
+        return sizes
+    share = MAX_WORK / len(shapes)
+    counts = [max(MIN_SAMPLE, int(share // cost)) for cost in costs]
+    return [size if count >= 0.9 * size else count for size, count in zip(sizes, counts)]
+
+
+def sample_entries(size: int, count: int, seed: int, i: int) -> np.ndarray:
+    """The flat indices (count,) of array ``i``'s entries to check, ascending: every one, or a
+    random sample drawn from a generator seeded with (seed, i), the same every time."""
+    if count >= size:
+        return np.arange(size)
+    rng = np.random.default_rng([seed, 1 + i])
+    return np.sort(rng.choice(size, count, replace=False))
 
 
 def _widened(
@@ -524,7 +596,9 @@ def gradient_check(
     seed: int = 0,
     progress: Progress | None = None,
 ) -> GradCheck:
-    """Compare backprop's gradients with central differences for every parameter entry.
+    """Compare backprop's gradients with central differences for every parameter entry (on a
+    large network, a random sample of each array's entries drawn with ``seed``: see
+    ``sample_sizes``, ``ParamCheck.checked`` and the note that says so).
 
     Hidden relu units exactly on their kink are moved off it first (``moves``); entries whose
     stencil would cross a kink are differenced on L_P, the loss with the base point's on/off
@@ -541,7 +615,7 @@ class _Checker:
     """One gradient check under way: the base point, its pass and pattern, the progress count,
     and the problems found so far."""
 
-    def __init__(self, params, X, Y, loss, activation, base, base_loss, progress):
+    def __init__(self, params, X, Y, loss, activation, base, base_loss, progress, seed=0):
         self.params, self.X, self.Y = params, X, Y
         self.loss, self.activation = loss, activation
         self.base, self.base_loss = base, base_loss
@@ -550,7 +624,9 @@ class _Checker:
         # output pre-activations: cross-entropy subtracts terms that large).
         self.scale = abs(base_loss) + float(np.abs(base.z[-1]).max(axis=-1).mean())
         self.problems: list[str] = []
-        self.total, self.done = sum(p.size for p in params), 0
+        self.counts = sample_sizes([p.shape for p in params], X.shape[0])
+        self.seed = seed
+        self.total, self.done = sum(self.counts), 0
         self.progress = progress
         self.wide: tuple[Params, Trace, np.ndarray, np.ndarray] | None = None
         self.extended = 0
@@ -576,15 +652,17 @@ class _Checker:
             )
 
     def check(self, i: int, g: np.ndarray) -> ParamCheck:
-        """Backprop's gradient ``g`` of params[i] against the differences, entry by entry;
-        entries that disagree are checked again by the complex step."""
-        flat_g = g.ravel()
+        """Backprop's gradient ``g`` of params[i] against the differences, entry by entry (or
+        on a random sample of the entries, see :func:`sample_sizes`); entries that disagree are
+        checked again by the complex step."""
+        checked = sample_entries(g.size, self.counts[i], self.seed, i)
+        flat_g = g.ravel()[checked]
         args = (self.params, i, self.base, self.X, self.Y, self.loss, self.activation)
-        numeric, values, frozen = _differences(*args, self.pattern, self.tick)
+        numeric, values, frozen = _differences(*args, self.pattern, self.tick, checked)
         errors = relative_error(flat_g, numeric)
         again = np.flatnonzero(~(errors < THRESHOLD / RECHECK))
         if again.size:
-            self._complex_recheck(i, flat_g, numeric, errors, values, again)
+            self._complex_recheck(i, checked, flat_g, numeric, errors, values, again)
         worst = int(np.nanargmax(errors)) if np.isfinite(errors).any() else 0
         return ParamCheck(
             _name(i),
@@ -592,20 +670,22 @@ class _Checker:
             g.size,
             int(frozen.sum()),
             int(again.size),
-            tuple(int(k) for k in np.unravel_index(worst, g.shape)),
+            tuple(int(k) for k in np.unravel_index(checked[worst], g.shape)),
             float(flat_g[worst]),
             float(numeric[worst]),
+            len(checked) if len(checked) < g.size else None,
         )
 
-    def _complex_recheck(self, i, flat_g, numeric, errors, values, again) -> None:
-        """The complex step at w0 for the entries ``again`` (in place in numeric and errors),
-        and extended precision for those that still disagree."""
+    def _complex_recheck(self, i, checked, flat_g, numeric, errors, values, again) -> None:
+        """The complex step at w0 for the entries ``checked[again]`` (in place in numeric and
+        errors, which are indexed like ``checked``), and extended precision for those that still
+        disagree."""
         # One complex pass: the complex step at w0, and the four real stencil points.
         self.total += again.size
         steps = np.concatenate([[1j * COMPLEX_STEP], STEPS]).astype(complex)
         found = _complex_steps(
             self.params, self.base, self.X, self.Y, i, self.loss, self.activation,
-            self.pattern, again, steps, self.tick,
+            self.pattern, checked[again], steps, self.tick,
         )  # fmt: skip
         numeric[again] = found[0].imag / COMPLEX_STEP
         errors[again] = relative_error(flat_g[again], numeric[again])
@@ -627,8 +707,9 @@ class _Checker:
             self.wide = self.wide or _widened(self.params, self.X, self.Y, self.activation)
             step = np.array([1j * COMPLEX_STEP], dtype=np.clongdouble)
             found = _complex_steps(
-                *self.wide, i, self.loss, self.activation, self.pattern, harder, step, self.tick
-            )
+                *self.wide, i, self.loss, self.activation, self.pattern, checked[harder], step,
+                self.tick,
+            )  # fmt: skip
             numeric[harder] = found[0].imag / COMPLEX_STEP
             errors[harder] = relative_error(
                 flat_g[harder].astype(np.longdouble), found[0].imag / COMPLEX_STEP
@@ -641,10 +722,25 @@ class _Checker:
                 )
 
 
+def _sample_note(checks: list[ParamCheck], seed: int) -> list[str]:
+    """The sentence saying which arrays were checked on a random sample, if any were."""
+    sampled = [check for check in checks if check.sampled]
+    if not sampled:
+        return []
+    listed = ", ".join(
+        f"{check.checked:,} of the {check.size:,} of {check.name}" for check in sampled
+    )
+    return [
+        f"a large check: only a random sample of the entries was checked ({listed}), drawn "
+        f"with seed {seed} so that it is the same every time; every entry of the other arrays "
+        "was checked"
+    ]
+
+
 def _notes(checks: list[ParamCheck], activation: str, extended: int) -> list[str]:
     """Sentences on how many entries needed the held pattern or the complex step."""
     notes = []
-    size = sum(check.size for check in checks)
+    size = sum(check.size if check.checked is None else check.checked for check in checks)
     frozen_total = sum(check.frozen for check in checks)
     if frozen_total:
         notes.append(
@@ -683,8 +779,8 @@ def _gradient_check(params, X, Y, loss, activation, seed, progress) -> GradCheck
             f"so finite differences cannot check it"
         )
         return GradCheck((), tuple(moves), (), tuple(problems))
-    checker = _Checker(params, X, Y, loss, activation, base, base_loss, progress)
+    checker = _Checker(params, X, Y, loss, activation, base, base_loss, progress, seed)
     checker.check_held_pattern()
     checks = [checker.check(i, g) for i, g in enumerate(grads)]
-    notes = _notes(checks, activation, checker.extended)
+    notes = _sample_note(checks, seed) + _notes(checks, activation, checker.extended)
     return GradCheck(tuple(checks), tuple(moves), tuple(notes), tuple(problems + checker.problems))

@@ -8,8 +8,12 @@ network with seed s is exactly the network ``train`` trains with the same option
 What is kept per network: the final loss and accuracy, the first epoch the task was solved,
 the first epoch the loss stopped being finite, and the loss at 5 % before the end (to tell a
 plateau from slow progress). Per combination: the quartiles of the loss curve at up to 200
-epochs. Nothing else is stored, so memory does not grow with the number of epochs: the budget
-is the stack's working arrays plus 24 bytes per network.
+epochs. Nothing else is stored, so memory does not grow with the number of epochs: the peak is
+the largest stack's working arrays plus about 80 bytes per network trained, or results.csv's
+rows at the end (about 500 bytes per network); :mod:`backprop_lab.budget` estimates it.
+
+An interrupted sweep (KeyboardInterrupt) keeps the combinations it finished: ``train_sweep``
+appends each to the caller's list as soon as it is trained.
 
 This module trains and writes the tables (results.csv, summary.csv); the figures are drawn by
 :mod:`backprop_lab.plots.sweep_figures` and the page by :mod:`backprop_lab.report.sweep_page`,
@@ -168,19 +172,44 @@ def check_heatmap(heatmap: tuple[str, str] | None, swept: list[str]) -> None:
         )
 
 
+DATA_OPTIONS = ("data", "dataset", "n", "noise", "classes", "data_seed", "test_fraction")
+"""The options that decide a combination's dataset (and its test split)."""
+
+
+def check_datasets(configs: list[TrainConfig]) -> None:
+    """Build every combination's dataset once per distinct data and check it against the
+    combination's options (``training.check_compatible``), so that a contradiction in the 20th
+    combination is refused before the first one trains. Raises DataError or ConfigError."""
+    groups: dict[tuple, list[TrainConfig]] = {}
+    for config in configs:
+        groups.setdefault(tuple(getattr(config, name) for name in DATA_OPTIONS), []).append(config)
+    for group in groups.values():
+        dataset = build_dataset(group[0])
+        for config in group:
+            check_compatible(config, dataset)
+
+
 def train_sweep(
     base: dict,
     grid: dict[str, list],
     seeds: int,
     progress: bool = False,
     heatmap: tuple[str, str] | None = None,
+    trained: list[StackResult] | None = None,
 ) -> list[StackResult]:
     """Train every combination of ``grid`` (on top of ``base``) with seeds 0..seeds-1, one
-    stack per combination, in the order of :func:`combinations`. Every option, and ``heatmap``
-    (the two swept options the success heatmap will show, if given), is checked before any
-    training. ``progress`` shows a progress bar of network-epochs."""
+    stack per combination, in the order of :func:`combinations`. Every option, every
+    combination's data, and ``heatmap`` (the two swept options the success heatmap will show,
+    if given) are checked before any training. ``progress`` shows a progress bar of
+    network-epochs.
+
+    Each combination's result is appended to ``trained`` (a new list if None, returned) as
+    soon as it is trained: when the sweep is interrupted (KeyboardInterrupt, which propagates)
+    the caller's list holds every combination finished before it."""
     configs = validate_grid(base, grid)
     check_heatmap(heatmap, swept_options(grid))
+    check_datasets(configs)
+    stacks = trained if trained is not None else []
     total = sum(c.epochs for c in configs) * seeds
     bar = None
     if progress:
@@ -188,9 +217,12 @@ def train_sweep(
 
         bar = tqdm(total=total, unit=" network-epochs", unit_scale=True, delay=1.0, leave=False)
     seed_array = np.arange(seeds)
-    stacks = [train_stack(config, seed_array, bar.update if bar else None) for config in configs]
-    if bar is not None:
-        bar.close()
+    try:
+        for config in configs:
+            stacks.append(train_stack(config, seed_array, bar.update if bar else None))
+    finally:
+        if bar is not None:
+            bar.close()
     return stacks
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._version import __version__
 from .config import ConfigError, TrainConfig
-from .data import Dataset, load_csv, make_dataset
+from .data import DataError, Dataset, load_csv, make_dataset
 from .history import History, Summary
 from .nn import Params, Trace, accuracy, backward, forward, init_params, loss_value
 from .optim import make_optimizer
@@ -42,14 +42,34 @@ def build_dataset(config: TrainConfig) -> Dataset:
 
 
 def check_compatible(config: TrainConfig, dataset: Dataset) -> None:
-    """Raise ConfigError if an option cannot work with this dataset."""
+    """Raise ConfigError (or DataError) if an option cannot work with this dataset: bce on
+    more than two classes, or a class with a single training sample (a test split that leaves
+    one, or data that has only one)."""
+    source = Path(config.data).name if config.data else dataset.name
     if config.loss == "bce" and dataset.n_classes > 2:
-        source = Path(config.data).name if config.data else dataset.name
         raise ConfigError(
             "loss",
             f"bce is binary cross-entropy for two classes, but {source} has "
             f"{dataset.n_classes} classes; use ce (or mse)",
         )
+    counts = np.bincount(dataset.labels, minlength=dataset.n_classes)
+    single = np.flatnonzero(counts == 1)
+    if not len(single):
+        return
+    name = dataset.class_names[single[0]]
+    held = int((dataset.labels_test == single[0]).sum())
+    if held:
+        others = "its other sample" if held == 1 else f"its other {held} samples"
+        raise ConfigError(
+            "test_fraction",
+            f"{config.test_fraction:g} leaves class {name} of {source} a single training "
+            f"sample ({others} went to the test split), too few to learn a class from; "
+            "use a smaller --test-fraction or another --data-seed",
+        )
+    raise DataError(
+        f"class {name} of {source} has a single sample, too few to learn a class from; "
+        "give every class at least two"
+    )
 
 
 def layer_sizes(config: TrainConfig, dataset: Dataset) -> tuple[int, ...]:

@@ -3,6 +3,12 @@
 Every figure says the epoch budget: a network that did not solve the task within E epochs is
 unsolved within E, not "slow", and may solve later or never.
 
+A sweep of thousands of combinations draws what a reader can see, and says so in the figure:
+at most MAX_BARS bars, MAX_BOXES rows of boxes and MAX_PANELS small multiples, evenly spread
+from the first combination to the last; a heatmap larger than MAX_LABELLED_SIDE cells a side
+shows its colours without the numbers in every cell. summary.csv and results.csv hold every
+combination and every network.
+
 ``draw_sweep_figures`` writes the three into a sweep's folder.
 """
 
@@ -30,6 +36,16 @@ from . import save_figure
 from .style import LOSS_COLOUR, RUN_COLOURS, new_figure
 
 MAX_CURVES = 9
+MAX_PANELS = 36
+"""Small multiples of loss curves at most (6 x 6)."""
+MAX_BOXES = 30
+"""Rows of the epochs-to-solve figure at most."""
+MAX_BARS = 16
+"""Bars of the success-rate figure at most."""
+MAX_LABELLED_SIDE = 20
+"""Rows or columns of a heatmap whose every cell gets its numbers written in it, at most."""
+MAX_TICKS = 25
+"""Tick labels on a large heatmap's axis at most."""
 BUDGET_COLOUR = "#CC6677"
 # What a swept option means, on an axis.
 AXIS_NAMES = {
@@ -64,6 +80,24 @@ def _wrap(text: str, width_inches: float, points: float) -> str:
     return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
 
 
+def drawn(count: int, limit: int) -> np.ndarray:
+    """The indices of the items a figure draws, out of ``count``: all of them up to ``limit``,
+    else ``limit`` of them evenly spread from the first to the last."""
+    if count <= limit:
+        return np.arange(count)
+    return np.linspace(0, count - 1, limit).round().astype(int)
+
+
+def _drawn_note(shown: int, total: int) -> str:
+    """What a figure that draws some of the combinations says about it (empty: it draws all)."""
+    if shown == total:
+        return ""
+    return (
+        f"{shown} of the {total} combinations drawn, evenly spread from the first to the last; "
+        "summary.csv and results.csv hold every one"
+    )
+
+
 def _within(stacks: list[StackResult], swept: list[str], on_axis: str | None = None) -> str:
     """The budget phrase of a title: "within 2000 epochs", or where epochs was swept, where to
     read it."""
@@ -94,27 +128,26 @@ def _heatmap(stacks, swept, axes_options, task) -> Figure:
     a, b = axes_options
     rows, cols, cells = success_grid(stacks, a, b)
     rate = np.array([[c.rate if c else np.nan for c in row] for row in cells])
-    width = max(1.6 * len(cols) + 2.8, 7.0)
-    fig, ax = new_figure(figsize=(width, 1.05 * len(rows) + 2.9))
+    labelled = len(rows) <= MAX_LABELLED_SIDE and len(cols) <= MAX_LABELLED_SIDE
+    width = max(1.6 * len(cols) + 2.8, 7.0) if labelled else 16.0
+    height = 1.05 * len(rows) + 2.9 if labelled else min(0.3 * len(rows) + 3.5, 14.0)
+    fig, ax = new_figure(figsize=(width, height))
     image = ax.imshow(100 * rate, cmap="cividis", vmin=0, vmax=100, aspect="auto")
-    for i, row in enumerate(cells):
-        for j, cell in enumerate(row):
-            if cell is None:
-                ax.text(j, i, "no networks", ha="center", va="center", fontsize=8, color="grey")
-                continue
-            colour = "black" if cell.rate > 0.55 else "white"
-            ax.annotate(percent(cell.rate), (j, i), xytext=(0, 3), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=12, fontweight="bold", color=colour)  # fmt: skip
-            ax.annotate(f"{cell.solved} of {cell.networks}\n{interval_text(cell.low, cell.high)}", (j, i),
-                        xytext=(0, -1), textcoords="offset points", ha="center", va="top",
-                        fontsize=8.5, color=colour, linespacing=1.3)  # fmt: skip
-    ax.set_xticks(range(len(cols)), cols)
-    ax.set_yticks(range(len(rows)), rows)
-    ax.set_xticks(np.arange(len(cols) + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
-    ax.grid(False)
-    ax.grid(which="minor", color="white", linewidth=2)
-    ax.tick_params(which="minor", length=0)
+    if labelled:
+        _label_cells(ax, cells)
+        ax.set_xticks(range(len(cols)), cols)
+        ax.set_yticks(range(len(rows)), rows)
+        ax.set_xticks(np.arange(len(cols) + 1) - 0.5, minor=True)
+        ax.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
+        ax.grid(False)
+        ax.grid(which="minor", color="white", linewidth=2)
+        ax.tick_params(which="minor", length=0)
+    else:
+        for set_ticks, values in ((ax.set_xticks, cols), (ax.set_yticks, rows)):
+            ticks = drawn(len(values), MAX_TICKS)
+            set_ticks(ticks, [values[k] for k in ticks], fontsize=7)
+        ax.tick_params(axis="x", labelrotation=90)
+        ax.grid(False)
     ax.set_xlabel(axis_name(b))
     ax.set_ylabel(axis_name(a))
     on_axis = "x axis" if b == "epochs" else "y axis" if a == "epochs" else None
@@ -126,17 +159,45 @@ def _heatmap(stacks, swept, axes_options, task) -> Figure:
     fig.suptitle(
         _wrap(f"Share of networks that solved {task} {_within(stacks, swept, on_axis)}", width, 12)
     )
-    subtitle = (
-        "each cell: share solved, how many of how many, 95 % interval (Wilson)\n"
-        + solved_rule(stacks)
-        + (f"\n{pooled}" if pooled else "")
+    cell_text = (
+        "each cell: share solved, how many of how many, 95 % interval (Wilson)"
+        if labelled
+        else f"{len(rows)} x {len(cols)} cells, too many to write numbers in: the colour is the "
+        "share solved; summary.csv has every combination's numbers and interval"
     )
+    subtitle = cell_text + "\n" + solved_rule(stacks) + (f"\n{pooled}" if pooled else "")
     ax.set_title(_wrap(subtitle, width - 1.5, 9), fontsize=9, color="#444")
     fig.colorbar(image, ax=ax, label="solved (%)")
     return fig
 
 
+def _label_cells(ax, cells) -> None:
+    """Write each heatmap cell's share solved, how many of how many and its interval in it."""
+    for i, row in enumerate(cells):
+        for j, cell in enumerate(row):
+            if cell is None:
+                ax.text(j, i, "no networks", ha="center", va="center", fontsize=8, color="grey")
+                continue
+            colour = "black" if cell.rate > 0.55 else "white"
+            ax.annotate(percent(cell.rate), (j, i), xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=12, fontweight="bold", color=colour)  # fmt: skip
+            ax.annotate(f"{cell.solved} of {cell.networks}\n{interval_text(cell.low, cell.high)}", (j, i),
+                        xytext=(0, -1), textcoords="offset points", ha="center", va="top",
+                        fontsize=8.5, color=colour, linespacing=1.3)  # fmt: skip
+
+
+def error_bars(solved: int, networks: int) -> tuple[float, float]:
+    """How far a bar of ``solved`` of ``networks`` reaches below and above its rate to the ends
+    of its 95 % Wilson interval, in percentage points: never negative, also where rounding puts
+    a bound a hair inside the rate (matplotlib refuses a negative error bar)."""
+    rate = solved / networks
+    low, high = wilson_interval(solved, networks)
+    return max(0.0, 100 * (rate - low)), max(0.0, 100 * (high - rate))
+
+
 def _bars(stacks, swept, task) -> Figure:
+    total = len(stacks)
+    stacks = [stacks[k] for k in drawn(total, MAX_BARS)]
     labels = [combination_label(s.options, swept) for s in stacks]
     width = max(6.5, 1.4 * len(stacks) + 2)
     fig, ax = new_figure(figsize=(width, 5))
@@ -146,8 +207,9 @@ def _bars(stacks, swept, task) -> Figure:
         rate = s.solved / n
         low, high = wilson_interval(s.solved, n)
         rates.append(100 * rate)
-        lows.append(max(0.0, 100 * (rate - low)))
-        highs.append(max(0.0, 100 * (high - rate)))
+        below, above = error_bars(s.solved, n)
+        lows.append(below)
+        highs.append(above)
         ax.text(k, 100 * high + 3, f"{percent(rate)}\n{s.solved} of {n}\n{interval_text(low, high)}",
                 ha="center", va="bottom", fontsize=8.5, linespacing=1.3)  # fmt: skip
     ax.bar(range(len(stacks)), rates, yerr=[lows, highs], color="#44AA99", capsize=5, width=0.6)
@@ -167,9 +229,10 @@ def _bars(stacks, swept, task) -> Figure:
     fig.suptitle(
         _wrap(f"Share of networks that solved {task} {_within(stacks, swept, on_axis)}", width, 12)
     )
+    note = _drawn_note(len(stacks), total)
     ax.set_title(
         _wrap("above each bar: share solved, how many of how many, 95 % interval\n"
-              + solved_rule(stacks), width - 1, 9),
+              + solved_rule(stacks) + (f"\n{note}" if note else ""), width - 1, 9),
         fontsize=9, color="#444",
     )  # fmt: skip
     return fig
@@ -178,7 +241,10 @@ def _bars(stacks, swept, task) -> Figure:
 def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     """How many epochs the networks that solved needed, a box per combination, with how many
     solved of how many beside it and the epoch budget marked. A combination where none solved
-    keeps its row and says so."""
+    keeps its row and says so. Beyond MAX_BOXES combinations, MAX_BOXES of them evenly spread
+    through the list, and the figure says so."""
+    total = len(stacks)
+    stacks = [stacks[k] for k in drawn(total, MAX_BOXES)]
     n = len(stacks)
     labels = [combination_label(s.options, swept) for s in stacks]
     longest = max(len(label) for label in labels)
@@ -216,11 +282,13 @@ def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     ax.set_xlabel("epochs to solve")
     fig.suptitle(_wrap(f"Epochs to solve {task_name(stacks)}, for the networks that solved it "
                        f"{_within(stacks, swept, 'dashed lines' if 'epochs' in swept else None)}", width, 12))  # fmt: skip
+    note = _drawn_note(n, total)
     ax.set_title(
         # Centred over the axes, which the tick labels on both sides leave narrower.
         _wrap("box: middle half, line: median, whiskers: fastest to slowest; dashed line: the "
               "epoch budget. Networks unsolved at the budget are not in the boxes: they are "
-              "counted on the right, not slow.", width - 1.5 - 0.075 * longest, 9),
+              "counted on the right, not slow." + (f"\n{note}" if note else ""),
+              width - 1.5 - 0.075 * longest, 9),
         fontsize=9, color="#444",
     )  # fmt: skip
     return fig
@@ -228,7 +296,8 @@ def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
 
 def curves_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     """The median loss curve with its quartile band for every combination: overlaid when
-    there are up to nine, as small multiples on shared axes when there are more."""
+    there are up to nine, as small multiples on shared axes when there are more (at most
+    MAX_PANELS, evenly spread through the list, and the title says so)."""
     losses = sorted({s.options["loss"] for s in stacks})
     title = "Median training loss per combination (band: middle half of the seeds)"
     if len(losses) > 1:
@@ -254,6 +323,12 @@ def curves_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
         if len(stacks) > 1 or swept:
             ax.legend(fontsize=8, loc="best")
         return fig
+    total = len(stacks)
+    shown = drawn(total, MAX_PANELS)
+    stacks, labels = [stacks[k] for k in shown], [labels[k] for k in shown]
+    note = _drawn_note(len(stacks), total)
+    if note:
+        title += f"\n{note}"
     columns = 6 if len(stacks) > 24 else 4
     rows = int(np.ceil(len(stacks) / columns))
     fig, axes = new_figure(

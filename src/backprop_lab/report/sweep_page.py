@@ -18,6 +18,7 @@ from ..sweep import (
     OUTCOMES,
     StackResult,
     budget_text,
+    combinations,
     format_option,
     interval_text,
     percent,
@@ -40,8 +41,20 @@ def run_sweep(
 ) -> list[StackResult]:
     """Train every combination of ``grid`` (on top of ``base``) with seeds 0..seeds-1 and write
     results.csv, summary.csv, the figures and sweep.html into ``out``. ``heatmap`` names the
-    two swept options on the success-rate heatmap's axes (default: the first two)."""
-    stacks = train_sweep(base, grid, seeds, progress, heatmap)
+    two swept options on the success-rate heatmap's axes (default: the first two).
+
+    Interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt) after some combinations
+    were trained, it writes the folder for those (the tables first, so that a second
+    interruption while drawing still leaves them), saying on the page that the sweep was cut
+    short, and then lets the KeyboardInterrupt propagate."""
+    stacks: list[StackResult] = []
+    try:
+        train_sweep(base, grid, seeds, progress, heatmap, trained=stacks)
+    except KeyboardInterrupt:
+        if stacks:
+            planned = len(combinations(grid))
+            write_sweep(stacks, swept_options(grid), seeds, out, heatmap, planned=planned)
+        raise
     write_sweep(stacks, swept_options(grid), seeds, out, heatmap)
     return stacks
 
@@ -52,15 +65,18 @@ def write_sweep(
     seeds: int,
     out,
     heatmap: tuple[str, str] | None = None,
+    *,
+    planned: int | None = None,
 ) -> Path:
     """A trained sweep's folder ``out`` (created if needed): the tables, the figures, then
-    sweep.html, which inlines them. Returns the page's path."""
+    sweep.html, which inlines them. ``planned``: the sweep's number of combinations when it
+    was interrupted before training them all (the page says so). Returns the page's path."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_tables(stacks, swept, out)
     draw_sweep_figures(stacks, swept, out, heatmap)
     page = out / "sweep.html"
-    atomic_write_bytes(page, sweep_html(stacks, swept, seeds, out).encode())
+    atomic_write_bytes(page, sweep_html(stacks, swept, seeds, out, planned=planned).encode())
     return page
 
 
@@ -99,8 +115,11 @@ def summary_table(stacks: list[StackResult], swept: list[str]) -> tuple[list[str
     return header, rows
 
 
-def sweep_html(stacks: list[StackResult], swept: list[str], seeds: int, out) -> str:
-    """sweep.html's text, with the figures read from the folder ``out`` (drawn there first)."""
+def sweep_html(
+    stacks: list[StackResult], swept: list[str], seeds: int, out, *, planned: int | None = None
+) -> str:
+    """sweep.html's text, with the figures read from the folder ``out`` (drawn there first).
+    ``planned``: how many combinations the sweep had, when it was interrupted before the end."""
     header, rows = summary_table(stacks, swept)
     table = "<table><tr>" + "".join(f"<th>{html_lib.escape(h)}</th>" for h in header) + "</tr>"
     table += "".join(
@@ -127,6 +146,11 @@ def sweep_html(stacks: list[StackResult], swept: list[str], seeds: int, out) -> 
     networks = sum(len(s.seeds) for s in stacks)
     solved = sum(s.solved for s in stacks)
     task = task_name(stacks)
+    cut = ""
+    if planned is not None and planned > len(stacks):
+        cut = (f'<p class="warning"><b>Interrupted:</b> the sweep was stopped after {len(stacks)} of its '
+               f"{planned} combinations; the tables, the figures and this page hold the networks of "
+               "those, and the other combinations were not trained.</p>\n")  # fmt: skip
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>backprop-lab sweep</title><style>{STYLE}
@@ -138,7 +162,7 @@ def sweep_html(stacks: list[StackResult], swept: list[str], seeds: int, out) -> 
 samples), <b>plateau</b> (unsolved, the loss moved under 1 % over the last 5 % of epochs), <b>slow</b>
 (unsolved, the loss still falling: it might solve with more epochs), <b>diverged</b> (the loss became NaN
 or infinite). "Unsolved" always means unsolved within the budget.</p>
-<h2>Summary</h2><div class="wide">{table}</div>
+{cut}<h2>Summary</h2><div class="wide">{table}</div>
 <p>Exact numbers: summary.csv (per combination) and results.csv (per network).</p>
 <h2>Figures</h2>{figures}
 </main></body></html>
