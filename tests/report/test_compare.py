@@ -17,6 +17,7 @@ from backprop_lab.report.compare import (
     resolve_runs,
     run_labels,
 )
+from backprop_lab.run_folder import read_manifest
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,9 @@ def compared(runs, tmp_path_factory):
 
 def test_compare_a_folder_of_runs(compared):
     out = compared
+    manifest = read_manifest(out)
+    assert manifest is not None and manifest["kind"] == "comparison"
+    assert manifest["files"] == ["compare.html", "compare.png"]
     page = (out / "compare.html").read_text()
     with Image.open(out / "compare.png") as image:
         assert image.width > 1000
