@@ -320,7 +320,8 @@ def test_sigterm_during_a_real_sweep_saves_the_combinations_trained_so_far(tmp_p
     folder of ours whose page says it stopped, or, if none had finished, nothing at all."""
     out = tmp_path / "sweep"
     options = ["--lr", "0.5,1,2,4", "--hidden", "2,3", "--seeds", "20", "--epochs", "2000"]
-    command = [sys.executable, "-m", "backprop_lab", "sweep", *options, "--quiet", "--out", str(out)]
+    command = [sys.executable, "-m", "backprop_lab", "sweep", *options, "--quiet"]
+    command += ["--out", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for(out.with_name("sweep.partial"), process)
     time.sleep(0.6)
