@@ -253,6 +253,16 @@ def _interrupt_at(monkeypatch, combination: int) -> list:
 
 def test_an_interrupted_sweep_saves_the_combinations_trained_so_far(tmp_path, monkeypatch):
     _interrupt_at(monkeypatch, 2)
+    import backprop_lab.plots.sweep_figures as figures_module
+
+    titles = []
+    real_save = figures_module.save_figure
+
+    def save(fig, path):
+        titles.append(fig.get_suptitle())
+        return real_save(fig, path)
+
+    monkeypatch.setattr(figures_module, "save_figure", save)
     with pytest.raises(KeyboardInterrupt):
         run_sweep({"epochs": 50}, {"lr": [0.5, 1.0, 2.0, 4.0]}, 3, tmp_path)
     results = list(csv.DictReader((tmp_path / "results.csv").open()))
@@ -264,6 +274,9 @@ def test_an_interrupted_sweep_saves_the_combinations_trained_so_far(tmp_path, mo
     page = (tmp_path / "sweep.html").read_text()
     assert "the sweep was stopped after 2 of its 4 combinations" in page
     assert (tmp_path / "success_rate.png").exists() and (tmp_path / "loss_curves.png").exists()
+    # Each figure says so too: it may be looked at without the page.
+    words = "INTERRUPTED: only 2 of the sweep's 4 combinations were trained"
+    assert len(titles) == 3 and all(words in title for title in titles)
 
 
 def test_a_sweep_interrupted_in_its_first_combination_writes_nothing(tmp_path, monkeypatch):

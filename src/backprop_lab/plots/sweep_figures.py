@@ -380,10 +380,13 @@ def draw_sweep_figures(
     swept: list[str],
     folder: str | Path,
     heatmap: tuple[str, str] | None = None,
+    planned: int | None = None,
 ) -> list[Path]:
     """A sweep folder's figures into ``folder`` (created if needed): success_rate.png (its
     heatmap's axes: ``heatmap``, by default the first two swept options), epochs_to_solve.png
-    and loss_curves.png."""
+    and loss_curves.png. ``planned``: the sweep's number of combinations when it was
+    interrupted before training them all; every figure then says so in its title, since a
+    figure may be looked at without the page."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     figures = {
@@ -391,4 +394,19 @@ def draw_sweep_figures(
         "epochs_to_solve.png": epochs_figure(stacks, swept),
         "loss_curves.png": curves_figure(stacks, swept),
     }
+    if planned is not None and planned > len(stacks):
+        for fig in figures.values():
+            _say_interrupted(fig, len(stacks), planned)
     return [save_figure(fig, folder / name) for name, fig in figures.items()]
+
+
+def _say_interrupted(fig: Figure, trained: int, planned: int) -> None:
+    words = (
+        f"INTERRUPTED: only {trained} of the sweep's {planned} combinations were trained; the "
+        "others are missing here"
+    )
+    title = getattr(fig, "_suptitle", None)  # extended in place, keeping its size
+    if title is None:
+        fig.suptitle(words)
+    else:
+        title.set_text(f"{title.get_text()}\n{words}")

@@ -74,7 +74,7 @@ def write_sweep(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_tables(stacks, swept, out)
-    draw_sweep_figures(stacks, swept, out, heatmap)
+    draw_sweep_figures(stacks, swept, out, heatmap, planned)
     page = out / "sweep.html"
     atomic_write_bytes(page, sweep_html(stacks, swept, seeds, out, planned=planned).encode())
     return page
