@@ -37,9 +37,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .config import ConfigError, TrainConfig
-from .data import GATES, MAX_CSV_COLUMNS, MAX_CSV_LINE, MAX_CSV_ROWS, Dataset, load_csv
+from .data import (
+    GATES,
+    MAX_CSV_COLUMNS,
+    MAX_CSV_LINE,
+    MAX_CSV_ROWS,
+    Dataset,
+    load_csv,
+    output_units,
+)
 from .gradcheck import EXTENDED, MAX_CHUNK, runs_per_pass, sample_sizes
 from .sweep import DATA_OPTIONS, combinations, validate_grid
+from .training import snapshot_count
 
 FLOAT = 8
 """Bytes of a float64 (and of an int64)."""
@@ -215,17 +224,11 @@ def _largest(fits: Callable[[int], bool], low: int, high: int) -> int | None:
 
 def _sizes(config: TrainConfig, n_features: int, n_classes: int) -> tuple[int, ...]:
     """(inputs, hidden..., outputs), as training.layer_sizes makes them."""
-    return (n_features, *config.hidden, 1 if n_classes == 2 else n_classes)
+    return (n_features, *config.hidden, output_units(n_classes))
 
 
 def _layers_text(config: TrainConfig) -> str:
     return ",".join(map(str, config.hidden)) or "no hidden"
-
-
-def snapshot_count(epochs: int, stride: int) -> int:
-    """Snapshots a run of ``epochs`` records every ``stride`` epochs: epochs 0, stride, ... and
-    the last (the recorder's ``planned``)."""
-    return len(range(0, epochs, stride)) + ((epochs - 1) % stride != 0)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,11 @@ class DataError(ValueError):
     """A dataset could not be made or read; the message is one sentence for the user."""
 
 
+def output_units(n_classes: int) -> int:
+    """One sigmoid output for two classes, one softmax output per class otherwise."""
+    return 1 if n_classes == 2 else n_classes
+
+
 @dataclass(frozen=True, repr=False)
 class Dataset:
     """Inputs ``X`` (N, D) float64, ``labels`` (N,) int64 in 0..K-1, and optionally a test split
@@ -78,8 +83,7 @@ class Dataset:
 
     @property
     def n_outputs(self) -> int:
-        """One sigmoid output for two classes, one softmax output per class otherwise."""
-        return 1 if self.n_classes == 2 else self.n_classes
+        return output_units(self.n_classes)
 
     @property
     def Y(self) -> np.ndarray:

@@ -37,7 +37,8 @@ def check() -> None:
         raise KeyboardInterrupt
 
 
-def _interrupt(signum, frame) -> None:
+def raise_once(signum, frame) -> None:
+    """The signal handler: KeyboardInterrupt for the first signal, nothing for later ones."""
     global _pending
     if _pending:
         return  # the first one is being handled
@@ -64,7 +65,7 @@ def handled(restore: bool = True) -> Iterator[None]:
         yield
         return
     _pending = False
-    previous = {signum: signal.signal(signum, _interrupt) for signum in SIGNALS}
+    previous = {signum: signal.signal(signum, raise_once) for signum in SIGNALS}
     hook = sys.unraisablehook
     sys.unraisablehook = _quiet_about_interrupts(hook)
     try:

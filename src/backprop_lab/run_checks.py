@@ -65,7 +65,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import OPTIONS, ConfigError, Option, TrainConfig
-from .data import GATES, MAX_CLASSES, MAX_CSV_COLUMNS, MAX_CSV_ROWS
+from .data import GATES, MAX_CLASSES, MAX_CSV_COLUMNS, MAX_CSV_ROWS, output_units
 
 STATUSES = ("converged", "finished", "diverged", "interrupted")
 """How a saved run can have ended."""
@@ -316,7 +316,7 @@ def array_byte_limits(config: TrainConfig) -> dict[str, int]:
     D = MAX_CSV_COLUMNS - 1 if csv else 2
     K = MAX_CLASSES if csv else config.classes if config.dataset == "spiral" else 2
     R = min(total, config.record_samples)
-    sizes = (D, *config.hidden, K if K > 2 else 1)
+    sizes = (D, *config.hidden, output_units(K))
     L = len(sizes) - 1
     elements = {
         "snapshot_epoch": S,
@@ -562,7 +562,7 @@ def _layout(path: Path, config: TrainConfig, E: int, headers: dict[str, Header])
     if not 2 <= K <= MAX_CLASSES:
         raise damaged(path, f"class_names has {K} names but a run has 2 to {MAX_CLASSES} classes")
     _check_split(path, config, N, M)
-    return Layout(E, S, N, M, D, R, K, (D, *config.hidden, 1 if K == 2 else K))
+    return Layout(E, S, N, M, D, R, K, (D, *config.hidden, output_units(K)))
 
 
 def _check_split(path: Path, config: TrainConfig, N: int, M: int) -> None:

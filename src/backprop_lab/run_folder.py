@@ -103,12 +103,12 @@ def default_run_folder(dataset: str, root: Path = Path("runs")) -> OutputFolder:
         folder = OutputFolder(candidate, "run")
         candidate.parent.mkdir(parents=True, exist_ok=True)
         try:
-            folder._lock()
+            folder.lock.acquire()
         except OutputError:  # another process took the name a moment ago
             continue
         if not os.path.lexists(candidate):
             return folder
-        folder._unlock()
+        folder.lock.release()
     raise OutputError(f"no free run folder name under {root}; give one with --out")
 
 
@@ -144,6 +144,16 @@ def shown(path: str | Path) -> str:
 def check_output(out: str | Path, kind: str, flag: str = "--out") -> None:
     """Refuse, with one sentence, an output folder that cannot be written or is not ours to
     replace. Runs before any work, so a refusal loses nothing."""
+    _check_name(out, kind, flag)
+    out = Path(out)
+    _check_parents(out, flag)
+    _check_target(out, kind, flag)
+    for sibling, role in ((_partial_path(out), "partial"), (_old_path(out), "old")):
+        _check_sibling(out, sibling, role, flag)
+
+
+def _check_name(out: str | Path, kind: str, flag: str) -> None:
+    """The checks of the name alone: not empty, a folder of its own, not too long."""
     text = shown(out)
     if not str(out).strip():
         raise OutputError(f"{flag} is empty; give the folder to write {KINDS[kind]} into")
@@ -165,10 +175,6 @@ def check_output(out: str | Path, kind: str, flag: str = "--out") -> None:
             f"{flag} is a path of {path_bytes} bytes; with the files inside it that is more "
             f"than the {MAX_PATH_BYTES} bytes the system allows; give a shorter one"
         )
-    _check_parents(out, flag)
-    _check_target(out, kind, flag)
-    for sibling, role in ((_partial_path(out), "partial"), (_old_path(out), "old")):
-        _check_sibling(out, sibling, role, flag)
 
 
 def _check_parents(out: Path, flag: str) -> None:
@@ -283,6 +289,54 @@ def _reason(error: OSError) -> str:
 # --------------------------------------------------------------------------- the transaction
 
 
+class FolderLock:
+    """The lock of the folder ``out``: ``.NAME.lock`` beside it, held with ``flock`` (never
+    followed through a link) and removed on release. Acquiring it while another process holds
+    it raises :class:`OutputError` at once."""
+
+    def __init__(self, out: Path, flag: str):
+        self.out, self.flag, self.path = out, flag, _lock_path(out)
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no flock; the lock file's existence is the lock
+            self._fd = _exclusive_create(self.path, self.out, self.flag)
+            return
+        no_follow = getattr(os, "O_NOFOLLOW", 0)  # never a file elsewhere through a link
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | no_follow, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                os.close(fd)
+                if error.errno in (errno.EAGAIN, errno.EACCES):
+                    raise OutputError(_busy(self.out, self.flag)) from None
+                raise
+            # The holder before us may have removed the file after we opened it: lock the
+            # file that is there now.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._fd = fd
+                return
+            os.close(fd)
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        self.path.unlink(missing_ok=True)
+        os.close(self._fd)  # closing releases the flock
+        self._fd = None
+
+
 class OutputFolder:
     """Write a folder of ``kind`` at ``out`` as one transaction (see the module's doc)::
 
@@ -295,28 +349,29 @@ class OutputFolder:
     """
 
     def __init__(self, out: str | Path, kind: str, flag: str = "--out"):
-        check_output(out, kind, flag)
+        _check_name(out, kind, flag)  # the rest once the lock is held
         self.out, self.kind, self.flag = Path(out), kind, flag
         self.partial = _partial_path(self.out)
         self.committed = False
-        self._lock_fd: int | None = None
+        self.lock = FolderLock(self.out, flag)
 
     def __enter__(self) -> OutputFolder:
+        _check_parents(self.out, self.flag)  # before making the missing ones
         try:
             self.out.parent.mkdir(parents=True, exist_ok=True)
-            if self._lock_fd is None:  # default_run_folder takes the lock as it picks the name
-                self._lock()
+            if not self.lock.held:  # default_run_folder takes the lock as it picks the name
+                self.lock.acquire()
         except OSError as error:
             raise OutputError(
                 f"{self.flag} {shown(self.out)} cannot be written ({_reason(error)})"
             ) from None
         try:
-            check_output(self.out, self.kind, self.flag)  # as it is now that we hold it
+            check_output(self.out, self.kind, self.flag)
             _remove(self.partial)  # ours, left by a process that was killed (checked above)
             self.partial.mkdir()
             _write_partial_manifest(self.partial, self.kind)
         except OSError as error:
-            self._unlock()
+            self.lock.release()
             _remove(self.partial)
             if error.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise  # a full disk, said as such (exit status 1)
@@ -324,7 +379,7 @@ class OutputFolder:
                 f"{self.flag} {shown(self.out)} cannot be written ({_reason(error)})"
             ) from None
         except BaseException:
-            self._unlock()
+            self.lock.release()
             raise
         return self
 
@@ -338,7 +393,7 @@ class OutputFolder:
         finally:
             if not (keep and not self.committed):
                 _remove(self.partial)
-            self._unlock()
+            self.lock.release()
 
     def _complete(self) -> bool:
         """Whether the partial folder is whole enough to replace what is there: a run with its
@@ -368,41 +423,6 @@ class OutputFolder:
         self.committed = True
         _remove(old)
 
-    def _lock(self) -> None:
-        path = _lock_path(self.out)
-        try:
-            import fcntl
-        except ImportError:  # Windows: no flock; the lock file's existence is the lock
-            self._lock_fd = _exclusive_create(path, self.out, self.flag)
-            return
-        no_follow = getattr(os, "O_NOFOLLOW", 0)  # never a file elsewhere through a link
-        while True:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | no_follow, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as error:
-                os.close(fd)
-                if error.errno in (errno.EAGAIN, errno.EACCES):
-                    raise OutputError(_busy(self.out, self.flag)) from None
-                raise
-            # The holder before us may have removed the file after we opened it: lock the
-            # file that is there now.
-            try:
-                same = os.path.samestat(os.fstat(fd), os.stat(path))
-            except FileNotFoundError:
-                same = False
-            if same:
-                self._lock_fd = fd
-                return
-            os.close(fd)
-
-    def _unlock(self) -> None:
-        if self._lock_fd is None:
-            return
-        _lock_path(self.out).unlink(missing_ok=True)
-        os.close(self._lock_fd)  # closing releases the flock
-        self._lock_fd = None
-
 
 @contextlib.contextmanager
 def updating(run: str | Path) -> Iterator[None]:
@@ -410,10 +430,9 @@ def updating(run: str | Path) -> Iterator[None]:
     into the same folder waits its turn (is refused) instead of swapping a new run in under
     them; refused, with one sentence, while another process writes it. Where the lock cannot
     be made (a read-only parent folder), the files are written without it."""
-    holder = OutputFolder.__new__(OutputFolder)
-    holder.out, holder.flag, holder._lock_fd = Path(run), "run", None
+    lock = FolderLock(Path(run), "run")
     try:
-        holder._lock()
+        lock.acquire()
     except OutputError:
         raise OutputError(
             f"{shown(run)} is being written by another backprop-lab process right now; wait "
@@ -424,7 +443,7 @@ def updating(run: str | Path) -> Iterator[None]:
     try:
         yield
     finally:
-        holder._unlock()
+        lock.release()
 
 
 class SwapError(Exception):

@@ -77,6 +77,12 @@ def layer_sizes(config: TrainConfig, dataset: Dataset) -> tuple[int, ...]:
     return (dataset.n_features, *config.hidden, dataset.n_outputs)
 
 
+def snapshot_count(epochs: int, stride: int) -> int:
+    """Snapshots a run of ``epochs`` records every ``stride`` epochs: epochs 0, stride, ...
+    and the last."""
+    return len(range(0, epochs, stride)) + ((epochs - 1) % stride != 0)
+
+
 class StopRequest:
     """Turns SIGINT and SIGTERM into a polite request that the loop checks once per epoch.
 
@@ -134,7 +140,7 @@ class _Recorder:
 
     def __init__(self, config: TrainConfig, dataset: Dataset, sizes: tuple[int, ...]):
         epochs, stride = config.epochs, config.snapshot_stride
-        planned = len(range(0, epochs, stride)) + ((epochs - 1) % stride != 0)
+        planned = snapshot_count(epochs, stride)
         capacity = planned + 1  # an early stop adds one snapshot
         has_test = len(dataset.labels_test) > 0
         self.loss = np.empty(epochs)

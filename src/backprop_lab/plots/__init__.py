@@ -128,7 +128,7 @@ def _animate(history: History, folder: Path, frames: int, send) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _stop_once)
+    signal.signal(signal.SIGTERM, interrupts.raise_once)  # later ones wait for the clean-up
     try:
         write_animation(history, folder, frames)
     except KeyboardInterrupt:
@@ -136,13 +136,6 @@ def _animate(history: History, folder: Path, frames: int, send) -> None:
     except OSError as error:
         send.send((error.errno, error.strerror or str(error), error.filename))
         sys.exit(1)
-
-
-def _stop_once(signum, frame):
-    import signal
-
-    signal.signal(signum, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
-    raise KeyboardInterrupt
 
 
 __all__ = [
