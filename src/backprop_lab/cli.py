@@ -351,9 +351,9 @@ def _exit_status(history: History) -> int:
     s = history.summary
     if s.status == "diverged":
         print(
-            f"Training diverged at epoch {s.diverged_epoch}: the loss or the weights became "
-            f"NaN or infinite with --lr {history.config.lr:g}. Try a lower learning rate, such "
-            f"as {lower_learning_rate(history)}.",
+            f"backprop-lab: training diverged at epoch {s.diverged_epoch}: the loss or the "
+            f"weights became NaN or infinite with --lr {history.config.lr:g}. Try a lower "
+            f"learning rate, such as {lower_learning_rate(history)}.",
             file=sys.stderr,
         )
         return EXIT_DIVERGED
