@@ -66,7 +66,9 @@ def test_every_field_is_declared_once_with_a_name_group_kind_and_help():
     for o in OPTIONS:
         assert o.group in GROUPS and o.kind in KINDS and o.help and "\n" not in o.help
         assert o.why, f"{o.name} says nothing about why its default is {o.default!r}"
-        assert getattr(defaults, o.name) == o.default
+        # task's default None means "the dataset's own", which the config resolves.
+        resolved = "classification" if o.name == "task" else o.default
+        assert getattr(defaults, o.name) == resolved
         assert o.flag == "--" + o.name.replace("_", "-")
         assert set(dict(o.notes)) <= set(o.choices)
         assert bool(o.choices) == (o.kind == "choice")
@@ -77,6 +79,9 @@ def test_every_field_is_declared_once_with_a_name_group_kind_and_help():
 def test_what_sweeps_gradcheck_and_recording_use():
     assert set(OPTION) - set(SWEPT_OPTIONS) == {
         "seed",
+        "init_from",
+        "weights",
+        "dropout",
         "batch_size",
         "target_loss",
         "record_every",
@@ -84,7 +89,9 @@ def test_what_sweeps_gradcheck_and_recording_use():
         "record_samples",
     }
     assert all(OPTION[name].not_swept for name in set(OPTION) - set(SWEPT_OPTIONS))
-    assert GRADCHECK_OPTIONS == tuple(o.name for o in OPTIONS if o.group in ("data", "network"))
+    network = tuple(o.name for o in OPTIONS if o.group in ("data", "network"))
+    penalties = ("l2", "l1", "dropout")  # they change the loss whose gradient is checked
+    assert set(GRADCHECK_OPTIONS) == set(network) - {"init_from"} | set(penalties)
     assert "seed" in GRADCHECK_OPTIONS and "lr" not in GRADCHECK_OPTIONS
     assert RECORDING_OPTIONS == ("record_every", "max_snapshots", "record_samples")
 
@@ -92,9 +99,10 @@ def test_what_sweeps_gradcheck_and_recording_use():
 def test_to_dict_and_from_dict_are_unchanged():
     assert TrainConfig().to_dict() == {
         "dataset": "xor", "data": None, "n": 200, "noise": 0.05, "classes": 2, "data_seed": 0,
-        "test_fraction": 0.0, "hidden": [2], "activation": "sigmoid", "loss": "mse",
-        "init": "normal", "init_scale": 1.0, "seed": 0, "optimizer": "sgd", "lr": 2.0,
-        "epochs": 5000, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-08,
+        "test_fraction": 0.0, "task": "classification", "hidden": [2], "features": None,
+        "activation": "sigmoid", "loss": "mse", "init": "normal", "init_scale": 1.0,
+        "init_from": None, "weights": None, "seed": 0, "optimizer": "sgd", "lr": 2.0,
+        "lr_schedule": "constant", "l2": 0.0, "l1": 0.0, "dropout": 0.0, "epochs": 5000, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-08,
         "batch_size": None, "target_loss": None, "record_every": None, "max_snapshots": 1000,
         "record_samples": 256,
     }  # fmt: skip
@@ -138,6 +146,8 @@ def test_ranges_come_from_the_declaration(option):
 def test_choices_come_from_the_declaration(option):
     for choice in option.choices:
         extra: dict[str, Any] = {"loss": "bce"} if option.name == "activation" else {}
+        if option.name == "task" and choice == "regression":
+            extra = {"dataset": "sine"}
         given: dict[str, Any] = {option.name: choice}
         assert getattr(TrainConfig(**given, **extra), option.name) == choice
     nope: dict[str, Any] = {option.name: "nope"}

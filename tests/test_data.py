@@ -1,6 +1,7 @@
 """Datasets and the CSV reader's one-sentence errors."""
 
 import contextlib
+import math
 import os
 import threading
 
@@ -8,7 +9,20 @@ import numpy as np
 import pytest
 
 from backprop_lab import data as data_module
-from backprop_lab.data import DATASETS, DataError, load_csv, make_dataset
+from backprop_lab.data import (
+    CLOUDS,
+    DATASETS,
+    GATES,
+    REGRESSION,
+    SOLVED_R2,
+    DataError,
+    Dataset,
+    load_csv,
+    make_dataset,
+    task_of,
+)
+
+CLASSIFICATION = tuple(GATES) + CLOUDS
 
 
 def test_xor_is_the_guides_four_points():
@@ -18,8 +32,14 @@ def test_xor_is_the_guides_four_points():
     np.testing.assert_array_equal(data.Y, [[0], [1], [1], [0]])
 
 
-@pytest.mark.parametrize("name", DATASETS)
-def test_every_dataset_is_two_dimensional_and_balanced_enough(name):
+def test_the_names_are_the_gates_the_clouds_and_the_regression_sets():
+    assert DATASETS == CLASSIFICATION + REGRESSION
+    assert REGRESSION == ("reg-plane", "reg-gauss", "sine")
+    assert [task_of(name) for name in DATASETS] == ["classification"] * 8 + ["regression"] * 3
+
+
+@pytest.mark.parametrize("name", CLASSIFICATION)
+def test_every_classification_dataset_is_two_dimensional_and_balanced_enough(name):
     data = make_dataset(name, n=200, seed=4)
     assert data.X.shape[1] == 2 and np.isfinite(data.X).all()
     counts = np.bincount(data.labels)
@@ -231,3 +251,173 @@ def test_a_test_fraction_that_holds_out_nothing_is_refused():
         make_dataset("xor", test_fraction=0.1)
     assert len(make_dataset("xor", test_fraction=0.25).labels_test) == 1
     assert len(make_dataset("circle", n=10, test_fraction=0.1).labels_test) == 1
+
+
+# --------------------------------------------------------------------------- regression
+
+
+def _playground_gauss(x: float, y: float) -> float:
+    """TensorFlow Playground's regressGaussian label, line by line, in its own units."""
+    label = 0.0
+    for cx, cy, sign in [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1)] + [
+        (-4, -2.5, -1),
+        (0, -2.5, 1),
+        (4, -2.5, -1),
+    ]:
+        scale = min(max(1 - math.hypot(x - cx, y - cy) / 2, 0.0), 1.0)
+        if abs(sign * scale) > abs(label):
+            label = sign * scale
+    return label
+
+
+@pytest.mark.parametrize("name,width", [("reg-plane", 2), ("reg-gauss", 2), ("sine", 1)])
+def test_regression_datasets_hold_float_targets_and_one_output(name, width):
+    data = make_dataset(name, n=120, seed=5)
+    assert data.task == "regression" and data.is_regression
+    assert data.X.shape == (120, width) and data.labels.shape == (120,)
+    assert data.labels.dtype == np.float64 and np.isfinite(data.labels).all()
+    assert data.class_names == () and data.n_classes == 0 and data.n_outputs == 1
+    assert data.Y.dtype == np.float64 and data.Y.shape == (120, 1)
+    np.testing.assert_array_equal(data.Y[:, 0], data.labels)
+    assert data.Y_test.shape == (0, 1)
+    assert repr(data) == f"Dataset({name!r}: 120 training samples, {width} features, regression)"
+
+
+def test_reg_plane_is_playgrounds_plane_on_the_unit_square():
+    data = make_dataset("reg-plane", n=2000, noise=0.0, seed=1)
+    assert np.abs(data.X).max() <= 1
+    # TF Playground: (x + y) / 10 on [-6, 6]^2; here a unit is 6 of its units.
+    np.testing.assert_allclose(data.labels, (6 * data.X[:, 0] + 6 * data.X[:, 1]) / 10)
+    assert -1.2 <= data.labels.min() < -1.0 and 1.0 < data.labels.max() <= 1.2
+
+
+def test_reg_gauss_is_playgrounds_six_bumps_on_the_unit_square():
+    data = make_dataset("reg-gauss", n=2000, noise=0.0, seed=1)
+    assert np.abs(data.X).max() <= 1
+    expected = [_playground_gauss(6 * x1, 6 * x2) for x1, x2 in data.X]
+    np.testing.assert_allclose(data.labels, expected, atol=1e-12)
+    assert -1 <= data.labels.min() < -0.9 and 0.9 < data.labels.max() <= 1
+    assert (data.labels == 0).mean() > 0.3  # the flat floor between and around the bumps
+    # Hand-worked: the bump at (0, 2.5) is -1 there; up (above) x2 > 0 the signs are +, -, +.
+    upper_middle = (np.abs(data.X[:, 0]) < 0.05) & (np.abs(data.X[:, 1] - 2.5 / 6) < 0.05)
+    assert upper_middle.any() and (data.labels[upper_middle] < -0.5).all()
+    upper_left = (np.abs(data.X[:, 0] + 4 / 6) < 0.05) & (np.abs(data.X[:, 1] - 2.5 / 6) < 0.05)
+    assert upper_left.any() and (data.labels[upper_left] > 0.5).all()
+
+
+def test_sine_is_sin_x_on_minus_five_to_five_with_noise_on_y():
+    clean = make_dataset("sine", n=1000, noise=0.0, seed=2)
+    assert clean.X.shape == (1000, 1) and -5 <= clean.X.min() < -4.9 and 4.9 < clean.X.max() <= 5
+    np.testing.assert_allclose(clean.labels, [math.sin(x) for x in clean.X[:, 0]], rtol=1e-15)
+    noisy = make_dataset("sine", n=1000, noise=0.1, seed=2)
+    np.testing.assert_array_equal(noisy.X, clean.X)
+    residual = noisy.labels - np.sin(noisy.X[:, 0])
+    assert abs(residual.mean()) < 0.02 and 0.09 < residual.std() < 0.11
+
+
+def test_noise_jitters_the_input_the_target_is_taken_at_and_keeps_the_point():
+    clean = make_dataset("reg-plane", n=2000, noise=0.0, seed=3)
+    noisy = make_dataset("reg-plane", n=2000, noise=0.1, seed=3)
+    np.testing.assert_array_equal(noisy.X, clean.X)
+    # The target moves by 0.6 (j1 + j2) for a jitter (j1, j2) of standard deviation 0.1 each.
+    residual = noisy.labels - clean.labels
+    assert 0.9 < residual.std() / (0.6 * np.sqrt(2) * 0.1) < 1.1
+    gauss = make_dataset("reg-gauss", n=500, noise=0.1, seed=3)
+    assert np.abs(gauss.labels).max() <= 1 and np.abs(gauss.X).max() <= 1
+
+
+@pytest.mark.parametrize("name", REGRESSION)
+def test_regression_same_seed_same_bytes_other_seed_other_points(name):
+    a = make_dataset(name, n=50, noise=0.1, seed=9, test_fraction=0.2)
+    b = make_dataset(name, n=50, noise=0.1, seed=9, test_fraction=0.2)
+    for left, right in [(a.X, b.X), (a.labels, b.labels), (a.X_test, b.X_test)]:
+        assert left.tobytes() == right.tobytes()
+    assert a.labels_test.tobytes() == b.labels_test.tobytes()
+    assert not np.array_equal(a.X, make_dataset(name, n=50, noise=0.1, seed=10).X)
+
+
+@pytest.mark.parametrize("name", REGRESSION)
+def test_regression_test_split_holds_out_the_asked_share_of_the_same_points(name):
+    whole = make_dataset(name, n=80, noise=0.05, seed=4)
+    parts = make_dataset(name, n=80, noise=0.05, seed=4, test_fraction=0.25)
+    assert len(parts.labels) == 60 and len(parts.labels_test) == 20
+    assert parts.task == "regression" and parts.Y_test.shape == (20, 1)
+    assert parts.labels_test.dtype == np.float64
+    rows = np.column_stack([whole.X, whole.labels])
+    split_rows = np.vstack(
+        [
+            np.column_stack([parts.X, parts.labels]),
+            np.column_stack([parts.X_test, parts.labels_test]),
+        ]
+    )
+    assert sorted(map(tuple, split_rows)) == sorted(map(tuple, rows))
+    assert "60 training samples, 20 test" in repr(parts) and "regression" in repr(parts)
+
+
+def test_a_dataset_knows_its_task_and_refuses_an_unknown_one():
+    X, none = np.zeros((2, 1)), np.zeros(0)
+    data = Dataset("mine", X, np.array([1, 2]), (), X[:0], none, task="regression")
+    assert data.labels.dtype == np.float64 and data.is_regression  # integer targets as floats
+    assert not make_dataset("xor").is_regression and make_dataset("xor").task == "classification"
+    with pytest.raises(DataError, match="unknown task 'ranking'; choose from classification"):
+        Dataset("mine", X, np.array([0, 1]), ("0", "1"), X[:0], none, task="ranking")
+    with pytest.raises(DataError, match="a regression dataset has no classes"):
+        Dataset("mine", X, np.array([0, 1]), ("0", "1"), X[:0], none, task="regression")
+
+
+def test_solved_r2_is_ninety_five_percent():
+    assert SOLVED_R2 == 0.95
+
+
+# --------------------------------------------------------------------------- regression CSV
+
+
+def test_regression_csv_keeps_float_targets_exactly(tmp_path):
+    text = "x1,x2,y\n0,0,0.1\n1,0,-2.5e3\n0,1,3\n1,1,0.1\n"
+    data = load_csv(_csv(tmp_path, text, "heights.csv"), task="regression")
+    assert data.name == "heights" and data.task == "regression" and data.class_names == ()
+    np.testing.assert_array_equal(data.labels, [0.1, -2500.0, 3.0, 0.1])
+    np.testing.assert_array_equal(data.X, [[0, 0], [1, 0], [0, 1], [1, 1]])
+    assert data.n_outputs == 1 and data.labels.flags.c_contiguous
+    np.testing.assert_array_equal(data.Y, [[0.1], [-2500.0], [3.0], [0.1]])
+
+
+def test_regression_csv_allows_a_constant_target_and_any_number_of_distinct_values(tmp_path):
+    constant = load_csv(_csv(tmp_path, "1,7\n2,7\n"), task="regression")
+    np.testing.assert_array_equal(constant.labels, [7.0, 7.0])
+    many = "".join(f"{i},{i * 0.37}\n" for i in range(50))  # 50 values: no class limit
+    assert len(np.unique(load_csv(_csv(tmp_path, many), task="regression").labels)) == 50
+
+
+def test_regression_csv_one_feature_and_a_test_split(tmp_path):
+    rows = "".join(f"{i},{math.sin(i)!r}\n" for i in range(20))
+    data = load_csv(_csv(tmp_path, rows), test_fraction=0.25, seed=3, task="regression")
+    assert data.X.shape == (15, 1) and data.X_test.shape == (5, 1) and data.is_regression
+    x = np.concatenate([data.X[:, 0], data.X_test[:, 0]])
+    y = np.concatenate([data.labels, data.labels_test])
+    np.testing.assert_array_equal(y, [math.sin(v) for v in x])  # written as read
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("0,0.5\n1,nan\n", "line 2, column 2: 'nan' is not a finite number"),
+        ("0,0.5\n1,-inf\n", "line 2, column 2: '-inf' is not a finite number"),
+        ("x,y\n0,0.5\n1,1.5\n2,tall\n", "line 4, column 2: 'tall' is not a number"),
+        ("x,y\n0,0.5\n", "has only one data row; a regression needs at least two"),
+        ("x,y\n", "has a header but no data rows"),
+        ("7\n8\n", "line 1: found 1 column"),
+    ],
+)
+def test_regression_csv_problems_get_one_sentence_naming_the_line(tmp_path, text, message):
+    with pytest.raises(DataError, match=message.replace("(", r"\(")):
+        load_csv(_csv(tmp_path, text), task="regression")
+
+
+def test_a_classification_csv_still_refuses_a_fractional_label(tmp_path):
+    path = _csv(tmp_path, "0,0,0\n1,1,0.5\n")
+    with pytest.raises(DataError, match="line 2: label 0.5 is not a whole number"):
+        load_csv(path)
+    np.testing.assert_array_equal(load_csv(path, task="regression").labels, [0.0, 0.5])
+    with pytest.raises(DataError, match="unknown task 'regresion'; choose from classification"):
+        load_csv(path, task="regresion")

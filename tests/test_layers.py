@@ -23,7 +23,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / PACKAGE  # read, never im
 # whose __init__ re-exports the library up to training.
 LAYERS: list[tuple[str, set[str]]] = [
     ("version", {"_version", "interrupts"}),
-    ("math", {"nn", "optim", "gradcheck"}),
+    ("math", {"nn", "optim", "features", "schedule", "model", "gradcheck"}),
     ("data and config", {"data", "config"}),
     (
         "training and run folders",
@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "files",
             "run_folder",
             "budget",
+            "starting_points",
             "sweep",
             "",
         },

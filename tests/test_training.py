@@ -187,3 +187,178 @@ def test_ctrl_c_or_sigterm_stops_cleanly_and_saves(tmp_path, signum):
     assert len(history.loss) == summary["epochs"]
     assert history.snapshot_epoch[-1] == summary["epochs"] - 1
     assert not [name for name in os.listdir(out) if name.endswith(".tmp")]
+
+
+# --------------------------------------------------------------------------- issue 12's options
+
+
+def _manual_sgd_epochs(config, epochs, masks_for=None):
+    """Full-batch plain gradient descent written out with numpy alone (no nn, no Model): the
+    independent computation the options below are checked against. Sigmoid hidden layer,
+    one sigmoid output, mse; the penalty l2 w²/2 + l1 |w| on the weights; the learning rate
+    lr * factor(epoch); dropout masks from ``masks_for(epoch)``."""
+    from backprop_lab.nn import init_params
+
+    data = build_dataset(config)
+    X, y = data.X, data.Y
+    W1, b1, W2, b2 = init_params(
+        (2, *config.hidden, 1), config.init, config.init_scale, config.seed
+    )
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    losses = []
+    for e in range(epochs):
+        a1 = sig(X @ W1 + b1)
+        a2 = sig(a1 @ W2 + b2)
+        penalty = config.l2 / 2 * ((W1**2).sum() + (W2**2).sum()) + config.l1 * (
+            np.abs(W1).sum() + np.abs(W2).sum()
+        )
+        losses.append(np.mean((a2 - y) ** 2) + penalty)
+        m = masks_for(e) if masks_for else np.ones_like(a1)
+        h = a1 * m
+        a2m = sig(h @ W2 + b2)
+        d2 = 2 * (a2m - y) / len(X) * a2m * (1 - a2m)
+        d1 = (d2 @ W2.T) * m * a1 * (1 - a1)
+        lr = config.lr * config.schedule.factor_at(e, config.epochs)
+        grads = [X.T @ d1, d1.sum(0), h.T @ d2, d2.sum(0)]
+        grads[0] = grads[0] + config.l2 * W1 + config.l1 * np.sign(W1)
+        grads[2] = grads[2] + config.l2 * W2 + config.l1 * np.sign(W2)
+        W1, b1, W2, b2 = (p - lr * g for p, g in zip((W1, b1, W2, b2), grads))
+    return np.array(losses), (W1, b1, W2, b2)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"l2": 0.01},
+        {"l1": 0.003},
+        {"l2": 0.01, "l1": 0.003, "lr_schedule": "step:7:0.5"},
+        {"lr_schedule": "exp:0.97"},
+        {"lr_schedule": "cosine"},
+    ],
+)
+def test_penalties_and_schedules_train_as_an_independent_computation_does(options):
+    config = TrainConfig(epochs=30, hidden=(3,), **options)
+    history = train(config)
+    losses, final = _manual_sgd_epochs(config, 30)
+    np.testing.assert_allclose(history.loss, losses, rtol=1e-12)
+    for got, want in zip(history.final_params, final):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)
+    if len(history.penalty):  # the reported loss is the data loss plus the penalty
+        W = history.W
+        l2, l1 = config.l2, config.l1
+        penalty0 = l2 / 2 * sum((w[0] ** 2).sum() for w in W) + l1 * sum(abs(w[0]).sum() for w in W)
+        assert history.penalty[0] == pytest.approx(penalty0, rel=1e-14)
+        np.testing.assert_array_equal(history.data_loss, history.loss - history.penalty)
+    factors = [config.schedule.factor_at(e, 30) for e in range(30)]
+    np.testing.assert_array_equal(history.learning_rates, config.lr * np.array(factors))
+
+
+def test_dropout_masks_are_inverted_drawn_from_the_seed_and_only_used_for_the_update():
+    config = TrainConfig(epochs=20, hidden=(3,), dropout=0.4, seed=3)
+    history = train(config)
+    # The masks: 0 or 1/(1-p), from the run's own stream (seed, 2), one (N, 3) draw per epoch.
+    rng = np.random.default_rng((3, 2))
+    masks = [np.where(rng.random((4, 3)) >= 0.4, 1 / 0.6, 0.0) for _ in range(20)]
+    losses, final = _manual_sgd_epochs(config, 20, masks_for=lambda e: masks[e])
+    # The recorded loss is the deterministic pass (no mask)...
+    np.testing.assert_allclose(history.loss, losses, rtol=1e-12)
+    for got, want in zip(history.final_params, final):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)
+    # ...and so are the recorded activations.
+    trace = forward(history.params_at(5), history.dataset.X, "sigmoid")
+    np.testing.assert_array_equal(history.a[0][5], trace.a[1])
+    # Dropout does not change the batch order's stream, and same seed gives the same bytes.
+    again = train(config)
+    np.testing.assert_array_equal(again.final_W[0], history.final_W[0])
+    assert not np.array_equal(
+        train(TrainConfig(epochs=20, hidden=(3,), seed=3)).final_W[0], history.final_W[0]
+    )
+
+
+def test_replay_rebuilds_epochs_of_dropout_schedule_and_penalty_runs_bit_for_bit():
+    config = TrainConfig(
+        dataset="moons", n=40, hidden=(4,), epochs=40, dropout=0.25, batch_size=16,
+        optimizer="momentum", lr=0.5, lr_schedule="step:10:0.5", l2=1e-3, record_every=7,
+    )  # fmt: skip
+    history = train(config)
+    recorded = {int(e): history.params_at(i) for i, e in enumerate(history.snapshot_epoch)}
+    replay = replay_epoch(
+        config, history.dataset, 23, recorded=recorded, final=history.final_params
+    )
+    assert replay.epoch == 23 and len(replay.steps) == 3
+    assert all(step.masks is not None for step in replay.steps)
+    assert replay.optimizer.lr == 0.5 * 0.25  # epoch 23 of step:10:0.5
+
+
+def test_features_let_a_network_without_hidden_layer_solve_xor():
+    history = train(TrainConfig(features=("x1", "x2", "x1*x2"), hidden=(), lr=5.0, epochs=3000))
+    assert history.layer_sizes == (3, 1) and history.accuracy[-1] == 1.0
+    plain = train(TrainConfig(hidden=(), epochs=3000))
+    assert plain.accuracy[-1] < 1.0  # a straight line in the raw plane cannot
+    # The network's inputs are the features of the raw points, computed for any raw input.
+    X = np.array([[0.5, -2.0]])
+    out = history.outputs(X)
+    W, b = history.final_params
+    manual = 1 / (1 + np.exp(-(np.array([0.5, -2.0, -1.0]) @ W + b)))
+    np.testing.assert_allclose(out[0], manual, rtol=1e-14)
+
+
+def test_regression_fits_the_sine_with_a_linear_output_and_reports_r2():
+    config = TrainConfig(dataset="sine", hidden=(8,), activation="tanh", lr=0.1, epochs=1500)
+    history = train(config)
+    assert history.is_regression and history.layer_sizes == (1, 8, 1)
+    X, y = history.dataset.X, history.dataset.labels
+    predicted = history.outputs(X, history.params_at(len(history.snapshot_epoch) - 1))[:, 0]
+    # The output is linear (not squashed into 0..1) and R² is 1 - SSres/SStot, recomputed.
+    assert predicted.min() < -0.5 and predicted.max() > 0.5
+    r2 = 1 - ((predicted - y) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    assert history.accuracy[-1] == pytest.approx(r2, rel=1e-12) and r2 > 0.9
+    assert history.loss[-1] == pytest.approx(np.mean((predicted - y) ** 2), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TrainConfig(epochs=700, record_every=None, max_snapshots=100),
+        TrainConfig(
+            dataset="spiral",
+            n=60,
+            hidden=(5,),
+            optimizer="adam",
+            lr=0.02,
+            batch_size=16,
+            dropout=0.2,
+            l2=1e-3,
+            test_fraction=0.25,
+            epochs=300,
+            lr_schedule="exp:0.999",
+        ),  # fmt: skip
+    ],
+)
+def test_a_resumed_run_is_the_uninterrupted_run_of_the_total_length(config, tmp_path):
+    from dataclasses import replace
+
+    from backprop_lab.training import continue_config
+
+    first = train(config)
+    resumed = train(continue_config(first, 250), first.dataset, continuing=first)
+    whole = train(replace(config, epochs=config.epochs + 250))
+    save_run(resumed, tmp_path / "resumed")
+    save_run(whole, tmp_path / "whole")
+    for name in ("history.npz", "metrics.csv", "config.json"):
+        assert (tmp_path / "resumed" / name).read_bytes() == (
+            tmp_path / "whole" / name
+        ).read_bytes()
+
+
+def test_resume_refuses_cosine_runs_and_notices_a_changed_run():
+    from dataclasses import replace
+
+    from backprop_lab.training import ReplayMismatch, continue_config
+
+    with pytest.raises(ConfigError, match="cosine schedule fits its length"):
+        continue_config(train(TrainConfig(epochs=20, lr_schedule="cosine")), 10)
+    first = train(TrainConfig(epochs=20))
+    tampered = replace(first, final_W=(first.final_W[0] + 1e-12, first.final_W[1]))
+    with pytest.raises(ReplayMismatch):
+        train(continue_config(tampered, 10), first.dataset, continuing=tampered)

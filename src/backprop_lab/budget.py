@@ -223,8 +223,10 @@ def _largest(fits: Callable[[int], bool], low: int, high: int) -> int | None:
 
 
 def _sizes(config: TrainConfig, n_features: int, n_classes: int) -> tuple[int, ...]:
-    """(inputs, hidden..., outputs), as training.layer_sizes makes them."""
-    return (n_features, *config.hidden, output_units(n_classes))
+    """(inputs, hidden..., outputs), as training.layer_sizes makes them: the inputs are the
+    --features when given; a regression (n_classes 0) has one output."""
+    n_inputs = n_features if config.features is None else len(config.features)
+    return (n_inputs, *config.hidden, output_units(n_classes) if n_classes else 1)
 
 
 def _layers_text(config: TrainConfig) -> str:

@@ -30,8 +30,7 @@ from .config import (
     parse_list,
 )
 from .data import DataError
-from .history import History, RunError, dataset_name, save_run, to_json
-from .nn import init_params
+from .history import History, RunError, dataset_name, load_run, save_run, to_json
 from .numbers import percent, sig
 from .predictions import format_prediction_table, table_heading
 from .run_folder import (
@@ -239,12 +238,17 @@ def _train(args: argparse.Namespace) -> int:
     from .training import build_dataset, check_compatible
 
     _check_data_options(args)
-    config = _config(args)
     _check_train_flags(args)
-    dataset = build_dataset(config)
-    check_compatible(config, dataset)
+    if args.resume:
+        config, dataset, args.continuing = _resumed(args)
+    else:
+        config = _config(args)
+        dataset = build_dataset(config)
+        check_compatible(config, dataset)
     check(train_estimate(config, dataset), _budget(args), "training")
-    if args.out is None:
+    if args.out is None and args.resume:
+        folder = OutputFolder(args.init_from, "run")  # the run goes on in its own folder
+    elif args.out is None:
         folder = default_run_folder(dataset_name(config))
     else:
         folder = OutputFolder(args.out, "run")
@@ -262,6 +266,29 @@ def _train(args: argparse.Namespace) -> int:
         raise Interrupted(f"interrupted before the run was saved; {out} is as it was") from None
     _print_outcome(history, out, None if args.no_plots else out / "figures", report)
     return _exit_status(history)
+
+
+def _resumed(args: argparse.Namespace):
+    """(config, dataset, the run it continues) for ``--init-from RUN --resume``: RUN's own
+    options and data with --epochs more epochs. Any other training option is refused."""
+    from .training import continue_config
+
+    given: frozenset[str] = getattr(args, "given", frozenset())
+    if args.init_from is None:
+        raise UsageError("--resume continues a run: name it with --init-from RUN")
+    changed = sorted(given & set(TrainConfig.__dataclass_fields__) - {"init_from", "epochs"})
+    if changed:
+        flag = "--" + changed[0].replace("_", "-")
+        raise UsageError(
+            f"--resume continues {args.init_from} with its own options, so {flag} cannot "
+            "change; leave it out, or train a new run with --init-from and without --resume"
+        )
+    try:
+        source = load_run(args.init_from)
+    except RunError as error:
+        raise ConfigError("init_from", f"cannot be resumed: {error}") from None
+    more = args.epochs if "epochs" in given else source.config.epochs
+    return continue_config(source, more), source.dataset, source
 
 
 def _check_train_flags(args: argparse.Namespace) -> None:
@@ -287,7 +314,7 @@ def _check_train_flags(args: argparse.Namespace) -> None:
 def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool) -> History:
     """Train, then write the run, its figures and its report into ``partial`` (the folder that
     becomes the run folder once everything is written)."""
-    from .training import train
+    from .training import resume_epoch, train
 
     figures = partial / "figures"
     redraw = None
@@ -301,12 +328,21 @@ def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool)
         def redraw(partial_history: History) -> None:
             _draw(partial_history, figures, animation_frames=0)
 
+    continuing = getattr(args, "continuing", None)
+    if continuing is not None:
+        print(
+            f"continuing {args.init_from} from epoch {resume_epoch(continuing)} to epoch "
+            f"{config.epochs}: replaying its recorded epochs first to rebuild the optimiser "
+            "and random states (checked against what it recorded)",
+            file=sys.stderr,
+        )
     history = train(
         config,
         dataset,
         progress=not args.quiet and sys.stderr.isatty(),
         checkpoint_every=args.plot_every,
         on_checkpoint=redraw,
+        continuing=continuing,
     )
     save_run(history, partial)
     if not args.no_plots:
@@ -325,16 +361,7 @@ def _print_outcome(history: History, out: Path, figures: Path | None, report: bo
     s = history.summary
     print(f"{table_heading(history)}:")
     print(format_prediction_table(history))
-    test = ""
-    if s.final_test_loss is not None:
-        test = (
-            f", test loss {sig(s.final_test_loss)}, test accuracy "
-            f"{percent(s.final_test_accuracy, 1)}"
-        )
-    print(
-        f"final loss {sig(s.final_loss)}, accuracy {percent(s.final_accuracy, 1)}{test}, "
-        f"{s.epochs} epochs in {s.wall_time_s:.2f} s ({s.status})"
-    )
+    print(f"{final_numbers(history)}, {s.epochs} epochs in {s.wall_time_s:.2f} s ({s.status})")
     print(f"run folder: {out}")
     if figures is not None:
         print(f"figures: {figures} (start with dashboard.png)")
@@ -342,6 +369,30 @@ def _print_outcome(history: History, out: Path, figures: Path | None, report: bo
         print(f"report: {out / 'report.html'} (open it in a browser)")
     print("\ndiagnosis:")
     print(format_findings(diagnose(history)))
+
+
+def final_numbers(history: History) -> str:
+    """The final numbers in words ("final loss 0.0003, accuracy 100%"): the penalty's part of
+    the loss, R² and RMSE for regression, the test split's."""
+    s = history.summary
+    if history.is_regression:
+        score = f"R² {sig(s.final_accuracy)}, RMSE {sig(float(history.rmse[-1]))}"
+        test_score = (
+            f"test R² {sig(s.final_test_accuracy)}" if s.final_test_loss is not None else ""
+        )
+    else:
+        score = f"accuracy {percent(s.final_accuracy, 1)}"
+        test_score = f"test accuracy {percent(s.final_test_accuracy, 1)}"
+    penalty = ""
+    if len(history.penalty):
+        penalty = (
+            f" (data {sig(float(history.data_loss[-1]))} + penalty "
+            f"{sig(float(history.penalty[-1]))})"
+        )
+    test = ""
+    if s.final_test_loss is not None:
+        test = f", test loss {sig(s.final_test_loss)}, {test_score}"
+    return f"final loss {sig(s.final_loss)}{penalty}, {score}{test}"
 
 
 def _exit_status(history: History) -> int:
@@ -521,6 +572,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _gradcheck(args: argparse.Namespace) -> int:
     from .budget import check, gradcheck_estimate
     from .gradcheck import THRESHOLD, gradient_check
+    from .starting_points import initial_params
     from .training import build_dataset, check_compatible, layer_sizes
 
     _check_data_options(args)
@@ -528,7 +580,7 @@ def _gradcheck(args: argparse.Namespace) -> int:
     dataset = build_dataset(config)
     check_compatible(config, dataset)
     check(gradcheck_estimate(config, dataset), _budget(args), "the gradient check")
-    params = init_params(layer_sizes(config, dataset), config.init, config.init_scale, config.seed)
+    params = initial_params(config, layer_sizes(config, dataset))
     sizes = "-".join(map(str, layer_sizes(config, dataset)))
     # Said before the check starts: a large network takes a while, and then a bar shows on
     # stderr (only once a second has passed).
@@ -655,6 +707,12 @@ def _train_command(commands) -> None:
     _add_training_options(train, "train")
     train.add_argument(
         "--out", metavar="DIR", help="run folder (default: runs/<date>-<time>-<dataset>)"
+    )
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --init-from RUN: continue that run for --epochs more epochs (default: as "
+        "many as it had), in its own folder unless --out is given",
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument(

@@ -27,16 +27,25 @@ from .data import (
     MAX_CSV_LINE,
     MAX_CSV_ROWS,
     MAX_LABEL,
+    REGRESSION,
+    task_of,
 )
+from .features import FEATURES, FeatureError, parse_features
+from .model import Model
 from .nn import ACTIVATIONS, INITS, LOSSES
 from .optim import OPTIMIZERS
+from .schedule import ALLOWED as SCHEDULES_ALLOWED
+from .schedule import Schedule, ScheduleError, parse_schedule
+
+TASKS = ("classification", "regression")
 
 GROUPS = ("data", "network", "training", "recording")
 """The command line's option groups, in the order of ``--help``."""
 
-KINDS = ("choice", "int", "float", "layers", "path")
+KINDS = ("choice", "int", "float", "layers", "path", "features", "schedule")
 """How one value of an option is read from text: a name from ``choices``, a whole number, a
-number, hidden layer sizes, or a file path."""
+number, hidden layer sizes, a file path, a list of input features (``x1,x2,x1*x2``), or a
+learning-rate schedule (``step:1000:0.5``)."""
 
 LAYER_SEPARATOR = ","
 """Joins one network's hidden layer sizes on the command line: ``--hidden 8,8``."""
@@ -47,6 +56,9 @@ LIST_SEPARATOR = ","
 LIST_LAYER_SEPARATOR = "x"
 """Joins one network's layer sizes inside a sweep's list, where commas separate networks:
 ``--hidden 4,8x8`` is a 2-4-1 and a 2-8-8-1 network (documented in docs/sweep.md)."""
+
+LIST_FEATURE_SEPARATOR = "+"
+"""Joins one feature set inside a sweep's list: ``--features x1+x2,x1+x2+x1*x2``."""
 
 MAX_HIDDEN_LAYERS = 10
 
@@ -94,6 +106,7 @@ class Option:
     more: str = ""
     not_swept: str = ""
     gradcheck: bool = False
+    value_name: str = ""  # what --help shows for the value of a path (CSV, RUN, FILE.json)
     name: str = ""
     default: object = None
 
@@ -112,7 +125,9 @@ class Option:
         """What ``--help`` shows for the value (None: argparse's own, the name in capitals)."""
         if self.kind == "choice":
             return "{" + ",".join(self.choices) + "}"
-        return {"path": "CSV", "layers": "SIZES"}.get(self.kind)
+        if self.value_name:
+            return self.value_name
+        return {"layers": "SIZES", "features": "FEATURES", "schedule": "SCHEDULE"}.get(self.kind)
 
     def spelling(self, *, in_list: bool = False, markdown: bool = False) -> str:
         """How hidden layer sizes are typed, to follow "hidden layer sizes": "joined by commas
@@ -150,7 +165,13 @@ class Option:
             return f"a finite number in {left}{self.low:g}, {hi}{right}"
         if self.kind == "layers":
             return f"sizes from {self.low} to {self.high}, at most {MAX_HIDDEN_LAYERS} layers"
-        return "a CSV file"
+        if self.kind == "features":
+            return f"a comma-separated list of {', '.join(FEATURES)}"
+        if self.kind == "schedule":
+            return SCHEDULES_ALLOWED
+        return {"RUN": "a run folder", "FILE.json": "a JSON file"}.get(
+            self.value_name, "a CSV file"
+        )
 
     def check(self, value) -> None:
         """Raise :class:`ConfigError` unless ``value`` is allowed."""
@@ -167,6 +188,18 @@ class Option:
         elif self.kind == "float":
             if not _in_range(value, self):
                 raise ConfigError(self.name, f"must be {self.allowed()}, got {value!r}")
+        elif self.kind == "features":
+            try:
+                ok = tuple(value) == parse_features(",".join(value))
+            except (FeatureError, TypeError):
+                ok = False
+            if not ok:
+                raise ConfigError(self.name, f"must be {self.allowed()}, got {value!r}")
+        elif self.kind == "schedule":
+            try:
+                parse_schedule(value)
+            except (ScheduleError, AttributeError) as error:
+                raise ConfigError(self.name, f"must be {self.allowed()}: {error}") from None
         elif self.kind == "layers":
             if len(value) > MAX_HIDDEN_LAYERS:
                 raise ConfigError(
@@ -190,6 +223,19 @@ class Option:
         if self.kind == "path":
             return text.strip() if in_list else text
         stripped = text.strip()
+        if self.kind == "features":
+            try:
+                return parse_features(
+                    text.replace(LIST_FEATURE_SEPARATOR, ",") if in_list else text
+                )
+            except FeatureError as error:
+                raise ParseError(str(error)) from None
+        if self.kind == "schedule":
+            try:
+                parse_schedule(stripped)
+            except ScheduleError as error:
+                raise ParseError(str(error)) from None
+            return stripped
         if self.kind == "choice":
             if stripped in self.choices:
                 return stripped
@@ -265,7 +311,7 @@ class TrainConfig:
         "xor",
         group="data",
         kind="choice",
-        help="a named dataset: four points (the logic gates) or a 2-D cloud",
+        help="a named dataset: four points (the logic gates), a 2-D cloud, or a regression set",
         why="the guide's problem",
         choices=DATASETS,
         gradcheck=True,
@@ -275,7 +321,8 @@ class TrainConfig:
         None,
         group="data",
         kind="path",
-        help="your own data instead of --dataset: columns x1, x2, ..., label",
+        value_name="CSV",
+        help="your own data instead of --dataset: columns x1, x2, ..., label (a number with --task regression)",
         why="a named dataset by default",
         more=f"header optional, whole-number labels within ±{MAX_LABEL:,}, at most "
         f"{MAX_CSV_ROWS:,} rows, {MAX_CSV_COLUMNS} columns, {MAX_CLASSES} classes, lines of "
@@ -331,6 +378,18 @@ class TrainConfig:
         high=0.9,
         gradcheck=True,
     )
+    task: str | None = option(
+        None,
+        group="data",
+        kind="choice",
+        help="classification (a class per sample) or regression (a number per sample)",
+        why="the dataset's own: regression for reg-plane, reg-gauss and sine",
+        choices=TASKS,
+        none_text="the dataset's",
+        gradcheck=True,
+        more="regression: a linear output unit and the mse loss, R² and RMSE beside the loss; "
+        "a CSV's last column is then any finite number",
+    )
 
     # The network.
     hidden: tuple[int, ...] = option(
@@ -342,6 +401,17 @@ class TrainConfig:
         low=1,
         high=1024,
         gradcheck=True,
+    )
+    features: tuple[str, ...] | None = option(
+        None,
+        group="network",
+        kind="features",
+        help="the network's inputs, computed from x1 and x2 (TensorFlow Playground's seven)",
+        why="the raw inputs, as in the guide",
+        none_text="the raw inputs",
+        gradcheck=True,
+        more="any subset in any order, for named datasets and CSVs of 1 or 2 input columns; "
+        f"in a sweep's list {LIST_FEATURE_SEPARATOR} joins one set (x1+x2+x1*x2)",
     )
     activation: str = option(
         "sigmoid",
@@ -394,6 +464,26 @@ class TrainConfig:
         low_open=True,
         gradcheck=True,
     )
+    init_from: str | None = option(
+        None,
+        group="network",
+        kind="path",
+        value_name="RUN",
+        help="start from this run's final weights and biases (same layers)",
+        why="fresh weights from --init and --seed",
+        not_swept="a sweep starts every network from its own seed",
+    )
+    weights: str | None = option(
+        None,
+        group="network",
+        kind="path",
+        value_name="FILE.json",
+        help="the initial weights and biases, by hand: a JSON object of W1, b1, W2, b2, ...",
+        why="fresh weights from --init and --seed",
+        more="Wl is a list of n_in rows of n_out numbers, bl a list of n_out numbers",
+        gradcheck=True,
+        not_swept="a sweep starts every network from its own seed",
+    )
     seed: int = option(
         0,
         group="network",
@@ -425,6 +515,46 @@ class TrainConfig:
         low=0.0,
         high=1e6,
         low_open=True,
+    )
+    lr_schedule: str = option(
+        "constant",
+        group="training",
+        kind="schedule",
+        help="how the learning rate changes over the epochs",
+        why="the guide's constant rate",
+        more="step:EVERY:FACTOR multiplies it by FACTOR every EVERY epochs, exp:GAMMA by GAMMA "
+        "every epoch, cosine falls from --lr to 0 over the run",
+    )
+    l2: float = option(
+        0.0,
+        group="training",
+        kind="float",
+        help="L2 penalty rate: adds l2 * sum(w²) / 2 over the weights to the loss",
+        why="no penalty, as in the guide",
+        low=0.0,
+        high=100.0,
+        gradcheck=True,
+    )
+    l1: float = option(
+        0.0,
+        group="training",
+        kind="float",
+        help="L1 penalty rate: adds l1 * sum(|w|) over the weights to the loss",
+        why="no penalty, as in the guide",
+        low=0.0,
+        high=100.0,
+        gradcheck=True,
+    )
+    dropout: float = option(
+        0.0,
+        group="training",
+        kind="float",
+        help="share of each hidden layer's units dropped in every training step (inverted)",
+        why="no dropout, as in the guide",
+        low=0.0,
+        high=0.9,
+        gradcheck=True,
+        not_swept="sweeps train without dropout",
     )
     epochs: int = option(
         5000,
@@ -530,7 +660,30 @@ class TrainConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(self.hidden))
+        if self.features is not None and not isinstance(self.features, tuple):
+            object.__setattr__(self, "features", tuple(self.features))
+        if self.task is None:  # the dataset's own task; a CSV is classified unless told
+            task = task_of(self.dataset) if self.data is None else "classification"
+            object.__setattr__(self, "task", task)
         _validate(self)
+
+    @property
+    def is_regression(self) -> bool:
+        return self.task == "regression"
+
+    @property
+    def output(self) -> str | None:
+        """The output layer nn uses: "linear" for regression, None (by width) otherwise."""
+        return "linear" if self.is_regression else None
+
+    @property
+    def model(self) -> Model:
+        """The network this run trains (features, activations, loss, penalty) as one object."""
+        return Model(self.activation, self.loss, self.output, self.features, self.l1, self.l2)
+
+    @property
+    def schedule(self) -> Schedule:
+        return parse_schedule(self.lr_schedule)
 
     @property
     def snapshot_stride(self) -> int:
@@ -557,11 +710,19 @@ class TrainConfig:
             "beta1": self.optimizer == "adam",
             "beta2": self.optimizer == "adam",
             "eps": self.optimizer == "adam",
-            "init_scale": self.init in ("normal", "uniform"),
+            "init_scale": self.init in ("normal", "uniform") and self.starts_fresh,
+            "init": self.starts_fresh,
+            "dropout": bool(self.hidden),
         }.get(option, option not in RECORDING_OPTIONS)
 
+    @property
+    def starts_fresh(self) -> bool:
+        """Whether the initial weights are drawn (not taken from --init-from or --weights)."""
+        return self.init_from is None and self.weights is None
+
     def to_dict(self) -> dict:
-        return asdict(self) | {"hidden": list(self.hidden)}
+        features = None if self.features is None else list(self.features)
+        return asdict(self) | {"hidden": list(self.hidden), "features": features}
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
@@ -624,6 +785,8 @@ def format_value(name: str, value, *, in_list: bool = False) -> str:
     if declared is not None and declared.kind == "layers":
         separator = LIST_LAYER_SEPARATOR if in_list else LAYER_SEPARATOR
         return separator.join(str(v) for v in value) or "none"
+    if declared is not None and declared.kind == "features" and value is not None:
+        return (LIST_FEATURE_SEPARATOR if in_list else ",").join(value)
     if value is None:
         return declared.none_text if declared is not None else "none"
     if isinstance(value, bool):
@@ -646,6 +809,37 @@ def _validate(c: TrainConfig) -> None:
             and c.data is None
         ):
             raise ConfigError("classes", f"applies to the spiral only; {c.dataset} has 2 classes")
+    _validate_combinations(c)
+
+
+def _validate_combinations(c: TrainConfig) -> None:
+    """Options that are each allowed but not together."""
+    if c.data is None and c.task != task_of(c.dataset):
+        if c.is_regression:
+            raise ConfigError(
+                "task",
+                f"regression needs numbers to fit, but {c.dataset} has classes; use "
+                f"{', '.join(REGRESSION)} or a CSV whose last column holds the numbers",
+            )
+        raise ConfigError(
+            "task",
+            f"classification needs classes, but {c.dataset} is a regression dataset (a number "
+            "per point); use --task regression or a classification dataset",
+        )
+    if c.is_regression and c.loss != "mse":
+        raise ConfigError(
+            "loss",
+            f"{c.loss} is a classification loss (it needs a probability to take the log of); "
+            "regression uses mse",
+        )
+    if c.init_from is not None and c.weights is not None:
+        raise ConfigError(
+            "weights", "and --init-from both set the starting weights; give one of them"
+        )
+    if c.dropout and not c.hidden:
+        raise ConfigError(
+            "dropout", "drops hidden units, but this network has no hidden layer (--hidden none)"
+        )
 
 
 # --------------------------------------------------------------------------- the README table

@@ -1,8 +1,11 @@
-"""Datasets: the guide's XOR and its logic-gate cousins, 2-D point clouds, and the user's CSV.
+"""Datasets: the guide's XOR and its logic-gate cousins, 2-D point clouds, regression data, and
+the user's CSV.
 
-A :class:`Dataset` holds inputs ``X`` (N, D) and integer class labels ``labels`` (N,) in
-0..K-1, with an optional held-out test split. Training targets ``Y`` are (N, 1) 0/1 values
-for two classes and one-hot (N, K) rows for more.
+A :class:`Dataset` holds inputs ``X`` (N, D) and, for classification, integer class labels
+``labels`` (N,) in 0..K-1, with an optional held-out test split. Training targets ``Y`` are
+(N, 1) 0/1 values for two classes and one-hot (N, K) rows for more. For regression
+(``task == "regression"``) ``labels`` (N,) are float64 target values, there are no classes,
+and ``Y`` is the (N, 1) column of targets for one linear output unit.
 """
 
 from __future__ import annotations
@@ -23,7 +26,11 @@ GATES = {
     "or": [0, 1, 1, 1],
 }
 CLOUDS = ("circle", "gauss", "spiral", "moons", "xor-cloud")
-DATASETS = tuple(GATES) + CLOUDS
+REGRESSION = ("reg-plane", "reg-gauss", "sine")
+"""The named regression datasets: TensorFlow Playground's two surfaces over the plane and
+Backprop Explainer's 1-D sine curve."""
+DATASETS = tuple(GATES) + CLOUDS + REGRESSION
+TASKS = ("classification", "regression")
 
 MAX_CSV_ROWS = 10_000
 MAX_CSV_COLUMNS = 100
@@ -45,19 +52,36 @@ def solved_accuracy(n_samples: int) -> float:
     return 1.0 if n_samples <= 16 else 0.95
 
 
+SOLVED_R2 = 0.95
+"""The training R² (coefficient of determination, 1 - residual sum of squares / total sum of
+squares) that counts as solving a regression task: the network explains 95 % of the targets'
+variance. The regression counterpart of :func:`solved_accuracy` for the diagnosis and the
+sweeps. R² is undefined for constant targets (a CSV may have them)."""
+
+
+def task_of(name: str) -> str:
+    """The task of the named dataset ``name``: "regression" for the names in REGRESSION,
+    "classification" for every other name."""
+    return "regression" if name in REGRESSION else "classification"
+
+
 class DataError(ValueError):
     """A dataset could not be made or read; the message is one sentence for the user."""
 
 
 def output_units(n_classes: int) -> int:
-    """One sigmoid output for two classes, one softmax output per class otherwise."""
-    return 1 if n_classes == 2 else n_classes
+    """One sigmoid output for two classes, one softmax output per class otherwise; one
+    (linear) output for regression, which has no classes (``n_classes`` 0)."""
+    return 1 if n_classes in (0, 2) else n_classes
 
 
 @dataclass(frozen=True, repr=False)
 class Dataset:
     """Inputs ``X`` (N, D) float64, ``labels`` (N,) int64 in 0..K-1, and optionally a test split
-    ``X_test`` (M, D), ``labels_test`` (M,). ``class_names`` name the K classes."""
+    ``X_test`` (M, D), ``labels_test`` (M,). ``class_names`` name the K classes.
+
+    With ``task="regression"``, ``labels`` (N,) and ``labels_test`` (M,) are float64 target
+    values (any finite numbers) and ``class_names`` is ``()``: no classes, one output."""
 
     name: str
     X: np.ndarray
@@ -65,16 +89,32 @@ class Dataset:
     class_names: tuple[str, ...]
     X_test: np.ndarray
     labels_test: np.ndarray
+    task: str = "classification"
 
     def __post_init__(self):
+        if self.task not in TASKS:
+            raise DataError(f"unknown task {self.task!r}; choose from {', '.join(TASKS)}")
         # Contiguous float64 inputs, however they were made: NumPy's matmul may sum in another
         # order for a strided view (the feature columns of a CSV's table), and a replay from
-        # the run folder's contiguous copy would then miss the training's last digit.
-        for name in ("X", "X_test"):
+        # the run folder's contiguous copy would then miss the training's last digit. So are
+        # regression targets (the last column of the same table).
+        arrays = ("X", "X_test", "labels", "labels_test") if self.is_regression else ("X", "X_test")
+        for name in arrays:
             object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), np.float64))
+        if self.is_regression and self.class_names:
+            raise DataError(
+                f"a regression dataset has no classes, but {self.name} names "
+                f"{len(self.class_names)}; give class_names=()"
+            )
+
+    @property
+    def is_regression(self) -> bool:
+        """Whether the labels are target values for regression rather than class indices."""
+        return self.task == "regression"
 
     @property
     def n_classes(self) -> int:
+        """K, the number of classes; 0 for regression."""
         return len(self.class_names)
 
     @property
@@ -96,15 +136,17 @@ class Dataset:
 
     def __repr__(self) -> str:
         test = f", {len(self.labels_test)} test" if len(self.labels_test) else ""
+        kind = "regression" if self.is_regression else f"{self.n_classes} classes"
         return (
             f"Dataset({self.name!r}: {len(self.labels)} training samples{test}, "
-            f"{self.n_features} features, {self.n_classes} classes)"
+            f"{self.n_features} features, {kind})"
         )
 
 
 def targets(labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """Labels (N,) -> training targets: (N, 1) of 0.0/1.0 for two classes, one-hot (N, K)."""
-    if n_classes == 2:
+    """Labels (N,) -> training targets: (N, 1) of 0.0/1.0 for two classes, one-hot (N, K);
+    for regression (``n_classes`` 0) the (N, 1) column of target values."""
+    if n_classes in (0, 2):
         return labels.astype(np.float64)[:, None]
     return np.eye(n_classes)[labels]
 
@@ -156,6 +198,64 @@ def _xor_cloud(n, noise, rng):
     return X + noise * rng.standard_normal(X.shape), labels
 
 
+# Regression. TensorFlow Playground draws its two surfaces on the square [-6, 6]^2; here they
+# are drawn on [-1, 1]^2 like the clouds above (TF's coordinates divided by 6), with the same
+# targets at the corresponding points.
+
+_PLAYGROUND_RADIUS = 6.0
+"""Half the side of TensorFlow Playground's square; one unit here is that many of its units."""
+
+_BUMPS = np.array(
+    [[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]]
+)
+"""reg-gauss's six bumps in TensorFlow Playground's units: centre x, centre y, sign."""
+
+
+def _plane_target(X: np.ndarray) -> np.ndarray:
+    """reg-plane's target of inputs ``X`` (..., 2) on [-1, 1]^2: (x1 + x2) * 6 / 10, TensorFlow
+    Playground's (x + y) / 10 on its [-6, 6]^2, so the square's corners map to -1.2 and 1.2."""
+    return (X[..., 0] + X[..., 1]) * (_PLAYGROUND_RADIUS / 10)
+
+
+def _gauss_target(X: np.ndarray) -> np.ndarray:
+    """reg-gauss's target of inputs ``X`` (..., 2): of the six signed bumps (centres (-2/3, 0,
+    2/3) x (5/12, -5/12), signs +, -, + above and -, +, - below), the one largest in magnitude.
+    A bump is 1 at its centre falling linearly to 0 at distance 1/3 (TensorFlow Playground's 2
+    of its units) and 0 beyond. Ties (on the boundary between two bumps' reach) keep the bump
+    listed first, as TensorFlow Playground does."""
+    P = np.asarray(X, np.float64)[..., None, :] * _PLAYGROUND_RADIUS  # (..., 1, 2), TF's units
+    distance = np.sqrt(((P - _BUMPS[:, :2]) ** 2).sum(axis=-1))  # (..., 6)
+    signed = _BUMPS[:, 2] * np.clip(1 - distance / 2, 0, 1)
+    strongest = np.argmax(np.abs(signed), axis=-1)[..., None]
+    return np.take_along_axis(signed, strongest, axis=-1)[..., 0]
+
+
+def _sine_target(X: np.ndarray) -> np.ndarray:
+    """sine's noise-free target of inputs ``X`` (..., 1): sin(x)."""
+    return np.sin(X[..., 0])
+
+
+def _regress_plane(n, noise, rng):
+    # Inputs uniform on [-1, 1]^2; the target is taken at the input jittered by noise (a
+    # Gaussian of standard deviation noise, as the clouds jitter their points), so noise makes
+    # the targets noisy in the input's terms while the points stay where they were drawn.
+    X = rng.uniform(-1, 1, (n, 2))
+    return X, _plane_target(X + noise * rng.standard_normal(X.shape))
+
+
+def _regress_gauss(n, noise, rng):
+    # As _regress_plane, with the six bumps.
+    X = rng.uniform(-1, 1, (n, 2))
+    return X, _gauss_target(X + noise * rng.standard_normal(X.shape))
+
+
+def _sine(n, noise, rng):
+    # One input uniform on [-5, 5]; the target sin(x) plus Gaussian noise of standard
+    # deviation noise on y, as in Backprop Explainer.
+    X = rng.uniform(-5, 5, (n, 1))
+    return X, _sine_target(X) + noise * rng.standard_normal(n)
+
+
 def make_dataset(
     name: str = "xor",
     n: int = 200,
@@ -166,8 +266,29 @@ def make_dataset(
 ) -> Dataset:
     """Build a named dataset. ``n``, ``noise`` and ``classes`` apply to the point clouds;
     ``seed`` draws the cloud and the test split. The gates (xor, and, or) are always the
-    guide's four points and ignore them."""
+    guide's four points and ignore them.
+
+    The regression datasets (REGRESSION, ``task == "regression"``; ``classes`` does not apply):
+
+    - ``reg-plane``: inputs uniform on [-1, 1]^2, target (x1 + x2) * 0.6 (-1.2 to 1.2).
+    - ``reg-gauss``: inputs uniform on [-1, 1]^2, target the strongest of six signed bumps
+      centred at x1 in (-2/3, 0, 2/3) and x2 in (5/12, -5/12), each 1 at its centre and 0 from
+      distance 1/3 on (-1 to 1).
+    - ``sine``: one input uniform on [-5, 5], target sin(x) plus noise.
+
+    The two surfaces are TensorFlow Playground's, scaled from its [-6, 6]^2 to the [-1, 1]^2
+    of the clouds here; as there, ``noise`` jitters the input (here by a Gaussian of standard
+    deviation ``noise``, like the clouds' points) before the target is computed, and the
+    point is kept where it was drawn. sine's ``noise`` is the standard deviation of the
+    Gaussian noise added to y, as in Backprop Explainer.
+    """
     rng = np.random.default_rng(seed)
+    if name in REGRESSION:
+        X, target = {"reg-plane": _regress_plane, "reg-gauss": _regress_gauss, "sine": _sine}[name](
+            n, noise, rng
+        )
+        dataset = Dataset(name, X, target, (), X[:0], target[:0], task="regression")
+        return split(dataset, test_fraction, rng)
     if name in GATES:
         X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
         labels = np.array(GATES[name], dtype=np.int64)
@@ -187,7 +308,8 @@ def make_dataset(
 def split(dataset: Dataset, test_fraction: float, rng: np.random.Generator) -> Dataset:
     """Hold out round(test_fraction * N) samples, chosen by ``rng``, as the test split. A
     fraction above 0 that rounds to no sample at all (XOR's 4 points at 0.1) is refused: it
-    asks for a test split and would give none."""
+    asks for a test split and would give none. The split is a plain seeded draw, not
+    stratified by class, so it serves regression targets alike."""
     n = len(dataset.labels)
     n_test = round(test_fraction * n)
     if n_test == 0 and test_fraction > 0:
@@ -213,6 +335,7 @@ def split(dataset: Dataset, test_fraction: float, rng: np.random.Generator) -> D
         dataset.class_names,
         dataset.X[test],
         dataset.labels[test],
+        task=dataset.task,
     )
 
 
@@ -357,10 +480,11 @@ def _check_width(line: int, width: int) -> None:
         )
 
 
-def _table(path: Path) -> tuple[np.ndarray, list[int]]:
+def _table(path: Path, task: str = "classification") -> tuple[np.ndarray, list[int]]:
     """The data rows as numbers (N, columns) and each row's line number: a header row (the
-    first non-blank row, if it is not all numbers) skipped, every cell and label checked, and
-    reading stopped at the first row past a limit."""
+    first non-blank row, if it is not all numbers) skipped, every cell checked to be a finite
+    number and, for classification, every label a whole number in range, and reading stopped
+    at the first row past a limit."""
     values = np.empty((0, 0))
     lines: list[int] = []
     header = False
@@ -380,7 +504,8 @@ def _table(path: Path) -> tuple[np.ndarray, list[int]]:
         if len(row) != width:
             raise DataError(f"line {line}: {len(row)} columns, but the first row has {width}")
         values[len(lines)] = [_parse_number(cell, line, k) for k, cell in enumerate(row, 1)]
-        _check_label(values[len(lines), -1], row[-1], line)
+        if task == "classification":
+            _check_label(values[len(lines), -1], row[-1], line)
         lines.append(line)
     if not lines:
         if header:
@@ -406,18 +531,38 @@ def _labels(path: Path, raw_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return label_values, labels.astype(np.int64)
 
 
-def load_csv(path: str | Path, test_fraction: float = 0.0, seed: int = 0) -> Dataset:
+def load_csv(
+    path: str | Path, test_fraction: float = 0.0, seed: int = 0, task: str = "classification"
+) -> Dataset:
     """Read a dataset from a CSV file with columns x1, x2, ..., label; the header is optional.
 
     Labels are integers (any integers from -MAX_LABEL to MAX_LABEL: they are renumbered 0..K-1
-    in sorted order, and the original values become the class names). The file is read as a
-    stream and refused as soon as it passes a limit (rows, columns, line length, size). Every
-    problem raises :class:`DataError` with one sentence naming it and, where there is one, the
-    line.
+    in sorted order, and the original values become the class names). With
+    ``task="regression"`` the last column is the target, any finite number, kept as it is:
+    no classes, no class count, at least two rows (a constant target is allowed, though R² is
+    undefined for it). The file is read as a stream and refused as soon as it passes a limit
+    (rows, columns, line length, size). Every problem raises :class:`DataError` with one
+    sentence naming it and, where there is one, the line.
     """
     path = Path(path)
-    values, _ = _table(path)
+    if task not in TASKS:
+        raise DataError(f"unknown task {task!r}; choose from {', '.join(TASKS)}")
+    values, _ = _table(path, task)
+    if task == "regression":
+        return _regression_csv(path, values, test_fraction, seed)
     label_values, labels = _labels(path, values[:, -1])
     X = values[:, :-1]
     dataset = Dataset(path.stem, X, labels, tuple(str(v) for v in label_values), X[:0], labels[:0])
+    return split(dataset, test_fraction, np.random.default_rng(seed))
+
+
+def _regression_csv(path: Path, values: np.ndarray, test_fraction: float, seed: int) -> Dataset:
+    """The regression dataset of a checked table ``values`` (N, D + 1): inputs the first D
+    columns, targets the last, split as a classification CSV's rows are."""
+    if len(values) < 2:
+        raise DataError(
+            f"data file {str(path)!r} has only one data row; a regression needs at least two"
+        )
+    X, target = values[:, :-1], values[:, -1]
+    dataset = Dataset(path.stem, X, target, (), X[:0], target[:0], task="regression")
     return split(dataset, test_fraction, np.random.default_rng(seed))

@@ -41,7 +41,7 @@ from .files import (  # noqa: F401 (all lived here first: still importable from 
     to_json,
     write_npz,
 )
-from .nn import forward, predict
+from .nn import predict
 from .run_checks import (  # noqa: F401 (STATUSES and RunError lived here first)
     STATUSES,
     RunError,
@@ -72,7 +72,10 @@ class History:
     """Every number a run recorded. E epochs ran, S snapshots were taken, L layers.
 
     Per-epoch: ``loss``, ``accuracy`` (E,), and ``test_loss``, ``test_accuracy`` (E,) when the
-    dataset has a test split (else empty). Per snapshot, one array per layer l = 1..L (index
+    dataset has a test split (else empty). ``loss`` is the reported loss, the data loss plus
+    the regularisation penalty; ``penalty`` (E,) is that penalty (empty without --l1/--l2);
+    the test loss is the data loss alone. For regression ``accuracy`` holds R² (the task's
+    score; ``score_name`` says which). Per snapshot, one array per layer l = 1..L (index
     l - 1): ``W`` (S, n_in, n_out), ``b`` (S, n_out), ``dW``, ``db`` likewise, ``z`` and ``a``
     (S, N_rec, n_out). ``update_norm`` (S, L): the size of each layer's weight change in the
     snapshot epoch's update (NaN where none was made). ``final_W``, ``final_b``: parameters
@@ -100,6 +103,32 @@ class History:
     update_norm: np.ndarray
     path: Path | None = field(default=None, compare=False)
     total_epochs: int | None = None
+    penalty: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    @property
+    def is_regression(self) -> bool:
+        return self.dataset.is_regression
+
+    @property
+    def score_name(self) -> str:
+        """What ``accuracy`` holds: "accuracy", or "R²" for regression."""
+        return "R²" if self.is_regression else "accuracy"
+
+    @property
+    def data_loss(self) -> np.ndarray:
+        """(E,) the loss on the data alone: ``loss`` without the regularisation penalty."""
+        return self.loss - self.penalty if len(self.penalty) else self.loss
+
+    @property
+    def rmse(self) -> np.ndarray:
+        """(E,) a regression's root-mean-square error, sqrt of the data loss (mse)."""
+        return np.sqrt(self.data_loss)
+
+    @property
+    def learning_rates(self) -> np.ndarray:
+        """(E,) the learning rate of every epoch that ran, from --lr and --lr-schedule."""
+        factors = self.config.schedule.factors(len(self.loss))
+        return self.config.lr * factors
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
@@ -116,10 +145,12 @@ class History:
     def outputs(self, X: np.ndarray, params: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
         """The network's outputs (N, K) for inputs X (N, D), with the run's own hidden
         activation, from ``params`` (default: the final parameters, after the last update).
-        One sigmoid output is P(class 1); softmax outputs are the class probabilities."""
+        One sigmoid output is P(class 1); softmax outputs are the class probabilities; a
+        regression's one linear output is the predicted number. X holds the raw inputs: the
+        run's --features are computed from them."""
         params = self.final_params if params is None else params
         with np.errstate(over="ignore", invalid="ignore"):
-            return forward(params, np.asarray(X, dtype=np.float64), self.config.activation).a[-1]
+            return self.config.model.forward(params, np.asarray(X, dtype=np.float64)).a[-1]
 
     def predict(self, X: np.ndarray, params: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
         """Predicted class index (N,) for inputs X (N, D), -1 where the output is undecided (a
@@ -169,6 +200,7 @@ class History:
             accuracy=self.accuracy[cut],
             test_loss=self.test_loss[cut],
             test_accuracy=self.test_accuracy[cut],
+            penalty=self.penalty[cut],
             snapshot_epoch=self.snapshot_epoch[:keep],
             final_W=tuple(W[keep - 1] for W in self.W),
             final_b=tuple(b[keep - 1] for b in self.b),
@@ -200,6 +232,8 @@ class History:
             "class_names": np.array(self.dataset.class_names, dtype=str),
             "update_norm": self.update_norm,
         }
+        if len(self.penalty):  # only regularised runs have one: the others keep their bytes
+            out["penalty"] = self.penalty
         for l in range(len(self.W)):
             for name in ("W", "b", "dW", "db", "z", "a", "final_W", "final_b"):
                 out[f"{name}{l + 1}"] = getattr(self, name)[l]
@@ -212,19 +246,33 @@ class History:
 def _write_metrics_csv(history: History, path: Path, rows_per_chunk: int = 50_000) -> None:
     """metrics.csv: a row per epoch, floats in their shortest exact form, written in chunks so
     a million-epoch run does not hold the whole text in memory."""
+    score = "r2" if history.is_regression else "accuracy"
     columns = {
         "epoch": np.arange(len(history.loss)),
         "loss": history.loss,
-        "accuracy": history.accuracy,
+        score: history.accuracy,
     }
     if len(history.test_loss):
         columns["test_loss"] = history.test_loss
-        columns["test_accuracy"] = history.test_accuracy
+        columns[f"test_{score}"] = history.test_accuracy
+    if len(history.penalty):
+        columns["penalty"] = history.penalty
     with atomic_open(path) as f:
         f.write((",".join(columns) + "\n").encode())
         for start in range(0, len(history.loss), rows_per_chunk):
             chunk = [column[start : start + rows_per_chunk].tolist() for column in columns.values()]
             f.write("".join(",".join(map(repr, row)) + "\n" for row in zip(*chunk)).encode())
+
+
+REGRESSION_SUMMARY_NAMES = {"final_accuracy": "final_r2", "final_test_accuracy": "final_test_r2"}
+"""summary.json names a regression's score R²: History's accuracy fields hold it."""
+
+
+def summary_json_fields(fields: dict, regression: bool) -> dict:
+    """Summary's fields as summary.json names them (R² by its name for regression)."""
+    if not regression:
+        return dict(fields)
+    return {REGRESSION_SUMMARY_NAMES.get(k, k): v for k, v in fields.items()}
 
 
 def save_run(history: History, path: str | Path) -> Path:
@@ -236,7 +284,7 @@ def save_run(history: History, path: str | Path) -> Path:
     _write_metrics_csv(history, path / "metrics.csv")
     config = history.config.to_dict() | {"version": history.summary.version}
     atomic_write_text(path / "config.json", to_json(config) + "\n")
-    summary = history.summary.__dict__
+    summary = summary_json_fields(history.summary.__dict__, history.is_regression)
     atomic_write_text(path / "summary.json", to_json(summary) + "\n")
     return path
 
@@ -281,6 +329,7 @@ def _history_from(path: Path, config: TrainConfig, fields: dict, arrays: dict) -
         class_names,
         arrays["X_test"],
         arrays["y_test"],
+        task=config.task or "classification",
     )
     summary = Summary(**fields)
     # Numbers that were not finite are written as null (JSON has no NaN); a run without a
@@ -307,6 +356,7 @@ def _history_from(path: Path, config: TrainConfig, fields: dict, arrays: dict) -
         snapshot_epoch=arrays["snapshot_epoch"],
         record_index=arrays["record_index"],
         update_norm=arrays["update_norm"],
+        penalty=arrays.get("penalty", np.empty(0)),
         path=path,
         **per_layer,
     )

@@ -161,12 +161,76 @@ class Loss:
     delta: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
+def _linear_mse_value(z, a, Y):
+    # A linear output unit (regression): a = z, and the error is plainly a - y.
+    n_values = Y.shape[-2] * Y.shape[-1]
+    return ((z - Y) ** 2).sum(axis=(-2, -1)) / n_values
+
+
+def _linear_mse_delta(z, a, Y):
+    n_values = Y.shape[-2] * Y.shape[-1]
+    return (2.0 / n_values) * (z - Y)
+
+
+LINEAR_MSE = Loss("mse", _linear_mse_value, _linear_mse_delta)
+"""mse behind a linear output unit: the regression loss, (1/N) sum (a - y)^2 with a = z."""
+
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", _mse_value, _mse_delta),
     # bce and ce are the same function for one sigmoid output; ce also covers softmax.
     "bce": Loss("bce", _cross_entropy_value, _cross_entropy_delta),
     "ce": Loss("ce", _cross_entropy_value, _cross_entropy_delta),
 }
+
+
+OUTPUTS = ("sigmoid", "softmax", "linear")
+"""The output layer's activation: one sigmoid unit (two classes), softmax (more classes), or a
+linear unit (regression). Functions taking ``output=None`` choose sigmoid or softmax by the
+output layer's width, as classification always did."""
+
+
+def loss_of(loss: str, output: str | None) -> Loss:
+    """The loss ``loss`` behind the output ``output``: regression's linear output takes only
+    mse (a cross-entropy needs a probability to take the log of)."""
+    if output != "linear":
+        return LOSSES[loss]
+    if loss != "mse":
+        raise ValueError(f"a linear output takes the mse loss, not {loss}")
+    return LINEAR_MSE
+
+
+# --------------------------------------------------------------------------- regularisation
+#
+# TensorFlow Playground's penalties, on the weights only (never the biases):
+#   L2: l2 * sum w^2 / 2, gradient l2 * w;    L1: l1 * sum |w|, gradient l1 * sign(w).
+# They are added to the reported loss and their gradients to dW, so the loss that is reported
+# is the one whose derivatives training follows. |w| has a kink at 0 like relu; sign(0) = 0
+# there, the subgradient PyTorch and TF Playground use.
+
+
+def penalty(params: Params, l1: float, l2: float) -> np.ndarray:
+    """The regularisation penalty of ``params``: a float64 scalar, or (R,) for a stack."""
+    total = np.zeros(params[0].shape[:-2])
+    for W in params[0::2]:
+        if l2:
+            total = total + 0.5 * l2 * (W * W).sum(axis=(-2, -1))
+        if l1:
+            total = total + l1 * np.abs(W).sum(axis=(-2, -1))
+    return total
+
+
+def penalty_gradients(params: Params, l1: float, l2: float) -> Params:
+    """d penalty / d params, shaped like ``params``: l2 w + l1 sign(w) for each weight,
+    zero for each bias."""
+    grads = []
+    for W, b in zip(params[0::2], params[1::2]):
+        g = np.zeros_like(W)
+        if l2:
+            g = g + l2 * W
+        if l1:
+            g = g + l1 * np.sign(W)
+        grads += [g, np.zeros_like(b)]
+    return tuple(grads)
 
 
 # --------------------------------------------------------------------------- initialisers
@@ -219,10 +283,22 @@ class Trace(NamedTuple):
 
     z: list[np.ndarray]
     a: list[np.ndarray]
+    masks: list[np.ndarray] | None = None
+    """Dropout masks of the hidden layers 1..L-1 (``masks[l - 1]`` for layer l), each
+    (..., N, n_l) of 0 and 1 / (1 - p); None without dropout. ``a`` holds f(z) before the mask:
+    layer l + 1 reads ``a[l] * masks[l - 1]``."""
 
 
-def forward(params: Params, X: np.ndarray, activation: str = "sigmoid") -> Trace:
-    """Run inputs X (N, n_0) through the network; hidden layers use ``activation``.
+def forward(
+    params: Params,
+    X: np.ndarray,
+    activation: str = "sigmoid",
+    output: str | None = None,
+    masks: list[np.ndarray] | None = None,
+) -> Trace:
+    """Run inputs X (N, n_0) through the network; hidden layers use ``activation``, the output
+    layer ``output`` (see OUTPUTS). ``masks`` are dropout masks for the hidden layers (see
+    Trace), drawn by the caller; None is the deterministic pass.
 
     For the guide's 2-2-1 network this is exactly z1 = X @ W1 + b1, a1 = f(z1),
     z2 = a1 @ W2 + b2, a2 = sigmoid(z2).
@@ -232,45 +308,60 @@ def forward(params: Params, X: np.ndarray, activation: str = "sigmoid") -> Trace
     z, a = [X], [X]  # layer 0, the input: (N, n_0)
     for l in range(1, L + 1):
         W, b = params[2 * l - 2], params[2 * l - 1]
-        z.append(a[l - 1] @ W + b[..., None, :])  # (..., N, n_l); b broadcast over samples
-        a.append(f(z[l]) if l < L else output_activation(z[l]))
-    return Trace(z, a)
+        seen = a[l - 1] if masks is None or l == 1 else a[l - 1] * masks[l - 2]
+        z.append(seen @ W + b[..., None, :])  # (..., N, n_l); b broadcast over samples
+        a.append(f(z[l]) if l < L else output_activation(z[l], output))
+    return Trace(z, a, masks)
 
 
-def output_activation(z: np.ndarray) -> np.ndarray:
-    """The output layer's activation: one sigmoid unit for two classes, softmax for more."""
+def output_activation(z: np.ndarray, output: str | None = None) -> np.ndarray:
+    """The output layer's activation: one sigmoid unit for two classes, softmax for more,
+    the identity for ``output="linear"`` (regression)."""
+    if output == "linear":
+        return z
     return sigmoid(z) if z.shape[-1] == 1 else softmax(z)
 
 
-def backward(params: Params, trace: Trace, Y: np.ndarray, loss: str, activation: str) -> Params:
+def backward(
+    params: Params,
+    trace: Trace,
+    Y: np.ndarray,
+    loss: str,
+    activation: str,
+    output: str | None = None,
+) -> Params:
     """Gradients of the loss with respect to every parameter, by backpropagation.
 
-    ``trace`` is the forward pass of ``params`` (its ``a[0]`` the inputs X). ``Y`` is (N, K):
-    0/1 targets for one sigmoid output, one-hot rows for softmax. Returns
-    ``(dW1, db1, ..., dWL, dbL)`` shaped like ``params``. With delta_l = dL/dz_l::
+    ``trace`` is the forward pass of ``params`` (its ``a[0]`` the inputs X, its ``masks`` the
+    dropout masks it used). ``Y`` is (N, K): 0/1 targets for one sigmoid output, one-hot rows
+    for softmax, target values for a linear output. Returns ``(dW1, db1, ..., dWL, dbL)``
+    shaped like ``params``, the gradient of the data loss alone (the penalty's is
+    :func:`penalty_gradients`). With delta_l = dL/dz_l and m_l the dropout mask (1 without)::
 
-        delta_L = dL/dz_L                            (the loss's output delta)
-        dW_l    = a_{l-1}^T delta_l                  # (..., n_{l-1}, n_l)
-        db_l    = sum over samples of delta_l        # (..., n_l)
-        delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1})  # (..., N, n_{l-1})
+        delta_L = dL/dz_L                                  (the loss's output delta)
+        dW_l    = (a_{l-1} m_{l-1})^T delta_l              # (..., n_{l-1}, n_l)
+        db_l    = sum over samples of delta_l              # (..., n_l)
+        delta_{l-1} = (delta_l W_l^T) m_{l-1} f'(z_{l-1})  # (..., N, n_{l-1})
     """
     df = ACTIVATIONS[activation].df
-    z, a = trace.z, trace.a
+    z, a, masks = trace.z, trace.a, trace.masks
     L = len(params) // 2
     backwards: list[np.ndarray] = []  # dbL, dWL, ..., db1, dW1: the order they are found in
-    delta = LOSSES[loss].delta(z[L], a[L], Y)  # delta_L: (..., N, n_L)
+    delta = loss_of(loss, output).delta(z[L], a[L], Y)  # delta_L: (..., N, n_L)
     for l in range(L, 0, -1):
+        seen = a[l - 1] if masks is None or l == 1 else a[l - 1] * masks[l - 2]
         backwards.append(delta.sum(axis=-2))  # db_l: (..., n_l)
-        backwards.append(a[l - 1].mT @ delta)  # dW_l: (..., n_{l-1}, n_l)
+        backwards.append(seen.mT @ delta)  # dW_l: (..., n_{l-1}, n_l)
         if l > 1:
             W = params[2 * l - 2]
-            delta = (delta @ W.mT) * df(z[l - 1], a[l - 1])  # delta_{l-1}: (..., N, n_{l-1})
+            back = delta @ W.mT if masks is None else (delta @ W.mT) * masks[l - 2]
+            delta = back * df(z[l - 1], a[l - 1])  # delta_{l-1}: (..., N, n_{l-1})
     return tuple(reversed(backwards))
 
 
-def loss_value(trace: Trace, Y: np.ndarray, loss: str) -> np.ndarray:
-    """The loss of a forward pass: a float64 scalar, or (R,) for a stack of networks."""
-    return LOSSES[loss].value(trace.z[-1], trace.a[-1], Y)
+def loss_value(trace: Trace, Y: np.ndarray, loss: str, output: str | None = None) -> np.ndarray:
+    """The data loss of a forward pass: a float64 scalar, or (R,) for a stack of networks."""
+    return loss_of(loss, output).value(trace.z[-1], trace.a[-1], Y)
 
 
 UNDECIDED = 1e-9
@@ -304,6 +395,26 @@ def accuracy(output: np.ndarray, labels: np.ndarray) -> np.ndarray:
     # count_nonzero without an axis is the fast path for one network, called every epoch.
     count = np.count_nonzero(right) if right.ndim == 1 else np.count_nonzero(right, axis=-1)
     return count / labels.shape[0]
+
+
+def r_squared(output: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The coefficient of determination R² = 1 - sum (y - a)^2 / sum (y - mean y)^2 of a
+    regression's outputs (..., N, 1) against its targets ``values`` (N,) -> (...,): 1 for a
+    perfect fit, 0 for predicting the mean, negative for worse. NaN when the targets are all
+    equal (there is no spread to explain)."""
+    residual = ((output[..., 0] - values) ** 2).sum(axis=-1)
+    spread = float(((values - values.mean()) ** 2).sum())
+    if spread == 0.0:
+        return np.full(np.shape(residual), np.nan)[()]
+    return 1.0 - residual / spread
+
+
+def score(output: np.ndarray, labels: np.ndarray, output_kind: str | None = None) -> np.ndarray:
+    """The task's score of outputs (..., N, K): R² for a linear output (regression), the
+    accuracy otherwise."""
+    if output_kind == "linear":
+        return r_squared(output, labels)
+    return accuracy(output, labels)
 
 
 def undecided_share(output: np.ndarray) -> np.ndarray:

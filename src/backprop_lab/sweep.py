@@ -39,10 +39,17 @@ from .config import (
     TrainConfig,
     format_value,
 )
-from .data import solved_accuracy
+from .data import SOLVED_R2, solved_accuracy
 from .files import write_csv
-from .nn import accuracy, forward, init_params, loss_value, stack_params
-from .training import build_dataset, check_compatible, epoch_update, layer_sizes, make_run_optimizer
+from .nn import init_params, score, stack_params
+from .training import (
+    build_dataset,
+    check_compatible,
+    epoch_optimizer,
+    epoch_update,
+    layer_sizes,
+    make_run_optimizer,
+)
 
 OUTCOMES = ("solved", "plateau", "slow", "diverged")
 CURVE_POINTS = 200
@@ -61,8 +68,15 @@ class StackResult:
     outcome: np.ndarray  # strings from OUTCOMES
     curve_epochs: np.ndarray  # (P,)
     curve_quartiles: np.ndarray  # (3, P): 25th, 50th, 75th percentile of the loss
-    # The training accuracy that counts as solved: 1.0, or 0.95 beyond 16 samples.
+    # The training score that counts as solved: accuracy 1.0, or 0.95 beyond 16 samples; for
+    # regression an R² of SOLVED_R2.
     needed: float = 1.0
+    regression: bool = False
+
+    @property
+    def score_name(self) -> str:
+        """What final_accuracy holds: "accuracy", or "R²" for regression."""
+        return "R²" if self.regression else "accuracy"
 
     @property
     def epochs(self) -> int:
@@ -92,6 +106,12 @@ def validate_grid(base: dict, grid: dict[str, list]) -> list[TrainConfig]:
     configs = []
     for combo in combinations(grid):
         config = TrainConfig(**{**base, **combo, "seed": 0})
+        if configs and config.task != configs[0].task:
+            raise ConfigError(
+                "task",
+                f"is {configs[0].task} for some combinations and {config.task} for others; a "
+                "sweep compares networks on one kind of task",
+            )
         if config.batch_size is not None or config.target_loss is not None:
             raise ConfigError("batch_size", "is not supported by sweeps, which train full batch")
         configs.append(config)
@@ -103,14 +123,15 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
     dataset = build_dataset(config)
     check_compatible(config, dataset)
     sizes = layer_sizes(config, dataset)
-    X, Y, labels = dataset.X, dataset.Y, dataset.labels
+    model = config.model
+    X, Y, labels = model.inputs(dataset.X), dataset.Y, dataset.labels
     params = stack_params(
         [init_params(sizes, config.init, config.init_scale, int(s)) for s in seeds]
     )
-    optimizer = make_run_optimizer(config)
-    state = optimizer.init(params)
+    base = make_run_optimizer(config)
+    state = base.init(params)
     R, E = len(seeds), config.epochs
-    needed = solved_accuracy(len(labels))
+    needed = SOLVED_R2 if config.is_regression else solved_accuracy(len(labels))
     solved_epoch = np.full(R, -1)
     diverged_epoch = np.full(R, -1)
     curve_epochs = np.unique(np.linspace(0, E - 1, min(E, CURVE_POINTS)).round().astype(int))
@@ -120,9 +141,9 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
     next_curve = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(E):
-            trace = forward(params, X, config.activation)
-            loss = loss_value(trace, Y, config.loss)  # (R,)
-            right = accuracy(trace.a[-1], labels)  # (R,)
+            trace = model.forward_inputs(params, X)
+            loss = model.loss(params, trace, Y)  # (R,)
+            right = score(trace.a[-1], labels, model.output)  # (R,): accuracy or R²
             newly_solved = (solved_epoch < 0) & (right >= needed)
             solved_epoch[newly_solved] = epoch
             bad = ~np.isfinite(loss)
@@ -138,6 +159,7 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
             if epoch == E - 1:
                 final_loss, final_accuracy = loss, right
                 break  # the last epoch's update changes nothing that is reported
+            optimizer = epoch_optimizer(base, config, epoch)
             params, state = epoch_update(params, state, optimizer, config, X, Y, None, trace)
             if progress is not None:
                 progress(R)
@@ -153,7 +175,7 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
     # Solved means solved at the end: a network that solved and then lost it does not count.
     solved_epoch = np.where(outcome == "solved", solved_epoch, -1)
     return StackResult(config.to_dict(), np.asarray(seeds), final_loss, final_accuracy, solved_epoch, diverged_epoch,
-                       outcome, curve_epochs, quartiles, needed)  # fmt: skip
+                       outcome, curve_epochs, quartiles, needed, config.is_regression)  # fmt: skip
 
 
 def swept_options(grid: dict[str, list]) -> list[str]:
@@ -282,6 +304,8 @@ def budget_text(stacks: list[StackResult]) -> str:
 
 def solved_rule(stacks: list[StackResult]) -> str:
     """What "solved" means for these networks, in words."""
+    if any(s.regression for s in stacks):
+        return f"solved: an R² of at least {SOLVED_R2:g} on the training set at the last epoch"
     needed = {s.needed for s in stacks}
     if needed == {1.0}:
         return "solved: every training sample right at the last epoch"
@@ -336,10 +360,11 @@ def success_grid(
 
 def results_rows(stacks: list[StackResult], swept: list[str]) -> tuple[list[str], list[list]]:
     """results.csv: one row per network."""
+    score = "final_r2" if any(s.regression for s in stacks) else "final_accuracy"
     header = swept + [
         "seed",
         "final_loss",
-        "final_accuracy",
+        score,
         "solved",
         "epochs_to_solve",
         "outcome",
@@ -347,7 +372,9 @@ def results_rows(stacks: list[StackResult], swept: list[str]) -> tuple[list[str]
     rows = []
     for stack in stacks:
         values = [
-            ("x".join(map(str, stack.options[n])) or "none") if n == "hidden" else stack.options[n]
+            format_option(n, stack.options[n], "x")
+            if n in ("hidden", "features")
+            else stack.options[n]
             for n in swept
         ]
         for k, seed in enumerate(stack.seeds):
@@ -364,7 +391,9 @@ def summary_rows(stacks: list[StackResult], swept: list[str]) -> tuple[list[str]
     rows = []
     for stack in stacks:
         values = [
-            ("x".join(map(str, stack.options[n])) or "none") if n == "hidden" else stack.options[n]
+            format_option(n, stack.options[n], "x")
+            if n in ("hidden", "features")
+            else stack.options[n]
             for n in swept
         ]
         n = len(stack.seeds)

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,15 +22,19 @@ import numpy as np
 from ._version import __version__
 from .config import ConfigError, TrainConfig
 from .data import DataError, Dataset, load_csv, make_dataset
+from .features import FeatureError, check_features
 from .history import History, Summary
-from .nn import Params, Trace, accuracy, backward, forward, init_params, loss_value
+from .nn import Params, Trace, init_params, score
 from .optim import make_optimizer
+from .starting_points import initial_params
 
 
 def build_dataset(config: TrainConfig) -> Dataset:
     """The dataset ``config`` asks for: its CSV file, or a named dataset."""
     if config.data is not None:
-        return load_csv(config.data, config.test_fraction, config.data_seed)
+        return load_csv(
+            config.data, config.test_fraction, config.data_seed, config.task or "classification"
+        )
     return make_dataset(
         config.dataset,
         config.n,
@@ -46,6 +50,13 @@ def check_compatible(config: TrainConfig, dataset: Dataset) -> None:
     more than two classes, or a class with a single training sample (a test split that leaves
     one, or data that has only one)."""
     source = Path(config.data).name if config.data else dataset.name
+    if config.features is not None:
+        try:
+            check_features(config.features, dataset.n_features, source)
+        except FeatureError as error:
+            raise ConfigError("features", str(error)) from None
+    if dataset.is_regression:
+        return
     if config.loss == "bce" and dataset.n_classes > 2:
         raise ConfigError(
             "loss",
@@ -73,8 +84,10 @@ def check_compatible(config: TrainConfig, dataset: Dataset) -> None:
 
 
 def layer_sizes(config: TrainConfig, dataset: Dataset) -> tuple[int, ...]:
-    """(inputs, hidden..., outputs): inputs and outputs come from the dataset."""
-    return (dataset.n_features, *config.hidden, dataset.n_outputs)
+    """(inputs, hidden..., outputs): the inputs are the features (the dataset's columns
+    without --features), the outputs come from the dataset."""
+    n_inputs = dataset.n_features if config.features is None else len(config.features)
+    return (n_inputs, *config.hidden, dataset.n_outputs)
 
 
 def snapshot_count(epochs: int, stride: int) -> int:
@@ -129,6 +142,10 @@ class _Progress:
                 self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
             self.bar.update(epoch - self.bar.n)
 
+    def note_resumed(self, epoch: int) -> None:
+        if self.bar is not None:
+            self.bar.set_description(f"continuing after epoch {epoch}", refresh=False)
+
     def close(self):
         if self.bar is not None:
             self.bar.close()
@@ -147,6 +164,7 @@ class _Recorder:
         self.accuracy = np.empty(epochs)
         self.test_loss = np.empty(epochs if has_test else 0)
         self.test_accuracy = np.empty(epochs if has_test else 0)
+        self.penalty = np.empty(epochs if config.model.regularised else 0)
         self.snapshot_epoch = np.empty(capacity, dtype=np.int64)
         shapes = [
             shape
@@ -156,6 +174,7 @@ class _Recorder:
         self.params = [np.empty((capacity, *shape)) for shape in shapes]
         self.stride, self.last_epoch = stride, epochs - 1
         self.Y, self.Y_test, self.has_test = dataset.Y, dataset.Y_test, has_test
+        self.labels, self.labels_test = dataset.labels, dataset.labels_test
         self.updated = np.zeros(capacity, dtype=bool)
         self.after: dict[int, tuple] = {}
         self.count = 0
@@ -219,10 +238,12 @@ def replay_snapshots(
     backward functions the loop runs, applied to the whole stack at once, give bit for bit
     the numbers the loop saw (a test checks this); doing it once at the end instead of at
     every snapshot keeps full recording cheap. Works through the stack in chunks so memory
-    stays bounded. Returns (grads, zs, activations): grads shaped like params, zs and
-    activations (S, N_rec, n_l) per layer on the training samples ``record_index``.
+    stays bounded. Returns (grads, zs, activations): grads shaped like params (the gradient of
+    the reported loss, penalty included, on the deterministic pass), zs and activations
+    (S, N_rec, n_l) per layer on the training samples ``record_index``.
     """
-    X, Y = dataset.X, dataset.Y
+    model = config.model
+    X, Y = model.inputs(dataset.X), dataset.Y
     n_snapshots = params[0].shape[0]
     widths = sum(p.shape[-1] for p in params[0::2])
     chunk = max(1, 4_000_000 // (len(X) * widths))
@@ -234,15 +255,23 @@ def replay_snapshots(
         for start in range(0, n_snapshots, chunk):
             part = slice(start, start + chunk)
             stack = tuple(p[part] for p in params)
-            trace = forward(stack, X, config.activation)
-            for store, value in zip(
-                grads, backward(stack, trace, Y, config.loss, config.activation)
-            ):
+            trace = model.forward_inputs(stack, X)
+            for store, value in zip(grads, model.gradients(stack, trace, Y)):
                 store[part] = value
             for layer in range(n_layers):  # recorded from layer 1: trace's layer 0 is X
                 zs[layer][part] = trace.z[layer + 1][:, record_index]
                 activations[layer][part] = trace.a[layer + 1][:, record_index]
     return grads, zs, activations
+
+
+def dropout_masks(
+    rng: np.random.Generator, n_rows: int, widths: tuple[int, ...], p: float
+) -> list[np.ndarray]:
+    """Inverted-dropout masks for one step: for each hidden layer of ``widths``, (n_rows, n_l)
+    entries of 0 (dropped, with probability p) and 1 / (1 - p) (kept), so that the expected
+    value of every masked unit is its deterministic value."""
+    keep = 1.0 / (1.0 - p)
+    return [np.where(rng.random((n_rows, n)) >= p, keep, 0.0) for n in widths]
 
 
 def epoch_update(
@@ -255,38 +284,67 @@ def epoch_update(
     batch_rng: np.random.Generator | None,
     trace: Trace | None = None,
     on_step: Callable[[Step], None] | None = None,
+    dropout_rng: np.random.Generator | None = None,
 ) -> tuple[Params, tuple]:
     """One epoch's update(s) from ``params`` and optimiser ``state``: one step on the whole
     training set's gradient (full batch; ``trace`` is its forward pass if already computed), or
-    one step per mini-batch of a fresh permutation drawn from ``batch_rng``. ``on_step`` sees
-    every step with the numbers that went into it. Training and every replay call this one
-    function, so a replay gives the training's numbers bit for bit."""
-    activation, loss_name = config.activation, config.loss
+    one step per mini-batch of a fresh permutation drawn from ``batch_rng``. ``X`` holds the
+    network's inputs (the features). ``optimizer`` carries this epoch's learning rate (see
+    :func:`epoch_optimizer`). With dropout, every step draws its masks from ``dropout_rng``.
+    ``on_step`` sees every step with the numbers that went into it. Training and every replay
+    call this one function, so a replay gives the training's numbers bit for bit."""
+    model = config.model
     n = len(X)
+    widths = config.hidden
     if config.batch_size is None or config.batch_size >= n:
-        trace = trace if trace is not None else forward(params, X, activation)
-        grads = backward(params, trace, Y, loss_name, activation)
+        masks = None
+        if config.dropout:
+            assert dropout_rng is not None, "dropout masks are drawn from dropout_rng"
+            masks = dropout_masks(dropout_rng, n, widths, config.dropout)
+            trace = model.forward_inputs(params, X, masks)
+        trace = trace if trace is not None else model.forward_inputs(params, X)
+        grads = model.gradients(params, trace, Y)
         new_params, new_state = optimizer.step(params, grads, state)
         if on_step is not None:
-            on_step(Step(np.arange(n), grads, params, state, new_params, new_state))
+            on_step(Step(np.arange(n), grads, params, state, new_params, new_state, masks))
         return new_params, new_state
     assert batch_rng is not None, "mini-batches are drawn from batch_rng"
     order = batch_rng.permutation(n)
     for start in range(0, n, config.batch_size):
         rows = order[start : start + config.batch_size]
-        batch_trace = forward(params, X[rows], activation)
-        grads = backward(params, batch_trace, Y[rows], loss_name, activation)
+        masks = None
+        if config.dropout:
+            assert dropout_rng is not None, "dropout masks are drawn from dropout_rng"
+            masks = dropout_masks(dropout_rng, len(rows), widths, config.dropout)
+        batch_trace = model.forward_inputs(params, X[rows], masks)
+        grads = model.gradients(params, batch_trace, Y[rows])
         new_params, new_state = optimizer.step(params, grads, state)
         if on_step is not None:
-            on_step(Step(rows, grads, params, state, new_params, new_state))
+            on_step(Step(rows, grads, params, state, new_params, new_state, masks))
         params, state = new_params, new_state
     return params, state
+
+
+def epoch_optimizer(base, config: TrainConfig, epoch: int):
+    """The optimiser for ``epoch``: ``base`` itself under a constant schedule, else a copy
+    whose learning rate is the schedule's for that epoch."""
+    schedule = config.schedule
+    if schedule.kind == "constant":
+        return base
+    return replace(base, lr=base.lr * schedule.factor_at(epoch, config.epochs))
+
+
+def generators(config: TrainConfig) -> tuple[np.random.Generator, np.random.Generator]:
+    """(mini-batch order, dropout masks): both drawn from the run's seed, each its own stream,
+    so that adding dropout never changes the batch order."""
+    return np.random.default_rng((config.seed, 1)), np.random.default_rng((config.seed, 2))
 
 
 @dataclass(frozen=True)
 class Step:
     """One optimiser step: the training samples ``rows`` (B,) whose mean gradient ``grads`` it
-    used, and the parameters and optimiser state before and after it."""
+    used (penalty included), the parameters and optimiser state before and after it, and the
+    dropout masks of its forward pass (None without dropout)."""
 
     rows: np.ndarray
     grads: Params
@@ -294,6 +352,7 @@ class Step:
     state_before: tuple
     params_after: Params
     state_after: tuple
+    masks: list[np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -351,60 +410,72 @@ def replay_epoch(
     raising :class:`ReplayMismatch` at the first difference: what is explained is the run that
     was recorded, never another one.
 
-    Momentum and Adam carry state from every earlier step, so they are replayed from epoch 0
-    (``epoch`` epochs of training). Plain gradient descent has no state: it starts from the
-    last recorded epoch at or before ``epoch`` (after checking epoch 0 against the initial
-    weights) and only redraws the earlier mini-batch orders."""
+    Momentum and Adam carry state from every earlier step, and dropout's masks come from one
+    stream, so they are replayed from epoch 0 (``epoch`` epochs of training). Plain gradient
+    descent has no state: it starts from the last recorded epoch at or before ``epoch`` (after
+    checking epoch 0 against the initial weights) and only redraws the earlier mini-batch
+    orders. A run that started from --init-from or --weights starts from its recorded epoch 0."""
     recorded = recorded or {}
-    optimizer = make_run_optimizer(config)
-    X, Y = dataset.X, dataset.Y
-    start, params, batch_rng = _replay_start(config, dataset, epoch, recorded)
-    state = optimizer.init(params)
+    base = make_run_optimizer(config)
+    X, Y = config.model.inputs(dataset.X), dataset.Y
+    start, params, batch_rng, dropout_rng = _replay_start(config, dataset, epoch, recorded)
+    state = base.init(params)
+
+    def update(params, state, e, on_step=None):
+        optimizer = epoch_optimizer(base, config, e)
+        return epoch_update(
+            params, state, optimizer, config, X, Y, batch_rng, None, on_step, dropout_rng
+        )
+
     later = [e for e in recorded if e > epoch]
     end = min(later) if later else None
     bar = _Progress(epoch - start + (end or epoch) - epoch, progress, unit="epoch replayed")
     steps: list[Step] = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for e in range(start, epoch):
-            params, state = epoch_update(params, state, optimizer, config, X, Y, batch_rng)
+            params, state = update(params, state, e)
             if e + 1 in recorded and not _same(params, recorded[e + 1]):
                 raise ReplayMismatch(e + 1)
             bar.tick(e - start, None)
         at_epoch = params
         if with_update:
-            after, state = epoch_update(
-                params, state, optimizer, config, X, Y, batch_rng, on_step=steps.append
-            )
+            after, state = update(params, state, epoch, steps.append)
             # On to the next recorded epoch (at most one snapshot stride away), or the end.
             for e in range(epoch + 1, end if end is not None else epoch + 1):
-                after, state = epoch_update(after, state, optimizer, config, X, Y, batch_rng)
+                after, state = update(after, state, e)
                 bar.tick(e - start, None)
             check = recorded.get(end) if end is not None else final
             if check is not None and not _same(after, check):
                 raise ReplayMismatch(end if end is not None else epoch + 1)
     bar.close()
-    return EpochReplay(epoch, at_epoch, tuple(steps), optimizer)
+    return EpochReplay(epoch, at_epoch, tuple(steps), epoch_optimizer(base, config, epoch))
 
 
 def _replay_start(
     config: TrainConfig, dataset: Dataset, epoch: int, recorded: dict[int, Params]
-) -> tuple[int, Params, np.random.Generator]:
-    """(first epoch to replay, its parameters, the mini-batch generator there): epoch 0 and the
-    seed's initial weights (checked against the recorded ones), or for plain gradient descent
-    the last recorded epoch at or before ``epoch``, with the earlier batch orders drawn."""
-    batch_rng = np.random.default_rng((config.seed, 1))
-    sizes = layer_sizes(config, dataset)
-    params = init_params(sizes, config.init, config.init_scale, config.seed)
-    if 0 in recorded and not _same(params, recorded[0]):
-        raise ReplayMismatch(0)
+) -> tuple[int, Params, np.random.Generator, np.random.Generator]:
+    """(first epoch to replay, its parameters, the mini-batch and dropout generators there):
+    epoch 0 and the run's initial weights (checked against the recorded ones), or for plain
+    gradient descent without dropout the last recorded epoch at or before ``epoch``, with the
+    earlier batch orders drawn."""
+    batch_rng, dropout_rng = generators(config)
+    if config.starts_fresh:
+        sizes = layer_sizes(config, dataset)
+        params = init_params(sizes, config.init, config.init_scale, config.seed)
+        if 0 in recorded and not _same(params, recorded[0]):
+            raise ReplayMismatch(0)
+    elif 0 in recorded:  # the starting point's file may have changed since: the run's own
+        params = tuple(recorded[0])
+    else:
+        params = initial_params(config, layer_sizes(config, dataset))
     earlier = [e for e in recorded if e <= epoch]
-    if config.optimizer != "sgd" or not earlier:
-        return 0, params, batch_rng
+    if config.optimizer != "sgd" or config.dropout or not earlier:
+        return 0, params, batch_rng, dropout_rng
     start = max(earlier)
     if config.batch_size is not None and config.batch_size < len(dataset.X):
         for _ in range(start):
             batch_rng.permutation(len(dataset.X))
-    return start, tuple(recorded[start]), batch_rng
+    return start, tuple(recorded[start]), batch_rng, dropout_rng
 
 
 def _all_finite(arrays) -> bool:
@@ -418,17 +489,24 @@ def _all_finite(arrays) -> bool:
     return all(np.isfinite(p).all() for p in arrays)
 
 
-def _measure(record: _Recorder, epoch: int, params: Params, dataset: Dataset, config) -> tuple:
-    """Epoch ``epoch``'s forward pass: record its loss and accuracy (and the test split's);
-    return the training trace and loss."""
-    trace = forward(params, dataset.X, config.activation)
-    loss = loss_value(trace, record.Y, config.loss)
+def _measure(record: _Recorder, epoch: int, params: Params, inputs: tuple, config) -> tuple:
+    """Epoch ``epoch``'s deterministic forward pass (no dropout): record its loss (the data
+    loss plus the penalty) and score (accuracy, or R² for regression), and the test split's
+    (data loss alone); return the training trace and loss. ``inputs`` are the network's
+    training and test inputs (features computed)."""
+    model, (X, X_test) = config.model, inputs
+    trace = model.forward_inputs(params, X)
+    loss = model.data_loss(trace, record.Y)
+    if model.regularised:
+        penalty = model.penalty(params)
+        record.penalty[epoch] = penalty
+        loss = loss + penalty
     record.loss[epoch] = loss
-    record.accuracy[epoch] = accuracy(trace.a[-1], dataset.labels)
+    record.accuracy[epoch] = score(trace.a[-1], record.labels, model.output)
     if record.has_test:
-        test_trace = forward(params, dataset.X_test, config.activation)
-        record.test_loss[epoch] = loss_value(test_trace, record.Y_test, config.loss)
-        record.test_accuracy[epoch] = accuracy(test_trace.a[-1], dataset.labels_test)
+        test_trace = model.forward_inputs(params, X_test)
+        record.test_loss[epoch] = model.data_loss(test_trace, record.Y_test)
+        record.test_accuracy[epoch] = score(test_trace.a[-1], record.labels_test, model.output)
     return trace, loss
 
 
@@ -450,11 +528,17 @@ def train(
     progress: bool = False,
     checkpoint_every: int = 0,
     on_checkpoint: Callable[[History], None] | None = None,
+    continuing: History | None = None,
 ) -> History:
     """Train the network ``config`` describes on ``dataset`` (built from ``config`` if not
     given) and return everything it recorded. ``progress`` shows a tqdm bar on stderr for runs
     longer than a second. With ``checkpoint_every`` N > 0, ``on_checkpoint`` is called every N
     epochs with the History so far (status "running"), for example to redraw figures.
+
+    ``continuing`` is a run this one continues (see :func:`continue_config`): its epochs are
+    trained again and checked bit for bit against it (the loss of every epoch and the weights
+    where it stopped) before training goes on, so the result is the one uninterrupted run of
+    the total length would have recorded, optimiser state and snapshots included.
 
     Each epoch: the forward pass (recorded), a check whether to stop before the update, the
     update (``epoch_update``), and a snapshot at the recorded epochs."""
@@ -462,12 +546,13 @@ def train(
     dataset = dataset if dataset is not None else build_dataset(config)
     check_compatible(config, dataset)
     sizes = layer_sizes(config, dataset)
-    optimizer = make_run_optimizer(config)
-    params = init_params(sizes, config.init, config.init_scale, config.seed)
-    optimizer_state = optimizer.init(params)
-    batch_rng = np.random.default_rng((config.seed, 1))
+    base_optimizer = make_run_optimizer(config)
+    params = initial_params(config, sizes)
+    optimizer_state = base_optimizer.init(params)
+    batch_rng, dropout_rng = generators(config)
     record = _Recorder(config, dataset, sizes)
-    X, Y = dataset.X, record.Y
+    inputs = (config.model.inputs(dataset.X), config.model.inputs(dataset.X_test))
+    X, Y = inputs[0], record.Y
     status, diverged_epoch = "finished", None
     bar = _Progress(config.epochs, progress)
     started = time.perf_counter()
@@ -475,14 +560,27 @@ def train(
     # explicitly below; NumPy's warnings would only repeat it.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), StopRequest() as stop:
         for epoch in range(config.epochs):
-            trace, loss = _measure(record, epoch, params, dataset, config)
+            if continuing is not None and epoch == resume_epoch(continuing):
+                _check_continues(continuing, record, params, epoch)
+                bar.note_resumed(epoch)
+            trace, loss = _measure(record, epoch, params, inputs, config)
             stopping = _stop_before_update(loss, config.target_loss, stop)
             if stopping is not None:  # params stay as they were in this epoch's pass
                 status, diverged_epoch = stopping, epoch if stopping == "diverged" else None
                 record.snapshot(epoch, params)
                 break
+            optimizer = epoch_optimizer(base_optimizer, config, epoch)
             new_params, optimizer_state = epoch_update(
-                params, optimizer_state, optimizer, config, X, Y, batch_rng, trace
+                params,
+                optimizer_state,
+                optimizer,
+                config,
+                X,
+                Y,
+                batch_rng,
+                trace,
+                None,
+                dropout_rng,
             )
             finite = _all_finite(new_params)
             record.after_update(epoch, params, new_params, finite)
@@ -499,6 +597,41 @@ def train(
     bar.close()
     wall_time = time.perf_counter() - started
     return _history(config, dataset, record, epoch + 1, params, status, diverged_epoch, wall_time)
+
+
+def resume_epoch(history: History) -> int:
+    """The epoch a run continues from: after its last update (a finished run), or the epoch it
+    stopped at before updating (an interrupted one)."""
+    return history.summary.epochs - (history.summary.status != "finished")
+
+
+def continue_config(history: History, more_epochs: int) -> TrainConfig:
+    """The configuration of ``history``'s run made ``more_epochs`` longer: what it is when
+    continued (``--init-from RUN --resume``). Only a finished or interrupted run can go on,
+    and not under a cosine schedule, whose every rate depends on the run's length."""
+    status = history.summary.status
+    if status not in ("finished", "interrupted"):
+        why = {
+            "diverged": "its weights are no longer finite numbers",
+            "converged": "it reached its --target-loss; train a new run with --init-from instead",
+        }.get(status, f"its status is {status}")
+        raise ConfigError("init_from", f"cannot be resumed: the run {why}")
+    if history.config.schedule.depends_on_length:
+        raise ConfigError(
+            "init_from",
+            "cannot be resumed: its cosine schedule fits its length, and a longer run has "
+            "another schedule; train a new run with --init-from (without --resume) instead",
+        )
+    return replace(history.config, epochs=resume_epoch(history) + more_epochs)
+
+
+def _check_continues(history: History, record: _Recorder, params: Params, epoch: int) -> None:
+    """Raise ReplayMismatch unless training so far is the run ``history`` recorded."""
+    same_loss = np.array_equal(record.loss[:epoch], history.loss[:epoch], equal_nan=True)
+    if not same_loss:
+        raise ReplayMismatch(int(np.argmax(record.loss[:epoch] != history.loss[:epoch])))
+    if not _same(params, history.final_params):
+        raise ReplayMismatch(epoch)
 
 
 def record_index(config: TrainConfig, dataset: Dataset) -> np.ndarray:
@@ -536,6 +669,7 @@ def _history(config, dataset, record, epochs_run, params, status, diverged_epoch
         accuracy=record.accuracy[:epochs_run].copy(),
         test_loss=test_loss,
         test_accuracy=test_accuracy,
+        penalty=record.penalty[:epochs_run].copy(),
         snapshot_epoch=record.snapshot_epoch[:s].copy(),
         record_index=index,
         W=snapshot_params[0::2],
