@@ -53,12 +53,23 @@ from backprop_lab.sweep import (
             lr=0.5,
             epochs=200,
         ),
+        TrainConfig(dataset="sine", n=50, hidden=(6,), activation="tanh", lr=0.1, epochs=200),
+        TrainConfig(
+            features=("x1", "x2", "x1*x2", "sin(x1)"),
+            hidden=(3,),
+            l2=0.01,
+            l1=0.001,
+            lr_schedule="step:50:0.5",
+            optimizer="adam",
+            lr=0.05,
+            epochs=200,
+        ),
     ],
 )
 def test_the_network_with_seed_s_is_the_one_train_trains_with_seed_s(config):
     stack = train_stack(config, np.arange(8))
     for seed in (0, 3, 7):
-        history = train(TrainConfig(**{**config.to_dict(), "hidden": config.hidden, "seed": seed}))
+        history = train(config.__class__.from_dict({**config.to_dict(), "seed": seed}))
         assert stack.final_loss[seed] == pytest.approx(history.summary.final_loss, abs=1e-12)
         assert stack.final_accuracy[seed] == history.summary.final_accuracy
 
@@ -350,3 +361,19 @@ def test_a_heatmap_too_large_to_label_shows_its_colours_and_says_so(monkeypatch)
     fig = success_figure(stacks, ["lr", "init_scale"])
     texts = "\n".join(_texts(fig))
     assert "20 x 5 cells, too many to write numbers in" in texts and "1 of 3" not in texts
+
+
+def test_a_regression_sweep_counts_a_target_r2_as_solved_and_refuses_mixed_tasks(tmp_path):
+    from backprop_lab.config import ConfigError
+    from backprop_lab.sweep import solved_rule, validate_grid
+
+    stack = train_stack(
+        TrainConfig(dataset="sine", n=50, hidden=(8,), activation="tanh", lr=0.1, epochs=400),
+        np.arange(4),
+    )
+    assert stack.regression and stack.score_name == "R²"
+    fits = stack.final_accuracy >= 0.95
+    assert ((stack.outcome == "solved") == fits).all()
+    assert "R² of at least 0.95" in solved_rule([stack])
+    with pytest.raises(ConfigError, match="a sweep compares networks on one kind of task"):
+        validate_grid({}, {"dataset": ["xor", "sine"]})

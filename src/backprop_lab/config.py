@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cached_property
 
 from .data import (
     DATASETS,
@@ -676,12 +677,12 @@ class TrainConfig:
         """The output layer nn uses: "linear" for regression, None (by width) otherwise."""
         return "linear" if self.is_regression else None
 
-    @property
+    @cached_property
     def model(self) -> Model:
         """The network this run trains (features, activations, loss, penalty) as one object."""
         return Model(self.activation, self.loss, self.output, self.features, self.l1, self.l2)
 
-    @property
+    @cached_property
     def schedule(self) -> Schedule:
         return parse_schedule(self.lr_schedule)
 

@@ -64,6 +64,11 @@ AXIS_NAMES = {
     "data_seed": "data seed",
     "test_fraction": "test fraction",
     "momentum": "momentum",
+    "l2": "L2 penalty rate",
+    "l1": "L1 penalty rate",
+    "features": "input features",
+    "lr_schedule": "learning-rate schedule",
+    "task": "task",
 }
 
 
