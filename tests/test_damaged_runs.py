@@ -26,9 +26,11 @@ from backprop_lab.cli import main
 from backprop_lab.files import write_npz
 from backprop_lab.run_checks import (
     MAX_ARRAY_BYTES,
+    REGRESSION_SUMMARY_NAMES,
     SUMMARY_FIELDS,
     array_byte_limits,
     history_array_names,
+    summary_file_names,
 )
 
 CONFIG = TrainConfig(
@@ -112,6 +114,16 @@ def together(*damages: Callable) -> Callable:
     def damage(run: Path, arrays) -> None:
         for one in damages:
             one(run, arrays)
+
+    return damage
+
+
+def renamed(file: str, old: str, new: str) -> Callable:
+    """A damage: a JSON file's field ``old`` renamed ``new``, its value kept."""
+
+    def damage(run: Path, arrays) -> None:
+        values = json.loads((run / file).read_text())
+        (run / file).write_text(json.dumps({new if k == old else k: v for k, v in values.items()}))
 
     return damage
 
@@ -269,7 +281,7 @@ DAMAGES: dict[str, tuple[Callable, str, str]] = {
     "X_test with 1 column": (
         arrays_with(X_test=lambda a: a[:, :1]),
         NPZ,
-        r"X_test has shape \(10, 1\) but should be \(10, 2\): X_train's 2 features",
+        r"X_test has shape \(10, 1\) but should be \(10, 2\): X_train's 2 columns",
     ),
     "more snapshots than epochs": (
         arrays_with(snapshot_epoch=np.arange(40)),
@@ -592,14 +604,11 @@ COMMANDS = {
 }
 
 
-@pytest.mark.parametrize("kind", DAMAGES)
-def test_a_damaged_run_gets_one_sentence_and_exit_status_2(
-    kind, good, good_arrays, tmp_path, capsys
-):
-    damage, file, pattern = DAMAGES[kind]
-    run = shutil.copytree(good, tmp_path / "run")
-    damage(run, good_arrays)
-
+def assert_refused_everywhere(
+    run: Path, good: Path, file: str, pattern: str, tmp_path: Path, capsys
+) -> None:
+    """load_run refuses ``run`` with one sentence naming ``file`` and matching ``pattern``,
+    quickly, and every command that reads runs exits 2 with that sentence, drawing nothing."""
     started = time.perf_counter()
     with pytest.raises(RunError) as refused:
         load_run(run)
@@ -619,6 +628,400 @@ def test_a_damaged_run_gets_one_sentence_and_exit_status_2(
         assert captured.err.endswith(message.split(str(run))[-1] + "\n"), command
     assert not (run / "figures").exists() and not (run / "report.html").exists()
     assert not (tmp_path / "compared").exists()
+
+
+@pytest.mark.parametrize("kind", DAMAGES)
+def test_a_damaged_run_gets_one_sentence_and_exit_status_2(
+    kind, good, good_arrays, tmp_path, capsys
+):
+    damage, file, pattern = DAMAGES[kind]
+    run = shutil.copytree(good, tmp_path / "run")
+    damage(run, good_arrays)
+    assert_refused_everywhere(run, good, file, pattern, tmp_path, capsys)
+
+
+# --------------------------------------------------------------------------- the new kinds of run
+
+
+# Issue 12's kinds of run, each as small as CONFIG's: 30 epochs, snapshots every 3 (S = 11), 30
+# training and 10 test samples. "csv regression" reads a 3-column CSV file written beside it.
+def small(**options) -> TrainConfig:
+    """A run as small as CONFIG's, of the kind ``options`` make."""
+    return TrainConfig(n=40, test_fraction=0.25, epochs=30, record_every=3, **options)
+
+
+KINDS_OF_RUN = {
+    "regression": small(dataset="sine", hidden=(3,), activation="tanh", lr=0.05),
+    "regularised": small(dataset="gauss", hidden=(3,), l2=0.01, l1=0.001),
+    "features": small(
+        dataset="xor-cloud",
+        features=("x1", "x2", "x1*x2"),
+        hidden=(2,),
+        dropout=0.2,
+        lr_schedule="step:10:0.5",
+    ),
+}
+
+
+def write_regression_csv(path: Path, rows: int = 40, columns: int = 3) -> Path:
+    """A CSV file of ``rows`` points of ``columns`` inputs and a numeric target."""
+    X = np.random.default_rng(7).uniform(-1, 1, (rows, columns))
+    y = X @ np.arange(1.0, columns + 1) - 0.25
+    lines = [",".join(f"x{j + 1}" for j in range(columns)) + ",y"]
+    lines += [",".join(repr(float(v)) for v in row) for row in np.column_stack([X, y])]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def runs(good, good_arrays, tmp_path_factory) -> dict[str, tuple[Path, dict[str, np.ndarray]]]:
+    """Each kind of run's folder and history.npz's arrays; "classification" is ``good``."""
+    root = tmp_path_factory.mktemp("kinds")
+    csv = write_regression_csv(root / "plane3.csv")
+    configs = KINDS_OF_RUN | {
+        "csv regression": small(
+            data=str(csv), task="regression", hidden=(3,), activation="tanh", lr=0.05
+        )
+    }
+    found = {"classification": (good, good_arrays)}
+    for kind, config in configs.items():
+        path = save_run(train(config), root / kind)
+        with np.load(path / "history.npz", allow_pickle=False) as npz:
+            found[kind] = (path, {name: npz[name] for name in npz.files})
+    return found
+
+
+def bomb_penalty(run: Path, arrays) -> None:
+    """penalty replaced by a zip bomb; every other array as it was."""
+    others = {k: v for k, v in arrays.items() if k != "penalty"}
+    bomb_archive(run / "history.npz", others, "penalty")
+
+
+# id: (kind of run, damage, the file the sentence names, what it says: a regular expression)
+NEW_DAMAGES: dict[str, tuple[str, Callable, str, str]] = {
+    # classification runs stay classification runs
+    "a float label in a classification run": (
+        "classification",
+        arrays_with(y_test=lambda a: a + 0.5),
+        NPZ,
+        r"y_test holds float64 values but should hold whole numbers \(int64\)",
+    ),
+    "final_r2 in a classification summary": (
+        "classification",
+        renamed(SUMMARY_JSON, "final_accuracy", "final_r2"),
+        SUMMARY_JSON,
+        r"it has a field 'final_r2', but config.json's task is classification, whose summary "
+        r"names its score final_accuracy and final_test_accuracy",
+    ),
+    "a penalty in an unregularised run": (
+        "classification",
+        arrays_with(penalty=np.zeros(E)),
+        NPZ,
+        r"it has an array 'penalty', but config.json's l1 0 and l2 0 add no penalty to the loss, "
+        r"so the run has none to record",
+    ),
+    "regression asked of a classification dataset": (
+        "classification",
+        json_with(CONFIG_JSON, task="regression"),
+        CONFIG_JSON,
+        r"task regression needs numbers to fit, but gauss has classes",
+    ),
+    # regression
+    "integer targets in a regression run": (
+        "regression",
+        arrays_with(y_train=lambda a: np.round(a).astype(np.int64)),
+        NPZ,
+        r"y_train holds int64 values but should hold floating-point numbers \(float64\): "
+        r"config.json's task is regression",
+    ),
+    "a NaN target": (
+        "regression",
+        arrays_with(y_test=setting(3, np.nan)),
+        NPZ,
+        r"y_test holds NaN or infinite values, but a regression's targets are finite",
+    ),
+    "class names in a regression run": (
+        "regression",
+        arrays_with(class_names=np.array(["0", "1"])),
+        NPZ,
+        r"class_names has 2 names but config.json's task is regression, which has no classes",
+    ),
+    "an R² above 1": (
+        "regression",
+        arrays_with(accuracy=setting(4, 1.5)),
+        NPZ,
+        r"accuracy\[4\] is 1.5, but it holds R², which is at most 1",
+    ),
+    "a NaN R² for a finite loss": (
+        "regression",
+        arrays_with(test_accuracy=setting(2, np.nan)),
+        NPZ,
+        r"test_accuracy\[2\] is nan, but test_loss\[2\] is finite and y_test's targets vary, "
+        r"so R² is a number",
+    ),
+    "an R² of targets all equal": (
+        "regression",
+        arrays_with(y_train=lambda a: np.full_like(a, 0.25)),
+        NPZ,
+        r"accuracy\[0\] is -?[0-9.e-]+, but y_train's targets are all equal, so R² is undefined "
+        r"\(NaN\) at every epoch",
+    ),
+    "sine with two columns": (
+        "regression",
+        arrays_with(X_train=lambda a: np.column_stack([a, a])),
+        NPZ,
+        r"X_train has 2 columns but config.json's dataset sine has 1",
+    ),
+    "two outputs for a regression": (
+        "regression",
+        arrays_with(final_W2=lambda a: np.column_stack([a, a])),
+        NPZ,
+        r"final_W2 has shape \(3, 2\) but should be \(3, 1\): 3 units \(config.json's hidden "
+        r"layer 1\) x 1 output \(a regression's one linear unit\)",
+    ),
+    "final_accuracy in a regression summary": (
+        "regression",
+        renamed(SUMMARY_JSON, "final_r2", "final_accuracy"),
+        SUMMARY_JSON,
+        r"it has a field 'final_accuracy', but config.json's task is regression, whose summary "
+        r"names its score final_r2 and final_test_r2",
+    ),
+    "no final_r2": (
+        "regression",
+        json_with(SUMMARY_JSON, final_r2=...),
+        SUMMARY_JSON,
+        r"it has no 'final_r2' field, which every run summary has",
+    ),
+    "final_test_r2 not the last test R²": (
+        "regression",
+        json_with(SUMMARY_JSON, final_test_r2=0.5),
+        SUMMARY_JSON,
+        r"final_test_r2 is 0.5 but history.npz's test_accuracy at the last epoch, 29, is",
+    ),
+    "final_r2 as text": (
+        "regression",
+        json_with(SUMMARY_JSON, final_r2="good"),
+        SUMMARY_JSON,
+        r'final_r2 is "good" \(text\) but should be a number or null',
+    ),
+    "a classification loss for a regression": (
+        "regression",
+        json_with(CONFIG_JSON, loss="bce"),
+        CONFIG_JSON,
+        r"loss bce is a classification loss .* regression uses mse",
+    ),
+    "classification asked of sine": (
+        "regression",
+        json_with(CONFIG_JSON, task="classification"),
+        CONFIG_JSON,
+        r"task classification needs classes, but sine is a regression dataset",
+    ),
+    "task as a number": (
+        "regression",
+        json_with(CONFIG_JSON, task=1),
+        CONFIG_JSON,
+        r"task is 1 \(a whole number\) but should be text or null",
+    ),
+    "a feature the data lacks": (
+        "regression",
+        json_with(CONFIG_JSON, features=["x1", "x2"]),
+        CONFIG_JSON,
+        r"its features do not fit: x2 needs a second input column, but history.npz's X_train "
+        r"has one; use x1, x1\^2 or sin\(x1\)",
+    ),
+    "a CSV regression read as classification": (
+        "csv regression",
+        together(
+            json_with(CONFIG_JSON, task="classification"),
+            renamed(SUMMARY_JSON, "final_r2", "final_accuracy"),
+            renamed(SUMMARY_JSON, "final_test_r2", "final_test_accuracy"),
+        ),
+        NPZ,
+        r"y_train holds float64 values but should hold whole numbers \(int64\)",
+    ),
+    "features for a 3-column CSV": (
+        "csv regression",
+        json_with(CONFIG_JSON, features=["x1"]),
+        CONFIG_JSON,
+        r"its features do not fit: input features apply to data with one or two input columns, "
+        r"but history.npz's X_train has 3",
+    ),
+    "a CSV regression's targets with an infinity": (
+        "csv regression",
+        arrays_with(y_train=setting(0, np.inf)),
+        NPZ,
+        r"y_train holds NaN or infinite values, but a regression's targets are finite",
+    ),
+    # regularisation
+    "no penalty in a regularised run": (
+        "regularised",
+        arrays_with(penalty=None),
+        NPZ,
+        r"it has no array 'penalty', but config.json's l1 0.001 and l2 0.01 make a regularised "
+        r"run, which records its penalty at every epoch",
+    ),
+    "the rates gone from config.json": (
+        "regularised",
+        json_with(CONFIG_JSON, l1=0.0, l2=0.0),
+        NPZ,
+        r"it has an array 'penalty', but config.json's l1 0 and l2 0 add no penalty",
+    ),
+    "a negative penalty": (
+        "regularised",
+        arrays_with(penalty=setting(3, -0.125)),
+        NPZ,
+        r"penalty\[3\] is -0.125, but a penalty \(l2 \* sum\(w²\) / 2 \+ l1 \* sum\(\|w\|\)\) "
+        r"is at least 0",
+    ),
+    "a NaN penalty beside a finite loss": (
+        "regularised",
+        arrays_with(penalty=setting(4, np.nan)),
+        NPZ,
+        r"penalty\[4\] is nan, but the loss, which includes it, is finite there",
+    ),
+    "a penalty above the loss": (
+        "regularised",
+        arrays_with(penalty=setting(5, 10.0)),
+        NPZ,
+        r"penalty\[5\] is 10.0, but the loss, the data loss plus the penalty, is 0\.[0-9]+",
+    ),
+    "a penalty of other rates": (
+        "regularised",
+        json_with(CONFIG_JSON, l2=0.02),
+        NPZ,
+        r"penalty\[0\] is [0-9.]+, but config.json's l1 0.001 and l2 0.02 give epoch 0's weights "
+        r"\(W1 to W2\) a penalty of [0-9.]+",
+    ),
+    "a penalty of other weights": (
+        "regularised",
+        arrays_with(penalty=lambda a: a * (1 + 1e-6)),
+        NPZ,
+        r"penalty\[0\] is [0-9.]+, but config.json's l1 0.001 and l2 0.01 give epoch 0's weights",
+    ),
+    "a penalty of the wrong length": (
+        "regularised",
+        arrays_with(penalty=lambda a: a[:-1]),
+        NPZ,
+        r"penalty has shape \(29,\) but should be \(30,\): 30 epochs \(summary.json's epochs\)",
+    ),
+    "a penalty as integers": (
+        "regularised",
+        arrays_with(penalty=lambda a: (a * 1000).astype(np.int64)),
+        NPZ,
+        r"penalty holds int64 values but should hold floating-point numbers",
+    ),
+    "a zip bomb as the penalty": (
+        "regularised",
+        bomb_penalty,
+        NPZ,
+        r"its array penalty declares 4.8 GB, more than the 1.0[0-9] MB that the run config.json "
+        r"describes allows",
+    ),
+    "l2 as text": (
+        "regularised",
+        json_with(CONFIG_JSON, l2="0.01"),
+        CONFIG_JSON,
+        r'l2 is "0.01" \(text\) but should be a number',
+    ),
+    "a negative l1": (
+        "regularised",
+        json_with(CONFIG_JSON, l1=-0.001),
+        CONFIG_JSON,
+        r"l1 must be a finite number in \[0, 100\], got -0.001",
+    ),
+    "init_from as a number": (
+        "regularised",
+        json_with(CONFIG_JSON, init_from=3),
+        CONFIG_JSON,
+        r"init_from is 3 \(a whole number\) but should be text \(a file path\) or null",
+    ),
+    "init_from and weights both": (
+        "regularised",
+        json_with(CONFIG_JSON, init_from="runs/xor", weights="w.json"),
+        CONFIG_JSON,
+        r"weights and --init-from both set the starting weights; give one of them",
+    ),
+    # features, dropout, schedules
+    "W1 of the wrong width for the features": (
+        "features",
+        arrays_with(W1=lambda a: a[:, :2]),
+        NPZ,
+        r"W1 has shape \(11, 2, 2\) but should be \(11, 3, 2\): 11 snapshots \(snapshot_epoch's "
+        r"length\) x 3 inputs \(config.json's features x1, x2, x1\*x2\) x 2 units",
+    ),
+    "the features gone from config.json": (
+        "features",
+        json_with(CONFIG_JSON, features=None),
+        NPZ,
+        r"W1 has shape \(11, 3, 2\) but should be \(11, 2, 2\): .* x 2 inputs \(X_train's "
+        r"columns\)",
+    ),
+    "features naming an unknown feature": (
+        "features",
+        json_with(CONFIG_JSON, features=["x1", "x3", "x1*x2"]),
+        CONFIG_JSON,
+        r"its features are \[\"x1\", \"x3\", \"x1\*x2\"\]: unknown input feature 'x3'; the "
+        r"features are x1, x2",
+    ),
+    "a feature listed twice": (
+        "features",
+        json_with(CONFIG_JSON, features=["x1", "x1"]),
+        CONFIG_JSON,
+        r"input feature 'x1' is listed twice",
+    ),
+    "features as text": (
+        "features",
+        json_with(CONFIG_JSON, features="x1,x2,x1*x2"),
+        CONFIG_JSON,
+        r'features is "x1,x2,x1\*x2" \(text\) but should be an array of feature names or null',
+    ),
+    "features that are not names": (
+        "features",
+        json_with(CONFIG_JSON, features=[1, 2]),
+        CONFIG_JSON,
+        r"features is \[1, 2\] \(an array\) but should be an array of feature names or null",
+    ),
+    "dropout above 0.9": (
+        "features",
+        json_with(CONFIG_JSON, dropout=0.95),
+        CONFIG_JSON,
+        r"dropout must be a finite number in \[0, 0.9\], got 0.95",
+    ),
+    "dropout without a hidden layer": (
+        "features",
+        json_with(CONFIG_JSON, hidden=[]),
+        CONFIG_JSON,
+        r"dropout drops hidden units, but this network has no hidden layer",
+    ),
+    "lr_schedule as a number": (
+        "features",
+        json_with(CONFIG_JSON, lr_schedule=10),
+        CONFIG_JSON,
+        r"lr_schedule is 10 \(a whole number\) but should be text \(a learning-rate schedule\)",
+    ),
+    "an unknown schedule": (
+        "features",
+        json_with(CONFIG_JSON, lr_schedule="step:0:0.5"),
+        CONFIG_JSON,
+        r"lr_schedule must be constant, cosine, step:EVERY:FACTOR .*: step's EVERY '0' is not",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage_id", NEW_DAMAGES)
+def test_a_damaged_run_of_a_new_kind_gets_one_sentence_and_exit_status_2(
+    damage_id, runs, tmp_path, capsys
+):
+    kind, damage, file, pattern = NEW_DAMAGES[damage_id]
+    good, arrays = runs[kind]
+    run = shutil.copytree(good, tmp_path / "run")
+    damage(run, arrays)
+    assert_refused_everywhere(run, good, file, pattern, tmp_path, capsys)
+
+
+def test_every_new_kind_of_run_has_its_damages():
+    kinds = {kind for kind, *_ in NEW_DAMAGES.values()}
+    assert kinds == set(KINDS_OF_RUN) | {"classification", "csv regression"}
 
 
 def test_bce_for_three_classes_is_refused(tmp_path):
@@ -699,3 +1102,46 @@ def test_the_size_limits_fit_the_run_and_little_more(good, good_arrays):
         dataset="spiral", n=100_000, hidden=(1024,), record_samples=10**6, epochs=10**8
     )
     assert array_byte_limits(huge)["z1"] == MAX_ARRAY_BYTES
+
+
+def test_the_checks_know_the_arrays_and_summary_names_of_the_new_kinds(runs):
+    for kind, (_, arrays) in runs.items():
+        regularised = kind == "regularised"
+        n_layers = sum(name.startswith("final_W") for name in arrays)
+        assert list(history_array_names(n_layers, regularised)) == list(arrays), kind
+    # summary.json's names: one table (run_checks) that the writer (history) uses too
+    assert list(summary_file_names(False)) == list(SUMMARY_FIELDS)
+    assert list(summary_file_names(True).values()) == [
+        REGRESSION_SUMMARY_NAMES.get(name, name) for name in SUMMARY_FIELDS
+    ]
+    for kind in ("regression", "csv regression"):
+        written = json.loads((runs[kind][0] / "summary.json").read_text())
+        assert list(written) == list(summary_file_names(True).values())
+
+
+def test_the_size_limits_fit_the_new_kinds_of_run(runs):
+    for kind, (path, _) in runs.items():
+        limits = array_byte_limits(load_run(path).config)
+        with zipfile.ZipFile(path / "history.npz") as archive:
+            for info in archive.infolist():
+                name = info.filename.removesuffix(".npy")
+                assert info.file_size <= limits[name], (kind, name)
+    # sine has one input column and one output; n samples of it at most
+    sine = array_byte_limits(KINDS_OF_RUN["regression"])
+    assert sine["X_train"] == 2 * (40 * 1 * 8 + 4096) + 2**20
+    assert sine["final_W2"] == 2 * (3 * 1 * 8 + 4096) + 2**20
+    assert sine["class_names"] == 2 * 4096 + 2**20  # no classes
+    # seven features make W1 seven rows deep, whatever the dataset's two columns
+    wide = TrainConfig(features=("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"))
+    assert array_byte_limits(wide)["W1"] == 2 * (1002 * 7 * 2 * 8 + 4096) + 2**20
+    assert array_byte_limits(wide)["penalty"] == array_byte_limits(wide)["loss"]
+
+
+def test_a_run_folder_from_before_the_new_options_still_loads(good, tmp_path):
+    """config.json written before task, features, l1, l2, lr_schedule, dropout, init_from and
+    weights existed: each takes its default, and the run is the same classification run."""
+    run = shutil.copytree(good, tmp_path / "run")
+    new = ("task", "features", "l1", "l2", "lr_schedule", "dropout", "init_from", "weights")
+    json_with(CONFIG_JSON, **{name: ... for name in new})(run, None)
+    loaded = load_run(run)
+    assert loaded.config == load_run(good).config and loaded.config.task == "classification"

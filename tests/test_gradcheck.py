@@ -1,4 +1,7 @@
-"""The gradient check, over every activation x loss x (two classes, more classes)."""
+"""The gradient check, over every activation x loss x (two classes, more classes), and of the
+run's whole loss: penalties, input features, a linear output, dropout masks."""
+
+import json
 
 import numpy as np
 import pytest
@@ -7,6 +10,7 @@ from backprop_lab import gradcheck, nn
 from backprop_lab.cli import main
 from backprop_lab.data import make_dataset, targets
 from backprop_lab.gradcheck import frozen_loss, gradient_check, on_pattern, relative_error
+from backprop_lab.model import Model
 
 CASES = [
     (activation, loss, classes)
@@ -36,7 +40,7 @@ def test_a_wrong_gradient_is_caught(monkeypatch):
         grads = real_backward(*args)
         return (grads[0] * 1.001,) + grads[1:]
 
-    monkeypatch.setattr("backprop_lab.gradcheck.backward", off_by_a_factor)
+    monkeypatch.setattr("backprop_lab.nn.backward", off_by_a_factor)
     result = gradient_check(params, data.X, data.Y, "mse", "sigmoid")
     assert not result.passed
     assert not result.checks[0].passed and result.checks[0].max_relative_error > 1e-4
@@ -68,7 +72,7 @@ def test_command_exits_zero_when_all_agree(capsys):
 def test_command_exits_one_when_a_gradient_is_wrong(monkeypatch, capsys):
     real_backward = nn.backward
     monkeypatch.setattr(
-        "backprop_lab.gradcheck.backward", lambda *a: tuple(g * 1.01 for g in real_backward(*a))
+        "backprop_lab.nn.backward", lambda *a: tuple(g * 1.01 for g in real_backward(*a))
     )
     assert main(["gradcheck"]) == 1
     out = capsys.readouterr().out
@@ -144,7 +148,7 @@ def test_a_wrong_gradient_where_the_stencil_crosses_a_kink_is_caught(activation,
         dW1[index] *= 1.001
         return (dW1,) + grads[1:]
 
-    monkeypatch.setattr("backprop_lab.gradcheck.backward", one_entry_off)
+    monkeypatch.setattr("backprop_lab.nn.backward", one_entry_off)
     result = gradient_check(params, X, Y, "ce", activation)
     assert not result.passed and not result.checks[0].passed
     assert result.checks[0].worst_index == index
@@ -222,7 +226,7 @@ def test_a_wrong_digit_in_a_tiny_gradient_is_caught(monkeypatch):
         dW2[index] *= 1 + 1e-6
         return found[:2] + (dW2,) + found[3:]
 
-    monkeypatch.setattr("backprop_lab.gradcheck.backward", a_millionth_off)
+    monkeypatch.setattr("backprop_lab.nn.backward", a_millionth_off)
     result = gradient_check(params, data.X, data.Y, "mse", "tanh")
     assert not result.checks[2].passed and result.checks[2].worst_index == index
     assert 5e-7 < result.checks[2].max_relative_error < 2e-6
@@ -348,7 +352,7 @@ def test_a_wrong_gradient_in_a_sampled_array_is_caught(monkeypatch):
     params = nn.init_params((2, 16, 16, 1), "normal", 1.0, seed=0)
     real_backward = nn.backward
     monkeypatch.setattr(
-        "backprop_lab.gradcheck.backward",
+        "backprop_lab.nn.backward",
         lambda *a: tuple(g * (1.001 if i == 2 else 1.0) for i, g in enumerate(real_backward(*a))),
     )
     result = gradient_check(params, data.X, data.Y, "mse", "sigmoid")
@@ -371,3 +375,355 @@ def test_the_command_says_when_it_checked_a_sample(monkeypatch, capsys):
     assert main(["gradcheck", "--hidden", "16,16"]) == 0
     out = capsys.readouterr().out
     assert "note: a large check: only a random sample of the entries was checked" in out
+
+
+# --------------------------------------------------------------------------- the run's loss
+#
+# Penalties, input features, a linear output and dropout change the loss and its gradient: the
+# check differentiates model.loss (data loss + nn.penalty) and compares with model.gradients
+# (nn.backward + nn.penalty_gradients), on every path (real, L_P, complex, extended).
+
+
+def _cli_check(args: str):
+    """What ``backprop-lab gradcheck ARGS`` checks, through the library: the run's dataset, its
+    initial weights, its model and, with dropout, the masks of its first full-batch step."""
+    from backprop_lab.cli import _config, build_parser
+    from backprop_lab.starting_points import initial_params
+    from backprop_lab.training import (
+        build_dataset,
+        check_compatible,
+        dropout_masks,
+        generators,
+        layer_sizes,
+    )
+
+    config = _config(build_parser().parse_args(["gradcheck", *args.split()]))
+    dataset = build_dataset(config)
+    check_compatible(config, dataset)
+    params = initial_params(config, layer_sizes(config, dataset))
+    masks = None
+    if config.dropout:
+        masks = dropout_masks(generators(config)[1], len(dataset.X), config.hidden, config.dropout)
+    result = gradcheck.model_gradient_check(config.model, params, dataset.X, dataset.Y, masks)
+    return config, params, masks, result
+
+
+RUN_LOSSES = [
+    # (gradcheck arguments, the words its loss line must hold)
+    (
+        "--l2 0.01 --l1 0.001 --features x1,x2,x1*x2,sin(x1) --hidden 3 --activation relu",
+        ["0.01 * sum w^2 / 2 + 0.001 * sum |w|", "features x1, x2, x1*x2, sin(x1)"],
+    ),
+    ("--dataset sine --hidden 8 --activation tanh", ["linear output unit"]),
+    ("--dataset reg-gauss --hidden 8,8", ["linear output unit"]),
+    ("--dropout 0.3 --hidden 4,4", ["one fixed dropout mask", "p = 0.3"]),
+    (
+        "--dataset spiral --classes 3 --loss ce --hidden 8,8 --activation relu --dropout 0.5 "
+        "--l1 0.01 --l2 0.1",
+        ["ce loss plus the penalty 0.1 * sum w^2 / 2 + 0.01 * sum |w|", "p = 0.5"],
+    ),
+    (
+        "--dataset sine --hidden 8,8 --activation leaky_relu --dropout 0.2 --l1 0.05 "
+        "--features x1,sin(x1),x1^2",
+        ["linear output unit", "0.05 * sum |w|", "x1, sin(x1), x1^2", "p = 0.2"],
+    ),
+    ("--dataset reg-plane --hidden 5 --activation relu --l2 0.5 --init he", ["0.5 * sum w^2"]),
+]
+
+
+@pytest.mark.parametrize("args,words", RUN_LOSSES)
+def test_the_runs_loss_is_checked_whole(args, words):
+    config, params, masks, result = _cli_check(args)
+    assert result.passed, (result.checks, result.problems)
+    line = result.notes[0]
+    assert line.startswith("the loss checked is the ")
+    assert all(word in line for word in words), line
+    # The sizes are the model's: the features are the first layer's inputs.
+    assert [c.size for c in result.checks] == [p.size for p in params]
+
+
+def test_a_network_as_the_guide_has_it_gets_no_loss_line():
+    _, _, _, result = _cli_check("--hidden 3 --activation relu")
+    assert not any(note.startswith("the loss checked") for note in result.notes)
+    assert gradcheck.loss_description(Model()) is None
+
+
+def _penalised():
+    data = make_dataset("moons", n=40, seed=2)
+    params = nn.init_params((2, 5, 4, 1), "normal", 1.0, seed=0)
+    rng = np.random.default_rng(0)  # biases that are not 0, so that a penalty on them shows
+    params = tuple(p if i % 2 == 0 else rng.normal(size=p.shape) for i, p in enumerate(params))
+    return Model("tanh", "mse", l1=0.01, l2=0.1), params, data.X, data.Y
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        # the 1/2 of l2 sum w^2 / 2 dropped: 2 l2 w
+        lambda W, l1, l2: 2 * l2 * W + l1 * np.sign(W),
+        # the 1/2 dropped the other way: l2 w / 2
+        lambda W, l1, l2: 0.5 * l2 * W + l1 * np.sign(W),
+        # L1's sign turned round
+        lambda W, l1, l2: l2 * W - l1 * np.sign(W),
+    ],
+    ids=["twice-l2", "half-l2", "minus-l1"],
+)
+def test_a_wrong_penalty_gradient_is_caught(wrong, monkeypatch):
+    model, params, X, Y = _penalised()
+    assert gradcheck.model_gradient_check(model, params, X, Y).passed
+
+    def penalty_gradients(params, l1, l2):
+        return tuple(wrong(p, l1, l2) if i % 2 == 0 else np.zeros_like(p)
+                     for i, p in enumerate(params))  # fmt: skip
+
+    monkeypatch.setattr(nn, "penalty_gradients", penalty_gradients)
+    result = gradcheck.model_gradient_check(model, params, X, Y)
+    assert not result.passed and not result.problems
+    assert [c.passed for c in result.checks] == [False, True] * 3  # every W, no b
+
+
+def test_a_penalty_on_the_biases_would_be_caught(monkeypatch):
+    # nn.penalty decides what counts (weights only); a gradient on the biases is then wrong.
+    model, params, X, Y = _penalised()
+    real = nn.penalty_gradients
+    monkeypatch.setattr(
+        nn, "penalty_gradients",
+        lambda p, l1, l2: tuple(g + (l2 * w if i % 2 else 0.0)
+                                for i, (g, w) in enumerate(zip(real(p, l1, l2), p))),
+    )  # fmt: skip
+    result = gradcheck.model_gradient_check(model, params, X, Y)
+    assert [c.passed for c in result.checks] == [True, False] * 3
+
+
+def _near_zero_weights():
+    """A relu network (from a --weights style set of numbers) with weights within a stencil
+    (2e-3) of L1's kink at 0, so that their stencils cross it."""
+    data = make_dataset("circle", n=40, seed=1)
+    params = list(nn.init_params((2, 4, 1), "normal", 1.0, seed=3))
+    W1, W2 = params[0].copy(), params[2].copy()
+    W1[0, 1], W1[1, 3], W2[2, 0] = 5e-4, -1.5e-3, 1e-3
+    params[0], params[2] = W1, W2
+    return Model("tanh", "mse", l1=0.01), tuple(params), data.X, data.Y
+
+
+def test_stencils_that_cross_l1s_kink_are_differenced_with_the_sign_held():
+    model, params, X, Y = _near_zero_weights()
+    result = gradcheck.model_gradient_check(model, params, X, Y)
+    assert result.passed, result.checks
+    assert (result.checks[0].frozen, result.checks[2].frozen) == (2, 1)
+    assert result.frozen == 3  # tanh has no kink: only the three weights near 0
+    note = [n for n in result.notes if "stencil point would cross" in n][0]
+    assert "the L1 penalty's kink at w = 0" in note and "each weight's sign held" in note
+    # The held loss is the real loss at the base point, and S w for |w| away from it.
+    X_in = model.inputs(X)
+    pattern = on_pattern(params, X_in, "tanh")  # (no kink: the pattern is not used)
+    real = float(model.loss(params, model.forward_inputs(params, X_in), Y))
+    assert gradcheck.held_loss(params, X_in, Y, model, pattern) == pytest.approx(real, rel=1e-15)
+    signs = [np.sign(W) for W in params[0::2]]
+    across = (params[0] - 2e-3,) + params[1:]  # W1[0, 1] is now below 0, its sign held
+    crossed = gradcheck.held_loss(across, X_in, Y, model, pattern, signs)
+    honest = model.loss(across, model.forward_inputs(across, X_in), Y)
+    assert crossed - honest == pytest.approx(0.01 * (signs[0] * across[0] - abs(across[0])).sum())
+
+
+def test_a_wrong_l1_gradient_near_its_kink_is_caught(monkeypatch):
+    # A penalty gradient that takes |w| below 2e-3 for 0 differs only where stencils cross.
+    model, params, X, Y = _near_zero_weights()
+    real = nn.penalty_gradients
+
+    def flat_near_zero(params, l1, l2):
+        grads = real(params, l1, l2)
+        return tuple(
+            np.where(np.abs(p) < 2e-3, 0.0, g) if i % 2 == 0 else g
+            for i, (p, g) in enumerate(zip(params, grads))
+        )
+
+    monkeypatch.setattr(nn, "penalty_gradients", flat_near_zero)
+    result = gradcheck.model_gradient_check(model, params, X, Y)
+    assert not result.passed and not result.problems
+    assert result.checks[0].worst_index in ((0, 1), (1, 3)) and result.checks[2].worst_index == (
+        2,
+        0,
+    )
+
+
+def test_weights_exactly_on_l1s_kink_are_moved_and_said():
+    # --init zeros (or zeros in a --weights file): |w| has no derivative at 0.
+    data = make_dataset("xor")
+    params = nn.init_params((2, 3, 1), "zeros", 1.0, seed=0)
+    result = gradcheck.model_gradient_check(
+        Model("sigmoid", "mse", l1=0.01), params, data.X, data.Y
+    )
+    assert result.passed, result.checks
+    assert len(result.moves) == 2
+    assert result.moves[0] == (
+        "6 weights of W1 (W1[0, 0] and 5 more) are exactly 0, on the kink of the L1 penalty's "
+        "|w|, where the loss has no derivative; moved each by 0.01 to 0.05 either way to step "
+        "off it"
+    )
+    one = (params[0] + 1.0, params[1], np.array([[0.5], [0.0], [1.0]]), params[3])
+    result = gradcheck.model_gradient_check(Model("sigmoid", "mse", l1=0.01), one, data.X, data.Y)
+    assert result.passed and len(result.moves) == 1
+    assert (
+        result.moves[0].startswith("W2[1, 0] is exactly 0, on the kink")
+        and "moved it by" in result.moves[0]
+    )
+    # Without L1 a zero weight is no kink, and nothing is moved.
+    assert not gradient_check(params, data.X, data.Y, "mse", "sigmoid").moves
+
+
+def test_a_weight_that_cannot_step_off_l1s_kink_is_reported(monkeypatch):
+    monkeypatch.setattr("backprop_lab.gradcheck._bias_shift", lambda rng: 0.0)
+    data = make_dataset("xor")
+    params = nn.init_params((2, 2, 1), "zeros", 1.0, seed=0)
+    result = gradcheck.model_gradient_check(
+        Model("sigmoid", "mse", l1=0.01), params, data.X, data.Y
+    )
+    assert not result.passed
+    assert (
+        "4 weights of W1 (W1[0, 0] and 3 more) are exactly 0 even after being moved"
+        in result.problems[0]
+    )
+
+
+def test_the_linear_output_and_its_loss_are_nns(monkeypatch):
+    # A delta of the linear unit's mse off by 1e-3 is caught: the check's loss is nn's value.
+    data = make_dataset("reg-gauss", n=40)
+    params = nn.init_params((2, 4, 1), "normal", 1.0, seed=0)
+    model = Model("tanh", "mse", "linear")
+    assert gradcheck.model_gradient_check(model, params, data.X, data.Y).passed
+    right = nn.LINEAR_MSE
+    wrong = nn.Loss("mse", right.value, lambda z, a, Y: right.delta(z, a, Y) * 1.001)
+    monkeypatch.setattr(nn, "LINEAR_MSE", wrong)
+    result = gradcheck.model_gradient_check(model, params, data.X, data.Y)
+    assert not any(c.passed for c in result.checks)
+
+
+def _masked(seed: int = 0):
+    data = make_dataset("spiral", n=60, classes=3, seed=0)
+    params = nn.init_params((2, 6, 5, 3), "normal", 1.0, seed=seed)
+    rng = np.random.default_rng(seed)
+    masks = [np.where(rng.random((60, n)) >= 0.4, 1 / 0.6, 0.0) for n in (6, 5)]
+    return params, data.X, data.Y, masks
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_the_gradient_with_one_dropout_mask_is_checked(activation, monkeypatch):
+    params, X, Y, masks = _masked()
+    model = Model(activation, "ce", l2=0.01)
+    result = gradcheck.model_gradient_check(model, params, X, Y, masks)
+    assert result.passed, result.checks
+    assert "one fixed dropout mask on the hidden units (p = 0.4)" in result.notes[0]
+    # A backprop that forgets the masks is wrong for this loss.
+    real = nn.backward
+    monkeypatch.setattr(nn, "backward", lambda p, t, *a: real(p, t._replace(masks=None), *a))
+    result = gradcheck.model_gradient_check(model, params, X, Y, masks)
+    assert not result.passed
+
+
+def test_the_held_pattern_loss_holds_the_masks_and_the_linear_output():
+    params, X, _, masks = _masked()
+    Y = np.linspace(-1, 1, len(X))[:, None]
+    params = params[:4] + (params[4][:, :1], params[5][:1])
+    model = Model("relu", "mse", "linear", l1=0.01, l2=0.1)
+    pattern = gradcheck.on_pattern(params, X, "relu", masks)
+    real = model.loss(params, model.forward_inputs(params, X, masks), Y)
+    assert gradcheck.held_loss(params, X, Y, model, pattern, masks=masks) == pytest.approx(
+        real, rel=1e-15
+    )
+    trace = gradcheck.frozen_forward(params, X, "relu", pattern, "linear", masks)
+    np.testing.assert_array_equal(trace.a[-1], trace.z[-1])  # a linear output unit
+    np.testing.assert_allclose(trace.z[2], (trace.a[1] * masks[0]) @ params[2] + params[3])
+
+
+def test_every_path_includes_penalty_features_output_and_masks(monkeypatch):
+    # With the recheck threshold at 1e-19 every entry goes on to the complex step and then to
+    # extended precision, each compared with the real loss at the base point (and the complex
+    # code at the four stencil points).
+    monkeypatch.setattr(gradcheck, "RECHECK", 1e12)
+    data = make_dataset("reg-gauss", n=30)
+    params = nn.init_params((3, 4, 3, 1), "normal", 1.0, seed=1)
+    masks = [
+        np.where(np.random.default_rng(1).random((30, n)) >= 0.3, 1 / 0.7, 0.0) for n in (4, 3)
+    ]
+    model = Model("leaky_relu", "mse", "linear", ("x1", "x1*x2", "sin(x2)"), l1=0.02, l2=0.05)
+    result = gradcheck.model_gradient_check(model, params, data.X, data.Y, masks)
+    assert result.passed and not result.problems, (result.checks, result.problems)
+    assert result.complex_steps == result.size
+    if gradcheck.EXTENDED:
+        assert "in extended precision" in result.notes[-1]
+    assert max(c.max_relative_error for c in result.checks) < 1e-12
+
+
+def test_a_complex_penalty_that_is_not_the_real_one_is_reported(monkeypatch):
+    monkeypatch.setattr(gradcheck, "RECHECK", 1e12)
+    real = gradcheck._penalty_change
+
+    def off(params, i, entries, steps, loss, how):
+        change, crossed = real(params, i, entries, steps, loss, how)
+        return (change * 1.01 if how == "complex" else change), crossed
+
+    monkeypatch.setattr(gradcheck, "_penalty_change", off)
+    model, params, X, Y = _penalised()
+    result = gradcheck.model_gradient_check(model, params, X, Y)
+    assert not result.passed
+    assert "complex-step code's loss differs from the real loss" in result.problems[0]
+
+
+def test_a_held_penalty_that_is_not_the_real_one_is_reported(monkeypatch):
+    real = gradcheck.held_penalty
+    monkeypatch.setattr(gradcheck, "held_penalty", lambda *a: real(*a) * 1.001)
+    model, params, X, Y = _penalised()
+    result = gradcheck.model_gradient_check(model, params, X, Y)
+    assert not result.passed and "the loss with the on/off pattern held" in result.problems[0]
+
+
+def test_features_are_computed_once_from_the_raw_inputs(monkeypatch):
+    from backprop_lab import model as model_module
+
+    calls = []
+    real = model_module.feature_inputs
+
+    def feature_inputs(X, features):
+        calls.append(X.shape)
+        return real(X, features)
+
+    monkeypatch.setattr(model_module, "feature_inputs", feature_inputs)
+    data = make_dataset("xor-cloud", n=40)
+    params = nn.init_params((2, 2, 1), "normal", 1.0, seed=0)
+    model = Model("tanh", "bce", features=("x1", "x1*x2"))
+    result = gradcheck.model_gradient_check(model, params, data.X, data.Y)
+    assert result.passed and calls == [(40, 2)]
+
+
+def test_masks_that_do_not_fit_the_layers_are_a_programming_error():
+    params, X, Y, masks = _masked()
+    with pytest.raises(ValueError, match="do not fit hidden layers"):
+        gradcheck.model_gradient_check(Model("tanh", "ce"), params, X, Y, masks[:1])
+
+
+# --------------------------------------------------------------------------- the command
+
+
+@pytest.mark.parametrize("args,words", RUN_LOSSES[:4])
+def test_the_command_checks_the_runs_loss(args, words, capsys):
+    assert main(["gradcheck", *args.split()]) == 0
+    out = capsys.readouterr().out
+    assert "all gradients agree" in out
+    assert "note: the loss checked is the " in out and all(w in out for w in words)
+
+
+def test_the_command_starts_from_a_weights_file(tmp_path, capsys):
+    weights = {
+        "W1": [[0.5, -0.4], [0.3, 0.0]],
+        "b1": [0.0, 0.1],
+        "W2": [[1.2], [-0.7]],
+        "b2": [0.05],
+    }
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(weights))
+    assert main(["gradcheck", "--weights", str(path), "--l1", "0.01"]) == 0
+    out = capsys.readouterr().out
+    # The file's W1[1, 1] = 0 is on L1's kink: the check starts from the file and says so.
+    assert "note: W1[1, 1] is exactly 0, on the kink of the L1 penalty's |w|" in out
+    assert "all gradients agree" in out

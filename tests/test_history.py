@@ -1,7 +1,9 @@
 """Run folders: what they hold, loading them back, refusing damaged or pickled ones."""
 
 import csv
+import dataclasses
 import json
+import math
 
 import numpy as np
 import pytest
@@ -160,3 +162,185 @@ def test_update_norm_is_the_same_whatever_the_recording_stride():
     sparse = train(config.__class__(**{**config.to_dict(), "hidden": (3,), "record_every": 7}))
     for s, epoch in enumerate(sparse.snapshot_epoch):
         np.testing.assert_allclose(sparse.update_norm[s], every.update_norm[epoch], rtol=1e-14)
+
+
+# --------------------------------------------------------------------------- new kinds of run
+
+RUN_FILES = ("config.json", "summary.json", "history.npz", "metrics.csv")
+
+
+def write_csv(path, rows):
+    """A CSV file of the given rows (inputs, then the target or label), with a header."""
+    width = len(rows[0]) - 1
+    lines = [",".join(f"x{j + 1}" for j in range(width)) + ",y"]
+    lines += [",".join(repr(float(v)) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def regression_rows(n=30):
+    X = np.random.default_rng(3).uniform(-1, 1, (n, 2))
+    return np.column_stack([X, 0.5 * X[:, 0] - X[:, 1] ** 2])
+
+
+WEIGHTS = {"W1": [[0.5, -0.4], [0.3, 0.8]], "b1": [0.0, 0.1], "W2": [[1.2], [-0.7]], "b2": [0.05]}
+"""A 2-2-1 network's starting weights typed by hand (the guide's orientation: X @ W1)."""
+
+# name: a function of a temporary folder -> the TrainConfig of a small run of that kind
+KINDS = {
+    "sine": lambda tmp: TrainConfig(
+        dataset="sine", hidden=(4,), activation="tanh", lr=0.05, epochs=50, test_fraction=0.25
+    ),
+    "regression csv": lambda tmp: TrainConfig(
+        data=write_csv(tmp / "surface.csv", regression_rows()),
+        task="regression",
+        hidden=(3,),
+        activation="tanh",
+        lr=0.1,
+        epochs=40,
+        test_fraction=0.2,
+    ),  # fmt: skip
+    "constant targets": lambda tmp: TrainConfig(
+        data=write_csv(tmp / "flat.csv", [[x, 2.5] for x in np.linspace(-1, 1, 12)]),
+        task="regression",
+        hidden=(2,),
+        lr=0.1,
+        epochs=20,
+        test_fraction=0.25,
+    ),  # fmt: skip
+    "diverged regression": lambda tmp: TrainConfig(
+        dataset="sine", hidden=(4,), activation="linear", lr=50.0, epochs=50, test_fraction=0.25
+    ),
+    "l2 and l1": lambda tmp: TrainConfig(
+        dataset="circle",
+        n=60,
+        hidden=(4,),
+        optimizer="adam",
+        lr=0.05,
+        l2=0.01,
+        l1=0.001,
+        epochs=40,
+        test_fraction=0.25,
+    ),  # fmt: skip
+    "features": lambda tmp: TrainConfig(
+        dataset="xor-cloud",
+        n=60,
+        features=("x1", "x2", "x1*x2"),
+        hidden=(),
+        l2=0.001,
+        epochs=40,
+    ),  # fmt: skip
+    "dropout and a schedule": lambda tmp: TrainConfig(
+        dataset="spiral",
+        n=60,
+        classes=3,
+        loss="ce",
+        hidden=(6, 4),
+        activation="tanh",
+        dropout=0.2,
+        lr_schedule="step:10:0.5",
+        batch_size=16,
+        epochs=30,
+        record_every=4,
+    ),  # fmt: skip
+    "sine features": lambda tmp: TrainConfig(
+        dataset="sine",
+        n=50,
+        features=("x1", "sin(x1)"),
+        hidden=(3,),
+        activation="tanh",
+        lr=0.05,
+        lr_schedule="cosine",
+        epochs=30,
+    ),  # fmt: skip
+    "weights by hand": lambda tmp: TrainConfig(weights=str(tmp / "w.json"), hidden=(2,), epochs=30),
+    "init_from": lambda tmp: TrainConfig(
+        dataset="gauss", n=40, hidden=(3,), init_from=str(tmp / "start"), epochs=20
+    ),
+}
+
+
+def nan_for_non_finite(summary):
+    """A Summary's fields with every number that is not finite as NaN: summary.json writes
+    them as null, and null is read back as NaN."""
+    return [
+        math.nan if isinstance(v, float) and not math.isfinite(v) else v
+        for v in dataclasses.astuple(summary)
+    ]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_new_kind_of_run_loads_back_exactly_and_saves_the_same_bytes(kind, tmp_path):
+    (tmp_path / "w.json").write_text(json.dumps(WEIGHTS))
+    save_run(train(TrainConfig(dataset="gauss", n=40, hidden=(3,), epochs=5)), tmp_path / "start")
+    history = train(KINDS[kind](tmp_path))
+
+    loaded = load_run(save_run(history, tmp_path / "run"))
+
+    assert loaded.config == history.config
+    np.testing.assert_equal(nan_for_non_finite(loaded.summary), nan_for_non_finite(history.summary))
+    assert list(loaded.arrays()) == list(history.arrays())
+    for name, array in history.arrays().items():
+        assert loaded.arrays()[name].dtype == array.dtype, name
+        np.testing.assert_array_equal(loaded.arrays()[name], array, err_msg=name)
+    np.testing.assert_array_equal(loaded.penalty, history.penalty)
+    assert loaded.dataset.task == history.dataset.task
+    assert loaded.dataset.class_names == history.dataset.class_names
+    assert loaded.layer_sizes == history.layer_sizes
+    np.testing.assert_array_equal(loaded.learning_rates, history.learning_rates)
+    X = history.dataset.X[:5]  # raw inputs: the model computes the features from them
+    np.testing.assert_array_equal(loaded.outputs(X), history.outputs(X))
+
+    save_run(loaded, tmp_path / "again")
+    for name in RUN_FILES:
+        assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "run" / name).read_bytes()
+
+
+def test_a_regression_run_folder_names_its_score_r2(tmp_path):
+    history = train(KINDS["sine"](tmp_path))
+    path = save_run(history, tmp_path / "sine")
+    summary = json.loads((path / "summary.json").read_text())
+    assert "final_accuracy" not in summary and "final_test_accuracy" not in summary
+    assert summary["final_r2"] == history.accuracy[-1]
+    assert summary["final_test_r2"] == history.test_accuracy[-1]
+    rows = list(csv.DictReader((path / "metrics.csv").open()))
+    assert list(rows[0]) == ["epoch", "loss", "r2", "test_loss", "test_r2"]
+    assert float(rows[9]["r2"]) == history.accuracy[9]
+    with np.load(path / "history.npz", allow_pickle=False) as npz:
+        assert npz["y_train"].dtype == np.float64 and npz["class_names"].shape == (0,)
+        assert npz["W1"].shape[1] == 1 and npz["final_W2"].shape == (4, 1)  # 1-4-1
+    loaded = load_run(path)
+    assert loaded.is_regression and loaded.score_name == "R²"
+    assert loaded.summary.final_accuracy == history.accuracy[-1]
+
+
+def test_constant_targets_give_nan_r2_that_loads_back(tmp_path):
+    history = train(KINDS["constant targets"](tmp_path))
+    assert np.isnan(history.accuracy).all() and np.isnan(history.test_accuracy).all()
+    path = save_run(history, tmp_path / "flat")
+    summary = json.loads((path / "summary.json").read_text())
+    assert summary["final_r2"] is None and summary["final_test_r2"] is None
+    assert summary["final_loss"] == history.loss[-1]
+    loaded = load_run(path)
+    assert np.isnan(loaded.summary.final_accuracy) and np.isnan(loaded.accuracy).all()
+
+
+def test_only_a_regularised_run_records_a_penalty(tmp_path):
+    regularised = train(KINDS["l2 and l1"](tmp_path))
+    path = save_run(regularised, tmp_path / "l2")
+    with np.load(path / "history.npz", allow_pickle=False) as npz:
+        np.testing.assert_array_equal(npz["penalty"], regularised.penalty)
+    rows = list(csv.DictReader((path / "metrics.csv").open()))
+    assert list(rows[0]) == ["epoch", "loss", "accuracy", "test_loss", "test_accuracy", "penalty"]
+    assert float(rows[5]["penalty"]) == regularised.penalty[5]
+    # the penalty, independently: l2 * sum(w²) / 2 + l1 * sum|w| over the weights of epoch 0
+    W = [regularised.W[l][0] for l in range(2)]
+    by_hand = sum(0.01 * (w**2).sum() / 2 + 0.001 * np.abs(w).sum() for w in W)
+    assert regularised.penalty[0] == pytest.approx(by_hand, rel=1e-12)
+
+    plain = train(TrainConfig(dataset="circle", n=60, hidden=(4,), epochs=10))
+    path = save_run(plain, tmp_path / "plain")
+    with np.load(path / "history.npz", allow_pickle=False) as npz:
+        assert "penalty" not in npz.files
+    assert (path / "metrics.csv").read_text().startswith("epoch,loss,accuracy\n")
+    assert len(load_run(path).penalty) == 0

@@ -1,4 +1,5 @@
-"""The network's math, against hand-worked numbers and an independent scalar implementation."""
+"""The network's math, against hand-worked numbers and an independent scalar implementation
+(also of the whole model: a linear output, the penalties, dropout masks, input features)."""
 
 import math
 
@@ -7,6 +8,7 @@ import pytest
 
 from backprop_lab import nn
 from backprop_lab.data import make_dataset, targets
+from backprop_lab.model import Model
 from backprop_lab.optim import SGD
 
 LN3 = math.log(3.0)
@@ -59,11 +61,46 @@ def test_one_gradient_descent_step_of_the_xor_network_by_hand():
     np.testing.assert_allclose(b2n, b2, atol=1e-16)  # db2 is 0 up to rounding
 
 
-def _scalar_reference(params, X, Y, hidden_activation, loss):
+SCALAR_FEATURES = {
+    # The input features of a raw point (x1, x2), written here one number at a time.
+    "x1": lambda x1, x2: x1,
+    "x2": lambda x1, x2: x2,
+    "x1^2": lambda x1, x2: x1 * x1,
+    "x2^2": lambda x1, x2: x2 * x2,
+    "x1*x2": lambda x1, x2: x1 * x2,
+    "sin(x1)": lambda x1, x2: math.sin(x1),
+    "sin(x2)": lambda x1, x2: math.sin(x2),
+}
+
+
+def _scalar_inputs(x, features):
+    """One raw point (a list of 1 or 2 numbers) -> the network's inputs."""
+    if features is None:
+        return list(x)
+    x1, x2 = x[0], x[1] if len(x) > 1 else math.nan
+    return [SCALAR_FEATURES[name](x1, x2) for name in features]
+
+
+def _scalar_reference(
+    params,
+    X,
+    Y,
+    hidden_activation,
+    loss,
+    output=None,
+    l1=0.0,
+    l2=0.0,
+    masks=None,
+    features=None,
+):
     """Loss and gradients of an L-layer network, one sample and one unit at a time in plain
-    Python floats: an implementation independent of nn.forward and nn.backward."""
+    Python floats: an implementation independent of nn.forward and nn.backward (and of
+    model.Model, features.py and nn.penalty). ``output`` "linear" is regression's linear unit
+    (mse); ``l1``, ``l2`` the penalty on the weights; ``masks`` the dropout masks of the hidden
+    layers (masks[l][n][j]: layer l + 1, sample n, unit j); ``features`` the input features."""
     weights = [[list(map(float, row)) for row in W] for W in params[0::2]]
     biases = [list(map(float, b)) for b in params[1::2]]
+    masks = None if masks is None else [m.tolist() for m in masks]
     f = {
         "sigmoid": lambda z: 1 / (1 + math.exp(-z)),
         "tanh": math.tanh,
@@ -82,21 +119,29 @@ def _scalar_reference(params, X, Y, hidden_activation, loss):
     gW = [[[0.0] * len(W[0]) for _ in W] for W in weights]
     gb = [[0.0] * len(b) for b in biases]
     total = 0.0
-    for x, y in zip(X.tolist(), Y.tolist()):
-        acts, zs = [x], []
+    for s, (x, y) in enumerate(zip(X.tolist(), Y.tolist())):
+        # seen[l]: what layer l + 1 reads, the inputs or a hidden layer's masked activations
+        seen, zs, kept = [_scalar_inputs(x, features)], [], []
         for layer, (W, b) in enumerate(zip(weights, biases)):
-            z = [sum(acts[-1][i] * W[i][j] for i in range(len(W))) + b[j] for j in range(len(b))]
+            z = [sum(seen[-1][i] * W[i][j] for i in range(len(W))) + b[j] for j in range(len(b))]
             zs.append(z)
             if layer < len(weights) - 1:
-                acts.append([f(v) for v in z])
+                m = [1.0] * len(z) if masks is None else masks[layer][s]
+                kept.append(m)
+                seen.append([f(v) * m[j] for j, v in enumerate(z)])
+            elif output == "linear":
+                seen.append(list(z))
             elif k == 1:
-                acts.append([1 / (1 + math.exp(-z[0]))])
+                seen.append([1 / (1 + math.exp(-z[0]))])
             else:
-                m = max(z)
-                e = [math.exp(v - m) for v in z]
-                acts.append([v / sum(e) for v in e])
-        out = acts[-1]
-        if loss == "mse":
+                top = max(z)
+                e = [math.exp(v - top) for v in z]
+                seen.append([v / sum(e) for v in e])
+        out = seen[-1]
+        if output == "linear":  # mse of a linear unit: a = z
+            total += sum((o - t) ** 2 for o, t in zip(out, y)) / (n * k)
+            delta = [2 * (o - t) / (n * k) for o, t in zip(out, y)]
+        elif loss == "mse":
             total += sum((o - t) ** 2 for o, t in zip(out, y)) / (n * k)
             d_out = [2 * (o - t) / (n * k) for o, t in zip(out, y)]
             if k == 1:
@@ -112,17 +157,22 @@ def _scalar_reference(params, X, Y, hidden_activation, loss):
                 total += -sum(t * math.log(o) for o, t in zip(out, y)) / n
             delta = [(o - t) / n for o, t in zip(out, y)]
         for layer in range(len(weights) - 1, -1, -1):
-            for i in range(len(acts[layer])):
+            for i in range(len(seen[layer])):
                 for j in range(len(delta)):
-                    gW[layer][i][j] += acts[layer][i] * delta[j]
+                    gW[layer][i][j] += seen[layer][i] * delta[j]
             for j in range(len(delta)):
                 gb[layer][j] += delta[j]
             if layer:
-                W = weights[layer]
+                W, m = weights[layer], kept[layer - 1]
                 delta = [
-                    sum(delta[j] * W[i][j] for j in range(len(delta))) * df(zs[layer - 1][i])
+                    sum(delta[j] * W[i][j] for j in range(len(delta))) * m[i] * df(zs[layer - 1][i])
                     for i in range(len(W))
                 ]
+    for layer, W in enumerate(weights):  # the penalty: weights only, never the biases
+        for i, row in enumerate(W):
+            for j, w in enumerate(row):
+                total += l2 * w * w / 2 + l1 * abs(w)
+                gW[layer][i][j] += l2 * w + l1 * ((w > 0) - (w < 0))
     grads = []
     for W, b in zip(gW, gb):
         grads += [np.array(W), np.array(b)]
@@ -140,6 +190,59 @@ def test_forward_and_backward_match_a_scalar_implementation(activation, loss, cl
     expected_loss, expected_grads = _scalar_reference(params, data.X, Y, activation, loss)
     assert nn.loss_value(trace, Y, loss) == pytest.approx(expected_loss, rel=1e-12)
     for got, expected in zip(grads, expected_grads):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-15)
+
+
+MODELS = [
+    # (dataset, classes, loss, output, l1, l2, dropout p, features): what a run may train
+    ("reg-gauss", 0, "mse", "linear", 0.0, 0.0, 0.0, None),
+    ("sine", 0, "mse", "linear", 0.0, 0.0, 0.0, ("x1", "sin(x1)", "x1^2")),
+    ("reg-plane", 0, "mse", "linear", 0.03, 0.2, 0.3, ("x2", "x1*x2", "x1")),
+    ("spiral", 2, "mse", None, 0.05, 0.0, 0.0, None),
+    ("spiral", 2, "bce", None, 0.0, 0.1, 0.0, None),
+    ("spiral", 3, "ce", None, 0.02, 0.3, 0.0, None),
+    ("spiral", 2, "ce", None, 0.0, 0.0, 0.5, None),
+    ("spiral", 3, "mse", None, 0.0, 0.0, 0.25, None),
+    (
+        "xor-cloud",
+        2,
+        "bce",
+        None,
+        0.0,
+        0.0,
+        0.0,
+        ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"),
+    ),
+    ("circle", 2, "ce", None, 0.01, 0.01, 0.4, ("x1^2", "x2^2", "sin(x2)")),
+]
+
+
+@pytest.mark.parametrize("activation", list(nn.ACTIVATIONS))
+@pytest.mark.parametrize("dataset,classes,loss,output,l1,l2,p,features", MODELS)
+def test_the_models_loss_and_gradients_match_a_scalar_implementation(
+    activation, dataset, classes, loss, output, l1, l2, p, features
+):
+    # Model (nn.forward, nn.backward, nn.penalty, features.py) against the scalar code: a
+    # linear output with mse, the L1 and L2 penalties with their gradients added, dropout
+    # masks in the forward and backward passes, and input features.
+    data = make_dataset(dataset, n=12, seed=3, **({"classes": classes} if classes else {}))
+    Y = data.Y if output == "linear" else targets(data.labels, classes)
+    model = Model(activation, loss, output, features, l1, l2)
+    n_inputs = data.X.shape[1] if features is None else len(features)
+    params = nn.init_params((n_inputs, 3, 4, Y.shape[1]), "normal", 0.8, seed=5)
+    params = (params[0], params[1] + 0.1, params[2], params[3] - 0.2, params[4], params[5])
+    masks = None
+    if p:
+        rng = np.random.default_rng(7)
+        masks = [np.where(rng.random((12, n)) >= p, 1 / (1 - p), 0.0) for n in (3, 4)]
+    trace = model.forward(params, data.X, masks)
+    expected_loss, expected_grads = _scalar_reference(
+        params, data.X, Y, activation, loss, output, l1, l2, masks, features
+    )
+    inputs = np.array([_scalar_inputs(x, features) for x in data.X.tolist()])
+    np.testing.assert_allclose(trace.a[0], inputs, rtol=1e-15)
+    assert float(model.loss(params, trace, Y)) == pytest.approx(expected_loss, rel=1e-12)
+    for got, expected in zip(model.gradients(params, trace, Y), expected_grads):
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-15)
 
 

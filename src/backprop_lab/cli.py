@@ -395,6 +395,17 @@ def final_numbers(history: History) -> str:
     return f"final loss {sig(s.final_loss)}{penalty}, {score}{test}"
 
 
+def _rate_text(history: History) -> str:
+    """ "--lr 2", or with a schedule "--lr 2 and --lr-schedule exp:2 (a rate of 5e+03 at
+    epoch 12)": the rate of the epoch that diverged."""
+    config = history.config
+    if config.lr_schedule == "constant":
+        return f"--lr {config.lr:g}"
+    epoch = history.summary.diverged_epoch or 0
+    rate = config.lr * config.schedule.factor_at(epoch, config.epochs)
+    return f"--lr {config.lr:g} and --lr-schedule {config.lr_schedule} (a rate of {rate:g} at epoch {epoch})"
+
+
 def _exit_status(history: History) -> int:
     """0, or EXIT_DIVERGED / EXIT_INTERRUPTED with a sentence on stderr."""
     from .diagnose import lower_learning_rate
@@ -403,7 +414,7 @@ def _exit_status(history: History) -> int:
     if s.status == "diverged":
         print(
             f"backprop-lab: training diverged at epoch {s.diverged_epoch}: the loss or the "
-            f"weights became NaN or infinite with --lr {history.config.lr:g}. Try a lower "
+            f"weights became NaN or infinite with {_rate_text(history)}. Try a lower "
             f"learning rate, such as {lower_learning_rate(history)}.",
             file=sys.stderr,
         )
@@ -571,9 +582,9 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _gradcheck(args: argparse.Namespace) -> int:
     from .budget import check, gradcheck_estimate
-    from .gradcheck import THRESHOLD, gradient_check
+    from .gradcheck import THRESHOLD, model_gradient_check
     from .starting_points import initial_params
-    from .training import build_dataset, check_compatible, layer_sizes
+    from .training import build_dataset, check_compatible, dropout_masks, generators, layer_sizes
 
     _check_data_options(args)
     config = _config(args)
@@ -581,6 +592,10 @@ def _gradcheck(args: argparse.Namespace) -> int:
     check_compatible(config, dataset)
     check(gradcheck_estimate(config, dataset), _budget(args), "the gradient check")
     params = initial_params(config, layer_sizes(config, dataset))
+    masks = None
+    if config.dropout:
+        # The masks of the run's first full-batch step: the loss a training step differentiates.
+        masks = dropout_masks(generators(config)[1], len(dataset.X), config.hidden, config.dropout)
     sizes = "-".join(map(str, layer_sizes(config, dataset)))
     # Said before the check starts: a large network takes a while, and then a bar shows on
     # stderr (only once a second has passed).
@@ -593,8 +608,8 @@ def _gradcheck(args: argparse.Namespace) -> int:
     bar = _EntryBar()
     result = None
     try:
-        result = gradient_check(
-            params, dataset.X, dataset.Y, config.loss, config.activation, progress=bar.update
+        result = model_gradient_check(
+            config.model, params, dataset.X, dataset.Y, masks, progress=bar.update
         )
     except KeyboardInterrupt:
         pass

@@ -49,6 +49,7 @@ from .run_checks import (  # noqa: F401 (STATUSES and RunError lived here first)
     config_from_json,
     read_history,
     summary_fields,
+    summary_file_names,
 )
 
 
@@ -212,9 +213,15 @@ class History:
         s = self.summary
         return (
             f"History({self.dataset.name}, {sizes} {self.config.activation}, "
-            f"{self.status_text()}, loss {s.final_loss:.4g}, accuracy {s.final_accuracy:.0%}, "
+            f"{self.status_text()}, loss {s.final_loss:.4g}, {self._score_text()}, "
             f"{len(self.snapshot_epoch)} snapshots)"
         )
+
+    def _score_text(self) -> str:
+        s = self.summary
+        if self.is_regression:
+            return f"R² {s.final_accuracy:.4g}"
+        return f"accuracy {s.final_accuracy:.0%}"
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The contents of history.npz, by name."""
@@ -264,15 +271,11 @@ def _write_metrics_csv(history: History, path: Path, rows_per_chunk: int = 50_00
             f.write("".join(",".join(map(repr, row)) + "\n" for row in zip(*chunk)).encode())
 
 
-REGRESSION_SUMMARY_NAMES = {"final_accuracy": "final_r2", "final_test_accuracy": "final_test_r2"}
-"""summary.json names a regression's score R²: History's accuracy fields hold it."""
-
-
 def summary_json_fields(fields: dict, regression: bool) -> dict:
-    """Summary's fields as summary.json names them (R² by its name for regression)."""
-    if not regression:
-        return dict(fields)
-    return {REGRESSION_SUMMARY_NAMES.get(k, k): v for k, v in fields.items()}
+    """Summary's fields as summary.json names them: a regression's score (History's accuracy
+    fields) by its name, R² (run_checks reads them back)."""
+    names = summary_file_names(regression)
+    return {names.get(k, k): v for k, v in fields.items()}
 
 
 def save_run(history: History, path: str | Path) -> Path:

@@ -6,51 +6,62 @@ found raises :class:`RunError` with one sentence that starts with the damaged fi
 says what is wrong and what was expected. The checks, in the order they are made:
 
 1. ``config.json``: a JSON object of at most :data:`MAX_JSON_BYTES`, every option of the JSON
-   type its declaration asks for (a whole number, a number, text, an array of layer sizes, or
-   null where the default is None), then :class:`~backprop_lab.config.TrainConfig`'s own
-   validation of the values.
+   type its declaration asks for (a whole number, a number, text, an array of layer sizes, an
+   array of feature names, or null where the default is None), then
+   :class:`~backprop_lab.config.TrainConfig`'s own validation of the values.
 2. ``summary.json``: a JSON object with exactly the fields of a run summary
-   (:data:`SUMMARY_FIELDS`), each of its JSON type; ``status`` one of :data:`STATUSES`;
-   ``epochs`` at most config.json's epochs (all of them for status finished);
-   ``diverged_epoch`` the last epoch for a diverged run and null otherwise.
+   (:data:`SUMMARY_FIELDS`, a regression naming its score ``final_r2`` and ``final_test_r2``
+   instead of ``final_accuracy`` and ``final_test_accuracy``: :func:`summary_file_names`),
+   each of its JSON type; ``status`` one of :data:`STATUSES`; ``epochs`` at most config.json's
+   epochs (all of them for status finished); ``diverged_epoch`` the last epoch for a diverged
+   run and null otherwise. The fields come back under Summary's names.
 3. ``history.npz``, array by array in save order, from the zip's directory and the member's
    .npy header, before any array's data is loaded: it is there, declares no more bytes than
    the run could have written (see :func:`array_byte_limits` for the limit and why), and is
-   not a pickle (an object array). Then every array holds the right kind of numbers and has
-   the shape its siblings, config.json and summary.json imply (the table below). Members
-   that are not one of the arrays :func:`history_array_names` lists are never read.
+   not a pickle (an object array). A regularised run (config.json's l1 or l2 above 0) has a
+   ``penalty`` array and any other run has none. Then every array holds the right kind of
+   numbers and has the shape its siblings, config.json and summary.json imply (the table
+   below). Members that are not one of the arrays :func:`history_array_names` lists are never
+   read.
 4. The arrays' values: snapshot epochs strictly increasing from 0 to the last epoch, recorded
-   samples and labels in range, class names distinct, finite inputs, accuracies between 0
-   and 1, update norms not negative.
+   samples in range, finite inputs, update norms not negative; for classification labels in
+   range, class names distinct and accuracies between 0 and 1; for regression finite targets
+   and R² at most 1, NaN exactly where R² is undefined (targets all equal) or the loss is not
+   finite; a penalty at least 0, finite and at most the loss where the loss is finite, and the
+   one config.json's l1 and l2 give the snapshots' weights.
 5. summary.json against the arrays: a run that did not diverge has finite losses and
-   parameters throughout; the final loss and accuracy (and the test split's) are the last
+   parameters throughout; the final loss and score (and the test split's) are the last
    epoch's; a converged run's last loss is at most config.json's target_loss.
 
 Shapes, with E epochs (summary.json's ``epochs``), S snapshots (``snapshot_epoch``'s length), N
-training and M test samples (X_train's and X_test's rows) of D features (X_train's columns),
-R recorded samples (``record_index``'s length, min(N, ``record_samples``)), K classes
-(``class_names``' length), L = len(config.hidden) + 1 layers and layer sizes
-n_0 = D, n_1..n_{L-1} = config.hidden, n_L = 1 for two classes else K:
+training and M test samples (X_train's and X_test's rows) of D raw input columns (X_train's
+columns: 1 for sine, 2 for the other named datasets), R recorded samples (``record_index``'s
+length, min(N, ``record_samples``)), K classes (``class_names``' length; 0 for regression),
+L = len(config.hidden) + 1 layers and layer sizes n_0 = D (len(config.features) when the run
+has features), n_1..n_{L-1} = config.hidden, n_L = 1 for two classes or regression, else K:
 
-==========================  ==============================  ================
+==========================  ==============================  ================================
 array                       shape                           dtype
-==========================  ==============================  ================
+==========================  ==============================  ================================
 loss, accuracy              (E,)                            floating
 test_loss, test_accuracy    (E,), or (0,) when M == 0       floating
 snapshot_epoch              (S,), 1 <= S <= E               integer
 record_index                (R,)                            integer
-X_train, y_train            (N, D), (N,)                    floating, integer
-X_test, y_test              (M, D), (M,)                    floating, integer
+X_train, y_train            (N, D), (N,)                    floating, integer (regression:
+                                                            floating)
+X_test, y_test              (M, D), (M,)                    as X_train, y_train
 class_names                 (K,)                            text
 update_norm                 (S, L)                          floating
+penalty                     (E,), regularised runs only     floating
 W{l}, dW{l}                 (S, n_{l-1}, n_l)               floating
 b{l}, db{l}                 (S, n_l)                        floating
 z{l}, a{l}                  (S, R, n_l)                     floating
 final_W{l}, final_b{l}      (n_{l-1}, n_l), (n_l,)          floating
-==========================  ==============================  ================
+==========================  ==============================  ================================
 
-Floating arrays are returned as float64 and integer arrays as int64 (the run folders
-backprop-lab writes hold exactly those, so they come back unchanged).
+For regression ``accuracy`` and ``test_accuracy`` hold R², and ``y_train``, ``y_test`` the
+target values. Floating arrays are returned as float64 and integer arrays as int64 (the run
+folders backprop-lab writes hold exactly those, so they come back unchanged).
 """
 
 from __future__ import annotations
@@ -66,6 +77,8 @@ import numpy as np
 
 from .config import OPTIONS, ConfigError, Option, TrainConfig
 from .data import GATES, MAX_CLASSES, MAX_CSV_COLUMNS, MAX_CSV_ROWS, output_units
+from .features import FeatureError, check_features, parse_features
+from .nn import penalty as weights_penalty
 
 STATUSES = ("converged", "finished", "diverged", "interrupted")
 """How a saved run can have ended."""
@@ -102,7 +115,12 @@ ARRAYS = (
 LAYER_ARRAYS = ("W", "b", "dW", "db", "z", "a", "final_W", "final_b")
 """The per-layer arrays of history.npz, named with the layer's number: W1, ..., final_bL."""
 
+PENALTY = "penalty"
+"""The array of a regularised run's penalty at every epoch (after update_norm in save order)."""
+
 INTEGER_ARRAYS = ("snapshot_epoch", "record_index", "y_train", "y_test")
+"""The integer arrays; a regression's y_train and y_test hold floating-point targets instead."""
+TARGET_ARRAYS = ("y_train", "y_test")
 TEXT_ARRAYS = ("class_names",)
 
 SUMMARY_FIELDS: dict[str, tuple[str, bool]] = {
@@ -119,6 +137,16 @@ SUMMARY_FIELDS: dict[str, tuple[str, bool]] = {
 }
 """The fields of summary.json (history.Summary's), with their JSON kinds."""
 
+REGRESSION_SUMMARY_NAMES = {"final_accuracy": "final_r2", "final_test_accuracy": "final_test_r2"}
+"""summary.json names a regression's score R²: Summary's accuracy fields hold it."""
+
+PENALTY_SLACK = 1e-9
+"""How far (relatively) a recorded penalty may be from the one recomputed from the snapshot's
+weights: the sums may be taken in another order (a stack of networks), never more."""
+
+ONE_COLUMN_DATASETS = ("sine",)
+"""The named datasets of one raw input column; the others have two."""
+
 
 class RunError(ValueError):
     """A folder is not a run, or a run's files are damaged; the message is one sentence."""
@@ -130,10 +158,23 @@ def damaged(path: Path, problem: str) -> RunError:
     return RunError(f"{path} is damaged: {' '.join(problem.split())}")
 
 
-def history_array_names(n_layers: int) -> tuple[str, ...]:
-    """The arrays history.npz holds for a network of ``n_layers`` layers, in save order."""
+def history_array_names(n_layers: int, penalty: bool = False) -> tuple[str, ...]:
+    """The arrays history.npz holds for a network of ``n_layers`` layers, in save order, with
+    the ``penalty`` array of a regularised run if ``penalty``."""
     per_layer = tuple(f"{name}{l}" for l in range(1, n_layers + 1) for name in LAYER_ARRAYS)
-    return ARRAYS + per_layer
+    return ARRAYS + ((PENALTY,) if penalty else ()) + per_layer
+
+
+def summary_file_names(regression: bool) -> dict[str, str]:
+    """Summary's field names (:data:`SUMMARY_FIELDS`) -> summary.json's for a run of that task:
+    the same, but final_r2 and final_test_r2 for a regression's score."""
+    renamed = REGRESSION_SUMMARY_NAMES if regression else {}
+    return {name: renamed.get(name, name) for name in SUMMARY_FIELDS}
+
+
+def named_columns(dataset: str) -> int:
+    """The raw input columns of named dataset ``dataset``: 1 for sine, 2 for the others."""
+    return 1 if dataset in ONE_COLUMN_DATASETS else 2
 
 
 # --------------------------------------------------------------------------- JSON
@@ -156,15 +197,15 @@ def _shown(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def read_json_object(path: Path) -> dict:
-    """The JSON object in file ``path``: at most MAX_JSON_BYTES of UTF-8 JSON text."""
+def read_json_object(path: Path, limit: int = MAX_JSON_BYTES) -> dict:
+    """The JSON object in file ``path``: at most ``limit`` bytes of UTF-8 JSON text."""
     try:
         size = path.stat().st_size
-        text = path.read_bytes().decode("utf-8") if size <= MAX_JSON_BYTES else ""
-        value = json.loads(text) if size <= MAX_JSON_BYTES else None
+        text = path.read_bytes().decode("utf-8") if size <= limit else ""
+        value = json.loads(text) if size <= limit else None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise damaged(path, "it is not readable JSON") from None
-    if size > MAX_JSON_BYTES:
+    if size > limit:
         raise damaged(path, f"it is {size:,} bytes, but a run's JSON files are a few hundred bytes")
     if not isinstance(value, dict):
         raise damaged(path, f"it should hold a JSON object, but it holds {_kind(value)}")
@@ -177,6 +218,8 @@ _OPTION_TYPES = {
     "float": ((int, float), "a number"),
     "path": ((str,), "text (a file path)"),
     "layers": ((list,), "an array of layer sizes"),
+    "features": ((list,), "an array of feature names"),
+    "schedule": ((str,), "text (a learning-rate schedule)"),
 }
 
 
@@ -186,6 +229,8 @@ def _check_option_type(path: Path, option: Option, value) -> None:
         return
     types, words = _OPTION_TYPES[option.kind]
     ok = isinstance(value, types) and not isinstance(value, bool)
+    if ok and option.kind == "features":
+        ok = all(isinstance(name, str) for name in value)
     if ok and option.kind == "float":
         try:
             float(value)
@@ -210,6 +255,12 @@ def config_from_json(path: Path) -> TrainConfig:
             _check_option_type(path, option, values[option.name])
     if isinstance(values.get("hidden"), list):
         values["hidden"] = tuple(values["hidden"])
+    features = values.get("features")
+    if isinstance(features, list) and all(isinstance(name, str) for name in features):
+        try:  # the sentence that names the feature, before TrainConfig's general one
+            parse_features(",".join(features))
+        except FeatureError as error:
+            raise damaged(path, f"its features are {_shown(features)}: {error}") from None
     try:
         return TrainConfig.from_dict(values)
     except ConfigError as error:
@@ -239,26 +290,44 @@ def _summary_value_problem(kind: str, value) -> str | None:
     return f"is {_shown(value)} ({_kind(value)}) but should be {expected}"
 
 
-def summary_fields(path: Path, config: TrainConfig) -> dict:
-    """The fields of summary.json at ``path``, checked for JSON types and against config.json
-    (``config``): the epochs that ran are at most the epochs asked for, all of them for a
-    finished run, and only a diverged run has a diverged_epoch (its last epoch)."""
-    values = read_json_object(path)
-    unknown = [name for name in values if name not in SUMMARY_FIELDS]
-    if unknown:
-        raise damaged(
+def _unknown_summary_field(path: Path, name: str, config: TrainConfig) -> RunError:
+    """The RunError for a field ``name`` that a summary of config.json's task does not have:
+    the other task's name for the score gets its own sentence."""
+    own = summary_file_names(config.is_regression)
+    if name in summary_file_names(not config.is_regression).values():
+        score = " and ".join(own[n] for n in REGRESSION_SUMMARY_NAMES)
+        return damaged(
             path,
-            f"it has a field {unknown[0]!r} that a run summary does not have "
-            f"(its fields are {', '.join(SUMMARY_FIELDS)})",
+            f"it has a field {name!r}, but config.json's task is {config.task}, whose summary "
+            f"names its score {score}",
         )
+    return damaged(
+        path,
+        f"it has a field {name!r} that a run summary does not have "
+        f"(its fields are {', '.join(own.values())})",
+    )
+
+
+def summary_fields(path: Path, config: TrainConfig) -> dict:
+    """The fields of summary.json at ``path`` by Summary's names (a regression's final_r2 is
+    final_accuracy), checked for JSON types and against config.json (``config``): the fields
+    of the run's task, the epochs that ran at most the epochs asked for, all of them for a
+    finished run, and only a diverged run has a diverged_epoch (its last epoch)."""
+    in_file = read_json_object(path)
+    names = summary_file_names(config.is_regression)
+    fields = {written: name for name, written in names.items()}
+    unknown = [name for name in in_file if name not in fields]
+    if unknown:
+        raise _unknown_summary_field(path, unknown[0], config)
     for name, (kind, required) in SUMMARY_FIELDS.items():
-        if name not in values:
+        if names[name] not in in_file:
             if required:
-                raise damaged(path, f"it has no {name!r} field, which every run summary has")
+                raise damaged(path, f"it has no {names[name]!r} field, which every run summary has")
             continue
-        problem = _summary_value_problem(kind, values[name])
+        problem = _summary_value_problem(kind, in_file[names[name]])
         if problem:
-            raise damaged(path, f"{name} {problem}")
+            raise damaged(path, f"{names[name]} {problem}")
+    values = {fields[written]: value for written, value in in_file.items()}
     status, epochs = values["status"], values["epochs"]
     if epochs > config.epochs:
         raise damaged(path, f"epochs is {epochs:,} but config.json asks for {config.epochs:,}")
@@ -293,9 +362,12 @@ def array_byte_limits(config: TrainConfig) -> dict[str, int]:
     Each limit follows the run: twice the largest array the run config.json describes could
     have written, plus a megabyte. That largest array takes E <= epochs,
     S <= min(epochs, ceil(epochs / snapshot stride) + 2), N and M at most the dataset's size
-    (4 for a gate, ``n`` for a cloud, MAX_CSV_ROWS for a CSV file), D features (2, or at most
-    MAX_CSV_COLUMNS - 1), K <= classes (MAX_CLASSES for a CSV file), R <= record_samples,
-    8 bytes a number, MAX_CLASS_NAME_CHARS a class name, and NPY_HEADER_BYTES for the header.
+    (4 for a gate, ``n`` for a cloud or a regression dataset, MAX_CSV_ROWS for a CSV file), D
+    raw input columns (1 for sine, 2 for the other named datasets, at most MAX_CSV_COLUMNS - 1
+    for a CSV file), n_0 network inputs (D, or the number of config.json's features),
+    K <= classes (MAX_CLASSES for a CSV file, 0 for regression), R <= record_samples, 8 bytes
+    a number (a class label, a regression target), MAX_CLASS_NAME_CHARS a class name, and
+    NPY_HEADER_BYTES for the header.
     A limit tied to the run keeps what a damaged folder can make a reader allocate to what its
     own config.json allows (for the default XOR run, about a megabyte an array) while letting
     every real run through, small or large, which no single fixed cap can do. The slack
@@ -313,10 +385,10 @@ def array_byte_limits(config: TrainConfig) -> dict[str, int]:
     S = min(E, math.ceil(E / config.snapshot_stride) + 2)
     csv = config.data is not None
     total = MAX_CSV_ROWS if csv else 4 if config.dataset in GATES else config.n
-    D = MAX_CSV_COLUMNS - 1 if csv else 2
-    K = MAX_CLASSES if csv else config.classes if config.dataset == "spiral" else 2
+    D = MAX_CSV_COLUMNS - 1 if csv else named_columns(config.dataset)
+    K = _most_classes(config)
     R = min(total, config.record_samples)
-    sizes = (D, *config.hidden, output_units(K))
+    sizes = (_n_inputs(config, D), *config.hidden, output_units(K))
     L = len(sizes) - 1
     elements = {
         "snapshot_epoch": S,
@@ -326,7 +398,7 @@ def array_byte_limits(config: TrainConfig) -> dict[str, int]:
         "X_test": total * D,
         "y_test": total,
         "update_norm": S * L,
-    } | {name: E for name in ("loss", "accuracy", "test_loss", "test_accuracy")}
+    } | {name: E for name in ("loss", "accuracy", "test_loss", "test_accuracy", PENALTY)}
     for l in range(1, L + 1):
         n_in, n_out = sizes[l - 1], sizes[l]
         elements |= {f"W{l}": S * n_in * n_out, f"dW{l}": S * n_in * n_out}
@@ -336,6 +408,20 @@ def array_byte_limits(config: TrainConfig) -> dict[str, int]:
     largest = {name: 8 * count + NPY_HEADER_BYTES for name, count in elements.items()}
     largest["class_names"] = 4 * MAX_CLASS_NAME_CHARS * K + NPY_HEADER_BYTES
     return {name: min(2 * size + 2**20, MAX_ARRAY_BYTES) for name, size in largest.items()}
+
+
+def _most_classes(config: TrainConfig) -> int:
+    """The most classes the run config.json describes can have: 0 for regression."""
+    if config.is_regression:
+        return 0
+    if config.data is not None:
+        return MAX_CLASSES
+    return config.classes if config.dataset == "spiral" else 2
+
+
+def _n_inputs(config: TrainConfig, D: int) -> int:
+    """n_0, the network's inputs: the number of config.json's features, or the D columns."""
+    return D if config.features is None else len(config.features)
 
 
 def _size(n_bytes: int) -> str:
@@ -459,9 +545,10 @@ def read_history(path: Path, config: TrainConfig, epochs: int) -> dict[str, np.n
     limits = array_byte_limits(config)
     with _open_archive(path) as archive:
         members = {info.filename: info for info in archive.infolist()}
+        regularised = _check_penalty_present(path, config, members)
         found: dict[str, zipfile.ZipInfo] = {}
         headers: dict[str, Header] = {}
-        for name in history_array_names(len(config.hidden) + 1):
+        for name in history_array_names(len(config.hidden) + 1, regularised):
             found[name] = _member(path, members, limits, name)
             headers[name] = _header(path, archive, name, found[name])
         _check_layout(path, config, epochs, headers)
@@ -469,18 +556,43 @@ def read_history(path: Path, config: TrainConfig, epochs: int) -> dict[str, np.n
             name: _read_member(path, archive, name, info, headers[name])
             for name, info in found.items()
         }
-    _check_values(path, arrays)
+    _check_values(path, config, arrays)
     return arrays
+
+
+def _check_penalty_present(path: Path, config: TrainConfig, members: dict) -> bool:
+    """Whether the run is regularised (config.json's l1 or l2 above 0), after checking that
+    history.npz has a penalty array exactly then: an unregularised run records none."""
+    regularised = config.model.regularised
+    rates = f"config.json's l1 {config.l1:g} and l2 {config.l2:g}"
+    has = f"{PENALTY}.npy" in members
+    if regularised and not has:
+        raise damaged(
+            path,
+            f"it has no array {PENALTY!r}, but {rates} make a regularised run, which records "
+            "its penalty at every epoch",
+        )
+    if has and not regularised:
+        raise damaged(
+            path,
+            f"it has an array {PENALTY!r}, but {rates} add no penalty to the loss, so the run "
+            "has none to record",
+        )
+    return regularised
 
 
 # --------------------------------------------------------------------------- shapes
 
 
-def _check_dtypes(path: Path, headers: dict[str, Header]) -> None:
-    """Integer arrays hold integers, class_names text, every other array floating point."""
+def _check_dtypes(path: Path, headers: dict[str, Header], regression: bool) -> None:
+    """Integer arrays hold integers (a regression's targets floating point), class_names text,
+    every other array floating point."""
     for name, header in headers.items():
         kind = header.dtype.kind
-        if name in INTEGER_ARRAYS:
+        if regression and name in TARGET_ARRAYS:
+            ok = kind == "f"
+            expected = "floating-point numbers (float64): config.json's task is regression"
+        elif name in INTEGER_ARRAYS:
             ok, expected = kind in "iu", "whole numbers (int64)"
         elif name in TEXT_ARRAYS:
             ok, expected = kind == "U", "text (the class names)"
@@ -507,7 +619,8 @@ def _two_d(path: Path, headers: dict[str, Header], name: str) -> tuple[int, int]
 
 @dataclass(frozen=True)
 class Layout:
-    """The sizes every shape is checked against (see the module docstring)."""
+    """The sizes every shape is checked against (see the module docstring); ``sizes`` are the
+    layer sizes n_0..n_L."""
 
     E: int
     S: int
@@ -531,17 +644,18 @@ def _layout(path: Path, config: TrainConfig, E: int, headers: dict[str, Header])
         )
     N, D = _two_d(path, headers, "X_train")
     M, D_test = _two_d(path, headers, "X_test")
-    named = config.data is None
     if N < 1 or D < 1:
         raise damaged(path, f"X_train has shape {(N, D)} but needs a row and a column at least")
-    if named and D != 2:
+    if config.data is None and D != named_columns(config.dataset):
         raise damaged(
-            path, f"X_train has {D} columns but config.json's dataset {config.dataset} has 2"
+            path,
+            f"X_train has {D} columns but config.json's dataset {config.dataset} has "
+            f"{named_columns(config.dataset)}",
         )
     if D_test != D:
         raise damaged(
             path,
-            f"X_test has shape {(M, D_test)} but should be {(M, D)}: X_train's {D} features",
+            f"X_test has shape {(M, D_test)} but should be {(M, D)}: X_train's {D} columns",
         )
     R = _one_d(path, headers, "record_index", "recorded sample")
     if R != min(N, config.record_samples):
@@ -552,8 +666,24 @@ def _layout(path: Path, config: TrainConfig, E: int, headers: dict[str, Header])
             "if fewer",
         )
     K = _one_d(path, headers, "class_names", "class name")
+    _check_classes(path, config, K)
+    _check_split(path, config, N, M)
+    _check_features_fit(path, config, D)
+    return Layout(E, S, N, M, D, R, K, (_n_inputs(config, D), *config.hidden, output_units(K)))
+
+
+def _check_classes(path: Path, config: TrainConfig, K: int) -> None:
+    """K class names: none for regression, the named dataset's classes, 2 to MAX_CLASSES."""
+    if config.is_regression:
+        if K:
+            raise damaged(
+                path,
+                f"class_names has {K} names but config.json's task is regression, which has "
+                "no classes",
+            )
+        return
     classes = config.classes if config.dataset == "spiral" else 2
-    if named and K != classes:
+    if config.data is None and K != classes:
         raise damaged(
             path,
             f"class_names has {K} names but config.json's dataset {config.dataset} "
@@ -561,8 +691,14 @@ def _layout(path: Path, config: TrainConfig, E: int, headers: dict[str, Header])
         )
     if not 2 <= K <= MAX_CLASSES:
         raise damaged(path, f"class_names has {K} names but a run has 2 to {MAX_CLASSES} classes")
-    _check_split(path, config, N, M)
-    return Layout(E, S, N, M, D, R, K, (D, *config.hidden, output_units(K)))
+
+
+def _check_features_fit(path: Path, config: TrainConfig, D: int) -> None:
+    """config.json's features apply to the D raw input columns history.npz records."""
+    try:
+        check_features(config.features, D, "history.npz's X_train")
+    except FeatureError as error:
+        raise damaged(path.with_name("config.json"), f"its features do not fit: {error}") from None
 
 
 def _check_split(path: Path, config: TrainConfig, N: int, M: int) -> None:
@@ -586,6 +722,21 @@ def _check_split(path: Path, config: TrainConfig, N: int, M: int) -> None:
         )
 
 
+def _unit_words(config: TrainConfig, layout: Layout) -> list[tuple[int, str]]:
+    """Each layer's size n_0..n_L with what sets it, for the shape sentences."""
+    sizes, L, K = layout.sizes, len(layout.sizes) - 1, layout.K
+    if config.features is None:
+        words = [(sizes[0], f"{sizes[0]} inputs (X_train's columns)")]
+    else:
+        named = ", ".join(config.features)
+        words = [(sizes[0], f"{sizes[0]} inputs (config.json's features {named})")]
+    words += [(sizes[l], f"{sizes[l]} units (config.json's hidden layer {l})") for l in range(1, L)]
+    if config.is_regression:
+        return words + [(1, "1 output (a regression's one linear unit)")]
+    plural = "" if sizes[L] == 1 else "s"
+    return words + [(sizes[L], f"{sizes[L]} output{plural} (for the {K} classes of class_names)")]
+
+
 def expected_shapes(config: TrainConfig, layout: Layout) -> dict[str, tuple]:
     """Each array's expected shape as ((size, what it counts), ...)."""
     E, S, N, M, D, R, K, sizes = astuple(layout)
@@ -594,29 +745,23 @@ def expected_shapes(config: TrainConfig, layout: Layout) -> dict[str, tuple]:
     tested = epochs if M else (0, "0 (there is no test split: X_test has no rows)")
     snaps = (S, f"{S} snapshots (snapshot_epoch's length)")
     rows, test_rows = (N, f"{N} samples (X_train's rows)"), (M, f"{M} samples (X_test's rows)")
-    features = (D, f"{D} features (X_train's columns)")
+    columns = (D, f"{D} columns (X_train's)")
     recorded = (R, f"{R} recorded samples (record_index's length)")
-
-    def units(l: int) -> tuple[int, str]:
-        if l == 0:
-            return D, f"{D} inputs (X_train's columns)"
-        if l < L:
-            return sizes[l], f"{sizes[l]} units (config.json's hidden layer {l})"
-        plural = "" if sizes[l] == 1 else "s"
-        return sizes[l], f"{sizes[l]} output{plural} (for the {K} classes of class_names)"
-
+    units = _unit_words(config, layout)
     shapes: dict[str, tuple] = {
         "loss": (epochs,),
         "accuracy": (epochs,),
         "test_loss": (tested,),
         "test_accuracy": (tested,),
         "y_train": (rows,),
-        "X_test": (test_rows, features),
+        "X_test": (test_rows, columns),
         "y_test": (test_rows,),
         "update_norm": (snaps, (L, f"{L} layers (config.json's hidden layers and the output)")),
     }
+    if config.model.regularised:
+        shapes[PENALTY] = (epochs,)
     for l in range(1, L + 1):
-        n_in, n_out = units(l - 1), units(l)
+        n_in, n_out = units[l - 1], units[l]
         shapes |= {f"W{l}": (snaps, n_in, n_out), f"dW{l}": (snaps, n_in, n_out)}
         shapes |= {f"b{l}": (snaps, n_out), f"db{l}": (snaps, n_out)}
         shapes |= {f"z{l}": (snaps, recorded, n_out), f"a{l}": (snaps, recorded, n_out)}
@@ -626,7 +771,7 @@ def expected_shapes(config: TrainConfig, layout: Layout) -> dict[str, tuple]:
 
 def _check_layout(path: Path, config: TrainConfig, E: int, headers: dict[str, Header]) -> None:
     """Every array's dtype and shape, from the headers alone."""
-    _check_dtypes(path, headers)
+    _check_dtypes(path, headers, config.is_regression)
     loss, accuracy = headers["loss"].shape, headers["accuracy"].shape
     if loss == accuracy and len(loss) == 1 and loss[0] != E:  # the arrays agree, the summary not
         raise damaged(
@@ -656,9 +801,9 @@ def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _check_values(path: Path, arrays: dict[str, np.ndarray]) -> None:
+def _check_values(path: Path, config: TrainConfig, arrays: dict[str, np.ndarray]) -> None:
     """The values the shapes cannot vouch for (see the module docstring, step 4)."""
-    E, N, K = len(arrays["loss"]), len(arrays["X_train"]), len(arrays["class_names"])
+    E, N = len(arrays["loss"]), len(arrays["X_train"])
     epochs = arrays["snapshot_epoch"]
     outside = (epochs < 0) | (epochs >= E)
     if outside.any():
@@ -685,7 +830,24 @@ def _check_values(path: Path, arrays: dict[str, np.ndarray]) -> None:
     if ((index < 0) | (index >= N)).any():
         bad = index[_first((index < 0) | (index >= N))]
         raise damaged(path, f"record_index holds {bad}, but X_train has rows 0 to {N - 1}")
-    for name in ("y_train", "y_test"):
+    for name in ("X_train", "X_test"):
+        if not np.isfinite(arrays[name]).all():
+            raise damaged(path, f"{name} holds NaN or infinite values, which no dataset has")
+    norms = arrays["update_norm"]
+    if (norms < 0).any():
+        raise damaged(path, "update_norm holds a negative value, but a norm is at least 0")
+    if config.is_regression:
+        _check_regression_values(path, arrays)
+    else:
+        _check_classification_values(path, arrays)
+    if config.model.regularised:
+        _check_penalty(path, config, arrays)
+
+
+def _check_classification_values(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Labels that name a class, distinct class names, accuracies in [0, 1]."""
+    K = len(arrays["class_names"])
+    for name in TARGET_ARRAYS:
         labels = arrays[name]
         wrong = (labels < 0) | (labels >= K)
         if wrong.any():
@@ -694,18 +856,10 @@ def _check_values(path: Path, arrays: dict[str, np.ndarray]) -> None:
                 f"{name} holds label {labels[_first(wrong)]}, but class_names names classes "
                 f"0 to {K - 1}",
             )
-    _check_more_values(path, arrays)
-
-
-def _check_more_values(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Distinct class names, finite inputs, accuracies in [0, 1], update norms >= 0."""
     names = [str(name) for name in arrays["class_names"]]
     twice = next((name for name in names if names.count(name) > 1), None)
     if twice is not None:
         raise damaged(path, f"class_names names the class {twice!r} twice")
-    for name in ("X_train", "X_test"):
-        if not np.isfinite(arrays[name]).all():
-            raise damaged(path, f"{name} holds NaN or infinite values, which no dataset has")
     for name in ("accuracy", "test_accuracy"):
         values = arrays[name]
         wrong = ~((values >= 0) & (values <= 1))
@@ -714,9 +868,76 @@ def _check_more_values(path: Path, arrays: dict[str, np.ndarray]) -> None:
             raise damaged(
                 path, f"{name}[{e}] is {float(values[e])!r}, but an accuracy is a share from 0 to 1"
             )
-    norms = arrays["update_norm"]
-    if (norms < 0).any():
-        raise damaged(path, "update_norm holds a negative value, but a norm is at least 0")
+
+
+def _targets_spread(targets: np.ndarray) -> float:
+    """The targets' sum of squares about their mean, as nn.r_squared computes it: R² is
+    undefined (NaN) exactly when it is 0."""
+    return float(((targets - targets.mean()) ** 2).sum()) if len(targets) else 0.0
+
+
+def _check_regression_values(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Finite targets, and R² (what ``accuracy`` holds) at most 1: NaN at every epoch when the
+    split's targets are all equal, and otherwise only where the split's loss is not finite (a
+    diverged network's outputs). -inf is allowed: an R² overflows for targets of tiny spread."""
+    for name in TARGET_ARRAYS:
+        if not np.isfinite(arrays[name]).all():
+            raise damaged(
+                path, f"{name} holds NaN or infinite values, but a regression's targets are finite"
+            )
+    for name, loss_name, targets in (
+        ("accuracy", "loss", "y_train"),
+        ("test_accuracy", "test_loss", "y_test"),
+    ):
+        values, losses = arrays[name], arrays[loss_name]
+        above = values > 1
+        if above.any():
+            e = _first(above)
+            raise damaged(
+                path, f"{name}[{e}] is {float(values[e])!r}, but it holds R², which is at most 1"
+            )
+        constant = _targets_spread(arrays[targets]) == 0.0
+        wrong = ~np.isnan(values) if constant else np.isnan(values) & np.isfinite(losses)
+        if wrong.any():
+            e = _first(wrong)
+            if constant:
+                why = f"{targets}'s targets are all equal, so R² is undefined (NaN) at every epoch"
+            else:
+                why = f"{loss_name}[{e}] is finite and {targets}'s targets vary, so R² is a number"
+            raise damaged(path, f"{name}[{e}] is {float(values[e])!r}, but {why}")
+
+
+def _check_penalty(path: Path, config: TrainConfig, arrays: dict[str, np.ndarray]) -> None:
+    """A regularised run's penalty: never negative; where the loss is finite, finite and at
+    most the loss (the data loss plus the penalty); at every snapshot where both are finite,
+    the penalty config.json's l1 and l2 give that snapshot's weights."""
+    penalty, loss = arrays[PENALTY], arrays["loss"]
+    finite = np.isfinite(loss)
+    for wrong, why in (
+        (penalty < 0, "a penalty (l2 * sum(w²) / 2 + l1 * sum(|w|)) is at least 0"),
+        (finite & ~np.isfinite(penalty), "the loss, which includes it, is finite there"),
+        (finite & (penalty > loss), "the loss, the data loss plus the penalty, is {loss}"),
+    ):
+        if wrong.any():
+            e = _first(wrong)
+            why = why.format(loss=float(loss[e]))
+            raise damaged(path, f"{PENALTY}[{e}] is {float(penalty[e])!r}, but {why}")
+    n_layers = arrays["update_norm"].shape[1]
+    weights = [arrays[f"{name}{l}"] for l in range(1, n_layers + 1) for name in ("W", "b")]
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = weights_penalty(tuple(weights), config.l1, config.l2)
+    recorded = penalty[arrays["snapshot_epoch"]]
+    both = np.isfinite(expected) & np.isfinite(recorded)
+    wrong = both & ~np.isclose(recorded, expected, rtol=PENALTY_SLACK, atol=0.0)
+    if wrong.any():
+        s = _first(wrong)
+        e = int(arrays["snapshot_epoch"][s])
+        raise damaged(
+            path,
+            f"{PENALTY}[{e}] is {float(recorded[s])!r}, but config.json's l1 {config.l1:g} and "
+            f"l2 {config.l2:g} give epoch {e}'s weights (W1 to W{n_layers}) a penalty of "
+            f"{float(expected[s])!r}",
+        )
 
 
 # --------------------------------------------------------------------------- agreement
@@ -751,10 +972,12 @@ def _check_finite_unless_diverged(path: Path, status: str, arrays: dict[str, np.
 def check_summary_agrees(
     path: Path, summary: dict, config: TrainConfig, arrays: dict[str, np.ndarray]
 ) -> None:
-    """summary.json at ``path`` (its ``summary`` fields) tells the end of the run the arrays
-    recorded: the last epoch's loss and accuracy (and the test split's, null without one), and
-    for a converged run a last loss at most config.json's target_loss."""
+    """summary.json at ``path`` (its ``summary`` fields, by Summary's names) tells the end of
+    the run the arrays recorded: the last epoch's loss and score, accuracy or R² (and the test
+    split's, null without one), and for a converged run a last loss at most config.json's
+    target_loss."""
     _check_finite_unless_diverged(path.with_name("history.npz"), summary["status"], arrays)
+    written = summary_file_names(config.is_regression)
     last = len(arrays["loss"]) - 1
     has_test = len(arrays["test_loss"]) > 0
     pairs = [("final_loss", "loss"), ("final_accuracy", "accuracy")]
@@ -765,16 +988,16 @@ def check_summary_agrees(
         if not _same_number(recorded, value):
             raise damaged(
                 path,
-                f"{field_name} is {_shown(recorded)} but history.npz's {array_name} at the last "
-                f"epoch, {last}, is {value!r}",
+                f"{written[field_name]} is {_shown(recorded)} but history.npz's {array_name} "
+                f"at the last epoch, {last}, is {value!r}",
             )
     if not has_test:
         for field_name in ("final_test_loss", "final_test_accuracy"):
             if summary.get(field_name) is not None:
                 raise damaged(
                     path,
-                    f"{field_name} is {_shown(summary[field_name])} but the run has no test "
-                    "split (history.npz's X_test has no rows), so it should be null",
+                    f"{written[field_name]} is {_shown(summary[field_name])} but the run has no "
+                    "test split (history.npz's X_test has no rows), so it should be null",
                 )
     if summary["status"] == "converged":
         target, value = config.target_loss, float(arrays["loss"][last])

@@ -37,10 +37,13 @@ class Schedule:
 
     def factor_at(self, epoch: int, epochs: int) -> float:
         """The learning rate of ``epoch`` (0-based) of a run of ``epochs``, over the base rate."""
-        if self.kind == "step":
-            return self.factor ** (epoch // self.every)
-        if self.kind == "exp":
-            return self.factor**epoch
+        try:
+            if self.kind == "step":
+                return self.factor ** (epoch // self.every)
+            if self.kind == "exp":
+                return self.factor**epoch
+        except OverflowError:  # a growing rate beyond 1.8e308: training diverges at it
+            return math.inf
         if self.kind == "cosine":
             return 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
         return 1.0
