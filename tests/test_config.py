@@ -102,7 +102,8 @@ def test_to_dict_and_from_dict_are_unchanged():
         "test_fraction": 0.0, "task": "classification", "hidden": [2], "features": None,
         "activation": "sigmoid", "loss": "mse", "init": "normal", "init_scale": 1.0,
         "init_from": None, "weights": None, "seed": 0, "optimizer": "sgd", "lr": 2.0,
-        "lr_schedule": "constant", "l2": 0.0, "l1": 0.0, "dropout": 0.0, "epochs": 5000, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-08,
+        "lr_schedule": "constant", "l2": 0.0, "l1": 0.0, "dropout": 0.0, "epochs": 5000,
+        "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-08,
         "batch_size": None, "target_loss": None, "record_every": None, "max_snapshots": 1000,
         "record_samples": 256,
     }  # fmt: skip

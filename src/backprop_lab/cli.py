@@ -403,7 +403,8 @@ def _rate_text(history: History) -> str:
         return f"--lr {config.lr:g}"
     epoch = history.summary.diverged_epoch or 0
     rate = config.lr * config.schedule.factor_at(epoch, config.epochs)
-    return f"--lr {config.lr:g} and --lr-schedule {config.lr_schedule} (a rate of {rate:g} at epoch {epoch})"
+    schedule = f"--lr-schedule {config.lr_schedule}"
+    return f"--lr {config.lr:g} and {schedule} (a rate of {rate:g} at epoch {epoch})"
 
 
 def _exit_status(history: History) -> int:

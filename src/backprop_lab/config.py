@@ -323,7 +323,8 @@ class TrainConfig:
         group="data",
         kind="path",
         value_name="CSV",
-        help="your own data instead of --dataset: columns x1, x2, ..., label (a number with --task regression)",
+        help="your own data instead of --dataset: columns x1, x2, ..., label (a number with "
+        "--task regression)",
         why="a named dataset by default",
         more=f"header optional, whole-number labels within ±{MAX_LABEL:,}, at most "
         f"{MAX_CSV_ROWS:,} rows, {MAX_CSV_COLUMNS} columns, {MAX_CLASSES} classes, lines of "
