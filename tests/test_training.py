@@ -362,3 +362,12 @@ def test_resume_refuses_cosine_runs_and_notices_a_changed_run():
     tampered = replace(first, final_W=(first.final_W[0] + 1e-12, first.final_W[1]))
     with pytest.raises(ReplayMismatch):
         train(continue_config(tampered, 10), first.dataset, continuing=tampered)
+
+
+def test_a_cosine_run_that_stops_early_reports_the_rates_it_trained_with():
+    config = TrainConfig(epochs=5000, lr_schedule="cosine", target_loss=0.05)
+    history = train(config)
+    assert history.summary.status == "converged" and len(history.loss) < 5000
+    e = len(history.loss) - 1
+    expected = config.lr * (1 + np.cos(np.pi * e / 5000)) / 2
+    assert history.learning_rates[-1] == pytest.approx(expected, rel=1e-15)

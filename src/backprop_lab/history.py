@@ -127,8 +127,9 @@ class History:
 
     @property
     def learning_rates(self) -> np.ndarray:
-        """(E,) the learning rate of every epoch that ran, from --lr and --lr-schedule."""
-        factors = self.config.schedule.factors(len(self.loss))
+        """(E,) the learning rate of every epoch that ran, from --lr and --lr-schedule (a cosine
+        schedule spans the epochs asked for, also in a run that stopped early)."""
+        factors = self.config.schedule.factors(self.config.epochs, len(self.loss))
         return self.config.lr * factors
 
     @property

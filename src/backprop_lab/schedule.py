@@ -48,9 +48,12 @@ class Schedule:
             return 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
         return 1.0
 
-    def factors(self, epochs: int) -> np.ndarray:
-        """(epochs,) the factor of every epoch."""
-        return np.array([self.factor_at(e, epochs) for e in range(epochs)])
+    def factors(self, epochs: int, count: int | None = None) -> np.ndarray:
+        """(count,) the factor of the first ``count`` epochs (default: all) of a run of
+        ``epochs``."""
+        return np.array(
+            [self.factor_at(e, epochs) for e in range(epochs if count is None else count)]
+        )
 
     def changes(self, epochs: int) -> list[int]:
         """The epochs where a step schedule changes the rate (empty for the others, whose rate

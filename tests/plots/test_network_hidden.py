@@ -22,6 +22,7 @@ from backprop_lab.numbers import percent
 from backprop_lab.plots.animation import render_frames
 from backprop_lab.plots.dashboard import dashboard_figure
 from backprop_lab.plots.explain_figure import explain_figure
+from backprop_lab.plots.grid import plane_for
 from backprop_lab.plots.hidden import (
     hidden_coordinates,
     hidden_space_figure,
@@ -39,6 +40,7 @@ from backprop_lab.plots.network import (
     signed,
 )
 from backprop_lab.plots.style import CLASS_COLOURS, new_figure
+from backprop_lab.plots.surface import VALUE_CMAP, value_scale
 from backprop_lab.report.explorer import _network_pictures
 from tests.trained import trained
 
@@ -527,3 +529,112 @@ def test_points_of_both_classes_at_one_spot_show_both_classes():
 def test_without_a_hidden_layer_there_is_nothing_to_draw():
     fig = hidden_space_figure(trained(TrainConfig(hidden=(), epochs=50)))
     assert any("Not drawn" in t.get_text() for t in fig.axes[0].texts)
+
+
+# --------------------------------------------------------------------------- issue 12
+
+
+def _pictures(drawing: NetworkDrawing, layer: int) -> list[np.ndarray]:
+    """The unit pictures of ``layer`` (0: the inputs) in unit order, as drawn."""
+    return [np.asarray(p.get_array()) for p, l, _, _ in drawing.unit_pictures if l == layer]
+
+
+def _grid(history, resolution: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """(x1, x2) of the diagram's grid points, each (G, G), rows following x2."""
+    plane = plane_for(history, resolution)
+    points = plane.points
+    return points[:, 0].reshape(plane.shape), points[:, 1].reshape(plane.shape)
+
+
+def _params(history, snapshot: int = -1):
+    return tuple(p[snapshot] for pair in zip(history.W, history.b) for p in pair)
+
+
+@pytest.fixture(scope="module")
+def xor_features():
+    return trained(TrainConfig(features=("x1", "x2", "x1*x2"), hidden=(), l2=0.001, epochs=300))
+
+
+def test_feature_inputs_are_named_by_their_feature_and_picture_its_value(xor_features):
+    history = xor_features
+    fig = network_figure(history)
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.texts if t.get_gid() == "unit name"]
+    assert names == ["x1", "x2", "x1\u00b7x2", "out"]
+    assert "input\n(features)" in [t.get_text() for t in ax.texts]
+    assert "each input: its feature's value" in fig.legends[0].get_title().get_text()
+    fig, ax = new_figure()
+    drawing = draw_network(ax, history)
+    x1, x2 = _grid(history)
+    x1_picture, x2_picture, product = _pictures(drawing, 0)
+    np.testing.assert_array_equal(x1_picture, x1)
+    np.testing.assert_array_equal(x2_picture, x2)
+    np.testing.assert_allclose(product, x1 * x2, rtol=1e-15)
+    # The output through the model: the features of the raw points, then the sigmoid unit.
+    (out,) = _pictures(drawing, 1)
+    W, b = history.W[0][-1], history.b[0][-1]
+    z = W[0, 0] * x1 + W[1, 0] * x2 + W[2, 0] * x1 * x2 + b[0]
+    np.testing.assert_allclose(out, 1 / (1 + np.exp(-z)), rtol=1e-12)
+    assert out.min() < 0.5 < out.max()  # the product feature draws both classes' regions
+
+
+@pytest.mark.parametrize("hidden", [(), (3, 2)])
+def test_all_seven_features_are_drawn_with_or_without_hidden_layers(hidden):
+    features = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
+    history = trained(TrainConfig(dataset="xor-cloud", features=features, hidden=hidden,
+                                  activation="tanh", epochs=60))  # fmt: skip
+    fig = network_figure(history)
+    names = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "unit name"]
+    assert names[:7] == ["x1", "x2", "x1\u00b2", "x2\u00b2", "x1\u00b7x2", "sin(x1)", "sin(x2)"]
+    fig, ax = new_figure()
+    drawing = draw_network(ax, history)
+    x1, x2 = _grid(history)
+    expected = [x1, x2, x1**2, x2**2, x1 * x2, np.sin(x1), np.sin(x2)]
+    for picture, values in zip(_pictures(drawing, 0), expected, strict=True):
+        np.testing.assert_allclose(picture, values, rtol=1e-15, atol=1e-15)
+    # Every layer's pictures are the model's activations at the raw grid points.
+    plane = plane_for(history, 40)
+    trace = history.config.model.forward(_params(history), plane.inputs)
+    for layer in range(1, len(history.layer_sizes)):
+        for unit, picture in enumerate(_pictures(drawing, layer)):
+            np.testing.assert_array_equal(picture, trace.a[layer][:, unit].reshape(plane.shape))
+
+
+def test_a_regression_output_pictures_the_predicted_value_in_the_surface_colours():
+    history = trained(TrainConfig(dataset="reg-plane", hidden=(3,), activation="tanh",
+                                  lr=0.05, epochs=200))  # fmt: skip
+    fig = network_figure(history)
+    assert "R\u00b2" in fig.get_suptitle() and "accuracy" not in fig.get_suptitle()
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "output\n(linear)" in texts and not any("sigmoid" in t for t in texts)
+    caption = fig.legends[0].get_title().get_text()
+    assert "the predicted value" in caption and "class" not in caption
+    fig, ax = new_figure()
+    drawing = draw_network(ax, history)
+    (out,) = _pictures(drawing, 2)
+    plane = plane_for(history, 40)
+    predicted = history.outputs(plane.points, _params(history))[:, 0].reshape(plane.shape)
+    np.testing.assert_array_equal(out, predicted)
+    assert out.min() < 0 < 1 < out.max()  # a value, not a probability
+    (image,) = [p for p, l, _, output in drawing.unit_pictures if output]
+    scale = value_scale(history)
+    assert (image.norm.vmin, image.norm.vmax) == (scale.low, scale.high)
+    assert image.get_cmap().name == VALUE_CMAP.name
+
+
+def test_a_one_dimensional_regression_draws_strips_along_x():
+    history = trained(TrainConfig(dataset="sine", features=("x1", "sin(x1)"), hidden=(4,),
+                                  activation="tanh", lr=0.02, epochs=100))  # fmt: skip
+    fig = network_figure(history)
+    names = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "unit name"]
+    assert names[:2] == ["x1", "sin(x1)"]
+    fig, ax = new_figure()
+    drawing = draw_network(ax, history)
+    xs = plane_for(history, 40).xs
+    x_strip, sin_strip = _pictures(drawing, 0)
+    assert x_strip.shape == (1, 40)
+    np.testing.assert_array_equal(x_strip[0], xs)
+    np.testing.assert_allclose(sin_strip[0], np.sin(xs), rtol=1e-15)
+    (out,) = _pictures(drawing, 2)
+    predicted = history.outputs(xs[:, None], _params(history))[:, 0]
+    np.testing.assert_array_equal(out[0], predicted)

@@ -11,6 +11,12 @@ their mean; for 1-D inputs each picture is a strip, x across.) Hidden units of a
 activation use its whole range (sigmoid 0 to 1, tanh -1 to 1), so a unit that barely varies
 looks flat; unbounded ones their own range (relu from 0, so dark means off).
 
+Every picture is computed through the run's model from the RAW input plane: with --features
+the input units are the features (named "x1²", "x1·x2", ...), each picturing its own value
+over the raw plane, and the first layer reads them. A regression's output unit pictures the
+predicted value, not a probability, in the colours of the predicted surface (plots.surface:
+blue low, red high, on the scale of the run's targets).
+
 A layer of more units than fit (a CSV with 99 features, 64 hidden units) draws its first few
 units and its last two, with a "⋮ N more" marker between them, and only the links between drawn
 units; network.png's caption names the units left out. Layers of at most MAX_DRAWN_UNITS units
@@ -40,10 +46,11 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
 from .. import stats
+from ..features import feature_label
 from ..history import History
 from ..naming import unit_names
 from ..numbers import percent, sig
-from .grid import outputs_on_plane, plane_for
+from .grid import plane_for
 from .style import (
     ACTIVATION_CMAP,
     CLASS_COLOURS,
@@ -52,6 +59,7 @@ from .style import (
     PROBABILITY_CMAP,
     new_figure,
 )
+from .surface import VALUE_CMAP, value_scale
 
 HALF = 0.32  # half the side of a unit's square; units of a layer are 1 apart
 SPACING = 2.4  # between layers
@@ -89,21 +97,43 @@ def diagram_rows(sizes, max_units: int = PANEL_DRAWN_UNITS) -> int:
     return max(len(drawn_units(n, max_units)) + (n > max_units) for n in sizes)
 
 
+def unit_labels(history: History) -> list[list[str]]:
+    """The units' names per layer as the diagram writes them: naming.unit_names, but input
+    units that are --features named by their feature ("x1²", "x1·x2", "sin(x1)")."""
+    names = unit_names(history)
+    features = history.config.features
+    if features:
+        names[0] = [feature_label(name) for name in features]
+    return names
+
+
 def unit_images(history: History, snapshots, resolution: int = 40):
     """Per layer (inputs first): (len(snapshots), n_l, G, G) unit outputs over the run's
     plane (see plots.grid.plane_for: the input plane, or a slice through the mean of wider
-    inputs), or (len(snapshots), n_l, 1, G) strips along x for 1-D inputs. The input layer's
-    pictures are the input features' values there."""
+    inputs), or (len(snapshots), n_l, 1, G) strips along x for 1-D inputs. One stacked
+    forward pass of the plane's raw points through the run's model: the input layer's
+    pictures are the network's inputs there (the --features computed from the raw points, or
+    the raw inputs themselves), the others the units' activations (a regression's output: the
+    predicted value)."""
     snapshots = np.atleast_1d(snapshots)
     plane = plane_for(history, resolution)
     picture = (1, resolution) if plane.dims == 1 else plane.shape
-    # (D, *picture): each input feature itself over the grid.
-    inputs = np.moveaxis(plane.inputs, -1, 0).reshape(-1, *picture)
-    images = [np.broadcast_to(inputs, (len(snapshots), *inputs.shape))]
-    for layer in range(len(history.W)):
-        values = outputs_on_plane(history, snapshots, plane, layer)  # (F, *grid, n)
+    stack = tuple(p[snapshots] for pair in zip(history.W, history.b) for p in pair)
+    with np.errstate(over="ignore", invalid="ignore"):
+        trace = history.config.model.forward(stack, plane.inputs)
+    images = []
+    for values in trace.a:  # (n_points, n_0) for the inputs, (S, n_points, n_l) after
+        values = np.broadcast_to(values, (len(snapshots), *values.shape[-2:]))
         images.append(np.moveaxis(values, -1, 1).reshape(len(snapshots), -1, *picture))
     return images
+
+
+def value_range(history: History) -> tuple[float, float]:
+    """(low, high): the colour range of a regression's output unit's picture, the predicted
+    surface's (plots.surface.value_scale, from the run's targets), so a colour means the same
+    value here, there and at every snapshot."""
+    scale = value_scale(history)
+    return scale.low, scale.high
 
 
 def signed(value: float, digits: int = 3, zero_below: float = 0.0) -> str:
@@ -124,9 +154,11 @@ def _own_range(image: np.ndarray) -> tuple[float, float]:
     return low, high if high > low else low + 1e-12
 
 
-def _norm(image: np.ndarray, output: bool) -> Normalize:
+def _norm(image: np.ndarray, output: bool, values: tuple[float, float] | None = None) -> Normalize:
+    """An input or output unit's colour range: a probability's 0 to 1 for a classifier's
+    output, the targets' ``values`` for a regression's, else the picture's own range."""
     if output:
-        return Normalize(0, 1)
+        return Normalize(*(values or (0, 1)))
     return Normalize(*_own_range(image))
 
 
@@ -243,7 +275,8 @@ class NetworkDrawing:
         self.ax, self.history = ax, history
         self.sizes = history.layer_sizes
         self._lay_out(max_units)
-        names = unit_names(history)
+        names = unit_labels(history)
+        self.values = value_range(history) if history.is_regression else None
         self.not_drawn = self._units_not_drawn(names)
         n_links = sum(W.shape[1] * W.shape[2] for W in history.W)
         if label_links is None:  # labels need the room of the uncompact layout
@@ -380,6 +413,8 @@ class NetworkDrawing:
         sigmoid output, white to class i's colour for softmax output i, else ACTIVATION_CMAP."""
         if l < len(self.sizes) - 1:
             return ACTIVATION_CMAP
+        if self.history.is_regression:
+            return VALUE_CMAP
         if self.sizes[-1] == 1:
             return PROBABILITY_CMAP
         return LinearSegmentedColormap.from_list(
@@ -391,8 +426,12 @@ class NetworkDrawing:
         above the diagram, at ``top``."""
         sizes = self.sizes
         activation = self.history.config.activation
-        titles = ["input"] + [f"hidden {l}\n({activation})" for l in range(1, len(sizes) - 1)]
-        titles.append("output\n(sigmoid)" if sizes[-1] == 1 else "output\n(softmax)")
+        first = "input\n(features)" if self.history.config.features else "input"
+        titles = [first] + [f"hidden {l}\n({activation})" for l in range(1, len(sizes) - 1)]
+        if self.history.is_regression:
+            titles.append("output\n(linear)")
+        else:
+            titles.append("output\n(sigmoid)" if sizes[-1] == 1 else "output\n(softmax)")
         for l, title in enumerate(titles):
             self.ax.text(
                 self.xs[l],
@@ -590,7 +629,7 @@ class NetworkDrawing:
                 image = images[l][i]
                 picture.set_data(image)
                 if l == 0 or output:
-                    picture.set_norm(_norm(image, output))
+                    picture.set_norm(_norm(image, output, self.values))
                 else:
                     picture.set_norm(_hidden_norm(image, activation))
 
@@ -643,7 +682,10 @@ def network_title(history: History, snapshot: int) -> str:
     count = len(history.snapshot_epoch)
     snapshot %= count
     epoch = int(history.snapshot_epoch[snapshot])
-    numbers = f"loss {sig(history.loss[epoch])}, accuracy {percent(history.accuracy[epoch], 1)}"
+    if history.is_regression:
+        numbers = f"loss {sig(history.loss[epoch])}, R\u00b2 {sig(history.accuracy[epoch])}"
+    else:
+        numbers = f"loss {sig(history.loss[epoch])}, accuracy {percent(history.accuracy[epoch], 1)}"
     last = snapshot == count - 1
     if history.total_epochs is not None:  # a History cut by upto()
         if last and epoch == len(history.loss) - 1:
@@ -796,11 +838,20 @@ def _pictures_caption(history: History) -> str:
         where = f"over the input plane ({plane.names[0]} across, {plane.names[1]} up)"
     sizes = history.layer_sizes
     hidden = _hidden_colours_text(history.config.activation) if len(sizes) > 2 else ""
-    output = (
-        "the output blue = class 0, orange = class 1."
-        if sizes[-1] == 1
-        else "each output: its class's probability, white = 0."
-    )
+    if history.config.features:
+        hidden = (
+            "each input: its feature's value, dark = its lowest, bright = its highest; " + hidden
+        )
+    if history.is_regression:
+        low, high = value_range(history)
+        output = (
+            f"the output: the predicted value, blue = {sig(low, 3)}, white = "
+            f"{sig((low + high) / 2, 3)}, red = {sig(high, 3)} (as in the predicted surface)."
+        )
+    elif sizes[-1] == 1:
+        output = "the output blue = class 0, orange = class 1."
+    else:
+        output = "each output: its class's probability, white = 0."
     return f"\nEach square: what that unit outputs {where};\n" + hidden + output
 
 

@@ -27,6 +27,9 @@ CLASS_COLOURS = OKABE_ITO
 LOSS_COLOUR = "#33475b"
 ACCURACY_COLOUR = "#A50026"  # crimson: not a class, a weight sign, a unit or a layer
 TEST_STYLE = {"linestyle": "--"}
+# The learning rate in the loss figure (a schedule's changes, its curve on the right axis): a
+# neutral grey, the setting the loss curves ran under rather than a number measured from them.
+LR_COLOUR = "#6b6b6b"
 DPI = 100
 
 # Probability of class 1, from class 0's blue through white (undecided) to class 1's orange.
