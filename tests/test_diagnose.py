@@ -10,6 +10,7 @@ from backprop_lab import TrainConfig, save_run, stats
 from backprop_lab.cli import main
 from backprop_lab.data import load_csv
 from backprop_lab.diagnose import SEVERITIES, diagnose, identical_units, lower_learning_rate
+from backprop_lab.naming import unit_names
 from backprop_lab.numbers import sig
 from tests.trained import trained
 
@@ -65,6 +66,7 @@ TRIGGERS = {
         "warning",
     ),
     "bad_init": (C(dataset="moons", hidden=(8,), init_scale=20, lr=0.5, epochs=300), "warning"),
+    "penalty": (C(l2=0.1), "warning"),  # weight decay flattens XOR's 2-2-1 network to 0
 }
 HEALTHY = {
     "xor 2-2-1 (the default)": C(),
@@ -412,3 +414,118 @@ def test_an_overshoot_shows_the_rise_it_was_found_by():
     ratio = next(f for f in diagnose(trained(C(activation="relu", init_scale=0.01, lr=50)))
                  if f.code == "update_ratio")  # fmt: skip
     assert "the loss rose from 0.2499998 to 0.25" in ratio.evidence  # not "went from 0.25 to 0.25"
+
+
+# --------------------------------------------------------------------------- regression, penalties
+
+SINE = C(dataset="sine", hidden=(8,), activation="tanh", lr=0.1, epochs=300)  # R² 0.79
+CLASS_WORDS = re.compile(r"\bclass|accura|solv|\bright\b|\bwrong\b|\btie\b|undecided", re.I)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        SINE,
+        C(dataset="sine", hidden=(8,), activation="relu", lr=0.01, epochs=2000),  # dead units
+        C(dataset="sine", hidden=(8,), activation="tanh", lr=0.1, epochs=3000, l2=0.1),
+        C(dataset="reg-gauss", hidden=(), epochs=300, n=60, test_fraction=0.3),  # blows up
+    ],
+)
+def test_a_regression_is_diagnosed_by_its_r2_without_classes_or_accuracy(config):
+    history = trained(config)
+    findings = diagnose(history)
+    assert findings and not history.accuracy[-1] >= 0.95  # unfitted, and said so
+    for f in findings:
+        assert not CLASS_WORDS.search(f.evidence + " " + f.advice), f
+    unfitted = next(f for f in findings if f.code == "not_converged")
+    r2, rmse = sig(history.accuracy[-1]), sig(history.rmse[-1])
+    assert f"R² is {r2} (RMSE {rmse}); a fit needs R² 0.95" in unfitted.evidence
+    # The data loss is the mse: its square root is the RMSE, computed here by hand.
+    a, y = history.dataset.X, history.dataset.labels
+    hidden = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}.get(config.activation)
+    for l, (W, b) in enumerate(zip(history.W, history.b)):
+        z = a @ W[-1] + b[-1]
+        a = z if l == len(history.W) - 1 else hidden(z)  # a linear output unit
+    by_hand = np.sqrt(np.mean((a[:, 0] - y) ** 2))
+    assert float(history.rmse[-1]) == pytest.approx(by_hand, rel=1e-9)
+    assert "overfitting" not in {f.code for f in findings}  # R² far below 0 overfits nothing
+
+
+def test_a_regression_that_fits_is_healthy_and_the_command_names_r2(tmp_path, capsys):
+    history = trained(C(dataset="sine", hidden=(8,), activation="tanh", lr=0.1, epochs=3000,
+                        lr_schedule="cosine"))  # fmt: skip
+    assert history.accuracy[-1] >= 0.95 and diagnose(history) == []
+    run = save_run(trained(SINE), tmp_path / "sine")
+    assert main(["diagnose", str(run)]) == 0
+    text = capsys.readouterr().out
+    assert "R² is 0.78" in text and not CLASS_WORDS.search(text)
+    assert main(["diagnose", str(run), "--json"]) == 0
+    codes = {f["code"] for f in json.loads(capsys.readouterr().out)}
+    assert "not_converged" in codes and "undecided" not in codes
+
+
+def test_a_penalty_that_dominates_the_loss_is_named_with_its_share():
+    history = trained(C(dataset="sine", hidden=(8,), activation="tanh", lr=0.1, epochs=3000,
+                        l2=0.1))  # fmt: skip
+    finding = next(f for f in diagnose(history) if f.code == "penalty")
+    penalty, loss = history.penalty[-1], history.loss[-1]
+    # The penalty by hand: l2 * sum(w²) / 2 over the weights, not the biases.
+    by_hand = 0.1 * sum((W[-1] ** 2).sum() for W in history.W) / 2
+    assert penalty == pytest.approx(by_hand, rel=1e-12) and penalty / loss >= 0.5
+    assert finding.severity == "warning"
+    assert (
+        f"the L2 penalty (--l2 0.1) is {sig(penalty)} of the loss {sig(loss)} "
+        f"({round(100 * penalty / loss)}%); the data loss is {sig(loss - penalty)}"
+    ) in finding.evidence
+    assert "--l2 0.01" in finding.advice
+    plateau = next(f for f in diagnose(history) if f.code == "plateau")
+    assert "the penalty is" in plateau.advice and "--l2 0.01" in plateau.advice
+
+
+def test_a_penalty_that_shrinks_the_weights_to_nothing_is_blamed_not_the_seed_or_rate():
+    findings = {f.code: f for f in diagnose(trained(TRIGGERS["penalty"][0]))}
+    assert "hidden layer 1 shrank from" in findings["penalty"].evidence
+    assert "another --seed" not in findings["plateau"].advice
+    assert "--l2 0.01" in findings["plateau"].advice
+    # L1 with Adam: weights chattering around 0 make steps "larger than the weights", which
+    # is the penalty's doing, not a learning rate that is too large.
+    l1 = diagnose(trained(C(dataset="circle", hidden=(4,), optimizer="adam", lr=0.05, l1=0.01)))
+    assert "penalty" in {f.code for f in l1} and "update_ratio" not in {f.code for f in l1}
+    assert all("--lr" not in f.advice for f in l1)
+
+
+def test_a_solved_run_whose_loss_is_mostly_penalty_is_healthy():
+    history = trained(C(features=("x1", "x2", "x1*x2"), hidden=(), l2=0.001))
+    assert history.accuracy[-1] == 1.0
+    findings = diagnose(history)
+    assert [(f.code, f.severity) for f in findings] == [("penalty", "info")]  # no plateau
+    assert "nothing needs fixing" in findings[0].advice
+
+
+def test_features_name_the_inputs_and_what_a_linear_network_can_do():
+    # x1 and x2 as features are the raw inputs again: XOR is no straight line in them.
+    findings = {f.code: f for f in diagnose(trained(C(features=("x2", "x1"), hidden=())))}
+    advice = findings["not_converged"].advice
+    assert "one straight line in the space of its input features (x2, x1)" in advice
+    squares = trained(C(features=("x1^2", "x1*x2"), hidden=(), epochs=1))
+    assert unit_names(squares) == [["x1²", "x1·x2"], ["out"]]
+
+
+def test_given_starting_weights_are_not_told_to_try_another_seed(tmp_path):
+    weights = tmp_path / "zeros.json"
+    weights.write_text('{"W1": [[0, 0], [0, 0]], "b1": [0, 0], "W2": [[0], [0]], "b2": [0]}')
+    findings = diagnose(trained(C(weights=str(weights), epochs=300)))
+    symmetric = next(f for f in findings if f.code == "symmetric_neurons")
+    assert f"other starting weights than --weights {weights}" in symmetric.advice
+    assert all("another --seed" not in f.advice for f in findings)
+
+
+def test_constant_regression_targets_are_a_data_finding_not_an_unfitted_r2(tmp_path):
+    X, _ = _blobs()
+    path = _csv(tmp_path / "flat.csv", X, np.full(len(X), 3.0))
+    history = trained(C(data=path, task="regression", hidden=(4,), activation="tanh", lr=0.1,
+                        epochs=300))  # fmt: skip
+    assert np.isnan(history.accuracy[-1])  # R² is undefined
+    findings = diagnose(history)
+    assert [f.code for f in findings] == ["data"]
+    assert "every training target is 3" in findings[0].evidence

@@ -2,6 +2,7 @@
 a verdict, checked against a forward pass computed here."""
 
 import numpy as np
+import pytest
 
 from backprop_lab import TrainConfig, forward, stats, train
 from backprop_lab.predictions import (
@@ -104,3 +105,23 @@ def test_outputs_that_are_not_numbers_are_na(tmp_path):
             assert (value, verdict) == ("n/a", "n/a")
     assert rows[0][0] == "(1.7e+308, -1.7e+308)"
     assert {verdict for *_, verdict in rows} <= set(VERDICTS)
+
+
+def test_a_regression_shows_target_prediction_and_error():
+    history = trained(
+        TrainConfig(dataset="sine", hidden=(8,), activation="tanh", lr=0.1, epochs=50)
+    )
+    data = history.dataset
+    # The prediction by hand: tanh hidden units, one linear output unit, at the last epoch.
+    W1, b1, W2, b2 = (p[-1] for p in (history.W[0], history.b[0], history.W[1], history.b[1]))
+    predicted = (np.tanh(data.X[:MAX_ROWS] @ W1 + b1) @ W2 + b2)[:, 0]
+    rows = prediction_rows(history)
+    assert len(rows) == MAX_ROWS
+    for (x, target, value, error), point, y, p in zip(rows, data.X, data.labels, predicted):
+        assert x == f"({point[0]:.4g})" and target == f"{y:.4g}" and value == f"{p:.4g}"
+        assert float(error) == pytest.approx(p - y, rel=5e-3, abs=1e-12)
+        assert error[0] in "+-" or error == "0"
+    table = format_prediction_table(history).split("\n")
+    assert table[0].split() == ["input", "target", "predicted", "error"]
+    assert table[-1] == f"... and {len(data.labels) - MAX_ROWS} more samples"
+    assert not any(word in "\n".join(table) for word in ("right", "wrong", "class"))

@@ -13,12 +13,15 @@ thresholds, and why each was chosen:
 
 - ``diverged``: a NaN or infinity in the loss or the weights (training stopped there).
 - ``not_converged``: training ended unsolved. Solved means every training sample right for
-  small data sets (16 samples or fewer, like the gates) and 95 % right for larger, noisier ones.
+  small data sets (16 samples or fewer, like the gates) and 95 % right for larger, noisier ones;
+  for a regression, a training R² of at least 0.95 (data.SOLVED_R2: the fit explains 95 % of
+  the targets' variance). The evidence gives R² and RMSE then, never classes or accuracy.
 - ``undecided``: the network's output is a tie (0.5 from a sigmoid, equal softmax outputs, to
   within 1e-9) for every training input: it says nothing about any of them.
 - ``data``: the training inputs are far from unit scale (a column's largest |x| above 10, or
-  below 0.01 while it varies), a feature is constant over the training set, or a class has no
-  training sample (all of them went to the test split). The first is where saturated units,
+  below 0.01 while it varies), a feature is constant over the training set, a regression's
+  targets are all the same (R² is undefined, so ``not_converged`` cannot judge it), or a class
+  has no training sample (all of them went to the test split). The first is where saturated units,
   exploding gradients and overshooting steps come from when it holds, so those findings then
   point here instead of at the learning rate or the initialisation.
 - ``plateau``: the loss moved less than 1 % per E/100 epochs, and less than 10 % in all, over
@@ -63,8 +66,25 @@ thresholds, and why each was chosen:
   and nothing points to a rate that is too large (otherwise the small steps are a symptom,
   reported as such, and a larger learning rate would make it worse).
 - ``bad_init``: the first loss more than 3x what an untrained network gives (0.25 for mse
-  with one sigmoid output, ln 2 for bce, ln K for ce), or half a hidden layer's activations
-  saturated at epoch 0; not reported when the inputs' scale explains it (see ``data``).
+  with one sigmoid output, ln 2 for bce, ln K for ce; for a regression the targets' variance,
+  the mse of predicting their mean everywhere), or half a hidden layer's activations
+  saturated at epoch 0; not reported when the inputs' scale explains it (see ``data``). The
+  data loss is compared: a penalty on the starting weights is no misfit.
+- ``penalty``: a run with --l1/--l2 whose penalty is half its final loss or more (the weights
+  sit where the penalty's pull balances the data's), or, unsolved, whose penalty shrank some
+  layer's weights below a tenth of their starting size (|W|): without a penalty a network that
+  learns does not shrink a layer tenfold, and one whose weights are near 0 outputs nearly the
+  same for every input. The advice is a tenth of the rate; a solved run is told its loss ends
+  high because of the penalty, not a misfit. A flat loss there is blamed on the penalty, and
+  a solved run that settled where the penalty balances the data has no plateau. Steps that
+  are large only next to weights a penalty shrank tenfold are no overshoot (L1 with Adam
+  makes the weights chatter around 0 by about the learning rate).
+
+Regression runs get the same checks where they make sense (``undecided`` and a class missing
+from the training set do not apply); the ``data`` checks look at what the first layer sees:
+the input features with --features, named by them ("x1·x2"). Advice for a run whose starting
+weights were given (--weights, --init-from) never suggests another --seed, which would not
+change them.
 
 A run that solved its task is healthy: its warnings are reported as info, except overfitting
 (solving the training set is what overfitting looks like), undecided outputs and a class with
@@ -79,7 +99,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from . import stats
-from .data import solved_accuracy
+from .data import SOLVED_R2, solved_accuracy
 from .history import History
 from .naming import unit_names
 from .nn import undecided_share
@@ -94,6 +114,8 @@ SMALL_INPUT = 0.01  # a varying column whose |x| stays below this barely reaches
 SMALL_STEP = stats.UPDATE_RATIO_BAND[0]  # an update below 1e-4 of the weights is a small step
 LARGE_STEP = stats.UPDATE_RATIO_BAND[1]  # one above 1e-2 is a large one
 MISSING_CLASS = "has no training sample"  # in the evidence of that data finding
+PENALTY_SHARE = 0.5  # a penalty this share of the loss or more outweighs the data's part
+SHRUNK = 0.1  # a layer whose weights a penalty shrank below this share of their start
 
 
 @dataclass(frozen=True)
@@ -117,12 +139,22 @@ class Finding:
 
 
 def is_solved(history: History, epoch: int = -1) -> bool:
-    """Every training sample right (small data) or 95 % right (more than 16 samples)."""
+    """Every training sample right (small data) or 95 % right (more than 16 samples); for a
+    regression, a training R² of at least SOLVED_R2 (0.95): the fit explains 95 % of the
+    targets' variance."""
+    if history.is_regression:
+        return bool(history.accuracy[epoch] >= SOLVED_R2)  # NaN (constant targets): no
     return bool(history.accuracy[epoch] >= solved_accuracy(len(history.dataset.labels)))
 
 
 def untrained_loss(history: History) -> float:
-    """The loss of a network whose outputs say nothing: 0.5 from a sigmoid, 1/K from softmax."""
+    """The loss of a network whose outputs say nothing: 0.5 from a sigmoid, 1/K from softmax;
+    for a regression the mse of predicting the targets' mean everywhere (their variance, R²
+    0), or of predicting 0 when the targets are all the same."""
+    if history.is_regression:
+        targets = history.dataset.labels
+        spread = float(np.var(targets)) if len(targets) else 0.0
+        return spread if spread > 0 else float(np.mean(targets**2)) if len(targets) else 0.0
     K = history.dataset.n_outputs
     loss = history.config.loss
     if loss == "mse":
@@ -130,8 +162,18 @@ def untrained_loss(history: History) -> float:
     return math.log(2) if K == 1 else math.log(K)
 
 
+def untrained_words(history: History) -> str:
+    """What :func:`untrained_loss` is, in words, after "the ... of"."""
+    if history.is_regression:
+        return "predicting the targets' mean everywhere"
+    return "a network that has not learned anything yet"
+
+
 def outputs_undecided(history: History, snapshot: int = -1) -> bool:
-    """Whether the network's output at ``snapshot`` is a tie for every recorded input."""
+    """Whether the network's output at ``snapshot`` is a tie for every recorded input (never
+    for a regression, whose output is a number, not a choice between classes)."""
+    if history.is_regression:
+        return False
     output = history.a[-1][snapshot]
     return bool(np.isfinite(output).all() and undecided_share(output) == 1.0)
 
@@ -179,6 +221,8 @@ class Context:
     data_scale: float | None = None  # the largest |x| when the inputs are far above unit scale
     small_inputs: float | None = None  # the largest |x| of columns far below unit scale
     gradients: str | None = None  # "vanishing" or "exploding" while learning, else None
+    penalty_share: float | None = None  # the penalty's share of the final loss, when regularised
+    shrunk: tuple[int, ...] = ()  # layers a penalty shrank below a tenth of their start (unsolved)
 
     @classmethod
     def of(cls, h: History) -> Context:
@@ -198,6 +242,8 @@ class Context:
             data_scale=data_scale,
             small_inputs=_small_inputs(h),
             gradients=_gradient_trouble(h, learning),
+            penalty_share=_penalty_share(h),
+            shrunk=() if solved else _shrunk_layers(h),
         )
 
     @property
@@ -224,14 +270,52 @@ class Context:
 
 def _first_overshoot(h: History) -> Overshoot | None:
     ratios = stats.update_ratios(h)  # (S, L)
+    shrunk = _shrunk_snapshots(h)
     for s, epoch in enumerate(h.snapshot_epoch):
         if epoch + 1 >= len(h.loss) or not np.nanmax(ratios[s], initial=0.0) > OVERSHOOT_RATIO:
             continue
+        if shrunk[s]:
+            continue  # a step large only next to weights a penalty shrank says nothing of lr
         before, after = h.loss[epoch], h.loss[epoch + 1]
         # A rise is a rise when it shows in ten significant digits, not a rounding wobble.
         if np.isfinite(before) and (not np.isfinite(after) or after > before * (1 + 2e-9)):
             return Overshoot(int(epoch), float(np.nanmax(ratios[s])), float(before), float(after))
     return None
+
+
+def _penalty_share(h: History, epoch: int | None = None) -> float | None:
+    """The regularisation penalty's share of the reported loss at ``epoch`` (default: the last
+    with a finite loss), or None for a run without --l1/--l2 (or no finite loss)."""
+    if not len(h.penalty):
+        return None
+    if epoch is None:
+        finite = np.flatnonzero(np.isfinite(h.loss))
+        if not len(finite):
+            return None
+        epoch = int(finite[-1])
+    loss, penalty = h.loss[epoch], h.penalty[epoch]
+    return float(penalty / loss) if loss > 0 and np.isfinite(penalty) else None
+
+
+def _shrunk_snapshots(h: History) -> np.ndarray:
+    """(S,) booleans: snapshots where a penalty has shrunk some layer's weights below SHRUNK of
+    their start (never without --l1/--l2)."""
+    norms = stats.weight_norms(h)  # (S, L)
+    if not len(h.penalty):
+        return np.zeros(len(norms), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return ((norms[0] > 0) & (norms < SHRUNK * norms[0])).any(axis=1)
+
+
+def _shrunk_layers(h: History) -> tuple[int, ...]:
+    """The layers whose weights a penalty shrank to below SHRUNK of their starting size
+    (Frobenius norm, last finite snapshot against the first): without a penalty a network
+    that learns does not shrink a layer tenfold, so the penalty has won over the data."""
+    if not len(h.penalty) or h.summary.status == "diverged":
+        return ()
+    norms = stats.weight_norms(h)  # (S, L)
+    start, end = norms[0], norms[stats.last_finite_snapshot(h)]
+    return tuple(int(l) for l in np.flatnonzero((start > 0) & (end < SHRUNK * start)))
 
 
 def _saturated_at_end(h: History) -> bool:
@@ -264,16 +348,22 @@ def _rises(h: History) -> tuple[np.ndarray, np.ndarray] | None:
     return (half, rises) if len(rises) / (len(half) - 1) >= 0.2 else None
 
 
+def network_inputs(h: History) -> np.ndarray:
+    """(N, n_0) what the first layer sees of the training samples: their input features
+    (--features), or the raw inputs themselves."""
+    return h.config.model.inputs(h.dataset.X)
+
+
 def _large_inputs(h: History) -> float | None:
     """The largest |x| of the training inputs when it is far above unit scale, else None."""
-    X = h.dataset.X
+    X = network_inputs(h)
     largest = float(np.abs(X).max()) if X.size else 0.0
     return largest if largest > LARGE_INPUT else None
 
 
 def _small_input_columns(h: History) -> np.ndarray:
     """Columns that vary over the training set but whose |x| stays below SMALL_INPUT."""
-    X = h.dataset.X
+    X = network_inputs(h)
     if len(X) < 2:
         return np.array([], dtype=int)
     return np.flatnonzero((np.ptp(X, axis=0) > 0) & (np.abs(X).max(axis=0) < SMALL_INPUT))
@@ -281,7 +371,7 @@ def _small_input_columns(h: History) -> np.ndarray:
 
 def _small_inputs(h: History) -> float | None:
     columns = _small_input_columns(h)
-    return float(np.abs(h.dataset.X[:, columns]).max()) if len(columns) else None
+    return float(np.abs(network_inputs(h)[:, columns]).max()) if len(columns) else None
 
 
 def _step_ratio(h: History, snapshots: np.ndarray) -> float:
@@ -301,7 +391,7 @@ def _snapshots_in(h: History, start: int, end: int) -> np.ndarray:
 def _saturation(h: History, overshoot: Overshoot | None, data_scale) -> tuple[Saturation, ...]:
     """Spells of saturated units (a quarter of a layer or more, on most inputs) while the loss
     was above half an untrained network's, with what started each."""
-    loss_at = h.loss[h.snapshot_epoch]
+    loss_at = h.data_loss[h.snapshot_epoch]  # a penalty is no misfit
     high = np.isfinite(loss_at) & (loss_at > 0.5 * untrained_loss(h))
     if not high.any():
         return ()
@@ -464,9 +554,32 @@ def _optimizer_options(h: History) -> list[str]:
     return [part for part in _other_optimizers(h).split(" or ") if part]
 
 
+def _given_start(h: History) -> str | None:
+    """The option that set the starting weights ("--weights w.json", "--init-from RUN"), or
+    None when they were drawn (--init, --seed)."""
+    c = h.config
+    if c.weights is not None:
+        return f"--weights {c.weights}"
+    if c.init_from is not None:
+        return f"--init-from {c.init_from}"
+    return None
+
+
+def _another_seed(h: History) -> str:
+    """Other starting weights: another --seed, or for a run whose weights were given (which
+    no seed changes), other ones than those."""
+    given = _given_start(h)
+    if given is None:
+        return "another --seed"
+    return f"other starting weights than {given} (the seed does not change them)"
+
+
 def _smaller_start(h: History) -> str:
     """How to start with smaller weights, given the initialisation in use."""
     c = h.config
+    given = _given_start(h)
+    if given is not None:
+        return f"smaller starting weights than {given} (or drawn ones: --init xavier)"
     if c.init in ("normal", "uniform"):
         return (
             f"smaller initial weights (a smaller --init-scale than {c.init_scale:g}, or "
@@ -475,10 +588,30 @@ def _smaller_start(h: History) -> str:
     return "smaller initial weights (--init normal with a small --init-scale)"
 
 
+def _hidden_layer(h: History) -> str:
+    """The option that adds a hidden layer: two units (enough for XOR), eight for a curve or
+    surface to fit."""
+    return "--hidden 8" if h.is_regression else "--hidden 2"
+
+
+def _straight(h: History) -> str:
+    """What a network without a hidden layer can do, in words: "draw one straight line",
+    "fit a flat plane", or the same in the space of its input features."""
+    features = h.config.features
+    listed = ", ".join(unit_names(h)[0])
+    if h.is_regression:
+        if features is not None:
+            return f"fit a weighted sum of its input features ({listed})"
+        return "fit a straight line" if h.dataset.n_features == 1 else "fit a flat plane"
+    if features is not None:
+        return f"draw one straight line in the space of its input features ({listed})"
+    return "draw one straight line"
+
+
 def _more_units(h: History) -> str:
     """More hidden units, with an example twice the widest layer, or a hidden layer."""
     if not h.config.hidden:
-        return "a hidden layer (--hidden 2)"
+        return f"a hidden layer ({_hidden_layer(h)})"
     wider = ",".join(str(2 * n) for n in h.config.hidden)
     return f"more hidden units (--hidden {wider})"
 
@@ -522,11 +655,32 @@ def _still_falling(h: History) -> bool:
     return len(tail) > 1 and bool(np.mean(tail[1:] < tail[:-1]) >= 0.9)
 
 
-def _not_converged(h: History, ctx: Context) -> list[Finding]:
-    if h.summary.status in ("diverged", "running") or ctx.solved:
-        return []
-    E = len(h.loss)
+def _score_evidence(h: History, epoch: int = -1) -> str:
+    """The training score at ``epoch`` and what solving needs, for the evidence: "75% of the
+    training samples are right; solving needs every sample", or for a regression "R² is 0.81
+    (RMSE 0.31); a fit needs R² 0.95"."""
+    if h.is_regression:
+        return (
+            f"R² is {sig(h.accuracy[epoch])} (RMSE {sig(h.rmse[epoch])}); a fit needs R² "
+            f"{SOLVED_R2:g}"
+        )
     needed = "every sample" if len(h.dataset.labels) <= 16 else "95 % of the samples"
+    return f"{percent(h.accuracy[epoch])} of the training samples are right; solving needs {needed}"
+
+
+def _constant_output(h: History) -> bool:
+    """A regression whose output at the end is the same number for every recorded input (to
+    1e-9 of its size): the output does not depend on the input."""
+    output = h.a[-1][-1][:, 0]
+    if not h.is_regression or not np.isfinite(output).all():
+        return False
+    return bool(np.ptp(output) <= 1e-9 * max(1.0, float(np.abs(output).max())))
+
+
+def _not_converged(h: History, ctx: Context) -> list[Finding]:
+    if h.summary.status in ("diverged", "running") or ctx.solved or constant_targets(h):
+        return []  # (constant targets: no R² to judge by; data says so)
+    E = len(h.loss)
     severity = "info" if h.summary.status == "interrupted" else "warning"
     fast = E >= 20 and h.loss[-1] < 0.9 * h.loss[-max(2, E // 10)]
     if fast:
@@ -545,17 +699,21 @@ def _not_converged(h: History, ctx: Context) -> list[Finding]:
         xor = " (XOR needs at least two hidden units)" if h.dataset.name == "xor" else ""
         advice = (
             "The loss had stopped falling, and this network has no hidden layer, so it can "
-            f"only draw one straight line; add one with --hidden 2{xor}."
+            f"only {_straight(h)}; add one with {_hidden_layer(h)}{xor}."
         )
     else:
         advice = "The loss had stopped falling; the other findings say why."
+    constant = (
+        "; the network outputs the same number for every training input"
+        if _constant_output(h)
+        else ""
+    )
     return [
         Finding(
             "not_converged",
             severity,
             (E - 1, E - 1),
-            f"after {E} epochs the loss is {sig(h.loss[-1])} and {percent(h.accuracy[-1])} of "
-            f"the training samples are right; solving needs {needed}",
+            f"after {E} epochs the loss is {sig(h.loss[-1])} and {_score_evidence(h)}{constant}",
             advice,
         )
     ]
@@ -590,6 +748,7 @@ def _data(h: History, ctx: Context) -> list[Finding]:
         *_data_large(h, ctx),
         *_data_small(h),
         *_data_constant(h),
+        *_data_constant_targets(h),
         *_data_missing_classes(h),
     ]
 
@@ -608,7 +767,7 @@ def _data_large(h: History, ctx: Context) -> list[Finding]:
     if ctx.data_scale is None:
         return []
     names = unit_names(h)[0]
-    largest = np.abs(h.dataset.X).max(axis=0)
+    largest = np.abs(network_inputs(h)).max(axis=0)
     big = np.flatnonzero(largest > LARGE_INPUT)
     listed = ", ".join(f"{names[i]} up to {sig(largest[i], 2)}" for i in big[:6])
     more = f" and {len(big) - 6} more" if len(big) > 6 else ""
@@ -638,7 +797,7 @@ def _data_small(h: History) -> list[Finding]:
     if not len(tiny):
         return []
     names = unit_names(h)[0]
-    largest = np.abs(h.dataset.X).max(axis=0)
+    largest = np.abs(network_inputs(h)).max(axis=0)
     listed = ", ".join(f"{names[i]} up to {sig(largest[i], 2)}" for i in tiny[:6])
     advice = (
         "The first layer's gradient is proportional to its inputs, so weights on these "
@@ -648,7 +807,7 @@ def _data_small(h: History) -> list[Finding]:
 
 
 def _data_constant(h: History) -> list[Finding]:
-    X = h.dataset.X
+    X = network_inputs(h)
     if len(X) < 2:
         return []
     constant = np.flatnonzero(np.ptp(X, axis=0) == 0)
@@ -660,10 +819,39 @@ def _data_constant(h: History) -> list[Finding]:
         _data_finding(
             h,
             f"a feature is the same for every training sample ({listed})",
-            "A constant feature carries no information about the class (it only adds to the "
-            "biases): drop the column from the data.",
+            f"A constant feature carries no information about the {_target_word(h)} (it only "
+            "adds to the biases): "
+            + (
+                "drop it from --features, or the column from the data."
+                if h.config.features is not None
+                else "drop the column from the data."
+            ),
         )
     ]
+
+
+def constant_targets(h: History) -> bool:
+    """A regression whose training targets are all the same: R² is undefined for it."""
+    y = h.dataset.labels
+    return h.is_regression and len(y) > 0 and bool(np.ptp(y) == 0)
+
+
+def _data_constant_targets(h: History) -> list[Finding]:
+    if not constant_targets(h):
+        return []
+    return [
+        _data_finding(
+            h,
+            f"every training target is {sig(h.dataset.labels[0])}, so there is nothing to fit "
+            "but a constant and R² (the share of the targets' variance explained) is undefined",
+            "A regression needs targets that vary: check the data's last column (the output "
+            "unit's bias alone can learn a constant).",
+        )
+    ]
+
+
+def _target_word(h: History) -> str:
+    return "target" if h.is_regression else "class"
 
 
 def _data_missing_classes(h: History) -> list[Finding]:
@@ -688,7 +876,10 @@ def _data_missing_classes(h: History) -> list[Finding]:
 
 
 def _missing_classes(h: History) -> np.ndarray:
-    """The classes with no training sample (all of their samples are in the test split)."""
+    """The classes with no training sample (all of their samples are in the test split);
+    none for a regression, which has no classes."""
+    if h.is_regression:
+        return np.array([], dtype=int)
     return np.flatnonzero(np.bincount(h.dataset.labels, minlength=h.dataset.n_classes) == 0)
 
 
@@ -719,7 +910,7 @@ def _saturation_options(h: History, ctx: Context, spell: Saturation | None) -> l
     elif cause == "init":
         options = [_smaller_start(h)]
     else:
-        options = ["another --seed"] if ctx.hidden_layers else []
+        options = [_another_seed(h)] if ctx.hidden_layers else []
         options.append(_more_units(h))
     return options + ["relu (--activation relu; it does not saturate)"]
 
@@ -793,6 +984,25 @@ def _flat_off_scale(f: _Flat) -> Cause | None:
     return cause, ["standardised input columns (see data)"]
 
 
+def _flat_penalty(f: _Flat) -> Cause | None:
+    """The penalty holds the loss up: it is half the loss or more there, or it shrank the
+    weights of a layer tenfold (an unsolved run)."""
+    share = _penalty_share(f.h, f.end)
+    if f.ctx.shrunk:
+        cause = (
+            "the penalty has shrunk the weights towards 0 (see penalty), so the output barely "
+            "depends on the input"
+        )
+    elif share is not None and share >= PENALTY_SHARE:
+        cause = (
+            f"the penalty is {percent(share)} of the loss there (see penalty): the weights sit "
+            "where the penalty's pull towards 0 balances the data's"
+        )
+    else:
+        return None
+    return cause, [f"a smaller penalty ({_smaller_penalty(f.h)})"]
+
+
 def _flat_slow(f: _Flat) -> Cause | None:
     if not (f.small_steps and _steady_fall(f.segment) and f.ctx.rate_may_rise):
         return None
@@ -810,7 +1020,7 @@ def _flat_linear_best(f: _Flat) -> Cause | None:
         return None
     size = "exactly zero" if f.gradient == 0 else f"nearly zero ({sig(f.gradient, 2)})"
     cause = f"the gradient is {size}: a network without a hidden layer is at the best it can do"
-    return cause, ["a hidden layer (--hidden 2)"]
+    return cause, [f"a hidden layer ({_hidden_layer(f.h)})"]
 
 
 def _flat_zero_gradient(f: _Flat) -> Cause | None:
@@ -825,9 +1035,9 @@ def _flat_zero_gradient(f: _Flat) -> Cause | None:
     elif h.config.init == "zeros":
         options.append("random initial weights (--init normal, xavier or he)")
     elif ctx.hidden_layers:
-        options.append("another --seed")
+        options.append(_another_seed(h))
     if ctx.hidden_layers == 0:
-        options.append("a hidden layer (--hidden 2)")
+        options.append(f"a hidden layer ({_hidden_layer(h)})")
     return cause, options or ["other initial weights"]
 
 
@@ -890,7 +1100,7 @@ def _flat_landscape(f: _Flat) -> Cause:
         )
     options = []
     if ctx.hidden_layers:
-        options.append("another --seed")
+        options.append(_another_seed(h))
     if h.config.optimizer != "adam":
         options.append(f"{_other_optimizers(h)} to roll through it")
     if not f.at_best and f.small_steps and ctx.rate_may_rise:
@@ -901,6 +1111,7 @@ def _flat_landscape(f: _Flat) -> Cause:
 
 FLAT_CAUSES = (
     _flat_off_scale,
+    _flat_penalty,
     _flat_slow,
     _flat_linear_best,
     _flat_zero_gradient,
@@ -948,9 +1159,10 @@ def _plateau(h: History, ctx: Context) -> list[Finding]:
         total_change = abs(loss[end] - loss[start]) / loss[start]
         if end - start + 1 < shortest or level < 0.1 * loss[0] or total_change > 0.1:
             continue  # short, near zero, or a slow steady fall rather than a plateau
+        share = _penalty_share(h, end)
+        if ctx.solved and end == E - 1 and share is not None and share >= PENALTY_SHARE:
+            continue  # a solved run settled where its penalty balances the data: converged
         stuck = end >= E - 1 - window or not ctx.solved
-        # The count wrong for most of the stretch, not at its last epoch.
-        wrong = int(round((1 - np.median(h.accuracy[start : end + 1])) * len(h.dataset.labels)))
         cause, options = _flat_cause(h, ctx, start, end)
         if stuck and cause.startswith("the loss is still falling"):
             advice = f"The{cause[3:]}. Try {_join(options)}."
@@ -961,7 +1173,7 @@ def _plateau(h: History, ctx: Context) -> list[Finding]:
             typical = (
                 " Plateaus like this are typical of small sigmoid networks (XOR 2-2-1 sits at "
                 "0.25 until its hidden units break symmetry)."
-                if h.config.activation == "sigmoid"
+                if h.config.activation == "sigmoid" and not h.is_regression
                 else ""
             )
             shorter = " Momentum or Adam shortens them." if h.config.optimizer == "sgd" else ""
@@ -972,12 +1184,22 @@ def _plateau(h: History, ctx: Context) -> list[Finding]:
                 "warning" if stuck else "info",
                 (start, end),
                 f"the loss stayed near {sig(level)} (within 1 % over every {window} epochs) from "
-                f"epoch {start} to {end}, {end - start + 1} epochs, with {wrong} training "
-                f"sample{'s' if wrong != 1 else ''} wrong",
+                f"epoch {start} to {end}, {end - start + 1} epochs, "
+                + _stretch_score(h, start, end),
                 advice,
             )
         )
     return findings
+
+
+def _stretch_score(h: History, start: int, end: int) -> str:
+    """How the network scored over most of a stretch of epochs (the median, not the last
+    epoch's): "with 2 training samples wrong", or "with R² near 0.41" for a regression."""
+    typical = float(np.median(h.accuracy[start : end + 1]))
+    if h.is_regression:
+        return f"with R² near {sig(typical, 2)}"
+    wrong = int(round((1 - typical) * len(h.dataset.labels)))
+    return f"with {wrong} training sample{'s' if wrong != 1 else ''} wrong"
 
 
 def _oscillating(h: History, ctx: Context) -> list[Finding]:
@@ -998,6 +1220,11 @@ def _oscillating(h: History, ctx: Context) -> list[Finding]:
         )
     if h.config.batch_size is not None and h.config.batch_size < len(h.dataset.labels):
         advice += f", or use larger mini-batches (now {h.config.batch_size})"
+    if h.config.dropout:
+        # Each step follows the gradient of a network with random units dropped, while the
+        # loss recorded is the whole network's: dropout makes the steps noisy, as small
+        # mini-batches do.
+        advice += f", or less dropout (now {h.config.dropout:g}; each step trains a random part)"
     share = len(rises) / (len(half) - 1)
     return [
         Finding(
@@ -1026,8 +1253,9 @@ def _slow(h: History, ctx: Context) -> list[Finding]:
     if tail[-1] > 0.98 * tail[0] and not (small_steps and _steady_fall(tail)):
         return []  # falling too little, in steps of ordinary size: flat, not slow
     per_epoch = math.log(tail[0] / tail[-1]) / (len(tail) - 1)  # log-loss fall per epoch
-    target = 0.1 * untrained_loss(h)  # about where a solved task's loss sits
-    if tail[-1] <= target or per_epoch <= 0:
+    # About where a solved task's loss sits; a regression's loss at R² = 0.95 exactly.
+    target = (1 - SOLVED_R2 if h.is_regression else 0.1) * untrained_loss(h)
+    if tail[-1] <= target or per_epoch <= 0 or target <= 0:
         return []
     needed = math.log(tail[-1] / target) / per_epoch
     if needed < 10 * E:
@@ -1106,8 +1334,10 @@ def _overfitting(h: History, ctx: Context) -> list[Finding]:
         trend.best,
         trend.rising,
     )
-    gap = h.accuracy[-1] - h.test_accuracy[-1]
-    if not rising and gap < OVERFIT_GAP:
+    gap = h.accuracy[-1] - h.test_accuracy[-1]  # NaN (a regression's constant targets): no gap
+    if h.is_regression and not h.accuracy[-1] > 0:
+        gap = math.nan  # a fit no better than the targets' mean has nothing to overfit
+    if not rising and not gap >= OVERFIT_GAP:
         return []
     parts = []
     if rising:
@@ -1118,10 +1348,17 @@ def _overfitting(h: History, ctx: Context) -> list[Finding]:
             "while the training loss "
             f"{change_words(loss[best], loss[-1], 'rose', 'fell', claimed=True)}"
         )
-    parts.append(
-        f"{percent(h.test_accuracy[-1], 1)} of the {len(h.dataset.labels_test)} test samples are "
-        f"right against {percent(h.accuracy[-1], 1)} of the training samples"
-    )
+    n_test = len(h.dataset.labels_test)
+    if h.is_regression:
+        parts.append(
+            f"R² is {sig(h.test_accuracy[-1], 3)} on the {n_test} test samples against "
+            f"{sig(h.accuracy[-1], 3)} on the training samples"
+        )
+    else:
+        parts.append(
+            f"{percent(h.test_accuracy[-1], 1)} of the {n_test} test samples are right "
+            f"against {percent(h.accuracy[-1], 1)} of the training samples"
+        )
     missing = _missing_classes(h)
     if len(missing):
         n = int(np.isin(h.dataset.labels_test, missing).sum())
@@ -1154,6 +1391,13 @@ def _overfitting_options(h: History, ctx: Context, best: int | None) -> list[str
         options.append(f"stop at the best test epoch (early stopping: --epochs {best + 1})")
     if ctx.hidden_layers and max(h.config.hidden) > 2:
         options.append("fewer hidden units")
+    c = h.config
+    if c.l2:
+        options.append(f"a larger L2 penalty (--l2 {c.l2 * 10:g})")
+    elif not c.l1:
+        options.append("an L2 penalty that keeps the weights small (--l2 0.001)")
+    if ctx.hidden_layers and not c.dropout:
+        options.append("dropout (--dropout 0.2)")
     if h.config.data is None and h.config.dataset not in ("xor", "and", "or"):
         options.append(f"more data (--n, now {h.config.n})")
     else:
@@ -1177,7 +1421,7 @@ def _vanishing_options(h: History, ctx: Context) -> list[str]:
         options.append("fewer hidden layers")
     if not options:
         options.append(
-            "other initial weights (another --seed)"
+            f"other initial weights ({_another_seed(h)})"
             if not ctx.dead_in_training
             else f"a smaller learning rate ({_lr_down(h, ctx)}), as dead units pass no gradient"
         )
@@ -1316,9 +1560,10 @@ def _dead_advice(h: History, ctx: Context, from_start: int, later: int) -> str:
         else:
             # Biases start at 0, so which units are dead at epoch 0 depends only on the signs
             # of the weights drawn: --init-scale or He (the same draws, scaled) change nothing.
+            drawn = "drawn" if _given_start(h) is None else "given"
             cure = (
-                "The weights drawn for them give z <= 0 for every training input: try "
-                "another --seed"
+                f"The weights {drawn} for them give z <= 0 for every training input: try "
+                f"{_another_seed(h)}"
                 + (", more hidden units" if c.hidden else "")
                 + (" or --activation leaky_relu" if c.activation == "relu" else "")
             )
@@ -1447,7 +1692,7 @@ def _symmetric(h: History, ctx: Context) -> list[Finding]:
         start = (
             "Start from random weights: --init normal, xavier or he, not zeros."
             if h.config.init == "zeros"
-            else "Start from other random weights (another --seed)."
+            else f"Start from other random weights ({_another_seed(h)})."
         )
         findings.append(
             Finding(
@@ -1507,22 +1752,86 @@ def _update_ratio(h: History, ctx: Context) -> list[Finding]:
     return findings
 
 
+def _penalty_name(h: History) -> str:
+    """ "the L2 penalty (--l2 0.1)", "the L1 and L2 penalties (--l1 0.01, --l2 0.001)"."""
+    c = h.config
+    rates = [(name, rate) for name, rate in (("L1", c.l1), ("L2", c.l2)) if rate]
+    names = " and ".join(name for name, _ in rates)
+    options = ", ".join(f"--{name.lower()} {rate:g}" for name, rate in rates)
+    return f"the {names} {'penalties' if len(rates) > 1 else 'penalty'} ({options})"
+
+
+def _smaller_penalty(h: History) -> str:
+    """A tenth of each penalty rate in use, as options: "--l2 0.01" ("--l1 0.001 --l2 0.01")."""
+    c = h.config
+    rates = (("l1", c.l1), ("l2", c.l2))
+    return " ".join(f"--{name} {float(f'{rate * 0.1:.2g}'):g}" for name, rate in rates if rate)
+
+
+def _penalty(h: History, ctx: Context) -> list[Finding]:
+    """penalty: a regularised run where the penalty is half the final loss or more, or where it
+    shrank a layer's weights tenfold while the task stayed unsolved."""
+    share = ctx.penalty_share
+    dominates = share is not None and share >= PENALTY_SHARE
+    if not (dominates or ctx.shrunk):
+        return []
+    E = len(h.loss)
+    end = int(np.flatnonzero(np.isfinite(h.loss))[-1])
+    parts = []
+    if dominates:
+        parts.append(
+            f"at the end {_penalty_name(h)} is {sig(h.penalty[end])} of the loss "
+            f"{sig(h.loss[end])} ({percent(share)}); the data loss is {sig(h.data_loss[end])}"
+        )
+    if ctx.shrunk:
+        norms = stats.weight_norms(h)
+        last = stats.last_finite_snapshot(h)
+        names = _layer_names(len(h.W))
+        shrank = ", ".join(
+            f"{names[l]} {change_words(norms[0, l], norms[last, l], claimed=True)}"
+            for l in ctx.shrunk
+        )
+        penalty = _penalty_name(h) if not dominates else "the penalty"
+        parts.append(f"{penalty} shrank the weights (their size, |W|): {shrank}")
+    if ctx.solved:
+        advice = (
+            "The network fits the data all the same, so nothing needs fixing: the loss ends "
+            "high because most of it is the penalty, not a misfit (see the data loss)."
+        )
+    else:
+        advice = (
+            "The penalty outweighs what the data gains from larger weights, so the optimiser "
+            "keeps the weights small at the cost of the fit"
+            + (
+                " (a network with weights near 0 outputs nearly the same for every input)"
+                if ctx.shrunk
+                else ""
+            )
+            + f": try a smaller penalty ({_smaller_penalty(h)}) or none."
+        )
+    epochs = (0 if ctx.shrunk else end, E - 1)
+    return [Finding("penalty", "warning", epochs, "; ".join(parts), advice)]
+
+
 def _bad_init(h: History, ctx: Context) -> list[Finding]:
     if ctx.data_scale is not None:
         return []  # the inputs' scale explains a large first loss and saturation (see data)
     expected = untrained_loss(h)
     c = h.config
     findings = []
-    if np.isfinite(h.loss[0]) and h.loss[0] > 3 * expected:
+    first = h.data_loss[0]  # the penalty of the starting weights is no misfit
+    data = " data" if len(h.penalty) else ""
+    if np.isfinite(first) and expected > 0 and first > 3 * expected:
         findings.append(
             Finding(
                 "bad_init",
                 "warning",
                 (0, 0),
-                f"the first loss is {sig(h.loss[0], 3)}, {h.loss[0] / expected:.1f}x the "
-                f"{sig(expected, 3)} of a network that has not learned anything yet",
-                "The initial weights are too large, so the outputs start confidently wrong: "
-                f"start with {_smaller_start(h)}.",
+                f"the first{data} loss is {sig(first, 3)}, {first / expected:.1f}x the "
+                f"{sig(expected, 3)} of {untrained_words(h)}",
+                "The initial weights are too large, so the outputs start "
+                + ("far from the targets" if h.is_regression else "confidently wrong")
+                + f": start with {_smaller_start(h)}.",
             )
         )
     for layer in range(len(h.W) - 1):
@@ -1558,6 +1867,7 @@ CHECKS = (
     _symmetric,
     _update_ratio,
     _bad_init,
+    _penalty,
 )
 STAYS_A_WARNING = ("overfitting", "undecided")
 

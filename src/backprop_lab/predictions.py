@@ -1,5 +1,7 @@
 """The classic table: each training input, its target, the network's output, and whether it
-is right, at the last recorded epoch (the forward pass that gave the final loss)."""
+is right, at the last recorded epoch (the forward pass that gave the final loss). For a
+regression the output is the predicted number and the last column its error (predicted minus
+target) instead of a verdict."""
 
 from __future__ import annotations
 
@@ -27,16 +29,31 @@ def table_heading(history: History) -> str:
     return f"outputs at the last epoch ({epoch})"
 
 
+def table_columns(history: History) -> tuple[str, str, str, str]:
+    """The table's column headings: input, target, output and the verdict's (blank) column;
+    for a regression input, target, predicted and error."""
+    if history.is_regression:
+        return ("input", "target", "predicted", "error")
+    return ("input", "target", "output", "")
+
+
 def prediction_rows(history: History, limit: int = MAX_ROWS) -> list[tuple[str, str, str, str]]:
     """(input, target, output, verdict) for the first ``limit`` training samples at the
-    epoch :func:`table_heading` names; the verdict is one of VERDICTS."""
+    epoch :func:`table_heading` names; the verdict is one of VERDICTS. For a regression
+    (input, target, predicted, error), the error being predicted minus target ("+0.0123",
+    "-0.5"; "n/a" where the output is not a number)."""
     data = history.dataset
     X = data.X[:limit]
     output = history.outputs(X, history.params_at(stats.last_finite_snapshot(history)))
+    if history.is_regression:
+        return [
+            (_point(X[i]), sig(data.labels[i]), *_fitted(output[i, 0], data.labels[i]))
+            for i in range(len(X))
+        ]
     predicted = predict(output)
     rows = []
     for i in range(len(X)):
-        x = "(" + ", ".join(sig(v) for v in X[i]) + ")"
+        x = _point(X[i])
         target = data.class_names[data.labels[i]]
         if not np.isfinite(output[i]).all():
             value, verdict = "n/a", "n/a"
@@ -55,9 +72,21 @@ def prediction_rows(history: History, limit: int = MAX_ROWS) -> list[tuple[str, 
     return rows
 
 
+def _point(x: np.ndarray) -> str:
+    return "(" + ", ".join(sig(v) for v in x) + ")"
+
+
+def _fitted(output: float, target: float) -> tuple[str, str]:
+    """(predicted, error) of one regression sample, as the table prints them."""
+    if not np.isfinite(output):
+        return "n/a", "n/a"
+    error = sig(output - target, 3)
+    return sig(output), error if error.startswith("-") or error == "0" else "+" + error
+
+
 def format_prediction_table(history: History) -> str:
     rows = [(x, t, o, v.upper() if v == "wrong" else v) for x, t, o, v in prediction_rows(history)]
-    header = ("input", "target", "output", "")
+    header = table_columns(history)
     widths = [max(len(r[c]) for r in rows + [header]) for c in range(4)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]

@@ -180,3 +180,32 @@ def test_diverged_and_three_feature_runs_compare(runs, tmp_path):
     fig = comparison_figure(histories, run_labels(histories, paths))
     loss_axis = next(ax for ax in fig.axes if "loss" in ax.get_ylabel())
     assert loss_axis.get_ylim()[1] < 1e3  # the blow-up does not flatten the other curves
+
+
+def test_two_regressions_compare_by_r2_and_a_classification_is_refused(runs, tmp_path, capsys):
+    sine = dict(dataset="sine", hidden=(8,), activation="tanh", lr=0.1, epochs=400)
+    for name, extra in (("plain", {}), ("l2", {"l2": 0.01, "lr_schedule": "cosine"})):
+        save_run(train(TrainConfig(**sine, **extra)), tmp_path / "sines" / name)
+    out = tmp_path / "cmp"
+    assert main(["compare", str(tmp_path / "sines"), "--out", str(out)]) == 0
+    page = (out / "compare.html").read_text()
+    text = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    histories = [load_run(tmp_path / "sines" / name) for name in ("l2", "plain")]
+    assert "<h2>Loss and R²</h2>" in text and "<h2>Final predictions</h2>" in text
+    assert "<th>training R²</th><th>RMSE</th>" in text and "accuracy" not in text
+    for h in histories:  # each run's final R² and RMSE, as the table prints them
+        assert f"<td>{h.summary.final_accuracy:.4g}</td><td>{h.rmse[-1]:.4g}</td>" in text
+    assert "The loss of lr_schedule=cosine, l2=0.01 includes a penalty" in text  # one has one
+    assert "<th>dropout</th>" not in text
+    assert "dropout=" not in text and "features=" not in text  # quiet when no run sets them
+    fig = comparison_figure(histories, run_labels(histories))
+    score_axis = next(ax for ax in fig.axes if ax.get_ylabel() == "training R²")
+    low, high = score_axis.get_ylim()
+    assert -1.1 < low < 0 and 1 < high < 1.1  # R², not a percentage
+    # A regression with a classification: one sentence, exit 2, nothing written.
+    mixed = tmp_path / "mixed"
+    assert main(["compare", str(tmp_path / "sines" / "plain"), str(runs / "lr2"),
+                 "--out", str(mixed)]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "cannot compare regressions (plain) with classifications (lr2)" in err
+    assert err.count("\n") == 1 and not mixed.exists()

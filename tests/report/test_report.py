@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from backprop_lab import TrainConfig, save_run, train
 from backprop_lab.cli import main
+from backprop_lab.plots import FIGURES
+from backprop_lab.predictions import prediction_rows
+from backprop_lab.report import write_report
 from tests.built import Built
 
 # The default XOR run with its figures and report, as `backprop-lab train` writes it, built once
@@ -40,6 +44,9 @@ def test_train_writes_a_complete_self_contained_report(run):
         assert part in page, part
     assert page.count("<figure") == 12  # eleven figures and the animation, each captioned
     assert "it fell from 0.2514 at epoch 0 to 0.0003237 by epoch 4999" in page
+    # The options of the models of issue 12 are listed only when a run sets them.
+    new = ("task", "features", "l2", "l1", "dropout", "lr_schedule", "init_from", "weights")
+    assert not any(f"<th>{option}</th>" in page for option in new)
     # Nothing is loaded from elsewhere: no external source or stylesheet in the markup (the
     # inlined Plotly bundle's code mentions URLs, so it is left out here; the browser test
     # below watches the actual requests).
@@ -127,3 +134,40 @@ def test_report_of_a_three_class_run_and_a_diverged_run(built, watch):
     )
     assert ticks and not any("NaN" in t or "Infinity" in t for t in ticks), ticks
     assert w.errors == [] and w.outside == []
+
+
+def _stand_in_figures(folder: Path) -> None:
+    """Tiny images under every figure's name, so that write_report draws none: the page's own
+    parts are tested here, the figures where they are drawn."""
+    (folder / "figures").mkdir(parents=True)
+    for name in [*FIGURES, "training.gif"]:
+        Image.new("RGB", (4, 4), "white").save(folder / "figures" / name)
+
+
+def test_a_regression_report_shows_r2_rmse_its_predictions_and_its_options(tmp_path):
+    config = TrainConfig(dataset="sine", hidden=(8,), activation="tanh", lr=0.05, epochs=300,
+                         l2=0.001, dropout=0.1, lr_schedule="cosine")  # fmt: skip
+    history = train(config)
+    folder = save_run(history, tmp_path / "sine")
+    _stand_in_figures(folder)
+    page = write_report(history, folder, static=True).read_text()
+    cards = page[page.index('<div class="cards">') : page.index("<h3>")]
+    r2, rmse = history.summary.final_accuracy, float(np.sqrt(history.data_loss[-1]))
+    assert f"R²<b>{r2:.4g}</b>" in cards and f"RMSE<b>{rmse:.4g}</b>" in cards
+    share = round(100 * history.penalty[-1] / history.loss[-1])
+    assert f"penalty<b>{history.penalty[-1]:.4g} ({share}%)</b>" in cards
+    top = page[page.index("<body>") : page.index("<h2>Figures</h2>")]  # captions: elsewhere
+    words = re.sub(r"<[^>]*>", " ", top)
+    assert not re.search(r"class|accura|\bright\b|\bwrong\b", words), words
+    assert "<th>input</th><th>target</th><th>predicted</th><th>error</th>" in page
+    x, target, predicted, error = prediction_rows(history)[0]
+    assert f"<tr><td>{x}</td><td>{target}</td><td>{predicted}</td><td>{error}</td></tr>" in page
+    assert "sgd with learning rate 0.05, falling to 0 along a cosine over the 300 epochs, " in page
+    assert "L2 penalty 0.001, dropout 0.1" in page
+    for row in ("<th>lr_schedule</th><td>cosine</td>", "<th>l2</th><td>0.001</td>",
+                "<th>dropout</th><td>0.1</td>"):  # fmt: skip
+        assert row in page
+    assert "<th>l1</th>" not in page and "<th>task</th>" not in page
+    assert "the data loss alone ended at" in page  # the penalty is explained where the loss is
+    assert "of the whole network with no unit dropped" in page  # and so is dropout
+    assert "R² is" in page  # the diagnosis, by R²

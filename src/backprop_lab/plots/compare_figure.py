@@ -3,7 +3,9 @@
 Loss and accuracy overlaid on the same axes in the runs' colours (a run that blows up does not
 squash the others: the loss axis stops at ten times the largest starting loss), and the final
 decision boundaries as small multiples, each titled in its run's colour, with the key to the
-colours and marks. The runs' names (``labels``) come from the caller: see
+colours and marks. Regressions (never mixed with classifications: see
+:func:`backprop_lab.report.compare.check_comparable`) get R² for accuracy and their final
+predictions (the fitted curve, or the predicted surface) for boundaries. The runs' names (``labels``) come from the caller: see
 :func:`backprop_lab.report.compare.run_labels`.
 """
 
@@ -18,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..history import History
+from ..numbers import sig
 from .boundary import draw_boundary
 from .grid import has_plane, plane_for
 from .style import CLASS_COLOURS, PROBABILITY_CMAP, RC, RUN_COLOURS
@@ -40,6 +43,35 @@ def loss_range(histories: list[History]) -> tuple[float, float, bool]:
     return max(low / 1.5, top * 1e-15), top, True
 
 
+R2_FLOOR = -1.0
+"""The R² axis stops here: a network predicting worse than the targets' mean by far (R² of
+-40 at the first epoch is common) would squash the part that matters, 0 to 1."""
+
+
+def _key_height(histories: list[History]) -> float:
+    """Inches for the key under the panels: a legend and a colour scale, or for regressions
+    of one input only (no colour scale) the legend alone."""
+    if _regression(histories) and all(h.dataset.n_features == 1 for h in histories):
+        return 0.6
+    return 1.6
+
+
+def _lowest_r2(histories: list[History]) -> float:
+    finite = [h.accuracy[np.isfinite(h.accuracy)] for h in histories]
+    return min((float(f.min()) for f in finite if len(f)), default=0.0)
+
+
+def r2_range(histories: list[History]) -> tuple[float, float]:
+    """The R² axis: from the lowest finite R² (at most 0, at least R2_FLOOR) to 1, with a
+    margin."""
+    low = min(0.0, max(R2_FLOOR, _lowest_r2(histories)))
+    return low - 0.04 * (1 - low), 1 + 0.04 * (1 - low)
+
+
+def _regression(histories: list[History]) -> bool:
+    return bool(histories) and histories[0].is_regression
+
+
 def off_top(h: History, top: float) -> int | None:
     """The first epoch a run's loss goes off the top of the loss axis (or stops being finite)."""
     over = np.flatnonzero(~np.isfinite(h.loss) | (h.loss > top))
@@ -57,10 +89,13 @@ def comparison_figure(histories: list[History], labels: list[str]) -> Figure:
         rows = int(np.ceil(n / columns))
         legend_columns = _columns_that_fit(labels, 4.2 * columns, 10)
         legend_rows = int(np.ceil(n / legend_columns))
-        fig = Figure(figsize=(4.2 * columns, 6.8 + 0.25 * legend_rows + 4.2 * rows), dpi=100,
+        key_height = _key_height(histories)  # 1.6 for classifications: 6.8 in with the curves
+        fig = Figure(figsize=(4.2 * columns, 5.2 + key_height + 0.25 * legend_rows + 4.2 * rows), dpi=100,
                      layout="constrained")  # fmt: skip
         grid = fig.add_gridspec(
-            3 + rows, columns, height_ratios=[4.2, 0.3 * legend_rows + 0.2] + [4.0] * rows + [1.6]
+            3 + rows,
+            columns,
+            height_ratios=[4.2, 0.3 * legend_rows + 0.2] + [4.0] * rows + [key_height],
         )
         split = columns // 2 + columns % 2
         _curves(
@@ -75,9 +110,12 @@ def comparison_figure(histories: list[History], labels: list[str]) -> Figure:
         )  # fmt: skip
         _boundaries(fig, grid, 2, columns, histories, labels)
         _boundary_key(fig, grid[2 + rows, :], histories)
-        fig.suptitle(
-            f"Comparing {n} run{'s' if n != 1 else ''}: loss, accuracy and final decision boundaries"
+        shown = (
+            "loss, R² and final predictions"
+            if _regression(histories)
+            else "loss, accuracy and final decision boundaries"
         )
+        fig.suptitle(f"Comparing {n} run{'s' if n != 1 else ''}: {shown}")
         return fig
 
 
@@ -97,8 +135,9 @@ def boundaries_figure(histories: list[History], labels: list[str]) -> Figure:
         columns = 2 if n == 4 else min(n, 3)  # at most 3 across: readable at a page's width
         rows = int(np.ceil(n / columns))
         width = max(4.2 * columns, 6.5 if n == 1 else 8.4)
-        fig = Figure(figsize=(width, 4.2 * rows + 1.6), dpi=100, layout="constrained")
-        grid = fig.add_gridspec(1 + rows, columns, height_ratios=[4.0] * rows + [1.6])
+        key = _key_height(histories)
+        fig = Figure(figsize=(width, 4.2 * rows + key), dpi=100, layout="constrained")
+        grid = fig.add_gridspec(1 + rows, columns, height_ratios=[4.0] * rows + [key])
         _boundaries(fig, grid, 0, columns, histories, labels)
         _boundary_key(fig, grid[rows, :], histories)
         return fig
@@ -112,7 +151,8 @@ def _curves(ax_loss, ax_accuracy, histories: list[History], labels: list[str]) -
         with np.errstate(invalid="ignore"):
             loss = np.where(np.isfinite(h.loss) & (h.loss > 0), h.loss, np.nan)
         ax_loss.plot(epochs, np.minimum(loss, top * 10), color=colour, linewidth=2, label=label)
-        ax_accuracy.plot(epochs, 100 * h.accuracy, color=colour, linewidth=2, label=label)
+        score = _score_values(h, h.accuracy)
+        ax_accuracy.plot(epochs, score, color=colour, linewidth=2, label=label)
         gone = off_top(h, top) if clipped or h.summary.status == "diverged" else None
         if gone is not None:
             word = "diverged" if h.summary.status == "diverged" else "off the top"
@@ -120,7 +160,7 @@ def _curves(ax_loss, ax_accuracy, histories: list[History], labels: list[str]) -
                              (gone, top), xytext=(6, -4 - 12 * k), textcoords="offset points",
                              ha="left", va="top", fontsize=9, color=colour)  # fmt: skip
         if h.summary.status == "diverged" and len(h.accuracy):
-            ax_accuracy.plot(len(h.accuracy) - 1, 100 * h.accuracy[-1], marker="X", markersize=9,
+            ax_accuracy.plot(len(h.accuracy) - 1, score[-1], marker="X", markersize=9,
                              color=colour, linestyle="")  # fmt: skip
     ax_loss.set_yscale("log")
     ax_loss.set_ylim(low, top)
@@ -129,11 +169,28 @@ def _curves(ax_loss, ax_accuracy, histories: list[History], labels: list[str]) -
     losses = sorted({h.config.loss for h in histories})
     ax_loss.set_title("Loss" + (f" ({', '.join(losses)}: different scales)" if len(losses) > 1 else "")
                       + ("\n(axis cut at 10x the largest starting loss)" if clipped else ""))  # fmt: skip
-    ax_accuracy.set_ylim(-3, 103)
-    ax_accuracy.set_xlabel("epoch")
-    ax_accuracy.set_ylabel("training accuracy (%)")
     diverged = any(h.summary.status == "diverged" for h in histories)
-    ax_accuracy.set_title("Accuracy" + (" (X: where a run diverged)" if diverged else ""))
+    ax_accuracy.set_xlabel("epoch")
+    marks = " (X: where a run diverged)" if diverged else ""
+    if _regression(histories):
+        low, high = r2_range(histories)
+        ax_accuracy.set_ylim(low, high)
+        ax_accuracy.set_ylabel("training R²")
+        cut = f"\n(axis cut at R² = {R2_FLOOR:g})" if _lowest_r2(histories) < R2_FLOOR else ""
+        ax_accuracy.set_title("R² (1: a perfect fit)" + marks + cut)
+    else:
+        ax_accuracy.set_ylim(-3, 103)
+        ax_accuracy.set_ylabel("training accuracy (%)")
+        ax_accuracy.set_title("Accuracy" + marks)
+
+
+def _score_values(h: History, values: np.ndarray) -> np.ndarray:
+    """What the score panel draws of ``values``: accuracy in %, or R² kept just below the
+    axis's floor (a line leaving the axis, not a number the renderer chokes on)."""
+    if not h.is_regression:
+        return 100 * values
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(values), np.maximum(values, 2 * R2_FLOOR), np.nan)
 
 
 def _finite_snapshot(h: History, snapshot: int) -> bool:
@@ -166,9 +223,61 @@ def _boundaries(fig, grid, first_row: int, columns: int, histories, labels) -> N
         end = (f"diverged at epoch {h.summary.diverged_epoch}" if h.summary.status == "diverged"
                else f"epoch {epoch}")  # fmt: skip
         title = textwrap.fill(label, 44)
-        ax.set_title(
-            f"{title}\n{end}, accuracy {100 * h.accuracy[epoch]:.0f} %", color=colour, fontsize=10
+        score = (
+            f"R² {sig(h.accuracy[epoch], 3)}"
+            if h.is_regression
+            else f"accuracy {100 * h.accuracy[epoch]:.0f} %"
         )
+        ax.set_title(f"{title}\n{end}, {score}", color=colour, fontsize=10)
+
+
+def _prediction_key(fig, slot, histories: list[History]) -> None:
+    """What the marks of regressions' prediction panels mean: the curve and the points at
+    their target (one input), the points coloured by their target on the background's
+    colour scale (two or more), and that scale."""
+    from .surface import CURVE_COLOUR, TRAIN_POINT_COLOUR, value_scale
+
+    lines = any(h.dataset.n_features == 1 for h in histories)
+    planes = [h for h in histories if h.dataset.n_features > 1]
+    handles = []
+    if lines:
+        handles += [
+            Line2D([], [], color=CURVE_COLOUR, linewidth=2.2, label="prediction (one input)"),
+            Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=TRAIN_POINT_COLOUR,
+                   markeredgecolor="white", label="training point at (x, target)"),
+        ]  # fmt: skip
+    if planes:
+        handles.append(
+            Line2D([], [], marker="o", linestyle="", markersize=9, markerfacecolor="#bdbdbd",
+                   markeredgecolor="black", label="training point, coloured by its target")
+        )  # fmt: skip
+    tested = [h for h in histories if len(h.dataset.labels_test)]
+    if any(h.dataset.n_features == 1 for h in tested):
+        handles.append(Line2D([], [], marker="^", linestyle="", markersize=9, markerfacecolor="white",
+                              markeredgecolor="black", label="test point at (x, target)"))  # fmt: skip
+    if any(h.dataset.n_features > 1 for h in tested):
+        handles.append(Line2D([], [], marker="^", linestyle="", markersize=9, markerfacecolor="#bdbdbd",
+                              markeredgecolor="black", label="test point, coloured by its target"))  # fmt: skip
+    sub = slot.subgridspec(2 if planes else 1, 1)
+    ax = fig.add_subplot(sub[0, 0])
+    ax.axis("off")
+    width = slot.get_position(fig).width * fig.get_figwidth()
+    ncols = _columns_that_fit([str(h.get_label()) for h in handles], width, 9)
+    ax.legend(handles=handles, loc="center", ncols=ncols, frameon=False, fontsize=9)
+    if not planes:
+        return
+    host = fig.add_subplot(sub[1, 0])
+    host.axis("off")
+    scales = {value_scale(h) for h in planes}
+    if len(scales) > 1:
+        host.text(0.5, 0.5, "background: the prediction, on each run's own colour scale (blue low, "
+                  "white in the middle, red high)", ha="center", va="center", fontsize=9)  # fmt: skip
+        return
+    share = min(0.8, 4.5 / width)
+    cax = host.inset_axes(((1 - share) / 2, 0.55, share, 0.22))
+    bar = fig.colorbar(scales.pop().mappable(), cax=cax, orientation="horizontal")
+    bar.set_label("background: the prediction; points: their target", fontsize=9)
+    bar.ax.tick_params(labelsize=8)
 
 
 def _boundary_key(fig, slot, histories: list[History]) -> None:
@@ -177,6 +286,9 @@ def _boundary_key(fig, slot, histories: list[History]) -> None:
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
+    if _regression(histories):
+        _prediction_key(fig, slot, histories)
+        return
     most = max(h.dataset.n_classes for h in histories)
     two = any(h.dataset.n_classes == 2 for h in histories)
     more = most > 2

@@ -3,7 +3,10 @@
 Loss and accuracy curves overlaid on the same axes, the final decision boundaries as small
 multiples, a table of only the options that differ, and each run's final numbers and
 diagnosis codes. Runs of different datasets, sizes or losses still compare; what cannot be put
-on one axis is said in words.
+on one axis is said in words. Regressions compare the same way, by R² (and RMSE) instead of
+accuracy and by their final predictions instead of boundaries; a regression and a
+classification are not compared (their scores share no axis): that is refused with one
+sentence.
 
 Each run is named by what differs ("lr=0.5, hidden=4"), with every value written as it is
 typed on the command line; its folder's name stays in the tables and the hover text.
@@ -30,11 +33,13 @@ from ..plots.compare_figure import (  # the figures lived here first: importable
     comparison_figure,
     loss_range,
     off_top,
+    r2_range,
 )
 from ..plots.grid import has_plane
 from ..plots.style import RUN_COLOURS
 from ..sweep import format_option
 from .embed import STYLE, compact_image, data_uri, png_bytes
+from .html import QUIET_OPTIONS
 
 MAX_RUNS = 12
 
@@ -107,8 +112,16 @@ def same_options(histories: list[History]) -> dict[str, str]:
     return {
         k: v
         for k, v in options[0].items()
-        if k not in different and any(applies(h, k) for h in histories)
+        if k not in different and any(applies(h, k) for h in histories) and not _quiet(k, v)
     }
+
+
+def _quiet(option: str, typed: str) -> bool:
+    """Whether ``option`` is one of those a run lists only when set (see QUIET_OPTIONS), at
+    its value that means "not set", as typed; the task is said by the page's words."""
+    if option == "task":
+        return True
+    return option in QUIET_OPTIONS and typed == format_option(option, QUIET_OPTIONS[option])
 
 
 def folder_names(paths: list[Path]) -> list[str]:
@@ -142,15 +155,42 @@ def run_labels(histories: list[History], paths: list[Path] | None = None) -> lis
             for label, folder in zip(labels, folders)]  # fmt: skip
 
 
+def check_comparable(histories: list[History], names: list[str]) -> None:
+    """Raise RunError with one sentence when regressions and classifications are mixed: their
+    scores (R², accuracy) and their pictures share no axis. ``names``: the runs' folders."""
+    regressions = [n for n, h in zip(names, histories) if h.is_regression]
+    others = [n for n, h in zip(names, histories) if not h.is_regression]
+    if regressions and others:
+        raise RunError(
+            f"cannot compare regressions ({', '.join(regressions)}) with classifications "
+            f"({', '.join(others)}): R² and accuracy share no axis; compare each kind separately"
+        )
+
+
+def score_name(histories: list[History]) -> str:
+    """What the runs' scores are: "R²" for regressions, "accuracy" otherwise."""
+    return "R²" if histories and histories[0].is_regression else "accuracy"
+
+
 def notes(histories: list[History], labels: list[str] | None = None) -> list[str]:
     """What cannot be compared directly, in words."""
     labels = labels or run_labels(histories)
     out = []
+    score = score_name(histories)
     losses = sorted({h.config.loss for h in histories})
     if len(losses) > 1:
         out.append(
             f"The runs use different losses ({', '.join(losses)}), whose values are on different "
-            "scales: compare their loss curves by shape, and their accuracy directly."
+            f"scales: compare their loss curves by shape, and their {score} directly."
+        )
+    penalties = {(h.config.l1, h.config.l2) for h in histories}
+    if len(penalties) > 1:  # the runs' losses hold different penalties
+        penalised = [label for label, h in zip(labels, histories) if len(h.penalty)]
+        noun, include = ("losses", "include") if len(penalised) > 1 else ("loss", "includes")
+        out.append(
+            f"The {noun} of {'; '.join(penalised)} {include} a penalty on the weights (--l1, "
+            "--l2), which is no misfit of the data: compare the runs' "
+            f"{score} rather than how low their losses go."
         )
     datasets = sorted({run_options(h)["dataset"] for h in histories})
     if len(datasets) > 1:
@@ -166,10 +206,12 @@ def notes(histories: list[History], labels: list[str] | None = None) -> list[str
         for label, h in zip(labels, histories)
         if h.dataset.n_features > 2 and has_plane(h)
     ]
+    picture = "prediction" if score == "R²" else "boundary"
     if sliced:
+        where = "far from where it is" if score == "R²" else "on the wrong side of it"
         out.append(
-            f"The boundaries of {'; '.join(sliced)} are drawn on a flat slice through the inputs' "
-            "mean: points off the slice may appear on the wrong side of it."
+            f"The {picture}s of {'; '.join(sliced)} are drawn on a flat slice through the "
+            f"inputs' mean: points off the slice may appear {where}."
         )
     diverged = [f"{label} (epoch {h.summary.diverged_epoch})" for label, h in zip(labels, histories)
                 if h.summary.status == "diverged"]  # fmt: skip
@@ -177,7 +219,7 @@ def notes(histories: list[History], labels: list[str] | None = None) -> list[str
         its, it = ("Their", "their") if len(diverged) > 1 else ("Its", "its")
         out.append(
             f"Diverged: {'; '.join(diverged)}. {its} loss blew up to infinity or NaN, so {it} "
-            f"curves stop there and {it} boundary is whatever the blown-up weights predict."
+            f"curves stop there and {it} {picture} is whatever the blown-up weights predict."
         )
     return out
 
@@ -205,7 +247,9 @@ def _loss_chart(histories: list[History], labels: list[str], folders: list[str])
     from plotly.subplots import make_subplots
 
     low, top, clipped = loss_range(histories)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (hover to read it)", "Accuracy"))
+    regression = score_name(histories) == "R²"
+    score_title = "R² (1: a perfect fit)" if regression else "Accuracy"
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (hover to read it)", score_title))
     for k, (h, label, folder) in enumerate(zip(histories, labels, folders)):
         colour = RUN_COLOURS[k % len(RUN_COLOURS)]
         E = len(h.loss)
@@ -221,12 +265,7 @@ def _loss_chart(histories: list[History], labels: list[str], folders: list[str])
                        hovertemplate=f"{where}<br>loss %{{y:.4g}}<extra></extra>"),
             1, 1,
         )  # fmt: skip
-        fig.add_trace(
-            go.Scatter(x=index, y=100 * h.accuracy[index], name=label, showlegend=False, legendgroup=label,
-                       line={"color": colour, "width": 2},
-                       hovertemplate=f"{where}<br>accuracy %{{y:.1f}} %<extra></extra>"),
-            1, 2,
-        )  # fmt: skip
+        fig.add_trace(_score_trace(h, index, label, colour, where, regression), 1, 2)
         gone = off_top(h, top) if clipped or h.summary.status == "diverged" else None
         if gone is not None:
             diverged = h.summary.status == "diverged"
@@ -243,12 +282,30 @@ def _loss_chart(histories: list[History], labels: list[str], folders: list[str])
         fig.update_yaxes(dtick=1, exponentformat="power", row=1, col=1)
     if clipped:
         fig.update_yaxes(range=[np.log10(low), np.log10(top)], row=1, col=1)
-    fig.update_yaxes(title_text="training accuracy (%)", range=[-3, 103], row=1, col=2)
+    if regression:
+        fig.update_yaxes(title_text="training R²", range=list(r2_range(histories)), row=1, col=2)
+    else:
+        fig.update_yaxes(title_text="training accuracy (%)", range=[-3, 103], row=1, col=2)
     fig.update_xaxes(title_text="epoch")
     fig.update_layout(height=440 + 22 * len(histories), template="plotly_white", margin={"t": 50, "b": 40},
                       legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})  # fmt: skip
     return fig.to_html(include_plotlyjs=True, include_mathjax=False, full_html=False, div_id="loss-chart",
                        auto_play=False, config={"displaylogo": False, "responsive": True})  # fmt: skip
+
+
+def _score_trace(
+    h: History, index: np.ndarray, label: str, colour: str, where: str, regression: bool
+):
+    """The run's training score over the epochs ``index``: accuracy in %, or R²."""
+    import plotly.graph_objects as go
+
+    if regression:
+        values = np.where(np.isfinite(h.accuracy[index]), h.accuracy[index], np.nan)
+        hover = f"{where}<br>R² %{{y:.4f}}<extra></extra>"
+    else:
+        values, hover = 100 * h.accuracy[index], f"{where}<br>accuracy %{{y:.1f}} %<extra></extra>"
+    return go.Scatter(x=index, y=values, name=label, showlegend=False, legendgroup=label,
+                      line={"color": colour, "width": 2}, hovertemplate=hover)  # fmt: skip
 
 
 def _number(value: float) -> str:
@@ -258,8 +315,9 @@ def _number(value: float) -> str:
 def write_comparison(paths: list[Path], out: str | Path) -> tuple[Path, Path]:
     """Write ``out``/compare.html and ``out``/compare.png for the runs at ``paths``."""
     histories = [load_run(p) for p in paths]
-    labels = run_labels(histories, paths)
     folders = folder_names(paths)
+    check_comparable(histories, folders)
+    labels = run_labels(histories, paths)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     png = png_bytes(comparison_figure(histories, labels))
@@ -311,17 +369,28 @@ def _outcomes_table(histories: list[History], labels: list[str]) -> str:
     with np.errstate(all="ignore"):
         diagnoses = [diagnose(h) for h in histories]
     tested = any(h.summary.final_test_accuracy is not None for h in histories)
+    regression = score_name(histories) == "R²"
     rows = []
     for label, h, findings in zip(labels, histories, diagnoses):
         s = h.summary
         codes = ", ".join(f"{f.code} ({f.severity})" for f in findings) or "healthy"
-        row = [label, _end_text(h), _number(s.final_loss), f"{100 * s.final_accuracy:.1f} %"]
+        row = [label, _end_text(h), _number(s.final_loss), _score(s.final_accuracy, regression)]
+        if regression:
+            row.append(_number(h.rmse[-1]))
         if tested:
             test = s.final_test_accuracy
-            row.append("no test split" if test is None else f"{100 * test:.1f} %")
+            row.append("no test split" if test is None else _score(test, regression))
         rows.append(row + [codes])
-    headers = ["run", "status", "final loss", "training accuracy"] + ["test accuracy"] * tested
-    return _table(headers + ["diagnosis"], rows)
+    score = "R²" if regression else "accuracy"
+    headers = ["run", "status", "final loss", f"training {score}"] + ["RMSE"] * regression
+    return _table(headers + [f"test {score}"] * tested + ["diagnosis"], rows)
+
+
+def _score(value: float, regression: bool) -> str:
+    """A final score as the table shows it: "97.5 %", or an R² to four digits."""
+    if regression:
+        return _number(value)
+    return f"{100 * value:.1f} %"
 
 
 def _intro(histories: list[History]) -> str:
@@ -348,6 +417,29 @@ def _page(
     """compare.html from its parts (HTML already), ``boundaries`` the PNG of the final
     decision boundaries."""
     runs = f"{len(histories)} run{'s' if len(histories) != 1 else ''}"
+    if score_name(histories) == "R²":
+        scores, pictures, alt, what = (
+            "R²",
+            "predictions",
+            "prediction",
+            (
+                "What each run predicts over its inputs at its last recorded epoch, titled in the "
+                "run's colour: the curve (one input) or the background (two or more) is the "
+                "network's prediction, the dots are the training data at their target (on a plane "
+                "coloured by it, on the same scale as the background)."
+            ),
+        )
+    else:
+        scores, pictures, alt, what = (
+            "accuracy",
+            "decision boundaries",
+            "decision boundary",
+            (
+                "What each run predicts over its inputs at its last recorded epoch, titled in the "
+                "run's colour:\nthe background is the network's output, the dots are the training "
+                "data."
+            ),
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>backprop-lab: comparing {runs}</title><style>{STYLE}</style></head>
@@ -355,14 +447,13 @@ def _page(
 <h1>Comparing {runs}</h1>
 <p class="subtitle">{intro}</p>
 {notes_html}
-<h2>Loss and accuracy</h2>
+<h2>Loss and {scores}</h2>
 {loss_chart}
 <h2>What differs</h2>{differ}
 <h2>How they ended</h2>{outcomes}
-<h2>Final decision boundaries</h2>
-<figure><img src="{data_uri(*compact_image(boundaries))}" alt="the final decision boundary of every run">
-<figcaption>What each run predicts over its inputs at its last recorded epoch, titled in the run's colour:
-the background is the network's output, the dots are the training data.
-compare.png, next to this page, holds these with the loss and accuracy curves in one picture.</figcaption></figure>
+<h2>Final {pictures}</h2>
+<figure><img src="{data_uri(*compact_image(boundaries))}" alt="the final {alt} of every run">
+<figcaption>{what}
+compare.png, next to this page, holds these with the loss and {scores} curves in one picture.</figcaption></figure>
 </main></body></html>
 """

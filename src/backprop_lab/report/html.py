@@ -16,7 +16,7 @@ from ..explain import explain, format_explanation
 from ..files import atomic_write_text
 from ..history import History, RunError
 from ..numbers import percent, sig
-from ..predictions import prediction_rows, table_heading
+from ..predictions import prediction_rows, table_columns, table_heading
 from ..sweep import format_option
 from .captions import CAPTIONS, caption
 from .embed import (
@@ -33,18 +33,20 @@ def _esc(text) -> str:
 
 def _cards(h: History) -> str:
     s = h.summary
-    cards = [
-        ("status", s.status),
-        ("final loss", sig(s.final_loss)),
-        ("accuracy", percent(s.final_accuracy, 1)),
-        ("epochs", f"{s.epochs}"),
-        ("training time", f"{s.wall_time_s:.2f} s"),
-    ]
+    cards = [("status", s.status), ("final loss", sig(s.final_loss))]
+    if len(h.penalty):
+        cards.append(("penalty", _penalty_part(h)))
+    if h.is_regression:
+        cards += [("R²", sig(s.final_accuracy)), ("RMSE", sig(h.rmse[-1]))]
+    else:
+        cards.append(("accuracy", percent(s.final_accuracy, 1)))
+    cards += [("epochs", f"{s.epochs}"), ("training time", f"{s.wall_time_s:.2f} s")]
     if s.final_test_loss is not None:
-        cards += [
-            ("test loss", sig(s.final_test_loss)),
-            ("test accuracy", percent(s.final_test_accuracy, 1)),
-        ]
+        cards.append(("test loss", sig(s.final_test_loss)))
+        if h.is_regression:
+            cards.append(("test R²", sig(s.final_test_accuracy)))
+        else:
+            cards.append(("test accuracy", percent(s.final_test_accuracy, 1)))
     return (
         '<div class="cards">'
         + "".join(f'<div class="card">{_esc(k)}<b>{_esc(v)}</b></div>' for k, v in cards)
@@ -52,29 +54,88 @@ def _cards(h: History) -> str:
     )
 
 
+def _penalty_part(h: History) -> str:
+    """The penalty inside the final loss and its share: "0.03388 (59%)"."""
+    penalty, loss = h.penalty[-1], h.loss[-1]
+    share = f" ({percent(penalty / loss)})" if np.isfinite(loss) and loss > 0 else ""
+    return f"{sig(penalty)}{share}"
+
+
+def _loss_notes(h: History) -> str:
+    """What the loss on this page is, where a run's options make it more than the data's
+    misfit or other than what training stepped on: the penalty, dropout."""
+    notes = []
+    if len(h.penalty):
+        notes.append(
+            f"The loss is the data loss ({h.config.loss}) plus the penalty on the weights "
+            f"({_penalty_formula(h)}); the data loss alone ended at {sig(h.data_loss[-1])}."
+        )
+    if h.config.dropout:
+        notes.append(
+            f"Training drops {percent(h.config.dropout)} of each hidden layer's units at random "
+            "in every step (dropout), but the loss, the scores and every picture here are of "
+            "the whole network with no unit dropped: the network that predicts."
+        )
+    return "".join(f"<p>{_esc(n)}</p>" for n in notes)
+
+
+def _penalty_formula(h: History) -> str:
+    c = h.config
+    terms = []
+    if c.l2:
+        terms.append(f"{c.l2:g} × Σw² / 2")
+    if c.l1:
+        terms.append(f"{c.l1:g} × Σ|w|")
+    return " + ".join(terms)
+
+
 def _predictions(h: History) -> str:
     rows = prediction_rows(h)
-    body = "".join(
-        f"<tr><td>{_esc(x)}</td><td>{_esc(t)}</td><td>{_esc(o)}</td>"
-        f'<td class="{"right" if verdict == "right" else "wrong"}">{_esc(verdict)}</td></tr>'
-        for x, t, o, verdict in rows
-    )
+    if h.is_regression:
+        body = "".join(
+            f"<tr><td>{_esc(x)}</td><td>{_esc(t)}</td><td>{_esc(o)}</td><td>{_esc(e)}</td></tr>"
+            for x, t, o, e in rows
+        )
+    else:
+        body = "".join(
+            f"<tr><td>{_esc(x)}</td><td>{_esc(t)}</td><td>{_esc(o)}</td>"
+            f'<td class="{"right" if verdict == "right" else "wrong"}">{_esc(verdict)}</td></tr>'
+            for x, t, o, verdict in rows
+        )
     more = len(h.dataset.labels) - len(rows)
     note = f"<p>... and {more} more training samples.</p>" if more > 0 else ""
+    if h.is_regression:
+        note += "<p>error: the prediction minus the target.</p>"
+    head = "".join(f"<th>{_esc(c)}</th>" for c in table_columns(h))
     return (
-        f"<h3>{_esc(table_heading(h).capitalize())}</h3><table><tr><th>input</th><th>target</th>"
-        f"<th>output</th><th></th></tr>{body}</table>{note}"
+        f"<h3>{_esc(table_heading(h).capitalize())}</h3><table><tr>{head}</tr>{body}</table>{note}"
     )
+
+
+QUIET_OPTIONS = {
+    "task": None,  # the dataset row says it
+    "features": None,
+    "l2": 0.0,
+    "l1": 0.0,
+    "dropout": 0.0,
+    "lr_schedule": "constant",
+    "init_from": None,
+    "weights": None,
+}
+"""Options listed only when a run sets them (the models of issue 12), with the value that
+means "not set"; a run that uses none of them is described as before they existed."""
 
 
 def _config(h: History) -> str:
     c = h.config.to_dict()
     data = h.dataset
+    inputs = "inputs" if h.config.features is not None else "features"
+    kind = "regression (a number per sample)" if h.is_regression else f"{data.n_classes} classes"
     rows = [
         (
             "dataset",
             f"{data.name}: {len(data.labels)} training samples, {len(data.labels_test)} test, "
-            f"{data.n_features} features, {data.n_classes} classes",
+            f"{data.n_features} {inputs if data.n_features != 1 else inputs[:-1]}, {kind}",
         )
     ]
     rows.append(("layers", "-".join(map(str, h.layer_sizes))))
@@ -83,12 +144,66 @@ def _config(h: History) -> str:
     rows += [
         (k, format_option(k, v))
         for k, v in c.items()
-        if k not in ("hidden", "dataset", "data") and h.config.applies(k)
+        if k not in ("hidden", "dataset", "data")
+        and h.config.applies(k)
+        and not (k in QUIET_OPTIONS and v == QUIET_OPTIONS[k])
+        and k != "task"
     ]
     return (
         "<table>"
         + "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
         + "</table>"
+    )
+
+
+def schedule_words(h: History) -> str:
+    """How the learning rate changed, in words, after "learning rate 0.5": "" for a constant
+    rate, ", halved every 1000 epochs (0.125 by the end)", ", falling to 0 along a cosine over
+    the 3000 epochs", ", times 0.999 every epoch (0.0184 by the end)"."""
+    schedule = h.config.schedule
+    if schedule.kind == "constant":
+        return ""
+    rates = h.learning_rates
+    last = f" ({sig(rates[-1])} by the end)" if len(rates) else ""
+    if schedule.kind == "cosine":
+        return f", falling to 0 along a cosine over the {h.config.epochs} epochs"
+    if schedule.kind == "step":
+        factor = "halved" if schedule.factor == 0.5 else f"times {schedule.factor:g}"
+        return f", {factor} every {schedule.every} epochs{last}"
+    return f", times {schedule.factor:g} every epoch{last}"
+
+
+def _extras(h: History) -> str:
+    """The rest of the subtitle's description for the options of issue 12 that a run sets:
+    the schedule, the penalties, dropout, the inputs' features, the starting weights."""
+    c = h.config
+    parts = [schedule_words(h)]
+    if c.l2:
+        parts.append(f", L2 penalty {c.l2:g}")
+    if c.l1:
+        parts.append(f", L1 penalty {c.l1:g}")
+    if c.dropout:
+        parts.append(f", dropout {c.dropout:g}")
+    if c.features is not None:
+        parts.append(f", input features {format_option('features', c.features)}")
+    if c.init_from is not None:
+        parts.append(f", starting from the final weights of {c.init_from}")
+    if c.weights is not None:
+        parts.append(f", starting from the weights in {c.weights}")
+    return "".join(parts)
+
+
+def _explorer_intro(h: History) -> str:
+    if h.is_regression:
+        return (
+            "<p>Drag the slider to move through training: the network's prediction over the "
+            "inputs, the network and the cursor on the loss curve move together. Hover the loss "
+            "curve to read the loss at any epoch, and the prediction to read the predicted value.</p>"
+        )
+    return (
+        "<p>Drag the slider to move through training: the decision "
+        "boundary, the network and the cursor on the loss curve move together. Hover the loss "
+        "curve to read the loss at any epoch, and the boundary to read the predicted probability.</p>"
     )
 
 
@@ -174,12 +289,7 @@ def write_report(history: History, folder: str | Path, static: bool = False) -> 
     if not static:
         from .explorer import explorer_html
 
-        explorer = (
-            "<h2>Explore training</h2><p>Drag the slider to move through training: the decision "
-            "boundary, the network and the cursor on the loss curve move together. Hover the loss "
-            "curve to read the loss at any epoch, and the boundary to read the predicted probability.</p>"
-            + explorer_html(history)
-        )
+        explorer = "<h2>Explore training</h2>" + _explorer_intro(history) + explorer_html(history)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -187,9 +297,9 @@ def write_report(history: History, folder: str | Path, static: bool = False) -> 
 <style>{STYLE}</style></head>
 <body><main>
 <h1>backprop-lab report: {_esc(title)}</h1>
-<p class="subtitle">{_esc(c.loss)} loss, {_esc(c.optimizer)} with learning rate {c.lr:g}, seed {c.seed},
+<p class="subtitle">{_esc(c.loss)} loss, {_esc(c.optimizer)} with learning rate {c.lr:g}{_esc(_extras(history))}, seed {c.seed},
 {_esc(history.status_text())} (backprop-lab {_esc(s.version)})</p>
-{_cards(history)}
+{_cards(history)}{_loss_notes(history)}
 <div class="columns"><div>{_predictions(history)}</div><div><h3>Configuration</h3>{_config(history)}</div></div>
 <h2>Diagnosis</h2>{_findings(findings)}
 {explorer}
