@@ -3,6 +3,7 @@
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from backprop_lab import RunError, TrainConfig, load_run, save_run, train
 from backprop_lab.cli import main
 from backprop_lab.explain import explain, format_explanation
+from backprop_lab.numbers import sig
 
 TOLERANCE = 1e-12
 
@@ -86,6 +88,19 @@ OPTIMIZER_RUNS = {
     ),
     "sgd_minibatch": TrainConfig(
         dataset="gauss", n=16, hidden=(2,), lr=0.5, batch_size=5, epochs=12, record_every=1
+    ),
+    # issue 12: every epoch's update, replayed with the schedule's rate, the penalty, dropout
+    "momentum_l1_l2_step": TrainConfig(
+        l1=0.01, l2=0.01, optimizer="momentum", lr=0.5, lr_schedule="step:4:0.5", epochs=12,
+        record_every=1,
+    ),
+    "adam_dropout_minibatch_exp": TrainConfig(
+        dataset="moons", n=12, hidden=(3, 2), activation="tanh", dropout=0.3, optimizer="adam",
+        lr=0.05, batch_size=5, lr_schedule="exp:0.9", epochs=10, record_every=1,
+    ),
+    "regression_features_cosine": TrainConfig(
+        dataset="reg-plane", n=12, features=("x1", "x2", "x1*x2"), hidden=(3,),
+        activation="tanh", lr=0.05, lr_schedule="cosine", dropout=0.2, epochs=10, record_every=1,
     ),
 }  # fmt: skip
 
@@ -168,7 +183,16 @@ def test_a_run_stopped_before_its_update_says_so():
     )
 
 
-NUMERIC = {"sqrt": math.sqrt, "log": math.log, "tanh": math.tanh, "max": max, "e": math.e}
+NUMERIC = {
+    "sqrt": math.sqrt,
+    "log": math.log,
+    "tanh": math.tanh,
+    "max": max,
+    "e": math.e,
+    "sin": math.sin,
+    "cos": math.cos,
+    "pi": math.pi,
+}
 
 
 def _equations(text: str):
@@ -178,8 +202,9 @@ def _equations(text: str):
             segments = [s.strip() for s in equation.split(" = ")]
             if len(segments) < 3:
                 continue
-            try:
-                result = float(segments[-1])
+            try:  # a share is printed in per cent
+                percent = segments[-1].endswith(" %")
+                result = float(segments[-1].removesuffix(" %")) / (100 if percent else 1)
             except ValueError:
                 continue
             for segment in segments[1:-1]:
@@ -210,11 +235,29 @@ EQUATION_RUNS = [
     ),
     TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=8),  # huge steps
     TrainConfig(optimizer="momentum", lr=300, epochs=8),
+    # issue 12: features, penalties, regression, dropout, schedules
+    TrainConfig(features=("x1", "x2", "x1^2", "x1*x2", "sin(x1)", "sin(x2)"), l2=0.01, epochs=8),
+    TrainConfig(dataset="circle", n=8, hidden=(3,), l1=0.01, l2=0.001, optimizer="adam", lr=0.05,
+                batch_size=3, epochs=8),
+    TrainConfig(dataset="sine", n=8, hidden=(3,), activation="tanh", lr=0.1, epochs=8,
+                lr_schedule="exp:0.9"),
+    TrainConfig(dataset="reg-plane", n=8, hidden=(2, 2), activation="tanh", lr=0.05, epochs=8,
+                optimizer="momentum", lr_schedule="cosine", l2=0.01),
+    TrainConfig(dataset="spiral", n=8, hidden=(3, 2), activation="tanh", dropout=0.3, epochs=8,
+                lr_schedule="step:3:0.5", l1=0.001),
+    TrainConfig(dataset="moons", n=8, hidden=(3,), activation="relu", dropout=0.5, batch_size=3,
+                optimizer="adam", lr=0.05, epochs=8),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    "config", EQUATION_RUNS, ids=lambda c: f"{c.activation}-{c.loss}-{c.optimizer}"
+    "config",
+    EQUATION_RUNS,
+    ids=lambda c: (
+        f"{c.dataset}-{c.activation}-{c.loss}-{c.optimizer}"
+        + "".join(f"-{k}" for k in ("features", "l1", "l2", "dropout") if getattr(c, k))
+        + ("" if c.lr_schedule == "constant" else f"-{c.lr_schedule}")
+    ),
 )
 def test_every_printed_equation_evaluates_to_the_result_it_prints(config):
     history = train(config)
@@ -266,6 +309,10 @@ def test_explain_command_text_json_and_figure(tmp_path, capsys):
         {"seed": 1},
         {"batch_size": 2},
         {"activation": "tanh"},
+        {"l2": 0.01},
+        {"l1": 0.001},
+        {"dropout": 0.2},
+        {"lr_schedule": "step:5:0.5"},
     ],
 )
 def test_explain_refuses_a_run_whose_config_no_longer_matches_what_it_recorded(change):
@@ -288,3 +335,439 @@ def test_the_diverging_epoch_is_refused_with_the_epochs_that_can_be_explained():
     with pytest.raises(RunError, match="not a finite number .* explain epochs 0 to 32"):
         explain(history, 33, "all")
     assert explain(history, 32, 0).steps  # the last finite epoch: its update made the NaN
+
+
+# --------------------------------------------------------------------------- issue 12's models
+#
+# Each number below is checked against numpy written out here, independently of nn.py: the
+# forward pass, backprop, the penalty and the update.
+
+
+def _by_hand(params, X, Y, activation, linear=False, masks=None):
+    """(z, a, data loss, gradients) of a network with one output unit and the mse loss, from
+    numpy alone: hidden layers ``activation``, a sigmoid output (or a linear one), dropout
+    ``masks`` (hidden layers 1..L-1, (N, n_l) each) multiplying what the next layer reads."""
+    functions: dict[str, tuple[Callable, Callable]] = {
+        "tanh": (np.tanh, lambda a: 1 - a**2),
+        "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda a: a * (1 - a)),
+    }
+    f, slope = functions[activation]
+    Ws, bs = params[0::2], params[1::2]
+    L = len(Ws)
+    z, a = [X], [X]
+
+    def seen(l):  # what layer l + 1 reads: a_l, through its mask
+        return a[l] if masks is None or l == 0 else a[l] * masks[l - 1]
+
+    for l in range(L):
+        z.append(seen(l) @ Ws[l] + bs[l])
+        a.append(f(z[-1]) if l < L - 1 else z[-1] if linear else 1 / (1 + np.exp(-z[-1])))
+    out, N = a[-1], len(X)
+    delta = 2 * (out - Y) / N * (1 if linear else out * (1 - out))
+    grads: list = []
+    for l in range(L - 1, -1, -1):
+        grads = [seen(l).T @ delta, delta.sum(axis=0), *grads]
+        if l:
+            back = delta @ Ws[l].T
+            delta = (back if masks is None else back * masks[l - 1]) * slope(a[l])
+    return z[1:], a[1:], float(np.mean((out - Y) ** 2)), grads
+
+
+def _penalty_by_hand(params, l1, l2):
+    Ws = params[0::2]
+    value = sum(l2 * (W**2).sum() / 2 + l1 * np.abs(W).sum() for W in Ws)
+    return value, [l2 * W + l1 * np.sign(W) for W in Ws]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TrainConfig(l2=0.01, epochs=12, record_every=1),
+        TrainConfig(l1=0.02, hidden=(3,), activation="tanh", epochs=12, record_every=1),
+        TrainConfig(dataset="circle", n=10, hidden=(3,), l1=0.01, l2=0.005, optimizer="momentum",
+                    lr=0.5, epochs=12, record_every=1),
+    ],
+    ids=["l2", "l1", "both-momentum"],
+)  # fmt: skip
+def test_the_penalty_share_of_each_weight_gradient_adds_up_as_training_computed_it(config):
+    history = train(config)
+    X, Y = history.dataset.X, history.dataset.Y
+    for epoch in (0, 5, 11):
+        e = explain(history, epoch, "all")
+        e_data_loss, e_penalty, e_data_dW, e_penalty_dW = _split(e)
+        params = history.params_at(epoch)
+        _, _, data_loss, data_grads = _by_hand(params, X, Y, config.activation)
+        value, penalty_grads = _penalty_by_hand(params, config.l1, config.l2)
+        # The loss line: data loss + penalty = the recorded loss, to the last bit.
+        assert e_data_loss + e_penalty == history.loss[epoch]
+        assert e_data_loss == pytest.approx(data_loss, abs=TOLERANCE)
+        assert e_penalty == pytest.approx(value, abs=TOLERANCE)
+        assert e_penalty == history.penalty[epoch]
+        (step,) = e.steps
+        for l in range(len(history.W)):
+            # Each weight: backprop's part and the penalty's, adding up to what training used.
+            np.testing.assert_allclose(e_data_dW[l], data_grads[2 * l], rtol=0, atol=TOLERANCE)
+            np.testing.assert_allclose(e_penalty_dW[l], penalty_grads[l], rtol=0, atol=1e-15)
+            assert np.array_equal(e_data_dW[l] + e_penalty_dW[l], step.grads[2 * l])
+            assert np.array_equal(e.batch_dW[l], history.dW[l][epoch])
+            assert np.array_equal(e.batch_db[l], step.grads[2 * l + 1])  # biases: no penalty
+            data, penalty = e.step_parts[0]
+            assert penalty is not None
+            assert np.array_equal(data[2 * l] + penalty[2 * l], step.grads[2 * l])
+            assert not penalty[2 * l + 1].any()
+            # The per-sample gradients (of each sample's own data loss) average to backprop's.
+            average = np.mean([p.dW[l] for p in e.passes], axis=0)
+            np.testing.assert_allclose(average, e_data_dW[l], rtol=0, atol=TOLERANCE)
+        new_W = e.new_W
+        assert new_W is not None
+        if config.optimizer == "sgd":  # the update, by hand: W - lr (data + penalty)
+            for l in range(len(history.W)):
+                expected = params[2 * l] - config.lr * (data_grads[2 * l] + penalty_grads[l])
+                np.testing.assert_allclose(new_W[l], expected, rtol=0, atol=TOLERANCE)
+                assert np.array_equal(new_W[l], _following(history, epoch)[2 * l])
+
+
+def test_explain_text_and_json_show_the_penalty_share():
+    history = train(TrainConfig(l2=0.01, l1=0.001, epochs=10, record_every=1))
+    e = explain(history, 3, 0)
+    data_loss, penalty, data_dW, penalty_dW = _split(e)
+    text = format_explanation(e)
+    assert text.splitlines()[0].endswith("sgd with learning rate 2, l2 0.01, l1 0.001")
+    loss_line = next(line for line in text.splitlines() if line.startswith("The batch"))
+    assert loss_line.endswith(
+        f"plus the penalty: {_text(data_loss)} + {_text(penalty)} = {_text(e.batch_loss)}"
+    )
+    W, g_data, g_pen = e.weights[0][0, 1], data_dW[0][0, 1], penalty_dW[0][0, 1]
+    line = next(line for line in text.splitlines() if line.startswith("  dL/dW[x1 -> h2] ="))
+    sign = "1" if W > 0 else "(-1)"
+    assert f"penalty = 0.01 x {_text(W, True)} + 0.001 x {sign} = {_text(g_pen)}" in line
+    share = 100 * abs(g_pen) / (abs(g_data) + abs(g_pen))
+    assert line.endswith(f"= {share:.5g} %")
+    shares = [s for s in _equations(text) if "/ (" in s[0] and "e^" not in s[0]]
+    assert len(shares) == sum(W.size for W in e.weights)  # every weight's share was evaluated
+    data = e.to_dict()
+    assert data["penalty"] == {
+        "l1": 0.001,
+        "l2": 0.01,
+        "value": penalty,
+        "data_loss": data_loss,
+    }
+    assert data["batch"]["loss"] == history.loss[3]
+    assert data["batch"]["penalty_dW"][0] == penalty_dW[0].tolist()
+    assert data["batch"]["data_dW"][1] == data_dW[1].tolist()
+    assert data["update"]["steps"][0]["penalty_gradient"][1] == [0.0, 0.0]  # b1: no penalty
+    # A run without a penalty has none of these keys (its JSON keeps its bytes).
+    plain = explain(train(TrainConfig(epochs=5)), 1, 0).to_dict()
+    assert "penalty" not in plain and "data_dW" not in plain["batch"]
+    assert "data_gradient" not in plain["update"]["steps"][0]
+
+
+def _split(e):
+    """(data loss, penalty, data dW, penalty dW) of a regularised run's explanation."""
+    assert e.data_loss is not None and e.penalty is not None
+    assert e.batch_data_dW is not None and e.penalty_dW is not None
+    return e.data_loss, e.penalty, e.batch_data_dW, e.penalty_dW
+
+
+def _new_W(e):
+    assert e.new_W is not None
+    return e.new_W
+
+
+def _masks(pass_or_step) -> list[np.ndarray]:
+    assert pass_or_step.masks is not None
+    return pass_or_step.masks
+
+
+def _text(value, product=False):
+    """A number as explain prints it."""
+    from backprop_lab.explain import _n, _p
+
+    return _p(value) if product else _n(value)
+
+
+def _following(history, epoch):
+    """The recorded parameters after ``epoch``'s update (recorded every epoch)."""
+    if epoch + 1 < len(history.loss):
+        return history.params_at(epoch + 1)
+    return history.final_params
+
+
+def test_features_are_the_input_layer_and_are_named():
+    features = ("x1", "x2", "x1*x2", "x1^2", "sin(x2)")
+    history = train(TrainConfig(features=features, hidden=(2,), epochs=10, record_every=1))
+    e = explain(history, 4, "all")
+    X = history.dataset.X
+    by_hand = np.column_stack([X[:, 0], X[:, 1], X[:, 0] * X[:, 1], X[:, 0] ** 2, np.sin(X[:, 1])])
+    z, a, _, grads = _by_hand(history.params_at(4), by_hand, history.dataset.Y, "sigmoid")
+    for p in e.passes:
+        np.testing.assert_array_equal(p.x, X[p.sample])  # the raw input
+        np.testing.assert_allclose(p.a0, by_hand[p.sample], rtol=0, atol=1e-15)
+        for layer in range(2):
+            np.testing.assert_allclose(p.z[layer], z[layer][p.sample], rtol=0, atol=TOLERANCE)
+            np.testing.assert_allclose(p.a[layer], a[layer][p.sample], rtol=0, atol=TOLERANCE)
+    np.testing.assert_allclose(e.batch_dW[0], grads[0], rtol=0, atol=TOLERANCE)
+    assert e.batch_dW[0].shape == (5, 2)
+    text = format_explanation(explain(history, 4, 3))  # x = (1, 1)
+    assert "Epoch 4 of xor, 5-2-1 network on the features x1, x2, x1·x2, x1², sin(x2)," in text
+    assert "    x1·x2 = 1.00000 x 1.00000 = 1.00000" in text
+    assert "    x1² = 1.00000^2 = 1.00000" in text
+    assert f"    sin(x2) = sin(1.00000) = {np.sin(1.0):.5f}" in text
+    assert "layer 1 (hidden, sigmoid): z1 = a0 W1 + b1" in text
+    assert "dl/dW[x1·x2 -> h1] = 1.00000 x " in text and "W[sin(x2) -> h2] = " in text
+    data = e.to_dict()
+    assert data["features"] == list(features)
+    assert data["samples"][3]["x"] == [1.0, 1.0]
+    assert data["samples"][3]["inputs"] == by_hand[3].tolist()
+
+
+def test_regression_has_a_linear_output_and_its_delta_is_2_over_n_of_the_error():
+    history = train(
+        TrainConfig(dataset="sine", n=12, hidden=(3,), activation="tanh", lr=0.1, epochs=10)
+    )
+    X, Y = history.dataset.X, history.dataset.Y
+    e = explain(history, 6, "all")
+    params = e.params
+    z, a, loss, grads = _by_hand(params, X, Y, "tanh", linear=True)
+    assert e.batch_loss == history.loss[6] and e.batch_loss == pytest.approx(loss, abs=TOLERANCE)
+    for p in e.passes:
+        y = Y[p.sample]
+        assert p.a[-1] == p.z[-1]  # a = z
+        np.testing.assert_allclose(p.a[-1], a[-1][p.sample], rtol=0, atol=TOLERANCE)
+        assert p.loss == pytest.approx(float((a[-1][p.sample, 0] - y[0]) ** 2), abs=TOLERANCE)
+        # The sample's own delta is 2 (a - y); the batch's, 2/N (a - y), gives db of the output.
+        assert p.delta[-1][0] == pytest.approx(2 * (p.a[-1][0] - y[0]), abs=TOLERANCE)
+    N = len(Y)
+    batch_delta = 2 / N * (a[-1] - Y)
+    np.testing.assert_allclose(e.batch_db[-1], batch_delta.sum(axis=0), rtol=0, atol=TOLERANCE)
+    for l in range(2):
+        np.testing.assert_allclose(e.batch_dW[l], grads[2 * l], rtol=0, atol=TOLERANCE)
+        expected = params[2 * l] - 0.1 * grads[2 * l]
+        np.testing.assert_allclose(_new_W(e)[l], expected, rtol=0, atol=TOLERANCE)
+    text = format_explanation(explain(history, 6, 0))
+    assert "a linear output (regression)" in text.splitlines()[0]
+    assert "a[out] = z[out] (a linear output: the prediction) = " in text
+    p = e.passes[0]
+    assert f"  l = (a - y)^2 = ({_text(p.a[-1][0])} - {_text(Y[0, 0])})^2 = " in text
+    assert f"    d[out] = 2 x ({_text(p.a[-1][0])} - {_text(Y[0, 0])}) = " in text
+    assert "2/N (a - y)" in text
+    for word in ("class", "probabilit", "sigmoid", "guide's d_a2"):
+        assert word not in text.lower()
+    assert e.to_dict()["output"] == "linear"
+
+
+DROPOUT_RUNS = {
+    "full-batch": TrainConfig(dataset="spiral", n=10, hidden=(3, 3), activation="tanh",
+                              dropout=0.4, l2=0.01, epochs=8, record_every=1),
+    "mini-batch": TrainConfig(dataset="moons", n=10, hidden=(4,), activation="tanh", dropout=0.5,
+                              batch_size=4, optimizer="momentum", lr=0.5, epochs=8, record_every=1),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", DROPOUT_RUNS)
+def test_dropout_explains_the_pass_training_took_with_its_masks(name):
+    config = DROPOUT_RUNS[name]
+    history = train(config)
+    X, Y = history.dataset.X, history.dataset.Y
+    keep = 1 / (1 - config.dropout)
+    for epoch in (0, 5):
+        e = explain(history, epoch, "all")
+        assert all(
+            np.array_equal(a, b)
+            for a, b in zip(e.steps[-1].params_after, _following(history, epoch))
+        )
+        for k, step in enumerate(e.steps):
+            assert step.masks is not None
+            for m in step.masks:
+                assert set(np.unique(m)) <= {0.0, keep}
+            # The step's gradient by hand: its samples, its weights, its masks (and penalty).
+            _, _, _, grads = _by_hand(
+                step.params_before, X[step.rows], Y[step.rows], config.activation,
+                masks=step.masks,
+            )  # fmt: skip
+            _, penalty = _penalty_by_hand(step.params_before, config.l1, config.l2)
+            for l in range(len(history.W)):
+                expected = grads[2 * l] + penalty[l]
+                np.testing.assert_allclose(step.grads[2 * l], expected, rtol=0, atol=TOLERANCE)
+            for p in e.passes:
+                if p.step != k:
+                    continue
+                row = int(np.flatnonzero(step.rows == p.sample)[0])
+                for m, mask in zip(_masks(p), step.masks):
+                    np.testing.assert_array_equal(m, mask[row])
+                z, a, _, one = _by_hand(
+                    step.params_before, X[p.sample : p.sample + 1], Y[p.sample : p.sample + 1],
+                    config.activation, masks=[m[row : row + 1] for m in step.masks],
+                )  # fmt: skip
+                for l in range(len(history.W)):
+                    np.testing.assert_allclose(p.z[l], z[l][0], rtol=0, atol=TOLERANCE)
+                    np.testing.assert_allclose(p.a[l], a[l][0], rtol=0, atol=TOLERANCE)
+                    np.testing.assert_allclose(p.dW[l], one[2 * l], rtol=0, atol=TOLERANCE)
+            # The samples' gradients in that pass average to the step's data gradient.
+            mine = [p for p in e.passes if p.step == k]
+            assert sorted(p.sample for p in mine) == sorted(step.rows.tolist())
+            for l in range(len(history.W)):
+                average = np.mean([p.dW[l] for p in mine], axis=0)
+                np.testing.assert_allclose(average, grads[2 * l], rtol=0, atol=TOLERANCE)
+        # The recorded loss is the deterministic pass's; the explained batch, training's.
+        assert e.batch_loss == history.loss[epoch]
+        if len(e.steps) == 1:
+            assert e.dropout_pass
+            assert all(np.array_equal(g, s) for g, s in zip(e.batch_dW, e.steps[0].grads[0::2]))
+            z, a, loss, _ = _by_hand(e.params, X, Y, config.activation, masks=e.steps[0].masks)
+            assert e.dropout_loss == pytest.approx(loss, abs=TOLERANCE)
+        text = format_explanation(e)
+        assert "the recorded z, a, loss and dW are the deterministic pass, without dropout" in text
+        assert "dropout mask m1 = (" in text and "z2 = (a1 m1) W2 + b2" in text
+        assert "* m1 * f'(z1)" in text
+    data = e.to_dict()
+    assert data["dropout"]["p"] == config.dropout
+    assert data["dropout"]["sample_passes"] == "training's, with dropout masks"
+    assert data["dropout"]["batch_pass"] == (
+        "deterministic" if config.batch_size else "training's, with dropout masks"
+    )
+    assert data["samples"][0]["masks"] == [m.tolist() for m in _masks(e.passes[0])]
+    assert data["update"]["steps"][0]["masks"] == [m.tolist() for m in _masks(e.steps[0])]
+
+
+def test_dropout_with_mini_batches_names_the_step_of_each_pass():
+    history = train(DROPOUT_RUNS["mini-batch"])
+    e = explain(history, 2, "all")
+    text = format_explanation(e)
+    later = next(p for p in e.passes if p.step == 2)
+    assert f"Sample {later.sample}: " in text
+    assert "in mini-batch 3 of 3: at the weights after the 2 steps before it" in text
+    assert "samples' gradients with their dropout masks at the epoch's starting weights" in text
+
+
+@pytest.mark.parametrize(
+    ("schedule", "factor", "words"),
+    [
+        ("step:3:0.5", 0.5**2, "lr = 0.5 x 0.5^2 = 0.125"),
+        ("exp:0.9", 0.9**7, f"lr = 0.5 x 0.9^7 = {0.5 * 0.9**7:.10g}"),
+        ("cosine", (1 + math.cos(math.pi * 7 / 10)) / 2, "lr = 0.5 x (1 + cos(pi x 7 / 10)) / 2"),
+    ],
+)
+def test_the_update_uses_the_epochs_scheduled_learning_rate(schedule, factor, words):
+    config = TrainConfig(lr=0.5, lr_schedule=schedule, epochs=10, record_every=1)
+    history = train(config)
+    e = explain(history, 7, 0)
+    assert e.learning_rate == 0.5 * factor == history.learning_rates[7]
+    (step,) = e.steps
+    expected = [p - 0.5 * factor * g for p, g in zip(step.params_before, step.grads)]
+    assert all(np.array_equal(a, b) for a, b in zip(step.params_after, expected))
+    text = format_explanation(e)
+    assert f"the learning rate of epoch 7 under --lr-schedule {schedule}: {words}" in text
+    rate = f"{0.5 * factor:.10g}"
+    assert f"(lr = {rate})" in text and f" - {rate} x " in text
+    assert f"learning rate {rate} in this epoch (--lr-schedule {schedule} from 0.5)" in text
+    data = e.to_dict()
+    assert data["optimizer"]["lr"] == 0.5 * factor
+    assert data["learning_rate"] == {
+        "base": 0.5, "schedule": schedule, "factor": factor, "rate": 0.5 * factor
+    }  # fmt: skip
+
+
+def test_runs_from_init_from_and_weights_replay_from_their_recorded_epoch_0(tmp_path):
+    first = save_run(train(TrainConfig(epochs=30)), tmp_path / "first")
+    hand = {"W1": [[0.5, -0.4], [0.3, 0.8]], "b1": [0.0, 0.1], "W2": [[1.2], [-0.7]], "b2": [0.05]}
+    weights = tmp_path / "weights.json"
+    weights.write_text(json.dumps(hand))
+    base = TrainConfig(optimizer="momentum", lr=0.5, epochs=20, record_every=5)
+    for name, config in (
+        ("from", replace(base, init_from=str(first))),
+        ("hand", replace(base, weights=str(weights))),
+    ):
+        run = save_run(train(config), tmp_path / name)
+        history = load_run(run)
+        e = explain(history, 13, 0)  # momentum: replayed from epoch 0, through unrecorded ones
+        assert e.snapshot is None
+        every = train(replace(config, record_every=1))
+        assert all(np.array_equal(a, b) for a, b in zip(e.params, every.params_at(13)))
+        start_params = explain(history, 0, 0).params
+        assert all(np.array_equal(a, b) for a, b in zip(start_params, history.params_at(0)))
+        if name == "from":
+            assert all(
+                np.array_equal(a, b) for a, b in zip(start_params, load_run(first).final_params)
+            )
+        else:
+            assert start_params[0].tolist() == hand["W1"] and start_params[3].tolist() == hand["b2"]
+            weights.write_text("{}")  # the file changed: the run's recorded epoch 0 is used
+            again = explain(load_run(run), 13, 0)
+            assert all(np.array_equal(a, b) for a, b in zip(again.params, e.params))
+
+
+def test_explain_command_json_carries_the_new_numbers(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--features", "x1,x2,x1*x2", "--hidden", "2", "--l2", "0.001",
+                 "--dropout", "0.2", "--lr-schedule", "step:10:0.5", "--epochs", "30",
+                 "--no-plots", "--quiet", "--out", str(run)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert (
+        main(["explain", str(run), "--epoch", "12", "--sample", "all", "--json", "--no-figure"])
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["features"] == ["x1", "x2", "x1*x2"]
+    assert data["penalty"]["l2"] == 0.001 and data["batch"]["penalty_dW"]
+    assert data["dropout"]["batch_pass"] == "training's, with dropout masks"
+    assert data["dropout"]["sample_passes"] == "training's, with dropout masks"
+    assert data["dropout"]["batch_dropout_loss"] > 0
+    assert data["learning_rate"]["rate"] == 1.0 and data["optimizer"]["lr"] == 1.0
+    assert len(data["samples"][0]["inputs"]) == 3 and data["samples"][0]["masks"]
+    assert main(["explain", str(run), "--epoch", "12"]) == 0
+    out = capsys.readouterr().out
+    assert "lr = 2 x 0.5^1 = 1" in out and "dL/dW[x1·x2 -> h1] = data + penalty = " in out
+    assert (run / "figures" / "explain.png").is_file()
+
+
+def _figure_texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].texts if t.get_visible()]
+
+
+def test_the_explain_figure_names_features_marks_masks_and_says_which_pass():
+    from backprop_lab.plots.explain_figure import explain_figure
+
+    features = train(TrainConfig(features=("x1", "x1*x2"), hidden=(), l2=0.01, epochs=6))
+    fig = explain_figure(explain(features, 2, 3))
+    texts = _figure_texts(fig)
+    assert "x1 = 1" in texts and "x1·x2 = 1" in texts
+    assert "the penalty's share sum |penalty| / sum (|data| + |penalty|) is" in fig.get_suptitle()
+    sine = train(TrainConfig(dataset="sine", n=10, hidden=(2,), activation="tanh", epochs=6))
+    e = explain(sine, 2, 4)
+    texts = _figure_texts(explain_figure(e))
+    y = sine.dataset.Y[4, 0]
+    assert any(t.startswith("a = z = ") and t.endswith(f"target y = {sig(y)}") for t in texts)
+    history = train(DROPOUT_RUNS["mini-batch"])
+    e = explain(history, 3, "all")
+    later = next(p for p in e.passes if p.step == 2)
+    e = explain(history, 3, later.sample)
+    fig = explain_figure(e)
+    assert "(mini-batch 3 of 3, at its weights)" in fig.get_suptitle()
+    assert "the recorded z and a are the deterministic pass, without dropout" in fig.get_suptitle()
+    masks = [t.split("\n")[-1] for t in _figure_texts(fig) if t.startswith("z = ")][:4]
+    expected = ["m = 0: dropped" if m == 0 else "m = 2" for m in _masks(later)[0]]
+    assert masks == expected
+    fig = explain_figure(explain(history, 3, "all"))
+    assert "each in its mini-batch" in fig.get_suptitle()
+    assert any(t.endswith(" of 10") and "dropped for" in t for t in _figure_texts(fig))
+
+
+def test_equations_stay_exact_where_an_l1_penalty_balances_the_data_gradient():
+    # Late in an --l1 run backprop's gradient and the penalty nearly cancel (-0.0102646 +
+    # 0.01 = -0.00026464): their sum, and updates that bring a weight near 0, get the digits
+    # they need for the printed numbers to give the printed result.
+    config = TrainConfig(
+        features=("x1", "x2", "x1*x2"), hidden=(), l1=0.01, optimizer="momentum", lr=0.5,
+        lr_schedule="exp:0.999", epochs=300,
+    )  # fmt: skip
+    history = train(config)
+    checked = 0
+    for epoch in (123, 200, 299):
+        text = format_explanation(explain(history, epoch, 3))
+        for segment, value, result, magnitude in _equations(text):
+            tolerance = 3e-4 * max(abs(result), abs(value), magnitude) + 1e-12
+            assert abs(value - result) <= tolerance, f"{segment} = {value!r}, printed {result!r}"
+            checked += 1
+    assert "(-0.0102646) + 0.0100000 = -0.00026464" in format_explanation(explain(history, 123, 3))
+    assert checked > 60

@@ -1,5 +1,10 @@
 """explain.png: the network diagram annotated with one pass: each unit's z and a on the unit,
-each weight's gradient on its link."""
+each weight's gradient on its link.
+
+With --features the input units are the features, each labelled with its value; with dropout
+the pass drawn is training's, each hidden unit showing its mask (dropped, or kept and scaled),
+and the title says that the recorded z and a are the deterministic pass; a regularised run's
+title says how much of the update's gradient is the penalty's."""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ from dataclasses import replace
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..explain import Explanation
+from ..explain import Explanation, Pass
+from ..features import feature_label
 from ..history import History
-from ..nn import backward, forward
 from ..numbers import sig
 from .network import HALF, MAX_LABELLED_LINKS, NetworkDrawing, diagram_rows, signed
 from .style import new_figure
@@ -23,27 +28,29 @@ SHOWN_INPUTS = 6  # a sample of more features is written in the title as its fir
 BOX = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "#999999", "alpha": 0.95}
 
 
-def _at_epoch(e: Explanation) -> tuple[History, int]:
-    """(a History, snapshot index) that holds the explained epoch: the run itself when the
-    epoch was recorded, else a one-snapshot History of the replayed parameters."""
+def _at_epoch(e: Explanation, params: tuple[np.ndarray, ...] | None = None) -> tuple[History, int]:
+    """(a History, snapshot index) that holds the parameters drawn: the explained epoch's, or
+    ``params`` (a dropout pass in a later mini-batch of the epoch). The run itself when the
+    epoch was recorded, else a one-snapshot History of those parameters."""
     h = e.history
-    if e.snapshot is not None:
+    if e.snapshot is not None and params is None:
         return h, e.snapshot
-    c, data = h.config, h.dataset
+    params = e.params if params is None else params
+    model, data = h.config.model, h.dataset
     with np.errstate(all="ignore"):
-        trace = forward(e.params, data.X, c.activation)
-        grads = backward(e.params, trace, data.Y, c.loss, c.activation)
+        trace = model.forward(params, data.X)  # the deterministic pass, as a run records it
+        grads = model.gradients(params, trace, data.Y)
     return (
         replace(
             h,
             snapshot_epoch=np.array([e.epoch]),
-            W=tuple(W[None] for W in e.weights),
-            b=tuple(b[None] for b in e.biases),
+            W=tuple(W[None] for W in params[0::2]),
+            b=tuple(b[None] for b in params[1::2]),
             dW=tuple(g[None] for g in grads[0::2]),
             db=tuple(g[None] for g in grads[1::2]),
             z=tuple(z[None, h.record_index] for z in trace.z[1:]),  # History's from layer 1
             a=tuple(a[None, h.record_index] for a in trace.a[1:]),
-            update_norm=np.full((1, len(e.weights)), np.nan),
+            update_norm=np.full((1, len(params) // 2), np.nan),
         ),
         0,
     )
@@ -53,7 +60,13 @@ def explain_figure(e: Explanation) -> Figure:
     """The network at the explained epoch with that pass's numbers written on it: z and a
     under each unit, each weight's gradient dL/dw on its link (placed where it overlaps no
     other number), every number with at most 4 significant digits."""
-    h, snapshot = _at_epoch(e)
+    one = e.passes[0] if len(e.passes) == 1 else None
+    # A dropout pass in a later mini-batch ran at that step's weights: those are drawn.
+    own = None
+    if one is not None and one.params is not None:
+        same = all(np.array_equal(a, b) for a, b in zip(one.params, e.params))
+        own = None if same else one.params
+    h, snapshot = _at_epoch(e, own)
     sizes = h.layer_sizes
     # More than 8 rows of units share 14 inches (1400 pixels).
     rows = diagram_rows(sizes, MAX_DRAWN_UNITS)
@@ -61,7 +74,6 @@ def explain_figure(e: Explanation) -> Figure:
     fig, ax = new_figure(figsize=(max(8.0, 3.4 * len(sizes)), height))
     drawing = NetworkDrawing(ax, h, label_links=False, bias_labels=False, max_units=MAX_DRAWN_UNITS)
     drawing.update(snapshot)
-    one = e.passes[0] if len(e.passes) == 1 else None
     _label_units(ax, drawing, e, one)
     _label_links(drawing, e, one)
     title = _title(e, h, one)
@@ -77,12 +89,19 @@ def _label_units(ax, drawing: NetworkDrawing, e: Explanation, one) -> None:
     mean a over all the explained samples."""
     for l in range(1, len(drawing.units)):
         for j, y in zip(drawing.units[l], drawing.ys[l]):
+            # Compact diagrams have the next unit's name just below: one line fits there.
+            joint = ", " if drawing.compact else "\n"
             if one is not None:
-                # Compact diagrams have the next unit's name just below: one line fits there.
-                joint = ", " if drawing.compact else "\n"
                 text = f"z = {sig(one.z[l - 1][j])}{joint}a = {sig(one.a[l - 1][j])}"
+                if e.history.is_regression and l == len(drawing.units) - 1:  # a = z, the guess
+                    text = f"a = z = {sig(one.a[l - 1][j])}{joint}target y = {sig(one.y[j])}"
+                if one.masks is not None and l < len(drawing.units) - 1:
+                    text += joint + _mask_text(one.masks[l - 1][j])
             else:
                 text = f"mean a = {sig(np.mean([p.a[l - 1][j] for p in e.passes]))}"
+                if all(p.masks is not None for p in e.passes) and l < len(drawing.units) - 1:
+                    dropped = sum(p.masks[l - 1][j] == 0 for p in e.passes)  # type: ignore[index]
+                    text += f"{joint}dropped for {dropped} of {len(e.passes)}"
             ax.text(
                 drawing.xs[l],
                 y - HALF - 0.06,
@@ -94,9 +113,17 @@ def _label_units(ax, drawing: NetworkDrawing, e: Explanation, one) -> None:
                 zorder=6,
             )
     if one is not None:
+        features = e.history.config.features
         for i, y in zip(drawing.units[0], drawing.ys[0]):
-            ax.text(0, y - HALF - 0.08, f"x = {sig(one.x[i])}", ha="center", va="top",
+            # The input layer's values: x, or with --features each feature by its name.
+            name = "x" if features is None else feature_label(features[i])
+            ax.text(0, y - HALF - 0.08, f"{name} = {sig(one.a0[i])}", ha="center", va="top",
                     fontsize=8, bbox=BOX, zorder=6)  # fmt: skip
+
+
+def _mask_text(mask: float) -> str:
+    """A hidden unit's dropout mask in this pass."""
+    return "m = 0: dropped" if mask == 0 else f"m = {sig(mask)}"
 
 
 def _label_links(drawing: NetworkDrawing, e: Explanation, one) -> None:
@@ -115,21 +142,72 @@ def _label_links(drawing: NetworkDrawing, e: Explanation, one) -> None:
                 drawing.link_texts[-1][0].set_gid("gradient label")
 
 
-def _title(e: Explanation, h: History, one) -> str:
-    """Which pass this is (epoch, sample or all samples) and which gradient the links show."""
+def _title(e: Explanation, h: History, one: Pass | None) -> str:
+    """Which pass this is (epoch, sample or all samples) and which gradient the links show;
+    with dropout, which pass is drawn; with a penalty, its share of the update's gradient."""
+    N = len(h.dataset.labels)
     if one is None:
-        return (
+        uses = "dL/dw: the batch gradient, the mean over all samples, which the update uses"
+        if len(e.steps) > 1:
+            uses = (
+                "dL/dw: the gradient of the mean over all samples at the epoch's weights; each "
+                f"of the {len(e.steps)} steps uses its mini-batch's"
+            )
+        title = (
             f"One pass at epoch {e.epoch}, all {len(e.passes)} samples: mean a on the units, "
-            "dL/dw on the links\n"
-            "dL/dw: the batch gradient, the mean over all samples, which the update uses"
+            f"dL/dw on the links\n{uses}"
         )
-    # Many features: the sample's input on a line of its own.
-    who = f"sample {one.sample}" + (", " if len(one.x) <= SHOWN_INPUTS else "\n")
-    who += f"x = {_vector(one.x)}"
+    else:
+        # Many features: the sample's input on a line of its own.
+        who = f"sample {one.sample}" + (", " if len(one.x) <= SHOWN_INPUTS else "\n")
+        who += f"x = {_vector(one.x)}"
+        uses = f"the update uses dL/dw, the mean over all {N} samples"
+        if len(e.steps) > 1:
+            batch = h.config.batch_size
+            uses = f"each of the {len(e.steps)} steps uses the mean over its mini-batch of {batch}"
+        title = (
+            f"One pass at epoch {e.epoch}, {who}: z and a on the units, dl/dw on the links\n"
+            f"dl/dw: this sample's gradient (of its own loss l = {sig(one.loss)}); {uses}"
+        )
+    return title + _dropout_title(e, one) + _penalty_title(e)
+
+
+def _dropout_title(e: Explanation, one: Pass | None) -> str:
+    """Which pass a dropout run's figure shows."""
+    c = e.history.config
+    if not c.dropout:
+        return ""
+    if not any(p.masks is not None for p in e.passes):
+        return "\nno update in this epoch, so no dropout: the deterministic pass, as recorded"
+    if one is None and len(e.steps) > 1:
+        return (
+            f"\nthe samples' passes training took with dropout {sig(c.dropout)}, each in its "
+            "mini-batch;\nthe recorded z and a, and dL/dw here, are the deterministic pass"
+        )
+    where = ""
+    if one is not None and one.step is not None and len(e.steps) > 1:
+        where = f" (mini-batch {one.step + 1} of {len(e.steps)}, at its weights)"
     return (
-        f"One pass at epoch {e.epoch}, {who}: z and a on the units, dl/dw on the links\n"
-        f"dl/dw: this sample's gradient (of its own loss l = {sig(one.loss)}); the update "
-        f"uses dL/dw, the mean over all {len(h.dataset.labels)} samples"
+        f"\nthe pass training took with dropout {sig(c.dropout)}{where}, m its mask;\n"
+        "the recorded z and a are the deterministic pass, without dropout"
+    )
+
+
+def _penalty_title(e: Explanation) -> str:
+    """A regularised run: the penalty's share of the batch gradient's weights, overall."""
+    if e.penalty_dW is None or e.batch_data_dW is None:
+        return ""
+    data = sum(float(np.abs(g).sum()) for g in e.batch_data_dW)
+    penalty = sum(float(np.abs(g).sum()) for g in e.penalty_dW)
+    c = e.history.config
+    rates = " + ".join(
+        text for text, rate in ((f"{sig(c.l2)} w", c.l2), (f"{sig(c.l1)} sign(w)", c.l1)) if rate
+    )
+    share = penalty / (data + penalty) if data + penalty else 0.0
+    return (
+        f"\nthe update's dL/dw adds the penalty's gradient {rates} to backprop's; over the "
+        "weights,\nthe penalty's share sum |penalty| / sum (|data| + |penalty|) is "
+        f"{sig(100 * share)} %"
     )
 
 
