@@ -8,6 +8,8 @@ title says how much of the update's gradient is the penalty's."""
 
 from __future__ import annotations
 
+import textwrap
+
 from dataclasses import replace
 
 import numpy as np
@@ -80,8 +82,17 @@ def explain_figure(e: Explanation) -> Figure:
     if drawing.not_drawn:
         names = ", ".join(names for names, _ in drawing.not_drawn)
         title += f"\n(too many units to draw them all: {names} not drawn)"
-    fig.suptitle(title, fontsize=11)
+    fig.suptitle(_fit_width(title, fig.get_figwidth(), 11), fontsize=11)
     return fig
+
+
+def _fit_width(text: str, width_inches: float, points: float) -> str:
+    """Wrap each line of ``text`` that would be wider than the figure (a character takes
+    about 0.55 of the font size); lines that fit stay as they are."""
+    chars = int(width_inches * 72 / (0.55 * points))
+    return "\n".join(
+        line if len(line) <= chars else textwrap.fill(line, chars) for line in text.split("\n")
+    )
 
 
 def _label_units(ax, drawing: NetworkDrawing, e: Explanation, one) -> None:
