@@ -12,6 +12,7 @@ from backprop_lab.plots.boundary import (
     probability_image,
     wrong_points,
 )
+from backprop_lab.plots.grid import outputs_on_plane, plane_for
 from tests.trained import trained
 
 
@@ -84,3 +85,25 @@ def test_a_picture_that_changes_only_by_rounding_noise_gets_evenly_spaced_epochs
 def test_a_history_cut_at_an_epoch_is_titled_so():
     history = trained(TrainConfig(epochs=1000))
     assert "at epoch 800 of 1000" in dashboard_figure(history.upto(800)).get_suptitle()
+
+
+def test_a_features_run_draws_its_curved_boundary_on_the_raw_plane():
+    # x1*x2 lets a network without a hidden layer solve XOR: a straight line in feature space
+    history = trained(TrainConfig(features=("x1", "x2", "x1*x2"), hidden=(), epochs=3000))
+    assert history.accuracy[-1] == 1.0
+    fig = decision_boundary_figure(history)
+    ax = fig.axes[0]
+    assert _contours(ax)
+    plane = plane_for(history)
+    W, b = history.params_at(-1)
+    x1, x2 = plane.points.T
+    by_hand = 1 / (1 + np.exp(-(np.column_stack([x1, x2, x1 * x2]) @ W + b)))
+    probabilities = outputs_on_plane(history, -1, plane)[0]
+    np.testing.assert_allclose(probabilities.reshape(-1, 1), by_hand, atol=1e-12)
+    # the picture is P(class 1) on the raw plane, which no straight line splits: XOR's corners
+    corners = [(0, 0), (1, 1), (0, 1), (1, 0)]
+    p = history.outputs(np.array(corners, float), history.params_at(-1))[:, 0]
+    assert (p[:2] < 0.5).all() and (p[2:] > 0.5).all()
+    image = np.asarray(ax.images[0].get_array())
+    np.testing.assert_allclose(image, probability_image(np.concatenate(
+        [1 - probabilities, probabilities], axis=-1)), atol=1e-12)  # fmt: skip

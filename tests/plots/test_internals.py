@@ -249,3 +249,19 @@ def test_accuracy_has_a_colour_of_its_own():
     assert max(r, g, b) - min(r, g, b) > 60  # not a grey
     assert len(set(UNIT_COLOURS)) == len(UNIT_COLOURS)
     assert not {c.lower() for c in UNIT_COLOURS} & {c.lower() for c in CLASS_COLOURS}
+
+
+def test_a_small_regression_draws_a_line_per_input_labelled_with_its_target(tmp_path):
+    from backprop_lab import train
+
+    path = tmp_path / "six.csv"
+    path.write_text("x1,x2,y\n0,0,-1.5\n0,1,0.25\n1,0,0.5\n1,1,2\n0.5,0.5,0\n0.2,0.8,1\n")
+    history = train(TrainConfig(data=str(path), task="regression", hidden=(2,), epochs=50))
+    fig = activations_figure(history)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[:4] == ["(0,0) -> -1.5", "(0,1) -> 0.25", "(1,0) -> 0.5", "(1,1) -> 2"]
+    assert fig.legends[0].get_title().get_text() == "input -> target"
+    # coloured by target group: the lowest third blue, the highest red (the value scale's ends)
+    colours = {line.get_label(): line.get_color() for line in fig.axes[0].get_lines()}
+    assert to_hex(colours["(0,0) -> -1.5"]) != to_hex(colours["(1,1) -> 2"])
+    assert "class" not in " ".join(labels)

@@ -128,3 +128,72 @@ def test_the_legend_stays_inside_the_loss_panel(spiral, diverged):
 
 # That the diverged explorer reads finite ticks in a browser is checked on the report that
 # `backprop-lab train` wrote for the same run, in test_report.py (one page load for both).
+
+
+@pytest.fixture(scope="module")
+def regression():
+    return trained(
+        TrainConfig(dataset="reg-gauss", n=60, hidden=(5,), activation="tanh", lr=0.05,
+                    epochs=120, test_fraction=0.25)
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sine():
+    return trained(
+        TrainConfig(dataset="sine", n=40, hidden=(4,), activation="tanh", lr=0.1, epochs=150,
+                    features=("x1", "sin(x1)"))
+    )  # fmt: skip
+
+
+def test_a_regression_shows_its_predicted_surface_and_targets_at_each_epoch(regression):
+    figure = explorer_figure(regression, frames=4)
+    (heat,) = [trace for trace in figure.data if trace.type == "heatmap"]
+    (index,) = [k for k, trace in enumerate(figure.data) if trace.type == "heatmap"]
+    xx, yy = np.meshgrid(np.asarray(heat.x), np.asarray(heat.y))
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    for frame in figure.frames:
+        snapshot = int(np.flatnonzero(regression.snapshot_epoch == int(frame.name))[0])
+        (z,) = [d.z for d, k in zip(frame.data, frame.traces) if k == index]
+        expected = regression.outputs(grid, regression.params_at(snapshot))[:, 0]
+        np.testing.assert_allclose(np.asarray(z, float).ravel(), expected, atol=1e-12)
+        assert "R²" in frame.layout.title.text and "accuracy" not in frame.layout.title.text
+    # The scale is symmetric around 0 up to the largest |target|, for the surface and the points.
+    data = regression.dataset
+    reach = np.abs(np.concatenate([data.labels, data.labels_test])).max()
+    assert (heat.zmin, heat.zmax) == (-reach, reach)
+    filled = {t.name: t for t in figure.data if t.type == "scatter" and t.marker.colorscale}
+    np.testing.assert_array_equal(filled["training points"].marker.color, data.labels)
+    np.testing.assert_array_equal(filled["test points"].marker.color, data.labels_test)
+    assert filled["training points"].marker.cmin == -reach
+    names = [str(trace.name) for trace in figure.data]
+    assert "misclassified" not in names and not any("class" in name for name in names)
+    assert "prediction" in heat.hovertemplate
+
+
+def test_a_1d_regression_shows_the_fitted_curve_with_its_features_computed(sine):
+    figure = explorer_figure(sine, frames=3)
+    (index,) = [k for k, trace in enumerate(figure.data) if trace.name == "prediction"]
+    for frame in figure.frames:
+        snapshot = int(np.flatnonzero(sine.snapshot_epoch == int(frame.name))[0])
+        (curve,) = [d for d, k in zip(frame.data, frame.traces) if k == index]
+        xs = np.asarray(curve.x, float)
+        W1, b1, W2, b2 = sine.params_at(snapshot)
+        by_hand = (np.tanh(np.column_stack([xs, np.sin(xs)]) @ W1 + b1) @ W2 + b2)[:, 0]
+        np.testing.assert_allclose(np.asarray(curve.customdata, float), by_hand, atol=1e-12)
+    (points,) = [t for t in figure.data if t.name == "training points"]
+    np.testing.assert_allclose(points.y, sine.dataset.labels)
+    np.testing.assert_allclose(points.x, sine.dataset.X[:, 0])
+
+
+def test_a_diverged_regression_says_where_its_prediction_went():
+    history = trained(
+        TrainConfig(dataset="sine", n=40, hidden=(4,), activation="tanh", lr=50, epochs=100)
+    )
+    assert history.summary.status == "diverged"
+    figure = explorer_figure(history, frames=4)
+    last = figure.frames[-1].layout.title.text
+    assert "R²" in last and "the prediction is" in last and "the view" in last
+    (curve,) = [trace for trace in figure.data if trace.name == "prediction"]
+    bottom, top = figure.layout.yaxis2.range
+    assert np.isfinite([bottom, top]).all() and np.abs(np.asarray(curve.y, float)).max() < 1e3

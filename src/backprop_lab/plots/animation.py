@@ -1,6 +1,8 @@
 """training.gif: the decision boundary, the network and the loss curve with a moving cursor,
 over training. (The boundary is drawn on the run's plane: see plots.grid.plane_for; for 1-D
-inputs the first panel is the output as a moving curve over x.)
+inputs the first panel is the output as a moving curve over x. A regression's first panel is
+its prediction instead: the predicted surface with the targets, or the fitted curve with the
+points, see plots.surface.)
 
 Fast by construction: every frame's predictions come from one stacked forward pass over the
 chosen snapshots; the figure is built once and each frame only changes image data, line widths
@@ -38,6 +40,14 @@ from .curves import draw_loss
 from .grid import class_probability, outputs_on_plane, plane_for
 from .network import NetworkDrawing, unit_images
 from .style import new_figure
+from .surface import (
+    draw_prediction,
+    prediction_legend,
+    prediction_title,
+    predictions_on_plane,
+    value_colourbar,
+    value_scale,
+)
 
 CURSOR_COLOUR = "#D55E00"
 FRAME_MS = 90
@@ -116,6 +126,34 @@ class _BoundaryPanel:
         blitter.replace_per_frame(class_lines)
 
 
+class _PredictionPanel:
+    """A regression's first panel, created once and changed per frame: the predicted surface
+    over the run's plane with the targets on the same colour scale (a colourbar beside it), or
+    for 1-D inputs the fitted curve over x with the points, on one value axis for every frame."""
+
+    def __init__(self, ax, history: History, chosen):
+        self.ax = ax
+        self.plane = plane = plane_for(history, GRID)
+        scale = value_scale(history)
+        self.predictions = predictions_on_plane(history, chosen, plane)  # (F, *grid): one pass
+        self.drawing = draw_prediction(
+            ax, history, chosen[0], plane, self.predictions[0], scale, self.predictions, True
+        )
+        ax.set_title(prediction_title(plane))
+        prediction_legend(ax, history, plane, loc="upper center", ncol=3,
+                          bbox_to_anchor=(0.5, -0.12))  # fmt: skip
+        if plane.dims == 2:
+            value_colourbar(ax.figure, ax, scale, label="y: prediction, target",
+                            values=self.predictions, shrink=0.9)  # fmt: skip
+
+    def moving(self) -> list:
+        """What changes from frame to frame, with the points drawn over it again."""
+        return [*self.drawing.artists(), *self.ax.collections]
+
+    def show(self, frame: int, blitter: Blitter) -> None:
+        self.drawing.update(self.predictions[frame])
+
+
 def _network_panel(ax, history: History, chosen) -> NetworkDrawing:
     """The animation's network diagram, its line widths on one scale for every frame: full
     width at the largest |w| of all the frames."""
@@ -143,10 +181,16 @@ def _loss_panel(ax, history: History):
 
 
 def _frame_title(history: History, epoch: int) -> str:
-    """The figure's title in a frame: the dataset, the epoch, its loss and accuracy."""
+    """The figure's title in a frame: the dataset, the epoch, its loss and accuracy (R² for
+    a regression)."""
+    score = (
+        f"R² {sig(history.accuracy[epoch])}"
+        if history.is_regression
+        else f"accuracy {percent(history.accuracy[epoch], 1)}"
+    )
     return (
         f"{history.dataset.name}: epoch {epoch} of {len(history.loss) - 1}, "
-        f"loss {sig(history.loss[epoch])}, accuracy {percent(history.accuracy[epoch], 1)}"
+        f"loss {sig(history.loss[epoch])}, {score}"
     )
 
 
@@ -159,7 +203,8 @@ def _frames(history: History, count: int):
     fig, (ax_boundary, ax_network, ax_loss) = new_figure(
         1, 3, figsize=(16, 5.2), width_ratios=(1, 1.25, 1.1), dpi=DPI
     )
-    boundary = _BoundaryPanel(ax_boundary, history, chosen)
+    panel = _PredictionPanel if history.is_regression else _BoundaryPanel
+    boundary = panel(ax_boundary, history, chosen)
     images = unit_images(history, chosen, 32)
     network = _network_panel(ax_network, history, chosen)
     cursor, dot = _loss_panel(ax_loss, history)

@@ -1,5 +1,7 @@
 """Decision boundary: what the network predicts everywhere on the input plane, and how that
-picture changes over training."""
+picture changes over training. A regression has no boundary: its figures draw the predicted
+surface or the fitted curve instead (see :mod:`~backprop_lab.plots.surface`), through the same
+functions, so every caller draws the right picture for either task."""
 
 from __future__ import annotations
 
@@ -16,6 +18,14 @@ from ..nn import UNDECIDED, predict
 from ..numbers import percent, sig
 from .grid import Plane, class_changes, class_probability, outputs_on_plane, plane_for
 from .style import CLASS_COLOURS, PROBABILITY_CMAP, new_figure
+from .surface import (
+    draw_prediction,
+    prediction_evolution_figure,
+    prediction_figure,
+    prediction_title,
+    value_scale,
+)
+from .surface import snapshot_caption as regression_caption
 
 NOT_A_NUMBER_GREY = (0.55, 0.55, 0.55)
 
@@ -62,9 +72,12 @@ def _point_coordinates(history: History, X: np.ndarray, labels: np.ndarray, plan
 
 def wrong_points(history: History, snapshot: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """(training, test) booleans: the samples the network at ``snapshot`` gets wrong, an
-    undecided (tied) output counting as wrong."""
+    undecided (tied) output counting as wrong. A regression's predictions are near or far,
+    never wrong: all False."""
     params = history.params_at(snapshot)
     data = history.dataset
+    if history.is_regression:
+        return np.zeros(len(data.labels), bool), np.zeros(len(data.labels_test), bool)
     train = predict(history.outputs(data.X, params)) != data.labels
     test = predict(history.outputs(data.X_test, params)) != data.labels_test
     return train, test
@@ -310,7 +323,14 @@ def draw_boundary(
     dashed lines where the predicted class changes, and with ``label_crossings`` a line of
     text just above the axes saying where (leave room for it: ``set_title(..., pad=22)``).
     ``probabilities`` (class probabilities on the grid) when already computed. Returns whether
-    a boundary line was drawn (always True on a line, where the curves are the picture)."""
+    a boundary line was drawn (always True on a line, where the curves are the picture).
+
+    A regression gets its prediction instead (the surface with the targets, or the curve
+    along x with the points: see :func:`~backprop_lab.plots.surface.draw_prediction`), and
+    True."""
+    if history.is_regression:
+        draw_prediction(ax, history, snapshot, plane)
+        return True
     if probabilities is None:
         probabilities = class_probability(outputs_on_plane(history, snapshot, plane)[0])
     wrong = wrong_points(history, snapshot) if mark_wrong else None
@@ -383,9 +403,12 @@ def draw_class_lines(ax, plane: Plane, probabilities: np.ndarray) -> bool:
     return drawn
 
 
-def boundary_title(plane: Plane) -> str:
+def boundary_title(plane: Plane, regression: bool = False) -> str:
     """What a boundary panel shows, as a title: "Decision boundary", or on a line "Output
-    along x1", or on a slice "Decision boundary on a slice"."""
+    along x1", or on a slice "Decision boundary on a slice"; for a ``regression`` "Predicted
+    surface" or "Prediction along x1"."""
+    if regression:
+        return prediction_title(plane)
     if plane.dims == 1:
         return f"Output along {plane.names[0]}"
     return "Decision boundary on a slice" if plane.is_slice else "Decision boundary"
@@ -403,7 +426,10 @@ def slice_subtitle(plane: Plane) -> str:
 
 def snapshot_caption(history: History, snapshot: int, sep: str = ": ") -> str:
     """The caption "epoch 2999: loss 0.1172, accuracy 94.4% (test 82.5%)", with why an earlier
-    snapshot than the last is drawn; ``sep`` goes between the epoch and the numbers."""
+    snapshot than the last is drawn; ``sep`` goes between the epoch and the numbers. A
+    regression's says R² instead of accuracy."""
+    if history.is_regression:
+        return regression_caption(history, snapshot, sep)
     epoch = int(history.snapshot_epoch[snapshot])
     numbers = f"loss {sig(history.loss[epoch])}, accuracy {percent(history.accuracy[epoch], 1)}"
     if len(history.test_accuracy):
@@ -423,8 +449,12 @@ def final_snapshot(history: History, snapshot: int | None = None) -> int:
 def decision_boundary_figure(history: History, snapshot: int = -1) -> Figure:
     """What the network predicts over the input plane at ``snapshot`` (default: the last with
     finite numbers): on the plane itself for 2-D inputs, a slice through the mean for more,
-    the output as curves over x for 1-D inputs. Misclassified points are crossed out."""
+    the output as curves over x for 1-D inputs. Misclassified points are crossed out. A
+    regression's is its prediction with the targets instead (see
+    :func:`~backprop_lab.plots.surface.prediction_figure`)."""
     snapshot = final_snapshot(history, snapshot)
+    if history.is_regression:
+        return prediction_figure(history, snapshot)
     plane = plane_for(history)
     caption = snapshot_caption(history, snapshot, sep="\n")
     if plane.dims == 1:
@@ -464,7 +494,10 @@ def epochs_of_change(history: History, count: int, resolution: int = 40) -> np.n
     snapshots with finite numbers are used (a diverged run stops at its last finite one); the
     first and the last of them are always included; a picture that changes by less than 1e-6
     in all (rounding noise) gets evenly spaced epochs. The picture is the one on the run's
-    plane (see plane_for): the plane, the line of 1-D inputs or the slice of wider ones."""
+    plane (see plane_for): the plane, the line of 1-D inputs or the slice of wider ones. A
+    regression's predictions count as the picture shows them: beyond a quarter of the value
+    scale past the targets they are all alike (a diverging run's 1e100 does not drown the
+    rest)."""
     usable = np.flatnonzero(stats.finite_snapshots(history))
     if not len(usable):
         usable = np.arange(1)
@@ -473,7 +506,10 @@ def epochs_of_change(history: History, count: int, resolution: int = 40) -> np.n
         return usable
     plane = plane_for(history, resolution)
     outputs = outputs_on_plane(history, usable, plane)  # (S, G, G, K) or (S, G, K)
-    outputs = np.nan_to_num(outputs, nan=0.5, posinf=1.0, neginf=0.0)
+    if history.is_regression:
+        outputs = value_scale(history).tame(outputs)
+    else:
+        outputs = np.nan_to_num(outputs, nan=0.5, posinf=1.0, neginf=0.0)
     change = np.abs(np.diff(outputs, axis=0)).mean(axis=tuple(range(1, outputs.ndim)))
     progress = np.concatenate([[0.0], np.cumsum(change)])
     if progress[-1] <= CHANGE_FLOOR:  # a picture that does not change but by rounding noise
@@ -492,8 +528,11 @@ def epochs_of_change(history: History, count: int, resolution: int = 40) -> np.n
 
 def boundary_evolution_figure(history: History, count: int = 8) -> Figure:
     """The boundary (the output curve for 1-D inputs) at ``count`` epochs chosen where the
-    picture changes most."""
+    picture changes most. A regression's shows its prediction instead (see
+    :func:`~backprop_lab.plots.surface.prediction_evolution_figure`)."""
     chosen = epochs_of_change(history, count)
+    if history.is_regression:
+        return prediction_evolution_figure(history, chosen)
     plane = plane_for(history, 120)
     probabilities = class_probability(outputs_on_plane(history, chosen, plane))
     columns = 4 if len(chosen) > 3 else len(chosen)

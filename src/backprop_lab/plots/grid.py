@@ -10,6 +10,11 @@ carried into hidden space) draws on a :class:`Plane` from :func:`plane_for`:
 - D > 2 features: the flat slice through the training inputs' mean spanned by their two
   principal directions (the directions in which they spread most). Grid point (u, v) is the
   input ``mean + u e1 + v e2``; data points are drawn at their projections onto the slice.
+
+The plane is always one of the RAW inputs (the dataset's columns). A run with --features feeds
+the network features computed from them (x1², x1·x2, ...): :func:`outputs_on_plane` goes
+through the run's model, which computes them, so a network that separates XOR with x1·x2 shows
+its curved boundary on the input plane, and a regression's linear output is the prediction.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..history import History
-from ..nn import forward
 
 
 def _identity(k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +75,8 @@ class Plane:
 
     @property
     def n_features(self) -> int:
-        """D, the number of network inputs."""
+        """D, the number of raw inputs (the dataset's columns; the network's own inputs are
+        features of them with --features)."""
         return self.directions.shape[1]
 
     @property
@@ -102,7 +107,8 @@ class Plane:
 
     @property
     def inputs(self) -> np.ndarray:
-        """The network inputs at the grid points, (n_points, D), in the order of ``points``."""
+        """The raw inputs at the grid points, (n_points, D), in the order of ``points`` (the
+        run's model computes its features from them)."""
         return self.to_inputs(self.points)
 
     @property
@@ -225,12 +231,23 @@ def outputs_on_plane(history: History, snapshots, plane: Plane, layer: int = -1)
     """Activations of ``layer`` (counted as History counts them, 0 the first hidden layer;
     default: the output) at every grid point, for the given
     snapshot indices: (len(snapshots), *plane.shape, n_units), that is (F, G, G, n) on a
-    plane and (F, G, n) on a line. One stacked forward pass."""
+    plane and (F, G, n) on a line. One stacked forward pass of the run's model: its features
+    computed from the plane's raw inputs, its output activation (sigmoid, softmax, or linear
+    for a regression, whose output is the predicted value)."""
     snapshots = np.atleast_1d(snapshots)
     stack = tuple(p[snapshots] for pair in zip(history.W, history.b) for p in pair)
     with np.errstate(over="ignore", invalid="ignore"):
-        activations = forward(stack, plane.inputs, history.config.activation).a[1:][layer]
+        activations = history.config.model.forward(stack, plane.inputs).a[1:][layer]
     return activations.reshape(len(snapshots), *plane.shape, -1)
+
+
+def features_on_plane(history: History, plane: Plane) -> np.ndarray:
+    """The network's inputs at every grid point, (*plane.shape, n_0): the run's features
+    (x1², x1·x2, ...) computed from the plane's raw inputs, or those inputs themselves
+    without --features. What each input unit of the network diagram shows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        inputs = history.config.model.inputs(plane.inputs)
+    return inputs.reshape(*plane.shape, -1)
 
 
 def class_probability(outputs: np.ndarray) -> np.ndarray:

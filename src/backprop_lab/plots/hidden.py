@@ -15,6 +15,13 @@ of that panel's points' spread it captures. Where the slice cannot hold everythi
 over 4 or more classes) the panel counts the points that only look to be on the wrong side. A
 panel without a line in view says why. A diverged run's "after" panel is its last snapshot with
 finite numbers, and says so.
+
+A regression's output unit is linear: it can only tilt a flat ramp over hidden space, its
+prediction the same along straight parallel lines. Its panels show that ramp on the run's value
+scale (see plots.surface), those lines labelled with their value, and the points filled with
+their target's colour. Over a 1-D input the figure shows instead what the prediction is built
+from: each hidden unit's output as a curve over x, before and after training, and the
+prediction as the sum of those curves times their output weights plus the bias.
 """
 
 from __future__ import annotations
@@ -33,8 +40,15 @@ from ..naming import unit_names
 from ..nn import UNDECIDED, forward, output_activation, predict
 from ..numbers import percent, sig
 from .boundary import probability_image
-from .grid import Plane, class_probability, plane_for
-from .style import CLASS_COLOURS, new_figure, unavailable
+from .grid import Plane, class_probability, outputs_on_plane, plane_for
+from .style import CLASS_COLOURS, SUMMARY_COLOUR, new_figure, unavailable, unit_colours
+from .surface import (
+    CURVE_COLOUR,
+    draw_target_points,
+    value_colourbar,
+    value_scale,
+    view_limits,
+)
 
 LINE_COLOUR = "black"
 GRID_COLOUR = "0.35"
@@ -212,8 +226,8 @@ def _draw_input_lines(
         ]
     params = history.params_at(snapshot)
     for line in lines:
-        with np.errstate(over="ignore", invalid="ignore"):
-            h = forward(params, plane.to_inputs(line), history.config.activation).a[-2]
+        with np.errstate(over="ignore", invalid="ignore"):  # the run's model: its features
+            h = history.config.model.forward(params, plane.to_inputs(line)).a[-2]
         uv = projection(h)
         if plane.dims == 2:
             ax.plot(uv[:, 0], uv[:, 1], color=GRID_COLOUR, linewidth=0.6, alpha=0.6, zorder=2)
@@ -279,6 +293,26 @@ def _draw_class_lines(ax, us, vs, z: np.ndarray) -> tuple[bool, int | None]:
     predicted = predict(_probabilities(z[finite]))
     classes = np.unique(predicted)
     return False, int(classes[0]) if len(classes) == 1 and classes[0] >= 0 else None
+
+
+def _draw_level_lines(ax, us, vs, prediction: np.ndarray) -> bool:
+    """A regression's lines of equal prediction over the view (``prediction`` (G, G), linear
+    in hidden space: straight and parallel), at a few round values within its range there,
+    each labelled with its value. Returns whether any was drawn (none where the prediction is
+    flat or not a number)."""
+    from matplotlib.ticker import MaxNLocator
+
+    finite = prediction[np.isfinite(prediction)]
+    if not len(finite) or finite.max() - finite.min() <= 1e-12 * max(abs(finite).max(), 1e-300):
+        return False
+    low, high = float(finite.min()), float(finite.max())
+    levels = [v for v in MaxNLocator(6).tick_values(low, high) if low < v < high]
+    if not levels:
+        return False
+    contours = ax.contour(us, vs, prediction, levels=levels, colors=LINE_COLOUR, linewidths=0.9,
+                          linestyles="solid", alpha=0.7, zorder=2.5)  # fmt: skip
+    ax.clabel(contours, fontsize=8, fmt=lambda v: sig(v, 3))
+    return True
 
 
 class _PointLabels(Artist):
@@ -426,7 +460,7 @@ def _label_points(ax, history: History, coordinates: np.ndarray, limits, size: f
     for group in groups:
         names = ["(" + ",".join(sig(x, 3) for x in X[k]) + ")" for k in group]
         label = ", ".join(names)
-        mixed = len(np.unique(labels[group])) > 1
+        mixed = not history.is_regression and len(np.unique(labels[group])) > 1
         if len(group) > 2:
             label = "\n".join(", ".join(names[i : i + 2]) for i in range(0, len(names), 2))
             label += f"\n(all {len(group)} at one point"
@@ -476,19 +510,29 @@ def _draw(
     us, vs = np.linspace(u0, u1, 150), np.linspace(v0, v1, 150)
     uu, vv = np.meshgrid(us, vs)
     z = _logits(history, snapshot, projection.back(np.stack([uu, vv], axis=-1)))
+    regression = history.is_regression
     ax.imshow(
-        probability_image(_probabilities(z)),
+        value_scale(history).colours(z[..., 0])
+        if regression
+        else probability_image(_probabilities(z)),
         origin="lower",
         extent=(u0, u1, v0, v1),
         aspect="auto",
         alpha=0.8,
     )
-    line, only = _draw_class_lines(ax, us, vs, z)
+    if regression:
+        line, only = _draw_level_lines(ax, us, vs, z[..., 0]), None
+    else:
+        line, only = _draw_class_lines(ax, us, vs, z)
     _draw_input_lines(ax, history, snapshot, projection, plane, limits)
     coordinates = hidden_coordinates(history, snapshot, projection)
     labels = history.dataset.labels[history.record_index]
     few = len(labels) <= 16
     size = 90 if few else 25
+    if regression:
+        ax.scatter(coordinates[:, 0], coordinates[:, 1], s=size,
+                   color=value_scale(history).colours(labels), edgecolor="black",
+                   linewidth=1.0, zorder=3)  # fmt: skip
     for k in range(history.dataset.n_classes):
         of_class = labels == k
         ax.scatter(
@@ -500,11 +544,11 @@ def _draw(
             linewidth=1.2,
             zorder=3,
         )
-    mixed = _draw_mixed_spots(ax, history, coordinates, limits, size)
+    mixed = not regression and _draw_mixed_spots(ax, history, coordinates, limits, size)
     if few and history.dataset.n_features <= 3:
         _label_points(ax, history, coordinates, limits, size)
     wrong_side = 0
-    if history.a[-2].shape[2] > 2:
+    if history.a[-2].shape[2] > 2 and not regression:
         actual = predict(history.a[-1][snapshot])
         on_slice = predict(_probabilities(_logits(history, snapshot, projection.back(coordinates))))
         wrong_side = int(((actual != on_slice) & (actual >= 0)).sum())
@@ -536,7 +580,10 @@ def _limits(points: np.ndarray):
 
 def _panel_title(history: History, snapshot: int, first: bool) -> str:
     epoch = int(history.snapshot_epoch[snapshot])
-    numbers = f"loss {sig(history.loss[epoch])}, accuracy {percent(history.accuracy[epoch], 1)}"
+    if history.is_regression:
+        numbers = f"loss {sig(history.loss[epoch])}, R² {sig(history.accuracy[epoch])}"
+    else:
+        numbers = f"loss {sig(history.loss[epoch])}, accuracy {percent(history.accuracy[epoch], 1)}"
     if first:
         return f"Before training, epoch {epoch}: {numbers}"
     count = len(history.snapshot_epoch)
@@ -552,7 +599,10 @@ def _panel_title(history: History, snapshot: int, first: bool) -> str:
 def _panel_notes(history: History, shown: dict) -> str:
     """What a student would otherwise misread in a panel, as extra title lines."""
     notes = []
-    if not shown["line"]:
+    if history.is_regression:
+        if not shown["line"]:
+            notes.append("the prediction is the same everywhere here")
+    elif not shown["line"]:
         two = history.dataset.n_outputs == 1
         what = "P(class 1) = 0.5 line" if two else "border between classes"
         if shown["only"] is not None:
@@ -571,10 +621,14 @@ def _panel_notes(history: History, shown: dict) -> str:
 def hidden_space_figure(history: History) -> Figure:
     """The training inputs in the last hidden layer's space, with the output layer's
     decision lines, before training (the first snapshot) and after (the last snapshot with
-    finite numbers)."""
+    finite numbers). A regression's panels show its prediction's ramp and lines of equal
+    prediction instead; over a 1-D input, the hidden units' curves over x (see
+    :func:`hidden_curves_figure`)."""
     if len(history.W) < 2:
         return unavailable("Hidden space", "this network has no hidden layer")
     plane = plane_for(history, 2)
+    if history.is_regression and plane.dims == 1:
+        return hidden_curves_figure(history)
     snapshots = (0, stats.last_finite_snapshot(history))
     projections, views = _panel_views(history, snapshots)
     fig, axes = new_figure(1, 2, figsize=(12, 6.2))
@@ -591,6 +645,8 @@ def hidden_space_figure(history: History) -> Figure:
     fig.suptitle(_figure_title(history))
     handles = _legend_handles(history, plane, lines, mixed)
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
+    if history.is_regression:
+        value_colourbar(fig, axes.tolist(), value_scale(history), shrink=0.8)
     return fig
 
 
@@ -616,6 +672,19 @@ def _figure_title(history: History) -> str:
     n_outputs = history.dataset.n_outputs
     layer = "the hidden layer" if len(history.W) == 2 else "the last hidden layer"
     title = f"The inputs as {layer} sees them\n"
+    if history.is_regression:
+        title += (
+            "Here the linear output unit can only tilt a flat ramp: its prediction is the same "
+            "along straight parallel lines"
+        )
+        if units > 2:
+            title += (
+                f"\n({units} hidden units, seen on the flat slice along the output weights, "
+                "which holds everything the output unit reads)"
+            )
+        elif units == 1:
+            title += "\n(one hidden unit: its output across; the prediction grows along it)"
+        return title
     if n_outputs == 1:
         title += "Here the output unit can only draw one straight line: P(class 1) = 0.5"
     else:
@@ -641,7 +710,31 @@ def _figure_title(history: History) -> str:
 def _legend_handles(history: History, plane: Plane, lines: bool, mixed: bool) -> list[Line2D]:
     """The figure's legend: the classes, the decision line when a panel shows one
     (``lines``), the split disc when points of several classes coincide somewhere
-    (``mixed``), and the input grid carried into hidden space."""
+    (``mixed``), and the input grid carried into hidden space. A regression's: its points
+    coloured by their target and the lines of equal prediction."""
+    if history.is_regression:
+        handles = [
+            Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor="#bdbdbd",
+                   markeredgecolor="black", label="training input, coloured by its target")
+        ]  # fmt: skip
+        if lines:
+            handles.append(
+                Line2D([], [], color=LINE_COLOUR, linewidth=0.9,
+                       label="equal prediction (labelled with its value)")
+            )  # fmt: skip
+    else:
+        handles = _class_legend_handles(history, lines, mixed)
+    grid = "the x line" if plane.dims == 1 else "grid lines of the input plane"
+    if plane.is_slice:
+        grid = "grid lines of the boundary's slice of the inputs"
+    handles.append(
+        Line2D([], [], color=GRID_COLOUR, linewidth=0.8, label=f"{grid}, carried into this space")
+    )
+    return handles
+
+
+def _class_legend_handles(history: History, lines: bool, mixed: bool) -> list[Line2D]:
+    """The classes, the decision line (``lines``) and the split disc (``mixed``)."""
     handles = [
         Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=CLASS_COLOURS[k % 8],
                markeredgecolor="black", label=f"class {name}")
@@ -659,10 +752,85 @@ def _legend_handles(history: History, plane: Plane, lines: bool, mixed: bool) ->
                    markerfacecolor=CLASS_COLOURS[0], markerfacecoloralt=CLASS_COLOURS[1],
                    markeredgecolor="black", label="points of several classes at one spot")
         )  # fmt: skip
-    grid = "the x line" if plane.dims == 1 else "grid lines of the input plane"
-    if plane.is_slice:
-        grid = "grid lines of the boundary's slice of the inputs"
-    handles.append(
-        Line2D([], [], color=GRID_COLOUR, linewidth=0.8, label=f"{grid}, carried into this space")
-    )
     return handles
+
+
+# --------------------------------------------------------------------------- 1-D regression
+
+
+def hidden_curves_figure(history: History) -> Figure:
+    """A regression over a 1-D input: what its prediction is built from. Each unit of the
+    last hidden layer's output as a curve over x before training (the first snapshot) and
+    after (the last with finite numbers), and after training the prediction as the sum of
+    those curves times their output weights (each drawn in its unit's colour) plus the output
+    bias, with the data points."""
+    plane = plane_for(history)
+    snapshots = [0, stats.last_finite_snapshot(history)]
+    units = outputs_on_plane(history, snapshots, plane, layer=-2)  # (2, G, H)
+    prediction = outputs_on_plane(history, snapshots[-1], plane)[0, :, 0]
+    W, b = history.W[-1][snapshots[-1]][:, 0], history.b[-1][snapshots[-1]][0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        parts = units[-1] * W  # (G, H): each unit's share of the prediction
+    names = unit_names(history)[-2]
+    layer = len(history.W) - 2
+    colours = unit_colours(history.layer_sizes)
+    styles = [
+        {"color": colours[(layer, i)], "linewidth": 1.8, "alpha": 1.0}
+        if colours is not None
+        else {"color": SUMMARY_COLOUR, "linewidth": 0.9, "alpha": 0.6}
+        for i in range(len(names))
+    ]
+    fig, axes = new_figure(1, 3, figsize=(17, 5.6))
+    for ax, values, snapshot, first in zip(axes, units, snapshots, (True, False)):
+        for k, style in enumerate(styles):
+            ax.plot(plane.xs, values[:, k], label=names[k], **style)
+        ax.set_xlim(plane.xs[0], plane.xs[-1])
+        ax.set_xlabel(plane.names[0])
+        ax.set_ylabel(f"hidden unit's output ({history.config.activation})")
+        ax.set_title(_panel_title(history, snapshot, first), fontsize=11)
+    dead = stats.dead_units(history, layer)
+    if dead is not None and dead[snapshots[-1]].any():
+        count = int(dead[snapshots[-1]].sum())
+        axes[1].text(0.5, 0.03, f"{count} of {len(names)} units dead: they output 0 for every "
+                     "training input", transform=axes[1].transAxes, ha="center", va="bottom",
+                     fontsize=9, bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.6"},
+                     zorder=5)  # fmt: skip
+    _draw_sum(axes[2], history, plane, parts, b, prediction, styles)
+    last = "the hidden layer" if len(history.W) == 2 else "the last hidden layer"
+    fig.suptitle(
+        f"What the prediction is built from: each unit of {last} as a curve over "
+        f"{plane.names[0]}\nbefore and after training, and (right) the prediction as their sum, "
+        "each times its output weight, plus the output bias"
+    )
+    handles, labels = axes[1].get_legend_handles_labels()
+    if colours is not None:
+        fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 10),
+                   title="hidden units", frameon=False)  # fmt: skip
+    return fig
+
+
+def _draw_sum(ax, history: History, plane: Plane, parts, bias: float, prediction, styles) -> None:
+    """The last panel of :func:`hidden_curves_figure`: each unit's share of the prediction
+    (its output times its output weight), the output bias dotted, their sum (the prediction)
+    in black, and the data points; on a value axis fixed by the targets and the prediction."""
+    for k, style in enumerate(styles):
+        ax.plot(plane.xs, parts[:, k], linestyle="--", **{**style, "linewidth": 1.3})
+    ax.axhline(bias, color="0.35", linestyle=":", linewidth=1.4, label="output bias")
+    bottom, top, low, high = view_limits(history, np.concatenate([prediction, parts.ravel()]))
+    ax.plot(plane.xs, np.clip(prediction, low, high), color=CURVE_COLOUR, linewidth=2.6,
+            label="prediction: the sum", zorder=2.5)  # fmt: skip
+    draw_target_points(ax, history, plane, value_scale(history))
+    ax.set_xlim(plane.xs[0], plane.xs[-1])
+    ax.set_ylim(bottom, top)
+    ax.set_xlabel(plane.names[0])
+    ax.set_ylabel("y: prediction and target")
+    ax.set_title("After training: each unit times its output weight (dashed),\n"
+                 "plus the bias (dotted), sums to the prediction (black)", fontsize=11)  # fmt: skip
+    handles = [
+        Line2D([], [], color="0.3", linestyle="--", linewidth=1.3,
+               label="a unit times its weight"),
+        *ax.get_legend_handles_labels()[0],
+        Line2D([], [], marker="o", linestyle="", markersize=6, markerfacecolor="#3a3a3a",
+               markeredgecolor="white", label="training point"),
+    ]  # fmt: skip
+    ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.85)

@@ -5,7 +5,12 @@ per-layer summaries (median with 10-90 % bands) so nothing drowns in hundreds of
 A diverged run is drawn over its snapshots with finite numbers only (stats.finite_snapshots),
 up to exactly stats.last_finite_snapshot, and the title says so. Values that still span many
 orders of magnitude (the last finite epochs of a divergence) get a symlog axis, labelled so,
-so the early epochs are not flattened to a line at 0."""
+so the early epochs are not flattened to a line at 0.
+
+A regression has targets, not classes: its activation lines are coloured by the target of
+their input (the lowest third of the targets blue, the middle grey, the highest red, the ends
+of the run's value scale), and over a 1-D input each hidden unit's output is drawn as curves
+over x at a few epochs, the picture its prediction is built from."""
 
 from __future__ import annotations
 
@@ -19,6 +24,9 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from .. import stats
 from ..history import History
 from ..naming import unit_names
+from ..numbers import sig
+from .boundary import epochs_of_change
+from .grid import outputs_on_plane, plane_for
 from .style import (
     CLASS_COLOURS,
     SOURCE_LINESTYLES,
@@ -31,6 +39,7 @@ from .style import (
     unavailable,
     unit_colours,
 )
+from .surface import VALUE_CMAP
 
 MAX_UNIT_PANELS = 16
 MAX_SAMPLE_LINES = 8
@@ -175,7 +184,31 @@ def _histogram_edges(values: np.ndarray, bins: int, threshold: float | None):
 def _sample_label(history: History, index: int) -> str:
     x = history.dataset.X[index]
     coordinates = ",".join(f"{v:g}" for v in x) if len(x) <= 3 else f"sample {index}"
+    if history.is_regression:
+        return f"({coordinates}) -> {sig(history.dataset.labels[index], 3)}"
     return f"({coordinates}) -> {history.dataset.class_names[history.dataset.labels[index]]}"
+
+
+TARGET_GROUP_COLOURS = (VALUE_CMAP(0.08), "0.45", VALUE_CMAP(0.92))  # low, middle, high
+
+
+def target_groups(history: History) -> list[tuple[np.ndarray, str, object]]:
+    """A regression's recorded inputs in three groups by their target: below the lower
+    tercile of the targets, above the upper one, and the rest (targets that tie, such as
+    reg-gauss's many zeros, stay in one group): [(booleans over the recorded samples, label,
+    colour)], empty groups left out. Their colours are the ends and the middle of the run's
+    value scale (blue low, grey middle, red high)."""
+    y = np.asarray(history.dataset.labels[history.record_index], dtype=float)
+    finite = y[np.isfinite(y)]
+    low_cut, high_cut = np.quantile(finite, [1 / 3, 2 / 3]) if len(finite) else (0.0, 0.0)
+    members_of = (y < low_cut, (y >= low_cut) & (y <= high_cut), y > high_cut)
+    groups: list[tuple[np.ndarray, str, object]] = []
+    for members, word, colour in zip(members_of, ("low", "middle", "high"), TARGET_GROUP_COLOURS):
+        if members.any():
+            low, high = sig(y[members].min(), 3), sig(y[members].max(), 3)
+            span = f"all {low}" if low == high else f"{low} to {high}"
+            groups.append((members, f"{word} targets ({span})", colour))
+    return groups
 
 
 def _band(ax, x, values, colour, label, centre="median", outline=False, linestyle="-", hatch=None):
@@ -219,6 +252,8 @@ def activations_figure(history: History) -> Figure:
     units = [(l, i) for l in range(hidden_layers) for i in range(history.a[l].shape[2])]
     if len(units) > MAX_UNIT_PANELS:
         return _pooled_activations_figure(history, note)
+    if history.is_regression and history.dataset.n_features == 1:
+        return _activations_over_x_figure(history, note, units)
     names = unit_names(history)
     epochs = _epochs(history)
     dead_since = dead_unit_epochs(history)
@@ -237,15 +272,60 @@ def activations_figure(history: History) -> Figure:
                     dead_since.get((l, i)))  # fmt: skip
         ax.set_xlabel("epoch")
         ax.set_ylabel("activation (symlog scale)" if threshold is not None else "activation")
-    _activations_legend(fig, axes[0], per_input)
+    _activations_legend(fig, axes[0], per_input, history.is_regression)
     activation = history.config.activation
+    groups = (
+        "the inputs of low, middle and high targets"
+        if history.is_regression
+        else "each class's inputs"
+    )
     if per_input:
         what = f"What each hidden unit outputs for each input, over training ({activation})"
     else:
         what = (
             f"What each hidden unit outputs over training ({activation}): "
-            f"the mean over each class's inputs, with 10-90 % bands"
+            f"the mean over {groups}, with 10-90 % bands"
         )
+    _suptitle(fig, what, note)
+    return fig
+
+
+def _activations_over_x_figure(history: History, note: str, units) -> Figure:
+    """A regression over a 1-D input: each hidden unit's output as curves over x at a few
+    epochs picked where the prediction changed most (light: early, dark: late), the training
+    inputs' x as ticks along the bottom; dead units on a grey panel. ``history`` and ``note``
+    are as from :func:`drawn_history`, ``units`` the (layer, unit) of the panels."""
+    plane = plane_for(history)
+    chosen = epochs_of_change(history, 4)
+    epochs = history.snapshot_epoch[chosen]
+    shades = epoch_shades(len(chosen))
+    names = unit_names(history)
+    dead_since = dead_unit_epochs(history)
+    colours = unit_colours(history.layer_sizes)
+    curves = [outputs_on_plane(history, chosen, plane, l) for l in range(len(history.W) - 1)]
+    x_train = history.dataset.X[:, 0]
+    fig, axes = _grid(len(units))
+    for ax, (l, i) in zip(axes, units):
+        values = curves[l][..., i]  # (len(chosen), G)
+        threshold = symlog_threshold(values)
+        _symlog(ax, threshold, values)
+        for shade, epoch, curve in zip(shades, epochs, values):
+            ax.plot(plane.xs, curve, color=shade, linewidth=2, label=f"epoch {epoch}")
+        ax.plot(x_train, np.zeros(len(x_train)), "|", color="0.35", markersize=7,
+                transform=ax.get_xaxis_transform(), label="training inputs (ticks)")  # fmt: skip
+        ax.set_xlim(plane.xs[0], plane.xs[-1])
+        _title_unit(ax, names[l + 1][i], colours[(l, i)] if colours else "black",
+                    dead_since.get((l, i)))  # fmt: skip
+        ax.set_xlabel(plane.names[0])
+        ax.set_ylabel(_symlog_label("activation", threshold))
+    handles, labels = axes[0].get_legend_handles_labels()
+    title = "epochs picked where the prediction changed most (light: early, dark: late)"
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 5), fontsize=9,
+               title=title)  # fmt: skip
+    activation = history.config.activation
+    what = (
+        f"What each hidden unit outputs along {plane.names[0]}, as training goes on ({activation})"
+    )
     _suptitle(fig, what, note)
     return fig
 
@@ -273,16 +353,24 @@ def _pooled_activations_figure(history: History, note: str) -> Figure:
 
 def _draw_unit_per_input(ax, history: History, epochs: np.ndarray, a: np.ndarray) -> None:
     """One line per recorded training input of a unit's activations ``a`` (S, N_rec), in
-    its class's colour; the inputs of one class differ by dash pattern."""
+    its class's colour (a regression's: its target group's, see :func:`target_groups`); the
+    inputs of one class or group differ by dash pattern."""
     seen: dict[int, int] = {}  # lines drawn so far per class
+    if history.is_regression:
+        group = np.zeros(len(history.record_index), int)
+        colours = []
+        for k, (members, _, colour) in enumerate(target_groups(history)):
+            group[members] = k
+            colours.append(colour)
     for s, index in enumerate(history.record_index):
-        label = history.dataset.labels[index]
+        label = int(group[s]) if history.is_regression else history.dataset.labels[index]
+        colour = colours[label] if history.is_regression else CLASS_COLOURS[label % 8]
         style = INPUT_LINESTYLES[seen.get(label, 0) % len(INPUT_LINESTYLES)]
         seen[label] = seen.get(label, 0) + 1
         ax.plot(
             epochs,
             a[:, s],
-            color=CLASS_COLOURS[label % 8],
+            color=colour,
             linestyle=style,
             linewidth=2,
             label=_sample_label(history, index),
@@ -291,7 +379,12 @@ def _draw_unit_per_input(ax, history: History, epochs: np.ndarray, a: np.ndarray
 
 def _draw_unit_per_class(ax, history: History, epochs: np.ndarray, a: np.ndarray) -> None:
     """Per class, the mean of a unit's activations ``a`` (S, N_rec) over the class's recorded
-    inputs, with their 10-90 % band outlined."""
+    inputs, with their 10-90 % band outlined; a regression's per target group (see
+    :func:`target_groups`)."""
+    if history.is_regression:
+        for members, label, colour in target_groups(history):
+            _band(ax, epochs, a[:, members], colour, label, centre="mean", outline=True)
+        return
     for k in range(history.dataset.n_classes):
         of_class = history.dataset.labels[history.record_index] == k
         if of_class.any():
@@ -320,14 +413,16 @@ def _title_unit(ax, name: str, colour: str, dead_since: int | None) -> None:
     ax.set_title(f"unit {name} (dead)", color=colour, fontweight="bold")
 
 
-def _activations_legend(fig, first_ax, per_input: bool) -> None:
+def _activations_legend(fig, first_ax, per_input: bool, regression: bool = False) -> None:
     """The figure's one legend, under the panels: the lines of ``first_ax`` (every panel has
     the same inputs or classes)."""
     handles, labels = first_ax.get_legend_handles_labels()
     title = (
         "input -> target"
         if per_input
-        else "mean over the inputs of each class (band and thin lines: 10-90 %)"
+        else "mean over the inputs of each "
+        + ("group of targets" if regression else "class")
+        + " (band and thin lines: 10-90 %)"
     )
     fig.legend(
         handles,

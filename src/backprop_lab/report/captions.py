@@ -9,10 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import stats
+from ..data import SOLVED_R2
 from ..diagnose import Finding, flat_cause, is_solved, outputs_undecided
+from ..features import feature_label
 from ..history import History
 from ..numbers import change_words, percent, sig
-from ..plots.curves import full_batch
+from ..plots.curves import MAX_MARKED_CHANGES, full_batch, learning_rates
 from ..plots.grid import plane_for
 
 
@@ -61,6 +63,8 @@ def _loss(h: History, findings: list[Finding]) -> str:
         epoch = h.summary.diverged_epoch
         what = "the loss" if not np.isfinite(loss[epoch]) else "the weights"
         text += f" At epoch {epoch} {what} stopped being finite: the steps were too large."
+    elif h.is_regression:
+        text += _loss_fit(h, last)
     elif outputs_undecided(h):
         text += (
             " Accuracy (right) is 0 %: the network outputs a tie for every input, which "
@@ -70,7 +74,15 @@ def _loss(h: History, findings: list[Finding]) -> str:
         text += f" Accuracy (right) reached {percent(h.accuracy[-1], 1)}, so the task is solved."
     else:
         text += f" Accuracy (right) ended at {percent(h.accuracy[-1], 1)}: the task is not solved."
-    if len(h.test_loss) and np.isfinite(h.test_loss[last]):
+    text += _loss_penalty(h, last) + _loss_schedule(h, last)
+    if len(h.test_loss) and np.isfinite(h.test_loss[last]) and h.is_regression:
+        test, train = h.test_loss[last], loss[last]
+        side = "level with" if sig(test) == sig(train) else "above" if test > train else "below"
+        text += (
+            f" The dashed test loss ends at {sig(test)}, {side} the training loss, with a test "
+            f"R\u00b2 of {sig(h.test_accuracy[last])}."
+        )
+    elif len(h.test_loss) and np.isfinite(h.test_loss[last]):
         test, train = h.test_loss[last], loss[last]
         side = "level with" if sig(test) == sig(train) else "above" if test > train else "below"
         text += (
@@ -86,9 +98,64 @@ def _loss(h: History, findings: list[Finding]) -> str:
     return text
 
 
+def _loss_fit(h: History, last: int) -> str:
+    """A regression's R² and RMSE at epoch ``last``, against the target R²."""
+    r2 = h.accuracy[last]
+    target = sig(SOLVED_R2)
+    if r2 >= SOLVED_R2:
+        reached = f"reached {sig(r2)}, above the target of {target}"
+    else:
+        reached = f"ended at {sig(r2)}, below the target of {target}"
+    spread = float(np.std(h.dataset.labels))
+    return (
+        f" R\u00b2 (right), the share of the targets' variance the fit explains, {reached}; "
+        f"the RMSE (middle), the typical miss in the target's units, ended at "
+        f"{sig(h.rmse[last], 3)}, where always predicting the mean would miss by {sig(spread, 3)}."
+    )
+
+
+def _loss_penalty(h: History, last: int) -> str:
+    """For a regularised run: what the loss is made of, and the penalty's share at the end."""
+    if not len(h.penalty):
+        return ""
+    penalty, total = h.penalty[last], h.loss[last]
+    share = ""
+    if np.isfinite(total) and total > 0 and np.isfinite(penalty):
+        part = penalty / total
+        words = "less than 0.1%" if part < 0.001 else percent(part, 1 if part < 0.1 else 0)
+        share = f", {words} of it"
+    test = " (the test loss is the data loss alone)" if len(h.test_loss) else ""
+    return (
+        f" The loss drawn bold is the data loss (light line) plus the penalty on the weights "
+        f"(dotted), which ended at {sig(penalty)}{share}{test}."
+    )
+
+
+def _loss_schedule(h: History, last: int) -> str:
+    """For a learning-rate schedule: how the rate changed, and how the figure shows it."""
+    schedule = h.config.schedule
+    if schedule.kind == "constant":
+        return ""
+    rates = learning_rates(h)
+    start, end = sig(rates[0]), sig(rates[last])
+    changes = schedule.changes(last + 1)
+    if schedule.kind == "step" and len(changes) <= MAX_MARKED_CHANGES:
+        if not changes:
+            return f" The learning rate stayed at {start}: its first step comes later."
+        at = ", ".join(str(e) for e in changes)
+        return (
+            f" The learning rate went from {start} to {end} in {len(changes)} "
+            f"step{'s' if len(changes) > 1 else ''}, at epoch{'s' if len(changes) > 1 else ''} "
+            f"{at} (the dash-dot lines, each with its new rate)."
+        )
+    return f" The thin grey line (right axis) is the learning rate, from {start} to {end}."
+
+
 def _activations(h: History, findings: list[Finding]) -> str:
     if len(h.W) < 2:
         return "This network has no hidden layer, so there are no hidden activations to show."
+    if h.is_regression and h.dataset.n_features == 1 and sum(h.layer_sizes[1:-1]) <= 16:
+        return _activations_over_x(h, findings)
     a0, a1 = h.a[0][0], h.a[0][_end(h)]
     spread0 = float(np.mean(a0.max(axis=0) - a0.min(axis=0)))
     spread1 = float(np.mean(a1.max(axis=0) - a1.min(axis=0)))
@@ -98,9 +165,27 @@ def _activations(h: History, findings: list[Finding]) -> str:
         "inputs. Lines that split apart mean the unit has learned to tell those inputs apart: "
         f"on average the range of a unit's outputs across the first layer's inputs {spread}."
     )
+    if h.is_regression:
+        text += (
+            " Colours group the inputs by their target: blue low, grey middle, red high (about "
+            "a third each)."
+        )
     dead = next((f for f in findings if f.code == "dead_neurons"), None)
     if dead is not None:
         text += " Grey panels are dead units: they output 0 for every input and learn nothing."
+    return text + _drawn_at(h)
+
+
+def _activations_over_x(h: History, findings: list[Finding]) -> str:
+    """A regression over a 1-D input: the figure shows each unit's output as curves over x."""
+    text = (
+        "Each panel is one hidden unit: what it outputs at every x, at four epochs picked where "
+        "the prediction changed most (light: early, dark: late); the ticks at the bottom are "
+        "the training inputs. The prediction is a weighted sum of the last hidden layer's "
+        "curves, so it can only bend where they bend."
+    )
+    if any(f.code == "dead_neurons" for f in findings):
+        text += " Grey panels are dead units: they output 0 everywhere and learn nothing."
     return text + _drawn_at(h)
 
 
@@ -114,7 +199,7 @@ def _weights(h: History, findings: list[Finding]) -> str:
         "Every weight and bias over training, labelled by what it connects. Big moves happen "
         f"while the loss drops; here the largest |weight| {change}."
     )
-    if is_solved(h) and change.startswith("grew"):
+    if is_solved(h) and change.startswith("grew") and not h.is_regression:
         text += (
             " Weights that keep growing after the task is solved make the outputs ever more "
             "confident, not more correct."
@@ -148,17 +233,77 @@ def _one_class_everywhere(h: History) -> str | None:
 
 def _boundary(h: History, findings: list[Finding]) -> str:
     """The decision boundary's caption, for what the figure draws: a line (1-D inputs), a
-    slice (more than two), or the plane, where a tie everywhere (no boundary) comes first."""
+    slice (more than two), or the plane, where a tie everywhere (no boundary) comes first. A
+    regression's figure is its prediction with the targets (see :func:`_prediction`)."""
     D = h.dataset.n_features
+    if h.is_regression:
+        return _prediction(h) + _features_note(h) + _drawn_at(h)
     if D == 1:
-        return _boundary_on_a_line(h)
+        return _boundary_on_a_line(h) + _features_note(h)
     if D > 2:
         text = _boundary_on_a_slice(h)
     elif outputs_undecided(h):
         text = _boundary_undecided(h)
     else:
         text = _boundary_on_the_plane(h)
-    return text + _drawn_at(h)
+    return text + _features_note(h) + _drawn_at(h)
+
+
+def _features_note(h: History) -> str:
+    """With --features: the picture is drawn over the raw inputs, not the features."""
+    features = h.config.features
+    if features is None:
+        return ""
+    raw, itself = ("x1", "itself") if h.dataset.n_features == 1 else ("x1 and x2", "themselves")
+    names = ", ".join(feature_label(name) for name in features)
+    return (
+        f" The network's inputs are the features {names}, computed from {raw}; the picture is "
+        f"drawn over {raw} {itself}, so what is straight for the network (a line in feature "
+        "space) can look curved here."
+    )
+
+
+def _prediction(h: History) -> str:
+    """A regression: the prediction over the inputs with the points, and how well it fits."""
+    from ..plots.surface import value_scale
+
+    epoch = int(h.snapshot_epoch[_end(h)])
+    fit = f"Here R\u00b2 is {sig(h.accuracy[epoch])} (RMSE {sig(h.rmse[epoch], 3)})"
+    if len(h.test_accuracy):
+        fit += f", and {sig(h.test_accuracy[epoch])} on the test points"
+    fit += "."
+    plane = plane_for(h, 2)
+    if plane.dims == 1:
+        test = ", the test points as white triangles" if len(h.dataset.labels_test) else ""
+        return (
+            "The inputs have one feature, so this shows the network's prediction at every x "
+            f"(the black curve) with the training points at their targets{test}. The vertical "
+            "gap between a point and the curve is its error; the loss is the mean of their "
+            f"squares. {fit}"
+        )
+    scale = value_scale(h)
+    middle = (
+        "0"
+        if scale.low == -scale.high
+        else f"{sig((scale.low + scale.high) / 2, 3)}, the middle of the targets"
+    )
+    text = (
+        f"Colour shows the network's prediction at every point (white is {middle}, blue "
+        "lower, red higher), and each point is filled with the colour of its own target on "
+        "the same scale: a point that melts into the background is predicted well, one that "
+        f"stands out is not. {fit}"
+    )
+    if not plane.is_slice:
+        return text
+    D = h.dataset.n_features
+    return (
+        f"The inputs have {D} features, so this is a flat slice through the {D}-dimensional "
+        "input space at the mean of the training inputs, along the two directions in which "
+        f"they spread most ({plane.shares[0] + plane.shares[1]:.0%} of their spread; "
+        f"direction 1 is {plane.direction_text(0)}, direction 2 {plane.direction_text(1)}). "
+        "Points are drawn where they project onto it and compared with the prediction there, "
+        f"not at the point itself. {text}"
+    )
 
 
 def _boundary_on_a_line(h: History) -> str:
@@ -261,12 +406,17 @@ def _evolution(h: History, findings: list[Finding]) -> str:
             ", chosen where it changed most rather than evenly in time, so they crowd around the "
             "epochs when its predictions changed."
         )
+    if h.is_regression:
+        shared = "value axis" if h.dataset.n_features == 1 else "colour scale"
+        text += f" Every panel uses the same {shared}, so they compare directly."
     return text + " Read them left to right, top to bottom." + _drawn_at(h)
 
 
 def _hidden(h: History, findings: list[Finding]) -> str:
     if len(h.W) < 2:
         return "This network has no hidden layer, so there is no hidden space to show."
+    if h.is_regression:
+        return _hidden_regression(h) + _drawn_at(h)
     if h.config.activation == "linear":
         return (
             "The inputs as the last hidden layer sees them. A linear hidden layer only stretches, "
@@ -301,6 +451,35 @@ def _hidden(h: History, findings: list[Finding]) -> str:
     return text + _drawn_at(h)
 
 
+def _hidden_regression(h: History) -> str:
+    """A regression: over a 1-D input, the hidden units' curves the prediction is summed
+    from; else the inputs in hidden space, on the linear output unit's ramp."""
+    epoch = int(h.snapshot_epoch[_end(h)])
+    if h.dataset.n_features == 1:
+        W = h.W[-1][_end(h)][:, 0]
+        return (
+            "Left and middle: what each unit of the last hidden layer outputs at every x, "
+            "before and after training. Right: each unit's curve times its output weight "
+            "(dashed) plus the output bias (dotted) adds up to the prediction (black). The "
+            f"network fits the data by moving and bending these {h.config.activation} curves "
+            f"and weighting them; here the output weights range from {sig(W.min(), 3)} to "
+            f"{sig(W.max(), 3)}."
+        )
+    text = (
+        "The inputs as the last hidden layer sees them, each point filled with its target's "
+        "colour. The linear output unit can only lay a flat ramp over this space (its "
+        "prediction is the same along each straight labelled line), so the hidden layer must "
+        "move the points until their targets rise along one direction: then the colours of "
+        "the points match the ramp under them."
+    )
+    if h.config.activation == "linear":
+        text += (
+            " A linear hidden layer only stretches, turns and shifts the input plane, so the "
+            "prediction stays a flat plane over the inputs: it can fit a linear trend only."
+        )
+    return text + f" R\u00b2 went from {sig(h.accuracy[0])} to {sig(h.accuracy[epoch])}."
+
+
 def _network(h: History, findings: list[Finding]) -> str:
     D = h.dataset.n_features
     if D == 1:
@@ -314,6 +493,8 @@ def _network(h: History, findings: list[Finding]) -> str:
         if h.dataset.n_outputs == 1
         else "the output units combine them, one per class"
     )
+    if h.config.features or h.is_regression:
+        return _network_issue12(h, where) + _drawn_at(h)
     if len(h.W) == 1:
         return (
             "Purple links are positive weights, green negative, wider means larger; each unit's "
@@ -326,6 +507,40 @@ def _network(h: History, findings: list[Finding]) -> str:
         f"frame shows its bias the same way. The small picture inside each unit is what it "
         f"outputs {where}: the hidden units draw simple shapes, {combine}." + _drawn_at(h)
     )
+
+
+def _network_issue12(h: History, where: str) -> str:
+    """The network caption of a run with --features or a regression: the input units are the
+    features, each picturing its own value; a regression's output pictures the prediction."""
+    text = (
+        "Purple links are positive weights, green negative, wider means larger; each unit's "
+        f"frame shows its bias the same way. The small picture inside each unit is what it "
+        f"outputs {where}."
+    )
+    if len(h.W) > 1:
+        combine = "the output unit combines them"
+        if h.dataset.n_outputs > 1:
+            combine = "the output units combine them, one per class"
+        text = text[:-1] + f": the hidden units draw simple shapes, {combine}."
+    features = h.config.features
+    if features:
+        names = [feature_label(name) for name in features]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        text += (
+            f" The input units are the features {listed}, computed from the raw inputs: each "
+            "one's picture is that feature's value, the numbers the first layer reads."
+        )
+    if h.is_regression:
+        text += (
+            " The output unit is linear: its picture is the predicted value itself (blue low, "
+            "red high, as in the predicted surface), not a probability."
+        )
+    elif len(h.W) == 1 and features:
+        text += (
+            " Without a hidden layer the output draws one straight boundary in feature space, "
+            "which on the plane of the raw inputs can bend."
+        )
+    return text
 
 
 def _distribution(h: History, findings: list[Finding]) -> str:
@@ -404,6 +619,16 @@ def _dashboard(h: History, findings: list[Finding]) -> str:
 
 
 def _animation(h: History, findings: list[Finding]) -> str:
+    if h.is_regression:
+        what = "fitted curve" if h.dataset.n_features == 1 else "predicted surface"
+        text = (
+            f"Training as a film: the {what}, the network and a cursor on the loss curve move "
+            "together. Frames are spaced where the prediction changes, so the slow parts go by "
+            "quickly."
+        )
+        if h.summary.status == "diverged":
+            text += " It stops at the last epoch with finite numbers, before the divergence."
+        return text
     text = (
         "Training as a film: the boundary, the network and a cursor on the loss curve move "
         "together. Frames are spaced where the picture changes, so the slow parts go by quickly."
@@ -429,8 +654,19 @@ CAPTIONS = {
 }
 
 
+REGRESSION_TITLES = {
+    "loss.png": "Loss, RMSE and R²",
+    "decision_boundary.png": "The prediction",
+    "boundary_evolution.png": "How the prediction formed",
+}
+"""A regression's titles where the figure shows something else than a classification's (its
+scores are RMSE and R², and it has a prediction, not a decision boundary)."""
+
+
 def caption(name: str, history: History, findings: list[Finding]) -> tuple[str, str]:
     """(title, sentences) for figure file ``name``."""
     title, write = CAPTIONS[name]
+    if history.is_regression:
+        title = REGRESSION_TITLES.get(name, title)
     with np.errstate(all="ignore"):
         return title, write(history, findings)

@@ -14,6 +14,12 @@ region. The loss axis is logarithmic with an explicit range (losses above 1e250 
 1e250 as triangles, as in loss.png) spanning at least a decade, so a loss that barely moves
 looks flat. With three or more classes each grid cell takes its predicted class's colour,
 faded towards white where the network is unsure (as in decision_boundary.png), on a finer grid.
+
+A regression's second panel is its prediction instead (as in decision_boundary.png, see
+plots.surface): the predicted surface on the run's diverging value scale with each point filled
+with its target's colour on that same scale (hover to read the prediction or the target), or
+over a 1-D input the fitted curve with the points at their targets. Nothing is crossed out:
+a prediction is near or far, not wrong.
 """
 
 from __future__ import annotations
@@ -29,6 +35,18 @@ from ..plots.curves import BEYOND_COLOUR, LOSS_CEILING
 from ..plots.grid import class_changes, class_probability, outputs_on_plane, plane_for
 from ..plots.network import NetworkDrawing, diagram_rows
 from ..plots.style import CLASS_COLOURS, LOSS_COLOUR, new_figure
+from ..plots.surface import (
+    CURVE_COLOUR as FIT_COLOUR,
+)
+from ..plots.surface import (
+    TRAIN_POINT_COLOUR,
+    VALUE_CMAP,
+    curve_note,
+    prediction_title,
+    predictions_on_plane,
+    value_scale,
+    view_limits,
+)
 from .embed import data_uri
 
 FRAMES = 25
@@ -282,6 +300,14 @@ def _wrong_trace(history: History, plane, snapshot: int):
 
 def _boundary_title(history: History, plane) -> str:
     """The boundary panel's title: what it shows, and under it the key to its marks."""
+    if history.is_regression:
+        key = (
+            "circles: training, triangles: test"
+            if len(history.dataset.labels_test)
+            else ("circles: training points")
+        )
+        key += "; colour: the value" if plane.dims == 2 else " at their target"
+        return prediction_title(plane) + f"<br><span style='font-size:11px'>{key}</span>"
     key = "circles: training, triangles: test, \u00d7: misclassified"
     if not len(history.dataset.labels_test):
         key = "circles: training points, \u00d7: misclassified"
@@ -361,7 +387,10 @@ def _add_heatmap(fig, history: History, chosen, plane):
 def _add_boundary_panel(fig, history: History, chosen, plane):
     """The second panel: the boundary (heatmap, or curves for 1-D inputs) of the last frame,
     the points and the crosses on the misclassified ones. Returns, per frame, (the traces
-    that change, their indices)."""
+    that change, their indices). A regression's is its prediction (see
+    :func:`_add_prediction_panel`)."""
+    if history.is_regression:
+        return _add_prediction_panel(fig, history, chosen, plane)
     add = _add_curves if plane.dims == 1 else _add_heatmap
     hover_axes, boundary_at = add(fig, history, chosen, plane)
     for trace in _point_traces(history, plane, hover_axes):
@@ -376,14 +405,136 @@ def _add_boundary_panel(fig, history: History, chosen, plane):
     return at
 
 
-def _layout_at(history: History, epoch, picture: str, domain) -> dict:
-    """The layout that changes with the slider: the title's numbers at ``epoch``, the loss
-    cursor's line there, and the network picture filling the third panel's ``domain``."""
+def _value_colourscale(stops: int = 11) -> list:
+    """The run's value scale (plots.surface.VALUE_CMAP) as a Plotly colourscale."""
+    return [[k / (stops - 1), _css(VALUE_CMAP(k / (stops - 1))[:3])] for k in range(stops)]
+
+
+def _add_prediction_panel(fig, history: History, chosen, plane):
+    """A regression's second panel: the prediction of the last frame (the surface as a
+    heatmap on the value scale, or the curve over x) and the points. Returns, per frame, (the
+    traces that change, their indices)."""
+    import plotly.graph_objects as go
+
+    scale = value_scale(history)
+    predictions = predictions_on_plane(history, chosen, plane)  # (F, *grid)
+    fig.update_xaxes(title_text=plane.names[0], range=[plane.xs[0], plane.xs[-1]], row=1, col=2)
+    if plane.dims == 1:
+        name = plane.names[0]
+        bottom, top, low, high = view_limits(history, predictions)
+
+        def curve(values):
+            return go.Scatter(
+                x=plane.xs, y=np.round(np.clip(values, low, high), 4), customdata=values,
+                mode="lines", name="prediction", showlegend=False,
+                line={"color": FIT_COLOUR, "width": 2.5},
+                hovertemplate=f"{name} %{{x:.3g}}<br>prediction %{{customdata:.4g}}<extra></extra>",
+            )  # fmt: skip
+
+        fig.add_trace(curve(predictions[-1]), 1, 2)
+        fig.update_yaxes(title_text="y: prediction and target", range=[bottom, top], row=1, col=2)
+        hover_axes = f"{name} %{{x:.3g}}"
+        make = curve
+    else:
+        across, up = ("x1", "x2") if not plane.is_slice else ("PD1", "PD2")
+        hover_axes = f"{across} %{{x:.2f}}<br>{up} %{{y:.2f}}"
+        style = {
+            "zmin": scale.low, "zmax": scale.high, "zsmooth": "best",
+            "colorscale": _value_colourscale(),
+            "colorbar": {"title": {"text": "prediction,<br>target"}, "len": 0.8, "x": 0.635},
+            "hovertemplate": hover_axes + "<br>prediction %{z:.4g}<extra></extra>",
+        }  # fmt: skip
+        fig.add_trace(go.Heatmap(x=plane.xs, y=plane.ys, z=predictions[-1], name="prediction",
+                                 **style), 1, 2)  # fmt: skip
+        fig.update_yaxes(title_text=plane.names[1], range=[plane.ys[0], plane.ys[-1]], row=1, col=2)
+
+        def make(values):
+            return go.Heatmap(x=plane.xs, y=plane.ys, z=values)
+
+    index = len(fig.data) - 1
+    for trace in _target_point_traces(history, plane, hover_axes, scale):
+        fig.add_trace(trace, 1, 2)
+    return lambda frame: ([make(predictions[frame])], [index])
+
+
+def prediction_notes(history: History, chosen, plane) -> list[str]:
+    """Per frame, what a regression's prediction panel cannot show (a curve off the view, a
+    surface far off the colour scale: see plots.surface), "" where it shows everything; for a
+    classification, "" for every frame."""
+    if not history.is_regression:
+        return [""] * len(chosen)
+    predictions = predictions_on_plane(history, chosen, plane)
+    if plane.dims == 1:
+        bottom, top = view_limits(history, predictions)[:2]
+        return [curve_note(values, bottom, top) for values in predictions]
+    scale = value_scale(history)
+    return [scale.far_beyond(values) for values in predictions]
+
+
+def _target_point_traces(history: History, plane, hover_axes: str, scale):
+    """A regression's points: training circles and test triangles. On a plane each is filled
+    with its target's colour on the value scale, with a white ring inside a dark one, as in
+    the static figures; on a line they sit at (x, target), dark circles and white triangles."""
+    import plotly.graph_objects as go
+
+    data = history.dataset
+    size = 13 if len(data.labels) <= 16 else 7
+    traces = []
+    splits = [("training", data.X, data.labels, "circle", size)]
+    if len(data.labels_test):
+        splits.append(("test", data.X_test, data.labels_test, "triangle-up", size + 2))
+    for split, X, y, symbol, marker_size in splits:
+        uv = plane.to_plane(X)
+        across, up = (uv[:, 0], y) if plane.dims == 1 else (uv[:, 0], uv[:, 1])
+        hover = f"{split} point, target %{{customdata:.4g}}<br>{hover_axes}<extra></extra>"
+        if plane.dims == 1:
+            test = split == "test"
+            marker = {"color": "white" if test else TRAIN_POINT_COLOUR, "symbol": symbol,
+                      "size": marker_size,
+                      "line": {"color": "black" if test else "white", "width": 1}}  # fmt: skip
+            traces.append(go.Scatter(x=across, y=up, mode="markers", showlegend=False,
+                                     name=f"{split} points", customdata=y, marker=marker,
+                                     hovertemplate=hover))  # fmt: skip
+            continue
+        ring = 5 if marker_size > 10 else 3
+        traces.append(
+            go.Scatter(
+                x=across, y=up, mode="markers", showlegend=False, hoverinfo="skip",
+                name=f"{split} points ring",
+                marker={"color": RING, "symbol": symbol, "size": marker_size + ring},
+            )
+        )  # fmt: skip
+        traces.append(
+            go.Scatter(
+                x=across, y=up, mode="markers", showlegend=False, name=f"{split} points",
+                customdata=y, hovertemplate=hover,
+                marker={"color": y, "colorscale": _value_colourscale(), "cmin": scale.low,
+                        "cmax": scale.high, "symbol": symbol, "size": marker_size,
+                        "line": {"color": "white", "width": 1.5 if marker_size > 10 else 1}},
+            )
+        )  # fmt: skip
+    return traces
+
+
+def _layout_at(history: History, epoch, picture: str, domain, note: str = "") -> dict:
+    """The layout that changes with the slider: the title's numbers at ``epoch`` (and under
+    them the ``note`` of what the prediction panel cannot show), the loss cursor's line there,
+    and the network picture filling the third panel's ``domain``."""
     epoch = int(epoch)
     (x0, x1), (y0, y1) = domain
+    score = (
+        f"R² {sig(history.accuracy[epoch])}"
+        if history.is_regression
+        else f"accuracy {percent(history.accuracy[epoch], 1)}"
+    )
+    text = f"epoch {epoch}: loss {sig(history.loss[epoch])}, {score}"
+    if note:
+        text += f"<br><span style='font-size:12px;color:{BEYOND_COLOUR}'>{note}</span>"
+    title: dict[str, object] = {"text": text, "x": 0.5}
+    if history.is_regression:  # room for a second line: the note, above the panels' titles
+        title |= {"y": 0.96, "yanchor": "top"}
     return {
-        "title": {"text": f"epoch {epoch}: loss {sig(history.loss[epoch])}, "
-                  f"accuracy {percent(history.accuracy[epoch], 1)}", "x": 0.5},
+        "title": title,
         "shapes": [{"type": "line", "xref": "x", "yref": "y domain", "x0": epoch, "x1": epoch,
                     "y0": 0, "y1": 1, "line": {"color": CURSOR, "width": 2}}],
         "images": [{"source": picture, "xref": "paper", "yref": "paper", "x": (x0 + x1) / 2,
@@ -442,6 +593,7 @@ def explorer_figure(history: History, frames: int = FRAMES):
     fig.update_yaxes(visible=False, row=1, col=3)
 
     pictures = _network_pictures(history, chosen)
+    notes = prediction_notes(history, chosen, plane)
     domain = (fig.layout.xaxis3.domain, fig.layout.yaxis3.domain)
     frame_objects = []
     for frame, epoch in enumerate(epochs):
@@ -451,12 +603,12 @@ def explorer_figure(history: History, frames: int = FRAMES):
                 name=str(int(epoch)),
                 data=[_cursor_point(history, epoch), *frame_data],
                 traces=[cursor_trace, *traces],
-                layout=_layout_at(history, epoch, pictures[frame], domain),
+                layout=_layout_at(history, epoch, pictures[frame], domain, notes[frame]),
             )
         )
     fig.frames = frame_objects
     fig.update_layout(
-        **_layout_at(history, epochs[-1], pictures[-1], domain),
+        **_layout_at(history, epochs[-1], pictures[-1], domain, notes[-1]),
         height=540,
         margin={"l": 60, "r": 20, "t": 100, "b": 40},
         legend=_legend(fig, history),
