@@ -59,8 +59,12 @@ def test_diverged_run_exits_3_and_is_saved(built):
         (["--dataset", "sine", "--task", "classification"], "sine is a regression dataset"),
         (["--dataset", "sine", "--loss", "bce"], "bce is a classification loss"),
         (["--resume"], "--resume continues a run: name it with --init-from RUN"),
-        (["--init-from", "nowhere"], "--init-from cannot start from it"),
+        (["--init-from", "nowhere"], "--init-from names no run to start from"),
         (["--weights", "nowhere.json"], "--weights file 'nowhere.json' does not exist"),
+        (["--weights", "w.json", "--init", "he"], "--init draws starting weights and --weights"),
+        (["--dataset", "sine", "--classes", "3"], "sine has no classes (a regression)"),
+        (["--lr-schedule", "exp:\uff11"], "exp's GAMMA '\uff11' is not a number in (0, 1e+06]"),
+        (["--init-from", ""], "--init-from is empty; give the folder of a run"),
     ],
 )
 def test_bad_options_get_one_sentence_exit_2_and_no_run_folder(tmp_path, capsys, args, message):
@@ -105,6 +109,9 @@ def test_a_layer_list_in_a_sweeps_spelling_is_refused_with_the_trains_spelling(t
         (["--seed", "3"], "--seed is not an option of sweep: a sweep trains seeds 0 to N-1"),
         (["--batch-size", "4"], "--batch-size is not an option of sweep: sweeps train full batch"),
         (["--record-every", "2"], "--record-every is not an option of sweep: sweeps keep no"),
+        (["--features", "x1+,x2"], "'x1+' has an empty item; in a sweep's list, + joins one"),
+        (["--dropout", "0.1"], "--dropout is not an option of sweep: sweeps train without dropout"),
+        (["--dataset", "xor,sine"], "a sweep compares networks on one kind of task"),
     ],
 )  # fmt: skip
 def test_a_sweep_list_with_a_bad_item_gets_one_sentence(tmp_path, capsys, args, message):

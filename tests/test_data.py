@@ -421,3 +421,12 @@ def test_a_classification_csv_still_refuses_a_fractional_label(tmp_path):
     np.testing.assert_array_equal(load_csv(path, task="regression").labels, [0.0, 0.5])
     with pytest.raises(DataError, match="unknown task 'regresion'; choose from classification"):
         load_csv(path, task="regresion")
+
+
+def test_a_regression_target_whose_square_would_overflow_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("x,y\n0,1\n1,1e151\n")
+    with pytest.raises(DataError, match=r"^line 3: target 1e151 is too large; the mse loss"):
+        load_csv(path, task="regression")
+    path.write_text("x,y\n0,1\n1,-1e150\n")
+    assert load_csv(path, task="regression").labels.min() == -1e150

@@ -15,6 +15,7 @@ from backprop_lab import TrainConfig, forward, load_run, save_run, train
 from backprop_lab.config import ConfigError
 from backprop_lab.data import DataError
 from backprop_lab.nn import accuracy, backward, loss_value
+from backprop_lab.optim import Momentum
 from backprop_lab.training import build_dataset, replay_epoch
 
 
@@ -287,6 +288,7 @@ def test_replay_rebuilds_epochs_of_dropout_schedule_and_penalty_runs_bit_for_bit
     )
     assert replay.epoch == 23 and len(replay.steps) == 3
     assert all(step.masks is not None for step in replay.steps)
+    assert isinstance(replay.optimizer, Momentum)
     assert replay.optimizer.lr == 0.5 * 0.25  # epoch 23 of step:10:0.5
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from . import interrupts
 from ._version import __version__
 from .config import (
+    OPTION,
     OPTIONS,
     SWEPT_OPTIONS,
     ConfigError,
@@ -96,6 +97,11 @@ def _help(option: Option, *, in_list: bool = False) -> str:
     text = option.help
     if option.kind == "layers":
         text += " " + option.spelling(in_list=in_list)
+    elif option.kind == "features" and in_list:
+        text += (
+            "; in a sweep's list + joins one set's features and commas separate sets "
+            "(x1+x2,x1+x2+x1*x2)"
+        )
     elif in_list:
         text += "; one value or a comma-separated list"
     if option.notes:
@@ -235,9 +241,11 @@ def _config(args: argparse.Namespace) -> TrainConfig:
 
 def _train(args: argparse.Namespace) -> int:
     from .budget import check, train_estimate
-    from .training import build_dataset, check_compatible
+    from .starting_points import initial_params, source_note
+    from .training import ReplayMismatch, build_dataset, check_compatible, layer_sizes
 
     _check_data_options(args)
+    _check_start_options(args)
     _check_train_flags(args)
     if args.resume:
         config, dataset, args.continuing = _resumed(args)
@@ -245,6 +253,10 @@ def _train(args: argparse.Namespace) -> int:
         config = _config(args)
         dataset = build_dataset(config)
         check_compatible(config, dataset)
+        initial_params(config, layer_sizes(config, dataset))  # checked before anything is said
+        note = source_note(config)
+        if note:
+            print(note, file=sys.stderr)
     check(train_estimate(config, dataset), _budget(args), "training")
     if args.out is None and args.resume:
         folder = OutputFolder(args.init_from, "run")  # the run goes on in its own folder
@@ -257,6 +269,12 @@ def _train(args: argparse.Namespace) -> int:
     try:
         with folder:
             history = _train_into(args, config, dataset, folder.partial, report)
+    except ReplayMismatch as mismatch:
+        raise UsageError(
+            f"cannot resume {args.init_from}: replaying it does not give what it recorded at "
+            f"epoch {mismatch.epoch} (it was changed after it was written, or written by "
+            "another version); train a new run from it with --init-from instead"
+        ) from None
     except KeyboardInterrupt:
         if folder.committed:
             raise Interrupted(
@@ -268,26 +286,53 @@ def _train(args: argparse.Namespace) -> int:
     return _exit_status(history)
 
 
+def _check_start_options(args: argparse.Namespace) -> None:
+    """--init and --init-scale draw the starting weights that --weights and --init-from give:
+    refused beside them, instead of ignored."""
+    given: frozenset[str] = getattr(args, "given", frozenset())
+    source = "--weights" if getattr(args, "weights", None) else (
+        "--init-from" if getattr(args, "init_from", None) else None
+    )  # fmt: skip
+    drawn = [name for name in ("init", "init_scale") if name in given]
+    if source and drawn:
+        flag = "--" + drawn[0].replace("_", "-")
+        raise UsageError(f"{flag} draws starting weights and {source} gives them; give one of them")
+
+
 def _resumed(args: argparse.Namespace):
     """(config, dataset, the run it continues) for ``--init-from RUN --resume``: RUN's own
     options and data with --epochs more epochs. Any other training option is refused."""
-    from .training import continue_config
+    from .training import continue_config, resume_epoch
 
     given: frozenset[str] = getattr(args, "given", frozenset())
     if args.init_from is None:
         raise UsageError("--resume continues a run: name it with --init-from RUN")
-    changed = sorted(given & set(TrainConfig.__dataclass_fields__) - {"init_from", "epochs"})
+    if "epochs" in given:
+        OPTION["epochs"].check(args.epochs)  # the epochs to add, as typed
+    try:
+        source = load_run(args.init_from)
+    except RunError as error:
+        raise UsageError(f"cannot resume {args.init_from}: {error}") from None
+    options = set(TrainConfig.__dataclass_fields__) - {"init_from", "epochs"}
+    changed = sorted(
+        name
+        for name in given & options
+        if getattr(args, name) != getattr(source.config, name)
+        and not (name == "hidden" and tuple(args.hidden) == source.config.hidden)
+    )
     if changed:
         flag = "--" + changed[0].replace("_", "-")
         raise UsageError(
             f"--resume continues {args.init_from} with its own options, so {flag} cannot "
             "change; leave it out, or train a new run with --init-from and without --resume"
         )
-    try:
-        source = load_run(args.init_from)
-    except RunError as error:
-        raise ConfigError("init_from", f"cannot be resumed: {error}") from None
     more = args.epochs if "epochs" in given else source.config.epochs
+    total = resume_epoch(source) + more
+    if total > OPTION["epochs"].bounds[1]:
+        raise UsageError(
+            f"--epochs {more:,} would make {args.init_from} {total:,} epochs long, more than "
+            f"the {int(OPTION['epochs'].bounds[1]):,} a run may have"
+        )
     return continue_config(source, more), source.dataset, source
 
 
@@ -329,7 +374,7 @@ def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool)
             _draw(partial_history, figures, animation_frames=0)
 
     continuing = getattr(args, "continuing", None)
-    if continuing is not None:
+    if continuing is not None and not args.quiet:
         print(
             f"continuing {args.init_from} from epoch {resume_epoch(continuing)} to epoch "
             f"{config.epochs}: replaying its recorded epochs first to rebuild the optimiser "
@@ -399,12 +444,15 @@ def _rate_text(history: History) -> str:
     """ "--lr 2", or with a schedule "--lr 2 and --lr-schedule exp:2 (a rate of 5e+03 at
     epoch 12)": the rate of the epoch that diverged."""
     config = history.config
+    penalty = "".join(
+        f" and --{name} {getattr(config, name):g}" for name in ("l2", "l1") if getattr(config, name)
+    )
     if config.lr_schedule == "constant":
-        return f"--lr {config.lr:g}"
+        return f"--lr {config.lr:g}{penalty}"
     epoch = history.summary.diverged_epoch or 0
     rate = config.lr * config.schedule.factor_at(epoch, config.epochs)
     schedule = f"--lr-schedule {config.lr_schedule}"
-    return f"--lr {config.lr:g} and {schedule} (a rate of {rate:g} at epoch {epoch})"
+    return f"--lr {config.lr:g}{penalty} and {schedule} (a rate of {rate:g} at epoch {epoch})"
 
 
 def _exit_status(history: History) -> int:
@@ -412,6 +460,17 @@ def _exit_status(history: History) -> int:
     from .diagnose import lower_learning_rate
 
     s = history.summary
+    if s.status == "diverged" and not np.isfinite(history.loss[0]):
+        start = f"--weights {history.config.weights}" if history.config.weights else (
+            f"--init-from {history.config.init_from}" if history.config.init_from else "--init"
+        )  # fmt: skip
+        print(
+            "backprop-lab: the loss of the starting weights is not a finite number, before any "
+            "update (no learning rate can help): the starting weights, the inputs or the "
+            f"targets are too large; use smaller ones than {start} or scale the data",
+            file=sys.stderr,
+        )
+        return EXIT_DIVERGED
     if s.status == "diverged":
         print(
             f"backprop-lab: training diverged at epoch {s.diverged_epoch}: the loss or the "
@@ -588,6 +647,7 @@ def _gradcheck(args: argparse.Namespace) -> int:
     from .training import build_dataset, check_compatible, dropout_masks, generators, layer_sizes
 
     _check_data_options(args)
+    _check_start_options(args)
     config = _config(args)
     dataset = build_dataset(config)
     check_compatible(config, dataset)

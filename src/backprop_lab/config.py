@@ -226,9 +226,16 @@ class Option:
         stripped = text.strip()
         if self.kind == "features":
             try:
-                return parse_features(
-                    text.replace(LIST_FEATURE_SEPARATOR, ",") if in_list else text
-                )
+                if not in_list:
+                    return parse_features(text)
+                parts = text.split(LIST_FEATURE_SEPARATOR)
+                if not all(part.strip() for part in parts):
+                    raise ParseError(
+                        f"{text!r} has an empty item; in a sweep's list, "
+                        f"{LIST_FEATURE_SEPARATOR} joins one set's features (x1+x2+x1*x2) and "
+                        "commas separate sets"
+                    )
+                return parse_features(",".join(parts))
             except FeatureError as error:
                 raise ParseError(str(error)) from None
         if self.kind == "schedule":
@@ -810,7 +817,8 @@ def _validate(c: TrainConfig) -> None:
             and c.classes != 2
             and c.data is None
         ):
-            raise ConfigError("classes", f"applies to the spiral only; {c.dataset} has 2 classes")
+            has = "no classes (a regression)" if c.dataset in REGRESSION else "2 classes"
+            raise ConfigError("classes", f"applies to the spiral only; {c.dataset} has {has}")
     _validate_combinations(c)
 
 

@@ -41,6 +41,8 @@ every digit (25 characters each) takes about 2,600."""
 MAX_CSV_BYTES = 50_000_000
 """The size of a CSV file at most: MAX_CSV_ROWS rows of MAX_CSV_COLUMNS numbers written with
 every digit take about 26 MB."""
+MAX_TARGET = 1e150
+"""A regression target's size at most: the squared error of a larger one overflows float64."""
 MAX_LABEL = 1_000_000_000
 """Labels are whole numbers from -MAX_LABEL to MAX_LABEL."""
 
@@ -506,6 +508,12 @@ def _table(path: Path, task: str = "classification") -> tuple[np.ndarray, list[i
         values[len(lines)] = [_parse_number(cell, line, k) for k, cell in enumerate(row, 1)]
         if task == "classification":
             _check_label(values[len(lines), -1], row[-1], line)
+        elif abs(values[len(lines), -1]) > MAX_TARGET:
+            raise DataError(
+                f"line {line}: target {row[-1].strip()} is too large; the mse loss squares the "
+                f"errors, which overflow beyond about 1e154, so targets must be within "
+                f"±{MAX_TARGET:g} (divide the column by a power of ten)"
+            )
         lines.append(line)
     if not lines:
         if header:

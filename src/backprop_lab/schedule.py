@@ -14,6 +14,7 @@ of its mini-batches) uses that epoch's rate.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,8 +76,9 @@ ALLOWED = (
 
 
 def _positive(text: str, what: str, whole: bool = False) -> float:
+    plain = re.fullmatch(r"[0-9]+" if whole else r"[0-9.eE+-]+", text)  # ASCII; no 1_000
     try:
-        value = int(text) if whole else float(text)
+        value = (int(text) if whole else float(text)) if plain else math.nan
     except ValueError:
         value = math.nan
     if whole and not (isinstance(value, int) and value >= 1):

@@ -12,6 +12,8 @@ Every problem is one sentence naming the file, the entry and the shape the layer
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,6 @@ import numpy as np
 from .config import ConfigError, TrainConfig
 from .history import RunError, load_run
 from .nn import Params, init_params
-from .run_checks import read_json_object
 
 MAX_WEIGHTS_BYTES = 50_000_000
 """A weights file's size at most: a 2-1024-...-1 network's ten million numbers."""
@@ -29,22 +30,54 @@ def initial_params(config: TrainConfig, sizes: tuple[int, ...]) -> Params:
     """The parameters of epoch 0 for ``config``'s network of layer sizes ``sizes`` (from
     ``training.layer_sizes``), checked against them."""
     if config.init_from is not None:
-        return params_from_run(config.init_from, sizes)
+        return params_from_run(config.init_from, sizes, config)
     if config.weights is not None:
         return params_from_json(config.weights, sizes)
     return init_params(sizes, config.init, config.init_scale, config.seed)
+
+
+def source_note(config: TrainConfig) -> str:
+    """A note when --init-from starts from a run trained on other data (allowed: a network
+    can be carried to a new task, but it should not happen unnoticed); empty otherwise."""
+    if config.init_from is None:
+        return ""
+    try:
+        source = load_run(config.init_from).config
+    except RunError:
+        return ""
+    theirs = source.data or source.dataset
+    ours = config.data or config.dataset
+    if theirs == ours:
+        return ""
+    return (
+        f"note: {config.init_from} was trained on {theirs}; this run starts from its weights "
+        f"and trains on {ours} (its own --dataset or --data)"
+    )
 
 
 def _layers_text(sizes: tuple[int, ...]) -> str:
     return "-".join(map(str, sizes))
 
 
-def params_from_run(folder: str | Path, sizes: tuple[int, ...]) -> Params:
-    """The final parameters of the run in ``folder``, which must have the layers ``sizes``."""
+def params_from_run(
+    folder: str | Path, sizes: tuple[int, ...], config: TrainConfig | None = None
+) -> Params:
+    """The final parameters of the run in ``folder``, which must have the layers ``sizes``
+    (and, given this run's ``config``, the same task: a linear output's weights mean something
+    else behind a sigmoid)."""
+    if not str(folder):
+        raise ConfigError("init_from", "is empty; give the folder of a run")
     try:
         source = load_run(folder)
     except RunError as error:
-        raise ConfigError("init_from", f"cannot start from it: {error}") from None
+        raise ConfigError("init_from", f"names no run to start from: {error}") from None
+    if config is not None and source.config.task != config.task:
+        raise ConfigError(
+            "init_from",
+            f"{str(folder)!r} is a {source.config.task} (its output unit is "
+            f"{'linear' if source.is_regression else 'a probability'}), but this run is a "
+            f"{config.task}; start a {config.task} from a {config.task}",
+        )
     if source.layer_sizes != tuple(sizes):
         raise ConfigError(
             "init_from",
@@ -61,35 +94,86 @@ def params_from_run(folder: str | Path, sizes: tuple[int, ...]) -> Params:
     return tuple(np.array(p, dtype=np.float64) for p in params)
 
 
-def _holds_bool(value) -> bool:
+def _not_a_number(value) -> str:
+    """What in ``value`` (nested lists) is not a JSON number, in words; empty if nothing."""
     if isinstance(value, list):
-        return any(_holds_bool(v) for v in value)
-    return isinstance(value, bool)
+        return next((found for v in value if (found := _not_a_number(v))), "")
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, str):
+        return f"the text {value[:20]!r}"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        return "a whole number too large for a float"
+    return ""
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
 def _matrix(path: Path, name: str, value, shape: tuple[int, ...]) -> np.ndarray:
     """Entry ``name`` of the weights file as a float64 array of ``shape``, or one sentence."""
-    if _holds_bool(value):
-        raise ConfigError("weights", f"file {str(path)!r}: {name} holds true or false, not numbers")
+    where = f"file {str(path)!r}: {name}"
+    bad = _not_a_number(value)
+    if bad:
+        raise ConfigError("weights", f"{where} holds {bad}, where numbers belong")
     rows, *cols = shape
-    wanted = f"{rows} rows of {cols[0]} numbers" if cols else f"a list of {rows} numbers"
+    wanted = (
+        f"{rows} rows of {_count(cols[0], 'number')}"
+        if cols
+        else f"a list of {_count(rows, 'number')}"
+    )
     try:
         array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError):
         array = None
     if array is None or array.shape != shape:
         got = "" if array is None else f" (it has shape {array.shape})"
+        raise ConfigError("weights", f"{where} must be {wanted} for these layers{got}")
+    if not np.isfinite(array).all():
+        raise ConfigError("weights", f"{where} holds a number that is not finite")
+    return array
+
+
+def _no_repeats(pairs: list[tuple[str, object]]) -> dict:
+    keys = [key for key, _ in pairs]
+    twice = next((key for key in keys if keys.count(key) > 1), None)
+    if twice is not None:
+        raise _Repeated(twice)
+    return dict(pairs)
+
+
+class _Repeated(ValueError):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _read_object(path: Path) -> dict:
+    """The JSON object in the weights file: UTF-8 (a byte-order mark allowed), each key once."""
+    shown = f"file {str(path)!r}"
+    try:
+        size = path.stat().st_size
+        if size > MAX_WEIGHTS_BYTES:
+            raise ConfigError("weights", f"{shown} is larger than {MAX_WEIGHTS_BYTES:,} bytes")
+        text = path.read_bytes().decode("utf-8-sig")
+        values = json.loads(text, object_pairs_hook=_no_repeats)
+    except _Repeated as repeated:
+        raise ConfigError("weights", f"{shown} gives {repeated.key} twice; give it once") from None
+    except json.JSONDecodeError as error:
         raise ConfigError(
             "weights",
-            f"file {str(path)!r}: {name} must be {wanted} for these layers{got}",
-        )
-    if _holds_bool(value):
-        raise ConfigError("weights", f"file {str(path)!r}: {name} holds true or false, not numbers")
-    if not np.isfinite(array).all():
-        raise ConfigError(
-            "weights", f"file {str(path)!r}: {name} holds a number that is not finite"
-        )
-    return array
+            f"{shown} is not readable JSON: {error.msg} at line {error.lineno}, column "
+            f"{error.colno}",
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        raise ConfigError("weights", f"{shown} is not readable JSON text") from None
+    if not isinstance(values, dict):
+        raise ConfigError("weights", f"{shown} is not a JSON object of W1, b1, W2, b2, ...")
+    return values
 
 
 def params_from_json(file: str | Path, sizes: tuple[int, ...]) -> Params:
@@ -97,16 +181,7 @@ def params_from_json(file: str | Path, sizes: tuple[int, ...]) -> Params:
     path = Path(file)
     if not path.is_file():
         raise ConfigError("weights", f"file {str(path)!r} does not exist or is not a file")
-    if path.stat().st_size > MAX_WEIGHTS_BYTES:
-        raise ConfigError(
-            "weights", f"file {str(path)!r} is larger than {MAX_WEIGHTS_BYTES:,} bytes"
-        )
-    try:
-        values = read_json_object(path, MAX_WEIGHTS_BYTES)
-    except RunError:
-        raise ConfigError(
-            "weights", f"file {str(path)!r} is not a JSON object of W1, b1, W2, b2, ..."
-        ) from None
+    values = _read_object(path)
     n_layers = len(sizes) - 1
     names = [f"{p}{l}" for l in range(1, n_layers + 1) for p in ("W", "b")]
     unknown = sorted(set(values) - set(names))

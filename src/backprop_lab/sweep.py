@@ -103,7 +103,7 @@ def validate_grid(base: dict, grid: dict[str, list]) -> list[TrainConfig]:
     for name in grid:
         if name not in SWEPT_OPTIONS:
             raise ConfigError(name, f"cannot be swept ({OPTION[name].not_swept})")
-    configs = []
+    configs: list[TrainConfig] = []
     for combo in combinations(grid):
         config = TrainConfig(**{**base, **combo, "seed": 0})
         if configs and config.task != configs[0].task:

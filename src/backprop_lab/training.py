@@ -547,7 +547,10 @@ def train(
     check_compatible(config, dataset)
     sizes = layer_sizes(config, dataset)
     base_optimizer = make_run_optimizer(config)
-    params = initial_params(config, sizes)
+    if continuing is not None and not config.starts_fresh:
+        params = continuing.params_at(0)  # its own start, whatever its file holds by now
+    else:
+        params = initial_params(config, sizes)
     optimizer_state = base_optimizer.init(params)
     batch_rng, dropout_rng = generators(config)
     record = _Recorder(config, dataset, sizes)
@@ -565,6 +568,9 @@ def train(
                 bar.note_resumed(epoch)
             trace, loss = _measure(record, epoch, params, inputs, config)
             stopping = _stop_before_update(loss, config.target_loss, stop)
+            if stopping == "interrupted" and continuing is not None:
+                if epoch < resume_epoch(continuing):  # still replaying: nothing new to keep
+                    raise KeyboardInterrupt
             if stopping is not None:  # params stay as they were in this epoch's pass
                 status, diverged_epoch = stopping, epoch if stopping == "diverged" else None
                 record.snapshot(epoch, params)
@@ -610,17 +616,20 @@ def continue_config(history: History, more_epochs: int) -> TrainConfig:
     continued (``--init-from RUN --resume``). Only a finished or interrupted run can go on,
     and not under a cosine schedule, whose every rate depends on the run's length."""
     status = history.summary.status
+    name = str(history.path) if history.path is not None else "the run"
     if status not in ("finished", "interrupted"):
         why = {
-            "diverged": "its weights are no longer finite numbers",
-            "converged": "it reached its --target-loss; train a new run with --init-from instead",
-        }.get(status, f"its status is {status}")
-        raise ConfigError("init_from", f"cannot be resumed: the run {why}")
+            "diverged": "diverged (its loss stopped being a finite number), and a longer run "
+            "would diverge at the same epoch; train a new run with --init-from and a lower --lr",
+            "converged": "stopped at its --target-loss; train a new run with --init-from to go on",
+        }.get(status, f"has the status {status}")
+        raise ConfigError("init_from", f"names {name}, which cannot be resumed: it {why}")
     if history.config.schedule.depends_on_length:
         raise ConfigError(
             "init_from",
-            "cannot be resumed: its cosine schedule fits its length, and a longer run has "
-            "another schedule; train a new run with --init-from (without --resume) instead",
+            f"names {name}, which cannot be resumed: its cosine schedule fits its length, and a "
+            "longer run has another schedule; train a new run with --init-from (without "
+            "--resume) instead",
         )
     return replace(history.config, epochs=resume_epoch(history) + more_epochs)
 

@@ -156,13 +156,13 @@ def test_a_step_schedule_is_marked_where_the_rate_changes_with_the_new_rate():
     history = trained(TrainConfig(lr=0.8, lr_schedule="step:100:0.5", epochs=350))
     ax = loss_figure(history).axes[0]
     marks = [l for l in ax.get_lines() if l.get_gid() == "learning-rate change"]
-    assert [line.get_xdata()[0] for line in marks] == [100, 200, 300]
+    assert [np.asarray(line.get_xdata())[0] for line in marks] == [100, 200, 300]
     rates = [t.get_text().strip() for t in ax.texts if t.get_gid() == "learning-rate change"]
     assert rates == ["lr 0.4", "lr 0.2", "lr 0.1"]
     assert "learning rate 0.8 \u00d7 0.5 every 100 epochs (new rate at the top)" in _legend(ax)
     cut = loss_figure(history, upto=250).axes[0]  # plot RUN --epoch 250: the changes so far
     marks = [l for l in cut.get_lines() if l.get_gid() == "learning-rate change"]
-    assert [line.get_xdata()[0] for line in marks] == [100, 200]
+    assert [np.asarray(line.get_xdata())[0] for line in marks] == [100, 200]
     assert len(loss_figure(trained(TrainConfig(epochs=300))).axes) == 2  # constant: no marks
 
 
@@ -219,8 +219,8 @@ def test_a_regression_shows_rmse_and_r2_and_no_accuracy(sine):
     np.testing.assert_array_equal(_line(ax_r2, "test").get_ydata(), sine.test_accuracy)
     assert "target R\u00b2 0.95" in _legend(ax_r2)
     spread = np.std(sine.dataset.labels)
-    (mean_line,) = [l for l in ax_rmse.get_lines() if l.get_label().startswith("predicting")]
-    np.testing.assert_allclose(mean_line.get_ydata(), spread)
+    (mean_line,) = [l for l in ax_rmse.get_lines() if str(l.get_label()).startswith("predicting")]
+    np.testing.assert_allclose(np.asarray(mean_line.get_ydata()), spread)
     words = " ".join(_all_texts(fig)).lower()
     assert "accuracy" not in words and "solved" not in words and "classified" not in words
     assert f"{sine.accuracy[-1]:.4g}" in ax_r2.get_title()

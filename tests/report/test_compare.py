@@ -4,6 +4,7 @@ import base64
 import io
 import re
 import shutil
+from typing import Any
 
 import numpy as np
 import pytest
@@ -183,8 +184,12 @@ def test_diverged_and_three_feature_runs_compare(runs, tmp_path):
 
 
 def test_two_regressions_compare_by_r2_and_a_classification_is_refused(runs, tmp_path, capsys):
-    sine = dict(dataset="sine", hidden=(8,), activation="tanh", lr=0.1, epochs=400)
-    for name, extra in (("plain", {}), ("l2", {"l2": 0.01, "lr_schedule": "cosine"})):
+    sine: dict[str, Any] = dict(dataset="sine", hidden=(8,), activation="tanh", lr=0.1, epochs=400)
+    extras: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("plain", {}),
+        ("l2", {"l2": 0.01, "lr_schedule": "cosine"}),
+    )
+    for name, extra in extras:
         save_run(train(TrainConfig(**sine, **extra)), tmp_path / "sines" / name)
     out = tmp_path / "cmp"
     assert main(["compare", str(tmp_path / "sines"), "--out", str(out)]) == 0

@@ -17,6 +17,8 @@ percent of the epochs, the epoch axis becomes logarithmic so that the start is n
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
@@ -422,9 +424,13 @@ def draw_rmse(ax, history: History, upto: int | None = None) -> None:
     _rmse_line(ax, epochs, curves[0], "training", {}, exact)
     if len(curves) > 1:
         _rmse_line(ax, epochs, curves[1], "test", TEST_STYLE, exact)
-    spread = float(np.std(history.dataset.labels))
-    ax.axhline(spread, color="0.45", linestyle=":", linewidth=1.2,
-               label=f"predicting the mean: {sig(spread, 3)} (R\u00b2 0)")  # fmt: skip
+    with np.errstate(over="ignore", invalid="ignore"):  # targets near 1e308 overflow it
+        spread = float(np.std(history.dataset.labels))
+    if math.isfinite(spread):
+        ax.axhline(spread, color="0.45", linestyle=":", linewidth=1.2,
+                   label=f"predicting the mean: {sig(spread, 3)} (R\u00b2 0)")  # fmt: skip
+    else:
+        spread = 0.0
     marker = _end_marker(history) if upto is None else None
     if marker:
         epoch, colour, label = marker
@@ -434,10 +440,12 @@ def draw_rmse(ax, history: History, upto: int | None = None) -> None:
     ends = np.array([c[-1] for c in curves])
     ends = ends[np.isfinite(ends)]
     top = max(np.sqrt(1 - R2_FLOOR) * spread, float(ends.max()) if len(ends) else 0.0) * 1.05
+    top = top if math.isfinite(top) else float(values.max()) if len(values) else 1.0
     scale = ""
     if len(values) and (values > top).mean() > 0.5:  # mostly far off (diverging): log scale
         ax.set_yscale("log")
-        ax.set_ylim(min(values.min(), spread) / 2, values.max() * 4)
+        low = min(values.min(), spread) if spread > 0 else values.min()
+        ax.set_ylim(low / 2, min(values.max() * 4, 1e308))
         scale = ", log scale"
     else:
         if len(values) and values.max() > top:

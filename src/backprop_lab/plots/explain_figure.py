@@ -9,7 +9,6 @@ title says how much of the update's gradient is the penalty's."""
 from __future__ import annotations
 
 import textwrap
-
 from dataclasses import replace
 
 import numpy as np

@@ -6,6 +6,8 @@ Each caption is written from the run's own numbers (and its diagnosis), so the r
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import stats
@@ -597,7 +599,9 @@ def _gradients(h: History, findings: list[Finding]) -> str:
         f"epoch's {h.config.optimizer} update really moved the weights, relative to their size; "
         "about 1e-3 is healthy."
     )
-    median = np.nanmedian(np.where(np.isfinite(norms), norms, np.nan), axis=0)
+    with warnings.catch_warnings():  # a layer with no finite norm at all: its median is NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanmedian(np.where(np.isfinite(norms), norms, np.nan), axis=0)
     if np.isfinite(median).all():
         listed = ", ".join(sig(v, 2) for v in median)
         order = "first layer to output" if len(median) > 1 else "the only layer"
