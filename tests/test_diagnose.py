@@ -443,7 +443,7 @@ def test_a_regression_is_diagnosed_by_its_r2_without_classes_or_accuracy(config)
     assert f"R² is {r2} (RMSE {rmse}); a fit needs R² 0.95" in unfitted.evidence
     # The data loss is the mse: its square root is the RMSE, computed here by hand.
     a, y = history.dataset.X, history.dataset.labels
-    hidden: Any = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}[config.activation]
+    hidden: Any = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}.get(config.activation)
     for l, (W, b) in enumerate(zip(history.W, history.b)):
         z = a @ W[-1] + b[-1]
         a = z if l == len(history.W) - 1 else hidden(z)  # a linear output unit
