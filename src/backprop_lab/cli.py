@@ -259,7 +259,7 @@ def _train(args: argparse.Namespace) -> int:
             print(note, file=sys.stderr)
     check(train_estimate(config, dataset), _budget(args), "training")
     if args.out is None and args.resume:
-        folder = OutputFolder(args.init_from, "run")  # the run goes on in its own folder
+        folder = OutputFolder(args.init_from, "run", flag="--init-from")  # in its own folder
     elif args.out is None:
         folder = default_run_folder(dataset_name(config))
     else:

@@ -51,6 +51,7 @@ from .run_checks import (  # noqa: F401 (STATUSES and RunError lived here first)
     summary_fields,
     summary_file_names,
 )
+from .run_folder import read_manifest
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,12 @@ def load_run(path: str | Path) -> History:
     path = Path(path)
     if not path.is_dir():
         raise RunError(f"{str(path)!r} is not a folder; give the folder of a run")
+    manifest = read_manifest(path)
+    if manifest is not None and manifest["kind"] != "run":
+        raise RunError(
+            f"{str(path)!r} is a {manifest['kind']} folder of backprop-lab, not a run; give the "
+            "folder of a run"
+        )
     missing = [
         n for n in ("config.json", "summary.json", "history.npz") if not (path / n).is_file()
     ]
