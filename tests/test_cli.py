@@ -110,7 +110,6 @@ def test_a_layer_list_in_a_sweeps_spelling_is_refused_with_the_trains_spelling(t
         (["--batch-size", "4"], "--batch-size is not an option of sweep: sweeps train full batch"),
         (["--record-every", "2"], "--record-every is not an option of sweep: sweeps keep no"),
         (["--features", "x1+,x2"], "'x1+' has an empty item; in a sweep's list, + joins one"),
-        (["--dropout", "0.1"], "--dropout is not an option of sweep: sweeps train without dropout"),
         (["--dataset", "xor,sine"], "a sweep compares networks on one kind of task"),
     ],
 )  # fmt: skip

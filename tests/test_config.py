@@ -81,7 +81,6 @@ def test_what_sweeps_gradcheck_and_recording_use():
         "seed",
         "init_from",
         "weights",
-        "dropout",
         "batch_size",
         "target_loss",
         "record_every",

@@ -55,6 +55,9 @@ from backprop_lab.sweep import (
         ),
         TrainConfig(dataset="sine", n=50, hidden=(6,), activation="tanh", lr=0.1, epochs=200),
         TrainConfig(
+            dataset="moons", n=60, hidden=(5,), activation="tanh", dropout=0.3, lr=0.5, epochs=200
+        ),
+        TrainConfig(
             features=("x1", "x2", "x1*x2", "sin(x1)"),
             hidden=(3,),
             l2=0.01,

@@ -563,7 +563,6 @@ class TrainConfig:
         low=0.0,
         high=0.9,
         gradcheck=True,
-        not_swept="sweeps train without dropout",
     )
     epochs: int = option(
         5000,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,7 @@ from .training import (
     check_compatible,
     epoch_optimizer,
     epoch_update,
+    generators,
     layer_sizes,
     make_run_optimizer,
 )
@@ -130,6 +131,10 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
     )
     base = make_run_optimizer(config)
     state = base.init(params)
+    # Each network draws its dropout masks from its own seed's stream, as its train would.
+    masks_from = (
+        [generators(replace(config, seed=int(s)))[1] for s in seeds] if config.dropout else None
+    )
     R, E = len(seeds), config.epochs
     needed = SOLVED_R2 if config.is_regression else solved_accuracy(len(labels))
     solved_epoch = np.full(R, -1)
@@ -160,7 +165,9 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
                 final_loss, final_accuracy = loss, right
                 break  # the last epoch's update changes nothing that is reported
             optimizer = epoch_optimizer(base, config, epoch)
-            params, state = epoch_update(params, state, optimizer, config, X, Y, None, trace)
+            params, state = epoch_update(
+                params, state, optimizer, config, X, Y, None, trace, dropout_rng=masks_from
+            )
             if progress is not None:
                 progress(R)
     outcome = np.where(

@@ -265,11 +265,19 @@ def replay_snapshots(
 
 
 def dropout_masks(
-    rng: np.random.Generator, n_rows: int, widths: tuple[int, ...], p: float
+    rng: np.random.Generator | list[np.random.Generator],
+    n_rows: int,
+    widths: tuple[int, ...],
+    p: float,
 ) -> list[np.ndarray]:
     """Inverted-dropout masks for one step: for each hidden layer of ``widths``, (n_rows, n_l)
     entries of 0 (dropped, with probability p) and 1 / (1 - p) (kept), so that the expected
-    value of every masked unit is its deterministic value."""
+    value of every masked unit is its deterministic value. Given a list of R generators (a
+    sweep's stack, one per network's seed), each network draws its own masks from its own
+    generator, as its ``train`` would, stacked to (R, n_rows, n_l)."""
+    if isinstance(rng, list):
+        drawn = [dropout_masks(one, n_rows, widths, p) for one in rng]
+        return [np.stack(layer) for layer in zip(*drawn)]
     keep = 1.0 / (1.0 - p)
     return [np.where(rng.random((n_rows, n)) >= p, keep, 0.0) for n in widths]
 
@@ -284,7 +292,7 @@ def epoch_update(
     batch_rng: np.random.Generator | None,
     trace: Trace | None = None,
     on_step: Callable[[Step], None] | None = None,
-    dropout_rng: np.random.Generator | None = None,
+    dropout_rng: np.random.Generator | list[np.random.Generator] | None = None,
 ) -> tuple[Params, tuple]:
     """One epoch's update(s) from ``params`` and optimiser ``state``: one step on the whole
     training set's gradient (full batch; ``trace`` is its forward pass if already computed), or
