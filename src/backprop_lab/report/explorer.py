@@ -12,8 +12,15 @@ Points are drawn as in the static figures: training points as circles, test poin
 triangles, each with a white ring inside a dark one so they stand out on their own class's
 region. The loss axis is logarithmic with an explicit range (losses above 1e250 are drawn at
 1e250 as triangles, as in loss.png) spanning at least a decade, so a loss that barely moves
-looks flat. With three or more classes each grid cell takes its predicted class's colour,
-faded towards white where the network is unsure (as in decision_boundary.png), on a finer grid.
+looks flat. Its ticks are labelled with their full values ("0.2", "0.3", or decades), never
+Plotly's bare "2 3 … 9" under "1" that a reader takes for the loss itself (see loss_ticks).
+With three or more classes each grid cell takes its predicted class's colour, faded towards
+white where the network is unsure (as in decision_boundary.png), on a finer grid.
+
+The loss panel shows what loss.png shows: a regularised run's data loss and penalty beside the
+reported loss (their sum), a step schedule's changes as dash-dot lines labelled with the new
+rate, and an exp or cosine schedule's rate as a curve on a right axis; the title gives the
+penalty, the learning rate (scheduled runs) and a regression's RMSE beside its R².
 
 A regression's second panel is its prediction instead (as in decision_boundary.png, see
 plots.surface): the predicted surface on the run's diverging value scale with each point filled
@@ -31,10 +38,10 @@ from ..history import History
 from ..numbers import percent, sig
 from ..plots.blit import Blitter
 from ..plots.boundary import CURVE_COLOUR, epochs_of_change, point_heights, wrong_points
-from ..plots.curves import BEYOND_COLOUR, LOSS_CEILING
+from ..plots.curves import BEYOND_COLOUR, DATA_LOSS_COLOUR, LOSS_CEILING, MAX_MARKED_CHANGES
 from ..plots.grid import class_changes, class_probability, outputs_on_plane, plane_for
 from ..plots.network import NetworkDrawing, diagram_rows
-from ..plots.style import CLASS_COLOURS, LOSS_COLOUR, new_figure
+from ..plots.style import CLASS_COLOURS, LOSS_COLOUR, LR_COLOUR, new_figure
 from ..plots.surface import (
     CURVE_COLOUR as FIT_COLOUR,
 )
@@ -175,12 +182,23 @@ def _curve_traces(history: History, chosen, plane):
     return frames
 
 
+PENALTY_DEPTH = 1000.0
+
+
 def loss_axis_range(history: History) -> list[float]:
     """[log10 low, log10 high] of the explorer's loss axis: the finite positive training and
     test losses (those above LOSS_CEILING drawn at it) with the margins of loss.png, widened
-    to at least one decade so a loss that barely moves looks flat, not steep. Always finite."""
-    shown = np.concatenate([history.loss, history.test_loss])
+    to at least one decade so a loss that barely moves looks flat, not steep. A regularised
+    run's data loss and penalty are drawn too, so they count, the penalty down to
+    PENALTY_DEPTH times below the lowest loss (a penalty that falls to 1e-34 as the weights
+    decay leaves the panel at the bottom rather than crush the loss to a line at the top).
+    Always finite."""
+    shown = np.concatenate([history.loss, history.test_loss, history.data_loss])
     shown = np.minimum(shown[np.isfinite(shown) & (shown > 0)], LOSS_CEILING)
+    penalty = history.penalty[np.isfinite(history.penalty) & (history.penalty > 0)]
+    if len(penalty):  # no more than PENALTY_DEPTH below the losses: it leaves the panel there
+        floor = shown.min() / PENALTY_DEPTH if len(shown) else 0.0
+        shown = np.concatenate([shown, np.clip(penalty, floor, LOSS_CEILING)])
     if not len(shown):
         return [-1.0, 1.0]
     low, high = np.log10(shown.min() / 2), np.log10(shown.max() * 4)
@@ -190,24 +208,96 @@ def loss_axis_range(history: History) -> list[float]:
     return [float(low), float(high)]
 
 
+# The labelled values of each decade on the loss axis, the richest set that fits its height
+# (about 330 pixels): every digit up to 1.3 decades, 1, 2, 3 and 5 up to 2, 1, 2 and 5 up to
+# 4, decades beyond (every other one or fewer beyond 8).
+TICK_DIGITS = ((1.3, (1, 2, 3, 4, 5, 6, 7, 8, 9)), (2.0, (1, 2, 3, 5)), (4.0, (1, 2, 5)))
+MAX_DECADE_LABELS = 8
+PLAIN = (1e-4, 1e5)  # labels between these are written out (0.0002, 3000), others as powers
+
+
+def _tick_text(mantissa: int, exponent: int, plain: bool) -> str:
+    """A tick's label in full: "0.2", "3000", or "2×10<sup>−5</sup>" beyond :data:`PLAIN`."""
+    if plain:  # exact decimals: 0.0005, not 5e-04; 3000, not 3e+03
+        return (
+            str(mantissa * 10**exponent)
+            if exponent >= 0
+            else f"{mantissa / 10**-exponent:.{-exponent}f}"
+        )
+    sign = "\u2212" if exponent < 0 else ""  # a minus sign, as Plotly writes it
+    power = f"10<sup>{sign}{abs(exponent)}</sup>"
+    return power if mantissa == 1 else f"{mantissa}\u00d7{power}"
+
+
+def loss_ticks(low: float, high: float) -> dict:
+    """The loss axis's ticks over [10**low, 10**high] as Plotly axis settings: every label the
+    full value ("0.2", "0.03", "10<sup>−6</sup>"), never a bare digit under a decade that a
+    reader takes for the value itself (Plotly's own log ticks print "2 3 … 9" under "1", so a
+    loss of 0.25 read as 2.5). Ticks left unlabelled beside labelled decades are minor ticks."""
+    span = high - low
+    digits = next((d for most, d in TICK_DIGITS if span <= most), (1,))
+    first, last = int(np.floor(low)), int(np.ceil(high))
+    every = max(1, int(np.ceil(span / MAX_DECADE_LABELS))) if digits == (1,) else 1
+    values = [
+        (m, e) for e in range(first, last + 1) for m in digits
+        if low <= np.log10(m) + e <= high and (digits != (1,) or e % every == 0)
+    ]  # fmt: skip
+    plain = all(PLAIN[0] <= m * 10.0**e < PLAIN[1] for m, e in values)
+    axis: dict = {
+        "tickmode": "array",
+        "tickvals": [float(f"{m}e{e}") for m, e in values],
+        "ticktext": [_tick_text(m, e, plain) for m, e in values],
+    }
+    unlabelled = [m for m in range(2, 10) if m not in digits] if every == 1 else []
+    minor = [
+        float(f"{m}e{e}") for e in range(first, last + 1) for m in unlabelled
+        if low <= np.log10(m) + e <= high
+    ]  # fmt: skip
+    if minor:
+        axis["minor"] = {"tickmode": "array", "tickvals": minor, "ticks": "outside",
+                         "ticklen": 3, "showgrid": False}  # fmt: skip
+    return axis
+
+
+def _penalty_words(history: History) -> str:
+    """ "L2 0.001", "L1 0.01 + L2 0.001": the run's penalty rates (as in loss.png)."""
+    config = history.config
+    rates = [(name, rate) for name, rate in (("L1", config.l1), ("L2", config.l2)) if rate]
+    return " + ".join(f"{name} {sig(rate)}" for name, rate in rates)
+
+
 def _loss_traces(history: History):
     """The training and test loss curves (at most 3000 epochs each), losses above LOSS_CEILING
-    as triangles at it and losses that are not a number as crosses there, as in loss.png."""
+    as triangles at it and losses that are not a number as crosses there, as in loss.png. A
+    regularised run's reported loss is the data loss plus the penalty: both are drawn beside
+    it (the data loss lighter, the penalty dotted) and the test loss is the data loss alone."""
     import plotly.graph_objects as go
 
     E = len(history.loss)
     index = np.unique(np.linspace(0, E - 1, min(E, 3000)).round().astype(int))
     traces = []
-    curves = [("training loss", history.loss, "solid")]
+    regularised = len(history.penalty) > 0
+    curves: list[tuple[str, np.ndarray, str, str, float]] = [
+        ("training loss (data + penalty)" if regularised else "training loss",
+         history.loss, "solid", LOSS_COLOUR, 2)
+    ]  # fmt: skip
+    if regularised:
+        curves += [
+            (f"training data loss ({history.config.loss})", history.data_loss, "solid",
+             DATA_LOSS_COLOUR, 1.3),
+            (f"penalty ({_penalty_words(history)} on the weights)", history.penalty, "dot",
+             LOSS_COLOUR, 1.8),
+        ]  # fmt: skip
     if len(history.test_loss):
-        curves.append(("test loss", history.test_loss, "dash"))
-    for name, loss, dash in curves:
+        test = "test loss (data loss only)" if regularised else "test loss"
+        curves.append((test, history.test_loss, "dash", LOSS_COLOUR, 2))
+    for name, loss, dash, colour, width in curves:
         values = loss[index]
         keep = np.isfinite(values) & (values > 0) & (values <= LOSS_CEILING)
         traces.append(
             go.Scatter(
                 x=index[keep], y=values[keep], mode="lines", name=name,
-                line={"color": LOSS_COLOUR, "width": 2, "dash": dash},
+                line={"color": colour, "width": width, "dash": dash},
                 hovertemplate=f"epoch %{{x}}<br>{name} %{{y:.4g}}<extra></extra>",
             )
         )  # fmt: skip
@@ -334,14 +424,95 @@ def _cursor_point(history: History, epoch):
     )  # fmt: skip
 
 
+def _schedule_words(history: History) -> str:
+    """The schedule in words, as in loss.png: "0.5 × 0.5 every 1000 epochs", "cosine, …"."""
+    config = history.config
+    schedule = config.schedule
+    if schedule.kind == "step":
+        return f"{sig(config.lr)} \u00d7 {sig(schedule.factor)} every {schedule.every} epochs"
+    if schedule.kind == "exp":
+        return f"{sig(config.lr)} \u00d7 {sig(schedule.factor)} every epoch"
+    return f"cosine, {sig(config.lr)} down to 0 over {config.epochs} epochs"
+
+
+def _rate_axis(history: History) -> bool:
+    """Whether the learning rate is drawn as a curve on a right axis of its own: it changes
+    every epoch (exp, cosine) or in more than MAX_MARKED_CHANGES steps."""
+    schedule = history.config.schedule
+    return schedule.kind in ("exp", "cosine") or (
+        schedule.kind == "step" and len(schedule.changes(len(history.loss))) > MAX_MARKED_CHANGES
+    )
+
+
+def _add_schedule(fig, history: History, low: float, high: float) -> None:
+    """A learning-rate schedule on the loss panel, as in loss.png: a step schedule's changes as
+    dash-dot lines across the panel (``low`` to ``high``, log10 of its range), each labelled
+    with its new rate at the top; a rate that changes every epoch (exp, cosine) or in more than
+    MAX_MARKED_CHANGES steps as a thin curve on a right axis of its own."""
+    import plotly.graph_objects as go
+
+    schedule = history.config.schedule
+    if schedule.kind == "constant":
+        return
+    rates = history.learning_rates
+    changes = schedule.changes(len(rates))
+    words = _schedule_words(history)
+    if not _rate_axis(history):
+        if not changes:
+            return
+        fig.add_trace(
+            go.Scatter(
+                x=[v for e in changes for v in (e, e, None)],
+                y=[v for _ in changes for v in (10**low, 10**high, None)],
+                customdata=[v for e in changes for v in (rates[e], rates[e], None)],
+                mode="lines", name=f"learning rate {words} (new rate at the top)",
+                line={"color": LR_COLOUR, "width": 1.1, "dash": "dashdot"},
+                hovertemplate="epoch %{x}: the learning rate becomes %{customdata:.4g}"
+                "<extra></extra>",
+            ),
+            1, 1,
+        )  # fmt: skip
+        for epoch in changes:
+            fig.add_annotation(
+                text=f"lr {sig(rates[epoch], 3)}", x=epoch, xref="x", y=0.99, yref="y domain",
+                textangle=-90, xanchor="right", yanchor="top", showarrow=False,
+                font={"size": 10, "color": LR_COLOUR}, name="learning-rate change",
+            )  # fmt: skip
+        return
+    E = len(rates)
+    index = np.unique(np.linspace(0, E - 1, min(E, 3000)).round().astype(int))
+    shown = rates[index]
+    keep = np.isfinite(shown)
+    fig.add_trace(
+        go.Scatter(
+            x=index[keep], y=shown[keep], mode="lines", xaxis="x", yaxis="y4",
+            name=f"learning rate (right axis): {words}",
+            line={"color": LR_COLOUR, "width": 1.1},
+            hovertemplate="epoch %{x}<br>learning rate %{y:.4g}<extra></extra>",
+        )
+    )  # fmt: skip
+    highest = float(shown[keep].max()) if keep.any() else history.config.lr
+    fig.update_layout(
+        yaxis4={"overlaying": "y", "side": "right", "anchor": "x", "showgrid": False,
+                "tickmode": "auto", "nticks": 6,
+                "zeroline": False, "range": [0, highest * 1.05 if highest > 0 else 1.0],
+                "title": {"text": "learning rate", "font": {"color": LR_COLOUR, "size": 12},
+                          "standoff": 2},
+                "tickfont": {"color": LR_COLOUR, "size": 10}, "linecolor": LR_COLOUR,
+                "showline": True}
+    )  # fmt: skip
+
+
 def _add_loss_panel(fig, history: History, epochs) -> int:
     """The loss curves and the cursor (at the last frame's epoch) in the first panel, on a log
     axis; returns the cursor's trace index, which the frames replace."""
     for trace in _loss_traces(history):
         fig.add_trace(trace, 1, 1)
+    low, high = loss_axis_range(history)
+    _add_schedule(fig, history, low, high)
     fig.add_trace(_cursor_point(history, epochs[-1]), 1, 1)
-    fig.update_yaxes(type="log", title_text="loss (log scale)", range=loss_axis_range(history),
-                     exponentformat="power", row=1, col=1)  # fmt: skip
+    fig.update_yaxes(type="log", title_text="loss (log scale)", range=[low, high],
+                     **loss_ticks(low, high), row=1, col=1)  # fmt: skip
     fig.update_xaxes(title_text="epoch", row=1, col=1)
     return len(fig.data) - 1
 
@@ -527,7 +698,14 @@ def _layout_at(history: History, epoch, picture: str, domain, note: str = "") ->
         if history.is_regression
         else f"accuracy {percent(history.accuracy[epoch], 1)}"
     )
-    text = f"epoch {epoch}: loss {sig(history.loss[epoch])}, {score}"
+    loss = f"loss {sig(history.loss[epoch])}"
+    if len(history.penalty):
+        loss += f" (data {sig(history.data_loss[epoch])} + penalty {sig(history.penalty[epoch])})"
+    if history.is_regression:
+        score = f"RMSE {sig(history.rmse[epoch])}, {score}"
+    text = f"epoch {epoch}: {loss}, {score}"
+    if history.config.schedule.kind != "constant":
+        text += f", learning rate {sig(history.learning_rates[epoch])}"
     if note:
         text += f"<br><span style='font-size:12px;color:{BEYOND_COLOUR}'>{note}</span>"
     title: dict[str, object] = {"text": text, "x": 0.5}
@@ -543,8 +721,9 @@ def _layout_at(history: History, epoch, picture: str, domain, note: str = "") ->
     }  # fmt: skip
 
 
-def _slider(epochs) -> dict:
-    """The epoch slider: one step per frame, about 8 of them labelled (and the last)."""
+def _slider(epochs, below: int = 0) -> dict:
+    """The epoch slider: one step per frame, about 8 of them labelled (and the last); ``below``
+    pixels lower for a legend under the loss panel."""
     label_every = max(1, len(epochs) // 8)
     steps = [
         {
@@ -556,12 +735,34 @@ def _slider(epochs) -> dict:
         for k, epoch in enumerate(epochs)
     ]  # fmt: skip
     return {"active": len(epochs) - 1, "steps": steps, "currentvalue": {"visible": False},
-            "pad": {"t": 55}, "len": 0.95, "x": 0.025}  # fmt: skip
+            "pad": {"t": 55 + below}, "len": 0.95, "x": 0.025}  # fmt: skip
+
+
+LEGEND_INSIDE = 3  # a loss panel of more legend entries (or a long one) has them under it
+LEGEND_LONGEST = 30  # characters of the longest entry that fits inside the panel
+LEGEND_ROW = 19  # pixels of a legend entry
+
+
+def _legend_entries(fig) -> list[str]:
+    return [str(t.name) for t in fig.data if t.xaxis in (None, "x") and t.showlegend is not False]
+
+
+def legend_under(fig, history: History) -> bool:
+    """Whether the loss panel's legend goes under it rather than inside: a regularised run's or
+    a schedule's with many or long entries (as in loss.png), so it hides none of the curves."""
+    if not (len(history.penalty) or history.config.schedule.kind != "constant"):
+        return False
+    names = _legend_entries(fig)
+    return len(names) > LEGEND_INSIDE or max(map(len, names), default=0) > LEGEND_LONGEST
 
 
 def _legend(fig, history: History) -> dict:
     """The legend inside the loss panel, in the corner the curve leaves free: top right when
-    the loss falls, bottom right when it rises (a divergence)."""
+    the loss falls, bottom right when it rises (a divergence). Under the panel (below its
+    epoch axis, above the slider) when it has many or long entries (:func:`legend_under`)."""
+    if legend_under(fig, history):
+        return {"x": fig.layout.xaxis.domain[0] - 0.04, "xanchor": "left", "y": -0.16,
+                "yanchor": "top", "bgcolor": "rgba(255,255,255,0)", "font": {"size": 11}}  # fmt: skip
     loss = history.loss[np.isfinite(history.loss)]
     rises = len(loss) > 1 and loss[-1] > loss[0]
     legend = {"x": fig.layout.xaxis.domain[1] - 0.005, "xanchor": "right"}
@@ -584,7 +785,7 @@ def explorer_figure(history: History, frames: int = FRAMES):
         rows=1,
         cols=3,
         column_widths=[0.36, 0.3, 0.34],
-        horizontal_spacing=0.07,
+        horizontal_spacing=0.1 if _rate_axis(history) else 0.07,  # room for the rate's axis
         subplot_titles=("Loss (hover to read it)", _boundary_title(history, plane), "The network"),
     )
     cursor_trace = _add_loss_panel(fig, history, epochs)
@@ -607,12 +808,14 @@ def explorer_figure(history: History, frames: int = FRAMES):
             )
         )
     fig.frames = frame_objects
+    # A legend under the loss panel takes room above the slider; the panels keep their size.
+    below = LEGEND_ROW * len(_legend_entries(fig)) + 5 if legend_under(fig, history) else 0
     fig.update_layout(
         **_layout_at(history, epochs[-1], pictures[-1], domain, notes[-1]),
-        height=540,
+        height=540 + below,
         margin={"l": 60, "r": 20, "t": 100, "b": 40},
         legend=_legend(fig, history),
-        sliders=[_slider(epochs)],
+        sliders=[_slider(epochs, below)],
         template="plotly_white",
     )
     return fig
