@@ -530,3 +530,75 @@ def test_constant_regression_targets_are_a_data_finding_not_an_unfitted_r2(tmp_p
     findings = diagnose(history)
     assert [f.code for f in findings] == ["data"]
     assert "every training target is 3" in findings[0].evidence
+
+
+def test_a_flat_loss_with_a_gradient_that_is_not_small_is_no_minimum_and_dropout_is_named():
+    # A 2-4-1 network with half its units dropped at every step stalls on the circle, while
+    # the whole network's gradient is not small: dropout, not a local minimum, holds it back.
+    history = trained(C(dataset="circle", hidden=(4,), activation="tanh", dropout=0.5, lr=0.5,
+                        epochs=600))  # fmt: skip
+    findings = diagnose(history)
+    plateau = next(f for f in findings if f.code == "plateau" and f.severity == "warning")
+    assert "not small" in plateau.advice and "minimum" not in plateau.advice
+    assert "random masks" in plateau.advice  # the evidence: what the dropped-out steps follow
+    assert "--dropout 0.25, half of it" in plateau.advice
+    for finding in findings:
+        text = finding.evidence + " " + finding.advice
+        assert not ("(not small)" in text and "local minimum" in text), finding
+    without = diagnose(trained(C(dataset="circle", hidden=(4,), activation="tanh", lr=0.5,
+                                 epochs=600)))  # fmt: skip
+    assert not any("dropout" in f.advice for f in without)
+
+
+def test_spikes_of_the_loss_are_a_warning_that_lowers_the_rate_and_fits_the_features():
+    # sine with x1² (up to 25 on x1 in [-5, 5]) at --lr 0.05: the loss jumps from about 0.01
+    # to about 1 again and again, though the run ends fitted.
+    history = trained(C(dataset="sine", features=("x1", "x1^2", "sin(x1)"), hidden=(4,),
+                        activation="tanh", lr=0.05, epochs=2000))  # fmt: skip
+    assert history.accuracy[-1] >= 0.95
+    findings = {f.code: f for f in diagnose(history)}
+    spikes = findings["spikes"]
+    assert spikes.severity == "warning" and lower_learning_rate(history) in spikes.advice
+    data = findings["data"]
+    for finding in (spikes, data):
+        assert "standardise" not in finding.advice  # no option standardises a feature
+        assert "leave x1² out of --features (--features x1,sin(x1))" in finding.advice
+    calmer = trained(
+        C(
+            dataset="sine",
+            features=("x1", "x1^2", "sin(x1)"),
+            hidden=(4,),
+            activation="tanh",
+            lr=0.005,
+            epochs=2000,
+        )
+    )  # the rate it suggests
+    assert "spikes" not in {f.code for f in diagnose(calmer)}
+    assert calmer.loss[-1] < history.loss[-1]
+
+
+def test_a_schedule_that_took_the_rate_far_down_is_named_when_the_end_is_slow():
+    history = trained(C(dataset="moons", hidden=(6,), activation="relu", lr_schedule="cosine",
+                        lr=0.5, epochs=2000))  # fmt: skip
+    unfitted = next(f for f in diagnose(history) if f.code == "not_converged")
+    assert "--lr-schedule cosine" in unfitted.advice and "other findings" not in unfitted.advice
+    assert f"down to {sig(history.learning_rates[-1], 2)} by the end" in unfitted.advice
+
+
+def test_l1_with_adam_says_the_tiny_weights_jump_around_zero():
+    history = trained(C(dataset="circle", hidden=(4,), l1=0.01, optimizer="adam", lr=0.05,
+                        epochs=1000))  # fmt: skip
+    penalty = next(f for f in diagnose(history) if f.code == "penalty")
+    assert "with Adam the updates" in penalty.evidence and "across 0" in penalty.advice
+    l2 = next(f for f in diagnose(trained(C(l2=0.1))) if f.code == "penalty")
+    assert "Adam" not in l2.evidence + l2.advice
+
+
+def test_counts_and_shares_are_worded_as_numbers_read():
+    # A rate of 50 on reg-plane: the first layer's gradient is exactly 0, its units saturate.
+    findings = diagnose(trained(C(dataset="reg-plane", hidden=(4,), lr=50, epochs=300)))
+    text = " ".join(f.evidence + " " + f.advice for f in findings)
+    assert "gets 0 of" not in text and "the first layer gets no gradient at all" in text
+    assert not re.search(r"\b1 of them are\b", text)
+    saturated = next(f for f in findings if f.code == "saturated_neurons")
+    assert saturated.epochs[1] == 77 and "still saturated at the end" in saturated.evidence

@@ -12,8 +12,10 @@ saturated units, no unit killed during training, no inputs far from unit scale).
 thresholds, and why each was chosen:
 
 - ``diverged``: a NaN or infinity in the loss or the weights (training stopped there).
-- ``not_converged``: training ended unsolved. Solved means every training sample right for
-  small data sets (16 samples or fewer, like the gates) and 95 % right for larger, noisier ones;
+- ``not_converged``: training ended unsolved; when --lr-schedule took the rate below a tenth
+  of --lr by the end, the advice names the schedule and the final rate. Solved means every
+  training sample right for small data sets (16 samples or fewer, like the gates) and 95 %
+  right for larger, noisier ones;
   for a regression, a training R² of at least 0.95 (data.SOLVED_R2: the fit explains 95 % of
   the targets' variance). The evidence gives R² and RMSE then, never classes or accuracy.
 - ``undecided``: the network's output is a tie (0.5 from a sigmoid, equal softmax outputs, to
@@ -31,8 +33,16 @@ thresholds, and why each was chosen:
   there: the gradient exactly zero (nothing can move), inputs far from unit scale, a slow
   descent (the loss still falls in nearly every epoch at an undiminished pace, in steps
   below a ten-thousandth of the weights: the learning rate is too small), at a minimum (no
-  hidden layer: the best a straight line can do), after a step that overshot, saturated
-  units, or small but not zero (a local minimum or flat valley, or a saddle point).
+  hidden layer: the best a straight line can do), after a step that overshot, dropout (the
+  whole network's gradient is not small, yet averaged over 128 random masks the gradient the
+  dropped-out steps follow has less than half of it along it: advice, half the dropout or
+  none), saturated units, or small but not zero (a local minimum or flat valley, or a saddle
+  point). A gradient of 1e-2 or more is never called a minimum: the steps are then tiny (the
+  rate) or cancel out.
+- ``spikes``: at least twice the loss jumped to over 10x its lowest of the 10 epochs before
+  and came back down (below a third of the peak): steps that overshot; advice, a smaller
+  rate (and, with inputs far from unit scale, the fix for them). A warning even when the run
+  ends solved if a spike came in its second half; a solved run's early spikes are left out.
 - ``oscillating``: in at least 20 % of the last half's epochs the loss rose by more than 1 %,
   the signature of steps that overshoot. Full-batch gradient descent at a sane learning rate
   almost never raises the loss; mini-batch noise rarely does so that often.
@@ -78,7 +88,10 @@ thresholds, and why each was chosen:
   high because of the penalty, not a misfit. A flat loss there is blamed on the penalty, and
   a solved run that settled where the penalty balances the data has no plateau. Steps that
   are large only next to weights a penalty shrank tenfold are no overshoot (L1 with Adam
-  makes the weights chatter around 0 by about the learning rate).
+  makes the weights chatter around 0 by about the learning rate; with --l1 and Adam, a median
+  update of 0.1x the weights or more in the second half is named in the evidence and advice).
+  Advice on inputs far from unit scale fits the run: with --features, leave the off-scale
+  features out (no option rescales a computed feature); with --data, standardise the CSV.
 
 Regression runs get the same checks where they make sense (``undecided`` and a class missing
 from the training set do not apply); the ``data`` checks look at what the first layer sees:
@@ -100,10 +113,11 @@ import numpy as np
 
 from . import stats
 from .data import SOLVED_R2, solved_accuracy
+from .features import feature_label
 from .history import History
 from .naming import unit_names
 from .nn import undecided_share
-from .numbers import change_words, percent, sig
+from .numbers import change_words, percent, share_percent, sig
 
 SEVERITIES = ("error", "warning", "info")
 OVERSHOOT_RATIO = 1.0
@@ -206,6 +220,21 @@ class Saturation:
 
 
 @dataclass(frozen=True)
+class Spike:
+    """A jump of the loss from ``low`` (its lowest over the WINDOW epochs before ``start``) to
+    ``peak`` at epoch ``top``, at least SPIKE times ``low``, after which it came back down."""
+
+    start: int
+    top: int
+    low: float
+    peak: float
+
+
+SPIKE = 10.0  # a loss ten times its recent low: no noise of a sane step does that
+SPIKE_WINDOW = 10  # epochs: "recent", and how far apart two spikes must be to count twice
+
+
+@dataclass(frozen=True)
 class Context:
     """Facts several checks need, worked out once, so that every piece of advice fits the
     run: what it already uses, and what caused what."""
@@ -223,6 +252,7 @@ class Context:
     gradients: str | None = None  # "vanishing" or "exploding" while learning, else None
     penalty_share: float | None = None  # the penalty's share of the final loss, when regularised
     shrunk: tuple[int, ...] = ()  # layers a penalty shrank below a tenth of their start (unsolved)
+    spikes: tuple[Spike, ...] = ()  # jumps of the loss to ten times its recent low and back
 
     @classmethod
     def of(cls, h: History) -> Context:
@@ -244,6 +274,7 @@ class Context:
             gradients=_gradient_trouble(h, learning),
             penalty_share=_penalty_share(h),
             shrunk=() if solved else _shrunk_layers(h),
+            spikes=_spikes(h),
         )
 
     @property
@@ -261,6 +292,7 @@ class Context:
             self.gradients is None
             and self.overshoot is None
             and not self.oscillating
+            and not self.spikes
             and not self.saturated_at_end
             and not self.saturation
             and not self.dead_in_training
@@ -346,6 +378,30 @@ def _rises(h: History) -> tuple[np.ndarray, np.ndarray] | None:
     half = loss[len(loss) // 2 :]
     rises = np.flatnonzero(half[1:] > half[:-1] * 1.01)
     return (half, rises) if len(rises) / (len(half) - 1) >= 0.2 else None
+
+
+def _spikes(h: History) -> tuple[Spike, ...]:
+    """The loss's spikes: epochs where it stood above SPIKE times its lowest value of the
+    SPIKE_WINDOW epochs before, grouped when closer than SPIKE_WINDOW, each kept only when the
+    loss came back below a third of the spike's peak afterwards (a rise that stays is not a
+    spike; a divergence is its own finding)."""
+    loss = h.loss
+    if len(loss) < 3 * SPIKE_WINDOW or not np.isfinite(loss).all() or not (loss > 0).all():
+        return ()
+    w = SPIKE_WINDOW
+    recent_low = np.array([loss[max(0, e - w) : e].min() for e in range(1, len(loss))])
+    high = np.flatnonzero(loss[1:] > SPIKE * recent_low) + 1
+    if not len(high):
+        return ()
+    groups = np.split(high, np.flatnonzero(np.diff(high) > w) + 1)
+    spikes = []
+    for group in groups:
+        start, end = int(group[0]), int(group[-1])
+        top = start + int(np.argmax(loss[start : end + 1]))
+        low, peak = float(loss[max(0, start - w) : start].min()), float(loss[top])
+        if len(loss) > top + 1 and loss[top + 1 :].min() < peak / 3:
+            spikes.append(Spike(start, top, low, peak))
+    return tuple(spikes)
 
 
 def network_inputs(h: History) -> np.ndarray:
@@ -515,13 +571,56 @@ def _off_scale(ctx: Context, note: str = "") -> str:
     return f"far below unit scale (|x| at most {sig(ctx.small_inputs, 2)} in some columns{note})"
 
 
-def _standardise(ctx: Context) -> str:
-    """The advice for inputs far from unit scale, for findings that the data explains."""
-    return (
-        f"the inputs are {_off_scale(ctx, '; see data')}: standardise each input column "
-        "(subtract its mean, divide by its standard deviation) before changing the learning "
-        "rate or the initialisation"
+def _off_scale_columns(h: History) -> np.ndarray:
+    """The network's input columns far from unit scale: |x| above LARGE_INPUT, or below
+    SMALL_INPUT while varying."""
+    X = network_inputs(h)
+    if not X.size:
+        return np.array([], dtype=int)
+    large = np.flatnonzero(np.abs(X).max(axis=0) > LARGE_INPUT)
+    return np.union1d(large, _small_input_columns(h)).astype(int)
+
+
+def _scale_fix(h: History, columns: np.ndarray | None = None, when: str = "before training") -> str:
+    """What brings the network's inputs to unit scale, with the options this run has: with
+    --features, leave out the features that are off scale (x1² reaches 25 on sine's x1 in
+    [-5, 5]; no option rescales a computed feature); with --data, standardise the CSV's
+    columns; a named cloud with a large --noise, less of it. ``columns``: the off-scale input
+    columns (default: all of them); ``when`` follows a standardisation ("before training")."""
+    c = h.config
+    columns = _off_scale_columns(h) if columns is None else columns
+    raw = np.abs(h.dataset.X).max() if h.dataset.X.size else 0.0
+    raw_fine = SMALL_INPUT <= raw <= LARGE_INPUT
+    column = f"each column of {c.data}" if c.data is not None else "each input column"
+    standardise = (
+        f"standardise {column} (subtract its mean, divide by its standard deviation) {when}"
     )
+    if c.features is not None and len(columns):
+        names = [feature_label(c.features[i]) for i in columns]
+        rest = [name for i, name in enumerate(c.features) if i not in set(columns.tolist())]
+        if rest and (raw_fine or c.data is None):
+            largest = float(np.abs(network_inputs(h)[:, columns]).max())
+            leave = (
+                f"leave {_join(names)} out of --features (--features {','.join(rest)}): "
+                f"{'it reaches' if len(names) == 1 else 'they reach'} |x| up to "
+                f"{sig(largest, 2)} on inputs of |x| up to {sig(raw, 2)}, and no option "
+                "rescales a computed feature"
+            )
+            return leave + (f", or {standardise} so that they stay small" if c.data else "")
+        if c.data is not None:
+            return f"{standardise}, so that the features computed from it stay near unit scale"
+        return "choose --features that stay near unit scale (no option rescales a feature)"
+    if c.data is not None:
+        return standardise
+    if c.noise > 1 and raw > LARGE_INPUT:
+        return f"use a smaller --noise (now {c.noise:g}), which spreads the points that far"
+    return standardise
+
+
+def _standardise(h: History, ctx: Context) -> str:
+    """The advice for inputs far from unit scale, for findings that the data explains."""
+    when = "before changing the learning rate or the initialisation"
+    return f"the inputs are {_off_scale(ctx, '; see data')}: {_scale_fix(h, when=when)}"
 
 
 def _layer_names(n_layers: int) -> list[str]:
@@ -630,7 +729,7 @@ def _diverged(h: History, ctx: Context) -> list[Finding]:
     if len(finite) > 1:
         growth = f"; before that the loss {change_words(loss[0], finite[-1], 'rose', 'fell')}"
     if ctx.data_scale is not None:
-        advice = f"The steps are as large as the inputs: {_standardise(ctx)}."
+        advice = f"The steps are as large as the inputs: {_standardise(h, ctx)}."
     else:
         advice = (
             f"Lower the learning rate, for example {_lr_down(h, ctx)}; if it still "
@@ -693,7 +792,8 @@ def _not_converged(h: History, ctx: Context) -> list[Finding]:
     elif _still_falling(h):
         advice = (
             "The loss was still falling at the end, but by less than 10 % over the last "
-            "tenth of the epochs; the other findings say why it is so slow."
+            "tenth of the epochs; "
+            + (_schedule_slowdown(h) or "the other findings say why it is so slow.")
         )
     elif ctx.hidden_layers == 0:
         xor = " (XOR needs at least two hidden units)" if h.dataset.name == "xor" else ""
@@ -702,7 +802,9 @@ def _not_converged(h: History, ctx: Context) -> list[Finding]:
             f"only {_straight(h)}; add one with {_hidden_layer(h)}{xor}."
         )
     else:
-        advice = "The loss had stopped falling; the other findings say why."
+        advice = "The loss had stopped falling; " + (
+            _schedule_slowdown(h) or "the other findings say why."
+        )
     constant = (
         "; the network outputs the same number for every training input"
         if _constant_output(h)
@@ -717,6 +819,36 @@ def _not_converged(h: History, ctx: Context) -> list[Finding]:
             advice,
         )
     ]
+
+
+SCHEDULE_DROP = 0.1  # a schedule that took the rate below a tenth of --lr slowed the end down
+
+
+def _schedule_slowdown(h: History) -> str | None:
+    """When --lr-schedule took the learning rate far down (below a tenth of --lr) by the
+    end: that, in words, with a schedule that keeps more of it; else None."""
+    c = h.config
+    schedule = c.schedule
+    rates = h.learning_rates
+    if schedule.kind == "constant" or not len(rates) or not rates[-1] < SCHEDULE_DROP * c.lr:
+        return None
+    if schedule.kind == "cosine":
+        keep = (
+            "more --epochs (the cosine stretches over all of them, so the rate stays up "
+            "longer) or a constant rate (--lr-schedule constant)"
+        )
+    elif schedule.kind == "step":
+        keep = (
+            f"a gentler schedule (a FACTOR nearer 1 or a longer EVERY than "
+            f"step:{schedule.every}:{schedule.factor:g}) or a constant rate"
+        )
+    else:
+        keep = f"a GAMMA nearer 1 than exp:{schedule.factor:g}, or a constant rate"
+    return (
+        f"the schedule (--lr-schedule {c.lr_schedule}) took the learning rate from "
+        f"{c.lr:g} down to {sig(rates[-1], 2)} by the end, so the last steps barely moved "
+        f"the weights: try {keep}."
+    )
 
 
 def _undecided(h: History, ctx: Context) -> list[Finding]:
@@ -757,12 +889,6 @@ def _data_finding(h: History, evidence: str, advice: str) -> Finding:
     return Finding("data", "warning", (0, len(h.loss) - 1), evidence, advice)
 
 
-STANDARDISE = (
-    "standardise each input column (subtract its mean, divide by its standard deviation) "
-    "before training."
-)
-
-
 def _data_large(h: History, ctx: Context) -> list[Finding]:
     if ctx.data_scale is None:
         return []
@@ -789,7 +915,7 @@ def _data_large(h: History, ctx: Context) -> list[Finding]:
         f"the training inputs are far from unit scale: largest |x| "
         f"{sig(ctx.data_scale, 2)} ({listed}{more})"
     )
-    return [_data_finding(h, evidence, weights + STANDARDISE)]
+    return [_data_finding(h, evidence, f"{weights}{_scale_fix(h, big)}.")]
 
 
 def _data_small(h: History) -> list[Finding]:
@@ -801,7 +927,7 @@ def _data_small(h: History) -> list[Finding]:
     listed = ", ".join(f"{names[i]} up to {sig(largest[i], 2)}" for i in tiny[:6])
     advice = (
         "The first layer's gradient is proportional to its inputs, so weights on these "
-        f"features barely move: {STANDARDISE}"
+        f"features barely move: {_scale_fix(h, tiny)}."
     )
     return [_data_finding(h, f"some training inputs are far below unit scale: {listed}", advice)]
 
@@ -904,7 +1030,7 @@ def _saturation_options(h: History, ctx: Context, spell: Saturation | None) -> l
     """What to try against saturated units, from what started them."""
     cause = spell.cause if spell is not None else ("init" if _saturated_at_start(h) else "drift")
     if cause == "data":
-        return ["standardised input columns (see data)"]
+        return ["inputs near unit scale (see data)"]
     if cause in ("overshoot", "steps"):
         options = [f"a smaller learning rate ({_lr_down(h, ctx)})"]
     elif cause == "init":
@@ -981,7 +1107,7 @@ def _flat_off_scale(f: _Flat) -> Cause | None:
         if f.gradient == 0
         else f"the inputs are {_off_scale(f.ctx)}, and the gradient there is {sig(f.gradient, 2)}"
     )
-    return cause, ["standardised input columns (see data)"]
+    return cause, ["inputs near unit scale (see data)"]
 
 
 def _flat_penalty(f: _Flat) -> Cause | None:
@@ -1059,6 +1185,84 @@ def _flat_after_overshoot(f: _Flat) -> Cause | None:
     return cause, [f"a smaller learning rate ({_lr_down(f.h, ctx)})"]
 
 
+DROPOUT_MASKS = 128  # random masks averaged to estimate the gradient dropout's steps follow
+DROPOUT_ROWS = 4096  # at most this many training samples for that estimate
+
+
+@dataclass(frozen=True)
+class DropoutPull:
+    """What dropout's steps follow at some weights, against the whole network: ``along`` is
+    the share of the whole network's gradient that the gradient averaged over MASKS random
+    dropout masks has in its direction (1: the steps go where the whole network's loss falls
+    fastest; near 0: they go nowhere for it), ``masked_loss`` the loss the steps see (the
+    mean over the masks), ``whole_loss`` the whole network's."""
+
+    along: float
+    masked_loss: float
+    whole_loss: float
+    masks: int
+
+
+def dropout_pull(h: History, snapshot: int = -1) -> DropoutPull | None:
+    """:class:`DropoutPull` at the weights of ``snapshot``, or None for a run without dropout
+    (or without a gradient to compare with). Cheap: DROPOUT_MASKS forward and backward passes
+    over at most DROPOUT_ROWS samples, with fixed random masks, so the diagnosis repeats."""
+    c = h.config
+    if not c.dropout or not c.hidden:
+        return None
+    from .training import dropout_masks  # training imports much; only dropout runs need it
+
+    model = c.model
+    rng = np.random.default_rng(0)
+    X, Y = network_inputs(h), h.dataset.Y
+    if len(X) > DROPOUT_ROWS:
+        rows = np.sort(rng.choice(len(X), DROPOUT_ROWS, replace=False))
+        X, Y = X[rows], Y[rows]
+    params = h.params_at(snapshot)
+    whole = model.forward_inputs(params, X)
+    whole_loss = float(model.loss(params, whole, Y))
+    g = np.concatenate([part.ravel() for part in model.gradients(params, whole, Y)])
+    total = np.zeros_like(g)
+    losses = []
+    for _ in range(DROPOUT_MASKS):
+        masks = dropout_masks(rng, len(X), c.hidden, c.dropout)
+        trace = model.forward_inputs(params, X, masks)
+        losses.append(float(model.loss(params, trace, Y)))
+        total += np.concatenate([part.ravel() for part in model.gradients(params, trace, Y)])
+    size = float(g @ g)
+    if not (np.isfinite(size) and size > 0):
+        return None
+    along = float((total / DROPOUT_MASKS) @ g / size)
+    return DropoutPull(along, float(np.mean(losses)), whole_loss, DROPOUT_MASKS)
+
+
+def _flat_dropout(f: _Flat) -> Cause | None:
+    """The whole network's gradient is not small, the steps are of ordinary size, and yet
+    the loss does not move: with dropout, each step follows the gradient of a thinned
+    network, and when that gradient, averaged over many masks, has less than half of the
+    whole network's along it, training has settled where the thinned networks do best."""
+    h = f.h
+    if not h.config.dropout or f.gradient < 1e-2 or f.small_steps or not f.ctx.hidden_layers:
+        return None
+    inside = _snapshots_in(h, f.start, f.end)
+    pull = dropout_pull(h, int(inside[-1]) if len(inside) else -1)
+    if pull is None or pull.along >= 0.5:
+        return None
+    p = h.config.dropout
+    units = "-".join(str(n) for n in h.layer_sizes)
+    cause = (
+        f"the whole network's gradient is {sig(f.gradient, 2)}, not small, and the steps are "
+        f"of ordinary size, yet the loss does not fall: with --dropout {p:g} each step "
+        f"follows the gradient of the {units} network with {percent(p)} of its hidden units "
+        f"dropped at random, and averaged over {pull.masks} random masks that gradient has "
+        f"only {share_percent(max(pull.along, 0.0))} of the whole network's along it (their "
+        f"loss is {sig(pull.masked_loss, 3)}, the whole network's {sig(pull.whole_loss, 3)}), "
+        "so training sits where the thinned networks do best, not the whole one"
+    )
+    half = float(f"{p / 2:.2g}")
+    return cause, [f"less dropout (--dropout {half:g}, half of it) or none"]
+
+
 def _flat_saturated(f: _Flat) -> Cause | None:
     spell = next(iter(f.ctx.saturation), None)
     if not (f.ctx.saturated_at_end or spell is not None):
@@ -1083,6 +1287,8 @@ def _flat_vanishing(f: _Flat) -> Cause | None:
 def _flat_landscape(f: _Flat) -> Cause:
     """The rest: a local minimum or valley (at the best loss), or a saddle or flat region."""
     h, ctx, segment = f.h, f.ctx, f.segment
+    if f.gradient >= 1e-2:
+        return _flat_not_small(f)
     if f.at_best:
         still = ""
         if np.mean(segment[1:] < segment[:-1]) >= 0.9:
@@ -1109,6 +1315,34 @@ def _flat_landscape(f: _Flat) -> Cause:
     return cause, options
 
 
+def _flat_not_small(f: _Flat) -> Cause:
+    """The loss is flat although the gradient is not small: no minimum (where the gradient
+    would be small), the steps do not go down it. Either they are tiny, or they cancel out."""
+    h, ctx = f.h, f.ctx
+    gradient = sig(f.gradient, 2)
+    if f.small_steps:
+        cause = (
+            f"the gradient is {gradient}, not small, so this is no minimum, but each step "
+            f"moves the weights by only {sig(f.step, 2)} of their size (about 1e-3 is healthy)"
+        )
+        options = [f"a larger learning rate ({_lr_up(h)})"] if ctx.rate_may_rise else []
+        return cause, options + _optimizer_options(h) + [_more_units(h)]
+    noise = (
+        ", or the noise of mini-batches"
+        if h.config.batch_size is not None and h.config.batch_size < len(h.dataset.labels)
+        else ""
+    )
+    cause = (
+        f"the gradient is {gradient}, not small, so this is no minimum, and the steps are of "
+        f"ordinary size (about {sig(f.step, 2)} of the weights), yet the loss does not fall: "
+        f"the steps cancel out rather than go down (back and forth across a narrow valley{noise})"
+    )
+    options = [_another_seed(h)] if ctx.hidden_layers else []
+    if h.config.optimizer != "adam":
+        options.append(f"{_other_optimizers(h)}, which damp steps that go back and forth")
+    return cause, options + [_more_units(h)]
+
+
 FLAT_CAUSES = (
     _flat_off_scale,
     _flat_penalty,
@@ -1116,6 +1350,7 @@ FLAT_CAUSES = (
     _flat_linear_best,
     _flat_zero_gradient,
     _flat_after_overshoot,
+    _flat_dropout,
     _flat_saturated,
     _flat_vanishing,
 )
@@ -1211,7 +1446,7 @@ def _oscillating(h: History, ctx: Context) -> list[Finding]:
     if ctx.data_scale is not None:
         advice = (
             "The steps overshoot the minimum, and they are as large as the inputs: "
-            f"{_standardise(ctx)}"
+            f"{_standardise(h, ctx)}"
         )
     else:
         advice = (
@@ -1237,6 +1472,44 @@ def _oscillating(h: History, ctx: Context) -> list[Finding]:
             advice + ".",
         )
     ]
+
+
+def _spiking(h: History, ctx: Context) -> list[Finding]:
+    """spikes: the loss jumped to ten times its recent low (and came back) at least twice. A
+    warning even when the run ends solved, if one came in the second half (where training
+    stops then decides whether it ends on a spike); a solved run whose spikes all came in the
+    first half has long recovered: not reported."""
+    spikes = ctx.spikes
+    if len(spikes) < 2:
+        return []
+    E = len(h.loss)
+    worst = max(spikes, key=lambda spike: spike.peak / spike.low)
+    at = ", ".join(str(spike.top) for spike in spikes[:10])
+    more = f" and {len(spikes) - 10} more" if len(spikes) > 10 else ""
+    score = ""
+    if h.is_regression:
+        dip = min(float(h.accuracy[spike.top]) for spike in spikes)
+        score = f"; R² fell as low as {sig(dip, 2)}"
+    times = "twice" if len(spikes) == 2 else f"{len(spikes)} times"
+    evidence = (
+        f"{times} the loss jumped to over {SPIKE:g}x its lowest of the "
+        f"{SPIKE_WINDOW} epochs before and then came back down (peaks at epochs {at}{more}); "
+        f"the largest jump went from {sig(worst.low, 3)} to {sig(worst.peak, 3)} at epoch "
+        f"{worst.top}" + score
+    )
+    advice = (
+        "Each spike is a step that overshot: it threw the network far from where it was, and "
+        "it had to learn again. Lower the learning rate, for example "
+        f"{_lr_down(h, ctx)}"
+    )
+    if ctx.data_scale is not None:
+        advice += (
+            f"; the inputs are {_off_scale(ctx, '; see data')}, which makes the steps on their "
+            f"weights that much larger: {_scale_fix(h)}"
+        )
+    if ctx.solved and spikes[-1].start < E // 2:
+        return []  # early jumps of a run that then fitted: long recovered, nothing to fix
+    return [Finding("spikes", "warning", (spikes[0].start, spikes[-1].top), evidence, advice + ".")]
 
 
 def _slow(h: History, ctx: Context) -> list[Finding]:
@@ -1445,7 +1718,11 @@ def _gradients(h: History, ctx: Context) -> list[Finding]:
     # Gradients vanish on their way back through hidden layers; without one, a small gradient
     # only means the output layer is at (or near) its minimum.
     if ctx.hidden_layers > 0 and ((median < stats.VANISHING_NORM).any() or ratio < 1e-3):
-        share = f"; the first layer gets {sig(ratio, 2)} of the output layer's"
+        share = (
+            "; the first layer gets no gradient at all"
+            if ratio == 0
+            else f"; the first layer's is {sig(ratio, 2)} times the output layer's"
+        )
         evidence = f"median gradient norms while learning: {described}"
         evidence += share if len(median) > 1 else ""
         advice = _vanishing_advice(h, ctx, epochs[1])
@@ -1467,7 +1744,7 @@ def _gradients(h: History, ctx: Context) -> list[Finding]:
 def _vanishing_advice(h: History, ctx: Context, last_learning_epoch: int) -> str:
     o = ctx.overshoot
     if ctx.off_scale:
-        return f"The first layer's units get almost no gradient because {_standardise(ctx)}."
+        return f"The first layer's units get almost no gradient because {_standardise(h, ctx)}."
     if o is not None and o.epoch <= last_learning_epoch:
         if ctx.saturated_at_end or ctx.saturation:
             what = "saturated the units"
@@ -1488,7 +1765,7 @@ def _exploding_advice(
 ) -> tuple[str, list[str]]:
     """(what is happening, what to try) for gradients that are too large."""
     if ctx.data_scale is not None:
-        return "The gradients are as large as the inputs", [_standardise(ctx)]
+        return "The gradients are as large as the inputs", [_standardise(h, ctx)]
     # A smaller rate helps only where the steps are large; huge gradients with tiny steps come
     # from the weights, not the rate.
     large = ctx.overshoot is not None or _step_ratio(h, snaps) > LARGE_STEP
@@ -1547,7 +1824,7 @@ def _dead_advice(h: History, ctx: Context, from_start: int, later: int) -> str:
     0, before any update) or training (they died later)."""
     c = h.config
     if ctx.data_scale is not None:
-        return f"The inputs decide which units die here: {_standardise(ctx)}."
+        return f"The inputs decide which units die here: {_standardise(h, ctx)}."
     reasons = []
     if from_start:
         n = from_start
@@ -1596,7 +1873,7 @@ def _saturated(h: History, ctx: Context) -> list[Finding]:
         listed = ", ".join(names[spell.layer + 1][u] for u in spell.units)
         o = ctx.overshoot
         if spell.cause == "data":
-            advice = f"Saturated units pass almost no gradient, and {_standardise(ctx)}."
+            advice = f"Saturated units pass almost no gradient, and {_standardise(h, ctx)}."
         elif spell.cause == "overshoot":
             assert o is not None  # the cause is "overshoot" only after a step that overshot
             advice = (
@@ -1615,6 +1892,15 @@ def _saturated(h: History, ctx: Context) -> list[Finding]:
             options = _saturation_options(h, ctx, spell)
             advice = f"Saturated units pass almost no gradient. {why}; try {_join(options)}."
         first, last, worst = spell.first, spell.last, spell.worst
+        still = int(saturated[-1][list(spell.units)].sum())  # of the units listed
+        if still:
+            last = len(h.snapshot_epoch) - 1  # the finding lasts as long as they stay
+        at_end = (
+            "none of them is saturated at the end"
+            if not still
+            else f"{'all' if still == len(spell.units) else still} of them "
+            f"{'is' if still == 1 else 'are'} still saturated at the end"
+        )
         findings.append(
             Finding(
                 "saturated_neurons",
@@ -1623,8 +1909,7 @@ def _saturated(h: History, ctx: Context) -> list[Finding]:
                 f"{len(spell.units)} of {saturated.shape[1]} units of hidden layer "
                 f"{spell.layer + 1} ({listed}) are saturated on most inputs at epoch "
                 f"{h.snapshot_epoch[worst]} while the loss is still "
-                f"{sig(h.loss[h.snapshot_epoch[worst]], 3)}; "
-                f"{int(saturated[-1].sum())} of them are at the end",
+                f"{sig(h.loss[h.snapshot_epoch[worst]], 3)}; {at_end}",
                 advice,
             )
         )
@@ -1731,7 +2016,7 @@ def _update_ratio(h: History, ctx: Context) -> list[Finding]:
             f"{change_words(o.loss_before, o.loss_after, 'rose', 'fell', claimed=True)}"
         )
         advice = (
-            f"The steps are as large as the inputs: {_standardise(ctx)}."
+            f"The steps are as large as the inputs: {_standardise(h, ctx)}."
             if ctx.data_scale is not None
             else f"The learning rate is too large: try {_lr_down(h, ctx)}."
         )
@@ -1793,6 +2078,12 @@ def _penalty(h: History, ctx: Context) -> list[Finding]:
         )
         penalty = _penalty_name(h) if not dominates else "the penalty"
         parts.append(f"{penalty} shrank the weights (their size, |W|): {shrank}")
+    chatter = _l1_chatter(h)
+    if chatter is not None:
+        parts.append(
+            f"with Adam the updates of the second half moved the weights by a median "
+            f"{sig(chatter, 2)}x their size (about 1e-3 is healthy)"
+        )
     if ctx.solved:
         advice = (
             "The network fits the data all the same, so nothing needs fixing: the loss ends "
@@ -1809,8 +2100,28 @@ def _penalty(h: History, ctx: Context) -> list[Finding]:
             )
             + f": try a smaller penalty ({_smaller_penalty(h)}) or none."
         )
+        if chatter is not None:
+            advice += (
+                " Adam moves every weight by about the learning rate each step whatever the "
+                "size of its gradient, so L1's pull of constant size keeps the tiny weights "
+                "jumping back and forth across 0 rather than settling."
+            )
     epochs = (0 if ctx.shrunk else end, E - 1)
     return [Finding("penalty", "warning", epochs, "; ".join(parts), advice)]
+
+
+CHATTER = 0.1  # Adam's updates this share of the weights or more, with L1: jumping around 0
+
+
+def _l1_chatter(h: History) -> float | None:
+    """With --l1 and Adam: the median update ratio (largest layer) of the second half of the
+    snapshots when it is CHATTER or more (the weights pinned near 0 flip sign every step),
+    else None."""
+    if not h.config.l1 or h.config.optimizer != "adam":
+        return None
+    S = len(h.snapshot_epoch)
+    ratio = _step_ratio(h, np.arange(S // 2, S))
+    return ratio if ratio >= CHATTER else None
 
 
 def _bad_init(h: History, ctx: Context) -> list[Finding]:
@@ -1859,6 +2170,7 @@ CHECKS = (
     _data,
     _plateau,
     _oscillating,
+    _spiking,
     _slow,
     _overfitting,
     _gradients,
@@ -1869,12 +2181,13 @@ CHECKS = (
     _bad_init,
     _penalty,
 )
-STAYS_A_WARNING = ("overfitting", "undecided")
+STAYS_A_WARNING = ("overfitting", "undecided", "spikes")  # spikes: only late ones, when solved
 
 
 def _stays_a_warning(finding: Finding) -> bool:
     """Whether solving the training set does not excuse ``finding``: overfitting, undecided
-    outputs, and a class the training set does not have."""
+    outputs, a class the training set does not have, and spikes of the loss late in training
+    (their check already made early ones info)."""
     return finding.code in STAYS_A_WARNING or (
         finding.code == "data" and MISSING_CLASS in finding.evidence
     )

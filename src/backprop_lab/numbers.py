@@ -30,6 +30,21 @@ def percent(share, digits: int = 0) -> str:
     return f"{100 * number:.{digits}f}%"
 
 
+def share_percent(share, words: bool = False) -> str:
+    """A part of a whole as a percentage that never reads 0 % for a part that is not 0:
+    "59%", "0.3%", "<0.1%" (``words``: "less than 0.1%"), "0%" only for nothing; "n/a" when
+    it is not a number. Below 10 % one decimal is kept, so a caption and a card agree."""
+    try:
+        number = float(share)
+    except (TypeError, ValueError):
+        return "n/a"
+    if not math.isfinite(number):
+        return "n/a"
+    if 0 < number < 0.001:
+        return "less than 0.1%" if words else "<0.1%"
+    return percent(number, 1 if number < 0.1 and number != 0 else 0)
+
+
 def change_words(
     before,
     after,

@@ -10,6 +10,7 @@ from PIL import Image
 
 from backprop_lab import TrainConfig, save_run, train
 from backprop_lab.cli import main
+from backprop_lab.numbers import share_percent
 from backprop_lab.plots import FIGURES
 from backprop_lab.predictions import prediction_rows
 from backprop_lab.report import write_report
@@ -154,8 +155,8 @@ def test_a_regression_report_shows_r2_rmse_its_predictions_and_its_options(tmp_p
     cards = page[page.index('<div class="cards">') : page.index("<h3>")]
     r2, rmse = history.summary.final_accuracy, float(np.sqrt(history.data_loss[-1]))
     assert f"R²<b>{r2:.4g}</b>" in cards and f"RMSE<b>{rmse:.4g}</b>" in cards
-    share = round(100 * history.penalty[-1] / history.loss[-1])
-    assert f"penalty<b>{history.penalty[-1]:.4g} ({share}%)</b>" in cards
+    share = share_percent(history.penalty[-1] / history.loss[-1])
+    assert f"penalty<b>{history.penalty[-1]:.4g} ({share})</b>" in cards
     top = page[page.index("<body>") : page.index("<h2>Figures</h2>")]  # captions: elsewhere
     words = re.sub(r"<[^>]*>", " ", top)
     assert not re.search(r"class|accura|\bright\b|\bwrong\b", words), words
@@ -171,3 +172,19 @@ def test_a_regression_report_shows_r2_rmse_its_predictions_and_its_options(tmp_p
     assert "the data loss alone ended at" in page  # the penalty is explained where the loss is
     assert "of the whole network with no unit dropped" in page  # and so is dropout
     assert "R² is" in page  # the diagnosis, by R²
+
+
+def test_the_card_never_shows_a_zero_share_and_the_dataset_row_names_the_inputs(tmp_path):
+    # A weight decay that flattens every weight: a penalty of about 1e-33, not 0 %, of the loss.
+    history = train(TrainConfig(dataset="circle", hidden=(6,), l2=0.05, lr=1, epochs=300))
+    folder = save_run(history, tmp_path / "decay")
+    _stand_in_figures(folder)
+    page = write_report(history, folder, static=True).read_text()
+    assert history.penalty[-1] > 0 and f"{history.penalty[-1]:.4g} (&lt;0.1%)</b>" in page
+    assert " (0%)" not in page and "less than 0.1% of it" in page  # the caption agrees
+    assert "200 training samples, 0 test, 2 inputs, 2 classes" in page
+    history = train(TrainConfig(features=("x1", "x2", "x1*x2"), hidden=(), lr=5, epochs=50))
+    folder = save_run(history, tmp_path / "features")
+    _stand_in_figures(folder)
+    page = write_report(history, folder, static=True).read_text()
+    assert "2 inputs (the network reads the features x1, x2, x1·x2), 2 classes" in page

@@ -15,7 +15,7 @@ from ..data import SOLVED_R2
 from ..diagnose import Finding, flat_cause, is_solved, outputs_undecided
 from ..features import feature_label
 from ..history import History
-from ..numbers import change_words, percent, sig
+from ..numbers import change_words, percent, share_percent, sig
 from ..plots.curves import MAX_MARKED_CHANGES, full_batch, learning_rates
 from ..plots.grid import plane_for
 
@@ -60,6 +60,14 @@ def _loss(h: History, findings: list[Finding]) -> str:
         text += (
             f" It sat almost flat from epoch {start} to {end} (shaded): "
             f"{flat_cause(h, start, end)}."
+        )
+    spikes = _find(findings, "spikes")
+    if spikes is not None:
+        since, through = spikes.epochs
+        text += (
+            f" Between epochs {since} and {through} it jumped to over ten times its recent low "
+            "and fell back again, more than once: steps that overshot (see spikes in the "
+            "diagnosis)."
         )
     if h.summary.status == "diverged":
         epoch = h.summary.diverged_epoch
@@ -123,9 +131,7 @@ def _loss_penalty(h: History, last: int) -> str:
     penalty, total = h.penalty[last], h.loss[last]
     share = ""
     if np.isfinite(total) and total > 0 and np.isfinite(penalty):
-        part = penalty / total
-        words = "less than 0.1%" if part < 0.001 else percent(part, 1 if part < 0.1 else 0)
-        share = f", {words} of it"
+        share = f", {share_percent(penalty / total, words=True)} of it"
     test = " (the test loss is the data loss alone)" if len(h.test_loss) else ""
     return (
         f" The loss drawn bold is the data loss (light line) plus the penalty on the weights "
@@ -168,14 +174,41 @@ def _activations(h: History, findings: list[Finding]) -> str:
         f"on average the range of a unit's outputs across the first layer's inputs {spread}."
     )
     if h.is_regression:
-        text += (
-            " Colours group the inputs by their target: blue low, grey middle, red high (about "
-            "a third each)."
-        )
+        text += _target_groups_text(h)
     dead = next((f for f in findings if f.code == "dead_neurons"), None)
     if dead is not None:
         text += " Grey panels are dead units: they output 0 for every input and learn nothing."
     return text + _drawn_at(h)
+
+
+def _target_groups_text(h: History) -> str:
+    """How the regression figure's colours group the inputs, with the real counts: the groups
+    are cut at the targets' terciles, and targets that tie (reg-gauss's many zeros) stay in
+    one group, so they are not always a third each."""
+    from ..plots.internals import target_groups
+
+    colours = {"low": "blue", "middle": "grey", "high": "red"}
+    parts = []
+    for members, label, _ in target_groups(h):
+        word, _, span = label.partition(" targets ")
+        parts.append(f"{colours[word]} {word} ({int(members.sum())} inputs, {span.strip('()')})")
+    if not parts:
+        return ""
+    counts = [int(members.sum()) for members, _, _ in target_groups(h)]
+    even = len(counts) == 3 and max(counts) - min(counts) <= max(1, sum(counts) // 30)
+    note = (
+        ", about a third each"
+        if even
+        else "; targets that tie stay in one group, so the groups are not a third each"
+        if len(set(counts)) > 1
+        else ""
+    )
+    return f" Colours group the inputs by their target: {_and_list(parts)}{note}."
+
+
+def _and_list(parts: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _activations_over_x(h: History, findings: list[Finding]) -> str:
@@ -258,11 +291,24 @@ def _features_note(h: History) -> str:
         return ""
     raw, itself = ("x1", "itself") if h.dataset.n_features == 1 else ("x1 and x2", "themselves")
     names = ", ".join(feature_label(name) for name in features)
-    return (
+    text = (
         f" The network's inputs are the features {names}, computed from {raw}; the picture is "
-        f"drawn over {raw} {itself}, so what is straight for the network (a line in feature "
-        "space) can look curved here."
+        f"drawn over {raw} {itself}"
     )
+    if len(h.W) > 1:
+        return text + "."  # hidden layers bend it in feature space too: nothing is straight
+    if h.is_regression:
+        return text + (
+            f", where the prediction, a weighted sum of {names} plus a bias (flat in feature "
+            "space), follows their curves."
+        )
+    k = len(features)
+    flat = {
+        1: "a single threshold on the one feature",
+        2: "a straight line in the plane of the two features",
+        3: "a flat plane through the 3-D space of the three features",
+    }.get(k, f"a flat hyperplane through the {k}-D space of the {k} features")
+    return text + (f": without a hidden layer the boundary is {flat}, which can look curved here.")
 
 
 def _prediction(h: History) -> str:
@@ -578,9 +624,21 @@ def _health(h: History, findings: list[Finding]) -> str:
             + " saturated"
         )
         if is_solved(h) and max(shares):
-            ending = ", which is fine because the task is solved."
+            ending = (
+                f", which is fine because the fit reaches the target R\u00b2 of "
+                f"{sig(SOLVED_R2)} ({sig(h.accuracy[-1], 3)})."
+                if h.is_regression
+                else ", which is fine because the task is solved."
+            )
+        elif max(shares) >= 0.25 and h.summary.status == "diverged":
+            ending = ": they pass little gradient, after steps so large that the run diverged."
         elif max(shares) >= 0.25:
-            ending = ": they pass little gradient, and the task is not solved."
+            ending = (
+                f": they pass little gradient, and R\u00b2 ({sig(h.accuracy[-1], 3)}) is below "
+                f"the target of {sig(SOLVED_R2)}."
+                if h.is_regression
+                else ": they pass little gradient, and the task is not solved."
+            )
         else:
             ending = "."
         parts.append(f"Here {layers}{ending}")

@@ -13,9 +13,10 @@ import numpy as np
 
 from ..diagnose import Finding, diagnose
 from ..explain import explain, format_explanation
+from ..features import feature_label
 from ..files import atomic_write_text
 from ..history import History, RunError
-from ..numbers import percent, sig
+from ..numbers import percent, share_percent, sig
 from ..predictions import prediction_rows, table_columns, table_heading
 from ..sweep import format_option
 from .captions import CAPTIONS, caption
@@ -55,9 +56,10 @@ def _cards(h: History) -> str:
 
 
 def _penalty_part(h: History) -> str:
-    """The penalty inside the final loss and its share: "0.03388 (59%)"."""
+    """The penalty inside the final loss and its share: "0.03388 (59%)", "0.0006966 (0.3%)",
+    never "(0%)" for a penalty that is not 0 ("<0.1%"): the loss caption's share, in short."""
     penalty, loss = h.penalty[-1], h.loss[-1]
-    share = f" ({percent(penalty / loss)})" if np.isfinite(loss) and loss > 0 else ""
+    share = f" ({share_percent(penalty / loss)})" if np.isfinite(loss) and loss > 0 else ""
     return f"{sig(penalty)}{share}"
 
 
@@ -129,13 +131,16 @@ means "not set"; a run that uses none of them is described as before they existe
 def _config(h: History) -> str:
     c = h.config.to_dict()
     data = h.dataset
-    inputs = "inputs" if h.config.features is not None else "features"
+    inputs = f"{data.n_features} input{'s' if data.n_features != 1 else ''}"
+    if h.config.features is not None:
+        names = ", ".join(feature_label(name) for name in h.config.features)
+        inputs += f" (the network reads the features {names})"
     kind = "regression (a number per sample)" if h.is_regression else f"{data.n_classes} classes"
     rows = [
         (
             "dataset",
             f"{data.name}: {len(data.labels)} training samples, {len(data.labels_test)} test, "
-            f"{data.n_features} {inputs if data.n_features != 1 else inputs[:-1]}, {kind}",
+            f"{inputs}, {kind}",
         )
     ]
     rows.append(("layers", "-".join(map(str, h.layer_sizes))))
