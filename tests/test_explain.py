@@ -644,7 +644,7 @@ def test_dropout_with_mini_batches_names_the_step_of_each_pass():
     ("schedule", "factor", "words"),
     [
         ("step:3:0.5", 0.5**2, "lr = 0.5 x 0.5^2 = 0.125"),
-        ("exp:0.9", 0.9**7, f"lr = 0.5 x 0.9^7 = {0.5 * 0.9**7:.10g}"),
+        ("exp:0.9", 0.9**7, "lr = 0.5 x 0.9^7 = 0.23915"),  # 0.23914845: 5 digits
         ("cosine", (1 + math.cos(math.pi * 7 / 10)) / 2, "lr = 0.5 x (1 + cos(pi x 7 / 10)) / 2"),
     ],
 )
@@ -658,7 +658,7 @@ def test_the_update_uses_the_epochs_scheduled_learning_rate(schedule, factor, wo
     assert all(np.array_equal(a, b) for a, b in zip(step.params_after, expected))
     text = format_explanation(e)
     assert f"the learning rate of epoch 7 under --lr-schedule {schedule}: {words}" in text
-    rate = f"{0.5 * factor:.10g}"
+    rate = f"{0.5 * factor:.5g}"  # the usual 5 significant digits: these equations need no more
     assert f"(lr = {rate})" in text and f" - {rate} x " in text
     assert f"learning rate {rate} in this epoch (--lr-schedule {schedule} from 0.5)" in text
     data = e.to_dict()
@@ -771,3 +771,98 @@ def test_equations_stay_exact_where_an_l1_penalty_balances_the_data_gradient():
             checked += 1
     assert "(-0.0102646) + 0.0100000 = -0.00026464" in format_explanation(explain(history, 123, 3))
     assert checked > 60
+
+
+def test_the_penalty_gradient_shows_only_the_terms_in_use_and_shares_read_alike():
+    base = TrainConfig(dataset="circle", n=12, hidden=(3,), epochs=4)
+    for config, shown, absent in (
+        (replace(base, l1=0.01), "(l1 x sign w);", "l2 x w"),
+        (replace(base, l2=0.01), "(l2 x w);", "sign w"),
+        (replace(base, l1=0.01, l2=0.001), "(l2 x w + l1 x sign w);", None),
+    ):
+        text = format_explanation(explain(train(config), 2, 0))
+        line = next(t for t in text.splitlines() if "each weight's gradient is backprop's" in t)
+        assert f"plus the penalty's {shown}" in line
+        assert absent is None or absent not in line
+        shares = re.findall(r"share = .*? (?:=|>) (\S+) %", text)
+        assert len(shares) == 3 * 2 + 3 * 1  # one per weight (biases have no penalty)
+        for share in shares:  # 5 significant digits, trailing zeros kept: 98.150, 4.5252
+            digits = re.sub(r"e.*", "", share).replace(".", "").lstrip("0")
+            assert len(digits) == 5 or share == "0.0000", share
+
+
+def test_a_scheduled_learning_rate_has_5_digits_unless_an_equation_of_the_update_needs_more():
+    config = TrainConfig(dataset="circle", n=20, hidden=(6,), activation="relu", lr=0.5,
+                         lr_schedule="exp:0.97", epochs=40, seed=2, record_every=1)  # fmt: skip
+    history = train(config)
+    for epoch, rate in ((4, f"{0.5 * 0.97**4:.5g}"), (5, f"{0.5 * 0.97**5:.6g}")):
+        # epoch 5: a step lands a weight near 0, and 0.42937 x g would not give its result
+        text = format_explanation(explain(history, epoch, 0))
+        assert f"sgd with learning rate {rate} in this epoch (--lr-schedule exp:0.97" in text
+        assert f"lr = 0.5 x 0.97^{epoch} = {rate}\n" in text and f"(lr = {rate})" in text
+        for segment, value, result, magnitude in _equations(text):
+            tolerance = 3e-4 * max(abs(result), abs(value), magnitude) + 1e-12
+            assert abs(value - result) <= tolerance, f"{segment} = {value!r}, printed {result!r}"
+    assert f"{0.5 * 0.97**5:.5g}" == "0.42937" and f"{0.5 * 0.97**5:.6g}" == "0.429367"
+
+
+def _gradient_labels(fig) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "gradient label"]
+
+
+def test_the_explain_figure_labels_every_link_or_the_largest_and_says_which():
+    from backprop_lab.plots.explain_figure import LARGEST_LABELLED, explain_figure
+
+    small = train(TrainConfig(epochs=6))  # 2-2-1: 6 links, each labelled
+    e = explain(small, 2, 1)
+    fig = explain_figure(e)
+    assert len(_gradient_labels(fig)) == 6
+    assert "z and a on the units, dl/dw on the links\n" in fig.get_suptitle()
+    sine = train(TrainConfig(dataset="sine", n=10, hidden=(8,), activation="tanh", epochs=6))
+    e = explain(sine, 3, 2)  # 1-8-1: 16 links, too many to label in a compact diagram
+    fig = explain_figure(e)
+    labels = _gradient_labels(fig)
+    assert len(labels) == LARGEST_LABELLED == 6
+    sizes = sorted((abs(g) for G in e.passes[0].dW for g in G.ravel()), reverse=True)
+    shown = sorted((abs(float(t.split()[-1])) for t in labels), reverse=True)
+    np.testing.assert_allclose(shown, sizes[:LARGEST_LABELLED], rtol=2e-3)  # 3 digits printed
+    assert (
+        "z and a on the units;\ndl/dw on the 6 largest of 16 links (the text output has all "
+        "of them)\n" in fig.get_suptitle()
+    )
+    fig = explain_figure(explain(sine, 3, "all"))
+    assert len(_gradient_labels(fig)) == 6 and all(
+        t.startswith("dL/dw ") for t in _gradient_labels(fig)
+    )
+    assert "mean a on the units;\ndL/dw on the 6 largest of 16 links" in fig.get_suptitle()
+
+
+def test_the_explain_figure_hatches_dropped_units_and_dots_their_outgoing_links():
+    from backprop_lab.plots.explain_figure import explain_figure
+
+    history = train(DROPOUT_RUNS["full-batch"])  # 2-3-3-1
+    e = next(
+        e for e in (explain(history, 3, s) for s in range(10))
+        if (_masks(e.passes[0])[0] == 0).any() or (_masks(e.passes[0])[1] == 0).any()
+    )  # fmt: skip
+    masks = _masks(e.passes[0])
+    fig = explain_figure(e)
+    ax = fig.axes[0]
+    hatched = [p for p in ax.patches if p.get_gid() == "dropped unit"]
+    assert len(hatched) == sum(int((m == 0).sum()) for m in masks)
+    assert all(p.get_hatch() == "///" for p in hatched)
+    dotted = [line for line in ax.lines if line.get_gid() == "dropped link"]
+    sizes = history.layer_sizes  # a dropped unit of hidden layer l has sizes[l + 1] links out
+    assert len(dotted) == sum(int((m == 0).sum()) * sizes[l + 2] for l, m in enumerate(masks))
+    assert all(line.get_linestyle() == ":" and line.get_alpha() == 0.3 for line in dotted)
+    solid = [line for line in ax.lines if line.get_gid() != "dropped link"]
+    assert all(line.get_linestyle() == "-" for line in solid)
+    legend = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert legend == [
+        "unit dropped in this pass (m = 0)",
+        "its outgoing links: they carry 0 in this pass",
+    ]
+    assert "(hatched: dropped, m = 0; their outgoing links dotted)" in fig.get_suptitle()
+    # No dropout: nothing hatched, no key.
+    fig = explain_figure(explain(train(TrainConfig(epochs=4)), 1, 0))
+    assert not fig.legends and not [p for p in fig.axes[0].patches if p.get_gid()]

@@ -22,15 +22,17 @@ The models of issue 12 are explained as training computed them (``config.model``
 - regression: the output unit is linear (a = z) and the loss mse, so the output delta of a
   sample's own loss is 2 (a - y) (2/N (a - y) in the batch's mean).
 - ``--l2`` / ``--l1``: the reported loss is the data loss plus the penalty, and each weight's
-  gradient is backprop's (the data part) plus the penalty's, l2 w + l1 sign(w); both parts
-  are given with the penalty's share |penalty| / (|data| + |penalty|). The parts add up to
+  gradient is backprop's (the data part) plus the penalty's, l2 w + l1 sign(w) (only the
+  terms of the penalties in use are written); both parts are given with the penalty's share
+  |penalty| / (|data| + |penalty|), in per cent with 5 significant digits. The parts add up to
   the gradient training used bit for bit (they are computed by the same functions).
 - ``--dropout``: the recorded z, a, loss and dW are the deterministic pass (no dropout), but
   training's update used a pass with dropout masks. Each sample's pass is shown as training
   took it in this epoch's update: its step's weights and its row of that step's masks
   (dropped units pass 0 on, kept ones a / (1 - p)), so its gradients average to the step's.
 - ``--lr-schedule``: the update uses the epoch's own learning rate, the base rate times the
-  schedule's factor.
+  schedule's factor, printed with 5 significant digits (more only when an equation of the
+  update, written with it, would not evaluate to its result).
 """
 
 from __future__ import annotations
@@ -783,10 +785,13 @@ def _penalty_lines(e: Explanation) -> list[str]:
         words.append("l1 x sum |w|")
         numbers.append(f"{_g(c.l1)} x {_n(sizes)}")
     assert e.penalty is not None
+    gradient = " + ".join(
+        term for term, rate in (("l2 x w", c.l2), ("l1 x sign w", c.l1)) if rate
+    )  # only the terms in use
     return [
         f"  the penalty, over the weights (the biases have none): {' + '.join(words)} "
         f"= {' + '.join(numbers)} = {_n(e.penalty)}",
-        "  each weight's gradient is backprop's (data) plus the penalty's (l2 x w + l1 x sign w);"
+        f"  each weight's gradient is backprop's (data) plus the penalty's ({gradient});"
         " share: the penalty's part of the two, |penalty| / (|data| + |penalty|)",
     ]
 
@@ -823,10 +828,22 @@ def _split_line(c, name: str, data_text: str, data, penalty, total, w) -> str:
     )
     if data == 0 and penalty == 0:
         return line + "share: none (both are 0)"
+    relation, share = share_text(abs(penalty) / (abs(data) + abs(penalty)))
     return (
         line + f"share = {_n(abs(penalty))} / ({_n(abs(data))} + {_n(abs(penalty))}) "
-        f"= {100 * abs(penalty) / (abs(data) + abs(penalty)):.5g} %"
+        f"{relation} {share}"
     )
+
+
+def share_text(share: float) -> tuple[str, str]:
+    """A share in [0, 1] as ("=", "96.003 %"): always 5 significant digits, trailing zeros
+    kept ("98.150 %", "4.5252 %"), so shares side by side read alike and each equation still
+    evaluates to what it prints; a share just short of 1 reads (">", "99.999 %"), never as
+    all of it."""
+    percent = 100 * float(share)
+    if 99.9995 <= percent < 100:
+        return ">", "99.999 %"
+    return "=", f"{percent:#.5g} %"
 
 
 def _batch_head(e: Explanation, N: int) -> list[str]:
@@ -909,15 +926,33 @@ def _parameter_names(names) -> list[list[str]]:
     return out
 
 
-def _lr(e: Explanation) -> str:
-    """The epoch's learning rate as typed (--lr), or under a schedule with ten digits."""
+LR_DIGITS = 5  # a scheduled learning rate's significant digits, unless an update needs more
+MAX_LR_DIGITS = 10
+
+
+def _lr(e: Explanation, digits: int = LR_DIGITS) -> str:
+    """The epoch's learning rate as typed (--lr), or under a schedule with ``digits``
+    significant digits (0.49999, 3.0843e-07)."""
     if e.history.config.schedule.kind == "constant":
         return _g(e.learning_rate)
-    return f"{e.learning_rate:.10g}"
+    return f"{e.learning_rate:.{digits}g}"
 
 
-def _schedule_line(e: Explanation) -> list[str]:
-    """The epoch's learning rate from the base rate and the schedule's factor."""
+def _update_lr(e: Explanation, names) -> str:
+    """The learning rate as the update's equations print it: with LR_DIGITS significant
+    digits, more (up to MAX_LR_DIGITS) only when some equation of the first step, written
+    with it, would not evaluate to its result (a step that lands a weight near 0)."""
+    if e.history.config.schedule.kind == "constant" or not e.steps:
+        return _lr(e)
+    for digits in range(LR_DIGITS, MAX_LR_DIGITS):
+        if _step_entries(e, 0, names, _lr(e, digits))[1]:
+            return _lr(e, digits)
+    return _lr(e, MAX_LR_DIGITS)
+
+
+def _schedule_line(e: Explanation, lr: str) -> list[str]:
+    """The epoch's learning rate from the base rate and the schedule's factor, printed as
+    ``lr`` (the update's)."""
     c = e.history.config
     schedule = c.schedule
     if schedule.kind == "constant":
@@ -929,7 +964,7 @@ def _schedule_line(e: Explanation) -> list[str]:
     }[schedule.kind]
     return [
         f"  the learning rate of epoch {e.epoch} under --lr-schedule {c.lr_schedule}: "
-        f"lr = {_g(c.lr)} x {factor} = {_lr(e)}"
+        f"lr = {_g(c.lr)} x {factor} = {lr}"
     ]
 
 
@@ -954,21 +989,21 @@ def _rule_lines(optimizer, t: int, lr: str) -> list[str]:
 
 def _entry_lines(
     optimizer, lr: str, name: str, w, g, new, state_before, state_after, t
-) -> list[str]:
+) -> tuple[list[str], bool]:
     """The update of one parameter entry, each line an equation that evaluates to its result.
 
     A step that brings a weight near 0 (as --l1 keeps doing) makes the result a difference of
     nearly equal numbers: those get more digits, one at a time, until the printed numbers
-    give each result to 2e-4 of itself (most lines need none)."""
-    lines, values = _entry_text(optimizer, lr, name, w, g, new, state_before, state_after, t, 0)
-    for extra in range(1, 13):
-        if all(not math.isfinite(exact) or abs(v - exact) <= 2e-4 * abs(exact) + 1e-12
-               for v, exact in values):  # fmt: skip
-            break
+    give each result to 2e-4 of itself (most lines need none). The bool says whether they
+    do (not when ``lr`` is printed with too few digits for it)."""
+    for extra in range(13):
         lines, values = _entry_text(
             optimizer, lr, name, w, g, new, state_before, state_after, t, extra
         )
-    return lines
+        if all(not math.isfinite(exact) or abs(v - exact) <= 2e-4 * abs(exact) + 1e-12
+               for v, exact in values):  # fmt: skip
+            return lines, True
+    return lines, False
 
 
 def _entry_text(
@@ -1030,12 +1065,37 @@ def _gradient_lines(e: Explanation, k: int, names) -> list[str]:
     return out
 
 
-def _step_lines(e: Explanation, k: int, names, first_of: int | None) -> list[str]:
+def _step_entries(e: Explanation, k: int, names, lr: str) -> tuple[list[str], bool]:
+    """The update of every parameter entry in step ``k`` with the learning rate printed as
+    ``lr``, and whether every equation evaluates to its result."""
     optimizer, step = e.optimizer, e.steps[k]
     t = int(step.state_after[0]) if isinstance(optimizer, Adam) else 0  # Adam's step count
-    lr = _lr(e)
-    out = _rule_lines(optimizer, t, lr)
     entry_names = _parameter_names(names)
+    out, exact = [], True
+    for index, (before, grad, after) in enumerate(
+        zip(step.params_before, step.grads, step.params_after)
+    ):
+        for entry, name in zip(np.ndindex(before.shape), entry_names[index]):
+            lines, ok = _entry_lines(
+                optimizer,
+                lr,
+                name,
+                before[entry],
+                grad[entry],
+                after[entry],
+                _state_entries(step.state_before, optimizer, index, entry),
+                _state_entries(step.state_after, optimizer, index, entry),
+                t,
+            )
+            out.extend(lines)
+            exact = exact and ok
+    return out, exact
+
+
+def _step_lines(e: Explanation, k: int, names, first_of: int | None, lr: str) -> list[str]:
+    optimizer, step = e.optimizer, e.steps[k]
+    t = int(step.state_after[0]) if isinstance(optimizer, Adam) else 0  # Adam's step count
+    out = _rule_lines(optimizer, t, lr)
     if first_of is not None:
         samples = ", ".join(map(str, step.rows[:20])) + (", ..." if len(step.rows) > 20 else "")
         masks = " with their dropout masks" if step.masks is not None else ""
@@ -1045,42 +1105,27 @@ def _step_lines(e: Explanation, k: int, names, first_of: int | None) -> list[str
             + (" plus the penalty's:" if e.penalty is not None else ":")
         )
         out.extend(_gradient_lines(e, k, names))
-    for index, (before, grad, after) in enumerate(
-        zip(step.params_before, step.grads, step.params_after)
-    ):
-        for entry, name in zip(np.ndindex(before.shape), entry_names[index]):
-            out.extend(
-                _entry_lines(
-                    optimizer,
-                    lr,
-                    name,
-                    before[entry],
-                    grad[entry],
-                    after[entry],
-                    _state_entries(step.state_before, optimizer, index, entry),
-                    _state_entries(step.state_after, optimizer, index, entry),
-                    t,
-                )
-            )
+    out.extend(_step_entries(e, k, names, lr)[0])
     return out
 
 
-def _update_lines(e: Explanation, names) -> list[str]:
+def _update_lines(e: Explanation, names, lr: str) -> list[str]:
+    """The update: the epoch's learning rate (``lr`` as printed) and its step or steps."""
     out = ["Update"]
     if e.stopped:
         out.append(f"  None: {e.stopped}.")
         return out
-    out.extend(_schedule_line(e))
+    out.extend(_schedule_line(e, lr))
     if len(e.steps) == 1:
         out.append("  one step with the batch gradient g = dL/dw above:")
-        out.extend(_step_lines(e, 0, names, None))
+        out.extend(_step_lines(e, 0, names, None, lr))
     else:
         batch = e.history.config.batch_size
         out.append(
             f"  with mini-batches of {batch} the epoch makes {len(e.steps)} steps, each from where "
             "the last one left off, on its own mini-batch's gradient. The first, in full:"
         )
-        out.extend(_step_lines(e, 0, names, len(e.steps)))
+        out.extend(_step_lines(e, 0, names, len(e.steps), lr))
         out.append(f"  after all {len(e.steps)} steps the weights are:")
         for index, array in enumerate(e.steps[-1].params_after):
             for entry, name in zip(np.ndindex(array.shape), _parameter_names(names)[index]):
@@ -1094,8 +1139,9 @@ def _update_lines(e: Explanation, names) -> list[str]:
     return out
 
 
-def _header(e: Explanation) -> list[str]:
-    """What run and epoch this is, and, for the models of issue 12, what they change."""
+def _header(e: Explanation, lr: str) -> list[str]:
+    """What run and epoch this is (``lr``: the epoch's learning rate as the update prints
+    it), and, for the models of issue 12, what they change."""
     h = e.history
     c = h.config
     optimizer = optimizer_settings(e.optimizer)["name"]
@@ -1106,7 +1152,7 @@ def _header(e: Explanation) -> list[str]:
     output = ", a linear output (regression)" if c.output == "linear" else ""
     rate = f"learning rate {c.lr:g}"
     if c.schedule.kind != "constant":
-        rate = f"learning rate {_lr(e)} in this epoch (--lr-schedule {c.lr_schedule} from {c.lr:g})"
+        rate = f"learning rate {lr} in this epoch (--lr-schedule {c.lr_schedule} from {c.lr:g})"
     extras = [f"l2 {_g(c.l2)}" if c.l2 else "", f"l1 {_g(c.l1)}" if c.l1 else ""]
     extras.append(f"dropout {_g(c.dropout)}" if c.dropout else "")
     extra = "".join(f", {x}" for x in extras if x)
@@ -1148,7 +1194,8 @@ def format_explanation(e: Explanation) -> str:
     h = e.history
     c = h.config
     names = unit_names(h)
-    out = _header(e)
+    lr = _lr(e) if e.stopped else _update_lr(e, names)  # one lr text in the header and update
+    out = _header(e, lr)
     for p in e.passes:
         out.append("")
         out.append(_pass_head(e, p))
@@ -1160,5 +1207,5 @@ def format_explanation(e: Explanation) -> str:
         out.extend(_backward_lines(e, p, names))
     out.append("")
     out.extend(_batch_lines(e, names))
-    out.extend(_update_lines(e, names))
+    out.extend(_update_lines(e, names, lr))
     return "\n".join(out)

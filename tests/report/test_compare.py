@@ -207,6 +207,11 @@ def test_two_regressions_compare_by_r2_and_a_classification_is_refused(runs, tmp
     score_axis = next(ax for ax in fig.axes if ax.get_ylabel() == "training R²")
     low, high = score_axis.get_ylim()
     assert -1.1 < low < 0 and 1 < high < 1.1  # R², not a percentage
+    # The two runs fit the same targets: their fitted curves share one value axis.
+    panels = [ax for ax in fig.axes if "\nepoch " in ax.get_title()]
+    assert len(panels) == 2 and panels[0].get_ylim() == panels[1].get_ylim()
+    y = histories[0].dataset.labels
+    assert panels[0].get_ylim()[0] < y.min() and panels[0].get_ylim()[1] > y.max()
     # A regression with a classification: one sentence, exit 2, nothing written.
     mixed = tmp_path / "mixed"
     assert main(["compare", str(tmp_path / "sines" / "plain"), str(runs / "lr2"),
@@ -214,3 +219,32 @@ def test_two_regressions_compare_by_r2_and_a_classification_is_refused(runs, tmp
     err = capsys.readouterr().err
     assert "cannot compare regressions (plain) with classifications (lr2)" in err
     assert err.count("\n") == 1 and not mixed.exists()
+
+
+def test_run_colours_mean_no_class_unit_or_sign_and_runs_past_six_are_dotted(compared):
+    from backprop_lab.plots.compare_figure import RUN_COLOURS
+    from backprop_lab.plots.style import (
+        ACCURACY_COLOUR,
+        CLASS_COLOURS,
+        LOSS_COLOUR,
+        NEGATIVE_WEIGHT,
+        POSITIVE_WEIGHT,
+        UNIT_COLOURS,
+    )
+
+    taken = {c.lower() for c in (*CLASS_COLOURS, *UNIT_COLOURS, POSITIVE_WEIGHT, NEGATIVE_WEIGHT,
+                                 LOSS_COLOUR, ACCURACY_COLOUR)}  # fmt: skip
+    assert not taken & {c.lower() for c in RUN_COLOURS}
+    assert len(set(RUN_COLOURS)) == len(RUN_COLOURS) == 6
+    histories = [train(TrainConfig(epochs=20, seed=seed)) for seed in range(7)]
+    fig = comparison_figure(histories, run_labels(histories))
+    loss_axis = next(ax for ax in fig.axes if ax.get_yscale() == "log")
+    lines = loss_axis.get_lines()
+    assert [line.get_color() for line in lines] == [*RUN_COLOURS, RUN_COLOURS[0]]
+    assert [line.get_linestyle() for line in lines] == ["-"] * 6 + [":"]  # the 7th: dotted
+    key = next(legend for ax in fig.axes if (legend := ax.get_legend()) and "seed=6" in
+               [t.get_text() for t in legend.get_texts()])  # fmt: skip
+    assert key.legend_handles[6].get_linestyle() == ":"  # type: ignore[union-attr]
+    page = (compared / "compare.html").read_text()
+    for colour in RUN_COLOURS[:4]:  # the page's interactive curves: the same colours
+        assert f'"color":"{colour}"' in page

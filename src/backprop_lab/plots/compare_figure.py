@@ -5,7 +5,10 @@ squash the others: the loss axis stops at ten times the largest starting loss), 
 decision boundaries as small multiples, each titled in its run's colour, with the key to the
 colours and marks. Regressions (never mixed with classifications: see
 :func:`backprop_lab.report.compare.check_comparable`) get R² for accuracy and their final
-predictions (the fitted curve, or the predicted surface) for boundaries. The runs' names (``labels``) come from the caller: see
+predictions (the fitted curve, or the predicted surface) for boundaries; the fitted curves of
+runs on the same dataset share one value axis. Runs have colours of their own (RUN_COLOURS),
+none of them a class, unit, weight-sign, loss or accuracy colour; runs 7 to 12 repeat them
+dotted. The runs' names (``labels``) come from the caller: see
 :func:`backprop_lab.report.compare.run_labels`.
 """
 
@@ -14,6 +17,7 @@ predictions (the fitted curve, or the predicted surface) for boundaries. The run
 from __future__ import annotations
 
 import textwrap
+from typing import Literal
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -23,7 +27,34 @@ from ..history import History
 from ..numbers import sig
 from .boundary import draw_boundary
 from .grid import has_plane, plane_for
-from .style import CLASS_COLOURS, PROBABILITY_CMAP, RC, RUN_COLOURS
+from .style import CLASS_COLOURS, PROBABILITY_CMAP, RC
+
+# The runs' colours, in order. Picked to be far (CIEDE2000 distance at least 10, also under
+# simulated deuteranopia and protanopia) from every colour that means something else: the
+# classes (Okabe-Ito), the weight signs, the hidden units (style.UNIT_COLOURS), the loss,
+# accuracy and learning-rate colours, the regression scale and curve; and far from each other.
+# Beyond these six, runs 7 to 12 repeat them dotted (compare's curves are all training curves,
+# so no dash pattern means the test split here).
+RUN_COLOURS = (
+    "#0000EE",  # blue
+    "#CC5555",  # brick red
+    "#AA66FF",  # violet
+    "#334400",  # dark olive
+    "#880055",  # wine
+    "#FF5588",  # pink
+)
+Dash = Literal["-", ":", "-."]
+RUN_DASHES: tuple[Dash, ...] = ("-", ":", "-.")  # matplotlib's; plotly's: solid, dot, dashdot
+
+
+def run_colour(k: int) -> str:
+    """Run k's colour (k from 0, in the order the runs are listed)."""
+    return RUN_COLOURS[k % len(RUN_COLOURS)]
+
+
+def run_dash(k: int) -> Dash:
+    """Run k's line style: solid for the first six runs, then dotted, then dash-dot."""
+    return RUN_DASHES[(k // len(RUN_COLOURS)) % len(RUN_DASHES)]
 
 
 def loss_range(histories: list[History]) -> tuple[float, float, bool]:
@@ -104,7 +135,7 @@ def comparison_figure(histories: list[History], labels: list[str]) -> Figure:
         key = fig.add_subplot(grid[1, :])
         key.axis("off")
         key.legend(
-            handles=[Line2D([], [], color=RUN_COLOURS[k % len(RUN_COLOURS)], linewidth=2.5, label=label)
+            handles=[Line2D([], [], color=run_colour(k), linestyle=run_dash(k), linewidth=2.5, label=label)
                      for k, label in enumerate(labels)],
             loc="center", ncols=legend_columns, fontsize=10, frameon=False,
         )  # fmt: skip
@@ -146,13 +177,14 @@ def boundaries_figure(histories: list[History], labels: list[str]) -> Figure:
 def _curves(ax_loss, ax_accuracy, histories: list[History], labels: list[str]) -> None:
     low, top, clipped = loss_range(histories)
     for k, (h, label) in enumerate(zip(histories, labels)):
-        colour = RUN_COLOURS[k % len(RUN_COLOURS)]
+        colour, dash = run_colour(k), run_dash(k)
         epochs = np.arange(len(h.loss))
         with np.errstate(invalid="ignore"):
             loss = np.where(np.isfinite(h.loss) & (h.loss > 0), h.loss, np.nan)
-        ax_loss.plot(epochs, np.minimum(loss, top * 10), color=colour, linewidth=2, label=label)
+        ax_loss.plot(epochs, np.minimum(loss, top * 10), color=colour, linestyle=dash, linewidth=2,
+                     label=label)  # fmt: skip
         score = _score_values(h, h.accuracy)
-        ax_accuracy.plot(epochs, score, color=colour, linewidth=2, label=label)
+        ax_accuracy.plot(epochs, score, color=colour, linestyle=dash, linewidth=2, label=label)
         gone = off_top(h, top) if clipped or h.summary.status == "diverged" else None
         if gone is not None:
             word = "diverged" if h.summary.status == "diverged" else "off the top"
@@ -203,9 +235,14 @@ def _plane(h: History):
 
 
 def _boundaries(fig, grid, first_row: int, columns: int, histories, labels) -> None:
+    """One panel per run: its final decision boundary, or a regression's prediction. The
+    fitted curves of runs on the same dataset (one input) share one value axis."""
+    from .surface import draw_prediction, predictions_on_plane
+
+    curves: dict[str, list] = {}  # dataset name: [(axes, FitDrawing, predictions)]
     for k, (h, label) in enumerate(zip(histories, labels)):
         ax = fig.add_subplot(grid[first_row + k // columns, k % columns])
-        colour = RUN_COLOURS[k % len(RUN_COLOURS)]
+        colour = run_colour(k)
         epoch = int(h.snapshot_epoch[-1])
         plane = _plane(h)
         if plane is None or not _finite_snapshot(h, -1):
@@ -213,6 +250,13 @@ def _boundaries(fig, grid, first_row: int, columns: int, histories, labels) -> N
             why = (f"inputs are {h.dataset.n_features}-D:\nno boundary to draw" if plane is None
                    else f"the weights at epoch {epoch}\nare not finite: no boundary to draw")  # fmt: skip
             ax.text(0.5, 0.5, why, ha="center", va="center", transform=ax.transAxes)
+        elif h.is_regression and plane.dims == 1:
+            predictions = predictions_on_plane(h, -1, plane)[0]
+            drawing = draw_prediction(ax, h, -1, plane, predictions)
+            curves.setdefault(h.dataset.name, []).append((ax, drawing, predictions))
+            ax.set_xlabel("")
+            ax.set_ylabel("")
+            ax.tick_params(labelsize=8)
         else:
             draw_boundary(ax, h, -1, plane)
             ax.set_xlabel("")
@@ -229,6 +273,25 @@ def _boundaries(fig, grid, first_row: int, columns: int, histories, labels) -> N
             else f"accuracy {100 * h.accuracy[epoch]:.0f} %"
         )
         ax.set_title(f"{title}\n{end}, {score}", color=colour, fontsize=10)
+    for shared in curves.values():
+        _share_value_axis(shared)
+
+
+def _share_value_axis(panels: list) -> None:
+    """Give the fitted curves of runs that share a target (the same dataset) one value axis:
+    from the lowest bottom to the highest top of their own views, each curve's note (where
+    it leaves the view) redone for it."""
+    if len(panels) < 2:
+        return
+    drawings = [drawing for _, drawing, _ in panels]
+    bottom, top = min(d.bottom for d in drawings), max(d.top for d in drawings)
+    reach_low = min(d.reach_low for d in drawings)
+    reach_high = max(d.reach_high for d in drawings)
+    for ax, drawing, predictions in panels:
+        drawing.bottom, drawing.top = bottom, top
+        drawing.reach_low, drawing.reach_high = reach_low, reach_high
+        ax.set_ylim(bottom, top)
+        drawing.update(predictions)
 
 
 def _prediction_key(fig, slot, histories: list[History]) -> None:

@@ -1,10 +1,14 @@
 """explain.png: the network diagram annotated with one pass: each unit's z and a on the unit,
-each weight's gradient on its link.
+each weight's gradient on its link (on every link of a small diagram, as network.png labels its
+weights; on the largest few of a bigger one, and the title says so and that the text output
+has them all).
 
 With --features the input units are the features, each labelled with its value; with dropout
-the pass drawn is training's, each hidden unit showing its mask (dropped, or kept and scaled),
-and the title says that the recorded z and a are the deterministic pass; a regularised run's
-title says how much of the update's gradient is the penalty's."""
+the pass drawn is training's, each hidden unit showing its mask (dropped, or kept and scaled):
+a unit it dropped is hatched and faded and its outgoing links are dotted and faint (they carry
+nothing in that pass), with a key under the diagram; the title says that the recorded z and a
+are the deterministic pass. A regularised run's title says how much of the update's gradient
+is the penalty's."""
 
 from __future__ import annotations
 
@@ -13,8 +17,10 @@ from dataclasses import replace
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 
-from ..explain import Explanation, Pass
+from ..explain import Explanation, Pass, share_text
 from ..features import feature_label
 from ..history import History
 from ..numbers import sig
@@ -27,6 +33,11 @@ MAX_DRAWN_UNITS = 10
 SHOWN_INPUTS = 6  # a sample of more features is written in the title as its first and last ones
 
 BOX = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "#999999", "alpha": 0.95}
+# A diagram with more links than network.png labels (or too tight for labels on every link)
+# gets the gradients of this many links, the largest in size; the text output has them all.
+LARGEST_LABELLED = 6
+DROPPED_HATCH = "#5a5a5a"  # a unit dropped in the pass drawn: hatched, faded
+DROPPED_LINK_ALPHA = 0.3  # its outgoing links: dotted and faint, in their weight's colour
 
 
 def _at_epoch(e: Explanation, params: tuple[np.ndarray, ...] | None = None) -> tuple[History, int]:
@@ -76,12 +87,16 @@ def explain_figure(e: Explanation) -> Figure:
     drawing = NetworkDrawing(ax, h, label_links=False, bias_labels=False, max_units=MAX_DRAWN_UNITS)
     drawing.update(snapshot)
     _label_units(ax, drawing, e, one)
-    _label_links(drawing, e, one)
-    title = _title(e, h, one)
+    labelled = _label_links(drawing, e, one)
+    dropped = _mark_dropped(ax, drawing, one)
+    title = _title(e, h, one, labelled)
     if drawing.not_drawn:
         names = ", ".join(names for names, _ in drawing.not_drawn)
         title += f"\n(too many units to draw them all: {names} not drawn)"
     fig.suptitle(_fit_width(title, fig.get_figwidth(), 11), fontsize=11)
+    if dropped:
+        fig.legend(handles=_dropped_handles(), loc="outside lower center", ncols=2,
+                   frameon=False, fontsize=9)  # fmt: skip
     return fig
 
 
@@ -136,25 +151,113 @@ def _mask_text(mask: float) -> str:
     return "m = 0: dropped" if mask == 0 else f"m = {sig(mask)}"
 
 
-def _label_links(drawing: NetworkDrawing, e: Explanation, one) -> None:
-    """Each weight's gradient on its link: the one sample's dl/dw, or the batch's dL/dw. Only
-    when there are few enough links to read, as network.png labels its weights."""
+def _label_links(drawing: NetworkDrawing, e: Explanation, one) -> tuple[int, int, int] | None:
+    """Each weight's gradient on its link: the one sample's dl/dw, or the batch's dL/dw. All
+    of them when there are few enough links to read, as network.png labels its weights; else
+    the LARGEST_LABELLED largest in size of the links drawn (not 0). Returns None when every
+    link is labelled, else (links labelled, links drawn, links)."""
     gradients = one.dW if one is not None else e.batch_dW
     symbol = "dl/dw" if one is not None else "dL/dw"  # this sample's loss l, or the batch's L
     n_links = sum(W.size for W in gradients)
-    if n_links > MAX_LABELLED_LINKS or drawing.compact:
-        return
-    for l, G in enumerate(gradients):
-        for i in range(G.shape[0]):
-            for j in range(G.shape[1]):
-                text = f"{symbol} {signed(G[i, j])}"
-                drawing.link_text(l, i, j, text, fontsize=7.5, bbox=BOX, zorder=6)
-                drawing.link_texts[-1][0].set_gid("gradient label")
+    drawn = [
+        (l, i, j)
+        for l, G in enumerate(gradients)
+        for i in drawing.units[l]
+        for j in drawing.units[l + 1]
+    ]
+    every = n_links <= MAX_LABELLED_LINKS and not drawing.compact
+    chosen = drawn
+    if not every:
+
+        def size(link: tuple[int, int, int]) -> float:
+            value = float(gradients[link[0]][link[1], link[2]])
+            return abs(value) if np.isfinite(value) else np.inf  # not a number: first
+
+        candidates = [link for link in drawn if size(link) > 0]
+        chosen = sorted(candidates, key=size, reverse=True)[:LARGEST_LABELLED]
+    for l, i, j in chosen:
+        text = f"{symbol} {signed(gradients[l][i, j])}"
+        drawing.link_text(l, i, j, text, fontsize=7.5, bbox=BOX, zorder=6)
+        drawing.link_texts[-1][0].set_gid("gradient label")
+    return None if every else (len(chosen), len(drawn), n_links)
 
 
-def _title(e: Explanation, h: History, one: Pass | None) -> str:
-    """Which pass this is (epoch, sample or all samples) and which gradient the links show;
-    with dropout, which pass is drawn; with a penalty, its share of the update's gradient."""
+def _dropped_units(drawing: NetworkDrawing, one) -> list[tuple[int, int, float]]:
+    """(layer, unit, height) of each drawn hidden unit the one pass drew dropped (m = 0)."""
+    if one is None or one.masks is None:
+        return []
+    return [
+        (l, j, y)
+        for l in range(1, len(drawing.units) - 1)
+        for j, y in zip(drawing.units[l], drawing.ys[l])
+        if one.masks[l - 1][j] == 0
+    ]
+
+
+def _mark_dropped(ax, drawing: NetworkDrawing, one) -> bool:
+    """Hatch and fade each unit the pass dropped, and draw its outgoing links dotted and
+    faint: in this pass they carry nothing. Returns whether a unit was dropped."""
+    dropped = _dropped_units(drawing, one)
+    for l, _, y in dropped:
+        x = drawing.xs[l]
+        ax.add_patch(
+            Rectangle(
+                (x - HALF, y - HALF),
+                2 * HALF,
+                2 * HALF,
+                facecolor=(1, 1, 1, 0.6),
+                edgecolor=DROPPED_HATCH,
+                hatch="///",
+                linewidth=0,
+                zorder=2.5,
+                gid="dropped unit",
+            )  # fmt: skip
+        )
+    sources = {(l, j) for l, j, _ in dropped}
+    for line, _, l, i, _ in drawing.links:
+        if (l, i) in sources:  # the link leaves a dropped unit of layer l
+            line.set_linestyle(":")
+            line.set_alpha(DROPPED_LINK_ALPHA)
+            line.set_gid("dropped link")
+    return bool(dropped)
+
+
+def _dropped_handles() -> list:
+    return [
+        Patch(
+            facecolor="white",
+            edgecolor=DROPPED_HATCH,
+            hatch="///",
+            label="unit dropped in this pass (m = 0)",
+        ),  # fmt: skip
+        Line2D(
+            [],
+            [],
+            color="#444444",
+            linestyle=":",
+            alpha=0.6,
+            linewidth=2,
+            label="its outgoing links: they carry 0 in this pass",
+        ),  # fmt: skip
+    ]
+
+
+def _links_words(symbol: str, labelled: tuple[int, int, int] | None) -> str:
+    """Where the gradients are, to follow "z and a on the units": ", dl/dw on the links", or
+    on a line of its own on the largest few of them."""
+    if labelled is None:
+        return f", {symbol} on the links"
+    shown, drawn, total = labelled
+    links = f"{drawn} links" if drawn == total else f"the {drawn} links drawn"
+    if not shown:
+        return f";\n{symbol} is 0 on all {links} (the text output has each one)"
+    return f";\n{symbol} on the {shown} largest of {links} (the text output has all of them)"
+
+
+def _title(e: Explanation, h: History, one: Pass | None, labelled=None) -> str:
+    """Which pass this is (epoch, sample or all samples) and which gradient the links show
+    (``labelled``: as from _label_links); with dropout, which pass is drawn; with a penalty,
+    its share of the update's gradient."""
     N = len(h.dataset.labels)
     if one is None:
         uses = "dL/dw: the batch gradient, the mean over all samples, which the update uses"
@@ -164,8 +267,8 @@ def _title(e: Explanation, h: History, one: Pass | None) -> str:
                 f"of the {len(e.steps)} steps uses its mini-batch's"
             )
         title = (
-            f"One pass at epoch {e.epoch}, all {len(e.passes)} samples: mean a on the units, "
-            f"dL/dw on the links\n{uses}"
+            f"One pass at epoch {e.epoch}, all {len(e.passes)} samples: mean a on the units"
+            f"{_links_words('dL/dw', labelled)}\n{uses}"
         )
     else:
         # Many features: the sample's input on a line of its own.
@@ -176,7 +279,8 @@ def _title(e: Explanation, h: History, one: Pass | None) -> str:
             batch = h.config.batch_size
             uses = f"each of the {len(e.steps)} steps uses the mean over its mini-batch of {batch}"
         title = (
-            f"One pass at epoch {e.epoch}, {who}: z and a on the units, dl/dw on the links\n"
+            f"One pass at epoch {e.epoch}, {who}: z and a on the units"
+            f"{_links_words('dl/dw', labelled)}\n"
             f"dl/dw: this sample's gradient (of its own loss l = {sig(one.loss)}); {uses}"
         )
     return title + _dropout_title(e, one) + _penalty_title(e)
@@ -197,9 +301,12 @@ def _dropout_title(e: Explanation, one: Pass | None) -> str:
     where = ""
     if one is not None and one.step is not None and len(e.steps) > 1:
         where = f" (mini-batch {one.step + 1} of {len(e.steps)}, at its weights)"
+    hatched = ""
+    if one is not None and one.masks is not None and any((m == 0).any() for m in one.masks):
+        hatched = " (hatched: dropped, m = 0; their outgoing links dotted)"
     return (
-        f"\nthe pass training took with dropout {sig(c.dropout)}{where}, m its mask;\n"
-        "the recorded z and a are the deterministic pass, without dropout"
+        f"\nthe pass training took with dropout {sig(c.dropout)}{where}, m its mask"
+        f"{hatched};\nthe recorded z and a are the deterministic pass, without dropout"
     )
 
 
@@ -213,11 +320,11 @@ def _penalty_title(e: Explanation) -> str:
     rates = " + ".join(
         text for text, rate in ((f"{sig(c.l2)} w", c.l2), (f"{sig(c.l1)} sign(w)", c.l1)) if rate
     )
-    share = penalty / (data + penalty) if data + penalty else 0.0
+    relation, share = share_text(penalty / (data + penalty) if data + penalty else 0.0)
     return (
         f"\nthe update's dL/dw adds the penalty's gradient {rates} to backprop's; over the "
-        "weights,\nthe penalty's share sum |penalty| / sum (|data| + |penalty|) is "
-        f"{sig(100 * share)} %"
+        "weights,\nthe penalty's share sum |penalty| / sum (|data| + |penalty|) "
+        f"{'is' if relation == '=' else relation} {share}"
     )
 
 

@@ -33,7 +33,8 @@ from ..sweep import (
     wilson_interval,
 )
 from . import save_figure
-from .style import LOSS_COLOUR, RUN_COLOURS, new_figure
+from .compare_figure import run_colour, run_dash
+from .style import LOSS_COLOUR, new_figure
 
 MAX_CURVES = 9
 MAX_PANELS = 36
@@ -317,10 +318,11 @@ def curves_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     if len(stacks) <= MAX_CURVES:
         fig, ax = new_figure(figsize=(9, 5))
         for k, (s, label) in enumerate(zip(stacks, labels)):
-            colour = RUN_COLOURS[k % len(RUN_COLOURS)] if len(stacks) > 1 else LOSS_COLOUR
+            colour = run_colour(k) if len(stacks) > 1 else LOSS_COLOUR
             q1, median, q3 = s.curve_quartiles
             ax.fill_between(s.curve_epochs, q1, q3, color=colour, alpha=0.18, linewidth=0)
-            ax.plot(s.curve_epochs, median, color=colour, linewidth=2, label=label)
+            ax.plot(s.curve_epochs, median, color=colour, linestyle=run_dash(k), linewidth=2,
+                    label=label)  # fmt: skip
         log = _log_if_positive(ax, stacks)
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss" + " (log scale)" * log)

@@ -34,14 +34,16 @@ from ..plots.compare_figure import (  # the figures lived here first: importable
     loss_range,
     off_top,
     r2_range,
+    run_colour,
+    run_dash,
 )
 from ..plots.grid import has_plane
-from ..plots.style import RUN_COLOURS
 from ..sweep import format_option
 from .embed import STYLE, compact_image, data_uri, png_bytes
 from .html import QUIET_OPTIONS
 
 MAX_RUNS = 12
+PLOTLY_DASHES = {"-": "solid", ":": "dot", "-.": "dashdot"}  # compare_figure.run_dash's
 
 
 def resolve_runs(arguments: list[str]) -> list[Path]:
@@ -251,7 +253,8 @@ def _loss_chart(histories: list[History], labels: list[str], folders: list[str])
     score_title = "R² (1: a perfect fit)" if regression else "Accuracy"
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (hover to read it)", score_title))
     for k, (h, label, folder) in enumerate(zip(histories, labels, folders)):
-        colour = RUN_COLOURS[k % len(RUN_COLOURS)]
+        colour = run_colour(k)
+        line = {"color": colour, "width": 2, "dash": PLOTLY_DASHES[run_dash(k)]}
         E = len(h.loss)
         index = np.unique(np.linspace(0, E - 1, min(E, 2000)).round().astype(int))
         if h.summary.status == "diverged":
@@ -261,11 +264,11 @@ def _loss_chart(histories: list[History], labels: list[str], folders: list[str])
         name = html.escape(label)
         where = f"{name}<br>folder {html.escape(folder)}<br>epoch %{{x}}"
         fig.add_trace(
-            go.Scatter(x=index[keep], y=loss[keep], name=label, line={"color": colour, "width": 2}, legendgroup=label,
+            go.Scatter(x=index[keep], y=loss[keep], name=label, line=line, legendgroup=label,
                        hovertemplate=f"{where}<br>loss %{{y:.4g}}<extra></extra>"),
             1, 1,
         )  # fmt: skip
-        fig.add_trace(_score_trace(h, index, label, colour, where, regression), 1, 2)
+        fig.add_trace(_score_trace(h, index, label, line, where, regression), 1, 2)
         gone = off_top(h, top) if clipped or h.summary.status == "diverged" else None
         if gone is not None:
             diverged = h.summary.status == "diverged"
@@ -294,7 +297,7 @@ def _loss_chart(histories: list[History], labels: list[str], folders: list[str])
 
 
 def _score_trace(
-    h: History, index: np.ndarray, label: str, colour: str, where: str, regression: bool
+    h: History, index: np.ndarray, label: str, line: dict, where: str, regression: bool
 ):
     """The run's training score over the epochs ``index``: accuracy in %, or R²."""
     import plotly.graph_objects as go
@@ -305,7 +308,7 @@ def _score_trace(
     else:
         values, hover = 100 * h.accuracy[index], f"{where}<br>accuracy %{{y:.1f}} %<extra></extra>"
     return go.Scatter(x=index, y=values, name=label, showlegend=False, legendgroup=label,
-                      line={"color": colour, "width": 2}, hovertemplate=hover)  # fmt: skip
+                      line=line, hovertemplate=hover)  # fmt: skip
 
 
 def _number(value: float) -> str:
