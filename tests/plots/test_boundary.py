@@ -107,3 +107,44 @@ def test_a_features_run_draws_its_curved_boundary_on_the_raw_plane():
     image = np.asarray(ax.images[0].get_array())
     np.testing.assert_allclose(image, probability_image(np.concatenate(
         [1 - probabilities, probabilities], axis=-1)), atol=1e-12)  # fmt: skip
+    assert "(the network reads features x1, x2, x1\u00b7x2 of each point)" in ax.get_title()
+    assert "features" not in decision_boundary_figure(trained(TrainConfig())).axes[0].get_title()
+
+
+def test_the_dashboard_title_names_the_options_a_run_sets_and_only_those():
+    from backprop_lab.plots.dashboard import setup_text
+
+    lr = TrainConfig().lr  # the guide's run: the title it always had
+    assert setup_text(trained(TrainConfig())) == (
+        f"xor: 2-2-1 sigmoid network, mse loss, sgd lr {lr:g}, seed 0"
+    )
+    cases = {
+        TrainConfig(hidden=(4,), l1=0.01, optimizer="adam", lr=0.05, epochs=50):
+            "xor: 2-4-1 sigmoid network, mse loss, adam lr 0.05, L1 0.01, seed 0",
+        TrainConfig(hidden=(4,), l2=0.05, lr=1, epochs=50):
+            "xor: 2-4-1 sigmoid network, mse loss, sgd lr 1, L2 0.05, seed 0",
+        TrainConfig(hidden=(3,), lr=0.5, lr_schedule="step:20:0.5", dropout=0.2, epochs=50):
+            "xor: 2-3-1 sigmoid network, mse loss, sgd lr 0.5 (\u00d7 0.5 every 20 epochs), "
+            "dropout 0.2, seed 0",
+        TrainConfig(hidden=(3,), lr=0.5, lr_schedule="cosine", epochs=50):
+            "xor: 2-3-1 sigmoid network, mse loss, sgd lr 0.5 (on a cosine to 0), seed 0",
+        TrainConfig(features=("x1", "x2", "x1*x2"), hidden=(), lr=0.5, epochs=50):
+            "xor: features x1, x2, x1\u00b7x2 into a 3-1 sigmoid network, mse loss, sgd lr 0.5, "
+            "seed 0",
+    }  # fmt: skip
+    for config, title in cases.items():
+        history = trained(config)
+        assert setup_text(history) == title
+    assert dashboard_figure(history).get_suptitle().startswith(title + "\n")
+
+
+def test_the_no_boundary_box_sits_above_the_points_not_on_them():
+    history = trained(TrainConfig(hidden=()))  # outputs 0.5 everywhere
+    for fig in (decision_boundary_figure(history), dashboard_figure(history)):
+        ((ax, box),) = [(ax, t) for ax in fig.axes for t in ax.texts
+                        if "outputs 0.5 everywhere" in t.get_text()]  # fmt: skip
+        fig.draw_without_rendering()
+        extent = box.get_window_extent().transformed(ax.transData.inverted())
+        points = np.concatenate([history.dataset.X, history.dataset.X_test])
+        assert extent.y0 > points[:, 1].max()  # every point below it
+        assert extent.y1 <= ax.get_ylim()[1]

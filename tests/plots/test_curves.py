@@ -249,3 +249,57 @@ def test_the_loss_caption_speaks_of_what_the_figure_draws(sine):
     _, text = caption("loss.png", stepped, diagnose(stepped))
     assert "plus the penalty on the weights (dotted)" in text
     assert "from 0.8 to 0.1 in 3 steps, at epochs 100, 200, 300" in text
+
+
+def test_a_penalty_that_shrinks_to_nothing_does_not_stretch_the_loss_axis():
+    history = trained(TrainConfig(dataset="circle", n=80, hidden=(6,), l2=0.05, lr=1.0,
+                                  epochs=300))  # fmt: skip
+    assert history.penalty.min() < 1e-6 < history.loss.min()  # the penalty falls to ~1e-7
+    ax = loss_figure(history).axes[0]
+    bottom, _ = ax.get_ylim()
+    assert bottom >= history.loss.min() / 1e3 / 2  # a few decades below the loss, no lower
+    (label,) = [text for text in _legend(ax) if text.startswith("penalty")]
+    first = int(np.argmax(history.penalty < bottom))
+    assert f"off the axis from epoch {first}: below" in label
+    # A penalty that stays near the loss is drawn whole, its legend as before.
+    kept = trained(TrainConfig(dataset="circle", n=80, hidden=(3,), l2=0.01, lr=1.0,
+                               epochs=200, test_fraction=0.25))  # fmt: skip
+    ax = loss_figure(kept).axes[0]
+    assert "penalty (L2 0.01 on the weights)" in _legend(ax)
+    assert ax.get_ylim()[0] <= kept.penalty.min()
+
+
+def test_the_heading_names_the_options_a_run_sets_and_only_those():
+    default = loss_figure(trained(TrainConfig(epochs=300))).get_suptitle()
+    assert default.startswith("xor: finished after 300 epochs")
+    cases = {
+        TrainConfig(hidden=(2,), l1=0.01, optimizer="adam", lr=0.05, epochs=50): "(L1 0.01)",
+        TrainConfig(hidden=(2,), lr=0.5, lr_schedule="step:20:0.5", dropout=0.2, epochs=50):
+            "(lr 0.5 \u00d7 0.5 every 20 epochs, dropout 0.2)",
+        TrainConfig(hidden=(2,), lr=0.5, lr_schedule="cosine", epochs=50):
+            "(lr 0.5 on a cosine to 0)",
+        TrainConfig(features=("x1", "x2", "x1*x2"), hidden=(), l2=0.001, epochs=50):
+            "(features x1, x2, x1\u00b7x2; L2 0.001)",
+    }  # fmt: skip
+    for config, words in cases.items():
+        assert loss_figure(trained(config)).get_suptitle().startswith(f"xor {words}: ")
+
+
+def test_a_rate_curve_on_the_right_axis_puts_the_legend_under_the_panel():
+    fig = loss_figure(trained(TrainConfig(lr=0.5, lr_schedule="cosine", epochs=300)))
+    legend = fig.axes[0].get_legend()
+    assert legend is not None  # under the panel, not over the rate curve:
+    assert legend.get_gid() == "legend under the panel"
+    fig.draw_without_rendering()
+    assert legend.get_window_extent().y1 < fig.axes[0].get_window_extent().y0
+
+
+def test_a_diverged_r2_puts_its_legend_under_the_panel():
+    history = trained(TrainConfig(dataset="reg-plane", hidden=(4,), lr=50, epochs=300))
+    assert history.summary.status == "diverged"
+    fig = loss_figure(history)
+    ax_r2 = fig.axes[2]
+    assert ax_r2.get_yscale() == "symlog"
+    fig.draw_without_rendering()
+    legend = ax_r2.get_legend()
+    assert legend is not None and legend.get_window_extent().y1 < ax_r2.get_window_extent().y0

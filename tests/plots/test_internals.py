@@ -265,3 +265,14 @@ def test_a_small_regression_draws_a_line_per_input_labelled_with_its_target(tmp_
     colours = {line.get_label(): line.get_color() for line in fig.axes[0].get_lines()}
     assert to_hex(colours["(0,0) -> -1.5"]) != to_hex(colours["(1,1) -> 2"])
     assert "class" not in " ".join(labels)
+
+
+def test_only_biases_are_dotted_and_a_third_input_is_dash_dot():
+    from backprop_lab.plots.style import SOURCE_LINESTYLES
+
+    assert ":" not in SOURCE_LINESTYLES  # dotted is the biases' own pattern
+    history = trained(TrainConfig(features=("x1", "x2", "x1*x2"), hidden=(), epochs=50))
+    (ax,) = weights_figure(history).axes
+    styles = {line.get_label(): line.get_linestyle() for line in ax.get_lines()}
+    assert styles["x1 -> out"] == "-" and styles["x2 -> out"] == "--"
+    assert styles["x1\u00b7x2 -> out"] == "-."

@@ -638,3 +638,40 @@ def test_a_one_dimensional_regression_draws_strips_along_x():
     (out,) = _pictures(drawing, 2)
     predicted = history.outputs(xs[:, None], _params(history))[:, 0]
     np.testing.assert_array_equal(out[0], predicted)
+
+
+def test_a_share_of_the_spread_never_reads_0_percent_for_points_spread_along_it():
+    from backprop_lab.plots.hidden import _share
+
+    assert [_share(s) for s in (0.0, 0.003, 0.07, 0.996, 1.0)] == ["0%", "<1%", "7%", ">99%",
+                                                                    "100%"]  # fmt: skip
+
+
+def test_inputs_all_at_one_spot_get_no_shares_of_a_spread_of_rounding_noise():
+    history = trained(TrainConfig(dataset="circle", n=80, hidden=(6,), l2=0.05, lr=1.0,
+                                  epochs=2000))  # fmt: skip
+    end = stats.last_finite_snapshot(history)
+    points = history.a[-2][end]
+    assert 0 < np.ptp(points, axis=0).max() < 1e-12  # collapsed, give or take rounding
+    assert np.isnan(spread_shares(history, end, projection_for(history, end))).all()
+    after = hidden_space_figure(history).axes[1]
+    assert after.get_xlabel() == "along the output weights (all inputs at one spot)"
+    assert "of the spread" not in after.get_ylabel()
+
+
+def test_weight_labels_with_no_room_in_a_small_panel_are_left_out_and_it_says_so():
+    # Diverging: numbers like -1.46e+11 and biases like -5.93e+152 crowd the dashboard's panel.
+    history = trained(TrainConfig(dataset="reg-plane", hidden=(4,), lr=50, epochs=300))
+    fig = dashboard_figure(history)
+    ax = next(a for a in fig.axes if a.get_title().startswith("The network"))
+    count, bad = _overlaps(fig, ax, "weight label")
+    assert bad == 0 and 0 < count < 12
+    drawing_key = [t.get_text() for t in ax.texts if "not written" in t.get_text()]
+    assert drawing_key and drawing_key[0].endswith("(network.png has them all)")
+    # network.png has the room for all of them, and no note.
+    fig = network_figure(history)
+    count, bad = _overlaps(fig, fig.axes[0], "weight label")
+    assert count == 12 and bad == 0
+    # Drawn again (an animation, a resized figure), the labels are placed anew.
+    fig.draw_without_rendering()
+    assert _overlaps(fig, fig.axes[0], "weight label") == (12, 0)

@@ -269,3 +269,58 @@ def test_hidden_space_of_a_2d_regression_has_lines_of_equal_prediction(plane):
     W2, b2 = plane.params_at(-1)[2:]
     # the background is the output layer's prediction over hidden space: linear in h
     assert "R²" in after.get_title()
+
+
+def test_a_far_off_note_breaks_onto_lines_that_fit_its_panel():
+    history = trained(TrainConfig(dataset="reg-plane", hidden=(4,), lr=50, epochs=300))
+    assert history.summary.status == "diverged"
+    for fig in (decision_boundary_figure(history), dashboard_figure(history)):
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        notes = [(ax, t) for ax in fig.axes for t in ax.texts
+                 if t.get_visible() and "far beyond the colour scale" in t.get_text()]  # fmt: skip
+        ((ax, note),) = notes
+        box, extent = ax.get_window_extent(renderer), note.get_window_extent(renderer)
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1
+        assert "\n" in note.get_text() and "from -" in note.get_text()
+
+
+def test_the_dashboards_point_legend_sits_under_the_axis_name(plane):
+    fig = dashboard_figure(plane)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax = fig.axes[1]
+    key = ax.get_legend()
+    assert key is not None
+    legend = key.get_window_extent(renderer)
+    assert legend.y1 < ax.xaxis.label.get_window_extent(renderer).y0
+    below = [a for a in fig.axes if a.get_title().startswith("Gradient size")]
+    assert legend.y0 > below[0].title.get_window_extent(renderer).y1
+
+
+def test_the_sum_panel_keeps_its_legend_beside_it_and_the_parts_over_the_prediction(sine):
+    fig = hidden_space_figure(sine)
+    total = fig.axes[2]
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    key = total.get_legend()
+    assert key is not None
+    legend = key.get_window_extent(renderer)
+    assert legend.x0 > total.get_window_extent(renderer).x1  # covers no curve
+    labels = [t.get_text() for t in key.get_texts()]
+    assert labels[-2:] == ["training point", "test point"]
+    (prediction,) = [
+        line for line in total.get_lines() if line.get_label() == "prediction: the sum"
+    ]
+    parts = [line for line in total.get_lines() if line.get_linestyle() == "--"]
+    assert all(part.get_zorder() > prediction.get_zorder() for part in parts)
+
+
+def test_the_frames_of_a_diverged_run_say_it_diverged():
+    from backprop_lab.plots.animation import _frame_title
+
+    history = trained(TrainConfig(dataset="reg-plane", hidden=(4,), lr=50, epochs=300))
+    epoch = history.summary.diverged_epoch
+    assert epoch is not None
+    assert _frame_title(history, epoch - 1).endswith(f"(the run diverged at epoch {epoch})")
+    assert "diverged" not in _frame_title(trained(TrainConfig(epochs=300)), 299)

@@ -182,16 +182,20 @@ def _loss_panel(ax, history: History):
 
 def _frame_title(history: History, epoch: int) -> str:
     """The figure's title in a frame: the dataset, the epoch, its loss and accuracy (R² for
-    a regression)."""
+    a regression), and for a run that diverged, where (its frames stop before: the last
+    epoch's numbers are not finite)."""
     score = (
         f"R² {sig(history.accuracy[epoch])}"
         if history.is_regression
         else f"accuracy {percent(history.accuracy[epoch], 1)}"
     )
-    return (
+    title = (
         f"{history.dataset.name}: epoch {epoch} of {len(history.loss) - 1}, "
         f"loss {sig(history.loss[epoch])}, {score}"
     )
+    if history.summary.status == "diverged" and history.total_epochs is None:
+        title += f" (the run diverged at epoch {history.summary.diverged_epoch})"
+    return title
 
 
 def _frames(history: History, count: int):

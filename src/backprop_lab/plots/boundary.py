@@ -17,7 +17,7 @@ from ..history import History
 from ..nn import UNDECIDED, predict
 from ..numbers import percent, sig
 from .grid import Plane, class_changes, class_probability, outputs_on_plane, plane_for
-from .style import CLASS_COLOURS, PROBABILITY_CMAP, new_figure
+from .style import CLASS_COLOURS, PROBABILITY_CMAP, features_line, new_figure
 from .surface import (
     draw_prediction,
     prediction_evolution_figure,
@@ -350,7 +350,8 @@ def draw_boundary(
         box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "0.5"}
         small = ax.get_position().width * ax.figure.get_figwidth() < 4.0  # inches
         text = UNDECIDED_SHORT if small else UNDECIDED_TEXT[probabilities.shape[-1] == 2]
-        ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
+        # At the top, in the plane's margin above the points (see grid.plane_for), not on them.
+        ax.text(0.5, 0.985, text, transform=ax.transAxes, ha="center", va="top",
                 fontsize=8 if small else 10, bbox=box, zorder=5)  # fmt: skip
     draw_points(ax, history, plane=plane, wrong=wrong)
     left, right, bottom, top = plane.extent  # the grid's ends
@@ -460,7 +461,11 @@ def decision_boundary_figure(history: History, snapshot: int = -1) -> Figure:
     if plane.dims == 1:
         fig, ax = new_figure(figsize=(9.0, 5.2))
         draw_boundary(ax, history, snapshot, plane, label_crossings=True, mark_wrong=True)
-        ax.set_title(f"The network's output along {plane.names[0]} at {caption}", pad=22)
+        ax.set_title(
+            f"The network's output along {plane.names[0]} at {caption}"
+            + features_line(history.config),
+            pad=22,
+        )
         point_legend(ax, history, loc="upper left", plane=plane, bbox_to_anchor=(1.01, 1.0),
                      wrong=True)  # fmt: skip
         return fig
@@ -468,7 +473,7 @@ def decision_boundary_figure(history: History, snapshot: int = -1) -> Figure:
     broken = not np.isfinite(probabilities).all()
     fig, ax = new_figure(figsize=(6.8, 6.6) if not plane.is_slice else (7.4, 7.2))
     drawn = draw_boundary(ax, history, snapshot, plane, probabilities, mark_wrong=True)
-    title = f"Decision boundary at {caption}"
+    title = f"Decision boundary at {caption}{features_line(history.config)}"
     if plane.is_slice:
         title += "\n" + slice_subtitle(plane)
     ax.set_title(title, fontsize=11)

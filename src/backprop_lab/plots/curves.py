@@ -30,7 +30,14 @@ from ..history import History
 from ..naming import unit_names
 from ..nn import undecided_share
 from ..numbers import percent, sig
-from .style import ACCURACY_COLOUR, LOSS_COLOUR, LR_COLOUR, TEST_STYLE, new_figure
+from .style import (
+    ACCURACY_COLOUR,
+    LOSS_COLOUR,
+    LR_COLOUR,
+    TEST_STYLE,
+    new_figure,
+    options_words,
+)
 
 MAX_POINTS = 5000
 LOSS_CEILING = 1e250  # a diverging loss is drawn no higher: log axes near 1e308 overflow
@@ -41,6 +48,7 @@ DATA_LOSS_COLOUR = "#7d93ab"  # the loss's own colour, lighter: drawn over the r
 MAX_MARKED_CHANGES = 10  # a step schedule with more changes is drawn as a curve, not lines
 LEGEND_INSIDE = 3  # a regularised or scheduled run's loss legend of more entries goes under it
 R2_FLOOR = -1.0  # the R² panel shows no lower: an untrained network's R² can be -20
+PENALTY_DECADES_SHOWN = 1e3  # the loss axis ends this far below the lowest loss, not lower
 
 
 def smooth(values: np.ndarray, window: float) -> np.ndarray:
@@ -183,10 +191,12 @@ def _penalty_words(history: History) -> str:
     return " + ".join(f"{name} {sig(rate)}" for name, rate in rates)
 
 
-def _penalty_lines(ax, history: History, epochs, index, exact: bool) -> None:
+def _penalty_lines(ax, history: History, epochs, index, exact: bool, bottom: float) -> None:
     """A regularised run's two parts of the loss: the data loss (lighter, over the reported
     loss, so it shows where the two coincide; smoothed with mini-batches, like the loss) and
-    the penalty on the weights (dotted)."""
+    the penalty on the weights (dotted), whose legend entry says from which epoch it is below
+    the axis's ``bottom`` (the axis ends a few decades below the loss, not at a penalty that
+    has shrunk to 1e-33)."""
     data = history.data_loss[index]
     keep = np.isfinite(data) & (data > 0) & (data <= LOSS_CEILING)
     label = f"training data loss ({history.config.loss})"
@@ -199,8 +209,17 @@ def _penalty_lines(ax, history: History, epochs, index, exact: bool) -> None:
     penalty = history.penalty[index]
     keep = np.isfinite(penalty) & (penalty > 0) & (penalty <= LOSS_CEILING)
     if keep.any():
+        label = f"penalty ({_penalty_words(history)} on the weights)"
+        below = keep & (penalty < bottom)
+        if below.any():  # the penalty is drawn where it is: the axis cuts it off there
+            first = int(np.argmax(below))
+            where = "from" if below[first:][keep[first:]].all() else "at times from"
+            label = (
+                f"penalty ({_penalty_words(history)} on the weights;\n"
+                f"off the axis {where} epoch {int(epochs[first])}: below {sig(bottom, 2)})"
+            )
         ax.plot(epochs[keep], penalty[keep], color=LOSS_COLOUR, linestyle=":", linewidth=1.8,
-                label=f"penalty ({_penalty_words(history)} on the weights)")  # fmt: skip
+                label=label)  # fmt: skip
 
 
 def learning_rates(history: History) -> np.ndarray:
@@ -225,14 +244,14 @@ def _schedule_words(history: History) -> str:
     return f"cosine, {sig(config.lr)} down to 0 over {config.epochs} epochs"
 
 
-def _mark_schedule(ax, history: History, upto: int) -> None:
+def _mark_schedule(ax, history: History, upto: int) -> bool:
     """A learning-rate schedule on the loss panel: a step schedule's changes up to ``upto`` as
     vertical lines, each labelled with its new rate at the top; a rate that changes every
     epoch (exp, cosine) or in more than MAX_MARKED_CHANGES steps as a thin curve on a right
-    axis, with an entry in the loss panel's legend."""
+    axis, with an entry in the loss panel's legend. Returns whether it drew that curve."""
     schedule = history.config.schedule
     if schedule.kind == "constant":
-        return
+        return False
     rates = learning_rates(history)
     changes = schedule.changes(upto + 1)
     if schedule.kind == "step" and len(changes) <= MAX_MARKED_CHANGES:
@@ -243,7 +262,7 @@ def _mark_schedule(ax, history: History, upto: int) -> None:
             ax.text(epoch, 0.985, f"lr {sig(rates[epoch], 3)} ", transform=ax.get_xaxis_transform(),
                     rotation=90, ha="right", va="top", fontsize=8.5, color=LR_COLOUR,
                     gid="learning-rate change")  # fmt: skip
-        return
+        return False
     index = _thin(upto + 1)
     twin = ax.twinx()
     ax.set_zorder(twin.get_zorder() + 1)  # the loss, its marks and its legend over the rate
@@ -263,6 +282,7 @@ def _mark_schedule(ax, history: History, upto: int) -> None:
     words = _schedule_words(history)
     ax.plot([], [], color=LR_COLOUR, linewidth=1.1,
             label=f"learning rate (right axis): {words}")  # fmt: skip
+    return True
 
 
 def draw_loss(ax, history: History, upto: int | None = None, legend: bool = True) -> None:
@@ -273,21 +293,28 @@ def draw_loss(ax, history: History, upto: int | None = None, legend: bool = True
     exact = full_batch(history)
     regularised = len(history.penalty) > 0
     total = "training loss (data + penalty)" if regularised else "training loss"
+    losses = history.loss[index]
+    if len(history.test_loss):
+        losses = np.concatenate([losses, history.test_loss[index]])
+    if regularised:
+        losses = np.concatenate([losses, history.data_loss[index]])
+    losses = losses[np.isfinite(losses) & (losses > 0)]
+    shown = losses
+    if regularised:  # the penalty, but no lower than a few decades below the losses
+        floor = float(losses.min()) / PENALTY_DECADES_SHOWN if len(losses) else 0.0
+        penalty = history.penalty[index]
+        shown = np.concatenate([shown, penalty[np.isfinite(penalty) & (penalty >= floor)]])
+    shown = shown[np.isfinite(shown) & (shown > 0)]
+    bottom = shown.min() / 2 if len(shown) else 0.0
     _loss_line(ax, epochs, history.loss[index], total, {}, exact)
     if regularised:
-        _penalty_lines(ax, history, epochs, index, exact)
+        _penalty_lines(ax, history, epochs, index, exact, bottom)
     if len(history.test_loss):
         test = "test loss (data loss only)" if regularised else "test loss"
         _loss_line(ax, epochs, history.test_loss[index], test, TEST_STYLE, exact)
     ax.set_yscale("log")
-    shown = history.loss[index]
-    if len(history.test_loss):
-        shown = np.concatenate([shown, history.test_loss[index]])
-    if regularised:
-        shown = np.concatenate([shown, history.data_loss[index], history.penalty[index]])
-    shown = shown[np.isfinite(shown) & (shown > 0)]
     if len(shown):  # set explicitly: autoscaling overflows on a diverged run's 1e300 losses
-        ax.set_ylim(shown.min() / 2, min(shown.max(), LOSS_CEILING) * 4)
+        ax.set_ylim(bottom, min(shown.max(), LOSS_CEILING) * 4)
     _mark_beyond(ax, epochs, history.loss[index])
     _epoch_axis(ax, history)
     ax.set_ylabel(f"loss ({history.config.loss}, log scale)")
@@ -298,12 +325,14 @@ def draw_loss(ax, history: History, upto: int | None = None, legend: bool = True
     if marker:
         epoch, colour, label = marker
         ax.axvline(epoch, color=colour, linestyle=":", linewidth=1.5, label=label)
-    _mark_schedule(ax, history, n - 1)
+    rate_curve = _mark_schedule(ax, history, n - 1)
     if not legend:
         return
     entries = len(ax.get_legend_handles_labels()[1])
-    if (regularised or history.config.schedule.kind != "constant") and entries > LEGEND_INSIDE:
-        # So many lines that a legend inside would hide some: under the panel instead.
+    scheduled = history.config.schedule.kind != "constant"
+    if rate_curve or ((regularised or scheduled) and entries > LEGEND_INSIDE):
+        # So many lines, or a rate curve the legend inside does not see, that a legend inside
+        # would hide some: under the panel instead.
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8.5,
                   frameon=False).set_gid("legend under the panel")  # fmt: skip
     else:
@@ -405,7 +434,11 @@ def draw_r2(ax, history: History, upto: int | None = None) -> None:
         f"R\u00b2: share of the targets' variance explained\n(at epoch {n - 1}: {final})",
         fontsize=11,
     )
-    ax.legend(loc="best", fontsize=8.5, framealpha=0.9)
+    if scale:  # a diverging R² runs corner to corner: no room inside for the legend
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8.5,
+                  frameon=False).set_gid("legend under the panel")  # fmt: skip
+    else:
+        ax.legend(loc="best", fontsize=8.5, framealpha=0.9)
 
 
 def draw_rmse(ax, history: History, upto: int | None = None) -> None:
@@ -492,14 +525,21 @@ def loss_figure(history: History, upto: int | None = None) -> Figure:
         fig, (ax_loss, ax_acc) = new_figure(1, 2, figsize=(11, 4.4), width_ratios=(3, 2))
         draw_loss(ax_loss, history, upto)
     draw_accuracy(ax_acc, history, upto)
-    legend = ax_loss.get_legend()
-    if legend is not None and legend.get_gid() == "legend under the panel":
-        rows = -(-len(legend.get_texts()) // 2)
+    rows = 0
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is not None and legend.get_gid() == "legend under the panel":
+            columns = getattr(legend, "_ncols", 1)  # matplotlib has no public getter
+            lines = sum(text.get_text().count("\n") + 1 for text in legend.get_texts())
+            rows = max(rows, -(-lines // columns) if columns > 1 else lines)
+    if rows:
         fig.set_figheight(fig.get_figheight() + 0.2 * rows + 0.2)
     end = len(history.loss) - 1 if upto is None else upto
     where = "" if history.total_epochs is not None else f" at epoch {end}"
+    options = options_words(history.config)
+    name = f"{history.dataset.name} ({options})" if options else history.dataset.name
     fig.suptitle(
-        f"{history.dataset.name}: {history.status_text()}, loss {sig(history.loss[end])}{where}",
+        f"{name}: {history.status_text()}, loss {sig(history.loss[end])}{where}",
         fontsize=11,
         color="0.3",
     )

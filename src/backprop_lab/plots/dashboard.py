@@ -4,6 +4,7 @@ network, gradient flow. Sized for a landscape printout."""
 from __future__ import annotations
 
 from matplotlib.figure import Figure
+from matplotlib.transforms import ScaledTranslation
 
 from .. import stats
 from ..history import History
@@ -13,8 +14,10 @@ from .curves import draw_loss
 from .grid import plane_for
 from .internals import draw_gradient_norms
 from .network import draw_network
-from .style import new_figure
+from .style import extra_words, features_words, new_figure, schedule_words
 from .surface import prediction_legend, predictions_on_plane, value_colourbar, value_scale
+
+LEGEND_DROP = 40  # points from the bottom of a panel to a legend under it: past ticks and name
 
 
 def dashboard_figure(history: History) -> Figure:
@@ -49,8 +52,6 @@ def dashboard_figure(history: History) -> Figure:
     draw_network(ax_network, history, snapshot)
     ax_network.set_title("The network (purple: positive weight, green: negative; width: |w|)")
     draw_gradient_norms(ax_gradients, history)
-    c = history.config
-    sizes = "-".join(map(str, history.layer_sizes))
     end = len(history.loss) - 1
     if regression:
         outcome = f"loss {sig(history.loss[end])}, R² {sig(history.accuracy[end])}"
@@ -60,12 +61,25 @@ def dashboard_figure(history: History) -> Figure:
         outcome = f"loss {sig(history.loss[end])}, accuracy {percent(history.accuracy[end], 1)}"
         if len(history.test_accuracy):
             outcome += f" (test {percent(history.test_accuracy[end], 1)})"
-    fig.suptitle(
-        f"{history.dataset.name}: {sizes} {c.activation} network, {c.loss} loss, "
-        f"{c.optimizer} lr {c.lr:g}, seed {c.seed}\n{history.status_text()}: {outcome}",
-        fontsize=14,
-    )
+    fig.suptitle(f"{setup_text(history)}\n{history.status_text()}: {outcome}", fontsize=14)
     return fig
+
+
+def setup_text(history: History) -> str:
+    """The run's setup in one line: "circle: 2-4-1 sigmoid network, mse loss, adam lr 0.05,
+    seed 0", naming the options beyond the guide's only when set: the --features ("xor:
+    features x1, x2, x1·x2 into a 3-1 sigmoid network, ..."), a learning-rate schedule after
+    the rate ("sgd lr 0.5 (on a cosine to 0)"), penalties and dropout before the seed."""
+    c = history.config
+    sizes = "-".join(map(str, history.layer_sizes))
+    network = f"{sizes} {c.activation} network"
+    features = features_words(c)
+    if features:
+        network = f"{features} into a {network}"
+    schedule = schedule_words(c)
+    rate = f"{c.optimizer} lr {c.lr:g}" + (f" ({schedule})" if schedule else "")
+    parts = [network, f"{c.loss} loss", rate, *extra_words(c), f"seed {c.seed}"]
+    return f"{history.dataset.name}: " + ", ".join(parts)
 
 
 def _prediction_key(fig, ax, history: History, plane, snapshot: int) -> None:
@@ -78,5 +92,8 @@ def _prediction_key(fig, ax, history: History, plane, snapshot: int) -> None:
         return
     predictions = predictions_on_plane(history, snapshot, plane)
     value_colourbar(fig, ax, value_scale(history), values=predictions, shrink=0.9)
-    prediction_legend(ax, history, plane, loc="upper center", bbox_to_anchor=(0.5, -0.1),
-                      ncol=2, fontsize=9)  # fmt: skip
+    # Under the axis name, a fixed distance below the axes whatever their height (a share of
+    # the height put it on the name).
+    below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP / 72, fig.dpi_scale_trans)
+    prediction_legend(ax, history, plane, loc="upper center", bbox_to_anchor=(0.5, 0),
+                      bbox_transform=below, ncol=2, fontsize=9)  # fmt: skip

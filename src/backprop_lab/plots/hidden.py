@@ -52,6 +52,8 @@ from .surface import (
 
 LINE_COLOUR = "black"
 GRID_COLOUR = "0.35"
+COINCIDE_SPREAD = 1e-9  # points spread less than this (times their size) are at one spot
+ROUNDING_SHARE = 1e-9  # a share of the spread this close to 0 or 1 is 0 or 1 but for rounding
 
 
 @dataclass(frozen=True)
@@ -71,13 +73,16 @@ class Projection:
     def shares(self, h: np.ndarray) -> np.ndarray:
         """(2,): the share of the spread of the points ``h`` (N, H) (their summed squared
         distance from their own mean) that each of the two axes captures; NaN when the
-        points do not spread at all."""
+        points do not spread at all, or by no more than rounding (COINCIDE_SPREAD of their
+        size: a network whose hidden layer gives every input the same activations, give or
+        take 1e-18, has no directions of spread worth a share)."""
         h = h[np.isfinite(h).all(axis=1)]
         if not len(h):
             return np.full(2, np.nan)
         centred = h - h.mean(axis=0)
         total = float((centred**2).sum())
-        if not np.isfinite(total) or total <= 0:
+        size = max(float(np.abs(h).max()), 1.0)
+        if not np.isfinite(total) or np.sqrt(total / len(h)) <= COINCIDE_SPREAD * size:
             return np.full(2, np.nan)
         return ((centred @ self.axes.T) ** 2).sum(axis=0) / total
 
@@ -181,12 +186,23 @@ def axis_names(history: History, snapshot: int, projection: Projection) -> tuple
     shares = spread_shares(history, snapshot, projection)
     across, up = projection.names
     if not np.isfinite(shares).all():
-        coincide = "(no spread here: the points coincide)"
+        coincide = "(all inputs at one spot)"  # no spread to share out
         return f"{across} {coincide}", f"{up} {coincide}"
     return (
-        f"{across} ({percent(shares[0])} of the spread here)",
-        f"{up} ({percent(shares[1])} of the spread here)",
+        f"{across} ({_share(shares[0])} of the spread here)",
+        f"{up} ({_share(shares[1])} of the spread here)",
     )
+
+
+def _share(share: float) -> str:
+    """A share of the spread in whole percent, but "<1%" for one that is not 0 and ">99%" for
+    one that is not all (points visibly spread along an axis are not "0%" of the spread)."""
+    text = percent(share)
+    if text == "0%" and share > ROUNDING_SHARE:
+        return "<1%"
+    if text == "100%" and share < 1 - ROUNDING_SHARE:
+        return ">99%"
+    return text
 
 
 def _logits(history: History, snapshot: int, h: np.ndarray) -> np.ndarray:
@@ -812,9 +828,11 @@ def hidden_curves_figure(history: History) -> Figure:
 def _draw_sum(ax, history: History, plane: Plane, parts, bias: float, prediction, styles) -> None:
     """The last panel of :func:`hidden_curves_figure`: each unit's share of the prediction
     (its output times its output weight), the output bias dotted, their sum (the prediction)
-    in black, and the data points; on a value axis fixed by the targets and the prediction."""
+    in black, and the data points; on a value axis fixed by the targets and the prediction.
+    The shares are dashed over the prediction (a unit that alone makes the prediction shows
+    on it, not under it); the legend is beside the panel, where it hides no curve."""
     for k, style in enumerate(styles):
-        ax.plot(plane.xs, parts[:, k], linestyle="--", **{**style, "linewidth": 1.3})
+        ax.plot(plane.xs, parts[:, k], linestyle="--", zorder=2.7, **{**style, "linewidth": 1.3})
     ax.axhline(bias, color="0.35", linestyle=":", linewidth=1.4, label="output bias")
     bottom, top, low, high = view_limits(history, np.concatenate([prediction, parts.ravel()]))
     ax.plot(plane.xs, np.clip(prediction, low, high), color=CURVE_COLOUR, linewidth=2.6,
@@ -833,4 +851,10 @@ def _draw_sum(ax, history: History, plane: Plane, parts, bias: float, prediction
         Line2D([], [], marker="o", linestyle="", markersize=6, markerfacecolor="#3a3a3a",
                markeredgecolor="white", label="training point"),
     ]  # fmt: skip
-    ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.85)
+    if len(history.dataset.labels_test):
+        handles.append(
+            Line2D([], [], marker="^", linestyle="", markersize=7, markerfacecolor="white",
+                   markeredgecolor="black", label="test point")
+        )  # fmt: skip
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+              frameon=False)  # fmt: skip

@@ -73,6 +73,8 @@ ZERO_WEIGHT = "#9a9a9a"  # a weight or bias of 0 (or 0 give or take rounding) ha
 ROUNDING_ZERO = 1e-12  # smaller weights and biases are 0 give or take rounding: grey, "≈ 0"
 DEAD_HATCH = "#5a5a5a"
 ACTIVATION_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+CROWDED_SHRINK = (1.0, 1.5)  # points a weight's label is tried smaller by, where it has no room
+CROWDED_NOTE = "\nweights with no room here are not written (network.png has them all)"
 LABEL_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
 
 
@@ -293,6 +295,7 @@ class NetworkDrawing:
         self.unit_boxes: list[tuple[float, float, float, float]] = []
         self.dead_marks: list[tuple[Rectangle, Text, int, int]] = []
         self.link_texts: list[tuple[Text, int, int, int]] = []
+        self.crowded: dict[int, float] = {}  # labels placement shrank or hid: their font size
         self.dead = _dead_units(history)
         for l in range(len(self.sizes) - 1):
             for i in self.units[l]:
@@ -523,6 +526,12 @@ class NetworkDrawing:
         """Move every link text to the spot along its link that overlaps nothing (no other
         label, unit, unit name or other text), preferring spots no other link passes through
         and, for the links into one unit, a position staggered by that unit."""
+        for text, *_ in self.link_texts:  # what the last placement shrank or hid, anew
+            if id(text) in self.crowded:
+                text.set_fontsize(self.crowded.pop(id(text)))
+                text.set_visible(True)
+        if self.key.get_text().endswith(CROWDED_NOTE):
+            self.key.set_text(self.key.get_text()[: -len(CROWDED_NOTE)])
         items = [
             (text, l, i, j)
             for text, l, i, j in self.link_texts
@@ -549,23 +558,40 @@ class NetworkDrawing:
         steps = np.linspace(0, 1, 80)[:, None]
         t = np.linspace(0.1, 0.9, 49)
         placed: list[list[float]] = []  # boxes of the labels placed so far
+        hidden = False
         for text, l, i, j in items:
-            bbox = text.get_window_extent(renderer)
-            half = np.array([bbox.width, bbox.height]) / 2 + pad
-            x0, y0 = self.xs[l] + HALF, self._y[l][i]
-            x1, y1 = self.xs[l + 1] - HALF, self._y[l + 1][j]
-            p0, p1 = to_display([(x0, y0), (x1, y1)])
-            centres = p0 + t[:, None] * (p1 - p0)
-            boxes = np.hstack([centres - half, centres + half])
-            others = [p + steps * (q - p) for key, (p, q) in ends.items() if key != (l, i, j)]
-            hard = _overlaps(boxes, np.array(obstacles + placed).reshape(-1, 4))
-            soft = _crossings(boxes, np.array(others).reshape(-1, len(steps), 2))
-            n_targets = self.sizes[l + 1]
-            preferred = 0.22 + 0.56 * (j + 0.5) / n_targets
-            order = np.lexsort((np.abs(t - preferred), soft, hard))
-            best = order[0]
+            size = float(text.get_fontsize())
+            # A weight's label that finds no free spot is tried smaller, then left out (a
+            # small panel of large numbers); other texts (explain's gradients) stay as placed.
+            shrinks = CROWDED_SHRINK if text.get_gid() == "weight label" else ()
+            for smaller in (0.0, *shrinks):
+                text.set_fontsize(size - smaller)
+                bbox = text.get_window_extent(renderer)
+                half = np.array([bbox.width, bbox.height]) / 2 + pad
+                x0, y0 = self.xs[l] + HALF, self._y[l][i]
+                x1, y1 = self.xs[l + 1] - HALF, self._y[l + 1][j]
+                p0, p1 = to_display([(x0, y0), (x1, y1)])
+                centres = p0 + t[:, None] * (p1 - p0)
+                boxes = np.hstack([centres - half, centres + half])
+                others = [p + steps * (q - p) for key, (p, q) in ends.items() if key != (l, i, j)]
+                hard = _overlaps(boxes, np.array(obstacles + placed).reshape(-1, 4))
+                soft = _crossings(boxes, np.array(others).reshape(-1, len(steps), 2))
+                n_targets = self.sizes[l + 1]
+                preferred = 0.22 + 0.56 * (j + 0.5) / n_targets
+                order = np.lexsort((np.abs(t - preferred), soft, hard))
+                best = order[0]
+                if hard[best] <= 0:
+                    break
+            if smaller:
+                self.crowded[id(text)] = size
+            if hard[best] > 0 and shrinks:
+                text.set_visible(False)
+                hidden = True
+                continue
             placed.append(list(boxes[best]))
             text.set_position(ax.transData.inverted().transform(centres[best]))
+        if hidden and self.key.get_visible():
+            self.key.set_text(self.key.get_text() + CROWDED_NOTE)
 
     # ------------------------------------------------------------------ drawing a snapshot
 

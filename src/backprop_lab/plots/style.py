@@ -17,8 +17,13 @@ matplotlib.use("Agg")  # figures are files; no window, works on a headless machi
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 
+from ..features import feature_label  # noqa: E402
+from ..numbers import sig  # noqa: E402
+
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
+
+    from ..config import TrainConfig
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour
 # vision deficiency.
@@ -88,7 +93,8 @@ UNIT_COLOURS = (
     "#C2A5CF",  # lilac
     "#66A61E",  # lime
 )
-SOURCE_LINESTYLES = ("-", "--", ":", "-.")
+# Solid, dashed, dash-dot, dash-dot-dot: none of them dotted, which biases are (internals).
+SOURCE_LINESTYLES = ("-", "--", "-.", (0, (4, 1.5, 1, 1.5, 1, 1.5)))
 # Lines that share a colour and a dash pattern beyond the four patterns get a marker too.
 SOURCE_MARKERS = (None, "o", "s", "^", "D", "v")
 # Summaries of many numbers at once (medians and bands of a whole layer): neutral dark grey.
@@ -121,16 +127,51 @@ def epoch_shades(count: int) -> list[str]:
     return [str(round(0.75 * (1 - k / max(count - 1, 1)), 3)) for k in range(count)]
 
 
-# Runs and sweep combinations, in order: Paul Tol's "muted" scheme, colour-blind safe and
-# apart from the class colours.
-RUN_COLOURS = (
-    "#332288",
-    "#CC6677",
-    "#117733",
-    "#882255",
-    "#44AA99",
-    "#999933",
-    "#AA4499",
-    "#88CCEE",
-    "#DDCC77",
-)
+# --------------------------------------------------------------------------- titles
+
+
+def features_words(config: TrainConfig) -> str:
+    """ "features x1, x2, x1·x2" for a run with --features, else "" (the raw inputs)."""
+    if not config.features:
+        return ""
+    return "features " + ", ".join(feature_label(name) for name in config.features)
+
+
+def features_line(config: TrainConfig) -> str:
+    """For a run with --features, a title line naming what the network reads of each point
+    of the input plane: "\n(the network reads features x1, x2, x1·x2 of each point)"; else
+    ""."""
+    words = features_words(config)
+    return f"\n(the network reads {words} of each point)" if words else ""
+
+
+def schedule_words(config: TrainConfig) -> str:
+    """A learning-rate schedule, compactly, for a title: "× 0.5 every 1000 epochs",
+    "× 0.999 every epoch", "on a cosine to 0"; "" for a constant rate."""
+    schedule = config.schedule
+    if schedule.kind == "step":
+        return f"× {sig(schedule.factor)} every {schedule.every} epochs"
+    if schedule.kind == "exp":
+        return f"× {sig(schedule.factor)} every epoch"
+    if schedule.kind == "cosine":
+        return "on a cosine to 0"
+    return ""
+
+
+def extra_words(config: TrainConfig) -> list[str]:
+    """The training options beyond the guide's that a title names when set: "L1 0.01",
+    "L2 0.05", "dropout 0.2" (empty for a run without them, so its titles do not change)."""
+    words = [f"{name} {sig(rate)}" for name, rate in (("L1", config.l1), ("L2", config.l2)) if rate]
+    if config.dropout:
+        words.append(f"dropout {sig(config.dropout)}")
+    return words
+
+
+def options_words(config: TrainConfig) -> str:
+    """The options of :func:`features_words`, :func:`schedule_words` (with the base rate) and
+    :func:`extra_words` that are set, for a short heading: "lr 0.5 × 0.5 every 1000 epochs,
+    dropout 0.2", "features x1, x2, x1·x2; L2 0.001"; "" when none is."""
+    schedule = schedule_words(config)
+    rest = [f"lr {config.lr:g} {schedule}"] if schedule else []
+    rest += extra_words(config)
+    return "; ".join(part for part in (features_words(config), ", ".join(rest)) if part)

@@ -22,12 +22,13 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 
 from .. import stats
 from ..history import History
 from ..numbers import sig
 from .grid import Plane, outputs_on_plane, plane_for
-from .style import new_figure
+from .style import features_line, new_figure
 
 VALUE_CMAP = matplotlib.colormaps["RdBu_r"]  # low blue, middle white, high red
 NOT_A_NUMBER_GREY = (0.55, 0.55, 0.55)
@@ -276,12 +277,30 @@ class SurfaceDrawing:
         self.note.set_visible(bool(text))
 
 
+class _Note(Text):
+    """A one-line note that, when it is drawn wider than its axes, breaks onto more lines: at
+    its "; " first, then at its first ": " (so "... the colour scale: it ranges from -7.21e+152
+    to -5.93e+152" never sticks out of a small panel)."""
+
+    def draw(self, renderer) -> None:
+        text = self.get_text()
+        if self.get_visible() and text and self.axes is not None:
+            room = 0.97 * self.axes.get_window_extent(renderer).width
+            for old, new in (("; ", "\n"), (": ", ":\n")):
+                if self.get_window_extent(renderer).width <= room:
+                    break
+                self.set_text(text.replace(old, new, 1 if old == ": " else -1))
+                text = self.get_text()
+        super().draw(renderer)
+
+
 def _note(ax, compact: bool):
     """An invisible note at the bottom of ``ax``, in a white box, for what the picture cannot
-    show (a prediction off the view or the scale)."""
+    show (a prediction off the view or the scale), on more lines where one is too wide."""
     box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "0.6"}
-    note = ax.text(0.5, 0.03, "", transform=ax.transAxes, ha="center", va="bottom",
-                   fontsize=8 if compact else 9, bbox=box, zorder=5)  # fmt: skip
+    note = _Note(0.5, 0.03, "", transform=ax.transAxes, ha="center", va="bottom",
+                 fontsize=8 if compact else 9, bbox=box, zorder=5, clip_on=False)  # fmt: skip
+    ax.add_artist(note)
     note.set_in_layout(False)
     note.set_visible(False)
     return note
@@ -422,12 +441,15 @@ def prediction_figure(history: History, snapshot: int) -> Figure:
     if plane.dims == 1:
         fig, ax = new_figure(figsize=(9.0, 5.2))
         draw_prediction(ax, history, snapshot, plane, predictions, scale)
-        ax.set_title(f"The network's prediction along {plane.names[0]} at {caption}")
+        ax.set_title(
+            f"The network's prediction along {plane.names[0]} at {caption}"
+            + features_line(history.config)
+        )
         prediction_legend(ax, history, plane, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         return fig
     fig, ax = new_figure(figsize=(7.2, 6.6) if not plane.is_slice else (7.8, 7.2))
     draw_prediction(ax, history, snapshot, plane, predictions, scale)
-    title = f"Predicted surface at {caption}"
+    title = f"Predicted surface at {caption}{features_line(history.config)}"
     if plane.is_slice:
         title += "\n" + _slice_lines(plane)
     ax.set_title(title, fontsize=11)
