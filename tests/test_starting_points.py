@@ -93,8 +93,9 @@ def test_init_from_says_when_the_data_differ_and_refuses_another_task(tmp_path, 
     assert main(["train", "--init-from", str(tmp_path / "c"), "--hidden", "4", "--epochs", "5",
                  "--no-plots", "--out", str(out)]) == 0  # fmt: skip
     assert f"note: {tmp_path / 'c'} was trained on circle; this run" in capsys.readouterr().err
-    assert main(["train", "--init-from", str(tmp_path / "s"), "--dataset", "reg-plane",
-                 "--features", "x1", "--hidden", "4", "--no-plots", "--out", str(out)]) in (0, 3)  # fmt: skip
+    other = ["--dataset", "reg-plane", "--features", "x1", "--hidden", "4", "--no-plots"]
+    status = main(["train", "--init-from", str(tmp_path / "s"), *other, "--out", str(out)])
+    assert status in (0, 3)  # it may diverge; it is allowed
     capsys.readouterr()
     args = ["train", "--init-from", str(tmp_path / "s"), "--features", "x1", "--hidden", "4"]
     assert main([*args, "--no-plots", "--out", str(tmp_path / "y")]) == 2

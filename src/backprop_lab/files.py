@@ -81,3 +81,27 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             with archive.open(info, "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+
+
+# --------------------------------------------------------------------------- the manifest
+
+MANIFEST = "run.json"
+"""The file that marks a folder as backprop-lab's (see run_folder)."""
+FORMAT = "backprop-lab"
+KINDS = {"run": "a run", "sweep": "a sweep", "comparison": "a comparison"}
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """The manifest of ``folder`` if it holds a valid one of ours, else None."""
+    try:
+        value = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(value, dict) or value.get("format") != FORMAT:
+        return None
+    kind, files = value.get("kind"), value.get("files")
+    if not isinstance(kind, str) or kind not in KINDS or not isinstance(files, list):
+        return None
+    if not all(isinstance(name, str) for name in files):
+        return None
+    return value

@@ -37,6 +37,7 @@ from .files import (  # noqa: F401 (all lived here first: still importable from 
     atomic_open,
     atomic_write_bytes,
     atomic_write_text,
+    read_manifest,
     strict_json,
     to_json,
     write_npz,
@@ -51,7 +52,6 @@ from .run_checks import (  # noqa: F401 (STATUSES and RunError lived here first)
     summary_fields,
     summary_file_names,
 )
-from .run_folder import read_manifest
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ._version import __version__
-from .files import atomic_write_text
+from .files import FORMAT, KINDS, MANIFEST, atomic_write_text, read_manifest  # noqa: F401
 
-MANIFEST = "run.json"
-FORMAT = "backprop-lab"
-KINDS = {"run": "a run", "sweep": "a sweep", "comparison": "a comparison"}
 # What a partial folder must hold to be worth keeping when it is interrupted.
 COMPLETE = {"run": "summary.json", "sweep": "summary.csv", "comparison": "compare.html"}
 PARTIAL_SUFFIX, OLD_SUFFIX = ".partial", ".old"
@@ -47,22 +44,6 @@ MAX_PATH_BYTES, MAX_INNER_PATH = 4096, 80
 
 class OutputError(ValueError):
     """An output folder that must not or cannot be written; the message is one sentence."""
-
-
-def read_manifest(folder: Path) -> dict | None:
-    """The manifest of ``folder`` if it holds a valid one of ours, else None."""
-    try:
-        value = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(value, dict) or value.get("format") != FORMAT:
-        return None
-    kind, files = value.get("kind"), value.get("files")
-    if not isinstance(kind, str) or kind not in KINDS or not isinstance(files, list):
-        return None
-    if not all(isinstance(name, str) for name in files):
-        return None
-    return value
 
 
 def folder_files(folder: Path) -> list[str]:
