@@ -24,7 +24,7 @@ from .config import ConfigError, TrainConfig
 from .data import DataError, Dataset, load_csv, make_dataset
 from .features import FeatureError, check_features
 from .history import History, Summary
-from .nn import Params, Trace, init_params, score
+from .nn import Params, Trace, accuracy, init_params, score
 from .optim import make_optimizer
 from .starting_points import initial_params
 
@@ -510,7 +510,11 @@ def _measure(record: _Recorder, epoch: int, params: Params, inputs: tuple, confi
         record.penalty[epoch] = penalty
         loss = loss + penalty
     record.loss[epoch] = loss
-    record.accuracy[epoch] = score(trace.a[-1], record.labels, model.output)
+    record.accuracy[epoch] = (
+        accuracy(trace.a[-1], record.labels)
+        if model.output is None
+        else score(trace.a[-1], record.labels, model.output)
+    )
     if record.has_test:
         test_trace = model.forward_inputs(params, X_test)
         record.test_loss[epoch] = model.data_loss(test_trace, record.Y_test)
@@ -565,6 +569,7 @@ def train(
     inputs = (config.model.inputs(dataset.X), config.model.inputs(dataset.X_test))
     X, Y = inputs[0], record.Y
     status, diverged_epoch = "finished", None
+    scheduled, optimizer = config.lr_schedule != "constant", base_optimizer
     bar = _Progress(config.epochs, progress)
     started = time.perf_counter()
     # Overflow to inf and inf - inf are expected on the way to divergence, which is detected
@@ -583,7 +588,8 @@ def train(
                 status, diverged_epoch = stopping, epoch if stopping == "diverged" else None
                 record.snapshot(epoch, params)
                 break
-            optimizer = epoch_optimizer(base_optimizer, config, epoch)
+            if scheduled:
+                optimizer = epoch_optimizer(base_optimizer, config, epoch)
             new_params, optimizer_state = epoch_update(
                 params,
                 optimizer_state,
