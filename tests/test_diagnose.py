@@ -602,3 +602,16 @@ def test_counts_and_shares_are_worded_as_numbers_read():
     assert not re.search(r"\b1 of them are\b", text)
     saturated = next(f for f in findings if f.code == "saturated_neurons")
     assert saturated.epochs[1] == 77 and "still saturated at the end" in saturated.evidence
+
+
+def test_a_loss_not_finite_before_any_update_is_not_blamed_on_the_learning_rate(tmp_path):
+    from backprop_lab import train
+
+    path = tmp_path / "huge.json"
+    weights = {"W1": [[1.0, 1.0], [1.0, 1.0]], "b1": [0, 0], "W2": [[1e300], [1e300]], "b2": [0]}
+    path.write_text(json.dumps(weights))
+    config = TrainConfig(dataset="reg-plane", activation="linear", weights=str(path), epochs=5)
+    history = train(config)
+    (finding,) = [f for f in diagnose(history) if f.code == "diverged"]
+    assert "before any update" in finding.evidence and "no learning rate can help" in finding.advice
+    assert "--lr" not in finding.advice and f"--weights {path}" in finding.advice

@@ -728,6 +728,28 @@ def _diverged(h: History, ctx: Context) -> list[Finding]:
     growth = ""
     if len(finite) > 1:
         growth = f"; before that the loss {change_words(loss[0], finite[-1], 'rose', 'fell')}"
+    if not np.isfinite(loss[0]):  # before any update: no learning rate is to blame
+        c = h.config
+        start = (
+            f"--weights {c.weights}" if c.weights else
+            f"--init-from {c.init_from}" if c.init_from else f"--init {c.init}"
+        )  # fmt: skip
+        advice = (
+            "The loss of the starting weights is already not a finite number, before any "
+            "update, so no learning rate can help: the starting weights, the inputs or the "
+            f"targets are too large for it. Start from smaller weights than {start}, or scale "
+            "the data."
+        )
+        return [
+            Finding(
+                "diverged",
+                "error",
+                (0, 0),
+                "the loss of the starting weights (epoch 0, before any update) is not a finite "
+                "number",
+                advice,
+            )
+        ]
     if ctx.data_scale is not None:
         advice = f"The steps are as large as the inputs: {_standardise(h, ctx)}."
     else:
