@@ -95,6 +95,8 @@ def _value(option: Option, *, in_list: bool = False):
 def _help(option: Option, *, in_list: bool = False) -> str:
     """``--help``'s line for a training option, from its declaration."""
     text = option.help
+    if option.kind in ("features", "schedule"):
+        text += ": " + option.allowed()
     if option.kind == "layers":
         text += " " + option.spelling(in_list=in_list)
     elif option.kind == "features" and in_list:
