@@ -61,6 +61,15 @@ variance. The regression counterpart of :func:`solved_accuracy` for the diagnosi
 sweeps. R² is undefined for constant targets (a CSV may have them)."""
 
 
+ONE_COLUMN_DATASETS = ("sine",)
+"""The named datasets with one input column; every other named one has two."""
+
+
+def named_columns(name: str) -> int:
+    """The input columns of the named dataset ``name``: 1 for sine, 2 for the others."""
+    return 1 if name in ONE_COLUMN_DATASETS else 2
+
+
 def task_of(name: str) -> str:
     """The task of the named dataset ``name``: "regression" for the names in REGRESSION,
     "classification" for every other name."""

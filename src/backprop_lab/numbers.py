@@ -7,25 +7,28 @@ from __future__ import annotations
 import math
 
 
-def sig(value, digits: int = 4) -> str:
-    """``value`` with at most ``digits`` significant digits ("0.2514", "1.3e+05"), or "n/a"
-    when it is not a finite number."""
+def _finite(value) -> float | None:
+    """``value`` as a float, or None when it is not a finite number."""
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return "n/a"
-    if not math.isfinite(number):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def sig(value, digits: int = 4) -> str:
+    """``value`` with at most ``digits`` significant digits ("0.2514", "1.3e+05"), or "n/a"
+    when it is not a finite number."""
+    number = _finite(value)
+    if number is None:
         return "n/a"
     return f"{number + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
 
 
 def percent(share, digits: int = 0) -> str:
     """A share in [0, 1] as a percentage ("94%", "82.5%"), or "n/a"."""
-    try:
-        number = float(share)
-    except (TypeError, ValueError):
-        return "n/a"
-    if not math.isfinite(number):
+    number = _finite(share)
+    if number is None:
         return "n/a"
     return f"{100 * number:.{digits}f}%"
 
@@ -34,11 +37,8 @@ def share_percent(share, words: bool = False) -> str:
     """A part of a whole as a percentage that never reads 0 % for a part that is not 0:
     "59%", "0.3%", "<0.1%" (``words``: "less than 0.1%"), "0%" only for nothing; "n/a" when
     it is not a number. Below 10 % one decimal is kept, so a caption and a card agree."""
-    try:
-        number = float(share)
-    except (TypeError, ValueError):
-        return "n/a"
-    if not math.isfinite(number):
+    number = _finite(share)
+    if number is None:
         return "n/a"
     if 0 < number < 0.001:
         return "less than 0.1%" if words else "<0.1%"

@@ -76,7 +76,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import OPTIONS, ConfigError, Option, TrainConfig
-from .data import GATES, MAX_CLASSES, MAX_CSV_COLUMNS, MAX_CSV_ROWS, output_units
+from .data import GATES, MAX_CLASSES, MAX_CSV_COLUMNS, MAX_CSV_ROWS, named_columns, output_units
 from .features import FeatureError, check_features, parse_features
 from .nn import penalty as weights_penalty
 
@@ -144,9 +144,6 @@ PENALTY_SLACK = 1e-9
 """How far (relatively) a recorded penalty may be from the one recomputed from the snapshot's
 weights: the sums may be taken in another order (a stack of networks), never more."""
 
-ONE_COLUMN_DATASETS = ("sine",)
-"""The named datasets of one raw input column; the others have two."""
-
 
 class RunError(ValueError):
     """A folder is not a run, or a run's files are damaged; the message is one sentence."""
@@ -170,14 +167,6 @@ def summary_file_names(regression: bool) -> dict[str, str]:
     the same, but final_r2 and final_test_r2 for a regression's score."""
     renamed = REGRESSION_SUMMARY_NAMES if regression else {}
     return {name: renamed.get(name, name) for name in SUMMARY_FIELDS}
-
-
-def named_columns(dataset: str) -> int:
-    """The raw input columns of named dataset ``dataset``: 1 for sine, 2 for the others."""
-    return 1 if dataset in ONE_COLUMN_DATASETS else 2
-
-
-# --------------------------------------------------------------------------- JSON
 
 
 def _kind(value) -> str:

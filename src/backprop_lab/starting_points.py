@@ -21,6 +21,7 @@ import numpy as np
 from .config import ConfigError, TrainConfig
 from .history import RunError, load_run
 from .nn import Params, init_params
+from .run_checks import config_from_json
 
 MAX_WEIGHTS_BYTES = 50_000_000
 """A weights file's size at most: a 2-1024-...-1 network's ten million numbers."""
@@ -41,8 +42,8 @@ def source_note(config: TrainConfig) -> str:
     can be carried to a new task, but it should not happen unnoticed); empty otherwise."""
     if config.init_from is None:
         return ""
-    try:
-        source = load_run(config.init_from).config
+    try:  # config.json alone: the run itself was loaded and checked by initial_params
+        source = config_from_json(Path(config.init_from) / "config.json")
     except RunError:
         return ""
     theirs = source.data or source.dataset

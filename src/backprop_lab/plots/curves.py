@@ -37,6 +37,7 @@ from .style import (
     TEST_STYLE,
     new_figure,
     options_words,
+    penalty_words,
 )
 
 MAX_POINTS = 5000
@@ -184,13 +185,6 @@ def _events(ax, history: History, upto: int) -> None:
                 label=f"lowest test loss (epoch {best}); it rises after")  # fmt: skip
 
 
-def _penalty_words(history: History) -> str:
-    """ "L2 0.001", "L1 0.01 + L2 0.001": the run's penalty rates."""
-    config = history.config
-    rates = [(name, rate) for name, rate in (("L1", config.l1), ("L2", config.l2)) if rate]
-    return " + ".join(f"{name} {sig(rate)}" for name, rate in rates)
-
-
 def _penalty_lines(ax, history: History, epochs, index, exact: bool, bottom: float) -> None:
     """A regularised run's two parts of the loss: the data loss (lighter, over the reported
     loss, so it shows where the two coincide; smoothed with mini-batches, like the loss) and
@@ -209,31 +203,20 @@ def _penalty_lines(ax, history: History, epochs, index, exact: bool, bottom: flo
     penalty = history.penalty[index]
     keep = np.isfinite(penalty) & (penalty > 0) & (penalty <= LOSS_CEILING)
     if keep.any():
-        label = f"penalty ({_penalty_words(history)} on the weights)"
+        label = f"penalty ({penalty_words(history.config)} on the weights)"
         below = keep & (penalty < bottom)
         if below.any():  # the penalty is drawn where it is: the axis cuts it off there
             first = int(np.argmax(below))
             where = "from" if below[first:][keep[first:]].all() else "at times from"
             label = (
-                f"penalty ({_penalty_words(history)} on the weights;\n"
+                f"penalty ({penalty_words(history.config)} on the weights;\n"
                 f"off the axis {where} epoch {int(epochs[first])}: below {sig(bottom, 2)})"
             )
         ax.plot(epochs[keep], penalty[keep], color=LOSS_COLOUR, linestyle=":", linewidth=1.8,
                 label=label)  # fmt: skip
 
 
-def learning_rates(history: History) -> np.ndarray:
-    """(E,) the learning rate of every epoch of ``history`` as training used it: from the run's
-    planned length, which a cosine schedule spans even when the run stopped early or the
-    History is cut (``plot RUN --epoch E``)."""
-    config = history.config
-    schedule = config.schedule
-    return config.lr * np.array(
-        [schedule.factor_at(e, config.epochs) for e in range(len(history.loss))], dtype=float
-    )
-
-
-def _schedule_words(history: History) -> str:
+def schedule_legend(history: History) -> str:
     """The schedule in words for the legend: "× 0.5 every 1000 epochs", "cosine, 0.1 to 0"."""
     config = history.config
     schedule = config.schedule
@@ -252,10 +235,10 @@ def _mark_schedule(ax, history: History, upto: int) -> bool:
     schedule = history.config.schedule
     if schedule.kind == "constant":
         return False
-    rates = learning_rates(history)
+    rates = history.learning_rates
     changes = schedule.changes(upto + 1)
     if schedule.kind == "step" and len(changes) <= MAX_MARKED_CHANGES:
-        label = f"learning rate {_schedule_words(history)} (new rate at the top)"
+        label = f"learning rate {schedule_legend(history)} (new rate at the top)"
         for k, epoch in enumerate(changes):
             ax.axvline(epoch, color=LR_COLOUR, linestyle="-.", linewidth=1.1, zorder=1.5,
                        label=label if k == 0 else None, gid="learning-rate change")  # fmt: skip
@@ -279,7 +262,7 @@ def _mark_schedule(ax, history: History, upto: int) -> bool:
         twin.spines[side].set_visible(False)
     twin.spines["right"].set_visible(True)
     twin.spines["right"].set_color(LR_COLOUR)
-    words = _schedule_words(history)
+    words = schedule_legend(history)
     ax.plot([], [], color=LR_COLOUR, linewidth=1.1,
             label=f"learning rate (right axis): {words}")  # fmt: skip
     return True

@@ -158,10 +158,19 @@ def schedule_words(config: TrainConfig) -> str:
     return ""
 
 
+def _penalty_parts(config: TrainConfig) -> list[str]:
+    return [f"{name} {sig(rate)}" for name, rate in (("L1", config.l1), ("L2", config.l2)) if rate]
+
+
+def penalty_words(config: TrainConfig) -> str:
+    """ "L2 0.001", "L1 0.01 + L2 0.001": the run's penalty rates ("" without one)."""
+    return " + ".join(_penalty_parts(config))
+
+
 def extra_words(config: TrainConfig) -> list[str]:
     """The training options beyond the guide's that a title names when set: "L1 0.01",
     "L2 0.05", "dropout 0.2" (empty for a run without them, so its titles do not change)."""
-    words = [f"{name} {sig(rate)}" for name, rate in (("L1", config.l1), ("L2", config.l2)) if rate]
+    words = _penalty_parts(config)
     if config.dropout:
         words.append(f"dropout {sig(config.dropout)}")
     return words

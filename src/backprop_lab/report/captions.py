@@ -16,7 +16,7 @@ from ..diagnose import Finding, flat_cause, is_solved, outputs_undecided
 from ..features import feature_label
 from ..history import History
 from ..numbers import change_words, percent, share_percent, sig
-from ..plots.curves import MAX_MARKED_CHANGES, full_batch, learning_rates
+from ..plots.curves import MAX_MARKED_CHANGES, full_batch
 from ..plots.grid import plane_for
 
 
@@ -144,7 +144,7 @@ def _loss_schedule(h: History, last: int) -> str:
     schedule = h.config.schedule
     if schedule.kind == "constant":
         return ""
-    rates = learning_rates(h)
+    rates = h.learning_rates
     start, end = sig(rates[0]), sig(rates[last])
     changes = schedule.changes(last + 1)
     if schedule.kind == "step" and len(changes) <= MAX_MARKED_CHANGES:

@@ -38,10 +38,16 @@ from ..history import History
 from ..numbers import percent, sig
 from ..plots.blit import Blitter
 from ..plots.boundary import CURVE_COLOUR, epochs_of_change, point_heights, wrong_points
-from ..plots.curves import BEYOND_COLOUR, DATA_LOSS_COLOUR, LOSS_CEILING, MAX_MARKED_CHANGES
+from ..plots.curves import (
+    BEYOND_COLOUR,
+    DATA_LOSS_COLOUR,
+    LOSS_CEILING,
+    MAX_MARKED_CHANGES,
+    schedule_legend,
+)
 from ..plots.grid import class_changes, class_probability, outputs_on_plane, plane_for
 from ..plots.network import NetworkDrawing, diagram_rows
-from ..plots.style import CLASS_COLOURS, LOSS_COLOUR, LR_COLOUR, new_figure
+from ..plots.style import CLASS_COLOURS, LOSS_COLOUR, LR_COLOUR, new_figure, penalty_words
 from ..plots.surface import (
     CURVE_COLOUR as FIT_COLOUR,
 )
@@ -259,13 +265,6 @@ def loss_ticks(low: float, high: float) -> dict:
     return axis
 
 
-def _penalty_words(history: History) -> str:
-    """ "L2 0.001", "L1 0.01 + L2 0.001": the run's penalty rates (as in loss.png)."""
-    config = history.config
-    rates = [(name, rate) for name, rate in (("L1", config.l1), ("L2", config.l2)) if rate]
-    return " + ".join(f"{name} {sig(rate)}" for name, rate in rates)
-
-
 def _loss_traces(history: History):
     """The training and test loss curves (at most 3000 epochs each), losses above LOSS_CEILING
     as triangles at it and losses that are not a number as crosses there, as in loss.png. A
@@ -285,7 +284,7 @@ def _loss_traces(history: History):
         curves += [
             (f"training data loss ({history.config.loss})", history.data_loss, "solid",
              DATA_LOSS_COLOUR, 1.3),
-            (f"penalty ({_penalty_words(history)} on the weights)", history.penalty, "dot",
+            (f"penalty ({penalty_words(history.config)} on the weights)", history.penalty, "dot",
              LOSS_COLOUR, 1.8),
         ]  # fmt: skip
     if len(history.test_loss):
@@ -424,17 +423,6 @@ def _cursor_point(history: History, epoch):
     )  # fmt: skip
 
 
-def _schedule_words(history: History) -> str:
-    """The schedule in words, as in loss.png: "0.5 × 0.5 every 1000 epochs", "cosine, …"."""
-    config = history.config
-    schedule = config.schedule
-    if schedule.kind == "step":
-        return f"{sig(config.lr)} \u00d7 {sig(schedule.factor)} every {schedule.every} epochs"
-    if schedule.kind == "exp":
-        return f"{sig(config.lr)} \u00d7 {sig(schedule.factor)} every epoch"
-    return f"cosine, {sig(config.lr)} down to 0 over {config.epochs} epochs"
-
-
 def _rate_axis(history: History) -> bool:
     """Whether the learning rate is drawn as a curve on a right axis of its own: it changes
     every epoch (exp, cosine) or in more than MAX_MARKED_CHANGES steps."""
@@ -456,7 +444,7 @@ def _add_schedule(fig, history: History, low: float, high: float) -> None:
         return
     rates = history.learning_rates
     changes = schedule.changes(len(rates))
-    words = _schedule_words(history)
+    words = schedule_legend(history)
     if not _rate_axis(history):
         if not changes:
             return
