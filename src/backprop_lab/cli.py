@@ -3,6 +3,7 @@
     backprop-lab train                      # the guide's XOR 2-2-1 network
     backprop-lab train --dataset spiral --classes 3 --hidden 8,8 --activation tanh --loss ce
     backprop-lab gradcheck --activation relu --hidden 4
+    backprop-lab serve                      # the playground in the browser
 
 Exit status: 0 done, 1 gradient check failed, 2 bad input (one sentence, nothing written),
 3 training diverged, 130 interrupted.
@@ -777,6 +778,7 @@ def build_parser() -> argparse.ArgumentParser:
     _diagnose_command(commands)
     _explain_command(commands)
     _gradcheck_command(commands)
+    _serve_command(commands)
     return parser
 
 
@@ -881,6 +883,43 @@ def _gradcheck_command(commands) -> None:
     _add_training_options(gradcheck, "gradcheck")
     _add_budget_option(gradcheck)
     gradcheck.set_defaults(handler=_gradcheck)
+
+
+def _serve_command(commands) -> None:
+    serve = commands.add_parser(
+        "serve", help="the playground: train in the browser and see every number"
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="port (default: 8000)")
+    serve.add_argument(
+        "--no-browser", action="store_true", help="do not open the page in a browser"
+    )
+    serve.add_argument(
+        "--runs", metavar="DIR", default="runs", help="where saved runs go (default: runs)"
+    )
+    serve.set_defaults(handler=_serve)
+
+
+def _port(text: str) -> int:
+    port = _whole(text)
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1 to 65535)")
+    return port
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .web.server import ServeError, serve
+
+    try:
+        serve(args.host, args.port, Path(args.runs), open_browser=not args.no_browser)
+    except ServeError as error:
+        raise UsageError(str(error)) from None
+    interrupts.settle()  # Ctrl-C is how the server is meant to stop
+    return 0
 
 
 def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:

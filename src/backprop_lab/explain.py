@@ -286,7 +286,7 @@ def _step_dict(step: Step, optimizer, parts: tuple[Params, Params | None] | None
     return out
 
 
-def _one_pass(
+def sample_pass(
     model: Model,
     params: Params,
     X: np.ndarray,
@@ -330,7 +330,7 @@ def _training_pass(model: Model, steps: tuple[Step, ...], X, inputs, Y, index: i
         if len(found) and step.masks is not None:
             row = int(found[0])
             masks = [m[row] for m in step.masks]
-            return _one_pass(model, step.params_before, X, inputs, Y, index, masks, k)
+            return sample_pass(model, step.params_before, X, inputs, Y, index, masks, k)
     return None
 
 
@@ -425,7 +425,7 @@ def explain(
         inputs = model.inputs(X)
         passes = [
             (_training_pass(model, replay.steps, X, inputs, Y, i) if dropout else None)
-            or _one_pass(model, params, X, inputs, Y, i)
+            or sample_pass(model, params, X, inputs, Y, i)
             for i in indices
         ]
         full = model.forward_inputs(params, inputs)

@@ -37,6 +37,12 @@ def check() -> None:
         raise KeyboardInterrupt
 
 
+def settle() -> None:
+    """The interruption was the expected way to end (``serve`` stops on Ctrl-C): forget it."""
+    global _pending
+    _pending = False
+
+
 def raise_once(signum, frame) -> None:
     """The signal handler: KeyboardInterrupt for the first signal, nothing for later ones."""
     global _pending

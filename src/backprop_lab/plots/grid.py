@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..data import Dataset
 from ..history import History
 
 
@@ -196,7 +197,11 @@ def plane_for(history: History, resolution: int = 200) -> Plane:
     and test points and a margin: the guide's 0.5 for data in the unit square, a fifth of the
     span for wider clouds. A slice is fitted to the training inputs only; the test points are
     projected onto it the same way."""
-    data = history.dataset
+    return plane_of(history.dataset, resolution)
+
+
+def plane_of(data: Dataset, resolution: int = 200) -> Plane:
+    """:func:`plane_for` of a dataset alone (the playground draws before any run exists)."""
     D = data.n_features
     X = np.vstack([data.X, data.X_test])
     if D <= 2:

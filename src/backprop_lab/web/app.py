@@ -1,0 +1,368 @@
+"""The playground's web app: the page, its static files, the option declarations, and one
+WebSocket per page through which the page steers its own :class:`Session`.
+
+Each connection runs one loop (:class:`Connection`): messages from the page are read by a
+task of their own and queued; the loop acts on them in order, trains while playing, and sends
+a frame after each update, but only once the page has drawn the previous one (its "ack"), at
+most ``updates_per_second`` times a second. Training, the diagnosis and saving run in worker
+threads, so one page's work never holds up another page or its own messages. Closing the page
+ends its loop and its session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from .._version import __version__
+from ..config import OPTION, ConfigError
+from ..data import DataError
+from .protocol import Message, MessageError, parse
+from .session import CAPS, SETTINGS, Session, SessionError
+from .saving import SaveError, save_session
+
+STATIC = Path(__file__).parent / "static"
+DIAGNOSE_EVERY_S = 1.0
+UPDATE_BUDGET_S = 0.25  # one update's training stops after this long, whatever the speed asks
+
+
+def options() -> dict:
+    """The declarations of the settings the page offers: kind, choices, range, default, help."""
+    out = {}
+    for name in SETTINGS:
+        o = OPTION[name]
+        out[name] = {
+            "kind": o.kind,
+            "choices": list(o.choices),
+            "low": o.low,
+            "high": o.high,
+            "default": list(o.default) if isinstance(o.default, tuple) else o.default,
+            "help": o.help,
+            "none_text": o.none_text,
+        }
+    return out
+
+
+def hello() -> dict:
+    return {"type": "hello", "options": options(), "caps": CAPS.to_dict(), "version": __version__}
+
+
+class Connection:
+    """One page's loop: its session, what it asked for, and the flow control of frames."""
+
+    def __init__(self, socket: WebSocket, runs_dir: Path):
+        self.socket = socket
+        self.session = Session(runs_dir)
+        self.runs_dir = runs_dir
+        self.inbox: asyncio.Queue = asyncio.Queue(maxsize=256)
+        self.playing = False
+        self.awaiting_ack = False
+        self.dirty = True  # a frame is owed (something changed)
+        self.last_frame = 0.0
+        self.frame_number = 0
+        self.findings: list[dict] | None = None
+        self.last_diagnosis = 0.0
+        self.diagnosis_due = False
+        self.saving: asyncio.Task | None = None
+        self.closed = False
+
+    async def send(self, message: dict) -> None:
+        if not self.closed:
+            await self.socket.send_text(json.dumps(message, allow_nan=False))
+
+    async def error(self, text: str, about: str | None, ident: int | None = None) -> None:
+        reply = {"type": "error", "message": text, "about": about}
+        if ident is not None:
+            reply["id"] = ident
+        await self.send(reply)
+
+    # ------------------------------------------------------------------ reading
+
+    async def read(self) -> None:
+        """Queue every message from the page; a full queue (a page flooding the server) drops
+        the message and says so."""
+        try:
+            while True:
+                event = await self.socket.receive()
+                if event["type"] == "websocket.disconnect":
+                    break
+                text = event.get("text")
+                if text is None:
+                    text = event.get("bytes") or b""
+                if self.inbox.full():
+                    await self.error("too many messages at once; this one was dropped", None)
+                    continue
+                await self.inbox.put(text)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            await self.inbox.put(None)
+
+    # ------------------------------------------------------------------ the loop
+
+    async def run(self) -> None:
+        reader = asyncio.create_task(self.read())
+        try:
+            await self.send(hello())
+            await self.send(self.session.state())
+            while True:
+                text = await self._next_message()
+                if text is None and self.closed:
+                    break
+                if text is not None:
+                    await self.handle(text)
+                    continue
+                await self._tick()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.closed = True
+            reader.cancel()
+            self.session.close()
+
+    async def _next_message(self):
+        """The next message, waiting only as long as nothing else is due."""
+        if not self.inbox.empty():
+            text = self.inbox.get_nowait()
+            if text is None:
+                self.closed = True
+            return text
+        if self._frame_due_in() == 0 or self._diagnosis_now():
+            return None
+        wait = self._frame_due_in()
+        try:
+            text = await asyncio.wait_for(self.inbox.get(), timeout=wait)
+        except TimeoutError:
+            return None
+        if text is None:
+            self.closed = True
+        return text
+
+    def _frame_due_in(self) -> float | None:
+        """Seconds until a frame may go out (0: now), or None to wait for the page."""
+        if self.awaiting_ack or not (self.playing or self.dirty):
+            return None if not self.diagnosis_due else DIAGNOSE_EVERY_S
+        gap = 1.0 / CAPS.updates_per_second - (time.perf_counter() - self.last_frame)
+        return max(0.0, gap)
+
+    def _diagnosis_now(self) -> bool:
+        return self.diagnosis_due and (
+            not self.playing or time.perf_counter() - self.last_diagnosis >= DIAGNOSE_EVERY_S
+        )
+
+    async def _tick(self) -> None:
+        if self._diagnosis_now():
+            await self._diagnose()
+        if self._frame_due_in() == 0:
+            if self.playing:
+                await asyncio.to_thread(self._advance, self.session.epochs_per_update)
+            await self._send_frame()
+
+    def _advance(self, epochs: int) -> None:
+        """Train ``epochs`` epochs in slices, stopping early past the update's time budget."""
+        started = time.perf_counter()
+        left = epochs
+        while left > 0 and time.perf_counter() - started < UPDATE_BUDGET_S:
+            slice_ = min(left, 10)
+            if self.session.advance(slice_) < slice_:
+                break
+            left -= slice_
+        if self.session.status == "diverged":
+            self.playing = False
+        self.diagnosis_due = True
+
+    async def _send_frame(self) -> None:
+        frame = await asyncio.to_thread(self.session.frame)
+        self.frame_number += 1
+        frame["frame"] = self.frame_number
+        frame["status"] = "playing" if self.playing else self.session.status
+        await self.send(frame)
+        self.awaiting_ack = True
+        self.dirty = False
+        self.last_frame = time.perf_counter()
+
+    async def _diagnose(self) -> None:
+        self.diagnosis_due = False
+        self.last_diagnosis = time.perf_counter()
+        findings = await asyncio.to_thread(self.session.findings)
+        if findings != self.findings:
+            self.findings = findings
+            await self.send({"type": "findings", "findings": findings})
+
+    # ------------------------------------------------------------------ acting on messages
+
+    async def handle(self, text) -> None:
+        try:
+            message = parse(text)
+        except MessageError as error:
+            await self.error(str(error), None)
+            return
+        try:
+            await self.act(message)
+        except (MessageError, SessionError, SaveError, DataError) as error:
+            await self.error(str(error), message.type, message.id)
+        except ConfigError as error:
+            await self.error(str(error), message.type, message.id)
+
+    async def act(self, m: Message) -> None:
+        s, body = self.session, m.body
+        if m.type == "ack":
+            self.awaiting_ack = False
+            return
+        if m.type == "play":
+            self.playing = s.status != "diverged"
+            if not self.playing:
+                raise SessionError("the run diverged; reset it (or change a setting) to train again")
+        elif m.type == "pause":
+            self.playing = False
+            self.diagnosis_due = True
+        elif m.type == "step":
+            self.playing = False
+            await asyncio.to_thread(self._advance, 1)
+        elif m.type == "speed":
+            epochs = body["epochs"]
+            if not 1 <= epochs <= s.max_epochs_per_update:
+                raise SessionError(
+                    f"the speed is 1 to {s.max_epochs_per_update} epochs per update for this "
+                    "network and data"
+                )
+            s.epochs_per_update = epochs
+            return
+        elif m.type in ("configure", "reset", "regenerate", "clear_points", "add_point"):
+            await self._restart(m)
+            return
+        elif m.type == "edit":
+            await asyncio.to_thread(
+                s.edit, body["layer"], body["kind"], body["row"], body["col"], body["value"]
+            )
+            self.diagnosis_due = True
+            await self.send(s.state())
+        elif m.type == "focus":
+            layer, unit = body["layer"], body["unit"]
+            s.focus = None if layer is None or unit is None else (layer, unit)
+        elif m.type == "hidden_view":
+            await self._hidden_view(body)
+        elif m.type == "trace":
+            reply = await asyncio.to_thread(s.trace_sample, body["sample"])
+            if m.id is not None:
+                reply["id"] = m.id
+            await self.send(reply)
+            return
+        elif m.type == "save":
+            await self._save(m)
+            return
+        self.dirty = True
+
+    async def _restart(self, m: Message) -> None:
+        s, body = self.session, m.body
+        if m.type == "configure":
+            changes = dict(body["settings"])
+            points = changes.pop("points", None)
+            await asyncio.to_thread(s.configure, changes, points)
+        elif m.type == "reset":
+            await asyncio.to_thread(s.reset)
+        elif m.type == "regenerate":
+            seed = (int(s.settings["data_seed"]) + 1) % (2**31)
+            await asyncio.to_thread(s.configure, {"data_seed": seed})
+        elif m.type == "clear_points":
+            await asyncio.to_thread(s.clear_points)
+        elif m.type == "add_point":
+            await asyncio.to_thread(s.add_point, body["x"], body["label"])
+        s.epochs_per_update = min(s.epochs_per_update, s.max_epochs_per_update)
+        if s.hidden_view is not None and s.hidden_view[0] >= len(s.sizes) - 1:
+            s.hidden_view = None
+        s.focus = None
+        self.findings = None
+        self.diagnosis_due = False
+        await self.send(s.state())
+        await self.send({"type": "findings", "findings": []})
+        self.findings = []
+        self.dirty = True
+
+    async def _hidden_view(self, body: dict) -> None:
+        s = self.session
+        layer = body["layer"]
+        if layer is None:
+            s.hidden_view = None
+            return
+        hidden = len(s.sizes) - 2
+        if not 1 <= layer <= hidden:
+            raise SessionError(
+                "this network has no hidden layer"
+                if hidden == 0
+                else f"the hidden layers are 1 to {hidden}, not {layer}"
+            )
+        mode = body["mode"] or "units"
+        units = body["units"] or [0, 1]
+        width = s.sizes[layer]
+        if mode == "units" and not all(0 <= u < width for u in units):
+            raise SessionError(f"hidden layer {layer} has units 0 to {width - 1}")
+        if mode == "pca" and width < 2:
+            raise SessionError(f"hidden layer {layer} has one unit: no two directions to show")
+        s.hidden_view = (layer, mode, (units[0], units[1]))
+
+    async def _save(self, m: Message) -> None:
+        if self.saving is not None and not self.saving.done():
+            raise SessionError("a save is already running; wait for it to finish")
+        job = self.session.save_job()
+        await self.send(
+            {
+                "type": "saving",
+                "message": f"saving {job.epochs} epochs: training the run again from its start "
+                "to check it ends on these weights, then drawing its figures and report",
+            }
+        )
+
+        async def save() -> None:
+            try:
+                folder = await asyncio.to_thread(save_session, job, self.runs_dir)
+            except (SaveError, SessionError, ConfigError, DataError, OSError) as error:
+                await self.error(str(error), "save", m.id)
+                return
+            await self.send(
+                {
+                    "type": "saved",
+                    "path": str(folder),
+                    "report": str(folder / "report.html"),
+                    "message": f"saved as {folder}; open {folder / 'report.html'} for its report",
+                }
+            )
+
+        self.saving = asyncio.create_task(save())
+
+
+def create_app(runs_dir: Path | str = "runs") -> Starlette:
+    """The playground app; saved runs go into ``runs_dir``."""
+    runs = Path(runs_dir)
+
+    async def index(request: Request):
+        return FileResponse(STATIC / "index.html")
+
+    async def api_options(request: Request):
+        return JSONResponse(hello())
+
+    async def socket(websocket: WebSocket):
+        await websocket.accept()
+        await Connection(websocket, runs).run()
+
+    return Starlette(
+        routes=[
+            Route("/", index),
+            Route("/api/options", api_options),
+            WebSocketRoute("/ws", socket),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ]
+    )
+
+
+__all__ = ["Connection", "create_app", "options", "replace"]

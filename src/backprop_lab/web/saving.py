@@ -1,0 +1,71 @@
+""""Save run": the page's run becomes a run folder, written by the same functions as ``train``.
+
+The run is trained again from its start with :func:`backprop_lab.training.train` and must end
+on the page's weights bit for bit (it does: the page trained with the same functions, seeds
+and streams); then the run folder, its figures and its report are written as one transaction
+into the runs folder. A run whose weights were edited starts from them: they go into a JSON
+file (``--weights``) and a dataset with added points into a CSV file (``--data``), both in
+``RUNS/playground-inputs/``, so that ``backprop-lab train`` with the saved config.json's
+options trains the same run again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from ..history import dataset_name, save_run
+from ..run_folder import default_run_folder
+from ..training import build_dataset, train
+from .session import SaveJob, weights_json
+
+
+class SaveError(RuntimeError):
+    """The run could not be saved; one sentence for the page."""
+
+
+def _write_input(folder: Path, name: str, text: str) -> Path:
+    """Write ``text`` to ``folder/name`` through a temporary file, so a half-written input
+    never exists under its name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    partial = folder / f".{name}.partial"
+    partial.write_text(text)
+    partial.replace(path)
+    return path
+
+
+def save_session(job: SaveJob, runs_dir: Path) -> Path:
+    """Write ``job`` as a run folder in ``runs_dir``; return the folder."""
+    from ..plots import draw_run
+    from ..report import write_report
+
+    config = job.config
+    stamp = f"{datetime.now():%Y-%m-%d-%H%M%S-%f}"
+    inputs = runs_dir / "playground-inputs"
+    if job.data is not None:
+        data = _write_input(inputs, f"{stamp}-{job.data_name}.csv", job.data)
+        config = replace(config, data=str(data.resolve()))
+    if job.start is not None:
+        start = _write_input(inputs, f"{stamp}-start-weights.json", weights_json(job.start))
+        config = replace(config, weights=str(start.resolve()))
+    dataset = build_dataset(config)
+    folder = default_run_folder(dataset_name(config), root=runs_dir)
+    with folder:
+        history = train(config, dataset)
+        ends_alike = all(
+            np.array_equal(mine, trained, equal_nan=True)
+            for mine, trained in zip(job.final, history.final_params)
+        )
+        if not ends_alike:
+            raise SaveError(
+                "training the run again did not end on the page's weights, so it was not "
+                "saved (please report this as a bug)"
+            )
+        save_run(history, folder.partial)
+        draw_run(history, folder.partial / "figures", 100)
+        write_report(history, folder.partial)
+    return folder.out
