@@ -5,7 +5,7 @@ on the page's weights bit for bit (it does: the page trained with the same funct
 and streams); then the run folder, its figures and its report are written as one transaction
 into the runs folder. A run whose weights were edited starts from them: they go into a JSON
 file (``--weights``) and a dataset with added points into a CSV file (``--data``), both in
-``RUNS/playground-inputs/``, so that ``backprop-lab train`` with the saved config.json's
+``RUNS/playground-inputs/<date>-<time>/``, so that ``backprop-lab train`` with the saved config.json's
 options trains the same run again.
 """
 
@@ -45,12 +45,12 @@ def save_session(job: SaveJob, runs_dir: Path) -> Path:
 
     config = job.config
     stamp = f"{datetime.now():%Y-%m-%d-%H%M%S-%f}"
-    inputs = runs_dir / "playground-inputs"
+    inputs = runs_dir / "playground-inputs" / stamp
     if job.data is not None:
-        data = _write_input(inputs, f"{stamp}-{job.data_name}.csv", job.data)
+        data = _write_input(inputs, f"{job.data_name}.csv", job.data)
         config = replace(config, data=str(data.resolve()))
     if job.start is not None:
-        start = _write_input(inputs, f"{stamp}-start-weights.json", weights_json(job.start))
+        start = _write_input(inputs, "start-weights.json", weights_json(job.start))
         config = replace(config, weights=str(start.resolve()))
     dataset = build_dataset(config)
     folder = default_run_folder(dataset_name(config), root=runs_dir)
