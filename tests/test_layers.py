@@ -42,6 +42,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("analysis", {"stats", "diagnose", "explain", "predictions", "naming", "numbers"}),
     ("figures", {"plots"}),
     ("pages", {"report"}),
+    ("playground", {"web"}),
     ("command line", {"cli", "__main__"}),
 ]
 
