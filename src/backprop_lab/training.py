@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -149,6 +150,22 @@ class _Progress:
     def close(self):
         if self.bar is not None:
             self.bar.close()
+
+
+class EpochNumbers(Protocol):
+    """Where :func:`measure_epoch` writes an epoch's numbers: the recorder of ``train``, or
+    the playground's growing arrays."""
+
+    loss: np.ndarray
+    accuracy: np.ndarray
+    test_loss: np.ndarray
+    test_accuracy: np.ndarray
+    penalty: np.ndarray
+    Y: np.ndarray
+    Y_test: np.ndarray
+    labels: np.ndarray
+    labels_test: np.ndarray
+    has_test: bool
 
 
 class _Recorder:
@@ -486,7 +503,7 @@ def _replay_start(
     return start, tuple(recorded[start]), batch_rng, dropout_rng
 
 
-def _all_finite(arrays) -> bool:
+def all_finite(arrays) -> bool:
     """True when no array holds a NaN or an infinity.
 
     p . p is finite exactly when every entry of p is, except that entries beyond 1e154
@@ -497,7 +514,7 @@ def _all_finite(arrays) -> bool:
     return all(np.isfinite(p).all() for p in arrays)
 
 
-def _measure(record: _Recorder, epoch: int, params: Params, inputs: tuple, config) -> tuple:
+def measure_epoch(record: EpochNumbers, epoch: int, params: Params, inputs: tuple, config) -> tuple:
     """Epoch ``epoch``'s deterministic forward pass (no dropout): record its loss (the data
     loss plus the penalty) and score (accuracy, or R² for regression), and the test split's
     (data loss alone); return the training trace and loss. ``inputs`` are the network's
@@ -579,7 +596,7 @@ def train(
             if continuing is not None and epoch == resume_epoch(continuing):
                 _check_continues(continuing, record, params, epoch)
                 bar.note_resumed(epoch)
-            trace, loss = _measure(record, epoch, params, inputs, config)
+            trace, loss = measure_epoch(record, epoch, params, inputs, config)
             stopping = _stop_before_update(loss, config.target_loss, stop)
             if stopping == "interrupted" and continuing is not None:
                 if epoch < resume_epoch(continuing):  # still replaying: nothing new to keep
@@ -602,7 +619,7 @@ def train(
                 None,
                 dropout_rng,
             )
-            finite = _all_finite(new_params)
+            finite = all_finite(new_params)
             record.after_update(epoch, params, new_params, finite)
             params = new_params
             if not finite:

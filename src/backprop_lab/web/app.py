@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -28,9 +29,10 @@ from .._version import __version__
 from ..config import OPTION, ConfigError
 from ..data import DataError
 from .protocol import Message, MessageError, parse
-from .session import CAPS, SETTINGS, Session, SessionError
 from .saving import SaveError, save_session
+from .session import CAPS, SETTINGS, Session, SessionError
 
+logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 DIAGNOSE_EVERY_S = 1.0
 UPDATE_BUDGET_S = 0.25  # one update's training stops after this long, whatever the speed asks
@@ -75,13 +77,21 @@ class Connection:
         self.diagnosis_due = False
         self.saving: asyncio.Task | None = None
         self.closed = False
+        self.sending = asyncio.Lock()  # the reader and the loop both answer the page
 
     async def send(self, message: dict) -> None:
-        if not self.closed:
-            await self.socket.send_text(json.dumps(message, allow_nan=False))
+        """Send ``message``; a page that has gone away ends the loop instead of raising."""
+        if self.closed:
+            return
+        text = json.dumps(message, allow_nan=False)
+        try:
+            async with self.sending:
+                await self.socket.send_text(text)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            self.closed = True
 
     async def error(self, text: str, about: str | None, ident: int | None = None) -> None:
-        reply = {"type": "error", "message": text, "about": about}
+        reply: dict[str, object] = {"type": "error", "message": text, "about": about}
         if ident is not None:
             reply["id"] = ident
         await self.send(reply)
@@ -117,7 +127,7 @@ class Connection:
             await self.send(self.session.state())
             while True:
                 text = await self._next_message()
-                if text is None and self.closed:
+                if self.closed:
                     break
                 if text is not None:
                     await self.handle(text)
@@ -213,6 +223,14 @@ class Connection:
             await self.error(str(error), message.type, message.id)
         except ConfigError as error:
             await self.error(str(error), message.type, message.id)
+        except Exception as error:  # a bug: said to the page and logged, never the end of it
+            logger.exception("playground: %s failed", message.type)
+            await self.error(
+                f"the server could not do {message.type!r} ({type(error).__name__}: {error}); "
+                "this is a bug, please report it",
+                message.type,
+                message.id,
+            )
 
     async def act(self, m: Message) -> None:
         s, body = self.session, m.body
@@ -222,7 +240,9 @@ class Connection:
         if m.type == "play":
             self.playing = s.status != "diverged"
             if not self.playing:
-                raise SessionError("the run diverged; reset it (or change a setting) to train again")
+                raise SessionError(
+                    "the run diverged; reset it (or change a setting) to train again"
+                )
         elif m.type == "pause":
             self.playing = False
             self.diagnosis_due = True

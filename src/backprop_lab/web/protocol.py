@@ -79,7 +79,7 @@ def parse(text: str | bytes) -> Message:
     if unknown:
         allowed = ", ".join(fields) or "no fields"
         raise MessageError(f'"{kind}" has no field {unknown[0]!r}; it takes {allowed}')
-    body = {}
+    body: dict[str, Any] = {}
     for name, field_kind in fields.items():
         optional = field_kind.endswith("?") or name in OPTIONAL.get(kind, ())
         if name not in data or data[name] is None:
@@ -191,7 +191,8 @@ def _setting(name: str, value: Any) -> Any:
         return None
     if option.choices:
         if value not in option.choices:
-            raise MessageError(f"{label} is one of {', '.join(option.choices)}, not {_shown(value)}")
+            choices = ", ".join(option.choices)
+            raise MessageError(f"{label} is one of {choices}, not {_shown(value)}")
         return value
     if option.kind == "int" or name in ("n", "classes", "data_seed", "seed", "batch_size"):
         if not _is_int(value):

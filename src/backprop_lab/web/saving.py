@@ -1,12 +1,12 @@
-""""Save run": the page's run becomes a run folder, written by the same functions as ``train``.
+""" "Save run": the page's run becomes a run folder, written by the same functions as ``train``.
 
 The run is trained again from its start with :func:`backprop_lab.training.train` and must end
 on the page's weights bit for bit (it does: the page trained with the same functions, seeds
 and streams); then the run folder, its figures and its report are written as one transaction
 into the runs folder. A run whose weights were edited starts from them: they go into a JSON
 file (``--weights``) and a dataset with added points into a CSV file (``--data``), both in
-``RUNS/playground-inputs/<date>-<time>/``, so that ``backprop-lab train`` with the saved config.json's
-options trains the same run again.
+``RUNS/playground-inputs/<date>-<time>/``, so that ``backprop-lab train`` with the saved
+config.json's options trains the same run again.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ import webbrowser
 from pathlib import Path
 
 
-
 class ServeError(Exception):
     """The server cannot start; one sentence."""
 
@@ -39,9 +38,7 @@ def _check_port(host: str, port: int) -> None:
             probe.bind(address)
         except OSError as error:
             why = "is in use" if error.errno == 98 else f"cannot be used ({error.strerror})"
-            raise ServeError(
-                f"port {port} on {host} {why}; choose another with --port"
-            ) from None
+            raise ServeError(f"port {port} on {host} {why}; choose another with --port") from None
 
 
 def _open_when_up(server, url: str) -> None:

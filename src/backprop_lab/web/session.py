@@ -28,9 +28,11 @@ import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from .._version import __version__
 from ..config import ConfigError, TrainConfig
 from ..data import Dataset
 from ..diagnose import diagnose
@@ -41,18 +43,17 @@ from ..nn import Params
 from ..plots.grid import Plane, plane_of, principal_directions
 from ..starting_points import initial_params
 from ..training import (
-    _all_finite,
-    _measure,
+    all_finite,
     build_dataset,
     check_compatible,
     epoch_update,
     generators,
     layer_sizes,
     make_run_optimizer,
+    measure_epoch,
     record_index,
     replay_snapshots,
 )
-from .._version import __version__
 
 # The TrainConfig fields the page sets; the rest keep train's defaults.
 SETTINGS = (
@@ -131,7 +132,7 @@ def _listed(array: np.ndarray):
 
 class _Numbers:
     """Per-epoch numbers of the run, growing as it trains, with the attributes training's
-    ``_measure`` writes into (loss, accuracy, test_loss, test_accuracy, penalty)."""
+    ``measure_epoch`` writes into (loss, accuracy, test_loss, test_accuracy, penalty)."""
 
     def __init__(self, dataset: Dataset, regularised: bool):
         self.Y, self.Y_test = dataset.Y, dataset.Y_test
@@ -213,8 +214,10 @@ class Session:
         self._apply(settings, self.points if points is None else points)
 
     def _config_for(self, settings: dict, points: list[list[float]]) -> tuple[TrainConfig, Dataset]:
-        fields = {k: (tuple(v) if k in ("hidden", "features") and v is not None else v)
-                  for k, v in settings.items()}  # fmt: skip
+        fields: dict[str, Any] = {
+            k: (tuple(v) if k in ("hidden", "features") and v is not None else v)
+            for k, v in settings.items()
+        }
         if len(fields["hidden"]) > self.caps.hidden_layers:
             raise SessionError(
                 f"the playground takes at most {self.caps.hidden_layers} hidden layers"
@@ -298,10 +301,10 @@ class Session:
     # ------------------------------------------------------------------ training
 
     def _measure_now(self) -> None:
-        """Record the current weights' loss and scores as this epoch's (training's _measure)."""
+        """Record the current weights' loss and scores as this epoch's (as train does)."""
         self.numbers.make_room(self.epoch)
         with np.errstate(all="ignore"):
-            self.trace, self.loss = _measure(
+            self.trace, self.loss = measure_epoch(
                 self.numbers, self.epoch, self.params, (self.inputs, self.test_inputs), self.config
             )
 
@@ -328,7 +331,7 @@ class Session:
                 self.epoch += 1
                 done += 1
                 self._measure_now()
-                if not _all_finite(new_params):
+                if not all_finite(new_params):
                     self._diverge(self.epoch - 1)
                     break
         self.train_time += time.perf_counter() - started
@@ -344,7 +347,9 @@ class Session:
         ``col`` of layer ``layer``) or bias ("b") and go on training from there."""
         n_layers = len(self.sizes) - 1
         if not 1 <= layer <= n_layers:
-            raise SessionError(f"layer {layer} does not exist; this network has layers 1 to {n_layers}")
+            raise SessionError(
+                f"layer {layer} does not exist; this network has layers 1 to {n_layers}"
+            )
         n_in, n_out = self.sizes[layer - 1], self.sizes[layer]
         if not 0 <= col < n_out:
             raise SessionError(f"layer {layer} has units 0 to {n_out - 1}, not {col}")
@@ -560,6 +565,7 @@ class Session:
         assert s.epochs is not None and s.before is not None and s.after is not None
         snap_epochs, befores = list(s.epochs), list(s.before)
         afters: list[Params | None] = list(s.after)
+        last: tuple[int, Params, Params | None]
         if self.status == "diverged" and self.diverged_epoch == self.epoch:
             # The loss stopped being finite before this epoch's update: kept without one.
             epochs_run, last = self.epoch + 1, (self.epoch, self.params, None)

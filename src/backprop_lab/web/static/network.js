@@ -1,0 +1,639 @@
+// The network diagram: the input features, every hidden unit with the picture of what it
+// computes, the output units, and the links between them (weights, or their gradients in the
+// gradient view). Hover a unit for its large picture and formula; hover a link for its live
+// value; click a link or a bias to edit it. Step-through puts its numbers on the diagram.
+
+import { divergingCss, fmt, makeLut, term, toNumber } from "./colors.js";
+import { decodeBase64, drawCurve, drawFeature, MapPainter } from "./plots.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const FEATURE_LABELS = {
+  "x1": "x1", "x2": "x2", "x1^2": "x1²", "x2^2": "x2²", "x1*x2": "x1·x2",
+  "sin(x1)": "sin(x1)", "sin(x2)": "sin(x2)",
+};
+const FEATURE_WORDS = {
+  "x1": "the first coordinate",
+  "x2": "the second coordinate",
+  "x1^2": "the first coordinate squared",
+  "x2^2": "the second coordinate squared",
+  "x1*x2": "the product of the coordinates",
+  "sin(x1)": "the sine of the first coordinate",
+  "sin(x2)": "the sine of the second coordinate",
+};
+
+export function featureLabel(name) {
+  return FEATURE_LABELS[name] || name;
+}
+
+// Unit names as the rest of backprop-lab spells them: x1 | h1, h2 (h1_1, h2_3 with several
+// hidden layers) | out (out <class> for softmax).
+export function unitNames(state) {
+  const sizes = state.sizes, L = sizes.length - 1, hidden = L - 1;
+  const names = [state.input_names.slice()];
+  for (let l = 1; l < L; l++) {
+    const prefix = hidden === 1 ? "h" : `h${l}_`;
+    names.push(Array.from({ length: sizes[l] }, (_, i) => `${prefix}${i + 1}`));
+  }
+  const K = sizes[L];
+  const classNames = state.class_names && state.class_names.length ? state.class_names : null;
+  names.push(K === 1 ? ["out"] : Array.from({ length: K }, (_, k) => `out ${classNames ? classNames[k] : k}`));
+  return names;
+}
+
+function activationText(name, z) {
+  return {
+    sigmoid: `sigmoid(${z})`, tanh: `tanh(${z})`, relu: `max(0, ${z})`,
+    leaky_relu: `max(0.01·${z}, ${z})`, linear: z,
+  }[name] || `${name}(${z})`;
+}
+
+export class NetworkView {
+  constructor(host, callbacks) {
+    this.host = host;
+    this.cb = callbacks;
+    this.gradientView = false;
+    this.hovered = null; // {layer, unit}
+    this.hoverLink = null; // {l, i, j}
+    this.traceLabels = null;
+    this.frame = null;
+    this.tooltip = document.createElement("div");
+    this.tooltip.className = "tooltip";
+    this.tooltip.hidden = true;
+    this.tooltip.setAttribute("data-testid", "link-tooltip");
+    this.card = document.createElement("div");
+    this.card.className = "unit-card";
+    this.card.hidden = true;
+    this.card.setAttribute("data-testid", "unit-card");
+    this.editor = document.createElement("form");
+    this.editor.className = "value-editor";
+    this.editor.hidden = true;
+    this.editor.innerHTML = `<label><span class="what"></span>
+      <input type="number" step="any" data-testid="edit-value" aria-label="new value"></label>
+      <button type="submit" data-testid="edit-apply">set</button>
+      <button type="button" class="cancel" aria-label="cancel">×</button>`;
+    this.editor.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this._applyEdit();
+    });
+    this.editor.querySelector(".cancel").addEventListener("click", () => this.closeEditor());
+    this.editor.addEventListener("keydown", (e) => { if (e.key === "Escape") this.closeEditor(); });
+    document.body.append(this.tooltip, this.card, this.editor);
+    this.cardPainter = null;
+    this.maxGrad = 0;
+    this.maxDelta = 0;
+  }
+
+  // ------------------------------------------------------------------ building
+
+  build(state, { features, active, caps, hiddenSizes, extent }) {
+    this.state = state;
+    this.names = unitNames(state);
+    this.sizes = state.sizes;
+    this.L = state.sizes.length - 1;
+    this.closeEditor();
+    this.card.hidden = true;
+    this.hovered = null;
+    this.hoverLink = null;
+    this.tooltip.hidden = true;
+    const host = this.host;
+    host.textContent = "";
+    const width = Math.max(420, host.clientWidth || 600);
+    const L = this.L;
+    const shown = features; // the input column lists every feature that applies
+    const counts = [shown.length, ...state.sizes.slice(1)];
+    const maxCount = Math.max(...counts, 1);
+    const pitch = maxCount <= 8 ? 50 : Math.max(17, Math.floor(420 / maxCount));
+    const S = Math.min(36, pitch - 12 > 12 ? pitch - 12 : pitch - 3);
+    const top = 62, left = 72, right = 24;
+    const height = top + maxCount * pitch + 8;
+    host.style.height = `${height}px`;
+    this.S = S;
+    const colX = (c) => left + (c * (width - left - right - S)) / L;
+    const lut = makeLut(...this._unitRange(0));
+    this.luts = [];
+    for (let l = 0; l <= L; l++) this.luts.push(makeLut(...this._unitRange(l)));
+    void lut;
+
+    // header: FEATURES | +/- N HIDDEN LAYERS | OUTPUT
+    const header = document.createElement("div");
+    header.className = "net-header";
+    const title = (text, x, cls = "") => {
+      const d = document.createElement("div");
+      d.className = `col-title ${cls}`;
+      d.style.left = `${x}px`;
+      d.textContent = text;
+      header.append(d);
+      return d;
+    };
+    title("Features", colX(0) + S / 2, "center").setAttribute("data-control", "features");
+    const hidden = L - 1;
+    const hx = hidden > 0 ? (colX(1) + colX(L - 1)) / 2 + S / 2 : (colX(0) + colX(L)) / 2 + S / 2;
+    const layersBox = document.createElement("div");
+    layersBox.className = "col-title center layers-box";
+    layersBox.style.left = `${hx}px`;
+    layersBox.setAttribute("data-control", "hidden-layers");
+    const maxLayers = caps.hidden_layers ?? 6;
+    layersBox.innerHTML = `
+      <button class="round-btn" data-testid="add-layer" aria-label="add a hidden layer" title="add a hidden layer" ${hidden >= maxLayers ? "disabled" : ""}>+</button>
+      <button class="round-btn" data-testid="remove-layer" aria-label="remove the last hidden layer" title="remove the last hidden layer" ${hidden <= 0 ? "disabled" : ""}>−</button>
+      <span data-testid="layer-count">${hidden}</span>&nbsp;hidden layer${hidden === 1 ? "" : "s"}`;
+    layersBox.querySelector('[data-testid="add-layer"]').addEventListener("click", () => this.cb.onLayers(+1));
+    layersBox.querySelector('[data-testid="remove-layer"]').addEventListener("click", () => this.cb.onLayers(-1));
+    header.append(layersBox);
+    title("Output", colX(L) + S / 2, "center");
+    host.append(header);
+
+    // per hidden layer: +/- neurons
+    const maxUnits = caps.units ?? 8;
+    for (let l = 1; l < L; l++) {
+      const box = document.createElement("div");
+      box.className = "neuron-controls";
+      box.setAttribute("data-control", "hidden-layers");
+      box.style.left = `${colX(l) + S / 2}px`;
+      box.innerHTML = `
+        <div class="pm"><button class="round-btn small" data-testid="add-neuron-${l}" aria-label="add a unit to hidden layer ${l}" title="add a unit to hidden layer ${l}" ${hiddenSizes[l - 1] >= maxUnits ? "disabled" : ""}>+</button><button class="round-btn small" data-testid="remove-neuron-${l}" aria-label="remove a unit from hidden layer ${l}" title="remove a unit from hidden layer ${l}" ${hiddenSizes[l - 1] <= 1 ? "disabled" : ""}>−</button></div>
+        <div class="count" data-testid="neuron-count-${l}">${state.sizes[l]} unit${state.sizes[l] === 1 ? "" : "s"}</div>`;
+      box.querySelector(`[data-testid="add-neuron-${l}"]`).addEventListener("click", () => this.cb.onNeurons(l, +1));
+      box.querySelector(`[data-testid="remove-neuron-${l}"]`).addEventListener("click", () => this.cb.onNeurons(l, -1));
+      host.append(box);
+    }
+
+    // positions: layer 0 holds the shown features; network input k is feature active[k]
+    this.pos = [];
+    this.inputIndexOfShown = shown.map((f) => active.indexOf(f));
+    const shownOfInput = active.map((f) => shown.indexOf(f));
+    this.pos.push(shownOfInput.map((s) => ({ x: colX(0), y: top + s * pitch })));
+    for (let l = 1; l <= L; l++) {
+      this.pos.push(Array.from({ length: state.sizes[l] }, (_, j) => ({ x: colX(l), y: top + j * pitch })));
+    }
+
+    // links
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("class", "links");
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "links between units: colour = sign, width = size");
+    const gLinks = document.createElementNS(SVG, "g");
+    const gHits = document.createElementNS(SVG, "g");
+    const gLabels = document.createElementNS(SVG, "g");
+    gLabels.setAttribute("class", "link-labels");
+    svg.append(gLinks, gHits, gLabels);
+    host.append(svg);
+    this.svg = svg;
+    this.gLabels = gLabels;
+    this.links = []; // links[l-1][i][j] = path
+    for (let l = 1; l <= L; l++) {
+      const layer = [];
+      for (let i = 0; i < state.sizes[l - 1]; i++) {
+        const row = [];
+        const a = this.pos[l - 1][i];
+        for (let j = 0; j < state.sizes[l]; j++) {
+          const b = this.pos[l][j];
+          const x1 = a.x + S, y1 = a.y + S / 2, x2 = b.x, y2 = b.y + S / 2;
+          const d = `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`;
+          const path = document.createElementNS(SVG, "path");
+          path.setAttribute("d", d);
+          path.setAttribute("class", "link");
+          gLinks.append(path);
+          const hit = document.createElementNS(SVG, "path");
+          hit.setAttribute("d", d);
+          hit.setAttribute("class", "link-hit");
+          hit.setAttribute("data-testid", `link-${l}-${i}-${j}`);
+          hit.addEventListener("mouseenter", (e) => this._linkEnter(e, l, i, j));
+          hit.addEventListener("mousemove", (e) => this._moveTooltip(e));
+          hit.addEventListener("mouseleave", () => this._linkLeave());
+          hit.addEventListener("click", (e) => this.openEditor(e, l, "W", i, j));
+          gHits.append(hit);
+          row.push({ path, x1, y1, x2, y2, last: "" });
+        }
+        layer.push(row);
+      }
+      this.links.push(layer);
+    }
+
+    // nodes
+    this.nodes = []; // nodes[l][j] = {el, canvas, painter, bias}
+    const U = state.unit_map_size;
+    const inputNodes = [];
+    shown.forEach((f, s) => {
+      const k = this.inputIndexOfShown[s];
+      const el = document.createElement("div");
+      el.className = `node input ${k < 0 ? "inactive" : ""}`;
+      el.style.left = `${colX(0)}px`;
+      el.style.top = `${top + s * pitch}px`;
+      el.style.width = el.style.height = `${S}px`;
+      el.setAttribute("data-testid", `feature-${f}`);
+      el.setAttribute("data-control", "features");
+      el.setAttribute("role", "switch");
+      el.setAttribute("aria-checked", String(k >= 0));
+      el.setAttribute("aria-label", `input feature ${featureLabel(f)}: ${k >= 0 ? "on" : "off"} (click to toggle)`);
+      el.title = `${featureLabel(f)}: ${FEATURE_WORDS[f] || f}. Click to ${k >= 0 ? "remove it from" : "add it to"} the network's inputs.`;
+      const canvas = document.createElement("canvas");
+      drawFeature(canvas, f, extent, state.dims, 32);
+      const label = document.createElement("div");
+      label.className = "node-label left";
+      label.textContent = featureLabel(f);
+      el.append(canvas, label);
+      el.addEventListener("click", () => this.cb.onToggleFeature(f));
+      if (k >= 0) {
+        el.addEventListener("mouseenter", () => this._nodeEnter(0, k, el));
+        el.addEventListener("mouseleave", () => this._nodeLeave());
+        inputNodes[k] = { el, canvas, feature: f };
+      }
+      host.append(el);
+    });
+    this.nodes.push(inputNodes);
+    for (let l = 1; l <= L; l++) {
+      const layer = [];
+      for (let j = 0; j < state.sizes[l]; j++) {
+        const p = this.pos[l][j];
+        const el = document.createElement("div");
+        el.className = `node ${l === L ? "output" : "hidden"}`;
+        el.style.left = `${p.x}px`;
+        el.style.top = `${p.y}px`;
+        el.style.width = el.style.height = `${S}px`;
+        el.setAttribute("data-testid", `node-${l}-${j}`);
+        el.setAttribute("aria-label", `unit ${this.names[l][j]}`);
+        const canvas = document.createElement("canvas");
+        canvas.width = canvas.height = state.dims === 2 ? U : 48;
+        const painter = state.dims === 2 ? new MapPainter(canvas, U) : null;
+        const bias = document.createElement("div");
+        bias.className = "bias";
+        const bs = Math.max(7, Math.round(S / 4));
+        bias.style.width = bias.style.height = `${bs}px`;
+        bias.style.left = `${-bs + 2}px`;
+        bias.style.top = `${S - bs + 2}px`;
+        bias.setAttribute("data-testid", `bias-${l}-${j}`);
+        bias.setAttribute("role", "button");
+        bias.setAttribute("aria-label", `bias of ${this.names[l][j]} (click to edit)`);
+        bias.addEventListener("click", (e) => { e.stopPropagation(); this.openEditor(e, l, "b", null, j); });
+        bias.addEventListener("mouseenter", (e) => { e.stopPropagation(); this._biasEnter(e, l, j); });
+        bias.addEventListener("mouseleave", () => this._linkLeave());
+        const badge = document.createElement("div");
+        badge.className = "badge";
+        badge.hidden = true;
+        badge.setAttribute("data-testid", `badge-${l}-${j}`);
+        el.append(canvas, bias, badge);
+        if (l === L) {
+          const lab = document.createElement("div");
+          lab.className = "node-label right";
+          lab.textContent = this.names[l][j];
+          el.append(lab);
+        }
+        el.addEventListener("mouseenter", () => this._nodeEnter(l, j, el));
+        el.addEventListener("mouseleave", () => this._nodeLeave());
+        host.append(el);
+        layer.push({ el, canvas, painter, bias, badge, ctx: painter ? null : canvas.getContext("2d") });
+      }
+      this.nodes.push(layer);
+    }
+    // input badges for step-through
+    for (const node of this.nodes[0]) {
+      if (!node) continue;
+      const badge = document.createElement("div");
+      badge.className = "badge";
+      badge.hidden = true;
+      node.el.append(badge);
+      node.badge = badge;
+    }
+    host.append(this.legendNote || document.createComment(""));
+    if (this.frame) this.update(this.frame);
+    if (this.traceLabels) this.setTrace(this.traceLabels);
+  }
+
+  _unitRange(l) {
+    const s = this.state;
+    const r = s.unit_range;
+    if (Array.isArray(r[0])) return r[l] || r[r.length - 1];
+    return r;
+  }
+
+  _focusRange(layer) {
+    return layer === this.L ? this.state.output_range : this._unitRange(layer);
+  }
+
+  // ------------------------------------------------------------------ per frame
+
+  setGradientView(on) {
+    this.gradientView = on;
+    this.host.classList.toggle("gradient-view", on);
+    for (const layer of this.links) for (const row of layer) for (const link of row) link.last = "";
+    if (this.frame) this.update(this.frame);
+  }
+
+  update(frame) {
+    this.frame = frame;
+    if (!this.state || !frame.W) return;
+    const L = this.L, grad = this.gradientView;
+    // largest |dW| and |db| in view (gradient view scale)
+    let maxG = 0, maxD = 0;
+    if (grad && frame.dW) {
+      for (const layer of frame.dW) for (const row of layer) for (const v of row) {
+        const a = Math.abs(toNumber(v));
+        if (Number.isFinite(a) && a > maxG) maxG = a;
+      }
+      for (const layer of frame.db) for (const v of layer) {
+        const a = Math.abs(toNumber(v));
+        if (Number.isFinite(a) && a > maxD) maxD = a;
+      }
+    }
+    this.maxGrad = maxG;
+    this.maxDelta = maxD;
+    const source = grad ? frame.dW : frame.W;
+    for (let l = 1; l <= L; l++) {
+      const Wl = source[l - 1], links = this.links[l - 1];
+      if (!Wl || !links) continue;
+      for (let i = 0; i < links.length; i++) {
+        const row = links[i], Wi = Wl[i];
+        if (!Wi) continue;
+        for (let j = 0; j < row.length; j++) {
+          const v = toNumber(Wi[j]);
+          const link = row[j];
+          let stroke, width, dash = "";
+          if (!Number.isFinite(v)) {
+            stroke = "#d0021b"; width = 2; dash = "4 3";
+          } else if (grad) {
+            const r = maxG > 0 ? v / maxG : 0;
+            stroke = divergingCss(Math.sign(r) * Math.sqrt(Math.abs(r)));
+            width = 0.5 + 7.5 * Math.abs(r);
+          } else {
+            stroke = divergingCss(v);
+            width = 0.6 + 7.4 * Math.min(Math.abs(v), 5) / 5;
+          }
+          const key = `${stroke}|${width.toFixed(2)}|${dash}`;
+          if (key !== link.last) {
+            link.last = key;
+            link.path.setAttribute("stroke", stroke);
+            link.path.setAttribute("stroke-width", width.toFixed(2));
+            if (dash) link.path.setAttribute("stroke-dasharray", dash);
+            else link.path.removeAttribute("stroke-dasharray");
+          }
+        }
+      }
+    }
+    // nodes: maps, biases, gradient rings
+    const units = frame.maps && frame.maps.units;
+    const U = this.state.unit_map_size;
+    for (let l = 1; l <= L; l++) {
+      const layer = this.nodes[l];
+      for (let j = 0; j < layer.length; j++) {
+        const node = layer[j];
+        const b64 = units && units[l] && units[l][j];
+        if (b64) {
+          node.bytes = decodeBase64(b64, node.bytes);
+          if (node.painter) node.painter.paint(node.bytes, this.luts[l]);
+          else drawCurve(node.ctx, node.bytes, 48, 48, ...this._unitRange(l), { lineWidth: 2 });
+        }
+        const b = toNumber(frame.b[l - 1][j]);
+        const db = frame.db ? toNumber(frame.db[l - 1][j]) : 0;
+        let fill, ring = "";
+        if (grad) {
+          const r = maxD > 0 ? db / maxD : 0;
+          fill = Number.isFinite(db) ? divergingCss(Math.sign(r) * Math.sqrt(Math.abs(r))) : "#d0021b";
+          if (Number.isFinite(db) && maxD > 0) ring = `0 0 0 ${(1 + 4 * Math.abs(r)).toFixed(1)}px ${divergingCss(Math.sign(r) * Math.max(0.35, Math.sqrt(Math.abs(r))))}`;
+        } else {
+          fill = Number.isFinite(b) ? divergingCss(b) : "#d0021b";
+        }
+        if (node.lastFill !== fill) { node.bias.style.background = fill; node.lastFill = fill; }
+        if (node.lastRing !== ring) { node.el.style.boxShadow = ring; node.lastRing = ring; }
+      }
+    }
+    void U;
+    // hover views
+    if (this.hoverLink) this._tooltipText();
+    if (this.hovered) this._cardUpdate(frame);
+  }
+
+  // ------------------------------------------------------------------ hover: units
+
+  _nodeEnter(layer, unit, el) {
+    this.hovered = { layer, unit, el };
+    if (layer > 0) this.cb.onFocus(layer, unit);
+    const card = this.card;
+    card.innerHTML = "";
+    const title = document.createElement("div");
+    title.className = "card-title";
+    const h = document.createElement("canvas");
+    h.className = "card-map";
+    h.setAttribute("data-testid", "unit-card-map");
+    const size = this.state.map_size;
+    const formula = document.createElement("div");
+    formula.className = "card-formula";
+    formula.setAttribute("data-testid", "unit-formula");
+    const note = document.createElement("div");
+    note.className = "card-note";
+    card.append(title, h, formula, note);
+    this.cardParts = { title, map: h, formula, note };
+    if (layer === 0) {
+      const f = this.nodes[0][unit].feature;
+      title.textContent = `input ${featureLabel(f)} (network input ${unit + 1})`;
+      drawFeature(h, f, this.state.extent, this.state.dims, 100);
+      formula.textContent = `${featureLabel(f)} = ${FEATURE_WORDS[f] || f}`;
+      note.textContent = "colour: orange = negative, blue = positive (scaled to its largest size on the plot); click to switch it off";
+    } else {
+      const kind = layer === this.L ? "output unit" : `hidden layer ${layer}, unit ${unit + 1}`;
+      title.textContent = `${this.names[layer][unit]} · ${kind}`;
+      if (this.state.dims === 2) {
+        h.width = h.height = size;
+        this.cardPainter = new MapPainter(h, size);
+        const node = this.nodes[layer][unit];
+        if (node.bytes) {
+          const ctx = h.getContext("2d");
+          ctx.imageSmoothingEnabled = true;
+          ctx.drawImage(node.canvas, 0, 0, size, size);
+        }
+      } else {
+        h.width = 200; h.height = 200;
+        this.cardPainter = null;
+      }
+      const [lo, hi] = this._focusRange(layer);
+      note.textContent = `picture: the unit's output over the plane, orange = ${fmt(lo, 2)}, white = ${fmt(lo < 0 && hi > 0 ? 0 : (lo + hi) / 2, 2)}, blue = ${fmt(hi, 2)}`;
+      if (this.frame) this._cardUpdate(this.frame);
+    }
+    card.hidden = false;
+    const r = el.getBoundingClientRect();
+    const cw = 236;
+    let x = r.right + 14 + window.scrollX;
+    if (r.right + 14 + cw > window.innerWidth) x = r.left - cw - 14 + window.scrollX;
+    card.style.left = `${Math.max(4, x)}px`;
+    card.style.top = `${Math.max(4, r.top + window.scrollY - 20)}px`;
+  }
+
+  _nodeLeave() {
+    if (this.hovered && this.hovered.layer > 0) this.cb.onFocus(null, null);
+    this.hovered = null;
+    this.card.hidden = true;
+  }
+
+  _cardUpdate(frame) {
+    const { layer, unit } = this.hovered;
+    if (layer === 0 || !this.cardParts) return;
+    const parts = this.cardParts;
+    // the large picture
+    if (frame.focus && frame.focus.layer === layer && frame.focus.unit === unit && frame.focus.map) {
+      this.focusBytes = decodeBase64(frame.focus.map, this.focusBytes);
+      const [lo, hi] = this._focusRange(layer);
+      if (this.cardPainter) this.cardPainter.paint(this.focusBytes, makeLutCached(lo, hi));
+      else drawCurve(parts.map.getContext("2d"), this.focusBytes, 200, 200, lo, hi, { lineWidth: 2.5 });
+    } else if (!this.cardPainter && this.nodes[layer][unit].bytes) {
+      drawCurve(parts.map.getContext("2d"), this.nodes[layer][unit].bytes, 200, 200, ...this._unitRange(layer), { lineWidth: 2.5 });
+    }
+    // the formula with the live numbers
+    const W = frame.W[layer - 1], b = frame.b[layer - 1][unit];
+    const inputs = this.names[layer - 1];
+    const n = W.length;
+    const shown = Math.min(n, 8);
+    let terms = [];
+    for (let i = 0; i < shown; i++) terms.push(`${term(W[i][unit], 3)}·${inputs[i]}`);
+    if (n > shown) terms.push(`… (${n - shown} more)`);
+    const z = `z = ${terms.join(" + ")} + ${term(b, 3)}`;
+    let a;
+    if (layer < this.L) a = `a = ${activationText(this.state.settings.activation, "z")}`;
+    else if (this.state.task === "regression") a = "prediction = z (a linear output)";
+    else if (this.sizes[this.L] === 1) a = "p(class 1) = sigmoid(z)";
+    else a = `p(class ${unit}) = softmax(z)[${unit}]`;
+    const db = frame.db ? frame.db[layer - 1][unit] : null;
+    const text = `${a}\n${z}\nbias b = ${fmt(b, 4)}   δ (mean over the data) = ∂L/∂b = ${fmt(db, 3)}`;
+    if (parts.formula.textContent !== text) parts.formula.textContent = text;
+  }
+
+  // ------------------------------------------------------------------ hover: links
+
+  _linkEnter(event, l, i, j) {
+    this.hoverLink = { l, i, j, kind: "W" };
+    this.links[l - 1][i][j].path.classList.add("hover");
+    this.tooltip.hidden = false;
+    this._tooltipText();
+    this._moveTooltip(event);
+  }
+
+  _biasEnter(event, l, j) {
+    this.hoverLink = { l, i: null, j, kind: "b" };
+    this.tooltip.hidden = false;
+    this._tooltipText();
+    this._moveTooltip(event);
+  }
+
+  _linkLeave() {
+    if (this.hoverLink && this.hoverLink.kind === "W") {
+      const { l, i, j } = this.hoverLink;
+      const link = this.links[l - 1] && this.links[l - 1][i] && this.links[l - 1][i][j];
+      if (link) link.path.classList.remove("hover");
+    }
+    this.hoverLink = null;
+    this.tooltip.hidden = true;
+  }
+
+  _moveTooltip(event) {
+    this.tooltip.style.left = `${event.pageX + 14}px`;
+    this.tooltip.style.top = `${event.pageY + 12}px`;
+  }
+
+  _tooltipText() {
+    const f = this.frame;
+    if (!f || !this.hoverLink) return;
+    const { l, i, j, kind } = this.hoverLink;
+    let text;
+    if (kind === "W") {
+      const w = f.W[l - 1][i][j], g = f.dW ? f.dW[l - 1][i][j] : null;
+      text = `weight ${this.names[l - 1][i]} → ${this.names[l][j]}\nw = ${fmt(w, 5)}\n∂L/∂w = ${fmt(g, 4)}\nclick to edit`;
+    } else {
+      const b = f.b[l - 1][j], g = f.db ? f.db[l - 1][j] : null;
+      text = `bias of ${this.names[l][j]}\nb = ${fmt(b, 5)}\n∂L/∂b = δ = ${fmt(g, 4)}\nclick to edit`;
+    }
+    if (this.tooltip.textContent !== text) this.tooltip.textContent = text;
+  }
+
+  // ------------------------------------------------------------------ editing
+
+  openEditor(event, l, kind, row, col) {
+    if (!this.frame) return;
+    event.stopPropagation();
+    const value = kind === "W" ? this.frame.W[l - 1][row][col] : this.frame.b[l - 1][col];
+    this.editing = { layer: l, kind, row, col };
+    const what = kind === "W" ? `w ${this.names[l - 1][row]} → ${this.names[l][col]}` : `bias of ${this.names[l][col]}`;
+    this.editor.querySelector(".what").textContent = what;
+    const input = this.editor.querySelector("input");
+    input.value = Number.isFinite(toNumber(value)) ? String(Number(toNumber(value).toPrecision(6))) : "";
+    this.editor.hidden = false;
+    this.editor.style.left = `${event.pageX + 8}px`;
+    this.editor.style.top = `${event.pageY + 8}px`;
+    input.focus();
+    input.select();
+  }
+
+  closeEditor() {
+    this.editor.hidden = true;
+    this.editing = null;
+  }
+
+  _applyEdit() {
+    const input = this.editor.querySelector("input");
+    const value = Number(input.value);
+    if (!this.editing || input.value.trim() === "" || !Number.isFinite(value)) {
+      input.setCustomValidity("give a finite number");
+      input.reportValidity();
+      return;
+    }
+    input.setCustomValidity("");
+    this.cb.onEdit({ ...this.editing, value });
+    this.closeEditor();
+  }
+
+  // ------------------------------------------------------------------ step-through
+
+  // labels: {nodes: {"l:j": text}, links: {"l:i:j": text}, active: [layers]} or null
+  setTrace(labels) {
+    this.traceLabels = labels;
+    if (!this.nodes) return;
+    for (let l = 0; l < this.nodes.length; l++) {
+      for (let j = 0; j < this.nodes[l].length; j++) {
+        const node = this.nodes[l][j];
+        if (!node || !node.badge) continue;
+        const text = labels && labels.nodes[`${l}:${j}`];
+        node.badge.hidden = !text;
+        if (text) node.badge.textContent = text;
+        node.el.classList.toggle("trace-active", !!(labels && labels.active.includes(l)));
+      }
+    }
+    this.gLabels.textContent = "";
+    if (!labels) return;
+    for (const [key, text] of Object.entries(labels.links)) {
+      const [l, i, j] = key.split(":").map(Number);
+      const link = this.links[l - 1] && this.links[l - 1][i] && this.links[l - 1][i][j];
+      if (!link) continue;
+      const n = this.links[l - 1].length;
+      const t = 0.22 + (0.56 * (i + 0.5)) / n;
+      const bx = bezier(link.x1, (link.x1 + link.x2) / 2, (link.x1 + link.x2) / 2, link.x2, t);
+      const by = bezier(link.y1, link.y1, link.y2, link.y2, t);
+      const g = document.createElementNS(SVG, "g");
+      const label = document.createElementNS(SVG, "text");
+      label.setAttribute("x", bx);
+      label.setAttribute("y", by + 3.5);
+      label.setAttribute("text-anchor", "middle");
+      label.textContent = text;
+      const bg = document.createElementNS(SVG, "rect");
+      const w = text.length * 6.2 + 6;
+      bg.setAttribute("x", bx - w / 2);
+      bg.setAttribute("y", by - 7);
+      bg.setAttribute("width", w);
+      bg.setAttribute("height", 14);
+      bg.setAttribute("rx", 3);
+      g.append(bg, label);
+      this.gLabels.append(g);
+    }
+  }
+}
+
+function bezier(p0, p1, p2, p3, t) {
+  const u = 1 - t;
+  return u * u * u * p0 + 3 * u * u * t * p1 + 3 * u * t * t * p2 + t * t * t * p3;
+}
+
+const lutCache = new Map();
+function makeLutCached(lo, hi) {
+  const key = `${lo}|${hi}`;
+  if (!lutCache.has(key)) lutCache.set(key, makeLut(lo, hi));
+  return lutCache.get(key);
+}

@@ -1,0 +1,177 @@
+// Step-through: one training sample's forward pass layer by layer, its loss, the output delta,
+// the hidden deltas layer by layer back, and the gradients of every layer's weights, each stage
+// with its formula written with the sample's numbers and its numbers put on the diagram.
+
+import { fmt, term, toNumber } from "./colors.js";
+
+const MAX_UNIT_LINES = 8;
+const MAX_TERMS = 8;
+const MAX_LINK_LABELS = 40;
+const MAX_GRADIENT_LINES = 12;
+
+function act(name, z) {
+  return {
+    sigmoid: `sigmoid(${z})`, tanh: `tanh(${z})`, relu: `max(0, ${z})`,
+    leaky_relu: `max(0.01·${z}, ${z})`, linear: z,
+  }[name] || `${name}(${z})`;
+}
+
+function derivativeText(name, z, a) {
+  z = toNumber(z);
+  if (name === "sigmoid") return `${term(a, 4)}·(1 − ${term(a, 4)})`;
+  if (name === "tanh") return `(1 − ${term(a, 4)}²)`;
+  if (name === "relu") return z > 0 ? "1" : "0";
+  if (name === "leaky_relu") return z > 0 ? "1" : "0.01";
+  return "1";
+}
+
+function derivativeName(name) {
+  return {
+    sigmoid: "f'(z) = a(1 − a)", tanh: "f'(z) = 1 − a²", relu: "f'(z) = 1 if z > 0 else 0",
+    leaky_relu: "f'(z) = 1 if z > 0 else 0.01", linear: "f'(z) = 1",
+  }[name] || "f'(z)";
+}
+
+export function stageCount(trace) {
+  const L = trace.W.length;
+  return 3 * L + 2;
+}
+
+// The stage `s` of `trace`: {title, lines, labels}. `names` are the unit names per layer.
+export function describeStage(trace, s, names, state) {
+  const L = trace.W.length;
+  const A = trace.a, Z = trace.z, D = trace.delta, W = trace.W, B = trace.b;
+  const activation = trace.activation || state.settings.activation;
+  const output = trace.output || (state.task === "regression" ? "linear" : W[L - 1][0].length === 1 ? "sigmoid" : "softmax");
+  const lossName = trace.loss_name || state.settings.loss;
+  const nodes = {}, links = {};
+  const lines = [];
+  let title, active = [];
+  const showA = (upTo) => {
+    for (let l = 0; l <= upTo; l++) {
+      A[l].forEach((v, j) => { nodes[`${l}:${j}`] = l === 0 ? fmt(v, 3) : `a ${fmt(v, 3)}`; });
+    }
+  };
+  const linkLabels = (l, values) => {
+    const n = values.length * values[0].length;
+    if (n > MAX_LINK_LABELS) return false;
+    values.forEach((row, i) => row.forEach((v, j) => { links[`${l}:${i}:${j}`] = fmt(v, 3); }));
+    return true;
+  };
+  const y = trace.y.map(toNumber);
+  const sampleText = () => {
+    const x = trace.x.map((v) => fmt(v, 4)).join(", ");
+    const target = state.task === "regression" ? `target y = ${fmt(y[0], 4)}` : `class ${trace.label !== undefined ? fmt(trace.label) : y.length === 1 ? fmt(y[0]) : y.indexOf(1)}`;
+    return `training sample #${trace.sample}: x = (${x}), ${target}`;
+  };
+
+  if (s === 0) {
+    title = "inputs";
+    active = [0];
+    showA(0);
+    lines.push(sampleText());
+    const inputs = names[0].map((n, i) => `${n} = ${fmt(A[0][i], 4)}`).join(",  ");
+    lines.push(`the network's inputs a0: ${inputs}`);
+  } else if (s <= L) {
+    const l = s;
+    active = [l];
+    title = l < L ? `forward: hidden layer ${l}` : "forward: output layer";
+    showA(l - 1);
+    Z[l - 1].forEach((z, j) => {
+      nodes[`${l}:${j}`] = l < L || output !== "softmax"
+        ? `z ${fmt(z, 3)} · a ${fmt(A[l][j], 3)}`
+        : `z ${fmt(z, 3)} · p ${fmt(A[l][j], 3)}`;
+    });
+    const labelled = linkLabels(l, W[l - 1]);
+    lines.push(`z = Σ w·a${l - 1} + b, then a = ${l < L ? act(activation, "z") : output === "linear" ? "z (a linear output)" : output === "sigmoid" ? "sigmoid(z)" : "softmax(z)"}${labelled ? "  (the weights are on the links)" : ""}`);
+    const units = Z[l - 1].length;
+    for (let j = 0; j < Math.min(units, MAX_UNIT_LINES); j++) {
+      const n = W[l - 1].length;
+      const terms = [];
+      for (let i = 0; i < Math.min(n, MAX_TERMS); i++) terms.push(`${term(W[l - 1][i][j], 3)}·${term(A[l - 1][i], 3)}`);
+      if (n > MAX_TERMS) terms.push(`… ${n - MAX_TERMS} more`);
+      let line = `${names[l][j]}: z = ${terms.join(" + ")} + ${term(B[l - 1][j], 3)} = ${fmt(Z[l - 1][j], 4)}`;
+      if (l < L) line += `;  a = ${act(activation, fmt(Z[l - 1][j], 4))} = ${fmt(A[l][j], 4)}`;
+      else if (output === "sigmoid") line += `;  p = sigmoid(${fmt(Z[l - 1][j], 4)}) = ${fmt(A[l][j], 4)}`;
+      else if (output === "linear") line += `;  prediction = z = ${fmt(A[l][j], 4)}`;
+      lines.push(line);
+    }
+    if (units > MAX_UNIT_LINES) lines.push(`… and ${units - MAX_UNIT_LINES} more units (on the diagram)`);
+    if (l === L && output === "softmax") {
+      lines.push(`p = softmax(z) = e^z / Σ e^z = (${A[L].map((v) => fmt(v, 4)).join(", ")})`);
+    }
+  } else if (s === L + 1) {
+    title = "loss";
+    active = [L];
+    showA(L);
+    A[L].forEach((v, j) => { nodes[`${L}:${j}`] = `a ${fmt(v, 3)} · y ${fmt(y[j], 3)}`; });
+    const a = A[L];
+    lines.push(sampleText());
+    if (output === "linear") {
+      lines.push(`l = (a − y)² = (${fmt(a[0], 4)} − ${term(y[0], 4)})² = ${fmt(trace.loss, 4)}`);
+    } else if (lossName === "mse") {
+      const terms = a.map((v, k) => `(${fmt(v, 4)} − ${fmt(y[k], 4)})²`).join(" + ");
+      lines.push(a.length > 1 ? `l = mean over outputs of (a − y)² = (${terms}) / ${a.length} = ${fmt(trace.loss, 4)}` : `l = (a − y)² = ${terms} = ${fmt(trace.loss, 4)}`);
+    } else if (a.length === 1) {
+      lines.push(`l = −(y·log a + (1 − y)·log(1 − a)) = −(${fmt(y[0])}·log ${fmt(a[0], 4)} + ${fmt(1 - y[0])}·log(1 − ${fmt(a[0], 4)})) = ${fmt(trace.loss, 4)}`);
+    } else {
+      const k = y.indexOf(Math.max(...y));
+      lines.push(`l = −log p[target] = −log ${fmt(a[k], 4)} = ${fmt(trace.loss, 4)}`);
+    }
+    lines.push("this is the sample's own loss; training's loss is the mean over the samples of the batch");
+  } else if (s === L + 2) {
+    title = "backward: output delta";
+    active = [L];
+    const a = A[L], d = D[L - 1];
+    d.forEach((v, j) => { nodes[`${L}:${j}`] = `δ ${fmt(v, 3)}`; });
+    if (output === "linear") {
+      lines.push("δ = ∂l/∂z = ∂l/∂a · ∂a/∂z = 2(a − y) · 1   (a linear output: a = z)");
+      lines.push(`δ[${names[L][0]}] = 2·(${fmt(a[0], 4)} − ${term(y[0], 4)}) = ${fmt(d[0], 4)}`);
+    } else if (lossName === "mse" && a.length === 1) {
+      lines.push("δ = ∂l/∂z = 2(a − y) · a(1 − a)   (the square's derivative times the sigmoid's)");
+      lines.push(`δ[${names[L][0]}] = 2·(${fmt(a[0], 4)} − ${fmt(y[0], 4)})·${fmt(a[0], 4)}·(1 − ${fmt(a[0], 4)}) = ${fmt(d[0], 4)}`);
+    } else if (lossName === "mse") {
+      lines.push("δ_k = a_k (∂l/∂a_k − Σ_j ∂l/∂a_j a_j), ∂l/∂a_k = 2(a_k − y_k)/K   (through the softmax)");
+      d.forEach((v, k) => lines.push(`δ[${names[L][k]}] = ${fmt(v, 4)}`));
+    } else {
+      lines.push(`δ = ∂l/∂z = a − y   (${a.length === 1 ? "sigmoid and binary" : "softmax and categorical"} cross-entropy: the derivatives cancel)`);
+      d.forEach((v, k) => lines.push(`δ[${names[L][k]}] = ${fmt(a[k], 4)} − ${fmt(y[k], 4)} = ${fmt(v, 4)}`));
+    }
+  } else if (s <= 2 * L + 1) {
+    const l = L - 1 - (s - (L + 3)); // hidden layer L-1 down to 1
+    title = `backward: hidden layer ${l} deltas`;
+    active = [l];
+    for (let m = l; m <= L; m++) D[m - 1].forEach((v, j) => { nodes[`${m}:${j}`] = `δ ${fmt(v, 3)}`; });
+    const labelled = linkLabels(l + 1, W[l]);
+    lines.push(`δ${l} = (Σ_k w·δ${l + 1}) · f'(z),  ${derivativeName(activation)}${labelled ? "   (the weights are on the links)" : ""}`);
+    const units = D[l - 1].length;
+    for (let i = 0; i < Math.min(units, MAX_UNIT_LINES); i++) {
+      const next = D[l];
+      const terms = [];
+      for (let k = 0; k < Math.min(next.length, MAX_TERMS); k++) terms.push(`${term(W[l][i][k], 3)}·${term(next[k], 3)}`);
+      if (next.length > MAX_TERMS) terms.push(`… ${next.length - MAX_TERMS} more`);
+      lines.push(`δ[${names[l][i]}] = (${terms.join(" + ")}) · ${derivativeText(activation, Z[l - 1][i], A[l][i])} = ${fmt(D[l - 1][i], 4)}`);
+    }
+    if (units > MAX_UNIT_LINES) lines.push(`… and ${units - MAX_UNIT_LINES} more units (on the diagram)`);
+  } else {
+    const l = L - (s - (2 * L + 2)); // weight layer L down to 1
+    title = `gradients of layer ${l}'s weights`;
+    active = [l - 1, l];
+    A[l - 1].forEach((v, j) => { nodes[`${l - 1}:${j}`] = l - 1 === 0 ? fmt(v, 3) : `a ${fmt(v, 3)}`; });
+    D[l - 1].forEach((v, j) => { nodes[`${l}:${j}`] = `δ ${fmt(v, 3)}`; });
+    const dW = trace.dW[l - 1];
+    const labelled = linkLabels(l, dW);
+    lines.push(`∂l/∂w = a (the input of the link) · δ (its target's delta);  ∂l/∂b = δ${labelled ? "   (the gradients are on the links)" : ""}`);
+    let count = 0;
+    outer: for (let i = 0; i < dW.length; i++) {
+      for (let j = 0; j < dW[i].length; j++) {
+        if (count++ >= MAX_GRADIENT_LINES) break outer;
+        lines.push(`∂l/∂w[${names[l - 1][i]} → ${names[l][j]}] = ${term(A[l - 1][i], 4)}·${term(D[l - 1][j], 4)} = ${fmt(dW[i][j], 4)}`);
+      }
+    }
+    const total = dW.length * dW[0].length;
+    if (total > MAX_GRADIENT_LINES) lines.push(`… and ${total - MAX_GRADIENT_LINES} more (hover a link for its value)`);
+    lines.push(`∂l/∂b: ${trace.db[l - 1].map((v, j) => `${names[l][j]} ${fmt(v, 4)}`).join(",  ")}`);
+  }
+  return { title, lines, labels: { nodes, links, active } };
+}
