@@ -447,11 +447,17 @@ class Session:
             output = _quantise(out[:, 0], low, high)
         else:
             output = b"".join(_quantise(out[:, k], low, high) for k in range(out.shape[1]))
-        ulow, uhigh = self.unit_range
+        last = len(units.a) - 1
+        scales = [self.output_range if l == last else self.unit_range for l in range(last + 1)]
         maps = [
-            [base64.b64encode(_quantise(a[:, j], ulow, uhigh)).decode() for j in range(a.shape[1])]
-            for a in units.a
+            [base64.b64encode(_quantise(a[:, j], *scales[l])).decode() for j in range(a.shape[1])]
+            for l, a in enumerate(units.a)
         ]
+        # Where a map holds NaN or an infinity, the page says so instead of drawing a colour.
+        not_finite = {
+            "output": not bool(np.isfinite(out).all()),
+            "units": [(~np.isfinite(a).all(axis=0)).tolist() for a in units.a],
+        }
         focus = None
         if self.focus is not None:
             layer, unit = self.focus
@@ -483,7 +489,11 @@ class Session:
             "b": [_listed(b) for b in self.params[1::2]],
             "dW": [_listed(g) for g in grads[0::2]],
             "db": [_listed(g) for g in grads[1::2]],
-            "maps": {"output": base64.b64encode(output).decode(), "units": maps},
+            "maps": {
+                "output": base64.b64encode(output).decode(),
+                "units": maps,
+                "not_finite": not_finite,
+            },
             "focus": focus,
             "hidden": self.hidden_points() if self.hidden_view is not None else None,
         }

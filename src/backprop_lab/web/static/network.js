@@ -125,7 +125,7 @@ export class NetworkView {
       header.append(d);
       return d;
     };
-    title("Features", colX(0) + S / 2, "center").setAttribute("data-control", "features");
+    title("Features", colX(0) + S / 2, "center");
     const hidden = L - 1;
     const hx = hidden > 0 ? (colX(1) + colX(L - 1)) / 2 + S / 2 : (colX(0) + colX(L)) / 2 + S / 2;
     const layersBox = document.createElement("div");
@@ -224,7 +224,6 @@ export class NetworkView {
       el.style.top = `${top + s * pitch}px`;
       el.style.width = el.style.height = `${S}px`;
       el.setAttribute("data-testid", `feature-${f}`);
-      el.setAttribute("data-control", "features");
       el.setAttribute("role", "switch");
       el.setAttribute("aria-checked", String(k >= 0));
       el.setAttribute("aria-label", `input feature ${featureLabel(f)}: ${k >= 0 ? "on" : "off"} (click to toggle)`);
