@@ -209,9 +209,13 @@ class Session:
 
     def configure(self, changes: dict, points: list[list[float]] | None = None) -> None:
         """Merge ``changes`` into the settings and start the run again; on any problem raise
-        ConfigError/DataError/SessionError and keep everything as it was."""
+        ConfigError/DataError/SessionError and keep everything as it was. ``points`` replace
+        the added points; without, they are kept unless the dataset changes."""
         settings = self.settings | changes
-        self._apply(settings, self.points if points is None else points)
+        if points is None:  # added points belong to their dataset
+            same_data = settings["dataset"] == self.settings["dataset"]
+            points = self.points if same_data else []
+        self._apply(settings, points)
 
     def _config_for(self, settings: dict, points: list[list[float]]) -> tuple[TrainConfig, Dataset]:
         fields: dict[str, Any] = {
@@ -241,6 +245,16 @@ class Session:
         regression = dataset.is_regression
         if dataset.n_features != 2:
             raise SessionError(f"points can be added to a plane, but {dataset.name} has one input")
+        if len(points) > self.caps.user_points:
+            raise SessionError(f"the playground takes at most {self.caps.user_points} added points")
+        for *_, label in points:
+            if regression and not -1e3 <= label <= 1e3:
+                raise SessionError(f"a point's target is -1000 to 1000, not {label:g}")
+            if not regression and (label != int(label) or not 0 <= label < dataset.n_classes):
+                raise SessionError(
+                    f"a point's class is 0 to {dataset.n_classes - 1} for {dataset.name}, "
+                    f"not {label:g}"
+                )
         own_labels = np.concatenate([dataset.labels, dataset.labels_test])
         if not regression:  # the CSV holds the class names, which are the labels 0..K-1 here
             own_labels = np.array([int(dataset.class_names[k]) for k in own_labels])
@@ -365,16 +379,7 @@ class Session:
         self.reset(start=tuple(params))
 
     def add_point(self, x: list[float], label: float) -> None:
-        if len(self.points) >= self.caps.user_points:
-            raise SessionError(f"the playground takes at most {self.caps.user_points} added points")
-        if self.dataset.n_features != 2:
-            raise SessionError("points can be added only to a dataset with two inputs (a plane)")
-        if not self.dataset.is_regression:
-            classes = len(self.dataset.class_names)
-            if label != int(label) or not 0 <= label < classes:
-                raise SessionError(f"the class of a point is 0 to {classes - 1}, not {label:g}")
-        elif not -1e3 <= label <= 1e3:
-            raise SessionError("a target must be between -1000 and 1000")
+        """Add a point (class index, or target for regression) and start the run again."""
         self.configure({}, self.points + [[float(x[0]), float(x[1]), float(label)]])
 
     def clear_points(self) -> None:
