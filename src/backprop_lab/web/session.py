@@ -267,7 +267,17 @@ class Session:
             last = repr(float(label)) if regression else str(int(label))
             lines.append(f"{float(x1)!r},{float(x2)!r},{last}")
         path.write_text("\n".join(lines) + "\n")
-        config = replace(config, data=str(path), task=dataset.task)
+        # A CSV run's generated-data options are train's defaults (train refuses them beside --data).
+        base = TrainConfig()
+        config = replace(
+            config,
+            data=str(path),
+            task=dataset.task,
+            dataset=base.dataset,
+            n=base.n,
+            noise=base.noise,
+            classes=base.classes,
+        )
         return config, build_dataset(config)
 
     def _apply(self, settings: dict, points: list[list[float]]) -> None:
@@ -298,8 +308,8 @@ class Session:
         self.optimizer = make_run_optimizer(self.config)
         self.optimizer_state = self.optimizer.init(self.params)
         self.batch_rng, self.dropout_rng = generators(self.config)
-        self.epoch = 0  # epochs of this run (since the last reset or edit)
         self.epochs_before = 0 if start is None else self.total_epochs
+        self.epoch = 0  # epochs of this run (since the last reset or edit)
         self.status = "paused"
         self.diverged_epoch: int | None = None
         self.numbers = _Numbers(self.dataset, self.model.regularised)
