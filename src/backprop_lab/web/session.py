@@ -267,7 +267,7 @@ class Session:
             last = repr(float(label)) if regression else str(int(label))
             lines.append(f"{float(x1)!r},{float(x2)!r},{last}")
         path.write_text("\n".join(lines) + "\n")
-        # A CSV run's generated-data options are train's defaults (train refuses them beside --data).
+        # A CSV run keeps train's defaults for the generated-data options (refused beside --data).
         base = TrainConfig()
         config = replace(
             config,

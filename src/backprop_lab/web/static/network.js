@@ -21,6 +21,16 @@ const FEATURE_WORDS = {
   "sin(x2)": "the sine of the second coordinate",
 };
 
+// Test ids without CSS-special characters: feature-x1, feature-x1sq, feature-x1x2, feature-sin-x1.
+const FEATURE_IDS = {
+  "x1": "x1", "x2": "x2", "x1^2": "x1sq", "x2^2": "x2sq", "x1*x2": "x1x2",
+  "sin(x1)": "sin-x1", "sin(x2)": "sin-x2",
+};
+
+export function featureId(name) {
+  return FEATURE_IDS[name] || name.replace(/[^a-z0-9]+/gi, "-");
+}
+
 export function featureLabel(name) {
   return FEATURE_LABELS[name] || name;
 }
@@ -78,6 +88,9 @@ export class NetworkView {
     this.editor.querySelector(".cancel").addEventListener("click", () => this.closeEditor());
     this.editor.addEventListener("keydown", (e) => { if (e.key === "Escape") this.closeEditor(); });
     document.body.append(this.tooltip, this.card, this.editor);
+    document.addEventListener("mousedown", (e) => {
+      if (!this.editor.hidden && !this.editor.contains(e.target)) this.closeEditor();
+    });
     this.cardPainter = null;
     this.maxGrad = 0;
     this.maxDelta = 0;
@@ -99,12 +112,14 @@ export class NetworkView {
     host.textContent = "";
     const width = Math.max(420, host.clientWidth || 600);
     const L = this.L;
-    const shown = features; // the input column lists every feature that applies
+    // the input column lists every feature that applies (only the network's own when the
+    // classroom link hides the feature toggles)
+    const shown = document.body.classList.contains("hide-features") ? active : features;
     const counts = [shown.length, ...state.sizes.slice(1)];
     const maxCount = Math.max(...counts, 1);
     const pitch = maxCount <= 8 ? 50 : Math.max(17, Math.floor(420 / maxCount));
     const S = Math.min(36, pitch - 12 > 12 ? pitch - 12 : pitch - 3);
-    const top = 62, left = 72, right = 24;
+    const top = 70, left = 72, right = 70;
     const height = top + maxCount * pitch + 8;
     host.style.height = `${height}px`;
     this.S = S;
@@ -223,7 +238,8 @@ export class NetworkView {
       el.style.left = `${colX(0)}px`;
       el.style.top = `${top + s * pitch}px`;
       el.style.width = el.style.height = `${S}px`;
-      el.setAttribute("data-testid", `feature-${f}`);
+      el.setAttribute("data-testid", `feature-${featureId(f)}`);
+      el.dataset.feature = f;
       el.setAttribute("role", "switch");
       el.setAttribute("aria-checked", String(k >= 0));
       el.setAttribute("aria-label", `input feature ${featureLabel(f)}: ${k >= 0 ? "on" : "off"} (click to toggle)`);
@@ -296,9 +312,8 @@ export class NetworkView {
       node.el.append(badge);
       node.badge = badge;
     }
-    host.append(this.legendNote || document.createComment(""));
-    if (this.frame) this.update(this.frame);
-    if (this.traceLabels) this.setTrace(this.traceLabels);
+    this.frame = null; // the old run's numbers do not fit the new network
+    this.traceLabels = null;
   }
 
   _unitRange(l) {
@@ -322,8 +337,8 @@ export class NetworkView {
   }
 
   update(frame) {
+    if (!this.state || !frame.W || frame.W.length !== this.L) return;
     this.frame = frame;
-    if (!this.state || !frame.W) return;
     const L = this.L, grad = this.gradientView;
     // largest |dW| and |db| in view (gradient view scale)
     let maxG = 0, maxD = 0;
@@ -343,6 +358,8 @@ export class NetworkView {
     for (let l = 1; l <= L; l++) {
       const Wl = source[l - 1], links = this.links[l - 1];
       if (!Wl || !links) continue;
+      // wide layers: thinner links, so that the picture stays readable
+      const thin = Math.max(0.45, Math.min(1, 8 / Math.max(this.sizes[l - 1], this.sizes[l])));
       for (let i = 0; i < links.length; i++) {
         const row = links[i], Wi = Wl[i];
         if (!Wi) continue;
@@ -355,18 +372,18 @@ export class NetworkView {
           } else if (grad) {
             const r = maxG > 0 ? v / maxG : 0;
             stroke = divergingCss(Math.sign(r) * Math.sqrt(Math.abs(r)));
-            width = 0.5 + 7.5 * Math.abs(r);
+            width = 0.5 + 7.5 * thin * Math.abs(r);
           } else {
-            stroke = divergingCss(v);
-            width = 0.6 + 7.4 * Math.min(Math.abs(v), 5) / 5;
+            stroke = divergingCss(Math.sign(v) * (0.2 + 0.8 * Math.min(1, Math.abs(v))));
+            width = 0.6 + 7.4 * thin * Math.min(Math.abs(v), 5) / 5;
           }
           const key = `${stroke}|${width.toFixed(2)}|${dash}`;
           if (key !== link.last) {
             link.last = key;
-            link.path.setAttribute("stroke", stroke);
-            link.path.setAttribute("stroke-width", width.toFixed(2));
-            if (dash) link.path.setAttribute("stroke-dasharray", dash);
-            else link.path.removeAttribute("stroke-dasharray");
+            const style = link.path.style;
+            style.stroke = stroke;
+            style.strokeWidth = width.toFixed(2);
+            style.strokeDasharray = dash;
           }
         }
       }
@@ -447,10 +464,10 @@ export class NetworkView {
         this.cardPainter = null;
       }
       const [lo, hi] = this._focusRange(layer);
-      note.textContent = `picture: the unit's output over the plane, orange = ${fmt(lo, 2)}, white = ${fmt(lo < 0 && hi > 0 ? 0 : (lo + hi) / 2, 2)}, blue = ${fmt(hi, 2)}`;
+      note.textContent = `picture: the unit's output ${this.state.dims === 2 ? "over the plane, orange" : "(up) along x (across), from"} = ${fmt(lo, 2)}, white = ${fmt(lo < 0 && hi > 0 ? 0 : (lo + hi) / 2, 2)}, blue = ${fmt(hi, 2)}`;
       if (this.frame) this._cardUpdate(this.frame);
     }
-    card.hidden = false;
+    card.hidden = !this.editor.hidden;
     const r = el.getBoundingClientRect();
     const cw = 236;
     let x = r.right + 14 + window.scrollX;
@@ -508,6 +525,7 @@ export class NetworkView {
   }
 
   _biasEnter(event, l, j) {
+    this.card.hidden = true; // the tooltip speaks of the bias now
     this.hoverLink = { l, i: null, j, kind: "b" };
     this.tooltip.hidden = false;
     this._tooltipText();
@@ -515,6 +533,7 @@ export class NetworkView {
   }
 
   _linkLeave() {
+    if (this.hoverLink && this.hoverLink.kind === "b" && this.hovered && this.editor.hidden) this.card.hidden = false;
     if (this.hoverLink && this.hoverLink.kind === "W") {
       const { l, i, j } = this.hoverLink;
       const link = this.links[l - 1] && this.links[l - 1][i] && this.links[l - 1][i][j];
@@ -556,6 +575,8 @@ export class NetworkView {
     const input = this.editor.querySelector("input");
     input.value = Number.isFinite(toNumber(value)) ? String(Number(toNumber(value).toPrecision(6))) : "";
     this.editor.hidden = false;
+    this.card.hidden = true;
+    this.tooltip.hidden = true;
     this.editor.style.left = `${event.pageX + 8}px`;
     this.editor.style.top = `${event.pageY + 8}px`;
     input.focus();
@@ -609,15 +630,15 @@ export class NetworkView {
       const g = document.createElementNS(SVG, "g");
       const label = document.createElementNS(SVG, "text");
       label.setAttribute("x", bx);
-      label.setAttribute("y", by + 3.5);
+      label.setAttribute("y", by + 4);
       label.setAttribute("text-anchor", "middle");
       label.textContent = text;
       const bg = document.createElementNS(SVG, "rect");
-      const w = text.length * 6.2 + 6;
+      const w = text.length * 6.8 + 8;
       bg.setAttribute("x", bx - w / 2);
-      bg.setAttribute("y", by - 7);
+      bg.setAttribute("y", by - 8);
       bg.setAttribute("width", w);
-      bg.setAttribute("height", 14);
+      bg.setAttribute("height", 16);
       bg.setAttribute("rx", 3);
       g.append(bg, label);
       this.gLabels.append(g);

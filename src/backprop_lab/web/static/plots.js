@@ -133,7 +133,7 @@ export function drawCurve(ctx, bytes, width, height, lo, hi, options = {}) {
 
 // --------------------------------------------------------------------------- output plot
 
-const MARGIN = { left: 30, bottom: 22, top: 6, right: 6 };
+const MARGIN = { left: 30, bottom: 22, top: 8, right: 14 };
 
 export class OutputPlot {
   constructor(host, size, onClick) {
@@ -248,7 +248,7 @@ export class OutputPlot {
     ctx.lineWidth = 1;
     ctx.strokeRect(MARGIN.left - 0.5, MARGIN.top - 0.5, size + 1, size + 1);
     ctx.fillStyle = "#555";
-    ctx.font = "11px system-ui, sans-serif";
+    ctx.font = "12px system-ui, sans-serif";
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     for (const t of niceTicks(x0, x1, 4)) {
@@ -268,19 +268,21 @@ export class OutputPlot {
     ctx.rect(MARGIN.left, MARGIN.top, size, size);
     ctx.clip();
     if (s.dims === 1) this._drawCurveView(ctx);
+    const total = s.train.x.length + (s.test ? s.test.x.length : 0);
+    const radius = total <= 16 ? 7 : total <= 120 ? 4.6 : total <= 1000 ? 3.6 : 2.8;
     const drawSet = (set, edge, isTest) => {
       const xs = set.x, ys = set.y;
       for (let i = 0; i < xs.length; i++) {
         const p = xs[i];
         const [px, py] = s.dims === 2 ? this._px(p[0], p[1]) : this._px(p[0], toNumber(ys[i]));
         ctx.beginPath();
-        ctx.arc(px, py, 3.6, 0, 2 * Math.PI);
+        ctx.arc(px, py, radius, 0, 2 * Math.PI);
         ctx.fillStyle = this._pointColor(ys[i]);
         ctx.fill();
-        ctx.lineWidth = 1;
+        ctx.lineWidth = radius > 5 ? 1.6 : 1;
         ctx.strokeStyle = edge;
         ctx.stroke();
-        if (!isTest && i === this.highlight) this._ring(ctx, px, py);
+        if (!isTest && i === this.highlight) this._ring(ctx, px, py, radius);
       }
     };
     drawSet(s.train, "#fff", false);
@@ -288,17 +290,17 @@ export class OutputPlot {
     ctx.restore();
   }
 
-  _ring(ctx, px, py) {
+  _ring(ctx, px, py, radius) {
     ctx.save();
     ctx.lineWidth = 2.5;
     ctx.strokeStyle = "#111";
     ctx.beginPath();
-    ctx.arc(px, py, 8, 0, 2 * Math.PI);
+    ctx.arc(px, py, radius + 4.5, 0, 2 * Math.PI);
     ctx.stroke();
     ctx.lineWidth = 1.2;
     ctx.strokeStyle = "#fff";
     ctx.beginPath();
-    ctx.arc(px, py, 9.5, 0, 2 * Math.PI);
+    ctx.arc(px, py, radius + 6, 0, 2 * Math.PI);
     ctx.stroke();
     ctx.restore();
   }
@@ -472,11 +474,14 @@ export function drawThumbnail(canvas, name, data = null) {
     return;
   }
   let pts, ext = [-1.2, 1.2, -1.2, 1.2], radius = 1.9;
-  if (data && data.x.length) {
+  if (data && data.x.length > 16) {
     pts = data.x.map((p, i) => [p[0], p[1], data.y[i]]);
-    let m = 0;
-    for (const p of pts) m = Math.max(m, Math.abs(p[0]), Math.abs(p[1]));
-    if (m > 0) ext = [-m * 1.1, m * 1.1, -m * 1.1, m * 1.1];
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (const [x, y] of pts) {
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    const pad = 0.06 * Math.max(x1 - x0, y1 - y0, 1e-9);
+    if (Number.isFinite(x0)) ext = [x0 - pad, x1 + pad, y0 - pad, y1 + pad];
     if (pts.length > 400) pts = pts.filter((_, i) => i % Math.ceil(pts.length / 400) === 0);
   } else {
     pts = schematicPoints(name);
@@ -577,7 +582,7 @@ export class HiddenPlot {
 
   draw(hidden, state, showTest) {
     const ctx = this.ctx, W = this.width, H = this.height;
-    const m = { left: 40, right: 8, top: 8, bottom: 34 };
+    const m = { left: 52, right: 10, top: 8, bottom: 34 };
     const train = hidden.train || [], test = showTest ? hidden.test || [] : [];
     let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
     for (const p of train.concat(test)) {
@@ -600,7 +605,7 @@ export class HiddenPlot {
     ctx.fillRect(m.left, m.top, pw, ph);
     ctx.strokeStyle = "#ccc";
     ctx.strokeRect(m.left - 0.5, m.top - 0.5, pw + 1, ph + 1);
-    ctx.font = "11px system-ui, sans-serif";
+    ctx.font = "12px system-ui, sans-serif";
     ctx.fillStyle = "#555";
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
@@ -613,7 +618,7 @@ export class HiddenPlot {
     ctx.fillStyle = "#333";
     ctx.fillText(hidden.axes ? hidden.axes[0] : "", m.left + pw / 2, H - 1);
     ctx.save();
-    ctx.translate(10, m.top + ph / 2);
+    ctx.translate(9, m.top + ph / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.textBaseline = "middle";
     ctx.fillText(hidden.axes ? hidden.axes[1] : "", 0, 0);
@@ -656,7 +661,14 @@ export class LossChart {
   _build() {
     if (this.plot) this.plot.destroy();
     const score = this.scoreName;
-    const valueText = (u, v) => (v === null || v === undefined ? "–" : fmt(v, 4));
+    // at the cursor: its epoch's values; elsewhere: the latest ones
+    const valueText = (u, v, si, idx) => {
+      if (idx === null || idx === undefined) {
+        const d = u.data[si];
+        v = d && d.length ? d[d.length - 1] : null;
+      }
+      return v === null || v === undefined ? "–" : fmt(v, 4);
+    };
     const opts = {
       width: this.width,
       height: this.height,
@@ -665,19 +677,22 @@ export class LossChart {
       scales: {
         x: { time: false },
         loss: this.log ? { distr: 3 } : { auto: true, range: (u, lo, hi) => [Math.min(0, lo), hi > 0 ? hi * 1.05 : 1] },
-        score: { auto: true, range: (u, lo, hi) => score === "accuracy" ? [0, 1] : [Math.min(0, lo), Math.max(1, hi)] },
+        score: { auto: true, range: (u, lo, hi) => score === "accuracy" ? [0, 1] : [Math.max(-1, Math.min(0, lo)), 1] },
       },
       series: [
-        { label: "epoch", value: (u, v) => (v === null ? "–" : String(Math.round(v))) },
+        { label: "epoch", value: (u, v, si, idx) => {
+          if (idx === null || idx === undefined) { const d = u.data[0]; v = d.length ? d[d.length - 1] : null; }
+          return v === null || v === undefined ? "–" : String(Math.round(v));
+        } },
         { label: "train loss", scale: "loss", stroke: "#222", width: 2, value: valueText },
         { label: "test loss", scale: "loss", stroke: "#222", width: 1.5, dash: [6, 4], value: valueText },
         { label: `train ${score}`, scale: "score", stroke: "#8e6bbf", width: 1.5, value: valueText },
         { label: `test ${score}`, scale: "score", stroke: "#8e6bbf", width: 1.2, dash: [6, 4], value: valueText },
       ],
       axes: [
-        { label: "epoch", labelSize: 16, size: 32, font: "11px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#555", grid: { stroke: "#eee" } },
-        { scale: "loss", label: this.log ? "loss (log scale)" : "loss", labelSize: 16, size: 42, font: "11px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#555", grid: { stroke: "#eee" }, values: (u, vals) => vals.map((v) => fmt(v, 2)) },
-        { scale: "score", side: 1, label: score, labelSize: 16, size: 42, font: "11px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#8e6bbf", grid: { show: false }, values: (u, vals) => vals.map((v) => fmt(v, 2)) },
+        { label: "epoch", labelSize: 16, size: 32, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#555", grid: { stroke: "#eee" } },
+        { scale: "loss", label: this.log ? "loss (log scale)" : "loss", labelSize: 16, size: 42, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#555", grid: { stroke: "#eee" }, values: (u, vals) => vals.map((v) => fmt(v, 2)) },
+        { scale: "score", side: 1, label: score, labelSize: 16, size: 42, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#8e6bbf", grid: { show: false }, values: (u, vals) => vals.map((v) => fmt(v, 2)) },
       ],
     };
     this.plot = new window.uPlot(opts, this._data(), this.host);

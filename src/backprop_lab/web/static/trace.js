@@ -16,10 +16,30 @@ function act(name, z) {
   }[name] || `${name}(${z})`;
 }
 
+// Digits that keep 1 - a (or 1 - a²) of a nearly saturated unit to about four digits.
+function saturatedDigits(gap) {
+  if (!(gap > 0)) return 4;
+  return Math.max(4, Math.min(15, Math.ceil(3 - Math.log10(gap))));
+}
+
+function derivativeValue(name, z, a) {
+  z = toNumber(z);
+  a = toNumber(a);
+  if (name === "sigmoid") return a * (1 - a);
+  if (name === "tanh") return 1 - a * a;
+  if (name === "relu") return z > 0 ? 1 : 0;
+  if (name === "leaky_relu") return z > 0 ? 1 : 0.01;
+  return 1;
+}
+
 function derivativeText(name, z, a) {
   z = toNumber(z);
-  if (name === "sigmoid") return `${term(a, 4)}·(1 − ${term(a, 4)})`;
-  if (name === "tanh") return `(1 − ${term(a, 4)}²)`;
+  const av = toNumber(a);
+  if (name === "sigmoid") {
+    const d = saturatedDigits(Math.min(av, 1 - av));
+    return `${term(a, d)}·(1 − ${term(a, d)})`;
+  }
+  if (name === "tanh") return `(1 − ${term(a, saturatedDigits(1 - Math.abs(av)))}²)`;
   if (name === "relu") return z > 0 ? "1" : "0";
   if (name === "leaky_relu") return z > 0 ? "1" : "0.01";
   return "1";
@@ -150,7 +170,12 @@ export function describeStage(trace, s, names, state) {
       const terms = [];
       for (let k = 0; k < Math.min(next.length, MAX_TERMS); k++) terms.push(`${term(W[l][i][k], 3)}·${term(next[k], 3)}`);
       if (next.length > MAX_TERMS) terms.push(`… ${next.length - MAX_TERMS} more`);
-      lines.push(`δ[${names[l][i]}] = (${terms.join(" + ")}) · ${derivativeText(activation, Z[l - 1][i], A[l][i])} = ${fmt(D[l - 1][i], 4)}`);
+      let back = 0;
+      for (let k = 0; k < next.length; k++) back += toNumber(W[l][i][k]) * toNumber(next[k]);
+      const slope = derivativeValue(activation, Z[l - 1][i], A[l][i]);
+      const written = derivativeText(activation, Z[l - 1][i], A[l][i]);
+      const slopeText = written === fmt(slope, 4) ? written : `${written} = ${fmt(back, 4)} · ${fmt(slope, 4)}`;
+      lines.push(`δ[${names[l][i]}] = (${terms.join(" + ")}) · ${slopeText} = ${fmt(D[l - 1][i], 4)}`);
     }
     if (units > MAX_UNIT_LINES) lines.push(`… and ${units - MAX_UNIT_LINES} more units (on the diagram)`);
   } else {
