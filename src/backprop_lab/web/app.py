@@ -28,6 +28,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from .._version import __version__
 from ..config import OPTION, ConfigError
 from ..data import DataError
+from ..run_folder import OutputError
 from .protocol import Message, MessageError, parse
 from .saving import SaveError, save_session
 from .session import CAPS, SETTINGS, Session, SessionError
@@ -50,9 +51,21 @@ def options() -> dict:
             "high": o.high,
             "default": list(o.default) if isinstance(o.default, tuple) else o.default,
             "help": o.help,
+            "why": o.why,
+            "notes": dict(o.notes),
             "none_text": o.none_text,
         }
     return out
+
+
+def _write_failure(error: OSError) -> str:
+    import errno
+    import os
+
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full; nothing was kept"
+    reason = os.strerror(error.errno).lower() if error.errno else str(error)
+    return f"{reason} ({error.filename}); nothing was kept" if error.filename else reason
 
 
 def hello() -> dict:
@@ -159,11 +172,11 @@ class Connection:
         return text
 
     def _frame_due_in(self) -> float | None:
-        """Seconds until a frame may go out (0: now), or None to wait for the page."""
+        """0 when a frame is owed and the page has drawn the last one; else None (wait for the
+        page), or the time to the next diagnosis."""
         if self.awaiting_ack or not (self.playing or self.dirty):
             return None if not self.diagnosis_due else DIAGNOSE_EVERY_S
-        gap = 1.0 / CAPS.updates_per_second - (time.perf_counter() - self.last_frame)
-        return max(0.0, gap)
+        return 0.0
 
     def _diagnosis_now(self) -> bool:
         return self.diagnosis_due and (
@@ -192,14 +205,18 @@ class Connection:
         self.diagnosis_due = True
 
     async def _send_frame(self) -> None:
+        """Build the frame, then send it no sooner than 1/updates_per_second after the last."""
         frame = await asyncio.to_thread(self.session.frame)
+        gap = 1.0 / CAPS.updates_per_second - (time.perf_counter() - self.last_frame)
+        if gap > 0:
+            await asyncio.sleep(gap)
         self.frame_number += 1
         frame["frame"] = self.frame_number
         frame["status"] = "playing" if self.playing else self.session.status
+        self.last_frame = time.perf_counter()
         await self.send(frame)
         self.awaiting_ack = True
         self.dirty = False
-        self.last_frame = time.perf_counter()
 
     async def _diagnose(self) -> None:
         self.diagnosis_due = False
@@ -343,11 +360,29 @@ class Connection:
             }
         )
 
+        loop = asyncio.get_running_loop()
+
+        def say(line: str) -> None:  # from the saving thread
+            message = {"type": "saving", "message": line}
+            asyncio.run_coroutine_threadsafe(self.send(message), loop)
+
         async def save() -> None:
             try:
-                folder = await asyncio.to_thread(save_session, job, self.runs_dir)
-            except (SaveError, SessionError, ConfigError, DataError, OSError) as error:
+                folder = await asyncio.to_thread(save_session, job, self.runs_dir, say)
+            except (SaveError, SessionError, ConfigError, DataError, OutputError) as error:
                 await self.error(str(error), "save", m.id)
+                return
+            except OSError as error:
+                await self.error(f"the run could not be saved: {_write_failure(error)}", "save")
+                return
+            except Exception as error:  # a bug: said to the page and logged
+                logger.exception("playground: save failed")
+                await self.error(
+                    f"the run could not be saved ({type(error).__name__}: {error}); this is a "
+                    "bug, please report it",
+                    "save",
+                    m.id,
+                )
                 return
             await self.send(
                 {

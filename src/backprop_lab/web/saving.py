@@ -11,6 +11,8 @@ config.json's options trains the same run again.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +29,10 @@ class SaveError(RuntimeError):
     """The run could not be saved; one sentence for the page."""
 
 
+# matplotlib's drawing is not made for two threads at once: pages save one after the other.
+_drawing = threading.Lock()
+
+
 def _write_input(folder: Path, name: str, text: str) -> Path:
     """Write ``text`` to ``folder/name`` through a temporary file, so a half-written input
     never exists under its name."""
@@ -38,9 +44,12 @@ def _write_input(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def save_session(job: SaveJob, runs_dir: Path) -> Path:
-    """Write ``job`` as a run folder in ``runs_dir``; return the folder."""
-    from ..plots import draw_run
+def save_session(
+    job: SaveJob, runs_dir: Path, say: Callable[[str], None] = lambda line: None
+) -> Path:
+    """Write ``job`` as a run folder in ``runs_dir`` and return the folder; ``say`` hears a line
+    per stage."""
+    from ..plots import draw_figures, write_animation
     from ..report import write_report
 
     config = job.config
@@ -55,6 +64,7 @@ def save_session(job: SaveJob, runs_dir: Path) -> Path:
     dataset = build_dataset(config)
     folder = default_run_folder(dataset_name(config), root=runs_dir)
     with folder:
+        say(f"training the {job.epochs} epochs again from the start to check them")
         history = train(config, dataset)
         ends_alike = all(
             np.array_equal(mine, trained, equal_nan=True)
@@ -66,6 +76,13 @@ def save_session(job: SaveJob, runs_dir: Path) -> Path:
                 "saved (please report this as a bug)"
             )
         save_run(history, folder.partial)
-        draw_run(history, folder.partial / "figures", 100)
-        write_report(history, folder.partial)
+        figures = folder.partial / "figures"
+        figures.mkdir()
+        with _drawing:
+            say("drawing the figures")
+            draw_figures(history, figures)
+            say("drawing the animation")
+            write_animation(history, figures, 100)
+            say("writing the report")
+            write_report(history, folder.partial)
     return folder.out

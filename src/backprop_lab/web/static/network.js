@@ -124,10 +124,8 @@ export class NetworkView {
     host.style.height = `${height}px`;
     this.S = S;
     const colX = (c) => left + (c * (width - left - right - S)) / L;
-    const lut = makeLut(...this._unitRange(0));
     this.luts = [];
     for (let l = 0; l <= L; l++) this.luts.push(makeLut(...this._unitRange(l)));
-    void lut;
 
     // header: FEATURES | +/- N HIDDEN LAYERS | OUTPUT
     const header = document.createElement("div");
@@ -390,7 +388,6 @@ export class NetworkView {
     }
     // nodes: maps, biases, gradient rings
     const units = frame.maps && frame.maps.units;
-    const U = this.state.unit_map_size;
     for (let l = 1; l <= L; l++) {
       const layer = this.nodes[l];
       for (let j = 0; j < layer.length; j++) {
@@ -415,7 +412,6 @@ export class NetworkView {
         if (node.lastRing !== ring) { node.el.style.boxShadow = ring; node.lastRing = ring; }
       }
     }
-    void U;
     // hover views
     if (this.hoverLink) this._tooltipText();
     if (this.hovered) this._cardUpdate(frame);
@@ -619,26 +615,50 @@ export class NetworkView {
     }
     this.gLabels.textContent = "";
     if (!labels) return;
+    // Place each link's label where it overlaps nothing placed yet: the units, their badges
+    // and the other labels (greedy, trying spots along the link from its middle outwards).
+    const S = this.S;
+    const boxes = [];
+    for (let l = 0; l < this.pos.length; l++) {
+      this.pos[l].forEach((p, j) => {
+        boxes.push([p.x - 10, p.y, p.x + S, p.y + S]);
+        const text = labels.nodes[`${l}:${j}`];
+        if (!text) return;
+        const lines = text.split("\n");
+        const w = Math.max(...lines.map((t) => t.length)) * 7 + 12, h = lines.length * 17 + 2;
+        const cy = p.y + S / 2;
+        if (l === this.L) boxes.push([p.x - 12 - w, cy - h / 2, p.x - 12, cy + h / 2]);
+        else boxes.push([p.x + S + 4, cy - h / 2, p.x + S + 4 + w, cy + h / 2]);
+      });
+    }
+    const overlap = (a, b) => Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0])) * Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+    const spots = [0.5, 0.4, 0.6, 0.3, 0.7, 0.45, 0.55, 0.35, 0.65, 0.25, 0.75, 0.2, 0.8];
     for (const [key, text] of Object.entries(labels.links)) {
       const [l, i, j] = key.split(":").map(Number);
       const link = this.links[l - 1] && this.links[l - 1][i] && this.links[l - 1][i][j];
       if (!link) continue;
-      const n = this.links[l - 1].length;
-      const t = 0.22 + (0.56 * (i + 0.5)) / n;
-      const bx = bezier(link.x1, (link.x1 + link.x2) / 2, (link.x1 + link.x2) / 2, link.x2, t);
-      const by = bezier(link.y1, link.y1, link.y2, link.y2, t);
+      const w = text.length * 6.8 + 8, h = 16;
+      let best = null;
+      for (const t of spots) {
+        const bx = bezier(link.x1, (link.x1 + link.x2) / 2, (link.x1 + link.x2) / 2, link.x2, t);
+        const by = bezier(link.y1, link.y1, link.y2, link.y2, t);
+        const box = [bx - w / 2, by - h / 2, bx + w / 2, by + h / 2];
+        const cost = boxes.reduce((sum, b) => sum + overlap(box, b), 0);
+        if (!best || cost < best.cost) best = { cost, bx, by, box };
+        if (cost === 0) break;
+      }
+      boxes.push(best.box);
       const g = document.createElementNS(SVG, "g");
       const label = document.createElementNS(SVG, "text");
-      label.setAttribute("x", bx);
-      label.setAttribute("y", by + 4);
+      label.setAttribute("x", best.bx);
+      label.setAttribute("y", best.by + 4);
       label.setAttribute("text-anchor", "middle");
       label.textContent = text;
       const bg = document.createElementNS(SVG, "rect");
-      const w = text.length * 6.8 + 8;
-      bg.setAttribute("x", bx - w / 2);
-      bg.setAttribute("y", by - 8);
+      bg.setAttribute("x", best.bx - w / 2);
+      bg.setAttribute("y", best.by - h / 2);
       bg.setAttribute("width", w);
-      bg.setAttribute("height", 16);
+      bg.setAttribute("height", h);
       bg.setAttribute("rx", 3);
       g.append(bg, label);
       this.gLabels.append(g);

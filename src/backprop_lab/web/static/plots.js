@@ -661,6 +661,7 @@ export class LossChart {
   _build() {
     if (this.plot) this.plot.destroy();
     const score = this.scoreName;
+    const short = score === "accuracy" ? "acc." : score;
     // at the cursor: its epoch's values; elsewhere: the latest ones
     const valueText = (u, v, si, idx) => {
       if (idx === null || idx === undefined) {
@@ -686,8 +687,8 @@ export class LossChart {
         } },
         { label: "train loss", scale: "loss", stroke: "#222", width: 2, value: valueText },
         { label: "test loss", scale: "loss", stroke: "#222", width: 1.5, dash: [6, 4], value: valueText },
-        { label: `train ${score}`, scale: "score", stroke: "#8e6bbf", width: 1.5, value: valueText },
-        { label: `test ${score}`, scale: "score", stroke: "#8e6bbf", width: 1.2, dash: [6, 4], value: valueText },
+        { label: `train ${short}`, scale: "score", stroke: "#8e6bbf", width: 1.5, value: valueText },
+        { label: `test ${short}`, scale: "score", stroke: "#8e6bbf", width: 1.2, dash: [6, 4], value: valueText },
       ],
       axes: [
         { label: "epoch", labelSize: 16, size: 32, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#555", grid: { stroke: "#eee" } },

@@ -99,8 +99,8 @@ export function describeStage(trace, s, names, state) {
     showA(l - 1);
     Z[l - 1].forEach((z, j) => {
       nodes[`${l}:${j}`] = l < L || output !== "softmax"
-        ? `z ${fmt(z, 3)} · a ${fmt(A[l][j], 3)}`
-        : `z ${fmt(z, 3)} · p ${fmt(A[l][j], 3)}`;
+        ? `z ${fmt(z, 3)}\na ${fmt(A[l][j], 3)}`
+        : `z ${fmt(z, 3)}\np ${fmt(A[l][j], 3)}`;
     });
     const labelled = linkLabels(l, W[l - 1]);
     lines.push(`z = Σ w·a${l - 1} + b, then a = ${l < L ? act(activation, "z") : output === "linear" ? "z (a linear output)" : output === "sigmoid" ? "sigmoid(z)" : "softmax(z)"}${labelled ? "  (the weights are on the links)" : ""}`);
@@ -124,7 +124,7 @@ export function describeStage(trace, s, names, state) {
     title = "loss";
     active = [L];
     showA(L);
-    A[L].forEach((v, j) => { nodes[`${L}:${j}`] = `a ${fmt(v, 3)} · y ${fmt(y[j], 3)}`; });
+    A[L].forEach((v, j) => { nodes[`${L}:${j}`] = `a ${fmt(v, 3)}\ny ${fmt(y[j], 3)}`; });
     const a = A[L];
     lines.push(sampleText());
     if (output === "linear") {
