@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -102,6 +103,47 @@ class SaveJob:
     final: Params
     epochs: int
     edited_at: int | None
+
+
+# The diagnosis speaks the command line's flags; the page names its controls instead.
+CONTROL_NAMES = {
+    "lr": "learning rate",
+    "activation": "activation",
+    "hidden": "hidden layers",
+    "optimizer": "optimiser",
+    "l2": "L2 regularisation rate",
+    "l1": "L1 regularisation rate",
+    "features": "features",
+    "noise": "noise",
+    "n": "points",
+    "test-fraction": "test data",
+    "batch-size": "batch size",
+    "loss": "loss",
+    "init": "init",
+    "init-scale": "init scale",
+    "seed": "seed",
+    "data-seed": "data seed",
+    "dropout": "dropout",
+    "momentum": "momentum",
+}
+MORE_SETTINGS = ("init", "init-scale", "seed", "data-seed", "dropout", "momentum")
+_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?: ((?!--)[^\s,;)]+))?")
+
+
+def page_words(text: str) -> str:
+    """``text`` with each flag the page has a control for written as that control and its
+    value ("learning rate = 0.3"); flags only ``backprop-lab train`` has say so."""
+
+    def name(match: re.Match) -> str:
+        flag, value = match.group(1), match.group(2)
+        if flag == "epochs":
+            return "keep playing"
+        if flag not in CONTROL_NAMES:
+            return f"{match.group(0)} (in backprop-lab train)"
+        words = CONTROL_NAMES[flag] + (f" = {value}" if value else "")
+        return words + (", under More settings" if flag in MORE_SETTINGS else "")
+
+    return _FLAG.sub(name, text)
 
 
 class SessionError(ValueError):
@@ -648,7 +690,10 @@ class Session:
         """The diagnosis of the run so far, as the page shows it."""
         if self.epoch == 0 and self.status != "diverged":
             return []
-        return [f.to_dict() for f in diagnose(self.history())]
+        return [
+            f.to_dict() | {"evidence": page_words(f.evidence), "advice": page_words(f.advice)}
+            for f in diagnose(self.history())
+        ]
 
     def save_job(self) -> SaveJob:
         """What "save run" saves, taken now (training may go on while it is written): the
