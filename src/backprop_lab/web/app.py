@@ -232,7 +232,7 @@ class Connection:
         try:
             message = parse(text)
         except MessageError as error:
-            await self.error(str(error), None)
+            await self.error(str(error), error.about, error.id)
             return
         try:
             await self.act(message)

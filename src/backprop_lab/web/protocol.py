@@ -21,7 +21,11 @@ MAX_MESSAGE_BYTES = 65_536
 
 
 class MessageError(ValueError):
-    """A message the server will not act on; the text is one sentence for the page."""
+    """A message the server will not act on; the text is one sentence for the page. ``about``
+    and ``id`` are the message's type and id when it had them (the reply names them)."""
+
+    about: str | None = None
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,18 @@ def parse(text: str | bytes) -> Message:
     if not isinstance(data, dict):
         raise MessageError('a message is a JSON object with a "type"')
     kind = data.get("type")
+    ident = data.get("id")
+    try:
+        return _checked(data, kind, ident)
+    except MessageError as error:
+        error.about = kind if isinstance(kind, str) and kind in FIELDS else None
+        error.id = ident if _is_int(ident) else None
+        raise
+
+
+def _checked(data: dict, kind: Any, ident: Any) -> Message:
     if kind not in FIELDS:
         raise MessageError(f"unknown message type {_shown(kind)}; known: {', '.join(FIELDS)}")
-    ident = data.get("id")
     if ident is not None and not _is_int(ident):
         raise MessageError('"id" must be a whole number')
     fields = FIELDS[kind]
