@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.browser import CHROMIUM_ARGS, PageWatch, chromium_path
 from tests.built import ORDER, Built, builds, read_build, write_csv_files
 
 BUILD_TIMEOUT_S = 900
@@ -209,3 +210,40 @@ def built(request: pytest.FixtureRequest, _builder: Builder) -> Built:
 def csv_files(_builder: Builder) -> dict[str, tuple[str, dict]]:
     """The CSV files of tests/built.py's CSV_RUNS: name -> (path, options)."""
     return _builder.csv_files
+
+
+# --------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    reason = None
+    if path is None:
+        reason = "Chromium is not installed (apt-get install chromium)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "the playwright package is not installed (pip install '.[test]')"
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run in CI: {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def watch(browser):
+    watches = []
+
+    def make(**kwargs):
+        w = PageWatch(browser, **kwargs)
+        watches.append(w)
+        return w
+
+    yield make
+    for w in watches:
+        w.page.close()

@@ -374,18 +374,25 @@ class Session:
                 self.numbers, self.epoch, self.params, (self.inputs, self.test_inputs), self.config
             )
 
-    def advance(self, epochs: int) -> int:
-        """Train up to ``epochs`` epochs; stop early when the loss or the weights stop being
-        finite (status "diverged"). Returns how many epochs were trained."""
-        if self.status == "diverged":
+    def advance(self, epochs: int, until: float | None = None) -> int:
+        """Train up to ``epochs`` epochs, but none after ``time.perf_counter()`` passes
+        ``until`` (at least one is trained); stop early when the loss or the weights stop being
+        finite (status "diverged") or at the playground's epoch limit (status "finished").
+        Returns how many epochs were trained."""
+        if self.status in ("diverged", "finished"):
             return 0
         started = time.perf_counter()
         done = 0
         X, Y, config = self.inputs, self.numbers.Y, self.config
         with np.errstate(all="ignore"):
             for _ in range(epochs):
-                if not math.isfinite(self.loss) or self.epoch >= self.caps.epochs:
+                if not math.isfinite(self.loss):
                     self._diverge(self.epoch)
+                    break
+                if self.epoch >= self.caps.epochs:
+                    self.status = "finished"
+                    break
+                if done and until is not None and time.perf_counter() > until:
                     break
                 before = self.last_before = self.params
                 new_params, self.optimizer_state = epoch_update(
