@@ -4,7 +4,7 @@
 // value; click a link or a bias to edit it. Step-through puts its numbers on the diagram.
 
 import { divergingCss, fmt, makeLut, term, toNumber } from "./colors.js";
-import { decodeBase64, drawCurve, drawFeature, MapPainter } from "./plots.js";
+import { decodeBase64, drawCurve, drawFeature, drawNotFinite, MapPainter } from "./plots.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const FEATURE_LABELS = {
@@ -86,6 +86,8 @@ export class NetworkView {
       this._applyEdit();
     });
     this.editor.querySelector(".cancel").addEventListener("click", () => this.closeEditor());
+    const valueInput = this.editor.querySelector("input");
+    valueInput.addEventListener("input", () => valueInput.setCustomValidity(""));
     this.editor.addEventListener("keydown", (e) => { if (e.key === "Escape") this.closeEditor(); });
     document.body.append(this.tooltip, this.card, this.editor);
     document.addEventListener("mousedown", (e) => {
@@ -119,13 +121,13 @@ export class NetworkView {
     const maxCount = Math.max(...counts, 1);
     const pitch = maxCount <= 8 ? 50 : Math.max(17, Math.floor(420 / maxCount));
     const S = Math.min(36, pitch - 12 > 12 ? pitch - 12 : pitch - 3);
-    const top = 70, left = 72, right = 70;
+    const top = 70, left = 72, right = 92; // right: the output units' names, and their numbers in the step-through
     const height = top + maxCount * pitch + 8;
     host.style.height = `${height}px`;
     this.S = S;
     const colX = (c) => left + (c * (width - left - right - S)) / L;
     this.luts = [];
-    for (let l = 0; l <= L; l++) this.luts.push(makeLut(...this._unitRange(l)));
+    for (let l = 0; l <= L; l++) this.luts.push(makeLut(...this._focusRange(l))); // the output units: output_range
 
     // header: FEATURES | +/- N HIDDEN LAYERS | OUTPUT
     const header = document.createElement("div");
@@ -296,6 +298,7 @@ export class NetworkView {
         }
         el.addEventListener("mouseenter", () => this._nodeEnter(l, j, el));
         el.addEventListener("mouseleave", () => this._nodeLeave());
+        el.addEventListener("click", () => this._tracePick(l, j));
         host.append(el);
         layer.push({ el, canvas, painter, bias, badge, ctx: painter ? null : canvas.getContext("2d") });
       }
@@ -310,8 +313,17 @@ export class NetworkView {
       node.el.append(badge);
       node.badge = badge;
     }
+    this.notFiniteUnits = 0;
     this.frame = null; // the old run's numbers do not fit the new network
     this.traceLabels = null;
+  }
+
+  // A click on a unit while the step-through shows one unit's links: show that unit's.
+  _tracePick(layer, unit) {
+    const g = this.traceLabels && this.traceLabels.group;
+    if (!g || g.unit === null || g.unit === undefined || g.unitLayer !== layer || !this.cb.onTraceUnit) return false;
+    this.cb.onTraceUnit(unit);
+    return true;
   }
 
   _unitRange(l) {
@@ -339,19 +351,20 @@ export class NetworkView {
     this.frame = frame;
     const L = this.L, grad = this.gradientView;
     // largest |dW| and |db| in view (gradient view scale)
-    let maxG = 0, maxD = 0;
+    let maxG = 0, maxD = 0, finiteG = 0, finiteD = 0;
     if (grad && frame.dW) {
       for (const layer of frame.dW) for (const row of layer) for (const v of row) {
         const a = Math.abs(toNumber(v));
-        if (Number.isFinite(a) && a > maxG) maxG = a;
+        if (Number.isFinite(a)) { finiteG++; if (a > maxG) maxG = a; }
       }
       for (const layer of frame.db) for (const v of layer) {
         const a = Math.abs(toNumber(v));
-        if (Number.isFinite(a) && a > maxD) maxD = a;
+        if (Number.isFinite(a)) { finiteD++; if (a > maxD) maxD = a; }
       }
     }
-    this.maxGrad = maxG;
-    this.maxDelta = maxD;
+    // no finite gradient at all: the legend says NaN, not a largest size of 0
+    this.maxGrad = grad && frame.dW && !finiteG ? NaN : maxG;
+    this.maxDelta = grad && frame.db && !finiteD ? NaN : maxD;
     const source = grad ? frame.dW : frame.W;
     for (let l = 1; l <= L; l++) {
       const Wl = source[l - 1], links = this.links[l - 1];
@@ -386,17 +399,31 @@ export class NetworkView {
         }
       }
     }
-    // nodes: maps, biases, gradient rings
+    // nodes: maps (hatched where NaN or infinite), biases, gradient rings
     const units = frame.maps && frame.maps.units;
+    const notFinite = frame.maps && frame.maps.not_finite && frame.maps.not_finite.units;
+    let broken = 0;
     for (let l = 1; l <= L; l++) {
       const layer = this.nodes[l];
       for (let j = 0; j < layer.length; j++) {
         const node = layer[j];
         const b64 = units && units[l] && units[l][j];
-        if (b64) {
+        const bad = !!(notFinite && notFinite[l] && notFinite[l][j]);
+        if (bad) broken++;
+        if (bad !== !!node.notFinite) {
+          node.notFinite = bad;
+          node.el.classList.toggle("not-finite", bad);
+          node.el.setAttribute("aria-label", `unit ${this.names[l][j]}${bad ? ": its output is NaN or infinite" : ""}`);
+        }
+        if (bad) {
+          // its bytes mean nothing: stripes and "NaN", never a colour of the scale
+          if (node.painter) node.painter.hatch(this.S >= 22 ? "NaN" : null);
+          else drawNotFinite(node.ctx, 0, 0, 48, 48, { label: this.S >= 22 ? "NaN" : null });
+          node.bytes = null;
+        } else if (b64) {
           node.bytes = decodeBase64(b64, node.bytes);
           if (node.painter) node.painter.paint(node.bytes, this.luts[l]);
-          else drawCurve(node.ctx, node.bytes, 48, 48, ...this._unitRange(l), { lineWidth: 2 });
+          else drawCurve(node.ctx, node.bytes, 48, 48, ...this._focusRange(l), { lineWidth: 2 });
         }
         const b = toNumber(frame.b[l - 1][j]);
         const db = frame.db ? toNumber(frame.db[l - 1][j]) : 0;
@@ -412,6 +439,7 @@ export class NetworkView {
         if (node.lastRing !== ring) { node.el.style.boxShadow = ring; node.lastRing = ring; }
       }
     }
+    this.notFiniteUnits = broken;
     // hover views
     if (this.hoverLink) this._tooltipText();
     if (this.hovered) this._cardUpdate(frame);
@@ -461,6 +489,7 @@ export class NetworkView {
       }
       const [lo, hi] = this._focusRange(layer);
       note.textContent = `picture: the unit's output ${this.state.dims === 2 ? "over the plane, orange" : "(up) along x (across), from"} = ${fmt(lo, 2)}, white = ${fmt(lo < 0 && hi > 0 ? 0 : (lo + hi) / 2, 2)}, blue = ${fmt(hi, 2)}`;
+      this.cardParts.noteText = note.textContent;
       if (this.frame) this._cardUpdate(this.frame);
     }
     card.hidden = !this.editor.hidden;
@@ -482,14 +511,26 @@ export class NetworkView {
     const { layer, unit } = this.hovered;
     if (layer === 0 || !this.cardParts) return;
     const parts = this.cardParts;
-    // the large picture
-    if (frame.focus && frame.focus.layer === layer && frame.focus.unit === unit && frame.focus.map) {
+    // the large picture (hatched when the unit's output is NaN or infinite somewhere)
+    const node = this.nodes[layer][unit];
+    if (node.notFinite) {
+      const canvas = parts.map;
+      drawNotFinite(canvas.getContext("2d"), 0, 0, canvas.width, canvas.height, { label: "NaN", stripe: Math.round(canvas.width / 12), font: Math.round(canvas.width * 0.12) });
+      parts.note.textContent = "hatched: this unit's output is NaN or infinite (the numbers overflowed), so it has no colour; the live diagnosis says why";
+      parts.note.classList.add("bad-note");
+    } else if (parts.note.classList.contains("bad-note")) {
+      parts.note.classList.remove("bad-note");
+      parts.note.textContent = parts.noteText;
+    }
+    if (node.notFinite) {
+      // nothing to draw
+    } else if (frame.focus && frame.focus.layer === layer && frame.focus.unit === unit && frame.focus.map) {
       this.focusBytes = decodeBase64(frame.focus.map, this.focusBytes);
       const [lo, hi] = this._focusRange(layer);
       if (this.cardPainter) this.cardPainter.paint(this.focusBytes, makeLutCached(lo, hi));
       else drawCurve(parts.map.getContext("2d"), this.focusBytes, 200, 200, lo, hi, { lineWidth: 2.5 });
     } else if (!this.cardPainter && this.nodes[layer][unit].bytes) {
-      drawCurve(parts.map.getContext("2d"), this.nodes[layer][unit].bytes, 200, 200, ...this._unitRange(layer), { lineWidth: 2.5 });
+      drawCurve(parts.map.getContext("2d"), this.nodes[layer][unit].bytes, 200, 200, ...this._focusRange(layer), { lineWidth: 2.5 });
     }
     // the formula with the live numbers
     const W = frame.W[layer - 1], b = frame.b[layer - 1][unit];
@@ -587,8 +628,9 @@ export class NetworkView {
   _applyEdit() {
     const input = this.editor.querySelector("input");
     const value = Number(input.value);
-    if (!this.editing || input.value.trim() === "" || !Number.isFinite(value)) {
-      input.setCustomValidity("give a finite number");
+    if (!this.editing || input.value.trim() === "" || !Number.isFinite(value) || Math.abs(value) > 1e6) {
+      // the server takes weights and biases between -1e6 and 1e6
+      input.setCustomValidity("give a number between -1e6 and 1e6");
       input.reportValidity();
       return;
     }
@@ -599,10 +641,14 @@ export class NetworkView {
 
   // ------------------------------------------------------------------ step-through
 
-  // labels: {nodes: {"l:j": text}, links: {"l:i:j": text}, active: [layers]} or null
+  // labels: {nodes: {"l:j": text}, links: {"l:i:j": text}, active: [layers], group} or null;
+  // group: {layer, by, unitLayer, count, unit}: when unit is not null, only that unit's links
+  // (into it: by "target", out of it: by "source") carry numbers; the others are dimmed and
+  // a click on another unit of unitLayer picks it.
   setTrace(labels) {
     this.traceLabels = labels;
     if (!this.nodes) return;
+    const group = labels && labels.group && labels.group.unit !== null && labels.group.unit !== undefined ? labels.group : null;
     for (let l = 0; l < this.nodes.length; l++) {
       for (let j = 0; j < this.nodes[l].length; j++) {
         const node = this.nodes[l][j];
@@ -610,38 +656,61 @@ export class NetworkView {
         const text = labels && labels.nodes[`${l}:${j}`];
         node.badge.hidden = !text;
         if (text) node.badge.textContent = text;
+        node.el.classList.toggle("has-badge", !!text);
         node.el.classList.toggle("trace-active", !!(labels && labels.active.includes(l)));
+        const pickable = !!group && group.unitLayer === l;
+        node.el.classList.toggle("trace-pick", pickable);
+        node.el.classList.toggle("trace-picked", pickable && group.unit === j);
       }
     }
+    this.links.forEach((layer, k) => layer.forEach((row, i) => row.forEach((link, j) => {
+      const dim = !!group && group.layer === k + 1 && (group.by === "target" ? j : i) !== group.unit;
+      link.path.classList.toggle("dim", dim);
+    })));
     this.gLabels.textContent = "";
     if (!labels) return;
     // Place each link's label where it overlaps nothing placed yet: the units, their badges
     // and the other labels (greedy, trying spots along the link from its middle outwards).
     const S = this.S;
     const boxes = [];
+    const textWidth = measurer();
     for (let l = 0; l < this.pos.length; l++) {
       this.pos[l].forEach((p, j) => {
         boxes.push([p.x - 10, p.y, p.x + S, p.y + S]);
         const text = labels.nodes[`${l}:${j}`];
+        const cy = p.y + S / 2;
+        if (l === this.L) {
+          // the output unit's name: right of it, or above its numbers
+          const nw = textWidth(this.names[l][j]) + 4;
+          boxes.push(text ? [p.x + S, p.y - 16, p.x + S + 3 + nw, p.y] : [p.x + S + 4, cy - 9, p.x + S + 8 + nw, cy + 9]);
+        }
         if (!text) return;
         const lines = text.split("\n");
-        const w = Math.max(...lines.map((t) => t.length)) * 7 + 12, h = lines.length * 17 + 2;
-        const cy = p.y + S / 2;
-        if (l === this.L) boxes.push([p.x - 12 - w, cy - h / 2, p.x - 12, cy + h / 2]);
-        else boxes.push([p.x + S + 4, cy - h / 2, p.x + S + 4 + w, cy + h / 2]);
+        const w = Math.max(...lines.map(textWidth)) + 12, h = lines.length * 17 + 2;
+        boxes.push([p.x + S + 4, cy - h / 2, p.x + S + 4 + w, cy + h / 2]);
       });
     }
     const overlap = (a, b) => Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0])) * Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-    const spots = [0.5, 0.4, 0.6, 0.3, 0.7, 0.45, 0.55, 0.35, 0.65, 0.25, 0.75, 0.2, 0.8];
+    // links into one unit spread out near their sources, links out of one unit near their
+    // targets: the labels go there first
+    const spread = labels.group ? labels.group.spread : null;
+    const along = spread === "sources"
+      ? [0.3, 0.25, 0.35, 0.2, 0.4, 0.45, 0.15, 0.5, 0.55, 0.6]
+      : spread === "targets"
+        ? [0.7, 0.75, 0.65, 0.8, 0.6, 0.55, 0.85, 0.5, 0.45, 0.4]
+        : [0.5, 0.4, 0.6, 0.3, 0.7, 0.45, 0.55, 0.35, 0.65, 0.25, 0.75, 0.2, 0.8];
+    // on the link first; then just above or below it (still plainly its label)
+    const spots = [];
+    for (const dy of [0, -10, 10, -18, 18]) for (const t of along) spots.push([t, dy]);
     for (const [key, text] of Object.entries(labels.links)) {
       const [l, i, j] = key.split(":").map(Number);
       const link = this.links[l - 1] && this.links[l - 1][i] && this.links[l - 1][i][j];
       if (!link) continue;
-      const w = text.length * 6.8 + 8, h = 16;
+      const w = textWidth(text) + 8, h = 16;
       let best = null;
-      for (const t of spots) {
+      for (const [t, dy] of spots) {
         const bx = bezier(link.x1, (link.x1 + link.x2) / 2, (link.x1 + link.x2) / 2, link.x2, t);
-        const by = bezier(link.y1, link.y1, link.y2, link.y2, t);
+        const by = bezier(link.y1, link.y1, link.y2, link.y2, t) + dy;
         const box = [bx - w / 2, by - h / 2, bx + w / 2, by + h / 2];
         const cost = boxes.reduce((sum, b) => sum + overlap(box, b), 0);
         if (!best || cost < best.cost) best = { cost, bx, by, box };
@@ -664,6 +733,17 @@ export class NetworkView {
       this.gLabels.append(g);
     }
   }
+}
+
+// The width in pixels of 12 px text in the page's font (the badges' and the link labels').
+let measureContext = null;
+function measurer() {
+  if (!measureContext) {
+    measureContext = document.createElement("canvas").getContext("2d");
+    const family = getComputedStyle(document.body).fontFamily || "system-ui, sans-serif";
+    measureContext.font = `12px ${family}`;
+  }
+  return (text) => measureContext.measureText(String(text)).width;
 }
 
 function bezier(p0, p1, p2, p3, t) {

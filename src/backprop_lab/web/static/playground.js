@@ -66,10 +66,13 @@ const app = {
   clickMode: "add",
   trace: null,
   traceStage: 0,
+  traceUnit: 0, // the unit whose links carry numbers on a layer with many links
   traceWanted: null,
   findings: [],
   hide: [],
   focus: null,
+  notFiniteUnits: 0,
+  hiddenChoice: null, // the hidden-space view the user chose (null: the default)
   errors: [],
   messages: { hello: 0, state: 0, frame: 0, trace: 0, error: 0 },
 };
@@ -95,6 +98,12 @@ function connect() {
   ws.addEventListener("close", () => {
     setConnection("The server stopped; restart backprop-lab serve and reload this page.");
     setPlaying("stopped");
+    if (save.running) {
+      finishStage(false);
+      setSaving(false);
+      saveTitle("Not saved", "error");
+      saveLine("The connection to the server closed before the run was saved.", "error");
+    }
   });
 }
 
@@ -130,7 +139,7 @@ function handle(msg) {
     }
     case "trace": onTrace(msg); break;
     case "findings": renderFindings(msg.findings || []); break;
-    case "saving": saveLine(msg.message, "progress"); break;
+    case "saving": onSaving(msg); break;
     case "saved": onSaved(msg); break;
     case "error": onError(msg); break;
     default: break;
@@ -163,6 +172,50 @@ function notesOf(key) {
   return o.notes;
 }
 
+// A note as a student reads it: command-line flags become the names of the settings.
+function friendlyNote(note) {
+  const text = String(note);
+  if (!/--[a-z]/.test(text)) return text;
+  const names = [...text.matchAll(/--([a-z0-9_]+)/g)].map((m) => m[1]);
+  const here = names.filter((n) => MORE_SETTINGS.includes(n));
+  return `tuned by ${names.join(", ")}${here.length ? `; ${here.join(", ")} under More settings` : ""}`;
+}
+
+function choiceName(value) {
+  return String(value).replace(/_/g, " ");
+}
+
+// The tooltip of a choice control: what it is, the current choice with its note, the default
+// and why, and what the other choices are.
+function choiceTooltip(key, value) {
+  const o = app.options[key];
+  if (!o) return "";
+  const notes = notesOf(key);
+  const describe = (v) => (notes[v] ? `${choiceName(v)} (${friendlyNote(notes[v])})` : choiceName(v));
+  const help = String(o.help || key);
+  const lines = [`${help.charAt(0).toUpperCase()}${help.slice(1)}: ${describe(value)}.`];
+  if (o.default !== undefined && o.default !== null) {
+    lines.push(`Default: ${choiceName(o.default)}${o.why ? `, ${o.why}` : ""}.`);
+  }
+  const others = (o.choices || []).filter((c) => c !== value).map(describe);
+  if (others.length) lines.push(`The others: ${others.join("; ")}.`);
+  return lines.join("\n");
+}
+
+const CHOICE_CONTROLS = [["activation", "activation"], ["loss", "loss"], ["optimizer", "optimizer"], ["setting-init", "init"]];
+
+function updateChoiceTooltips() {
+  for (const [id, key] of CHOICE_CONTROLS) {
+    const select = $(id);
+    if (!select || !app.options[key]) continue;
+    let text = choiceTooltip(key, select.value);
+    if (key === "loss" && app.state && app.state.task === "regression") text += "\nA regression (a number to predict) takes mse.";
+    select.title = text;
+    const holder = select.closest("label");
+    if (holder) holder.title = text;
+  }
+}
+
 function onHello(msg) {
   app.hello = msg;
   app.options = normaliseOptions(msg.options);
@@ -184,6 +237,7 @@ function onHello(msg) {
   fillSelect($("classes"), Array.from({ length: maxClasses - 1 }, (_, k) => String(k + 2)));
   buildDatasets();
   buildMoreSettings();
+  updateChoiceTooltips();
   const samples = app.caps.samples || 1000;
   const nOption = app.options.n || {};
   $("points-n").min = String(Math.max(nOption.low || 4, 10));
@@ -198,7 +252,8 @@ function onHello(msg) {
   if (fromUrl.view.gradients) { app.gradientView = true; $("gradient-view").checked = true; network.setGradientView(true); }
   outputPlot.setOptions({ showTest: app.showTest, discrete: app.discrete });
   if (Object.keys(fromUrl.settings).length) send({ type: "configure", settings: fromUrl.settings, id: 1 });
-  if (app.speed !== 1) send({ type: "speed", epochs: app.speed });
+  // the speed goes to the server with the first state, within that network's limit
+  app.speedUnsent = app.speed !== 1;
 }
 
 function fillSelect(select, values, notes = {}, labels = null) {
@@ -208,7 +263,7 @@ function fillSelect(select, values, notes = {}, labels = null) {
     const option = document.createElement("option");
     option.value = String(v);
     option.textContent = labels ? labels(v) : String(v).replace("_", " ");
-    if (notes[v]) option.title = notes[v];
+    if (notes[v]) option.title = friendlyNote(notes[v]);
     select.append(option);
   }
   if (values.map(String).includes(current)) select.value = current;
@@ -309,13 +364,17 @@ function onState(msg) {
   // trace, findings and views belong to the old run
   app.trace = null;
   app.traceWanted = null;
+  app.traceUnit = 0;
+  $("trace-unit-pick").hidden = true;
   network.setTrace(null);
   outputPlot.setHighlight(null);
   $("trace-stage").textContent = "";
   $("trace-text").textContent = "Press forward ▶ to trace the sample.";
   renderStageDots();
-  renderFindings([]);
+  // an edit goes on with the same run: the server sends new findings only when they change
+  if (!keepCurve) renderFindings([]);
   app.lastFrame = null;
+  app.notFiniteUnits = 0;
   app.focus = null; // the server forgets the hovered unit on every restart
   const s = msg.settings;
   buildNetwork();
@@ -395,7 +454,8 @@ function syncControls() {
   setRange("points-n", s.n, (v) => String(v));
   const nTrain = st.train.x.length;
   const batches = BATCHES.filter((b) => b < nTrain);
-  fillSelect($("batch-size"), ["full"].concat(batches.map(String)), {}, (v) => (v === "full" ? `full batch (${nTrain})` : v));
+  fillSelect($("batch-size"), ["full"].concat(batches.map(String)), {}, (v) => (v === "full" ? `full (${nTrain})` : v));
+  $("batch-size").title = `samples per gradient step; full = the whole training set (${nTrain}) every step`;
   if (s.batch_size !== null && s.batch_size !== undefined && !batches.includes(s.batch_size)) {
     const option = document.createElement("option");
     option.value = String(s.batch_size);
@@ -408,6 +468,10 @@ function syncControls() {
   if (app.speed > maxSpeed) {
     app.speed = maxSpeed;
     send({ type: "speed", epochs: app.speed });
+    app.speedUnsent = false;
+  } else if (app.speedUnsent) {
+    send({ type: "speed", epochs: app.speed });
+    app.speedUnsent = false;
   }
   if (!speeds.includes(app.speed)) speeds.push(app.speed);
   speeds.sort((a, b) => a - b);
@@ -423,6 +487,7 @@ function syncControls() {
       row.classList.toggle("irrelevant", !relevant);
     }
   }
+  updateChoiceTooltips();
 }
 
 function setSelect(select, value, presets, label) {
@@ -472,7 +537,7 @@ function onToggleFeature(feature) {
   if (active.includes(feature)) {
     next = active.filter((f) => f !== feature);
     if (!next.length) {
-      toast("The network needs at least one input: switch another feature on first.");
+      toast("The network needs at least one input: switch another feature on first.", "info");
       return;
     }
   } else {
@@ -532,6 +597,15 @@ function setPlaying(status) {
 }
 
 function togglePlay() {
+  if (app.status === "diverged") {
+    // the server trains a diverged run no further: say so here instead of asking it
+    toast("The run diverged: reset it (↺, the same starting weights) or change a setting, such as a smaller learning rate, to train again.", "info");
+    const reset = $("reset");
+    reset.classList.remove("pulse");
+    void reset.offsetWidth; // restart the animation
+    reset.classList.add("pulse");
+    return;
+  }
   if (app.status === "playing") {
     send({ type: "pause" });
     setPlaying("paused");
@@ -545,6 +619,7 @@ function wireControls() {
   $("play").addEventListener("click", togglePlay);
   $("step").addEventListener("click", () => { send({ type: "step" }); setPlaying("paused"); });
   $("reset").addEventListener("click", () => { send({ type: "reset" }); });
+  $("reset").addEventListener("animationend", () => $("reset").classList.remove("pulse"));
   $("learning-rate").addEventListener("change", (e) => configure({ lr: Number(e.target.value) }));
   $("activation").addEventListener("change", (e) => configure({ activation: e.target.value }));
   $("optimizer").addEventListener("change", (e) => configure({ optimizer: e.target.value }));
@@ -599,26 +674,21 @@ function wireControls() {
   $("log-scale").addEventListener("change", (e) => chart.setLog(e.target.checked));
   $("click-mode").addEventListener("click", () => setClickMode(app.clickMode === "add" ? "pick" : "add"));
   $("clear-points").addEventListener("click", () => send({ type: "clear_points" }));
-  $("save-run").addEventListener("click", () => {
-    $("save-status").hidden = false;
-    $("save-status").querySelector(".save-lines").textContent = "";
-    saveLine("Saving the run…", "progress");
-    if (!send({ type: "save" })) {
-      saveLine("Not connected to the server.", "error");
-      return;
-    }
-    startSaveClock();
-  });
+  $("save-run").addEventListener("click", startSave);
   $("save-status").querySelector(".close").addEventListener("click", () => { $("save-status").hidden = true; });
   $("share").addEventListener("click", openShare);
   // step-through
   $("step-forward").addEventListener("click", () => traceStep(+1));
   $("step-back").addEventListener("click", () => traceStep(-1));
   $("trace-close").addEventListener("click", endTrace);
+  $("trace-unit").addEventListener("change", (e) => {
+    app.traceUnit = Number(e.target.value) || 0;
+    renderTrace();
+  });
   $("trace-sample").addEventListener("change", () => requestTrace(Number($("trace-sample").value), 0));
   // hidden space
   for (const id of ["hidden-layer", "hidden-mode", "hidden-unit-a", "hidden-unit-b"]) {
-    $(id).addEventListener("change", sendHiddenView);
+    $(id).addEventListener("change", chooseHiddenView);
   }
   document.addEventListener("keydown", (e) => {
     if (e.key !== " " || e.target.closest("input, select, textarea, button, dialog")) return;
@@ -656,7 +726,7 @@ function onPlotClick({ x, y, shift, sample }) {
   if (!st) return;
   if (app.clickMode === "pick") {
     if (sample === null) {
-      toast("Click on a training point (a dot with a white edge) to trace it.");
+      toast("Click on a training point (a dot with a white edge) to trace it.", "info");
       return;
     }
     $("trace-sample").value = String(sample);
@@ -666,7 +736,7 @@ function onPlotClick({ x, y, shift, sample }) {
     return;
   }
   if (st.dims !== 2) {
-    toast("Points can be added only to a dataset with two inputs (a plane).");
+    toast("Points can be added only to a dataset with two inputs (a plane).", "info");
     return;
   }
   const label = st.task === "regression" ? (shift ? -1 : 1) : shift ? 0 : 1;
@@ -676,6 +746,7 @@ function onPlotClick({ x, y, shift, sample }) {
 // --------------------------------------------------------------------------- frames
 
 let chartTimer = 0;
+let chartLate = 0;
 
 function drawFrame(f) {
   app.lastFrame = f;
@@ -691,9 +762,13 @@ function drawFrame(f) {
   setNumber($("test-score"), f.test_score, percent);
   if (f.curve && f.curve.length) chart.append(f.curve);
   const now = performance.now();
+  clearTimeout(chartLate);
   if (now - chartTimer > 120 || f.status !== "playing") {
     chart.flush();
     chartTimer = now;
+  } else {
+    // the last points of a run that stops between two redraws still get drawn
+    chartLate = setTimeout(() => { chart.flush(); chartTimer = performance.now(); }, 150);
   }
   const broken = (v) => v !== null && !Number.isFinite(v);
   let nanText = null;
@@ -702,14 +777,40 @@ function drawFrame(f) {
   } else if (broken(testLoss)) {
     nanText = `test loss: ${fmt(f.test_loss)}`;
   }
+  const notFinite = (f.maps && f.maps.not_finite) || null;
+  const outputNotFinite = !!(notFinite && notFinite.output);
+  if (outputNotFinite && !nanText) {
+    nanText = "The network's output is NaN or infinite over the plane (hatched): its weights overflowed.";
+  }
   if (f.maps && f.maps.output && st) {
     outputBytes = decodeBase64(f.maps.output, outputBytes);
-    outputPlot.drawMap(outputBytes, nanText);
+    outputPlot.drawMap(outputBytes, nanText, outputNotFinite);
   }
   network.update(f);
+  if ((network.notFiniteUnits || 0) !== app.notFiniteUnits) {
+    app.notFiniteUnits = network.notFiniteUnits || 0;
+    if (!app.gradientView) renderNetLegend();
+  }
   if (Array.isArray(f.findings)) renderFindings(f.findings);
-  if (f.hidden) hiddenPlot.draw(f.hidden, st, app.showTest);
-  else if (f.hidden === null && $("hidden-layer").value !== "" && app.hiddenAsked) hiddenPlot.empty("no view for this layer (needs two units or finite values)");
+  else if (!app.findings.length) {
+    // nothing found: the words follow the epoch (before any training, after some)
+    const none = $("findings").querySelector(".none");
+    if (none) setText(none, noFindingsText(f.epoch));
+  }
+  if (f.hidden) {
+    app.hiddenMisses = 0;
+    // drawn every frame on screen; scrolled away (as while training plays) twice a second
+    app.hiddenLatest = f.hidden;
+    const now2 = performance.now();
+    if (app.hiddenOnScreen || now2 - (app.hiddenDrawn || 0) > 500) {
+      hiddenPlot.draw(f.hidden, st, app.showTest);
+      app.hiddenDrawn = now2;
+    }
+  } else if (f.hidden === null && $("hidden-layer").value !== "" && app.hiddenAsked) {
+    // a frame already on its way when the view was asked for carries none: wait for the next
+    app.hiddenMisses = (app.hiddenMisses || 0) + 1;
+    if (app.hiddenMisses > 1) hiddenPlot.empty("no view of this layer now (it needs two units and finite values)");
+  }
   if (app.gradientView) renderNetLegend();
   // step-through: keep the numbers current when training moved while paused
   if (app.trace && f.status !== "playing" && app.trace.epoch !== undefined && f.epoch !== app.trace.epoch && app.traceWanted === null) {
@@ -765,7 +866,13 @@ function renderNetLegend() {
     const net = network;
     html = `<div class="legend-line"><b>Gradient view.</b> Links show ∂L/∂w, the gradient of the training loss for each weight; the square at a unit's corner and the ring around it show its delta δ = ∂L/∂b (mean over the data). <span class="neg-text">orange = negative</span>, <span class="pos-text">blue = positive</span>; width grows with the size: the widest link is |∂L/∂w| = <b data-testid="max-grad">${fmt(net.maxGrad, 3)}</b>, the widest ring |δ| = <b>${fmt(net.maxDelta, 3)}</b>. A step of gradient descent moves each weight against its gradient.</div>`;
   } else {
-    html = `<div class="legend-grid"><div>${gradientBar(fmt(ulo, 2), fmt(mid, 2), fmt(uhi, 2), "each unit's picture: its output a over the plane")}</div><div class="legend-line">Links: <span class="neg-text">orange = negative weight</span>, <span class="pos-text">blue = positive</span>, width = |w|. Hover a unit for its picture and formula, a link for its value; click a link or a unit's small bias square to edit it. Click a feature to switch it on or off.</div></div>`;
+    const [olo, ohi] = st.output_range;
+    const sameScale = olo === ulo && ohi === uhi;
+    const caption = `each unit's picture: its output a over the ${st.dims === 2 ? "plane" : "line"}${sameScale ? "" : `; the output units on the output plot's scale, ${fmt(olo, 2)} to ${fmt(ohi, 2)}`}`;
+    html = `<div class="legend-grid"><div>${gradientBar(fmt(ulo, 2), fmt(mid, 2), fmt(uhi, 2), caption)}</div><div class="legend-line">Links: <span class="neg-text">orange = negative weight</span>, <span class="pos-text">blue = positive</span>, width = |w|. Hover a unit for its picture and formula, a link for its value; click a link or a unit's small bias square to edit it. Click a feature to switch it on or off.</div></div>`;
+  }
+  if (app.notFiniteUnits > 0) {
+    html += `<div class="legend-line nan-line" data-testid="nan-legend"><span class="swatch hatch"></span> <b>Hatched</b> = NaN or infinite: ${app.notFiniteUnits} unit${app.notFiniteUnits === 1 ? "'s" : "s'"} output overflowed, so ${app.notFiniteUnits === 1 ? "it has" : "they have"} no colour; red dashed links and bias squares hold NaN too. The live diagnosis says why.</div>`;
   }
   if (el.innerHTML !== html) el.innerHTML = html;
 }
@@ -773,6 +880,10 @@ function renderNetLegend() {
 // --------------------------------------------------------------------------- findings
 
 const SEVERITY_ORDER = { error: 0, critical: 0, problem: 0, warning: 1, warn: 1, info: 2, note: 2, ok: 3, good: 3 };
+
+function noFindingsText(epoch) {
+  return epoch > 0 ? "No problems found so far." : "Nothing to report yet: press play.";
+}
 
 function renderFindings(findings) {
   app.findings = findings;
@@ -782,7 +893,7 @@ function renderFindings(findings) {
   if (!findings.length) {
     const li = document.createElement("li");
     li.className = "none";
-    li.textContent = epoch > 0 ? "No problems found so far." : "Nothing to report yet: press play.";
+    li.textContent = noFindingsText(epoch);
     ul.append(li);
     return;
   }
@@ -862,6 +973,7 @@ function traceStep(delta) {
 
 function endTrace() {
   app.trace = null;
+  $("trace-unit-pick").hidden = true;
   network.setTrace(null);
   outputPlot.setHighlight(null);
   $("trace-stage").textContent = "";
@@ -873,8 +985,28 @@ function renderTrace() {
   const t = app.trace, st = app.state;
   if (!t || !st) return;
   const names = unitNames(st);
-  const d = describeStage(t, app.traceStage, names, st);
+  const d = describeStage(t, app.traceStage, names, st, app.traceUnit);
   network.setTrace(d.labels);
+  // a layer with many links: its numbers go on one unit's links at a time, chosen here
+  const group = d.labels.group;
+  const pick = $("trace-unit-pick"), select = $("trace-unit");
+  const picking = !!group && group.unit !== null;
+  pick.hidden = !picking;
+  if (picking) {
+    const unitNamesOfLayer = names[group.unitLayer];
+    const key = `${group.unitLayer}:${group.by}:${unitNamesOfLayer.length}`;
+    if (select.dataset.key !== key) {
+      select.dataset.key = key;
+      select.textContent = "";
+      unitNamesOfLayer.forEach((name, j) => {
+        const option = document.createElement("option");
+        option.value = String(j);
+        option.textContent = group.by === "target" ? `into ${name}` : `out of ${name}`;
+        select.append(option);
+      });
+    }
+    select.value = String(group.unit);
+  }
   const total = stageCount(t);
   $("trace-stage").textContent = `step ${app.traceStage + 1} of ${total}: ${d.title}${t.epoch !== undefined ? ` (weights of epoch ${t.epoch})` : ""}`;
   $("trace-text").textContent = d.lines.join("\n");
@@ -903,10 +1035,35 @@ function renderStageDots() {
 
 // --------------------------------------------------------------------------- hidden space
 
+// The view shown: the user's own choice (kept across frames and restarts) or, until they make
+// one, hidden layer 1 on its first two units. When the layers change, the choice falls back to
+// the nearest layer that still exists and to units that still exist.
+function hiddenChoice(st) {
+  const L = st.sizes.length - 1;
+  const layers = Array.from({ length: Math.max(0, L - 1) }, (_, k) => k + 1);
+  if (!layers.length) return { layer: null, mode: "units", units: [0, 1] };
+  const chosen = app.hiddenChoice;
+  if (chosen && chosen.layer === null) return { layer: null, mode: chosen.mode, units: chosen.units };
+  let layer, mode = "units", units = [0, 1];
+  if (chosen) {
+    layer = Math.min(chosen.layer, L - 1);
+    mode = chosen.mode;
+    units = chosen.units.slice();
+  } else {
+    layer = layers.find((l) => st.sizes[l] >= 2) || 1;
+  }
+  const n = st.sizes[layer];
+  if (mode === "pca" && n < 2) mode = "units"; // one unit has no two directions
+  let [a, b] = units;
+  if (!(a < n)) a = 0;
+  if (!(b < n)) b = Math.min(1, n - 1);
+  if (a === b && n >= 2 && !(chosen && chosen.units[0] === chosen.units[1])) b = a === 0 ? 1 : 0;
+  return { layer, mode, units: [a, b] };
+}
+
 function buildHiddenControls() {
   const st = app.state;
   const select = $("hidden-layer");
-  const previous = select.value;
   select.textContent = "";
   const off = document.createElement("option");
   off.value = "";
@@ -919,21 +1076,27 @@ function buildHiddenControls() {
     option.textContent = `hidden layer ${l} (${st.sizes[l]} unit${st.sizes[l] === 1 ? "" : "s"})`;
     select.append(option);
   }
-  select.value = previous && Number(previous) < L ? previous : "";
-  if (L === 1) {
-    select.title = "this network has no hidden layer";
-  }
-  fillUnitSelects();
+  select.title = L === 1 ? "this network has no hidden layer: add one with + above the diagram" : "";
+  select.disabled = L === 1;
+  const view = hiddenChoice(st);
+  select.value = view.layer === null ? "" : String(view.layer);
+  $("hidden-mode").value = view.mode;
+  fillUnitSelects(view.units);
   sendHiddenView();
 }
 
-function fillUnitSelects() {
+function fillUnitSelects(units = null) {
   const st = app.state;
   const l = Number($("hidden-layer").value);
   const n = l ? st.sizes[l] : 0;
-  for (const [id, fallback] of [["hidden-unit-a", 0], ["hidden-unit-b", 1]]) {
+  // principal directions need two units
+  const pca = $("hidden-mode").querySelector('option[value="pca"]');
+  pca.disabled = n < 2;
+  pca.title = n < 2 ? "a layer of one unit has no two directions" : "";
+  if (n < 2 && $("hidden-mode").value === "pca") $("hidden-mode").value = "units";
+  [["hidden-unit-a", 0], ["hidden-unit-b", 1]].forEach(([id, fallback], k) => {
     const select = $(id);
-    const previous = select.value;
+    const previous = units ? String(units[k]) : select.value;
     select.textContent = "";
     for (let j = 0; j < n; j++) {
       const option = document.createElement("option");
@@ -942,87 +1105,247 @@ function fillUnitSelects() {
       select.append(option);
     }
     select.value = previous !== "" && Number(previous) < n ? previous : String(Math.min(fallback, Math.max(0, n - 1)));
-  }
+  });
 }
 
-function sendHiddenView(event) {
+// The user changed a control of the view: remember it, then ask for it.
+function chooseHiddenView(event) {
   if (!app.state) return;
-  if (event && event.target && event.target.id === "hidden-layer") fillUnitSelects();
+  if (event && event.target && event.target.id === "hidden-layer") {
+    const l = Number($("hidden-layer").value);
+    const n = l ? app.state.sizes[l] : 0;
+    fillUnitSelects([0, Math.min(1, Math.max(0, n - 1))]);
+  }
+  const layer = $("hidden-layer").value;
+  app.hiddenChoice = {
+    layer: layer === "" ? null : Number(layer),
+    mode: $("hidden-mode").value,
+    units: [Number($("hidden-unit-a").value) || 0, Number($("hidden-unit-b").value) || 0],
+  };
+  sendHiddenView();
+}
+
+function sendHiddenView() {
+  if (!app.state) return;
   const layer = $("hidden-layer").value;
   const mode = $("hidden-mode").value;
   document.querySelector(".units-pick").hidden = mode !== "units" || !layer;
+  $("hidden-mode").disabled = !layer;
   if (!layer) {
     if (app.hiddenAsked) send({ type: "hidden_view", layer: null });
     app.hiddenAsked = false;
-    hiddenPlot.empty(app.state.sizes.length > 2 ? "choose a hidden layer" : "this network has no hidden layer");
+    hiddenPlot.empty(app.state.sizes.length > 2 ? "off: choose a hidden layer" : "this network has no hidden layer");
     return;
   }
   app.hiddenAsked = true;
-  send({
-    type: "hidden_view",
-    layer: Number(layer),
-    mode,
-    units: [Number($("hidden-unit-a").value) || 0, Number($("hidden-unit-b").value) || 0],
-  });
-  hiddenPlot.empty("waiting for the next update… (press play or step)");
+  app.hiddenMisses = 0;
+  app.hiddenLatest = null;
+  const message = { type: "hidden_view", layer: Number(layer), mode };
+  if (mode === "units") message.units = [Number($("hidden-unit-a").value) || 0, Number($("hidden-unit-b").value) || 0];
+  send(message);
+  hiddenPlot.empty("waiting for the next update…");
 }
 
 // --------------------------------------------------------------------------- saving, errors
 
-// While a save runs, a line says for how long (it trains the run again and draws its report).
-let saveClock = null;
-function startSaveClock() {
-  stopSaveClock();
-  const started = performance.now();
-  const line = document.createElement("div");
-  line.className = "save-line progress clock";
-  $("save-status").querySelector(".save-lines").append(line);
-  const tick = () => { line.textContent = `working… ${Math.round((performance.now() - started) / 1000)} s`; };
-  tick();
-  saveClock = { timer: setInterval(tick, 1000), line };
+// Saving: the server trains the run again and draws its report (10-20 s). The box in the
+// corner lists its stages as they arrive, the one under way with its seconds, then where the
+// run folder is and a link to its report.
+const save = { running: false, started: 0, current: null, timer: null };
+
+function saveBox() {
+  const box = $("save-status");
+  return { box, title: box.querySelector(".save-title"), lines: box.querySelector(".save-lines") };
 }
-function stopSaveClock() {
-  if (!saveClock) return;
-  clearInterval(saveClock.timer);
-  saveClock.line.remove();
-  saveClock = null;
+
+function saveTitle(text, kind) {
+  const { title } = saveBox();
+  title.textContent = text;
+  title.className = `save-title ${kind}`;
+}
+
+function seconds(ms) {
+  return `${(ms / 1000).toFixed(ms < 10000 ? 1 : 0)} s`;
+}
+
+// Close the stage under way: ✓ (or ✗) and how long it took.
+function finishStage(ok = true) {
+  const line = save.current;
+  if (!line) return;
+  line.classList.remove("running");
+  line.classList.add(ok ? "complete" : "failed");
+  line.querySelector(".mark").textContent = ok ? "✓" : "✗";
+  line.querySelector(".time").textContent = seconds(performance.now() - line.started);
+  save.current = null;
+}
+
+function stageLine(text) {
+  finishStage(true);
+  const line = document.createElement("li");
+  line.className = "save-line stage running";
+  line.setAttribute("data-testid", "save-stage");
+  const mark = document.createElement("span");
+  mark.className = "mark";
+  mark.setAttribute("aria-hidden", "true");
+  const words = document.createElement("span");
+  words.className = "words";
+  words.textContent = text;
+  const time = document.createElement("span");
+  time.className = "time";
+  line.append(mark, words, time);
+  line.started = performance.now();
+  saveBox().lines.append(line);
+  save.current = line;
+  tickSave();
+}
+
+function tickSave() {
+  if (save.current) save.current.querySelector(".time").textContent = seconds(performance.now() - save.current.started);
+  if (save.running) saveTitle(`Saving the run… ${Math.floor((performance.now() - save.started) / 1000)} s`, "running");
+}
+
+function setSaving(running) {
+  save.running = running;
+  const button = $("save-run");
+  button.disabled = running;
+  button.textContent = running ? "Saving…" : "Save run";
+  button.setAttribute("aria-busy", String(running));
+  clearInterval(save.timer);
+  save.timer = running ? setInterval(tickSave, 200) : null;
+}
+
+function startSave() {
+  const { box, lines } = saveBox();
+  box.hidden = false;
+  lines.textContent = "";
+  save.current = null;
+  const f = app.lastFrame;
+  const epochs = f ? toNumber(f.run_epoch ?? f.epoch) : 0;
+  if (f && epochs === 0 && f.status !== "diverged") {
+    // the server saves a training, and there is none yet: say so here
+    saveTitle("Nothing to save yet", "error");
+    saveLine("Train at least one epoch first (press play or step): a saved run is a training, with its report.", "error");
+    return;
+  }
+  if (!send({ type: "save" })) {
+    saveTitle("Not saved", "error");
+    saveLine("Not connected to the server.", "error");
+    return;
+  }
+  save.started = performance.now();
+  setSaving(true);
+  saveTitle("Saving the run…", "running");
+}
+
+function onSaving(msg) {
+  const { box } = saveBox();
+  box.hidden = false;
+  if (!save.running) {
+    save.started = performance.now();
+    setSaving(true);
+  }
+  const text = msg.message || "saving…";
+  // the first line says what saving does ("saving N epochs: ..."); the stages follow it
+  if (/^saving\b/i.test(text) && !saveBox().lines.querySelector(".stage")) saveLine(text, "progress");
+  else stageLine(text);
 }
 
 function saveLine(text, kind) {
-  const box = $("save-status");
+  const { box, lines } = saveBox();
   box.hidden = false;
-  const line = document.createElement("div");
+  const line = document.createElement("li");
   line.className = `save-line ${kind}`;
   line.textContent = text;
-  const lines = box.querySelector(".save-lines");
-  if (saveClock) lines.insertBefore(line, saveClock.line);
-  else lines.append(line);
+  lines.append(line);
+  return line;
+}
+
+// A local path as a file:// URL (POSIX or Windows).
+function fileUrl(path) {
+  let p = String(path).replace(/\\/g, "/");
+  if (!p.startsWith("/")) p = `/${p}`;
+  return `file://${encodeURI(p).replace(/#/g, "%23").replace(/\?/g, "%3F")}`;
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand("copy");
+    area.remove();
+    return ok;
+  }
+}
+
+function copyButton(text, label) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "text-btn small copy";
+  button.textContent = label;
+  button.addEventListener("click", async () => {
+    button.textContent = (await copyText(text)) ? "copied" : "select and copy it";
+    setTimeout(() => { button.textContent = label; }, 1600);
+  });
+  return button;
 }
 
 function onSaved(msg) {
-  stopSaveClock();
-  if (msg.message) saveLine(msg.message, "done");
+  finishStage(true);
+  const took = save.started ? ` in ${seconds(performance.now() - save.started)}` : "";
+  setSaving(false);
+  saveTitle(`Saved${took}`, "done");
+  const { lines } = saveBox();
   if (msg.path) {
-    const line = document.createElement("div");
+    const line = document.createElement("li");
     line.className = "save-line done";
     line.setAttribute("data-testid", "saved-path");
-    line.innerHTML = "Saved to <code></code>";
-    line.querySelector("code").textContent = msg.path;
-    $("save-status").querySelector(".save-lines").append(line);
+    line.append("Saved to ");
+    const code = document.createElement("code");
+    code.textContent = msg.path;
+    line.append(code);
+    lines.append(line);
+  } else if (msg.message) {
+    saveLine(msg.message, "done");
   }
   if (msg.report) {
-    const line = document.createElement("div");
-    line.className = "save-line done";
-    line.innerHTML = "Report: <code></code>";
-    line.querySelector("code").textContent = msg.report;
-    $("save-status").querySelector(".save-lines").append(line);
+    const url = fileUrl(msg.report);
+    const line = document.createElement("li");
+    line.className = "save-line report";
+    line.append("Report: ");
+    const link = document.createElement("a");
+    link.href = url;
+    link.textContent = url;
+    link.setAttribute("data-testid", "report-link");
+    link.title = "browsers do not open a local file from a web page: this copies the link; paste it into the address bar";
+    const copy = copyButton(url, "copy link");
+    link.addEventListener("click", async (event) => {
+      // a page served over http may not open file:// links: copy it for the address bar instead
+      event.preventDefault();
+      copy.textContent = (await copyText(url)) ? "copied" : "select and copy it";
+      setTimeout(() => { copy.textContent = "copy link"; }, 1600);
+    });
+    line.append(link, " ", copy);
+    lines.append(line);
+    const note = document.createElement("li");
+    note.className = "save-line note";
+    note.textContent = "Open report.html in your browser: copy the link into the address bar (a web page may not open local files itself).";
+    lines.append(note);
   }
 }
 
 function onError(msg) {
   app.errors.push(msg);
   if (msg.about === "save") {
-    stopSaveClock();
+    finishStage(false);
+    setSaving(false);
+    saveTitle("Not saved", "error");
     saveLine(msg.message, "error");
   }
   else toast(msg.message || "The server answered with an error.");
@@ -1030,12 +1353,12 @@ function onError(msg) {
   if (msg.about === "trace") app.traceWanted = null;
 }
 
-function toast(text) {
+function toast(text, kind = "error") {
   const host = $("toasts");
   const el = document.createElement("div");
-  el.className = "toast";
-  el.setAttribute("role", "alert");
-  el.setAttribute("data-testid", "error-toast");
+  el.className = `toast ${kind}`;
+  el.setAttribute("role", kind === "error" ? "alert" : "status");
+  el.setAttribute("data-testid", kind === "error" ? "error-toast" : "info-toast");
   const span = document.createElement("span");
   span.textContent = text;
   const close = document.createElement("button");
@@ -1046,7 +1369,7 @@ function toast(text) {
   el.append(span, close);
   host.append(el);
   while (host.children.length > 4) host.firstChild.remove();
-  setTimeout(() => el.remove(), 9000);
+  setTimeout(() => el.remove(), kind === "error" ? 9000 : 6000);
 }
 
 // --------------------------------------------------------------------------- the URL
@@ -1200,6 +1523,10 @@ const network = new NetworkView($("network"), {
   onToggleFeature,
   onLayers,
   onNeurons,
+  onTraceUnit(unit) {
+    app.traceUnit = unit;
+    renderTrace();
+  },
 });
 const outputPlot = new OutputPlot($("output-plot"), 300, onPlotClick);
 const chart = new LossChart($("chart"), chartWidth(), 150);
@@ -1210,6 +1537,14 @@ app.chart = chart;
 
 wireControls();
 $("copy-link").addEventListener("click", copyLink);
+app.hiddenOnScreen = true;
+if ("IntersectionObserver" in window) {
+  new IntersectionObserver((entries) => {
+    const on = entries[entries.length - 1].isIntersecting;
+    app.hiddenOnScreen = on;
+    if (on && app.hiddenLatest && app.state && app.hiddenAsked) hiddenPlot.draw(app.hiddenLatest, app.state, app.showTest);
+  }).observe($("hidden-plot"));
+}
 setPlaying("paused");
 renderStageDots();
 connect();

@@ -87,6 +87,11 @@ export class MapPainter {
     this.ctx.fillStyle = color;
     this.ctx.fillRect(0, 0, this.size, this.size);
   }
+
+  // The map holds NaN or an infinity: hatched, with a "NaN" label when `label`.
+  hatch(label = "NaN") {
+    drawNotFinite(this.ctx, 0, 0, this.size, this.size, { label });
+  }
 }
 
 // Per class, 256 colours from white (1/K sure) to the class colour (certain).
@@ -131,6 +136,44 @@ export function drawCurve(ctx, bytes, width, height, lo, hi, options = {}) {
   ctx.stroke();
 }
 
+// A map that holds NaN or an infinity has no colour: diagonal grey and red stripes and, where
+// there is room, a small "NaN" label (never a class colour, never a plain grey).
+export function drawNotFinite(ctx, x, y, width, height, options = {}) {
+  const { label = "NaN", stripe = Math.max(3, Math.round(Math.min(width, height) / 8)), font = null, light = false } = options;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(x, y, width, height);
+  ctx.clip();
+  ctx.fillStyle = light ? "#f1f1f1" : "#e6e6e6";
+  ctx.fillRect(x, y, width, height);
+  ctx.lineWidth = stripe * (light ? 0.35 : 0.55);
+  const span = width + height;
+  const red = light ? "rgba(208,2,27,.42)" : "rgba(208,2,27,.72)", grey = light ? "#c4c4c4" : "#9e9e9e";
+  for (let k = -height, n = 0; k < span; k += stripe, n++) {
+    ctx.strokeStyle = n % 2 ? red : grey;
+    ctx.beginPath();
+    ctx.moveTo(x + k, y + height);
+    ctx.lineTo(x + k + height, y);
+    ctx.stroke();
+  }
+  const size = font || Math.round(Math.min(width, height) * 0.3);
+  if (label && size >= 7) {
+    ctx.font = `700 ${size}px system-ui, sans-serif`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    const w = ctx.measureText(label).width + size * 0.6, h = size * 1.35;
+    const cx = x + width / 2, cy = y + height / 2;
+    ctx.fillStyle = "rgba(255,255,255,.94)";
+    ctx.fillRect(cx - w / 2, cy - h / 2, w, h);
+    ctx.strokeStyle = "#b00018";
+    ctx.lineWidth = Math.max(1, size / 10);
+    ctx.strokeRect(cx - w / 2, cy - h / 2, w, h);
+    ctx.fillStyle = "#b00018";
+    ctx.fillText(label, cx, cy + size * 0.04);
+  }
+  ctx.restore();
+}
+
 // --------------------------------------------------------------------------- output plot
 
 const MARGIN = { left: 30, bottom: 22, top: 8, right: 14 };
@@ -163,6 +206,7 @@ export class OutputPlot {
     this.showTest = true;
     this.discrete = false;
     this.highlight = null;
+    this.notFinite = false;
     this.state = null;
     this.overlay.addEventListener("click", (event) => this._click(event));
     this.overlay.addEventListener("mousemove", (event) => this._move(event));
@@ -180,6 +224,7 @@ export class OutputPlot {
     this.tables = this.K > 1 ? classTables(this.K) : null;
     this.heat.style.visibility = state.dims === 2 ? "visible" : "hidden";
     this.bytes = null;
+    this.notFinite = false;
     this.painter.clear();
     this.drawOverlay();
   }
@@ -196,13 +241,21 @@ export class OutputPlot {
     this.drawOverlay();
   }
 
-  drawMap(bytes, nanText = null) {
+  // `notFinite`: the map holds NaN or an infinity (its bytes mean nothing): hatched instead.
+  drawMap(bytes, nanText = null, notFinite = false) {
     this.bytes = bytes;
     const s = this.state;
     if (!s) return;
+    const changed = notFinite !== this.notFinite;
+    this.notFinite = notFinite;
     if (s.dims === 2) {
-      if (this.K > 1) this.painter.paintClasses(bytes, this.K, this.discrete, this.tables);
-      else this.painter.paint(bytes, this.discrete ? this.luts.discrete : this.luts.smooth);
+      if (notFinite) {
+        if (changed) this.drawOverlay();
+      } else {
+        if (this.K > 1) this.painter.paintClasses(bytes, this.K, this.discrete, this.tables);
+        else this.painter.paint(bytes, this.discrete ? this.luts.discrete : this.luts.smooth);
+        if (changed) this.drawOverlay();
+      }
     } else {
       this.drawOverlay();
     }
@@ -268,6 +321,7 @@ export class OutputPlot {
     ctx.rect(MARGIN.left, MARGIN.top, size, size);
     ctx.clip();
     if (s.dims === 1) this._drawCurveView(ctx);
+    else if (this.notFinite) drawNotFinite(ctx, MARGIN.left, MARGIN.top, size, size, { label: null, stripe: 14, light: true });
     const total = s.train.x.length + (s.test ? s.test.x.length : 0);
     const radius = total <= 16 ? 7 : total <= 120 ? 4.6 : total <= 1000 ? 3.6 : 2.8;
     const drawSet = (set, edge, isTest) => {
@@ -287,6 +341,21 @@ export class OutputPlot {
     };
     drawSet(s.train, "#fff", false);
     if (this.showTest && s.test) drawSet(s.test, "#000", true);
+    if (this.notFinite) {
+      // a small label in the corner: what the stripes mean
+      const text = "NaN: the output is not a number here";
+      ctx.font = "700 12px system-ui, sans-serif";
+      ctx.textAlign = "left";
+      ctx.textBaseline = "middle";
+      const w = ctx.measureText(text).width + 12;
+      ctx.fillStyle = "rgba(255,255,255,.95)";
+      ctx.fillRect(MARGIN.left + 6, MARGIN.top + 6, w, 20);
+      ctx.strokeStyle = "#b00018";
+      ctx.lineWidth = 1;
+      ctx.strokeRect(MARGIN.left + 6.5, MARGIN.top + 6.5, w - 1, 19);
+      ctx.fillStyle = "#b00018";
+      ctx.fillText(text, MARGIN.left + 12, MARGIN.top + 16.5);
+    }
     ctx.restore();
   }
 
@@ -320,6 +389,10 @@ export class OutputPlot {
       ctx.stroke();
     }
     const bytes = this.bytes;
+    if (this.notFinite) {
+      drawNotFinite(ctx, MARGIN.left, MARGIN.top, size, size, { label: null, stripe: 14, light: true });
+      return;
+    }
     if (!bytes) return;
     const n = bytes.length;
     ctx.strokeStyle = "#222";
@@ -626,12 +699,15 @@ export class HiddenPlot {
     const regression = state.task === "regression";
     const [lo, hi] = state.output_range;
     const colour = (label) => regression ? divergingCss(strengthOn(toNumber(label), lo, hi)) : CLASS_COLORS[label % CLASS_COLORS.length];
+    // few points (the four of XOR) are drawn large enough to see
+    const count = train.length + test.length;
+    const radius = count <= 16 ? 6 : count <= 120 ? 4.2 : 3.2;
     const dots = (points, labels, edge) => {
       for (let i = 0; i < points.length; i++) {
         const u = toNumber(points[i][0]), v = toNumber(points[i][1]);
         if (!Number.isFinite(u) || !Number.isFinite(v)) continue;
         ctx.beginPath();
-        ctx.arc(px(u), py(v), 3.2, 0, 2 * Math.PI);
+        ctx.arc(px(u), py(v), radius, 0, 2 * Math.PI);
         ctx.fillStyle = colour(labels[i]);
         ctx.fill();
         ctx.strokeStyle = edge;
@@ -665,11 +741,16 @@ export class LossChart {
     // at the cursor: its epoch's values; elsewhere: the latest ones
     const valueText = (u, v, si, idx) => {
       if (idx === null || idx === undefined) {
+        // the latest values, NaN and the infinities as such (the curve has a gap there)
+        const raw = this.latest ? toNumber(this.latest[si]) : null;
+        if (raw !== null && raw !== undefined && !Number.isFinite(raw)) return fmt(raw);
         const d = u.data[si];
         v = d && d.length ? d[d.length - 1] : null;
       }
       return v === null || v === undefined ? "–" : fmt(v, 4);
     };
+    // ticks at round numbers of any size (a diverging loss reaches 1e300)
+    const linearSplits = (u, axis, lo, hi) => niceTicks(lo, hi, 4).filter((t) => t >= lo - 1e-12 * Math.abs(hi - lo) && t <= hi + 1e-12 * Math.abs(hi - lo));
     const opts = {
       width: this.width,
       height: this.height,
@@ -677,7 +758,7 @@ export class LossChart {
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
       scales: {
         x: { time: false },
-        loss: this.log ? { distr: 3 } : { auto: true, range: (u, lo, hi) => [Math.min(0, lo), hi > 0 ? hi * 1.05 : 1] },
+        loss: this.log ? { distr: 3 } : { auto: true, range: (u, lo, hi) => [Math.min(0, lo), hi > 0 ? Math.min(hi * 1.05, Number.MAX_VALUE) : 1] },
         score: { auto: true, range: (u, lo, hi) => score === "accuracy" ? [0, 1] : [Math.max(-1, Math.min(0, lo)), 1] },
       },
       series: [
@@ -692,7 +773,7 @@ export class LossChart {
       ],
       axes: [
         { label: "epoch", labelSize: 16, size: 32, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#555", grid: { stroke: "#eee" } },
-        { scale: "loss", label: this.log ? "loss (log scale)" : "loss", labelSize: 16, size: 42, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#555", grid: { stroke: "#eee" }, values: (u, vals) => vals.map((v) => fmt(v, 2)) },
+        { scale: "loss", ...(this.log ? {} : { splits: linearSplits }), label: this.log ? "loss (log scale)" : "loss", labelSize: 16, size: 46, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#555", grid: { stroke: "#eee" }, values: (u, vals) => vals.map((v) => fmt(v, 2)) },
         { scale: "score", side: 1, label: score, labelSize: 16, size: 42, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#8e6bbf", grid: { show: false }, values: (u, vals) => vals.map((v) => fmt(v, 2)) },
       ],
     };
@@ -709,6 +790,7 @@ export class LossChart {
   reset(scoreName) {
     if (scoreName) this.scoreName = scoreName;
     this.series = [[], [], [], [], []];
+    this.latest = null;
     this.dirty = false;
     this._build();
   }
@@ -730,6 +812,7 @@ export class LossChart {
       return n === null || !Number.isFinite(n) ? null : n;
     };
     for (const p of points) {
+      this.latest = p;
       const epoch = toNumber(p[0]);
       const last = s[0].length ? s[0][s[0].length - 1] : -Infinity;
       if (epoch < last) continue; // a stale point after a reset

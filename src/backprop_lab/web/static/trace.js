@@ -6,7 +6,7 @@ import { fmt, term, toNumber } from "./colors.js";
 
 const MAX_UNIT_LINES = 8;
 const MAX_TERMS = 8;
-const MAX_LINK_LABELS = 40;
+const MAX_LINK_LABELS = 12; // more labels than this on one layer's links cannot be read
 const MAX_GRADIENT_LINES = 12;
 
 function act(name, z) {
@@ -58,7 +58,9 @@ export function stageCount(trace) {
 }
 
 // The stage `s` of `trace`: {title, lines, labels}. `names` are the unit names per layer.
-export function describeStage(trace, s, names, state) {
+// `focus` is the unit whose links carry their numbers when a layer has too many links to label
+// them all legibly (the links into it, forward; out of it, backward).
+export function describeStage(trace, s, names, state, focus = 0) {
   const L = trace.W.length;
   const A = trace.a, Z = trace.z, D = trace.delta, W = trace.W, B = trace.b;
   const activation = trace.activation || state.settings.activation;
@@ -72,11 +74,29 @@ export function describeStage(trace, s, names, state) {
       A[l].forEach((v, j) => { nodes[`${l}:${j}`] = l === 0 ? fmt(v, 3) : `a ${fmt(v, 3)}`; });
     }
   };
-  const linkLabels = (l, values) => {
-    const n = values.length * values[0].length;
-    if (n > MAX_LINK_LABELS) return false;
-    values.forEach((row, i) => row.forEach((v, j) => { links[`${l}:${i}:${j}`] = fmt(v, 3); }));
-    return true;
+  // Numbers on the links of weight layer l: all of them when they fan out of one unit or into
+  // one (or there are at most 4), else only those of one unit (`by`: "target" = the links into
+  // a unit of layer l, "source" = those out of a unit of layer l-1). Returns the words that
+  // say which links carry numbers, or "" when none do.
+  let group = null;
+  const linkLabels = (l, values, by, what) => {
+    const nIn = values.length, nOut = values[0].length;
+    const all = nIn <= 1 || nOut <= 1 || nIn * nOut <= 4;
+    const unitLayer = by === "target" ? l : l - 1;
+    const count = by === "target" ? nOut : nIn;
+    const unit = all ? null : Math.max(0, Math.min(focus, count - 1));
+    const shown = all ? nIn * nOut : by === "target" ? nIn : nOut;
+    if (shown > MAX_LINK_LABELS) return "";
+    // where the labelled links are apart: near their sources when they meet in one unit,
+    // near their targets when they leave one unit
+    const spread = unit !== null ? (by === "target" ? "sources" : "targets") : nOut === 1 ? "sources" : nIn === 1 ? "targets" : null;
+    group = { layer: l, by, unitLayer, count, unit, spread };
+    values.forEach((row, i) => row.forEach((v, j) => {
+      if (unit === null || (by === "target" ? j : i) === unit) links[`${l}:${i}:${j}`] = fmt(v, 3);
+    }));
+    if (unit === null) return `the ${what} are on the links`;
+    const name = names[unitLayer][unit];
+    return `the ${what} ${by === "target" ? "into" : "out of"} ${name} are on the links; choose another unit in "links of" above, or click it`;
   };
   const y = trace.y.map(toNumber);
   const sampleText = () => {
@@ -102,8 +122,8 @@ export function describeStage(trace, s, names, state) {
         ? `z ${fmt(z, 3)}\na ${fmt(A[l][j], 3)}`
         : `z ${fmt(z, 3)}\np ${fmt(A[l][j], 3)}`;
     });
-    const labelled = linkLabels(l, W[l - 1]);
-    lines.push(`z = Σ w·a${l - 1} + b, then a = ${l < L ? act(activation, "z") : output === "linear" ? "z (a linear output)" : output === "sigmoid" ? "sigmoid(z)" : "softmax(z)"}${labelled ? "  (the weights are on the links)" : ""}`);
+    const labelled = linkLabels(l, W[l - 1], "target", "weights");
+    lines.push(`z = Σ w·a${l - 1} + b, then a = ${l < L ? act(activation, "z") : output === "linear" ? "z (a linear output)" : output === "sigmoid" ? "sigmoid(z)" : "softmax(z)"}${labelled ? `  (${labelled})` : ""}`);
     const units = Z[l - 1].length;
     for (let j = 0; j < Math.min(units, MAX_UNIT_LINES); j++) {
       const n = W[l - 1].length;
@@ -162,8 +182,8 @@ export function describeStage(trace, s, names, state) {
     title = `backward: hidden layer ${l} deltas`;
     active = [l];
     for (let m = l; m <= L; m++) D[m - 1].forEach((v, j) => { nodes[`${m}:${j}`] = `δ ${fmt(v, 3)}`; });
-    const labelled = linkLabels(l + 1, W[l]);
-    lines.push(`δ${l} = (Σ_k w·δ${l + 1}) · f'(z),  ${derivativeName(activation)}${labelled ? "   (the weights are on the links)" : ""}`);
+    const labelled = linkLabels(l + 1, W[l], "source", "weights");
+    lines.push(`δ${l} = (Σ_k w·δ${l + 1}) · f'(z),  ${derivativeName(activation)}${labelled ? `   (${labelled})` : ""}`);
     const units = D[l - 1].length;
     for (let i = 0; i < Math.min(units, MAX_UNIT_LINES); i++) {
       const next = D[l];
@@ -185,8 +205,8 @@ export function describeStage(trace, s, names, state) {
     A[l - 1].forEach((v, j) => { nodes[`${l - 1}:${j}`] = l - 1 === 0 ? fmt(v, 3) : `a ${fmt(v, 3)}`; });
     D[l - 1].forEach((v, j) => { nodes[`${l}:${j}`] = `δ ${fmt(v, 3)}`; });
     const dW = trace.dW[l - 1];
-    const labelled = linkLabels(l, dW);
-    lines.push(`∂l/∂w = a (the input of the link) · δ (its target's delta);  ∂l/∂b = δ${labelled ? "   (the gradients are on the links)" : ""}`);
+    const labelled = linkLabels(l, dW, "target", "gradients");
+    lines.push(`∂l/∂w = a (the input of the link) · δ (its target's delta);  ∂l/∂b = δ${labelled ? `   (${labelled})` : ""}`);
     let count = 0;
     outer: for (let i = 0; i < dW.length; i++) {
       for (let j = 0; j < dW[i].length; j++) {
@@ -198,5 +218,5 @@ export function describeStage(trace, s, names, state) {
     if (total > MAX_GRADIENT_LINES) lines.push(`… and ${total - MAX_GRADIENT_LINES} more (hover a link for its value)`);
     lines.push(`∂l/∂b: ${trace.db[l - 1].map((v, j) => `${names[l][j]} ${fmt(v, 4)}`).join(",  ")}`);
   }
-  return { title, lines, labels: { nodes, links, active } };
+  return { title, lines, labels: { nodes, links, active, group } };
 }
