@@ -28,6 +28,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from backprop_lab.web import frames
 from backprop_lab.web.session import Session
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -125,7 +126,7 @@ def measure_server(settings: dict, speed: int, seconds: float) -> dict:
         started = time.perf_counter()
         while time.perf_counter() - started < seconds:
             epochs += session.advance(speed)
-            json.dumps(session.frame(), allow_nan=False)
+            json.dumps(frames.frame(session), allow_nan=False)
             updates += 1
         elapsed = time.perf_counter() - started
     finally:

@@ -685,18 +685,55 @@ def record_index(config: TrainConfig, dataset: Dataset) -> np.ndarray:
 def _history(config, dataset, record, epochs_run, params, status, diverged_epoch, wall_time):
     """Cut the recorder's arrays to what was filled, replay the snapshots, wrap as a History."""
     s = record.count
-    snapshot_params = tuple(p[:s].copy() for p in record.params)
+    return history_of(
+        config,
+        dataset,
+        record,
+        epochs_run,
+        record.snapshot_epoch[:s].copy(),
+        tuple(p[:s].copy() for p in record.params),
+        params,
+        record.update_norms(params),
+        Ending(status, diverged_epoch, wall_time),
+    )
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a run ended, as far as :func:`history_of` needs to know: its status, the epoch it
+    diverged at (or None) and its training time in seconds."""
+
+    status: str
+    diverged_epoch: int | None
+    wall_time: float
+
+
+def history_of(
+    config: TrainConfig,
+    dataset: Dataset,
+    numbers: EpochNumbers,
+    epochs_run: int,
+    snapshot_epoch: np.ndarray,
+    snapshot_params: tuple[np.ndarray, ...],
+    params: Params,
+    update_norm: np.ndarray,
+    ending: Ending,
+) -> History:
+    """The History of a run of ``epochs_run`` epochs: its per-epoch ``numbers`` (cut to the
+    epochs run), the snapshots (epochs (S,) and stacked parameters W1 (S, n_in, n_out), b1,
+    ...) whose gradients, z and a are replayed here, the final ``params`` and each snapshot's
+    ``update_norm`` (S, L). ``train`` and the playground's live diagnosis both make theirs so."""
     index = record_index(config, dataset)
     grads, zs, activations = replay_snapshots(snapshot_params, dataset, config, index)
-    test_loss = record.test_loss[:epochs_run].copy()
-    test_accuracy = record.test_accuracy[:epochs_run].copy()
+    test_loss = numbers.test_loss[:epochs_run].copy()
+    test_accuracy = numbers.test_accuracy[:epochs_run].copy()
     summary = Summary(
-        status=status,
+        status=ending.status,
         epochs=epochs_run,
-        final_loss=float(record.loss[epochs_run - 1]),
-        final_accuracy=float(record.accuracy[epochs_run - 1]),
-        wall_time_s=round(wall_time, 6),
-        diverged_epoch=diverged_epoch,
+        final_loss=float(numbers.loss[epochs_run - 1]),
+        final_accuracy=float(numbers.accuracy[epochs_run - 1]),
+        wall_time_s=round(ending.wall_time, 6),
+        diverged_epoch=ending.diverged_epoch,
         final_test_loss=float(test_loss[-1]) if len(test_loss) else None,
         final_test_accuracy=float(test_accuracy[-1]) if len(test_accuracy) else None,
         version=__version__,
@@ -705,12 +742,12 @@ def _history(config, dataset, record, epochs_run, params, status, diverged_epoch
         config=config,
         dataset=dataset,
         summary=summary,
-        loss=record.loss[:epochs_run].copy(),
-        accuracy=record.accuracy[:epochs_run].copy(),
+        loss=numbers.loss[:epochs_run].copy(),
+        accuracy=numbers.accuracy[:epochs_run].copy(),
         test_loss=test_loss,
         test_accuracy=test_accuracy,
-        penalty=record.penalty[:epochs_run].copy(),
-        snapshot_epoch=record.snapshot_epoch[:s].copy(),
+        penalty=numbers.penalty[:epochs_run].copy(),
+        snapshot_epoch=snapshot_epoch,
         record_index=index,
         W=snapshot_params[0::2],
         b=snapshot_params[1::2],
@@ -720,5 +757,5 @@ def _history(config, dataset, record, epochs_run, params, status, diverged_epoch
         a=tuple(activations),
         final_W=tuple(p.copy() for p in params[0::2]),
         final_b=tuple(p.copy() for p in params[1::2]),
-        update_norm=record.update_norms(params),
+        update_norm=update_norm,
     )

@@ -13,6 +13,8 @@ from backprop_lab import TrainConfig, build_dataset, forward, load_run, loss_val
 from backprop_lab.cli import main
 from backprop_lab.config import OPTIONS, ConfigError, format_value
 from backprop_lab.explain import explain
+from backprop_lab.web import frames
+from backprop_lab.web.findings import live_findings
 from backprop_lab.web.saving import save_session
 from backprop_lab.web.session import Caps, Session, SessionError
 
@@ -61,7 +63,7 @@ def test_the_default_session_trains_the_default_xor_run_bit_for_bit(session):
     np.testing.assert_array_equal(session.numbers.loss[:150], history.loss)
     np.testing.assert_array_equal(session.numbers.accuracy[:150], history.accuracy)
     assert_same_params(session.params, history.final_params)
-    frame = session.frame()
+    frame = frames.frame(session)
     assert frame["epoch"] == 150 and frame["status"] == "paused"
     assert frame["train_loss"] == session.numbers.loss[150] and frame["test_loss"] is None
 
@@ -86,19 +88,19 @@ def test_a_configured_session_trains_as_train_does_in_any_slices(session, settin
     np.testing.assert_array_equal(session.numbers.test_loss[:20], history.test_loss)
     np.testing.assert_array_equal(session.numbers.test_accuracy[:20], history.test_accuracy)
     assert_same_params(session.params, history.final_params)
-    frame = session.frame()
+    frame = frames.frame(session)
     assert frame["epoch"] == 20
     assert frame["test_loss"] == session.numbers.test_loss[20] and frame["test_score"] is not None
 
 
 def test_reset_starts_again_from_the_same_weights_and_repeats_the_run(session):
     session.configure(SPIRAL)
-    start = session.frame()
+    start = frames.frame(session)
     session.advance(15)
     first = session.numbers.loss[:16].copy()
-    assert session.frame()["W"] != start["W"]
+    assert frames.frame(session)["W"] != start["W"]
     session.reset()
-    again = session.frame()
+    again = frames.frame(session)
     assert again["epoch"] == 0
     assert again["W"] == start["W"] and again["b"] == start["b"]
     assert_same_params(session.params, train(config_of(SPIRAL, 1, record_every=1)).params_at(0))
@@ -112,7 +114,7 @@ def test_training_on_from_an_edited_weight_is_train_with_those_starting_weights(
     session.edit(2, "b", None, 0, -0.25)
     edited = [p.copy() for p in session.params]
     assert edited[0][0, 1] == 0.75 and edited[3][0] == -0.25
-    assert session.frame()["epoch"] == 40  # the page's count goes on
+    assert frames.frame(session)["epoch"] == 40  # the page's count goes on
     session.advance(30)
     weights = tmp_path / "edited.json"
     names = {}
@@ -122,7 +124,7 @@ def test_training_on_from_an_edited_weight_is_train_with_those_starting_weights(
     history = train(TrainConfig(weights=str(weights), epochs=30))
     np.testing.assert_array_equal(session.numbers.loss[:30], history.loss)
     assert_same_params(session.params, history.final_params)
-    assert session.frame()["epoch"] == 70 and session.state()["edited"] is True
+    assert frames.frame(session)["epoch"] == 70 and frames.state(session)["edited"] is True
     session.reset()  # reset goes back to the seed's weights, not the edited ones
     assert_same_params(session.params, train(TrainConfig(epochs=1, record_every=1)).params_at(0))
 
@@ -163,7 +165,7 @@ def test_added_points_join_the_data_and_training_reads_them_as_a_csv_would(sessi
     for point, label in (([0.3, -0.6], 1), ([-0.9, 0.8], 0)):
         row = np.flatnonzero((everything == point).all(axis=1))
         assert len(row) == 1 and labels[row[0]] == label
-    state = session.state()
+    state = frames.state(session)
     assert state["user_points"] == 2 and state["settings"]["points"][1] == [-0.9, 0.8, 0.0]
     assert len(state["train"]["x"]) + len(state["test"]["x"]) == len(everything)
     # Independently: the dataset's points and the added ones in a CSV file, trained by train.
@@ -182,7 +184,7 @@ def test_added_points_join_the_data_and_training_reads_them_as_a_csv_would(sessi
     session.clear_points()
     np.testing.assert_array_equal(session.dataset.X, own.X)
     np.testing.assert_array_equal(session.dataset.X_test, own.X_test)
-    assert session.state()["user_points"] == 0 and session.epoch == 0
+    assert frames.state(session)["user_points"] == 0 and session.epoch == 0
 
 
 def test_regression_points_take_their_target(session):
@@ -192,7 +194,7 @@ def test_regression_points_take_their_target(session):
     everything = np.vstack([d.X, d.X_test])
     row = np.flatnonzero((everything == [0.5, 0.5]).all(axis=1))
     assert np.concatenate([d.labels, d.labels_test])[row].tolist() == [2.5]
-    assert session.state()["task"] == "regression"
+    assert frames.state(session)["task"] == "regression"
 
 
 def test_points_that_do_not_fit_are_refused_with_a_sentence(tmp_path):
@@ -206,7 +208,7 @@ def test_points_that_do_not_fit_are_refused_with_a_sentence(tmp_path):
     session.advance(4)
     with pytest.raises(SessionError, match="at most 2 added points"):
         session.add_point([0.2, 0.0], 0)
-    assert session.state()["user_points"] == 2 and session.epoch == 4  # nothing changed
+    assert frames.state(session)["user_points"] == 2 and session.epoch == 4  # nothing changed
     session.configure({"dataset": "reg-plane", "activation": "tanh"})
     with pytest.raises(SessionError, match="a point's target is -1000 to 1000, not 5000"):
         session.add_point([0.0, 0.0], 5000.0)
@@ -220,10 +222,10 @@ def test_added_points_belong_to_their_dataset(session):
     session.configure({"dataset": "circle"})
     session.add_point([0.1, 0.2], 1)
     session.configure({"lr": 0.5})  # another setting keeps them
-    assert session.state()["user_points"] == 1
+    assert frames.state(session)["user_points"] == 1
     session.configure({"dataset": "moons"})  # another dataset drops them
-    assert session.state()["user_points"] == 0
-    assert session.state()["settings"]["points"] == []
+    assert frames.state(session)["user_points"] == 0
+    assert frames.state(session)["settings"]["points"] == []
 
 
 # --------------------------------------------------------------------------- divergence
@@ -235,7 +237,7 @@ def test_a_diverging_run_stops_says_so_and_sends_its_numbers_as_text(session):
     done = session.advance(200)
     assert done < 200 and session.status == "diverged"
     assert session.advance(10) == 0  # nothing more until a reset
-    frame = session.frame()
+    frame = frames.frame(session)
     json.dumps(frame, allow_nan=False)  # every number is one JSON can carry
     assert frame["status"] == "diverged"
     assert frame["train_loss"] in ("NaN", "Infinity") and frame["test_loss"] in ("NaN", "Infinity")
@@ -243,7 +245,7 @@ def test_a_diverging_run_stops_says_so_and_sends_its_numbers_as_text(session):
     assert history.summary.status == "diverged"
     assert history.summary.diverged_epoch == session.diverged_epoch
     np.testing.assert_array_equal(session.numbers.loss[: done + 1], history.loss)
-    findings = {f["code"]: f for f in session.findings()}
+    findings = {f["code"]: f for f in live_findings(session)}
     assert "diverged" in findings
     assert findings["diverged"]["advice"] and findings["diverged"]["evidence"]
     session.reset()
@@ -275,7 +277,7 @@ def assert_map(sent: np.ndarray, expected: np.ndarray) -> None:
 def test_the_maps_are_the_networks_outputs_over_the_plane_quantised(session, classes):
     session.configure(SPIRAL | {"classes": classes, "loss": "ce" if classes > 2 else "mse"})
     session.advance(30)
-    state, frame = session.state(), session.frame()
+    state, frame = frames.state(session), frames.frame(session)
     assert state["map_size"] == 100 and state["unit_map_size"] == 40
     assert state["sizes"] == [2, 8, 8, 1 if classes == 2 else 3]
     output = unpack(frame["maps"]["output"])
@@ -306,7 +308,7 @@ def test_a_focused_unit_gets_a_full_size_map(session):
     session.configure(SPIRAL)
     session.advance(5)
     session.focus = (2, 3)
-    state, frame = session.state(), session.frame()
+    state, frame = frames.state(session), frames.frame(session)
     focus = frame["focus"]
     assert focus["layer"] == 2 and focus["unit"] == 3
     params = tuple(np.array(p) for layer in zip(frame["W"], frame["b"]) for p in layer)
@@ -318,7 +320,7 @@ def test_the_frames_gradients_are_the_slope_of_the_reported_loss(session):
     settings = {"hidden": [3], "activation": "tanh", "l2": 0.05}
     session.configure(settings)
     session.advance(10)
-    frame = session.frame()
+    frame = frames.frame(session)
     params = [np.array(p) for layer in zip(frame["W"], frame["b"]) for p in layer]
     X, Y = session.dataset.X, session.dataset.labels[:, None].astype(float)
 
@@ -340,7 +342,7 @@ def test_the_frames_gradients_are_the_slope_of_the_reported_loss(session):
 def test_a_traced_sample_has_explains_numbers_and_the_slope_of_its_own_loss(session):
     session.configure(SPIRAL)
     session.advance(12)
-    trace = session.trace_sample(7)
+    trace = frames.trace(session, 7)
     json.dumps(trace, allow_nan=False)
     history = train(config_of(SPIRAL, 13))
     explained = explain(history, epoch=12, sample=7).passes[0]
@@ -368,14 +370,14 @@ def test_a_traced_sample_has_explains_numbers_and_the_slope_of_its_own_loss(sess
         assert trace["dW"][l][i][j] == pytest.approx(slope, rel=1e-5, abs=1e-10)
     n = len(session.dataset.labels)
     with pytest.raises(SessionError, match=f"there are training samples 0 to {n - 1}, not {n}"):
-        session.trace_sample(n)
+        frames.trace(session, n)
 
 
 def test_the_hidden_view_maps_the_data_through_a_layer(session):
     session.configure(SPIRAL)
     session.advance(20)
     session.hidden_view = (1, "units", (0, 3))
-    frame = session.frame()
+    frame = frames.frame(session)
     hidden = frame["hidden"]
     params = tuple(np.array(p) for layer in zip(frame["W"], frame["b"]) for p in layer)
     train_a = forward(params, session.dataset.X, "tanh").a[1]
@@ -385,7 +387,7 @@ def test_the_hidden_view_maps_the_data_through_a_layer(session):
     np.testing.assert_allclose(hidden["train"], train_a[:, [0, 3]], rtol=1e-12)
     np.testing.assert_allclose(hidden["test"], test_a[:, [0, 3]], rtol=1e-12)
     session.hidden_view = (2, "pca", (0, 1))
-    hidden = session.frame()["hidden"]
+    hidden = frames.frame(session)["hidden"]
     uv = np.array(hidden["train"])
     assert uv.shape == (len(session.dataset.labels), 2)
     assert np.array(hidden["test"]).shape == (len(session.dataset.labels_test), 2)
@@ -400,14 +402,14 @@ def test_the_hidden_view_maps_the_data_through_a_layer(session):
 
 def test_state_names_the_inputs_of_features(session):
     session.configure({"features": ["x1", "x2", "x1*x2", "sin(x1)"], "hidden": [4]})
-    state = session.state()
+    state = frames.state(session)
     assert state["sizes"] == [4, 4, 1] and len(state["input_names"]) == 4
     assert state["input_names"][:2] == ["x1", "x2"]
-    assert state["dims"] == 2 and len(session.frame()["maps"]["units"][0]) == 4
+    assert state["dims"] == 2 and len(frames.frame(session)["maps"]["units"][0]) == 4
     session.configure({"dataset": "sine", "features": None, "activation": "tanh"})
-    state = session.state()
+    state = frames.state(session)
     assert state["dims"] == 1 and state["task"] == "regression" and state["score_name"] == "R²"
-    assert len(unpack(session.frame()["maps"]["output"])) == 100
+    assert len(unpack(frames.frame(session)["maps"]["output"])) == 100
 
 
 # --------------------------------------------------------------------------- what a page may ask
@@ -434,7 +436,7 @@ def test_a_bad_setting_is_refused_all_or_nothing(session):
     with pytest.raises(ConfigError, match="lr"):
         session.configure({"hidden": [5], "lr": -1.0})
     assert session.settings["hidden"] == [4] and session.settings["lr"] == 2.0
-    assert session.state()["sizes"] == [2, 4, 1]
+    assert frames.state(session)["sizes"] == [2, 4, 1]
 
 
 # --------------------------------------------------------------------------- save run

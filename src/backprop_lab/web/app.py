@@ -31,6 +31,8 @@ from .._version import __version__
 from ..config import OPTION, ConfigError
 from ..data import DataError
 from ..run_folder import OutputError
+from .findings import live_findings
+from .frames import frame, state, trace
 from .protocol import Message, MessageError, parse
 from .saving import SaveError, save_session
 from .session import CAPS, SETTINGS, Session, SessionError
@@ -142,7 +144,7 @@ class Connection:
         reader = asyncio.create_task(self.read())
         try:
             await self.send(hello())
-            await self.send(self.session.state())
+            await self.send(state(self.session))
             while True:
                 text = await self._next_message()
                 if self.closed:
@@ -205,7 +207,7 @@ class Connection:
         """Train one update's epochs if playing, and build the frame (in a worker thread)."""
         if self.playing:
             self._advance(self.session.epochs_per_update)
-        return self.session.frame()
+        return frame(self.session)
 
     async def _take_prepared(self) -> dict | None:
         """The frame trained and built while the page drew the last one, if there is one."""
@@ -249,7 +251,7 @@ class Connection:
     async def _diagnose(self) -> None:
         self.diagnosis_due = False
         self.last_diagnosis = time.perf_counter()
-        findings = await asyncio.to_thread(self.session.findings)
+        findings = await asyncio.to_thread(live_findings, self.session)
         if findings != self.findings:
             self.findings = findings
             await self.send({"type": "findings", "findings": findings})
@@ -318,14 +320,14 @@ class Connection:
                 s.edit, body["layer"], body["kind"], body["row"], body["col"], body["value"]
             )
             self.diagnosis_due = True
-            await self.send(s.state())
+            await self.send(state(s))
         elif m.type == "focus":
             layer, unit = body["layer"], body["unit"]
             s.focus = None if layer is None or unit is None else (layer, unit)
         elif m.type == "hidden_view":
             await self._hidden_view(body)
         elif m.type == "trace":
-            reply = await asyncio.to_thread(s.trace_sample, body["sample"])
+            reply = await asyncio.to_thread(trace, s, body["sample"])
             if m.id is not None:
                 reply["id"] = m.id
             await self.send(reply)
@@ -356,7 +358,7 @@ class Connection:
         s.focus = None
         self.findings = None
         self.diagnosis_due = False
-        await self.send(s.state())
+        await self.send(state(s))
         await self.send({"type": "findings", "findings": []})
         self.findings = []
         self.dirty = True
