@@ -31,7 +31,7 @@ from .._version import __version__
 from ..config import OPTION, ConfigError
 from ..data import DataError
 from ..run_folder import OutputError
-from .findings import live_findings
+from .findings import live_findings, page_words
 from .frames import frame, state, trace
 from .protocol import Message, MessageError, parse
 from .saving import SaveError, save_session
@@ -111,7 +111,7 @@ class Connection:
             self.closed = True
 
     async def error(self, text: str, about: str | None, ident: int | None = None) -> None:
-        reply: dict[str, object] = {"type": "error", "message": text, "about": about}
+        reply: dict[str, object] = {"type": "error", "message": page_words(text), "about": about}
         if ident is not None:
             reply["id"] = ident
         await self.send(reply)
@@ -421,11 +421,16 @@ class Connection:
                     m.id,
                 )
                 return
+            try:
+                url = "/runs/" + folder.resolve().relative_to(self.runs_dir.resolve()).as_posix()
+            except ValueError:
+                url = None
             await self.send(
                 {
                     "type": "saved",
                     "path": str(folder),
                     "report": str(folder / "report.html"),
+                    "url": f"{url}/report.html" if url else None,
                     "message": f"saved as {folder}; open {folder / 'report.html'} for its report",
                 }
             )
@@ -453,6 +458,8 @@ def create_app(runs_dir: Path | str = "runs") -> Starlette:
             Route("/api/options", api_options),
             WebSocketRoute("/ws", socket),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            # Saved runs, read only, so that the page can open their reports.
+            Mount("/runs", StaticFiles(directory=runs, check_dir=False), name="runs"),
         ]
     )
 

@@ -12,7 +12,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..config import OPTION
 from ..diagnose import diagnose
+from ..features import FEATURES
 from ..history import History
 from ..nn import Params
 from ..training import Ending, history_of
@@ -29,7 +31,7 @@ CONTROL_NAMES = {
     "features": "features",
     "noise": "noise",
     "n": "points",
-    "test-fraction": "test data",
+    "test-fraction": "test data share",
     "batch-size": "batch size",
     "loss": "loss",
     "init": "init",
@@ -40,23 +42,82 @@ CONTROL_NAMES = {
     "momentum": "momentum",
 }
 MORE_SETTINGS = ("init", "init-scale", "seed", "data-seed", "dropout", "momentum")
-_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?: ((?!--)[^\s,;)]+))?")
+_ITEM = r"(?:sin\(x\d\)|[\w.*^+:-])+"
+_FLAG = re.compile(rf"--([a-z][a-z0-9-]*)(?: ({_ITEM}(?:,{_ITEM})*))?")
+
+
+def _is_value(flag: str, text: str) -> bool:
+    """Whether ``text``, the word after ``--flag``, is a value of that option (and not the
+    next word of the sentence: "a smaller --init-scale than 1")."""
+    name = flag.replace("-", "_")
+    if name == "hidden":
+        return re.fullmatch(r"none|\d+(,\d+)*", text) is not None
+    if name == "features":
+        return all(part in FEATURES for part in text.split(","))
+    option = OPTION.get(name)
+    if option is None:
+        return False
+    if option.choices:
+        return text in option.choices
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _hidden_words(value: str) -> str:
+    if value == "none":
+        return "no hidden layer (remove the hidden layers)"
+    widths = value.split(",")
+    if len(widths) == 1:
+        return f"one hidden layer of {widths[0]} units"
+    return f"hidden layers of {' and '.join(widths)} units"
 
 
 def page_words(text: str) -> str:
     """``text`` with each flag the page has a control for written as that control and its
-    value ("learning rate = 0.3"); flags only ``backprop-lab train`` has say so."""
+    value ("learning rate = 0.3", "one hidden layer of 2 units"); flags only ``backprop-lab
+    train`` has say so."""
 
     def name(match: re.Match) -> str:
         flag, value = match.group(1), match.group(2)
+        end = ""
+        if value is not None and value.endswith("."):  # the sentence's full stop
+            value, end = value[:-1], "."
+        if flag not in CONTROL_NAMES and flag != "epochs":
+            shown = f"--{flag}" + (f" {value}" if value else "")
+            return f"{shown} (in backprop-lab train){end}"
+        rest = end
+        if value is not None and not _is_value(flag, value):
+            rest = f" {value}{end}"
+            value = None
         if flag == "epochs":
-            return "keep playing"
-        if flag not in CONTROL_NAMES:
-            return f"{match.group(0)} (in backprop-lab train)"
-        words = CONTROL_NAMES[flag] + (f" = {value}" if value else "")
-        return words + (", under More settings" if flag in MORE_SETTINGS else "")
+            return "keep playing" if value is not None else "keep playing" + rest
+        if flag == "hidden" and value is not None:
+            return _hidden_words(value) + rest
+        words = CONTROL_NAMES[flag] + (f" = {value}" if value is not None else "")
+        more = " (under More settings)" if flag in MORE_SETTINGS else ""
+        return words + more + rest
 
     return _FLAG.sub(name, text)
+
+
+def _ongoing_plateau(finding: dict, history: History) -> dict:
+    """A plateau the run is still on, while it trains, is not yet a local minimum: it may end
+    by itself (the finished run's wording would teach the wrong thing)."""
+    advice = finding["advice"]
+    options = advice[advice.index("Try ") + 4 :] if "Try " in advice else ""
+    typical = (
+        " (XOR 2-2-1 sits near 0.25 until its hidden units break symmetry)"
+        if history.config.dataset == "xor" and history.config.data is None
+        else ""
+    )
+    return finding | {
+        "severity": "info",
+        "advice": "The run is still on this flat stretch. Flat stretches often end by themselves"
+        f"{typical}: keep playing." + (f" If it stays flat, try {options}" if options else ""),
+    }
 
 
 def live_findings(run: Session) -> list[dict]:
@@ -64,10 +125,15 @@ def live_findings(run: Session) -> list[dict]:
     unless the loss was not finite from the start)."""
     if run.epoch == 0 and run.status != "diverged":
         return []
-    return [
-        f.to_dict() | {"evidence": page_words(f.evidence), "advice": page_words(f.advice)}
-        for f in diagnose(live_history(run))
-    ]
+    history = live_history(run)
+    findings = []
+    for f in diagnose(history):
+        finding = f.to_dict() | {"evidence": page_words(f.evidence), "advice": page_words(f.advice)}
+        ongoing = history.summary.status == "running" and f.epochs[1] >= history.summary.epochs - 2
+        if f.code == "plateau" and ongoing and f.severity == "warning":
+            finding = _ongoing_plateau(finding, history)
+        findings.append(finding)
+    return findings
 
 
 def live_history(run: Session) -> History:

@@ -154,8 +154,15 @@ def frame(run: Session) -> dict:
             "not_finite": not_finite,
         },
         "focus": focus,
+        "dead": dead_units(run),
         "hidden": hidden_points(run) if run.hidden_view is not None else None,
     }
+
+
+def dead_units(run: Session) -> list[list[bool]]:
+    """Per hidden layer, the units that output exactly 0 for every training input (dead
+    ReLUs: no gradient reaches their weights)."""
+    return [(a == 0).all(axis=0).tolist() for a in run.trace.a[1:-1]]
 
 
 def hidden_points(run: Session) -> dict | None:
