@@ -214,6 +214,11 @@ def test_save_over_the_socket_says_saving_then_saved_with_the_run_folder(client,
         assert history.summary.epochs == 2
         for mine, theirs in zip(last["W"], history.final_W):
             np.testing.assert_array_equal(np.array(mine), theirs)
+        # the page opens the report from the server, which serves the saved run read only
+        assert saved["url"] == f"/runs/{folder.name}/report.html"
+        served = client.get(f"/runs/{folder.name}/config.json")
+        assert served.status_code == 200 and served.content == (folder / "config.json").read_bytes()
+        assert client.get("/runs/../session.py").status_code == 404
         page.send(type="step")  # still served
         assert page.frame_where(lambda f: f["epoch"] > 2)["epoch"] == 3
 
