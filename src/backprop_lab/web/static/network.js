@@ -3,7 +3,9 @@
 // gradient view). Hover a unit for its large picture and formula; hover a link for its live
 // value; click a link or a bias to edit it. Step-through puts its numbers on the diagram.
 
-import { divergingCss, fmt, makeLut, term, toNumber } from "./colors.js";
+import {
+  classLut, fmt, probabilityLut, term, toNumber, unitLut, valueLut, weightCss,
+} from "./colors.js";
 import { decodeBase64, drawCurve, drawFeature, drawNotFinite, MapPainter } from "./plots.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -96,6 +98,9 @@ export class NetworkView {
     this.cardPainter = null;
     this.maxGrad = 0;
     this.maxDelta = 0;
+    this.maxWeight = 0;
+    this.traceLinks = null; // step-through: {layer, values} colours that layer's links by a sample's gradients
+    this.deadUnits = 0;
   }
 
   // ------------------------------------------------------------------ building
@@ -126,8 +131,11 @@ export class NetworkView {
     host.style.height = `${height}px`;
     this.S = S;
     const colX = (c) => left + (c * (width - left - right - S)) / L;
+    // each unit's picture: cividis for hidden units; the output's own colours for output units
     this.luts = [];
-    for (let l = 0; l <= L; l++) this.luts.push(makeLut(...this._focusRange(l))); // the output units: output_range
+    for (let l = 0; l <= L; l++) {
+      this.luts.push(Array.from({ length: state.sizes[l] }, (_, j) => this.lutFor(l, j)));
+    }
 
     // header: FEATURES | +/- N HIDDEN LAYERS | OUTPUT
     const header = document.createElement("div");
@@ -259,8 +267,10 @@ export class NetworkView {
       host.append(el);
     });
     this.nodes.push(inputNodes);
+    this.biasLabels = pitch - S >= 12; // room under each unit for its bias in the step-through
     for (let l = 1; l <= L; l++) {
       const layer = [];
+      const layerDead = [];
       for (let j = 0; j < state.sizes[l]; j++) {
         const p = this.pos[l][j];
         const el = document.createElement("div");
@@ -289,7 +299,23 @@ export class NetworkView {
         badge.className = "badge";
         badge.hidden = true;
         badge.setAttribute("data-testid", `badge-${l}-${j}`);
-        el.append(canvas, bias, badge);
+        // the step-through's bias, under the bias square
+        const biasLabel = document.createElement("div");
+        biasLabel.className = "bias-label";
+        biasLabel.hidden = true;
+        biasLabel.setAttribute("data-testid", `bias-label-${l}-${j}`);
+        el.append(canvas, bias, badge, biasLabel);
+        if (l < L) {
+          const dead = document.createElement("div");
+          dead.className = "dead-mark";
+          dead.hidden = true;
+          dead.textContent = S >= 22 ? "dead" : "";
+          dead.title = "a dead unit: it outputs exactly 0 for every training input";
+          el.append(dead);
+          layerDead.push(dead);
+        } else {
+          layerDead.push(null);
+        }
         if (l === L) {
           const lab = document.createElement("div");
           lab.className = "node-label right";
@@ -300,7 +326,7 @@ export class NetworkView {
         el.addEventListener("mouseleave", () => this._nodeLeave());
         el.addEventListener("click", () => this._tracePick(l, j));
         host.append(el);
-        layer.push({ el, canvas, painter, bias, badge, ctx: painter ? null : canvas.getContext("2d") });
+        layer.push({ el, canvas, painter, bias, badge, biasLabel, dead: layerDead[j], ctx: painter ? null : canvas.getContext("2d") });
       }
       this.nodes.push(layer);
     }
@@ -337,12 +363,40 @@ export class NetworkView {
     return layer === this.L ? this.state.output_range : this._unitRange(layer);
   }
 
+  // The colours of unit j of layer l's picture, as the report's network diagram draws them:
+  // cividis for hidden units; p(class 1)'s blue-white-orange for a two-class output; white to
+  // class j's colour for softmax output j; RdBu_r for a regression's output.
+  lutFor(l, j) {
+    const [lo, hi] = this._focusRange(l);
+    if (l < this.L) return lutCached(`unit|${lo}|${hi}`, () => unitLut(lo, hi));
+    if (this.state.task === "regression") return lutCached(`value|${lo}|${hi}`, () => valueLut(lo, hi));
+    if (this.state.sizes[this.L] === 1) return lutCached(`p|${lo}|${hi}`, () => probabilityLut(lo, hi));
+    return lutCached(`class${j}|${lo}|${hi}`, () => classLut(j, lo, hi));
+  }
+
+  // What the colours of unit j of layer l's picture mean, in one sentence.
+  pictureWords(l, j) {
+    const [lo, hi] = this._focusRange(l);
+    const st = this.state;
+    if (st.dims !== 2) {
+      const what = l < this.L ? "the unit's output" : st.task === "regression" ? "the prediction" : "the output";
+      return `picture: ${what} (up) along x1 (across), from ${fmt(lo, 2)} (bottom) to ${fmt(hi, 2)} (top)`;
+    }
+    if (l < this.L) return `picture: the unit's output a over the plane, dark blue = ${fmt(lo, 2)} (low) to yellow = ${fmt(hi, 2)} (high)`;
+    if (st.task === "regression") {
+      const m = Math.max(Math.abs(lo), Math.abs(hi));
+      return `picture: the prediction over the plane, blue = −${fmt(m, 2)}, white = 0, red = ${fmt(m, 2)}`;
+    }
+    if (st.sizes[this.L] === 1) return "picture: p(class 1) over the plane, blue = class 0 (p = 0), white = undecided (p = 0.5), orange = class 1 (p = 1)";
+    return `picture: p(class ${j}) over the plane, white = 0 to class ${j}'s colour = 1`;
+  }
+
   // ------------------------------------------------------------------ per frame
 
   setGradientView(on) {
     this.gradientView = on;
     this.host.classList.toggle("gradient-view", on);
-    for (const layer of this.links) for (const row of layer) for (const link of row) link.last = "";
+    for (const layer of this.links || []) for (const row of layer) for (const link of row) link.last = "";
     if (this.frame) this.update(this.frame);
   }
 
@@ -365,9 +419,36 @@ export class NetworkView {
     // no finite gradient at all: the legend says NaN, not a largest size of 0
     this.maxGrad = grad && frame.dW && !finiteG ? NaN : maxG;
     this.maxDelta = grad && frame.db && !finiteD ? NaN : maxD;
-    const source = grad ? frame.dW : frame.W;
+    // largest |w| and |b| in view: the widest link (weights are not capped at any size)
+    let maxW = 0;
+    for (const layer of frame.W) for (const row of layer) for (const v of row) {
+      const a = Math.abs(toNumber(v));
+      if (Number.isFinite(a) && a > maxW) maxW = a;
+    }
+    let maxB = 0;
+    for (const layer of frame.b) for (const v of layer) {
+      const a = Math.abs(toNumber(v));
+      if (Number.isFinite(a) && a > maxB) maxB = a;
+    }
+    this.maxWeight = maxW;
+    const biasScale = Math.max(maxW, maxB);
+    // the step-through's gradient stages: that layer's links show the sample's ∂l/∂w
+    const traced = this.traceLinks;
+    const tracing = !!this.traceLabels; // the step-through overrides the gradient view
+    let maxT = 0;
+    if (traced) {
+      for (const row of traced.values) for (const v of row) {
+        const a = Math.abs(toNumber(v));
+        if (Number.isFinite(a) && a > maxT) maxT = a;
+      }
+    }
+    this.maxTraceGrad = maxT;
     for (let l = 1; l <= L; l++) {
-      const Wl = source[l - 1], links = this.links[l - 1];
+      const tracedLayer = traced && traced.layer === l;
+      const gradLayer = tracedLayer || (grad && !tracing);
+      const Wl = tracedLayer ? traced.values : gradLayer ? frame.dW && frame.dW[l - 1] : frame.W[l - 1];
+      const scale = tracedLayer ? maxT : gradLayer ? maxG : maxW;
+      const links = this.links[l - 1];
       if (!Wl || !links) continue;
       // wide layers: thinner links, so that the picture stays readable
       const thin = Math.max(0.45, Math.min(1, 8 / Math.max(this.sizes[l - 1], this.sizes[l])));
@@ -380,13 +461,11 @@ export class NetworkView {
           let stroke, width, dash = "";
           if (!Number.isFinite(v)) {
             stroke = "#d0021b"; width = 2; dash = "4 3";
-          } else if (grad) {
-            const r = maxG > 0 ? v / maxG : 0;
-            stroke = divergingCss(Math.sign(r) * Math.sqrt(Math.abs(r)));
-            width = 0.5 + 7.5 * thin * Math.abs(r);
           } else {
-            stroke = divergingCss(Math.sign(v) * (0.2 + 0.8 * Math.min(1, Math.abs(v))));
-            width = 0.6 + 7.4 * thin * Math.min(Math.abs(v), 5) / 5;
+            // colour: the sign, stronger with the size; width: the size, the largest in view widest
+            const r = scale > 0 ? v / scale : 0;
+            stroke = weightCss(Math.sign(r) * (0.3 + 0.7 * Math.sqrt(Math.abs(r))));
+            width = 0.6 + 7.4 * thin * Math.abs(r);
           }
           const key = `${stroke}|${width.toFixed(2)}|${dash}`;
           if (key !== link.last) {
@@ -402,7 +481,8 @@ export class NetworkView {
     // nodes: maps (hatched where NaN or infinite), biases, gradient rings
     const units = frame.maps && frame.maps.units;
     const notFinite = frame.maps && frame.maps.not_finite && frame.maps.not_finite.units;
-    let broken = 0;
+    let broken = 0, deadCount = 0;
+    const dead = Array.isArray(frame.dead) ? frame.dead : null;
     for (let l = 1; l <= L; l++) {
       const layer = this.nodes[l];
       for (let j = 0; j < layer.length; j++) {
@@ -422,24 +502,35 @@ export class NetworkView {
           node.bytes = null;
         } else if (b64) {
           node.bytes = decodeBase64(b64, node.bytes);
-          if (node.painter) node.painter.paint(node.bytes, this.luts[l]);
+          if (node.painter) node.painter.paint(node.bytes, this.luts[l][j]);
           else drawCurve(node.ctx, node.bytes, 48, 48, ...this._focusRange(l), { lineWidth: 2 });
+        }
+        // a dead unit (it outputs exactly 0 for every training input): crossed out, "dead"
+        const isDead = !!(node.dead && dead && dead[l - 1] && dead[l - 1][j]);
+        if (isDead) deadCount++;
+        if (node.dead && isDead !== !!node.isDead) {
+          node.isDead = isDead;
+          node.dead.hidden = !isDead;
+          node.el.classList.toggle("dead", isDead);
+          node.el.setAttribute("aria-label", `unit ${this.names[l][j]}${isDead ? ": dead (0 for every training input)" : ""}`);
         }
         const b = toNumber(frame.b[l - 1][j]);
         const db = frame.db ? toNumber(frame.db[l - 1][j]) : 0;
         let fill, ring = "";
-        if (grad) {
+        if (grad && !tracing) {
           const r = maxD > 0 ? db / maxD : 0;
-          fill = Number.isFinite(db) ? divergingCss(Math.sign(r) * Math.sqrt(Math.abs(r))) : "#d0021b";
-          if (Number.isFinite(db) && maxD > 0) ring = `0 0 0 ${(1 + 4 * Math.abs(r)).toFixed(1)}px ${divergingCss(Math.sign(r) * Math.max(0.35, Math.sqrt(Math.abs(r))))}`;
+          fill = Number.isFinite(db) ? weightCss(Math.sign(r) * (0.3 + 0.7 * Math.sqrt(Math.abs(r)))) : "#d0021b";
+          if (Number.isFinite(db) && maxD > 0) ring = `0 0 0 ${(1 + 4 * Math.abs(r)).toFixed(1)}px ${weightCss(Math.sign(r) * Math.max(0.35, Math.sqrt(Math.abs(r))))}`;
         } else {
-          fill = Number.isFinite(b) ? divergingCss(b) : "#d0021b";
+          const r = biasScale > 0 ? b / biasScale : 0;
+          fill = Number.isFinite(b) ? weightCss(Math.sign(r) * (0.3 + 0.7 * Math.sqrt(Math.abs(r)))) : "#d0021b";
         }
         if (node.lastFill !== fill) { node.bias.style.background = fill; node.lastFill = fill; }
         if (node.lastRing !== ring) { node.el.style.boxShadow = ring; node.lastRing = ring; }
       }
     }
     this.notFiniteUnits = broken;
+    this.deadUnits = deadCount;
     // hover views
     if (this.hoverLink) this._tooltipText();
     if (this.hovered) this._cardUpdate(frame);
@@ -470,7 +561,9 @@ export class NetworkView {
       title.textContent = `input ${featureLabel(f)} (network input ${unit + 1})`;
       drawFeature(h, f, this.state.extent, this.state.dims, 100);
       formula.textContent = `${featureLabel(f)} = ${FEATURE_WORDS[f] || f}`;
-      note.textContent = "colour: orange = negative, blue = positive (scaled to its largest size on the plot); click to switch it off";
+      note.textContent = this.state.dims === 2
+        ? "colour: the feature's value over the plane, dark blue = its lowest on the plot, yellow = its highest; click to switch it off"
+        : "the feature's value (up) along x1 (across), from its lowest (bottom) to its highest (top); click to switch it off";
     } else {
       const kind = layer === this.L ? "output unit" : `hidden layer ${layer}, unit ${unit + 1}`;
       title.textContent = `${this.names[layer][unit]} · ${kind}`;
@@ -487,8 +580,7 @@ export class NetworkView {
         h.width = 200; h.height = 200;
         this.cardPainter = null;
       }
-      const [lo, hi] = this._focusRange(layer);
-      note.textContent = `picture: the unit's output ${this.state.dims === 2 ? "over the plane, orange" : "(up) along x (across), from"} = ${fmt(lo, 2)}, white = ${fmt(lo < 0 && hi > 0 ? 0 : (lo + hi) / 2, 2)}, blue = ${fmt(hi, 2)}`;
+      note.textContent = this.pictureWords(layer, unit);
       this.cardParts.noteText = note.textContent;
       if (this.frame) this._cardUpdate(this.frame);
     }
@@ -527,7 +619,7 @@ export class NetworkView {
     } else if (frame.focus && frame.focus.layer === layer && frame.focus.unit === unit && frame.focus.map) {
       this.focusBytes = decodeBase64(frame.focus.map, this.focusBytes);
       const [lo, hi] = this._focusRange(layer);
-      if (this.cardPainter) this.cardPainter.paint(this.focusBytes, makeLutCached(lo, hi));
+      if (this.cardPainter) this.cardPainter.paint(this.focusBytes, this.lutFor(layer, unit));
       else drawCurve(parts.map.getContext("2d"), this.focusBytes, 200, 200, lo, hi, { lineWidth: 2.5 });
     } else if (!this.cardPainter && this.nodes[layer][unit].bytes) {
       drawCurve(parts.map.getContext("2d"), this.nodes[layer][unit].bytes, 200, 200, ...this._focusRange(layer), { lineWidth: 2.5 });
@@ -538,16 +630,17 @@ export class NetworkView {
     const n = W.length;
     const shown = Math.min(n, 8);
     let terms = [];
-    for (let i = 0; i < shown; i++) terms.push(`${term(W[i][unit], 3)}·${inputs[i]}`);
+    for (let i = 0; i < shown; i++) terms.push(`${term(W[i][unit], 4)}·${inputs[i]}`);
     if (n > shown) terms.push(`… (${n - shown} more)`);
-    const z = `z = ${terms.join(" + ")} + ${term(b, 3)}`;
+    const z = `z = ${terms.join(" + ")} + ${term(b, 4)}`;
     let a;
     if (layer < this.L) a = `a = ${activationText(this.state.settings.activation, "z")}`;
     else if (this.state.task === "regression") a = "prediction = z (a linear output)";
     else if (this.sizes[this.L] === 1) a = "p(class 1) = sigmoid(z)";
     else a = `p(class ${unit}) = softmax(z)[${unit}]`;
     const db = frame.db ? frame.db[layer - 1][unit] : null;
-    const text = `${a}\n${z}\nbias b = ${fmt(b, 4)}   δ (mean over the data) = ∂L/∂b = ${fmt(db, 3)}`;
+    let text = `${a}\n${z}\nbias b = ${fmt(b, 4)}   δ (mean over the data) = ∂L/∂b = ${fmt(db, 4)}`;
+    if (node && node.isDead) text += "\nDEAD: it outputs exactly 0 for every training input (z ≤ 0 everywhere there), so no gradient reaches its weights and it stops learning";
     if (parts.formula.textContent !== text) parts.formula.textContent = text;
   }
 
@@ -648,6 +741,11 @@ export class NetworkView {
   setTrace(labels) {
     this.traceLabels = labels;
     if (!this.nodes) return;
+    // the gradient stages colour their layer's links by the sample's gradients (so that a
+    // link's colour and its number agree); the other stages show the weights
+    this.traceLinks = labels && labels.linkGrad ? labels.linkGrad : null;
+    this.host.classList.toggle("tracing", !!labels);
+    if (this.frame) this.update(this.frame);
     const group = labels && labels.group && labels.group.unit !== null && labels.group.unit !== undefined ? labels.group : null;
     for (let l = 0; l < this.nodes.length; l++) {
       for (let j = 0; j < this.nodes[l].length; j++) {
@@ -656,6 +754,11 @@ export class NetworkView {
         const text = labels && labels.nodes[`${l}:${j}`];
         node.badge.hidden = !text;
         if (text) node.badge.textContent = text;
+        if (node.biasLabel) {
+          const b = this.biasLabels && labels && labels.bias ? labels.bias[`${l}:${j}`] : null;
+          node.biasLabel.hidden = !b;
+          if (b) node.biasLabel.textContent = b;
+        }
         node.el.classList.toggle("has-badge", !!text);
         node.el.classList.toggle("trace-active", !!(labels && labels.active.includes(l)));
         const pickable = !!group && group.unitLayer === l;
@@ -677,6 +780,8 @@ export class NetworkView {
     for (let l = 0; l < this.pos.length; l++) {
       this.pos[l].forEach((p, j) => {
         boxes.push([p.x - 10, p.y, p.x + S, p.y + S]);
+        const bias = this.biasLabels && labels.bias && labels.bias[`${l}:${j}`];
+        if (bias) boxes.push([p.x - 12, p.y + S, p.x - 12 + textWidth(bias) * 0.92 + 8, p.y + S + 13]);
         const text = labels.nodes[`${l}:${j}`];
         const cy = p.y + S / 2;
         if (l === this.L) {
@@ -752,8 +857,7 @@ function bezier(p0, p1, p2, p3, t) {
 }
 
 const lutCache = new Map();
-function makeLutCached(lo, hi) {
-  const key = `${lo}|${hi}`;
-  if (!lutCache.has(key)) lutCache.set(key, makeLut(lo, hi));
+function lutCached(key, make) {
+  if (!lutCache.has(key)) lutCache.set(key, make());
   return lutCache.get(key);
 }

@@ -2,7 +2,7 @@
 // (/ws; the protocol is in docs and in src/backprop_lab/web/protocol.py). No build step:
 // plain ES modules and uPlot (vendored, MIT).
 
-import { CLASS_COLORS, fmt, intText, toNumber } from "./colors.js";
+import { barCss, classColor, fmt, intText, NEGATIVE, POSITIVE, toNumber } from "./colors.js";
 import { decodeBase64, drawThumbnail, HiddenPlot, LossChart, OutputPlot } from "./plots.js";
 import { NetworkView, unitNames } from "./network.js";
 import { describeStage, stageCount } from "./trace.js";
@@ -23,6 +23,10 @@ const FALLBACK_DEFAULTS = {
 const LR_CHOICES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 2, 3, 10];
 const REG_RATES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const SPEEDS = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000];
+// Epochs per screen update while playing: 10 lets the default XOR leave its plateau in about two
+// seconds (1 takes about fourteen); a link's "speed" overrides it.
+const DEFAULT_SPEED = 10;
+const FOUR_POINTS = ["xor", "and", "or"];
 const BATCHES = [1, 2, 4, 5, 8, 10, 16, 20, 25, 30, 32, 50, 64, 100, 128, 256, 512];
 const CLASSIFICATION_ORDER = ["xor", "xor-cloud", "circle", "gauss", "spiral", "moons", "and", "or"];
 const REGRESSION_ORDER = ["reg-plane", "reg-gauss", "sine"];
@@ -59,7 +63,7 @@ const app = {
   frames: 0,
   drawMs: 0, // time spent drawing frames (for the benchmark)
   status: "paused",
-  speed: 1,
+  speed: DEFAULT_SPEED,
   gradientView: false,
   showTest: true,
   discrete: false,
@@ -251,9 +255,13 @@ function onHello(msg) {
   if (fromUrl.view.showTest === false) { app.showTest = false; $("show-test").checked = false; }
   if (fromUrl.view.gradients) { app.gradientView = true; $("gradient-view").checked = true; network.setGradientView(true); }
   outputPlot.setOptions({ showTest: app.showTest, discrete: app.discrete });
-  if (Object.keys(fromUrl.settings).length) send({ type: "configure", settings: fromUrl.settings, id: 1 });
+  // the link's setup: until its state arrives, the page does not write the default's into the
+  // address bar (a reload in between would lose the link's setup)
+  app.urlPending = Object.keys(fromUrl.settings).length > 0;
+  app.statesSinceHello = 0;
+  if (app.urlPending) send({ type: "configure", settings: fromUrl.settings, id: 1 });
   // the speed goes to the server with the first state, within that network's limit
-  app.speedUnsent = app.speed !== 1;
+  app.speedUnsent = true;
 }
 
 function fillSelect(select, values, notes = {}, labels = null) {
@@ -362,15 +370,8 @@ function onState(msg) {
   app.state = msg;
   if (msg.task === "classification") app.lastClassification = msg.settings.dataset;
   // trace, findings and views belong to the old run
-  app.trace = null;
   app.traceWanted = null;
   app.traceUnit = 0;
-  $("trace-unit-pick").hidden = true;
-  network.setTrace(null);
-  outputPlot.setHighlight(null);
-  $("trace-stage").textContent = "";
-  $("trace-text").textContent = "Press forward ▶ to trace the sample.";
-  renderStageDots();
   // an edit goes on with the same run: the server sends new findings only when they change
   if (!keepCurve) renderFindings([]);
   app.lastFrame = null;
@@ -379,6 +380,8 @@ function onState(msg) {
   const s = msg.settings;
   buildNetwork();
   outputPlot.setState(msg);
+  clearTrace();
+  renderColourKey();
   if (!keepCurve) chart.reset(msg.score_name || "accuracy");
   $("train-score-name").textContent = $("test-score-name").textContent = msg.score_name || "accuracy";
   for (const id of ["train-loss", "test-loss", "train-score", "test-score"]) setNumber($(id), null);
@@ -396,9 +399,15 @@ function onState(msg) {
     b.dataset.drawnFromData = on && msg.task === "classification" && msg.dims === 2 ? "1" : "";
   });
   const noTest = !msg.test || !msg.test.x.length;
-  for (const id of ["test-loss", "test-score"]) {
-    $(id).title = noTest ? "no test data: move the Test data slider (DATA) above 0%" : "";
-  }
+  const scoreWords = msg.task === "regression"
+    ? "R² = 1 − Σ(y − ŷ)² / Σ(y − mean y)²: 1 is a perfect fit, 0 no better than the mean"
+    : msg.sizes[msg.sizes.length - 1] === 1
+      ? "accuracy: the share of points on their class's side of p = 0.5; an output of exactly 0.5 (undecided, a tie) counts as wrong"
+      : "accuracy: the share of points whose likeliest class is theirs";
+  const noTestWords = shownControl("test-fraction") ? "no test data: move the Test data slider (DATA) above 0%" : "no test data in this setup";
+  $("test-loss").title = noTest ? noTestWords : "";
+  $("test-score").title = noTest ? noTestWords : scoreWords;
+  $("train-score").title = scoreWords;
   $("user-points").textContent = String(msg.user_points || 0);
   $("clear-points").disabled = !msg.user_points;
   const names = unitNames(msg);
@@ -408,6 +417,8 @@ function onState(msg) {
   $("trace-sample").max = String(Math.max(0, msg.train.x.length - 1));
   if (Number($("trace-sample").value) > msg.train.x.length - 1) $("trace-sample").value = "0";
   updateClickHelp();
+  app.statesSinceHello = (app.statesSinceHello || 0) + 1;
+  if (app.urlPending && (msg.id === 1 || app.statesSinceHello >= 2)) app.urlPending = false;
   writeUrl();
 }
 
@@ -425,13 +436,15 @@ function buildNetwork() {
 
 // A new width: lay the diagram out again, keeping the run, its frame and the step-through.
 function relayout() {
+  outputPlot.resize(plotSize());
   if (!app.state) return;
   if ($("network").clientWidth !== app.networkWidth) {
     buildNetwork();
     if (app.lastFrame) network.update(app.lastFrame);
-    if (app.trace) renderTrace();
+    if (app.trace) { fitTraceText(); renderTrace(); }
   }
   chart.resize(chartWidth());
+  outputPlot.resize(plotSize());
 }
 
 function syncControls() {
@@ -452,6 +465,19 @@ function syncControls() {
   setRange("test-fraction", s.test_fraction, (v) => `${Math.round(v * 100)}%`);
   setRange("noise", s.noise, (v) => fmt(v, 3));
   setRange("points-n", s.n, (v) => String(v));
+  // the four points of XOR, AND and OR are fixed: no noise, no sample size, nothing to redraw
+  const four = FOUR_POINTS.includes(s.dataset);
+  const gate = s.dataset.toUpperCase();
+  for (const id of ["noise", "points-n", "regenerate"]) {
+    const el = $(id);
+    el.disabled = four;
+    const holder = el.closest(".slider") || el;
+    holder.classList.toggle("disabled", four);
+    holder.title = four ? `the four points of ${gate} have no noise or sample size` : holder.dataset.title || holder.title;
+  }
+  const note = $("four-points-note");
+  note.hidden = !four || !["noise", "points-n", "regenerate"].some(shownControl);
+  note.textContent = four ? `The four points of ${gate} have no noise or sample size: Noise, Points and Regenerate apply to the other datasets.` : "";
   const nTrain = st.train.x.length;
   const batches = BATCHES.filter((b) => b < nTrain);
   fillSelect($("batch-size"), ["full"].concat(batches.map(String)), {}, (v) => (v === "full" ? `full (${nTrain})` : v));
@@ -475,7 +501,7 @@ function syncControls() {
   }
   if (!speeds.includes(app.speed)) speeds.push(app.speed);
   speeds.sort((a, b) => a - b);
-  fillSelect($("speed"), speeds.map(String), {}, (v) => (v === "1" ? "1 (every epoch)" : v));
+  fillSelect($("speed"), speeds.map(String), {}, (v) => v);
   $("speed").value = String(app.speed);
   $("speed").title = `epochs trained per screen update while playing (at most ${maxSpeed} for this network and data)`;
   for (const key of MORE_SETTINGS) {
@@ -599,7 +625,10 @@ function setPlaying(status) {
 function togglePlay() {
   if (app.status === "diverged") {
     // the server trains a diverged run no further: say so here instead of asking it
-    toast("The run diverged: reset it (↺, the same starting weights) or change a setting, such as a smaller learning rate, to train again.", "info");
+    const ways = [];
+    if (shownControl("reset")) ways.push("reset it (↺, the same starting weights)");
+    if (shownControl("learning-rate")) ways.push("choose a smaller learning rate");
+    toast(ways.length ? `The run diverged: ${ways.join(" or ")} to train again.` : "The run diverged: it trains no further.", "info");
     const reset = $("reset");
     reset.classList.remove("pulse");
     void reset.offsetWidth; // restart the animation
@@ -663,7 +692,7 @@ function wireControls() {
   $("show-test").addEventListener("change", (e) => {
     app.showTest = e.target.checked;
     outputPlot.setOptions({ showTest: app.showTest });
-    if (app.lastFrame && app.lastFrame.hidden) hiddenPlot.draw(app.lastFrame.hidden, app.state, app.showTest);
+    if (app.lastFrame && app.lastFrame.hidden) drawHidden(app.lastFrame.hidden);
     writeUrl();
   });
   $("discretize").addEventListener("change", (e) => {
@@ -677,6 +706,11 @@ function wireControls() {
   $("save-run").addEventListener("click", startSave);
   $("save-status").querySelector(".close").addEventListener("click", () => { $("save-status").hidden = true; });
   $("share").addEventListener("click", openShare);
+  $("findings-badge").addEventListener("click", () => {
+    const panel = $("diag-panel");
+    panel.scrollIntoView({ block: "start", behavior: "smooth" });
+    panel.focus({ preventScroll: true });
+  });
   // step-through
   $("step-forward").addEventListener("click", () => traceStep(+1));
   $("step-back").addEventListener("click", () => traceStep(-1));
@@ -787,10 +821,9 @@ function drawFrame(f) {
     outputPlot.drawMap(outputBytes, nanText, outputNotFinite);
   }
   network.update(f);
-  if ((network.notFiniteUnits || 0) !== app.notFiniteUnits) {
-    app.notFiniteUnits = network.notFiniteUnits || 0;
-    if (!app.gradientView) renderNetLegend();
-  }
+  app.notFiniteUnits = network.notFiniteUnits || 0;
+  renderNetLegend();
+  updateScoreNote(f);
   if (Array.isArray(f.findings)) renderFindings(f.findings);
   else if (!app.findings.length) {
     // nothing found: the words follow the epoch (before any training, after some)
@@ -802,8 +835,8 @@ function drawFrame(f) {
     // drawn every frame on screen; scrolled away (as while training plays) twice a second
     app.hiddenLatest = f.hidden;
     const now2 = performance.now();
-    if (app.hiddenOnScreen || now2 - (app.hiddenDrawn || 0) > 500) {
-      hiddenPlot.draw(f.hidden, st, app.showTest);
+    if (app.hiddenOnScreen || !app.hiddenDrawn || now2 - app.hiddenDrawn > 500) {
+      drawHidden(f.hidden);
       app.hiddenDrawn = now2;
     }
   } else if (f.hidden === null && $("hidden-layer").value !== "" && app.hiddenAsked) {
@@ -811,7 +844,6 @@ function drawFrame(f) {
     app.hiddenMisses = (app.hiddenMisses || 0) + 1;
     if (app.hiddenMisses > 1) hiddenPlot.empty("no view of this layer now (it needs two units and finite values)");
   }
-  if (app.gradientView) renderNetLegend();
   // step-through: keep the numbers current when training moved while paused
   if (app.trace && f.status !== "playing" && app.trace.epoch !== undefined && f.epoch !== app.trace.epoch && app.traceWanted === null) {
     requestTrace(app.trace.sample, app.traceStage);
@@ -819,6 +851,21 @@ function drawFrame(f) {
 }
 
 let outputBytes = null;
+
+// An accuracy of 0 when every output is exactly 0.5 (a tie counts as wrong): say so.
+function updateScoreNote(f) {
+  const st = app.state, note = $("score-note");
+  let text = "";
+  if (st && st.task === "classification" && st.sizes[st.sizes.length - 1] === 1 && toNumber(f.train_score) === 0 && outputBytes && !(f.maps && f.maps.not_finite && f.maps.not_finite.output)) {
+    let undecided = true;
+    for (let i = 0; i < outputBytes.length; i++) {
+      if (outputBytes[i] < 127 || outputBytes[i] > 128) { undecided = false; break; }
+    }
+    if (undecided) text = "(all outputs undecided: every p is 0.5, and a tie counts as wrong)";
+  }
+  note.hidden = !text;
+  if (note.textContent !== text) note.textContent = text;
+}
 
 function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
@@ -834,8 +881,22 @@ function setNumber(el, value, percent = false) {
 
 // --------------------------------------------------------------------------- legends
 
-function gradientBar(lo, mid, hi, caption) {
-  return `<div class="bar-wrap"><div class="bar"></div><div class="bar-ticks"><span>${lo}</span><span>${mid}</span><span>${hi}</span></div></div><div class="bar-caption">${caption}</div>`;
+function gradientBar(lo, mid, hi, caption, kind = "probability", k = 0) {
+  return `<div class="bar-wrap"><div class="bar" style="background:${barCss(kind, k)}"></div><div class="bar-ticks"><span>${lo}</span><span>${mid}</span><span>${hi}</span></div></div>${caption ? `<div class="bar-caption">${caption}</div>` : ""}`;
+}
+
+const POS = `<span class="pos-text">purple</span>`;
+const NEG = `<span class="neg-text">green</span>`;
+
+// Is this control shown (not hidden by a classroom link)?
+function shownControl(name) {
+  return !app.hide.includes(name);
+}
+
+function pointsKey(st) {
+  const parts = ["<span class=\"pt train\"></span> training point", "<span class=\"pt test\"></span> test point (black edge)"];
+  if (st.user_points) parts.push("<span class=\"pt mine\"></span> a point you added");
+  return `<div class="bar-caption points-key">${parts.join(" · ")}</div>`;
 }
 
 function renderOutputLegend() {
@@ -843,38 +904,94 @@ function renderOutputLegend() {
   if (!st) return;
   const [lo, hi] = st.output_range;
   const K = st.sizes[st.sizes.length - 1];
+  let html;
   if (st.dims === 1) {
-    el.innerHTML = `<div class="bar-caption">black curve: the network's prediction; dots: the data (colour = target value, orange negative, blue positive); x across, value up</div>`;
+    const m = Math.max(Math.abs(lo), Math.abs(hi));
+    html = `<div class="bar-caption">black curve: the network's prediction ŷ along x1 (across), value up; dots: the data, coloured by their target y (blue ${fmt(-m, 2)}, white 0, red ${fmt(m, 2)})</div>`;
   } else if (st.task === "regression") {
-    el.innerHTML = gradientBar(fmt(lo, 3), "0", fmt(hi, 3), "colour = the network's prediction: orange negative, white 0, blue positive");
+    const m = Math.max(Math.abs(lo), Math.abs(hi));
+    html = gradientBar(fmt(-m, 3), "0", fmt(m, 3), "background: the network's prediction ŷ (blue low, white 0, red high), drawn pale; the points: their target y on the same colours", "value");
   } else if (K === 1) {
-    el.innerHTML = gradientBar("0", "0.5", "1", "colour = p(class 1): orange = class 0, blue = class 1, white = undecided");
+    html = gradientBar("0", "0.5", "1", "background: p(class 1), drawn pale: blue = class 0, white = undecided (0.5), orange = class 1", "probability");
   } else {
     const names = st.class_names && st.class_names.length ? st.class_names : Array.from({ length: K }, (_, k) => String(k));
-    el.innerHTML = `<div class="class-keys">${names.map((n, k) => `<span><i style="background:${CLASS_COLORS[k % CLASS_COLORS.length]}"></i>class ${n}</span>`).join("")}</div><div class="bar-caption">colour = the likeliest class, paler where the network is less sure</div>`;
+    html = `<div class="class-keys">${names.map((n, k) => `<span><i style="background:${classColor(k)}"></i>class ${n}</span>`).join("")}</div><div class="bar-caption">background: the likeliest class's colour, paler where the network is less sure (and drawn pale under the points)</div>`;
   }
+  html += pointsKey(st);
+  if (el.innerHTML !== html) el.innerHTML = html;
 }
 
+// The legend under the diagram: what its colours and widths show NOW (weights, the gradient
+// view's gradients, or the step-through's numbers), one sentence per meaning.
 function renderNetLegend() {
   const el = $("net-legend");
   const st = app.state;
   if (!st) return;
-  const [ulo, uhi] = Array.isArray(st.unit_range[0]) ? st.unit_range[0] : st.unit_range;
-  const mid = ulo < 0 && uhi > 0 ? 0 : (ulo + uhi) / 2;
-  let html;
-  if (app.gradientView) {
-    const net = network;
-    html = `<div class="legend-line"><b>Gradient view.</b> Links show ∂L/∂w, the gradient of the training loss for each weight; the square at a unit's corner and the ring around it show its delta δ = ∂L/∂b (mean over the data). <span class="neg-text">orange = negative</span>, <span class="pos-text">blue = positive</span>; width grows with the size: the widest link is |∂L/∂w| = <b data-testid="max-grad">${fmt(net.maxGrad, 3)}</b>, the widest ring |δ| = <b>${fmt(net.maxDelta, 3)}</b>. A step of gradient descent moves each weight against its gradient.</div>`;
+  const net = network;
+  const L = st.sizes.length - 1, K = st.sizes[L];
+  const trace = app.traceLegend; // the step-through's stage: {linksShow, layer}
+  const lines = [];
+  const edit = shownControl("features") ? " Click a link or a bias square to edit it, a feature to switch it on or off; hover for the numbers." : " Click a link or a bias square to edit it; hover for the numbers.";
+  if (trace && trace.linksShow === "gradients") {
+    lines.push(`<b>Step-through:</b> layer ${trace.layer}'s links show this sample's gradients ∂l/∂w (their numbers): ${POS} = positive, ${NEG} = negative, width = size (the widest ${fmt(net.maxTraceGrad, 4)}); the other links show weights.`);
+  } else if (trace) {
+    lines.push(`<b>Step-through:</b> the links show the weights: ${POS} = positive, ${NEG} = negative, width = |w| (the widest ${fmt(net.maxWeight, 4)})${app.gradientView ? "; the gradient view is back when the step-through ends" : ""}.`);
+  } else if (app.gradientView) {
+    lines.push(`<b>Gradient view.</b> Links show ∂L/∂w, the gradient of the training loss for each weight: ${POS} = positive, ${NEG} = negative; the widest link is |∂L/∂w| = <b data-testid="max-grad">${fmt(net.maxGrad, 4)}</b>.`);
+    lines.push(`A unit's bias square and ring show its δ = ∂L/∂b (mean over the data), same colours; the widest ring is |δ| = <b>${fmt(net.maxDelta, 4)}</b>. A step of gradient descent moves each weight against its gradient.`);
   } else {
+    lines.push(`Links: ${POS} = positive weight, ${NEG} = negative, width = |w| (the widest: |w| = <b data-testid="max-weight">${fmt(net.maxWeight, 4)}</b>); the small bias squares alike.${edit}`);
+  }
+  let bars = "";
+  // during the step-through the pictures' colour bars give way to its text (the key below has them)
+  if (st.dims === 2 && !trace) {
+    const [ulo, uhi] = Array.isArray(st.unit_range[0]) ? st.unit_range[0] : st.unit_range;
     const [olo, ohi] = st.output_range;
-    const sameScale = olo === ulo && ohi === uhi;
-    const caption = `each unit's picture: its output a over the ${st.dims === 2 ? "plane" : "line"}${sameScale ? "" : `; the output units on the output plot's scale, ${fmt(olo, 2)} to ${fmt(ohi, 2)}`}`;
-    html = `<div class="legend-grid"><div>${gradientBar(fmt(ulo, 2), fmt(mid, 2), fmt(uhi, 2), caption)}</div><div class="legend-line">Links: <span class="neg-text">orange = negative weight</span>, <span class="pos-text">blue = positive</span>, width = |w|. Hover a unit for its picture and formula, a link for its value; click a link or a unit's small bias square to edit it. Click a feature to switch it on or off.</div></div>`;
+    const parts = [];
+    if (L > 1) parts.push(`<div>${gradientBar(fmt(ulo, 2), "", fmt(uhi, 2), "hidden units: their output a, dark blue low, yellow high", "unit")}</div>`);
+    if (st.task === "regression") {
+      const m = Math.max(Math.abs(olo), Math.abs(ohi));
+      parts.push(`<div>${gradientBar(fmt(-m, 2), "0", fmt(m, 2), "output: the prediction ŷ, blue low, white 0, red high", "value")}</div>`);
+    } else if (K === 1) {
+      parts.push(`<div>${gradientBar("0", "0.5", "1", "output: p(class 1), blue class 0, white undecided, orange class 1", "probability")}</div>`);
+    } else {
+      const bars = Array.from({ length: K }, (_, k) => `<span style="background:${barCss("class", k)}"></span>`).join("");
+      parts.push(`<div><div class="bar-wrap"><div class="bar multi">${bars}</div><div class="bar-ticks"><span>0</span><span>1</span></div></div><div class="bar-caption">output k: p(class k), white 0 to class k's colour 1</div></div>`);
+    }
+    bars = `<div class="legend-bars">${parts.join("")}</div>`;
+  } else if (st.dims !== 2) {
+    const [ulo, uhi] = Array.isArray(st.unit_range[0]) ? st.unit_range[0] : st.unit_range;
+    const [olo, ohi] = st.output_range;
+    lines.push(`Each unit's picture is a curve: its output (up) along x1 (across), from ${fmt(ulo, 2)} (bottom) to ${fmt(uhi, 2)} (top) for hidden units, ${fmt(olo, 2)} to ${fmt(ohi, 2)} for the output; hover a unit for the numbers.`);
+  }
+  let html = `${bars}<div class="legend-line">${lines.join(" ")}</div>`;
+  if (net.deadUnits > 0) {
+    html += `<div class="legend-line dead-line" data-testid="dead-legend"><span class="swatch dead"></span> <b>dead</b>: ${net.deadUnits} unit${net.deadUnits === 1 ? " outputs" : "s output"} exactly 0 for every training input (a dead ReLU): no gradient reaches ${net.deadUnits === 1 ? "its" : "their"} weights, so ${net.deadUnits === 1 ? "it has" : "they have"} stopped learning.</div>`;
   }
   if (app.notFiniteUnits > 0) {
     html += `<div class="legend-line nan-line" data-testid="nan-legend"><span class="swatch hatch"></span> <b>Hatched</b> = NaN or infinite: ${app.notFiniteUnits} unit${app.notFiniteUnits === 1 ? "'s" : "s'"} output overflowed, so ${app.notFiniteUnits === 1 ? "it has" : "they have"} no colour; red dashed links and bias squares hold NaN too. The live diagnosis says why.</div>`;
   }
   if (el.innerHTML !== html) el.innerHTML = html;
+}
+
+// The colour key under the diagnosis: every colour of the page, one sentence each.
+function renderColourKey() {
+  const st = app.state, el = $("colour-key");
+  if (!st) return;
+  const K = Math.max(2, st.task === "classification" ? st.sizes[st.sizes.length - 1] : 2);
+  const classes = Array.from({ length: Math.max(K, 2) }, (_, k) => `<span><i style="background:${classColor(k)}"></i>${k}</span>`).join("");
+  const row = (swatch, text) => `<div class="key-row"><div class="key-swatch">${swatch}</div><div>${text}</div></div>`;
+  const bar = (kind, k = 0) => `<span class="key-bar" style="background:${barCss(kind, k)}"></span>`;
+  el.innerHTML = [
+    row(`<span class="class-keys">${classes}</span>`, "Classes (points, and the output plot's areas): class 0 blue, class 1 orange, then green, pink, sky blue, vermilion, yellow, black (the Okabe-Ito colours)."),
+    row(bar("probability"), "p(class 1) of a two-class network: blue = class 0, white = undecided (0.5), orange = class 1."),
+    row(bar("class", 2), "A softmax output k's picture: white (p = 0) to class k's colour (p = 1)."),
+    row(bar("weight"), `Weights, biases and their gradients (links, bias squares, δ rings): <span class="pos-text">purple</span> positive, <span class="neg-text">green</span> negative, white 0.`),
+    row(bar("unit"), "A hidden unit's or an input's picture: dark blue = low, yellow = high (cividis)."),
+    row(bar("value"), "A regression's value (prediction or target): blue low, white 0, red high."),
+    row(`<span class="pt train"></span><span class="pt test"></span><span class="pt mine"></span>`, "Points: training (white edge), test (black edge), added by you (square)."),
+    row(`<span class="swatch hatch"></span><span class="swatch dead"></span>`, "Red-striped: NaN or infinite (no colour); grey cross-hatched: a dead unit."),
+  ].join("");
 }
 
 // --------------------------------------------------------------------------- findings
@@ -885,8 +1002,23 @@ function noFindingsText(epoch) {
   return epoch > 0 ? "No problems found so far." : "Nothing to report yet: press play.";
 }
 
+// The badge beside the epoch counter: how many findings there are and the worst one's severity.
+function renderFindingsBadge(findings) {
+  const badge = $("findings-badge");
+  if (!findings.length) {
+    badge.hidden = true;
+    return;
+  }
+  const worst = findings.reduce((w, f) => ((SEVERITY_ORDER[String(f.severity).toLowerCase()] ?? 2) < (SEVERITY_ORDER[w] ?? 2) ? String(f.severity).toLowerCase() : w), "ok");
+  badge.hidden = false;
+  badge.className = `findings-badge sev-${worst}`;
+  badge.textContent = `${findings.length} finding${findings.length === 1 ? "" : "s"} · ${worst}`;
+  badge.title = `${findings.map((f) => `${f.severity}: ${String(f.code).replace(/_/g, " ")}`).join("\n")}\nclick to read them in the live diagnosis`;
+}
+
 function renderFindings(findings) {
   app.findings = findings;
+  renderFindingsBadge(findings);
   const ul = $("findings");
   ul.textContent = "";
   const epoch = app.lastFrame ? app.lastFrame.epoch : 0;
@@ -957,7 +1089,45 @@ function onTrace(msg) {
   app.traceStage = Math.min(stage, stageCount(msg) - 1);
   $("trace-sample").value = String(msg.sample);
   outputPlot.setHighlight(msg.sample);
+  fitTraceText();
   renderTrace();
+}
+
+// The text box keeps one height through the stages (the tallest stage's, up to its maximum),
+// so that the buttons and the stage line stay where they are while one steps through.
+function fitTraceText() {
+  const t = app.trace, st = app.state, pre = $("trace-text");
+  pre.style.minHeight = "";
+  if (!t || !st) return;
+  const names = unitNames(st);
+  let tallest = 0;
+  app.traceNeedsPick = false;
+  for (let k = 0; k < stageCount(t); k++) {
+    const d = describeStage(t, k, names, st, app.traceUnit);
+    if (d.labels.group && d.labels.group.unit !== null) app.traceNeedsPick = true;
+    pre.textContent = d.lines.join("\n");
+    tallest = Math.max(tallest, pre.scrollHeight);
+  }
+  // "links of" keeps its place through the trace when some stage needs it
+  $("trace-unit-pick").hidden = !app.traceNeedsPick;
+  const cap = parseFloat(getComputedStyle(pre).maxHeight) || 300;
+  pre.style.minHeight = `${Math.min(tallest + 2, cap)}px`;
+}
+
+// The step-through's text and the diagram together on the screen: from the diagram's top to
+// the panel's bottom when that fits the window, else the whole panel with as much of the
+// diagram as fits above it.
+function showTracePanel() {
+  const panel = $("trace-panel"), net = $("network");
+  const top = net.getBoundingClientRect().top - 30, bottom = panel.getBoundingClientRect().bottom + 8;
+  let by = 0;
+  if (bottom - top <= window.innerHeight) {
+    if (top < 0) by = top;
+    else if (bottom > window.innerHeight) by = bottom - window.innerHeight;
+  } else {
+    by = bottom - window.innerHeight;
+  }
+  if (Math.abs(by) >= 1) window.scrollBy({ top: by, behavior: "instant" });
 }
 
 function traceStep(delta) {
@@ -971,14 +1141,27 @@ function traceStep(delta) {
   renderTrace();
 }
 
-function endTrace() {
+function traceHint() {
+  const pick = shownControl("add-points") ? ", or press “Pick a sample to trace instead” under the output plot and click a point" : "";
+  return `Choose a training sample (its number above${pick}), then press forward ▶ to walk the forward pass layer by layer and back: the numbers go onto the diagram and each formula is written out with them.`;
+}
+
+function clearTrace() {
   app.trace = null;
+  app.traceNeedsPick = false;
+  $("trace-text").style.minHeight = "";
+  app.traceLegend = null;
   $("trace-unit-pick").hidden = true;
   network.setTrace(null);
   outputPlot.setHighlight(null);
-  $("trace-stage").textContent = "";
-  $("trace-text").textContent = "Press forward ▶ to start.";
+  $("trace-stage").textContent = "not started: press forward ▶";
+  $("trace-text").textContent = traceHint();
   renderStageDots();
+  renderNetLegend();
+}
+
+function endTrace() {
+  clearTrace();
 }
 
 function renderTrace() {
@@ -987,11 +1170,14 @@ function renderTrace() {
   const names = unitNames(st);
   const d = describeStage(t, app.traceStage, names, st, app.traceUnit);
   network.setTrace(d.labels);
+  app.traceLegend = { linksShow: d.labels.linksShow, layer: d.labels.linkGrad ? d.labels.linkGrad.layer : null };
+  renderNetLegend();
   // a layer with many links: its numbers go on one unit's links at a time, chosen here
   const group = d.labels.group;
   const pick = $("trace-unit-pick"), select = $("trace-unit");
   const picking = !!group && group.unit !== null;
-  pick.hidden = !picking;
+  pick.hidden = !picking && !app.traceNeedsPick;
+  pick.style.visibility = picking ? "visible" : "hidden";
   if (picking) {
     const unitNamesOfLayer = names[group.unitLayer];
     const key = `${group.unitLayer}:${group.by}:${unitNamesOfLayer.length}`;
@@ -1008,11 +1194,14 @@ function renderTrace() {
     select.value = String(group.unit);
   }
   const total = stageCount(t);
-  $("trace-stage").textContent = `step ${app.traceStage + 1} of ${total}: ${d.title}${t.epoch !== undefined ? ` (weights of epoch ${t.epoch})` : ""}`;
+  const stageText = `step ${app.traceStage + 1} of ${total}: ${d.title}${t.epoch !== undefined ? ` · weights of epoch ${t.epoch}` : ""}`;
+  $("trace-stage").textContent = stageText;
+  $("trace-stage").title = stageText;
   $("trace-text").textContent = d.lines.join("\n");
   $("step-back").disabled = app.traceStage === 0;
   $("step-forward").disabled = app.traceStage === total - 1;
   renderStageDots();
+  showTracePanel();
 }
 
 function renderStageDots() {
@@ -1029,11 +1218,38 @@ function renderStageDots() {
     const dot = document.createElement("span");
     const backward = s > L;
     dot.className = `dot ${backward ? "back" : "fwd"} ${s === app.traceStage ? "on" : s < app.traceStage ? "done" : ""}`;
+    dot.title = s <= L ? "forward" : "backward";
     host.append(dot);
   }
 }
 
 // --------------------------------------------------------------------------- hidden space
+
+// The server's axis names in the diagram's words: "h1_3 (hidden layer 1, unit 3)",
+// "principal direction 1: 45% of the layer's spread".
+function hiddenAxisName(text) {
+  const st = app.state;
+  const unit = /^unit (\d+) of layer (\d+)$/.exec(text);
+  if (unit && st) {
+    const i = Number(unit[1]), l = Number(unit[2]);
+    const name = unitNames(st)[l] && unitNames(st)[l][i - 1];
+    if (name) return `${name} (hidden layer ${l}, unit ${i})`;
+  }
+  const pc = /^principal direction (\d+) \((\d+)%\)$/.exec(text);
+  if (pc) return `principal direction ${pc[1]} (${pc[2]}% of the spread)`;
+  return text;
+}
+
+function drawHidden(hidden) {
+  if (!app.state || !hidden) return;
+  const axes = (hidden.axes || []).map(hiddenAxisName);
+  hiddenPlot.draw({ ...hidden, axes }, app.state, app.showTest);
+  const note = $("hidden-note");
+  const text = hidden.mode === "pca"
+    ? "Principal directions: the two directions along which this layer's outputs spread most; the percentage is each one's share of the layer's spread (its variance), so together they show that much of it."
+    : "Each axis is one unit's output a (its value for each point), named as on the diagram.";
+  if (note.textContent !== text) note.textContent = text;
+}
 
 // The view shown: the user's own choice (kept across frames and restarts) or, until they make
 // one, hidden layer 1 on its first two units. When the layers change, the choice falls back to
@@ -1057,7 +1273,7 @@ function hiddenChoice(st) {
   let [a, b] = units;
   if (!(a < n)) a = 0;
   if (!(b < n)) b = Math.min(1, n - 1);
-  if (a === b && n >= 2 && !(chosen && chosen.units[0] === chosen.units[1])) b = a === 0 ? 1 : 0;
+  if (a === b && n >= 2) b = a === 0 ? 1 : 0;
   return { layer, mode, units: [a, b] };
 }
 
@@ -1076,7 +1292,7 @@ function buildHiddenControls() {
     option.textContent = `hidden layer ${l} (${st.sizes[l]} unit${st.sizes[l] === 1 ? "" : "s"})`;
     select.append(option);
   }
-  select.title = L === 1 ? "this network has no hidden layer: add one with + above the diagram" : "";
+  select.title = L === 1 ? `this network has no hidden layer${shownControl("hidden-layers") ? ": add one with + above the diagram" : ""}` : "";
   select.disabled = L === 1;
   const view = hiddenChoice(st);
   select.value = view.layer === null ? "" : String(view.layer);
@@ -1094,6 +1310,7 @@ function fillUnitSelects(units = null) {
   pca.disabled = n < 2;
   pca.title = n < 2 ? "a layer of one unit has no two directions" : "";
   if (n < 2 && $("hidden-mode").value === "pca") $("hidden-mode").value = "units";
+  const names = l ? unitNames(st)[l] : [];
   [["hidden-unit-a", 0], ["hidden-unit-b", 1]].forEach(([id, fallback], k) => {
     const select = $(id);
     const previous = units ? String(units[k]) : select.value;
@@ -1101,11 +1318,26 @@ function fillUnitSelects(units = null) {
     for (let j = 0; j < n; j++) {
       const option = document.createElement("option");
       option.value = String(j);
-      option.textContent = `unit ${j + 1}`;
+      option.textContent = names[j] || `unit ${j + 1}`;
+      option.title = `hidden layer ${l}, unit ${j + 1}`;
       select.append(option);
     }
     select.value = previous !== "" && Number(previous) < n ? previous : String(Math.min(fallback, Math.max(0, n - 1)));
   });
+  disableSameUnit();
+}
+
+// One unit cannot be both axes: each list greys out the other's unit.
+function disableSameUnit() {
+  const a = $("hidden-unit-a"), b = $("hidden-unit-b");
+  if (a.options.length >= 2 && a.value === b.value) b.value = String(a.value === "0" ? 1 : 0);
+  for (const [select, other] of [[a, b], [b, a]]) {
+    for (const option of select.options) {
+      const same = option.value === other.value && select.options.length >= 2;
+      option.disabled = same;
+      option.title = same ? "already the other axis" : option.title.replace("already the other axis", "");
+    }
+  }
 }
 
 // The user changed a control of the view: remember it, then ask for it.
@@ -1115,6 +1347,8 @@ function chooseHiddenView(event) {
     const l = Number($("hidden-layer").value);
     const n = l ? app.state.sizes[l] : 0;
     fillUnitSelects([0, Math.min(1, Math.max(0, n - 1))]);
+  } else {
+    disableSameUnit();
   }
   const layer = $("hidden-layer").value;
   app.hiddenChoice = {
@@ -1140,6 +1374,7 @@ function sendHiddenView() {
   app.hiddenAsked = true;
   app.hiddenMisses = 0;
   app.hiddenLatest = null;
+  app.hiddenDrawn = 0; // the next view is drawn at once, on screen or not
   const message = { type: "hidden_view", layer: Number(layer), mode };
   if (mode === "units") message.units = [Number($("hidden-unit-a").value) || 0, Number($("hidden-unit-b").value) || 0];
   send(message);
@@ -1233,6 +1468,7 @@ function startSave() {
     return;
   }
   save.started = performance.now();
+  save.epochs = epochs;
   setSaving(true);
   saveTitle("Saving the run…", "running");
 }
@@ -1314,7 +1550,32 @@ function onSaved(msg) {
   } else if (msg.message) {
     saveLine(msg.message, "done");
   }
-  if (msg.report) {
+  const epochs = toNumber(msg.epochs ?? save.epochs);
+  const counting = () => {
+    if (!(epochs > 0)) return;
+    const note = document.createElement("li");
+    note.className = "save-line note";
+    note.setAttribute("data-testid", "saved-epochs");
+    note.textContent = `This page counted ${epochs} epoch${epochs === 1 ? "" : "s"}; the report counts epochs from 0: its last epoch is ${epochs - 1}.`;
+    lines.append(note);
+  };
+  if (msg.url) {
+    // the server serves saved runs (read only) at /runs/...: the report opens in a new tab
+    const href = new URL(msg.url, location.href).href;
+    const line = document.createElement("li");
+    line.className = "save-line report";
+    line.append("Report: ");
+    const link = document.createElement("a");
+    link.href = href;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = "open report.html in a new tab";
+    link.setAttribute("data-testid", "report-link");
+    link.title = href;
+    line.append(link);
+    lines.append(line);
+    counting();
+  } else if (msg.report) {
     const url = fileUrl(msg.report);
     const line = document.createElement("li");
     line.className = "save-line report";
@@ -1337,6 +1598,7 @@ function onSaved(msg) {
     note.className = "save-line note";
     note.textContent = "Open report.html in your browser: copy the link into the address bar (a web page may not open local files itself).";
     lines.append(note);
+    counting();
   }
 }
 
@@ -1350,6 +1612,10 @@ function onError(msg) {
   }
   else toast(msg.message || "The server answered with an error.");
   if (msg.about === "configure" || msg.about === "add_point") syncControls();
+  if (msg.about === "configure" && app.urlPending) {
+    app.urlPending = false; // the link's setup was refused (the toast says why): the page's own goes in
+    writeUrl();
+  }
   if (msg.about === "trace") app.traceWanted = null;
 }
 
@@ -1398,7 +1664,7 @@ function sameValue(a, b) {
 
 function writeUrl() {
   const st = app.state;
-  if (!st) return;
+  if (!st || app.urlPending) return;
   const params = new URLSearchParams();
   for (const key of SETTING_KEYS) {
     const v = st.settings[key];
@@ -1408,8 +1674,9 @@ function writeUrl() {
     if (!sameValue(v, normal)) params.set(key, encodeSetting(key, v));
   }
   const points = st.settings.points || [];
-  if (points.length) params.set("points", points.map((p) => p.map((v) => Number(Number(v).toPrecision(5))).join(",")).join(";"));
-  if (app.speed !== 1) params.set("speed", String(app.speed));
+  // at full precision: the link gives the same dataset, so the same training
+  if (points.length) params.set("points", points.map((p) => p.map((v) => String(Number(v))).join(",")).join(";"));
+  if (app.speed !== DEFAULT_SPEED) params.set("speed", String(app.speed));
   if (app.discrete) params.set("discretize", "1");
   if (!app.showTest) params.set("showTest", "0");
   if (app.gradientView) params.set("gradients", "1");
@@ -1528,7 +1795,9 @@ const network = new NetworkView($("network"), {
     renderTrace();
   },
 });
-const outputPlot = new OutputPlot($("output-plot"), 300, onPlotClick);
+// the output plot: 300 px, 250 px in a narrow window (the three columns shrink to fit 1024 px)
+const plotSize = () => (window.innerWidth <= 1250 ? 250 : 300);
+const outputPlot = new OutputPlot($("output-plot"), plotSize(), onPlotClick);
 const chart = new LossChart($("chart"), chartWidth(), 150);
 const hiddenPlot = new HiddenPlot($("hidden-plot"), 340, 280);
 app.network = network;
@@ -1542,7 +1811,7 @@ if ("IntersectionObserver" in window) {
   new IntersectionObserver((entries) => {
     const on = entries[entries.length - 1].isIntersecting;
     app.hiddenOnScreen = on;
-    if (on && app.hiddenLatest && app.state && app.hiddenAsked) hiddenPlot.draw(app.hiddenLatest, app.state, app.showTest);
+    if (on && app.hiddenLatest && app.state && app.hiddenAsked) drawHidden(app.hiddenLatest);
   }).observe($("hidden-plot"));
 }
 setPlaying("paused");

@@ -2,7 +2,8 @@
 // thumbnails, the input features' maps, the hidden-space scatter and the loss chart.
 
 import {
-  CLASS_COLORS, classRgb, divergingCss, fmt, makeLut, packedClass, strengthOn, toNumber,
+  BACKGROUND_PALE, CLASS_COLORS, classColor, classRgb, css, cividisRgb, fmt, packedClass,
+  probabilityLut, toNumber, valueLut, valueRgb,
 } from "./colors.js";
 
 // --------------------------------------------------------------------------- helpers
@@ -94,15 +95,16 @@ export class MapPainter {
   }
 }
 
-// Per class, 256 colours from white (1/K sure) to the class colour (certain).
-export function classTables(K) {
+// Per class, 256 colours from white (1/K sure) to the class colour (certain); `pale` mixes them
+// that far towards white (the output plot's background).
+export function classTables(K, pale = 0) {
   const tables = [];
   for (let k = 0; k < K; k++) {
     const t = new Uint32Array(256);
     for (let i = 0; i < 256; i++) {
       const p = i / 255;
       const s = Math.max(0, (p - 1 / K) / (1 - 1 / K));
-      t[i] = packedClass(k, 0.15 + 0.85 * s);
+      t[i] = packedClass(k, 0.15 + 0.85 * s, pale);
     }
     tables.push(t);
   }
@@ -213,15 +215,34 @@ export class OutputPlot {
     this.overlay.addEventListener("mouseleave", () => { this.hover = null; this.host.title = ""; });
   }
 
+  // A new size in pixels (narrow windows take a smaller plot).
+  resize(size) {
+    if (size === this.size) return;
+    this.size = size;
+    this.host.style.width = `${size + MARGIN.left + MARGIN.right}px`;
+    this.host.style.height = `${size + MARGIN.top + MARGIN.bottom}px`;
+    this.heat.style.width = `${size}px`;
+    this.heat.style.height = `${size}px`;
+    this.octx = hiDpi(this.overlay, size + MARGIN.left + MARGIN.right, size + MARGIN.top + MARGIN.bottom);
+    this.drawOverlay();
+  }
+
   setState(state) {
     this.state = state;
     const [lo, hi] = state.output_range;
     this.lo = lo;
     this.hi = hi;
     if (this.painter.size !== state.map_size) this.painter.resize(state.map_size);
-    this.luts = { smooth: makeLut(lo, hi, false), discrete: makeLut(lo, hi, true) };
+    const lutOf = state.task === "regression" ? valueLut : probabilityLut;
+    this.luts = {
+      smooth: lutOf(lo, hi, { discrete: false, pale: BACKGROUND_PALE }),
+      discrete: lutOf(lo, hi, { discrete: true, pale: BACKGROUND_PALE }),
+    };
+    this.valueScale = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
     this.K = state.sizes[state.sizes.length - 1];
-    this.tables = this.K > 1 ? classTables(this.K) : null;
+    this.tables = this.K > 1 ? classTables(this.K, BACKGROUND_PALE) : null;
+    // the points the user added (drawn as squares), by their coordinates
+    this.userKeys = new Set((state.settings.points || []).map((p) => `${Number(p[0])},${Number(p[1])}`));
     this.heat.style.visibility = state.dims === 2 ? "visible" : "hidden";
     this.bytes = null;
     this.notFinite = false;
@@ -286,8 +307,8 @@ export class OutputPlot {
 
   _pointColor(label) {
     const s = this.state;
-    if (s.task === "regression") return divergingCss(strengthOn(toNumber(label), this.lo, this.hi));
-    return CLASS_COLORS[label % CLASS_COLORS.length];
+    if (s.task === "regression") return css(valueRgb(toNumber(label), this.valueScale));
+    return classColor(label);
   }
 
   drawOverlay() {
@@ -324,18 +345,32 @@ export class OutputPlot {
     else if (this.notFinite) drawNotFinite(ctx, MARGIN.left, MARGIN.top, size, size, { label: null, stripe: 14, light: true });
     const total = s.train.x.length + (s.test ? s.test.x.length : 0);
     const radius = total <= 16 ? 7 : total <= 120 ? 4.6 : total <= 1000 ? 3.6 : 2.8;
+    const user = this.userKeys && this.userKeys.size ? this.userKeys : null;
     const drawSet = (set, edge, isTest) => {
       const xs = set.x, ys = set.y;
       for (let i = 0; i < xs.length; i++) {
         const p = xs[i];
         const [px, py] = s.dims === 2 ? this._px(p[0], p[1]) : this._px(p[0], toNumber(ys[i]));
+        const mine = user && user.has(`${Number(p[0])},${Number(p[1])}`);
         ctx.beginPath();
-        ctx.arc(px, py, radius, 0, 2 * Math.PI);
+        if (mine) {
+          // a point the user added: a larger square with a dark ring
+          const h = radius + 1.5;
+          ctx.rect(px - h, py - h, 2 * h, 2 * h);
+        } else {
+          ctx.arc(px, py, radius, 0, 2 * Math.PI);
+        }
         ctx.fillStyle = this._pointColor(ys[i]);
         ctx.fill();
-        ctx.lineWidth = radius > 5 ? 1.6 : 1;
-        ctx.strokeStyle = edge;
+        ctx.lineWidth = mine ? 2.2 : radius > 5 ? 1.6 : 1;
+        ctx.strokeStyle = mine ? (isTest ? "#000" : "#333") : edge;
         ctx.stroke();
+        if (mine && !isTest) {
+          ctx.lineWidth = 1;
+          ctx.strokeStyle = "#fff";
+          const h = radius + 0.4;
+          ctx.strokeRect(px - h, py - h, 2 * h, 2 * h);
+        }
         if (!isTest && i === this.highlight) this._ring(ctx, px, py, radius);
       }
     };
@@ -528,7 +563,7 @@ export function drawThumbnail(canvas, name, data = null) {
     for (let i = 0; i < 24; i++) {
       const x = -5 + 10 * r();
       const [px, py] = toPx(x, Math.sin(x) + 0.15 * normal(r), [-5, 5, -1.6, 1.6]);
-      ctx.fillStyle = divergingCss(Math.sin(x));
+      ctx.fillStyle = css(valueRgb(Math.sin(x), 1.2));
       ctx.beginPath();
       ctx.arc(px, py, 2, 0, 2 * Math.PI);
       ctx.fill();
@@ -540,7 +575,7 @@ export function drawThumbnail(canvas, name, data = null) {
     for (let i = 0; i < cells; i++) {
       for (let j = 0; j < cells; j++) {
         const x = -1 + (2 * (i + 0.5)) / cells, y = 1 - (2 * (j + 0.5)) / cells;
-        ctx.fillStyle = divergingCss(regressionValue(name, x, y) / (name === "reg-plane" ? 1.2 : 1));
+        ctx.fillStyle = css(valueRgb(regressionValue(name, x, y), name === "reg-plane" ? 1.3 : 1.1));
         ctx.fillRect(i * step, j * step, step + 0.5, step + 0.5);
       }
     }
@@ -565,7 +600,7 @@ export function drawThumbnail(canvas, name, data = null) {
   }
   for (const [x, y, c] of pts) {
     const [px, py] = toPx(x, y, ext);
-    ctx.fillStyle = CLASS_COLORS[c % CLASS_COLORS.length];
+    ctx.fillStyle = classColor(c);
     ctx.beginPath();
     ctx.arc(px, py, radius, 0, 2 * Math.PI);
     ctx.fill();
@@ -589,7 +624,8 @@ const FEATURE_FUNCTIONS = {
   "sin(x2)": (x, y) => Math.sin(y),
 };
 
-// A feature's picture over the plane (`extent`), scaled by its largest |value| there.
+// A feature's picture over the plane (`extent`): cividis from its lowest value there (dark blue)
+// to its highest (yellow), as the hidden units' pictures.
 export function drawFeature(canvas, feature, extent, dims, size = 32) {
   const f = FEATURE_FUNCTIONS[feature];
   canvas.width = size;
@@ -607,24 +643,23 @@ export function drawFeature(canvas, feature, extent, dims, size = 32) {
   }
   const [, , y0, y1] = extent;
   const values = new Float64Array(size * size);
-  let m = 0;
+  let lo = Infinity, hi = -Infinity;
   for (let r = 0; r < size; r++) {
     const y = y1 - ((y1 - y0) * (r + 0.5)) / size;
     for (let c = 0; c < size; c++) {
       const x = x0 + ((x1 - x0) * (c + 0.5)) / size;
       const v = f(x, y);
       values[r * size + c] = v;
-      m = Math.max(m, Math.abs(v));
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
     }
   }
   const image = ctx.createImageData(size, size);
   for (let i = 0; i < size * size; i++) {
-    const v = m > 0 ? values[i] / m : 0;
-    const lo = v < 0;
-    const c = lo ? [245, 147, 34] : [8, 119, 189], t = Math.abs(v);
-    image.data[4 * i] = 244 + (c[0] - 244) * t;
-    image.data[4 * i + 1] = 245 + (c[1] - 245) * t;
-    image.data[4 * i + 2] = 246 + (c[2] - 246) * t;
+    const c = cividisRgb(hi > lo ? (values[i] - lo) / (hi - lo) : 0.5);
+    image.data[4 * i] = c[0];
+    image.data[4 * i + 1] = c[1];
+    image.data[4 * i + 2] = c[2];
     image.data[4 * i + 3] = 255;
   }
   ctx.putImageData(image, 0, 0);
@@ -698,7 +733,8 @@ export class HiddenPlot {
     ctx.restore();
     const regression = state.task === "regression";
     const [lo, hi] = state.output_range;
-    const colour = (label) => regression ? divergingCss(strengthOn(toNumber(label), lo, hi)) : CLASS_COLORS[label % CLASS_COLORS.length];
+    const scale = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+    const colour = (label) => regression ? css(valueRgb(toNumber(label), scale)) : classColor(label);
     // few points (the four of XOR) are drawn large enough to see
     const count = train.length + test.length;
     const radius = count <= 16 ? 6 : count <= 120 ? 4.2 : 3.2;
@@ -723,6 +759,9 @@ export class HiddenPlot {
 // --------------------------------------------------------------------------- loss chart
 
 const MAX_POINTS = 4000;
+// as in backprop-lab's figures: loss dark blue-grey, accuracy crimson (no class's or weight's colour)
+const LOSS_COLOUR = "#33475b";
+const SCORE_COLOUR = "#A50026";
 
 export class LossChart {
   constructor(host, width, height) {
@@ -730,6 +769,7 @@ export class LossChart {
     this.width = width;
     this.height = height;
     this.log = false;
+    this.mult = 1;
     this.scoreName = "accuracy";
     this.reset();
   }
@@ -747,10 +787,33 @@ export class LossChart {
         const d = u.data[si];
         v = d && d.length ? d[d.length - 1] : null;
       }
-      return v === null || v === undefined ? "–" : fmt(v, 4);
+      if (v === null || v === undefined) return "–";
+      // accuracy as at the top of the column: a percentage
+      if ((si === 3 || si === 4) && score === "accuracy") return `${(100 * v).toFixed(1)}%`;
+      return fmt(si === 1 || si === 2 ? this._real(v) : v, 4);
     };
-    // ticks at round numbers of any size (a diverging loss reaches 1e300)
+    // The loss axis at any size (a diverging loss reaches 1e304, where uPlot's own ticks stop
+    // at about 1e17): linear, the losses are drawn divided by a power of ten (this.mult) and the
+    // ticks say the real numbers; log, the curve is log10(loss) with ticks at powers of ten.
     const linearSplits = (u, axis, lo, hi) => niceTicks(lo, hi, 4).filter((t) => t >= lo - 1e-12 * Math.abs(hi - lo) && t <= hi + 1e-12 * Math.abs(hi - lo));
+    const logSplits = (u, axis, lo, hi) => {
+      const a = Math.max(-323, Math.ceil(lo - 1e-9)), b = Math.min(308, Math.floor(hi + 1e-9));
+      if (b < a) return niceTicks(lo, hi, 3);
+      const step = [1, 2, 3, 5, 10, 20, 25, 50, 100, 200].find((k) => (b - a) / k <= 4) || 300;
+      const ticks = [];
+      for (let e = Math.ceil(a / step) * step; e <= b; e += step) ticks.push(e);
+      return ticks.length ? ticks : [a];
+    };
+    const tickText = (v) => {
+      if (!this.log) return fmt(v * this.mult, 2);
+      if (Math.abs(v - Math.round(v)) > 1e-9) return fmt(10 ** v, 2);
+      const e = Math.round(v);
+      return Math.abs(e) <= 3 ? fmt(10 ** e, 1) : `1e${e}`;
+    };
+    const lossAxisSize = (u, values) => {
+      const longest = Math.max(3, ...(values || []).map((t) => String(t).length));
+      return Math.max(44, 18 + 7.5 * longest);
+    };
     const opts = {
       width: this.width,
       height: this.height,
@@ -758,7 +821,9 @@ export class LossChart {
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
       scales: {
         x: { time: false },
-        loss: this.log ? { distr: 3 } : { auto: true, range: (u, lo, hi) => [Math.min(0, lo), hi > 0 ? Math.min(hi * 1.05, Number.MAX_VALUE) : 1] },
+        loss: this.log
+          ? { auto: true, range: (u, lo, hi) => (hi - lo > 1e-9 ? [lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)] : [lo - 1, hi + 1]) }
+          : { auto: true, range: (u, lo, hi) => [Math.min(0, lo), hi > 0 ? hi * 1.05 : 1] },
         score: { auto: true, range: (u, lo, hi) => score === "accuracy" ? [0, 1] : [Math.max(-1, Math.min(0, lo)), 1] },
       },
       series: [
@@ -766,25 +831,37 @@ export class LossChart {
           if (idx === null || idx === undefined) { const d = u.data[0]; v = d.length ? d[d.length - 1] : null; }
           return v === null || v === undefined ? "–" : String(Math.round(v));
         } },
-        { label: "train loss", scale: "loss", stroke: "#222", width: 2, value: valueText },
-        { label: "test loss", scale: "loss", stroke: "#222", width: 1.5, dash: [6, 4], value: valueText },
-        { label: `train ${short}`, scale: "score", stroke: "#8e6bbf", width: 1.5, value: valueText },
-        { label: `test ${short}`, scale: "score", stroke: "#8e6bbf", width: 1.2, dash: [6, 4], value: valueText },
+        { label: "train loss", scale: "loss", stroke: LOSS_COLOUR, width: 2, value: valueText },
+        { label: "test loss", scale: "loss", stroke: LOSS_COLOUR, width: 1.5, dash: [6, 4], value: valueText },
+        { label: `train ${short}`, scale: "score", stroke: SCORE_COLOUR, width: 1.5, value: valueText },
+        { label: `test ${short}`, scale: "score", stroke: SCORE_COLOUR, width: 1.2, dash: [6, 4], value: valueText },
       ],
       axes: [
         { label: "epoch", labelSize: 16, size: 32, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#555", grid: { stroke: "#eee" } },
-        { scale: "loss", ...(this.log ? {} : { splits: linearSplits }), label: this.log ? "loss (log scale)" : "loss", labelSize: 16, size: 46, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#555", grid: { stroke: "#eee" }, values: (u, vals) => vals.map((v) => fmt(v, 2)) },
-        { scale: "score", side: 1, label: score, labelSize: 16, size: 42, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#8e6bbf", grid: { show: false }, values: (u, vals) => vals.map((v) => fmt(v, 2)) },
+        { scale: "loss", splits: this.log ? logSplits : linearSplits, label: this.log ? "loss (log scale)" : "loss", labelSize: 16, size: lossAxisSize, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: "#555", grid: { stroke: "#eee" }, values: (u, vals) => vals.map(tickText) },
+        { scale: "score", side: 1, label: score, labelSize: 16, size: 44, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif", stroke: SCORE_COLOUR, grid: { show: false }, values: (u, vals) => vals.map((v) => (score === "accuracy" ? `${Math.round(100 * v)}%` : fmt(v, 2))) },
       ],
     };
     this.plot = new window.uPlot(opts, this._data(), this.host);
   }
 
+  // A drawn loss (scaled or log10) back to the loss.
+  _real(v) {
+    return this.log ? 10 ** v : v * this.mult;
+  }
+
   _data() {
     const d = this.series;
-    if (!this.log) return d;
-    const pos = (a) => a.map((v) => (v !== null && v > 0 ? v : null));
-    return [d[0], pos(d[1]), pos(d[2]), d[3], d[4]];
+    if (this.log) {
+      const logOf = (a) => a.map((v) => (v !== null && v > 0 ? Math.log10(v) : null));
+      return [d[0], logOf(d[1]), logOf(d[2]), d[3], d[4]];
+    }
+    let top = 0;
+    for (const a of [d[1], d[2]]) for (const v of a) if (v !== null && Math.abs(v) > top) top = Math.abs(v);
+    this.mult = top > 1e12 ? 10 ** Math.floor(Math.log10(top)) : 1;
+    if (this.mult === 1) return d;
+    const scaled = (a) => a.map((v) => (v === null ? null : v / this.mult));
+    return [d[0], scaled(d[1]), scaled(d[2]), d[3], d[4]];
   }
 
   reset(scoreName) {
