@@ -80,7 +80,12 @@ def state(run: Session) -> dict:
 
 
 def unit_range(run: Session) -> tuple[float, float]:
-    return (0.0, 1.0) if run.config.activation == "sigmoid" else (-1.0, 1.0)
+    """The values the hidden units' pictures are scaled over: their activation's range where
+    it has one (sigmoid 0 to 1, tanh -1 to 1), 0 to 1 for (leaky) ReLU, whose outputs are
+    (nearly) never negative, and -1 to 1 for linear units; beyond it they are clipped."""
+    return {"sigmoid": (0.0, 1.0), "relu": (0.0, 1.0), "leaky_relu": (0.0, 1.0)}.get(
+        run.config.activation, (-1.0, 1.0)
+    )
 
 
 def output_range(run: Session) -> tuple[float, float]:
