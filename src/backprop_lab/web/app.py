@@ -93,6 +93,7 @@ class Connection:
         self.frame_number = 0
         self.findings: list[dict] | None = None
         self.last_diagnosis = 0.0
+        self.diagnose_every = DIAGNOSE_EVERY_S
         self.diagnosis_due = False
         self.saving: asyncio.Task | None = None
         self.prepared: asyncio.Task | None = None  # the next update, made while the page draws
@@ -183,12 +184,12 @@ class Connection:
         """0 when a frame is owed and the page has drawn the last one; else None (wait for the
         page), or the time to the next diagnosis."""
         if self.awaiting_ack or not (self.playing or self.dirty):
-            return None if not self.diagnosis_due else DIAGNOSE_EVERY_S
+            return None if not self.diagnosis_due else self.diagnose_every
         return 0.0
 
     def _diagnosis_now(self) -> bool:
         return self.diagnosis_due and (
-            not self.playing or time.perf_counter() - self.last_diagnosis >= DIAGNOSE_EVERY_S
+            not self.playing or time.perf_counter() - self.last_diagnosis >= self.diagnose_every
         )
 
     async def _tick(self) -> None:
@@ -249,9 +250,14 @@ class Connection:
         self.dirty = False
 
     async def _diagnose(self) -> None:
+        """Diagnose the run so far; while playing, again after DIAGNOSE_EVERY_S, or five times
+        as long as this diagnosis took (a long run's takes longer), so that it never takes
+        more than a fifth of the time."""
         self.diagnosis_due = False
-        self.last_diagnosis = time.perf_counter()
+        started = time.perf_counter()
         findings = await asyncio.to_thread(live_findings, self.session)
+        self.last_diagnosis = time.perf_counter()
+        self.diagnose_every = max(DIAGNOSE_EVERY_S, 5 * (self.last_diagnosis - started))
         if findings != self.findings:
             self.findings = findings
             await self.send({"type": "findings", "findings": findings})

@@ -70,7 +70,7 @@ class Caps:
     # One update's training work: epochs x samples x weights (a 2-8-8-1 net on 1,000 points
     # at 100 epochs per update is 1.0e7).
     work_per_update: int = 30_000_000
-    epochs: int = 10_000_000
+    epochs: int = 1_000_000  # a run this long keeps 40 MB of per-epoch numbers
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
