@@ -164,3 +164,9 @@ def test_too_large_binary_and_too_deep_messages_are_refused():
     too_many = [[0.0, 0.0, 1.0]] * 1001
     words = refused(json.dumps({"type": "configure", "settings": {"points": too_many}}))
     assert '"points" may hold at most 1000 points' in words
+
+
+@pytest.mark.parametrize("kind", [[1], {"a": 1}, 3, None, True])
+def test_a_type_that_is_not_a_name_is_refused(kind):
+    with pytest.raises(MessageError, match="unknown message type"):
+        parse(json.dumps({"type": kind}))

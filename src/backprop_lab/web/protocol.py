@@ -83,7 +83,7 @@ def parse(text: str | bytes) -> Message:
 
 
 def _checked(data: dict, kind: Any, ident: Any) -> Message:
-    if kind not in FIELDS:
+    if not isinstance(kind, str) or kind not in FIELDS:
         raise MessageError(f"unknown message type {_shown(kind)}; known: {', '.join(FIELDS)}")
     if ident is not None and not _is_int(ident):
         raise MessageError('"id" must be a whole number')
