@@ -143,6 +143,8 @@ def test_edit_add_point_trace_focus_and_hidden_view_over_the_socket(client):
         page.send(type="add_point", x=[0.5, 0.25], label=1)
         state = page.until("state")
         assert state["user_points"] == 1 and state["settings"]["points"] == [[0.5, 0.25, 1.0]]
+        page.send(type="focus", layer=1, unit=-5, id=20)  # no such unit: refused, not a crash
+        assert "units 0 to" in page.until("error", id=20)["message"]
         page.send(type="focus", layer=1, unit=3)
         page.send(type="hidden_view", layer=1, mode="pca")
         page.send(type="step")

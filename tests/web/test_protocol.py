@@ -170,3 +170,11 @@ def test_too_large_binary_and_too_deep_messages_are_refused():
 def test_a_type_that_is_not_a_name_is_refused(kind):
     with pytest.raises(MessageError, match="unknown message type"):
         parse(json.dumps({"type": kind}))
+
+
+def test_a_deeply_nested_value_is_refused_with_a_sentence():
+    nested: Any = 1
+    for _ in range(900):
+        nested = [nested]
+    with pytest.raises(MessageError, match="must be a whole number"):
+        parse(json.dumps({"type": "speed", "epochs": nested}))

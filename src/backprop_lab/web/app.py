@@ -193,6 +193,18 @@ class Connection:
         )
 
     async def _tick(self) -> None:
+        try:
+            await self._tick_once()
+        except Exception as error:  # a bug: the page hears of it and training pauses
+            logger.exception("playground: an update failed")
+            self.playing, self.awaiting_ack, self.dirty = False, False, False
+            await self.error(
+                f"the server could not make the next update ({type(error).__name__}: "
+                f"{error}); training is paused. This is a bug, please report it",
+                None,
+            )
+
+    async def _tick_once(self) -> None:
         if self._diagnosis_now():
             await self._settle()
             await self._diagnose()
@@ -333,6 +345,11 @@ class Connection:
             await self.send(state(s))
         elif m.type == "focus":
             layer, unit = body["layer"], body["unit"]
+            if layer is not None and unit is not None:
+                if not 0 <= layer < len(s.sizes):
+                    raise SessionError(f"the layers are 0 (inputs) to {len(s.sizes) - 1}")
+                if not 0 <= unit < s.sizes[layer]:
+                    raise SessionError(f"layer {layer} has units 0 to {s.sizes[layer] - 1}")
             s.focus = None if layer is None or unit is None else (layer, unit)
         elif m.type == "hidden_view":
             await self._hidden_view(body)

@@ -125,7 +125,7 @@ def frame(run: Session) -> dict:
     focus = None
     if run.focus is not None:
         layer, unit = run.focus
-        if layer < len(grid.a) and unit < grid.a[layer].shape[1]:
+        if 0 <= layer < len(grid.a) and 0 <= unit < grid.a[layer].shape[1]:
             values = grid.a[layer][:, unit]
             lo, hi = output_range(run) if layer == len(grid.a) - 1 else unit_range(run)
             focus = {

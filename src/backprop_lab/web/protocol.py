@@ -113,7 +113,10 @@ def _short(error: Exception) -> str:
 
 
 def _shown(value: Any) -> str:
-    text = json.dumps(value)
+    try:
+        text = json.dumps(value)
+    except (RecursionError, ValueError, TypeError):
+        return f"a deeply nested {type(value).__name__}"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
