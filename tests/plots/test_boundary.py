@@ -148,3 +148,13 @@ def test_the_no_boundary_box_sits_above_the_points_not_on_them():
         points = np.concatenate([history.dataset.X, history.dataset.X_test])
         assert extent.y0 > points[:, 1].max()  # every point below it
         assert extent.y1 <= ax.get_ylim()[1]
+
+
+def test_ten_classes_take_the_eight_class_colours_again():
+    probabilities = np.zeros((1, 10, 10))  # (1, 10 points, 10 classes)
+    probabilities[0, np.arange(10), np.arange(10)] = 1.0  # point k is surely class k
+    image = probability_image(probabilities)
+    assert image.shape == (1, 10, 3)
+    np.testing.assert_array_equal(image[0, 8], image[0, 0])  # class 8 = class 0's colour
+    np.testing.assert_array_equal(image[0, 9], image[0, 1])
+    assert not np.array_equal(image[0, 0], image[0, 1])

@@ -242,3 +242,19 @@ def test_the_options_page_and_static_files_are_served(client):
         assert response.content == path.read_bytes()
     assert client.get("/static/no-such-file.js").status_code == 404
     assert client.get("/static/../session.py").status_code == 404
+
+
+def test_a_page_of_another_website_cannot_open_the_socket(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with client.websocket_connect("/ws", headers={"origin": "http://evil.example"}) as ws:
+            ws.receive_text()
+    assert refused.value.code == 1008
+    with client.websocket_connect("/ws", headers={"origin": "http://testserver"}) as ws:
+        assert '"hello"' in ws.receive_text()  # the page the server itself served
+
+
+def test_the_gates_with_one_sample_of_a_class_are_not_offered(client):
+    datasets = client.get("/api/options").json()["options"]["dataset"]["choices"]
+    assert "xor" in datasets and "and" not in datasets and "or" not in datasets

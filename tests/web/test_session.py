@@ -513,3 +513,16 @@ def test_backprop_lab_train_with_the_saved_options_trains_the_same_run(saved, tm
         assert set(saved_arrays.files) == set(again.files)
         for name in saved_arrays.files:
             np.testing.assert_array_equal(saved_arrays[name], again[name], err_msg=name)
+
+
+def test_a_refused_configure_leaves_the_run_s_data_file_alone(tmp_path):
+    session = Session(tmp_path)
+    session.configure({"dataset": "spiral", "classes": 3, "loss": "ce", "hidden": [6]})
+    session.add_point([0.5, 0.5], 2)
+    data = Path(session.config.data).read_text()
+    with pytest.raises(ConfigError):
+        session.configure({"noise": 0.9, "loss": "bce"})  # bce cannot take three classes
+    assert Path(session.config.data).read_text() == data
+    session.advance(5)
+    job = session.save_job()
+    assert job.data == data

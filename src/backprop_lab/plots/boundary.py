@@ -43,7 +43,10 @@ def probability_image(probabilities: np.ndarray) -> np.ndarray:
     if n_classes == 2:
         image = PROBABILITY_CMAP(probabilities[..., 1])[..., :3]
     else:
-        colours = np.array([to_rgb(c) for c in CLASS_COLOURS[:n_classes]])
+        # More classes than colours (up to 10 classes, 8 colours) take the colours again.
+        colours = np.array(
+            [to_rgb(CLASS_COLOURS[k % len(CLASS_COLOURS)]) for k in range(n_classes)]
+        )
         predicted = probabilities.argmax(axis=-1)
         confidence = (probabilities.max(axis=-1) - 1 / n_classes) / (1 - 1 / n_classes)
         strength = 0.25 + 0.6 * confidence[..., None]

@@ -33,13 +33,14 @@ from ..data import DataError
 from ..run_folder import OutputError
 from .findings import live_findings, page_words
 from .frames import frame, state, trace
-from .protocol import Message, MessageError, parse
+from .protocol import FIELDS, Message, MessageError, parse
 from .saving import SaveError, save_session
 from .session import CAPS, SETTINGS, Session, SessionError
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 DIAGNOSE_EVERY_S = 1.0
+MAX_PAGES = 16  # pages served at once (each has its own session and training)
 # One update's training stops after this long, whatever the speed asks, so that the page still
 # gets its updates (up to 60 a second: the next update is made while the page draws).
 UPDATE_BUDGET_S = 0.014
@@ -52,7 +53,8 @@ def options() -> dict:
         o = OPTION[name]
         out[name] = {
             "kind": o.kind,
-            "choices": list(o.choices),
+            # and/or have one sample of class 1: nothing a page could train on
+            "choices": [c for c in o.choices if name != "dataset" or c not in ("and", "or")],
             "low": o.low,
             "high": o.high,
             "default": list(o.default) if isinstance(o.default, tuple) else o.default,
@@ -72,6 +74,24 @@ def _write_failure(error: OSError) -> str:
         return "the disk is full; nothing was kept"
     reason = os.strerror(error.errno).lower() if error.errno else str(error)
     return f"{reason} ({error.filename}); nothing was kept" if error.filename else reason
+
+
+WAKE = ""  # queued after an ack read ahead of the queue, to wake the loop
+
+
+def _type_of(text) -> str | None:
+    """The "type" of a message, if it is a small JSON object with a known one."""
+    if not isinstance(text, str) or len(text) > 200:
+        return None
+    try:
+        kind = json.loads(text).get("type")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return kind if isinstance(kind, str) and kind in FIELDS else None
+
+
+def _is_ack(text) -> bool:
+    return _type_of(text) == "ack"
 
 
 def hello() -> dict:
@@ -130,8 +150,17 @@ class Connection:
                 text = event.get("text")
                 if text is None:
                     text = event.get("bytes") or b""
+                if _is_ack(text):  # never dropped: the page would wait for a frame forever
+                    self.awaiting_ack = False
+                    if not self.inbox.full():
+                        await self.inbox.put(WAKE)  # the loop may be waiting for it
+                    continue
                 if self.inbox.full():
-                    await self.error("too many messages at once; this one was dropped", None)
+                    about = _type_of(text)
+                    await self.error(
+                        f"too many messages at once; this {about or 'one'} message was dropped",
+                        about,
+                    )
                     continue
                 await self.inbox.put(text)
         except (WebSocketDisconnect, RuntimeError):
@@ -277,6 +306,8 @@ class Connection:
     # ------------------------------------------------------------------ acting on messages
 
     async def handle(self, text) -> None:
+        if text is WAKE:
+            return
         try:
             message = parse(text)
         except MessageError as error:
@@ -475,9 +506,29 @@ def create_app(runs_dir: Path | str = "runs") -> Starlette:
     async def api_options(request: Request):
         return JSONResponse(hello())
 
+    pages: set[Connection] = set()
+
     async def socket(websocket: WebSocket):
+        origin, host = websocket.headers.get("origin"), websocket.headers.get("host")
+        if origin is not None and origin not in (f"http://{host}", f"https://{host}"):
+            # Another website open in the same browser must not drive this machine's server.
+            await websocket.close(code=1008)
+            return
         await websocket.accept()
-        await Connection(websocket, runs).run()
+        connection = Connection(websocket, runs)
+        if len(pages) >= MAX_PAGES:
+            await connection.error(
+                f"the playground serves at most {MAX_PAGES} pages at once; close one and reload",
+                None,
+            )
+            await websocket.close(code=1013)
+            connection.session.close()
+            return
+        pages.add(connection)
+        try:
+            await connection.run()
+        finally:
+            pages.discard(connection)
 
     return Starlette(
         routes=[

@@ -182,7 +182,10 @@ def hidden_points(run: Session) -> dict | None:
         finite = np.isfinite(train).all(axis=1)
         if train.shape[1] < 2 or finite.sum() < 2:
             return None
-        mean, directions, shares = principal_directions(train[finite])
+        try:
+            mean, directions, shares = principal_directions(train[finite])
+        except (np.linalg.LinAlgError, ValueError):  # values too large to decompose
+            return None
         if len(directions) < 2:
             return None
         directions = directions[:2]

@@ -110,6 +110,7 @@ class Session:
         self.caps = caps
         self.scratch = Path(tempfile.mkdtemp(prefix="backprop-lab-playground-"))
         self.points: list[list[float]] = []
+        self.attempts = 0
         base = TrainConfig()
         self.settings: dict = {name: getattr(base, name) for name in SETTINGS}
         self.epochs_per_update = 1
@@ -173,7 +174,11 @@ class Session:
         rows = np.column_stack(
             [np.vstack([dataset.X, dataset.X_test]), own_labels.astype(float)]
         ).tolist() + [list(p) for p in points]
-        path = self.scratch / f"{dataset.name}-and-{len(points)}-points.csv"
+        # A file of its own for each attempt: a refused one never overwrites the run's data.
+        self.attempts += 1
+        folder = self.scratch / str(self.attempts)
+        folder.mkdir()
+        path = folder / f"{dataset.name}-and-{len(points)}-points.csv"
         lines = ["x1,x2,target" if regression else "x1,x2,label"]
         for x1, x2, label in rows:
             last = repr(float(label)) if regression else str(int(label))
