@@ -519,10 +519,12 @@ def test_a_refused_configure_leaves_the_run_s_data_file_alone(tmp_path):
     session = Session(tmp_path)
     session.configure({"dataset": "spiral", "classes": 3, "loss": "ce", "hidden": [6]})
     session.add_point([0.5, 0.5], 2)
-    data = Path(session.config.data).read_text()
+    path = session.config.data
+    assert path is not None
+    data = Path(path).read_text()
     with pytest.raises(ConfigError):
         session.configure({"noise": 0.9, "loss": "bce"})  # bce cannot take three classes
-    assert Path(session.config.data).read_text() == data
+    assert session.config.data == path and Path(path).read_text() == data
     session.advance(5)
     job = session.save_job()
     assert job.data == data
