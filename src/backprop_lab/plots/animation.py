@@ -42,6 +42,7 @@ from .network import NetworkDrawing, unit_images
 from .style import new_figure
 from .surface import (
     draw_prediction,
+    frame_plane,
     prediction_legend,
     prediction_title,
     predictions_on_plane,
@@ -96,12 +97,7 @@ class _BoundaryPanel:
         )
         draw_points(ax, history, plane=plane)
         ax.set_title(boundary_title(plane))
-        left, right, bottom, top = plane.extent  # the grid's ends
-        ax.set_xlim(left, right)
-        ax.set_ylim(bottom, top)
-        ax.set_xlabel(plane.names[0])
-        ax.set_ylabel(plane.names[1])
-        ax.grid(False)
+        frame_plane(ax, plane)
 
     def moving(self) -> list:
         """What changes from frame to frame, with what must be drawn over it again: the

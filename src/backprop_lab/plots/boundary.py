@@ -20,6 +20,7 @@ from .grid import Plane, class_changes, class_probability, outputs_on_plane, pla
 from .style import CLASS_COLOURS, PROBABILITY_CMAP, features_line, new_figure
 from .surface import (
     draw_prediction,
+    frame_plane,
     prediction_evolution_figure,
     prediction_figure,
     prediction_title,
@@ -357,12 +358,7 @@ def draw_boundary(
         ax.text(0.5, 0.985, text, transform=ax.transAxes, ha="center", va="top",
                 fontsize=8 if small else 10, bbox=box, zorder=5)  # fmt: skip
     draw_points(ax, history, plane=plane, wrong=wrong)
-    left, right, bottom, top = plane.extent  # the grid's ends
-    ax.set_xlim(left, right)
-    ax.set_ylim(bottom, top)
-    ax.grid(False)
-    ax.set_xlabel(plane.names[0])
-    ax.set_ylabel(plane.names[1])
+    frame_plane(ax, plane)
     return drawn
 
 

@@ -38,6 +38,17 @@ VIEW_REACH = 1.0  # 1-D: the prediction is followed this many target spans beyon
 VALUE_LABEL = "y: prediction (background), target (points)"
 
 
+def frame_plane(ax, plane: Plane) -> None:
+    """Fit ``ax`` to the ends of ``plane``'s grid and name its axes, with no grid lines over
+    the picture: every input-space figure's frame."""
+    left, right, bottom, top = plane.extent
+    ax.set_xlim(left, right)
+    ax.set_ylim(bottom, top)
+    ax.grid(False)
+    ax.set_xlabel(plane.names[0])
+    ax.set_ylabel(plane.names[1])
+
+
 @dataclass(frozen=True)
 class ValueScale:
     """The colour scale of a regression's values, from ``low`` (blue) to ``high`` (red),
@@ -259,12 +270,7 @@ class SurfaceDrawing:
             zorder=0,
         )
         self.note = _note(ax, compact)
-        left, right, bottom, top = plane.extent  # the grid's ends
-        ax.set_xlim(left, right)
-        ax.set_ylim(bottom, top)
-        ax.grid(False)
-        ax.set_xlabel(plane.names[0])
-        ax.set_ylabel(plane.names[1])
+        frame_plane(ax, plane)
 
     def artists(self) -> list:
         return [self.image, self.note]
