@@ -91,7 +91,8 @@ def _type_of(text) -> str | None:
 
 
 def _is_ack(text) -> bool:
-    return _type_of(text) == "ack"
+    # Most messages are not acks: only those that could be are parsed here (again in parse).
+    return isinstance(text, str) and '"ack"' in text and _type_of(text) == "ack"
 
 
 def hello() -> dict:
