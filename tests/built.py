@@ -303,9 +303,8 @@ def main(plan_path: str, order: str = "first", go: str | None = None) -> int:
     the libraries loaded and ready. The plan is read again before each build, since it may
     shrink to the builds the selected tests read."""
     if go is not None:
-        import matplotlib.pyplot  # noqa: F401  (what a first figure would load)
-
         import backprop_lab.cli  # noqa: F401
+        import backprop_lab.plots  # noqa: F401  (what a first figure would load)
 
         while not Path(go).exists():
             time.sleep(0.05)

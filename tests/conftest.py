@@ -28,15 +28,6 @@ def _no_numpy_warnings_as_noise():
         yield
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    """Figures a test draws are closed after it, so a long suite does not hold hundreds."""
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-
-
 def _build_name(item: pytest.Item) -> str | None:
     """The build a test reads (the parameter of its ``built`` fixture), or None."""
     callspec = getattr(item, "callspec", None)

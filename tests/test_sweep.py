@@ -158,12 +158,10 @@ def test_heatmap_axes_can_be_chosen_and_many_combinations_get_small_multiples(tm
 
 def _texts(fig) -> list[str]:
     """Every piece of text a figure draws (titles, labels, tick labels, annotations)."""
-    import matplotlib.pyplot as plt
     from matplotlib.text import Text
 
     fig.draw_without_rendering()
     texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
-    plt.close(fig)
     return texts
 
 

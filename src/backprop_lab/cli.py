@@ -234,6 +234,51 @@ def _add_frames_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+FIGURE_FORMATS = ("png", "svg", "pdf")  # plots.render.FORMATS, without importing matplotlib
+DPI_RANGE = (30, 600)
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    """--format: one or more of png, svg, pdf, comma-separated, in FIGURE_FORMATS' order."""
+    given = [part.strip().lower() for part in text.split(",")]
+    for name in given:
+        if name not in FIGURE_FORMATS:
+            raise argparse.ArgumentTypeError(
+                f"{name!r} is not a figure format; give one or more of png, svg, pdf, "
+                "comma-separated (png,svg)"
+            )
+    return tuple(kind for kind in FIGURE_FORMATS if kind in given)
+
+
+def _dpi(text: str) -> float:
+    dpi = _number(text)
+    low, high = DPI_RANGE
+    if not low <= dpi <= high:
+        raise argparse.ArgumentTypeError(
+            f"{text} dots per inch is out of range; give {low} to {high} (default: 100)"
+        )
+    return dpi
+
+
+def _add_figure_file_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        type=_formats,
+        default=("png",),
+        metavar="FORMATS",
+        dest="formats",
+        help="the figures' file formats, one or more of png, svg, pdf, comma-separated "
+        "(default: png; the report embeds the PNGs)",
+    )
+    parser.add_argument(
+        "--dpi",
+        type=_dpi,
+        default=None,
+        help=f"the figures' resolution in dots per inch, {DPI_RANGE[0]} to {DPI_RANGE[1]} "
+        "(default: 100)",
+    )
+
+
 def _config(args: argparse.Namespace) -> TrainConfig:
     fields = TrainConfig.__dataclass_fields__
     return TrainConfig(**{name: value for name, value in vars(args).items() if name in fields})
@@ -347,6 +392,13 @@ def _check_train_flags(args: argparse.Namespace) -> None:
         )
     if args.plot_every and args.no_plots:
         raise UsageError("--plot-every draws figures and --no-plots draws none; give one of them")
+    if args.no_plots and (args.formats != ("png",) or args.dpi is not None):
+        flag = "--format" if args.formats != ("png",) else "--dpi"
+        raise UsageError(f"{flag} is for the figures and --no-plots draws none; give one of them")
+    if args.log_every < 0:
+        raise UsageError(
+            f"--log-every must be a whole number of epochs of at least 1, got {args.log_every}"
+        )
     epochs = getattr(args, "epochs", 0)
     if args.plot_every and epochs / args.plot_every > MAX_REDRAWS:
         sane = -(-epochs // MAX_REDRAWS)
@@ -391,10 +443,20 @@ def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool)
         checkpoint_every=args.plot_every,
         on_checkpoint=redraw,
         continuing=continuing,
+        log_every=args.log_every,
     )
     save_run(history, partial)
     if not args.no_plots:
-        _draw(history, figures, args.frames)
+        formats = args.formats
+        if report and "png" not in formats:
+            others = " and ".join(kind.upper() for kind in formats)
+            print(
+                "note: the report is made of PNG figures, so they are written beside the "
+                f"{others} files (--no-report leaves them out)",
+                file=sys.stderr,
+            )
+            formats = ("png", *formats)
+        _draw(history, figures, args.frames, formats, args.dpi)
     if report:
         from .report import write_report
 
@@ -491,26 +553,61 @@ def _exit_status(history: History) -> int:
     return 0
 
 
-def _draw(history: History, folder: Path, animation_frames: int) -> None:
-    """Every figure, and the animation unless ``animation_frames`` is 0."""
+def _draw(
+    history: History,
+    folder: Path,
+    animation_frames: int,
+    formats: tuple[str, ...] = ("png",),
+    dpi: float | None = None,
+) -> None:
+    """Every figure in each of ``formats`` at ``dpi``, and the animation unless
+    ``animation_frames`` is 0."""
     from .plots import draw_run
 
-    draw_run(history, folder, animation_frames)
+    draw_run(history, folder, animation_frames, formats, dpi)
 
 
 # --------------------------------------------------------------------------- plot
 
 
+def _only(text: str | None, names: list[str]) -> tuple[list[str], bool]:
+    """--only's figures (file names) and whether it names the animation; every figure and the
+    animation without it."""
+    if text is None:
+        return names, True
+    stems = {name.removesuffix(".png"): name for name in names}
+    given = [part.strip().removesuffix(".png") for part in text.split(",") if part.strip()]
+    for stem in given:
+        if stem not in stems and stem != "animation":
+            raise UsageError(
+                f"--only {stem!r} is not a figure; give one or more of "
+                f"{', '.join([*stems, 'animation'])}, comma-separated"
+            )
+    if not given:
+        raise UsageError("--only names no figure; give one or more, such as --only loss,network")
+    return [stems[stem] for stem in stems if stem in given], "animation" in given
+
+
 def _plot(args: argparse.Namespace) -> int:
     from .history import load_run
+    from .plots import FIGURES, draw_figures, write_animation
 
+    names, animation = _only(args.only, list(FIGURES))
+    if args.no_animation and args.only is not None and animation:
+        raise UsageError("--only names the animation and --no-animation skips it; give one")
     history = load_run(args.run)
     folder = Path(args.run) / "figures"
     if args.epoch is not None:
         history = history.upto(args.epoch)
         folder = folder / f"epoch-{args.epoch}"
+    frames = 0 if args.no_animation or not animation else args.frames
     with updating(args.run):
-        _draw(history, folder, 0 if args.no_animation else args.frames)
+        if len(names) == len(FIGURES):
+            _draw(history, folder, frames, args.formats, args.dpi)
+        else:  # a few figures: one after the other is quicker than starting a second process
+            draw_figures(history, folder, names, args.formats, args.dpi)
+            if frames:
+                write_animation(history, folder, frames)
         add_to_manifest(Path(args.run))
     print(f"figures: {folder}")
     return 0
@@ -806,6 +903,15 @@ def _train_command(commands) -> None:
         metavar="N",
         help="redraw the figures every N epochs while training (reopen them to watch)",
     )
+    train.add_argument(
+        "--log-every",
+        type=_whole,
+        default=0,
+        metavar="N",
+        help="print a line of numbers every N epochs: epoch, loss, accuracy, test loss, time "
+        "per epoch (default: none)",
+    )
+    _add_figure_file_options(train)
     _add_frames_option(train)
     _add_budget_option(train)
     train.set_defaults(handler=_train)
@@ -816,6 +922,13 @@ def _plot_command(commands) -> None:
     plot.add_argument("run", metavar="RUN", help="a run folder")
     plot.add_argument("--epoch", type=_whole, help="draw the figures as they stood at this epoch")
     plot.add_argument("--no-animation", action="store_true", help="skip training.gif")
+    plot.add_argument(
+        "--only",
+        metavar="NAMES",
+        help="draw only these, comma-separated: figure names as in RUN/figures without .png "
+        "(loss,network) and animation",
+    )
+    _add_figure_file_options(plot)
     _add_frames_option(plot)
     plot.set_defaults(handler=_plot)
 
@@ -952,6 +1065,9 @@ def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
 
 
 def _command(argv: list[str] | None) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # a command writes files and opens no window, even with a display
     args = build_parser().parse_args(argv)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return args.handler(args)

@@ -219,6 +219,31 @@ class History:
             f"{len(self.snapshot_epoch)} snapshots)"
         )
 
+    # The notebook's doors: the work is done in backprop_lab.notebook (figures and pages sit
+    # above this module; the import waits until a notebook asks).
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the summary (status, loss, accuracy, layers, optimiser) and the
+        dashboard, as HTML that needs no live kernel."""
+        from .notebook import history_html
+
+        return history_html(self)
+
+    def animate(self, frames: int = 60):
+        """The training animation (boundary, network, loss cursor epoch by epoch), which plays
+        inline in a notebook and in its saved copy; ``.save("training.webp")`` writes it."""
+        from .notebook import animation
+
+        return animation(self, frames)
+
+    def explore(self, frames: int = 25):
+        """The report's interactive explorer (epoch slider, decision boundary, network, loss
+        cursor) inline in a notebook; it runs without a kernel, so it works in nbviewer and in
+        nbconvert's HTML too. ``.save("explorer.html")`` writes it as a page."""
+        from .notebook import explorer
+
+        return explorer(self, frames)
+
     def _score_text(self) -> str:
         s = self.summary
         if self.is_regression:

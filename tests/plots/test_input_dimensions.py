@@ -1,7 +1,6 @@
 """Every input-space picture for data that is not 2-D: 1 feature (the output as curves over x)
 and 3 or 5 features (a slice through the training mean along the two principal directions)."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
@@ -14,12 +13,6 @@ from backprop_lab.plots.grid import Plane, has_plane, outputs_on_plane, plane_fo
 from backprop_lab.plots.network import unit_images
 from backprop_lab.report.explorer import explorer_figure
 from tests.built import csv_config
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="session")

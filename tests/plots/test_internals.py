@@ -1,7 +1,6 @@
 """The figures of what happens inside: gradient flow, activations, weights, their
 distributions and the health of the hidden units."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
@@ -32,12 +31,6 @@ OVER_TIME = {
     "activation_health": activation_health_figure,
     "gradient_flow": gradient_flow_figure,
 }
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")

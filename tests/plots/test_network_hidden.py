@@ -7,7 +7,6 @@ with per-panel shares of the spread."""
 import io
 import re
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
@@ -43,12 +42,6 @@ from backprop_lab.plots.style import CLASS_COLOURS, new_figure
 from backprop_lab.plots.surface import VALUE_CMAP, value_scale
 from backprop_lab.report.explorer import _network_pictures
 from tests.trained import trained
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _csv(path, X, labels):

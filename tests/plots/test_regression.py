@@ -6,7 +6,6 @@ target and R², never class, accuracy or boundary. Every picture goes through th
 import re
 
 import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
@@ -30,12 +29,6 @@ MY_FIGURES = ("decision_boundary.png", "boundary_evolution.png", "hidden_space.p
               "activations.png", "weights.png", "weight_distribution.png",
               "activation_health.png", "gradient_flow.png")  # fmt: skip
 FORBIDDEN = re.compile(r"\b(class|classes|accuracy|boundary|misclassified)\b", re.IGNORECASE)
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +104,6 @@ def test_every_figure_draws_for_regression_runs(plane, sine, sine_features, dive
     for history in (plane, sine, sine_features, diverged):
         for name, draw in FIGURES.items():
             assert draw(history).axes, name
-            plt.close("all")
         frames = render_frames(history, 3)
         assert len(frames) == 3 and frames[0].std() > 0
 
@@ -180,7 +172,6 @@ def test_titles_and_labels_speak_of_prediction_target_and_r2(plane, sine, diverg
         for name in MY_FIGURES:
             for text in _texts(FIGURES[name](history)):
                 assert not FORBIDDEN.search(text), (name, text)
-            plt.close("all")
         dashboard = dashboard_figure(history)
         assert "R²" in dashboard.get_suptitle() and "accuracy" not in dashboard.get_suptitle()
         boundary_panel = dashboard.axes[1]

@@ -1,7 +1,8 @@
 """Figures drawn from a History: each function takes a History and returns a matplotlib Figure.
 
 ``FIGURES`` maps every file name in a run's ``figures/`` folder to the function that draws it;
-``draw_figures`` writes them all (atomically) and ``write_animation`` adds training.gif.
+``draw_figures`` writes them all (atomically; as PNG, or in any of ``FORMATS`` at any dpi) and
+``write_animation`` adds training.gif.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .internals import (
     weights_figure,
 )
 from .network import network_figure
-from .render import png_bytes
+from .render import FORMATS, figure_bytes, png_bytes
 
 FIGURES = {
     "loss.png": loss_figure,
@@ -45,13 +46,30 @@ FIGURES = {
 
 
 def save_figure(fig, path: Path) -> Path:
-    """Render ``fig`` as PNG and write it atomically, then free it."""
+    """Render ``fig`` as PNG and write it atomically."""
     atomic_write_bytes(path, png_bytes(fig))
     return path
 
 
-def draw_figures(history: History, folder: str | Path, names=None) -> list[Path]:
-    """The figures ``names`` (default: all of FIGURES) into ``folder`` (created if needed)."""
+def save_figure_as(fig, path: Path, formats=("png",), dpi: float | None = None) -> list[Path]:
+    """Write ``fig`` once per format of ``formats`` (see FORMATS), each atomically, as
+    ``path`` with that format's suffix, at ``dpi`` (default: the figure's own, 100)."""
+    written = []
+    for kind, data in figure_bytes(fig, formats, dpi).items():
+        written.append(path.with_suffix(f".{kind}"))
+        atomic_write_bytes(written[-1], data)
+    return written
+
+
+def draw_figures(
+    history: History,
+    folder: str | Path,
+    names=None,
+    formats=("png",),
+    dpi: float | None = None,
+) -> list[Path]:
+    """The figures ``names`` (default: all of FIGURES) into ``folder`` (created if needed), in
+    each of ``formats`` at ``dpi`` (see :func:`save_figure_as`)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     names = FIGURES if names is None else names
@@ -60,16 +78,23 @@ def draw_figures(history: History, folder: str | Path, names=None) -> list[Path]
         written = []
         for name in names:
             interrupts.check()  # an interruption swallowed while the last one was drawn
-            written.append(save_figure(FIGURES[name](history), folder / name))
+            written += save_figure_as(FIGURES[name](history), folder / name, formats, dpi)
         return written
 
 
-def draw_run(history: History, folder: str | Path, frames: int = 100) -> None:
+def draw_run(
+    history: History,
+    folder: str | Path,
+    frames: int = 100,
+    formats=("png",),
+    dpi: float | None = None,
+) -> None:
     """Every figure and (unless ``frames`` is 0) the animation into ``folder``.
 
     Where processes can be forked (Linux), the animation is drawn in a second process while
     this one draws the figures (the two take about as long), which roughly halves the wall time
-    on a two-core laptop; elsewhere everything runs here, one after the other. If this process
+    on a two-core laptop; elsewhere everything runs here, one after the other. ``formats`` and
+    ``dpi`` are the figures' (see :func:`save_figure_as`). If this process
     is interrupted (Ctrl-C, SIGTERM) or fails, the second one is stopped before this one goes
     on; if the second one fails to write (a full disk), its OSError is raised here.
     """
@@ -78,7 +103,7 @@ def draw_run(history: History, folder: str | Path, frames: int = 100) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if not frames or "fork" not in multiprocessing.get_all_start_methods():
-        draw_figures(history, folder)
+        draw_figures(history, folder, formats=formats, dpi=dpi)
         if frames:
             write_animation(history, folder, frames)
         return
@@ -88,7 +113,7 @@ def draw_run(history: History, folder: str | Path, frames: int = 100) -> None:
     child.start()
     send.close()
     try:
-        draw_figures(history, folder)
+        draw_figures(history, folder, formats=formats, dpi=dpi)
         child.join()
     except BaseException:
         _stop(child)
@@ -140,6 +165,7 @@ def _animate(history: History, folder: Path, frames: int, send) -> None:
 
 __all__ = [
     "FIGURES",
+    "FORMATS",
     "activation_health_figure",
     "activations_figure",
     "boundary_evolution_figure",
@@ -153,6 +179,7 @@ __all__ = [
     "network_figure",
     "png_bytes",
     "save_figure",
+    "save_figure_as",
     "weight_distribution_figure",
     "weights_figure",
     "write_animation",

@@ -12,6 +12,7 @@ encoder never re-quantises from scratch. Frames are spaced where the picture cha
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from ..files import atomic_write_bytes
 from ..history import History, atomic_open
 from ..numbers import percent, sig
 from .blit import Blitter
@@ -223,7 +225,6 @@ def _frames(history: History, count: int):
         dot.set_data([epoch], [loss if np.isfinite(loss) and loss > 0 else np.nan])
         title.set_text(_frame_title(history, epoch))
         yield frame, blitter.frame()
-    blitter.close()
 
 
 def _loss_legend(ax) -> None:
@@ -296,13 +297,19 @@ def save_gif(frames: list[np.ndarray], path: Path, images: list[Image.Image] | N
     return path
 
 
-def save_webp(images: list[Image.Image], path: Path) -> Path:
+def webp_bytes(images: list[Image.Image]) -> bytes:
     """The GIF's frames, same pixels and timing, as a lossless animated WebP: half the bytes.
-    The report embeds this one."""
+    The report and the notebook embed this one."""
     rgb = [image.convert("RGB") for image in images]
     options = {"save_all": True, "append_images": rgb[1:], "loop": 0, "lossless": True, "method": 1}
-    with atomic_open(path) as f:
-        rgb[0].save(f, format="WEBP", duration=_durations(len(rgb)), **options)
+    buffer = io.BytesIO()
+    rgb[0].save(buffer, format="WEBP", duration=_durations(len(rgb)), **options)
+    return buffer.getvalue()
+
+
+def save_webp(images: list[Image.Image], path: Path) -> Path:
+    """:func:`webp_bytes` written to ``path`` atomically."""
+    atomic_write_bytes(path, webp_bytes(images))
     return path
 
 

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 
 def _agg_canvas(fig: Figure) -> FigureCanvasAgg:
-    """The figure's canvas, which must be Agg's (plots.style selects the Agg backend): only a
+    """The figure's canvas, which must be Agg's (plots.style.new_figure gives it one): only a
     canvas with a pixel buffer can copy, restore and hand over regions of it."""
     canvas = fig.canvas
     if not isinstance(canvas, FigureCanvasAgg):
@@ -83,9 +83,3 @@ class Blitter:
             if artist.get_visible():
                 self.fig.draw_artist(artist)
         return np.asarray(canvas.buffer_rgba())[..., :3].copy()
-
-    def close(self) -> None:
-        """Free the figure (pyplot keeps every figure it made until it is closed)."""
-        import matplotlib.pyplot as plt
-
-        plt.close(self.fig)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import textwrap
 from typing import Literal
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -27,7 +28,7 @@ from ..history import History
 from ..numbers import sig
 from .boundary import draw_boundary
 from .grid import has_plane, plane_for
-from .style import CLASS_COLOURS, PROBABILITY_CMAP, RC
+from .style import CLASS_COLOURS, PROBABILITY_CMAP, RC, blank_figure
 
 # The runs' colours, in order. Picked to be far (CIEDE2000 distance at least 10, also under
 # simulated deuteranopia and protanopia) from every colour that means something else: the
@@ -112,16 +113,14 @@ def off_top(h: History, top: float) -> int | None:
 def comparison_figure(histories: list[History], labels: list[str]) -> Figure:
     """compare.png: loss and accuracy overlaid (top) with the runs' colours, the final decision
     boundaries as small multiples (below), and the key to their colours."""
-    import matplotlib.pyplot as plt
-
-    with plt.rc_context(RC):
+    with matplotlib.rc_context(RC):
         n = len(histories)
         columns = min(max(n, 2), 4)
         rows = int(np.ceil(n / columns))
         legend_columns = _columns_that_fit(labels, 4.2 * columns, 10)
         legend_rows = int(np.ceil(n / legend_columns))
         key_height = _key_height(histories)  # 1.6 for classifications: 6.8 in with the curves
-        fig = Figure(figsize=(4.2 * columns, 5.2 + key_height + 0.25 * legend_rows + 4.2 * rows), dpi=100,
+        fig = blank_figure(figsize=(4.2 * columns, 5.2 + key_height + 0.25 * legend_rows + 4.2 * rows), dpi=100,
                      layout="constrained")  # fmt: skip
         grid = fig.add_gridspec(
             3 + rows,
@@ -159,15 +158,13 @@ def _columns_that_fit(labels: list[str], width: float, points: float) -> int:
 def boundaries_figure(histories: list[History], labels: list[str]) -> Figure:
     """The final decision boundaries alone, one panel per run titled in its colour, with the
     key to their colours."""
-    import matplotlib.pyplot as plt
-
-    with plt.rc_context(RC):
+    with matplotlib.rc_context(RC):
         n = len(histories)
         columns = 2 if n == 4 else min(n, 3)  # at most 3 across: readable at a page's width
         rows = int(np.ceil(n / columns))
         width = max(4.2 * columns, 6.5 if n == 1 else 8.4)
         key = _key_height(histories)
-        fig = Figure(figsize=(width, 4.2 * rows + key), dpi=100, layout="constrained")
+        fig = blank_figure(figsize=(width, 4.2 * rows + key), dpi=100, layout="constrained")
         grid = fig.add_gridspec(1 + rows, columns, height_ratios=[4.0] * rows + [key])
         _boundaries(fig, grid, 0, columns, histories, labels)
         _boundary_key(fig, grid[rows, :], histories)

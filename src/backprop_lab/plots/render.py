@@ -1,28 +1,46 @@
-"""A figure as PNG bytes, laid out once.
+"""A figure as file bytes (PNG, SVG, PDF), laid out once.
 
 Given a layout engine (every figure here has constrained layout), ``savefig`` draws a figure
 twice: first with rendering switched off, to run the layout, then for the pixels, running the
-layout again. ``png_bytes`` runs the layout once, fixes the axes where it put them by removing
-the engine, and lets ``savefig`` draw once. The pixels are the same (every figure of the test
-suite's runs was compared byte for byte); the rendering takes about 13 % less time.
+layout again. :func:`figure_bytes` runs the layout once, fixes the axes where it put them by
+removing the engine, and lets ``savefig`` draw once per format. The pixels are the same (every
+figure of the test suite's runs was compared byte for byte); the rendering takes about 13 %
+less time, and the formats of one figure share one layout.
+
+SVG and PDF files carry no creation date and SVG's element ids come from a fixed salt, so the
+same run gives the same bytes in every format.
 """
 
 from __future__ import annotations
 
 import io
 
+import matplotlib
 from matplotlib.figure import Figure
 
+FORMATS = ("png", "svg", "pdf")
+"""The file formats figures can be written in; PNG is the default and what pages embed."""
 
-def png_bytes(fig: Figure) -> bytes:
-    """``fig`` rendered as PNG at its own dpi, then closed (pyplot keeps it until then)."""
-    import matplotlib.pyplot as plt
+_NO_DATE = {"svg": {"Date": None}, "pdf": {"CreationDate": None}, "png": None}
 
+
+def figure_bytes(fig: Figure, formats=("png",), dpi: float | None = None) -> dict[str, bytes]:
+    """``fig`` as the bytes of each of ``formats`` ({format: bytes}), at ``dpi`` dots per inch
+    (default: the figure's own; for SVG and PDF it sets the resolution of the pictures inside,
+    such as the decision boundary's map, and the size stays in inches)."""
     engine = fig.get_layout_engine()
     if engine is not None:
         engine.execute(fig)
         fig.set_layout_engine(None)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
+    out = {}
+    with matplotlib.rc_context({"svg.hashsalt": "backprop-lab"}):
+        for kind in formats:
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=kind, dpi=dpi or "figure", metadata=_NO_DATE[kind])
+            out[kind] = buffer.getvalue()
+    return out
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """``fig`` rendered as PNG at its own dpi."""
+    return figure_bytes(fig)["png"]

@@ -8,17 +8,16 @@ unit or layer uses).
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # figures are files; no window, works on a headless machine
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
-
-from ..features import feature_label  # noqa: E402
-from ..numbers import sig  # noqa: E402
+from ..features import feature_label
+from ..numbers import sig
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -56,10 +55,47 @@ RC: dict[RcKeyType, Any] = {  # the keys rc_context takes, checked by mypy
 }
 
 
-def new_figure(*args, **kwargs):
-    """``plt.subplots`` under the shared style, with constrained layout."""
-    with plt.rc_context(RC):
-        return plt.subplots(*args, layout="constrained", **kwargs)
+def new_figure(nrows: int = 1, ncols: int = 1, *, figsize=None, dpi=None, **subplots):
+    """``(fig, axes)`` as ``plt.subplots`` returns them, under the shared style, with
+    constrained layout, but made without pyplot: importing or using the library never touches
+    matplotlib's backend or pyplot's list of open figures. The figure draws on an Agg canvas
+    (PNG, blitting) whatever the backend; in a notebook it shows once, as the value of the cell
+    that returns it (see :func:`show_figures_in_ipython`), and nothing needs closing."""
+    with matplotlib.rc_context(RC):
+        fig = blank_figure(figsize=figsize, dpi=dpi, layout="constrained")
+        axes = fig.subplots(nrows, ncols, **subplots)
+    return fig, axes
+
+
+def blank_figure(**kwargs) -> Figure:
+    """``Figure(**kwargs)`` on an Agg canvas, made without pyplot, that shows in a notebook
+    (:func:`new_figure` says why); for figures laid out on a grid of their own."""
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    show_figures_in_ipython()
+    return fig
+
+
+def show_figures_in_ipython() -> None:
+    """In IPython or Jupyter, make a returned Figure display as a PNG if nothing has told
+    IPython how to display figures yet (IPython learns that only when pyplot is set up, and a
+    figure made without pyplot would otherwise show as its text ``<Figure size ...>``). A
+    display format the user chose (``%matplotlib inline``, ``%config InlineBackend...``) is
+    left as it is. Outside IPython this does nothing."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    for mime in ("image/png", "image/svg+xml", "image/jpeg", "application/pdf"):
+        try:
+            formatters[mime].lookup_by_type(Figure)
+            return  # already shown one way
+        except KeyError:
+            continue
+    from IPython.core.pylabtools import select_figure_formats
+
+    select_figure_formats(shell, {"png"})
 
 
 def unavailable(title: str, reason: str):

@@ -95,7 +95,6 @@ def _network_pictures(history: History, snapshots) -> list[str]:
         buffer = io.BytesIO()
         picture.save(buffer, format="WEBP", lossless=True, method=0)
         pictures.append(data_uri(buffer.getvalue(), "image/webp"))
-    blitter.close()
     return pictures
 
 
