@@ -36,7 +36,7 @@ def test_plot_every_draws_while_training_runs(tmp_path, monkeypatch):
 
     drawn = []
 
-    def draw(history, folder, animation_frames):
+    def draw(history, folder, animation_frames, formats=("png",), dpi=None):
         drawn.append((len(history.loss), history.summary.status, folder, animation_frames))
 
     monkeypatch.setattr(cli, "_draw", draw)
@@ -84,3 +84,90 @@ def test_train_plot_and_report_for_1_and_3_features(built: Built):
         out / "report.html"
     ).read_text()
     assert all("Traceback" not in step.err for step in built.steps)
+
+
+def _png_size(path) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.size
+
+
+def test_format_and_dpi_write_every_figure_in_each_format(tmp_path, capsys):
+    """--format svg,pdf writes both beside the PNGs the report needs (and says so); --dpi
+    scales the PNGs; the SVG and PDF files are what their suffix says and carry no date, so
+    the same run gives the same bytes."""
+    out = tmp_path / "run"
+    args = ["train", "--epochs", "300", "--quiet", "--format", "pdf,svg", "--dpi", "50"]
+    assert main([*args, "--frames", "2", "--out", str(out)]) == 0
+    assert "written beside the SVG and PDF files" in capsys.readouterr().err
+    figures = out / "figures"
+    for name in FIGURES:
+        stem = name.removesuffix(".png")
+        assert (figures / f"{stem}.svg").read_bytes().lstrip().startswith(b"<?xml")
+        assert (figures / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+        assert (figures / name).is_file()
+    assert (out / "report.html").is_file()
+    loss = _png_size(figures / "loss.png")
+    again = tmp_path / "again"
+    assert main([*args, "--frames", "2", "--no-report", "--out", str(again)]) == 0
+    for suffix in ("svg", "pdf"):
+        first, second = figures / f"loss.{suffix}", again / "figures" / f"loss.{suffix}"
+        assert first.read_bytes() == second.read_bytes()
+    assert not (again / "figures" / "loss.png").exists()  # no report: only what was asked
+    default = tmp_path / "default"
+    assert main(["train", "--epochs", "300", "--quiet", "--no-report", "--frames", "2",
+                 "--out", str(default)]) == 0  # fmt: skip
+    assert _png_size(default / "figures" / "loss.png") == (loss[0] * 2, loss[1] * 2)
+    assert not list((default / "figures").glob("*.svg"))
+
+
+@pytest.mark.parametrize("built", ["xor"], indirect=True)
+def test_plot_only_draws_the_named_figures(built: Built, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(built.run, run)
+    shutil.rmtree(run / "figures")
+    assert main(["plot", str(run), "--only", "loss,network.png", "--format", "svg"]) == 0
+    assert sorted(os.listdir(run / "figures")) == ["loss.svg", "network.svg"]
+    assert main(["plot", str(run), "--only", "animation", "--frames", "2"]) == 0
+    assert {"training.gif", "training.webp"} <= set(os.listdir(run / "figures"))
+    assert "loss.png" not in os.listdir(run / "figures")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--only", "loss,nope"], "--only 'nope' is not a figure; give one or more of loss, "),
+        (["--only", ","], "--only names no figure"),
+        (["--only", "animation", "--no-animation"], "--only names the animation and "),
+        (["--format", "jpg"], "'jpg' is not a figure format; give one or more of png, svg, pdf"),
+        (["--dpi", "5000"], "5000 dots per inch is out of range; give 30 to 600"),
+        (["--dpi", "x"], "'x' is not a number"),
+    ],
+)
+@pytest.mark.parametrize("built", ["xor"], indirect=True)
+def test_bad_plot_options_are_one_sentence(built: Built, args, message, capsys):
+    before = sorted(os.listdir(built.run / "figures"))
+    assert main(["plot", str(built.run), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert sorted(os.listdir(built.run / "figures")) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--no-plots", "--format", "svg"], "--format is for the figures and --no-plots draws"),
+        (["--no-plots", "--dpi", "200"], "--dpi is for the figures and --no-plots draws none"),
+        (["--log-every", "-3"], "--log-every must be a whole number of epochs of at least 1"),
+        (["--log-every", "1.5"], "'1.5' is not a whole number"),
+    ],
+)
+def test_bad_train_output_options_are_one_sentence(args, message, tmp_path, capsys):
+    out = tmp_path / "never"
+    assert main(["train", "--epochs", "10", *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not out.exists() and not list(tmp_path.iterdir())

@@ -373,3 +373,47 @@ def test_a_cosine_run_that_stops_early_reports_the_rates_it_trained_with():
     e = len(history.loss) - 1
     expected = config.lr * (1 + np.cos(np.pi * e / 5000)) / 2
     assert history.learning_rates[-1] == pytest.approx(expected, rel=1e-15)
+
+
+# --------------------------------------------------------------------------- log_every
+
+
+def _log_lines(capsys) -> list[str]:
+    return [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
+
+
+def test_log_every_prints_the_recorded_numbers_every_n_epochs(capsys):
+    """A line at epochs 0, N, 2N, ... and the last; its numbers are the History's, rounded to
+    6 significant digits (the loss) and 0.1 % (the accuracy); the columns line up."""
+    config = TrainConfig(dataset="spiral", hidden=(6,), epochs=250, test_fraction=0.25)
+    history = train(config, log_every=100)
+    lines = _log_lines(capsys)
+    assert [int(line.split()[1]) for line in lines] == [0, 100, 200, 249]
+    for line in lines:
+        epoch = int(line.split()[1])
+        fields = line.split("  ")
+        assert f"loss {history.loss[epoch]:.6g}" in line
+        assert f"accuracy {history.accuracy[epoch]:.1%}".replace(" ", "") in line.replace(" ", "")
+        assert f"test loss {history.test_loss[epoch]:.6g}" in line
+        assert line.endswith(" ms/epoch") and len(fields) >= 5
+    starts = {line.index("test loss") for line in lines}
+    assert len(starts) == 1  # fixed columns
+
+
+def test_log_every_says_r2_for_regression_and_shows_a_diverged_loss(capsys):
+    train(TrainConfig(dataset="sine", epochs=40), log_every=20)
+    lines = _log_lines(capsys)
+    assert all(" R² " in line and "accuracy" not in line for line in lines)
+    history = train(TrainConfig(dataset="sine", lr=50, epochs=500), log_every=1000)
+    assert history.summary.status == "diverged"
+    lines = _log_lines(capsys)
+    last = len(history.loss) - 1  # the epoch whose loss stopped being finite: its line too
+    assert [int(line.split()[1]) for line in lines] == [0, last]
+    assert "loss inf " in lines[-1]
+
+
+def test_no_log_lines_by_default_and_a_negative_interval_is_refused(capsys):
+    train(TrainConfig(epochs=30))
+    assert _log_lines(capsys) == []
+    with pytest.raises(ValueError, match="log_every must be 0 .* not -1"):
+        train(TrainConfig(epochs=30), log_every=-1)
