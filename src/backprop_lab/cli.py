@@ -417,6 +417,15 @@ def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool)
     from .training import resume_epoch, train
 
     figures = partial / "figures"
+    formats = args.formats
+    if report and not args.no_plots and "png" not in formats:
+        others = " and ".join(kind.upper() for kind in formats)
+        print(
+            "note: the report is made of PNG figures, so they are written beside the "
+            f"{others} files (--no-report leaves them out)",
+            file=sys.stderr,
+        )
+        formats = ("png", *formats)
     redraw = None
     if args.plot_every:
         print(
@@ -426,7 +435,7 @@ def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool)
         )
 
         def redraw(partial_history: History) -> None:
-            _draw(partial_history, figures, animation_frames=0)
+            _draw(partial_history, figures, 0, formats, args.dpi)
 
     continuing = getattr(args, "continuing", None)
     if continuing is not None and not args.quiet:
@@ -447,15 +456,6 @@ def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool)
     )
     save_run(history, partial)
     if not args.no_plots:
-        formats = args.formats
-        if report and "png" not in formats:
-            others = " and ".join(kind.upper() for kind in formats)
-            print(
-                "note: the report is made of PNG figures, so they are written beside the "
-                f"{others} files (--no-report leaves them out)",
-                file=sys.stderr,
-            )
-            formats = ("png", *formats)
         _draw(history, figures, args.frames, formats, args.dpi)
     if report:
         from .report import write_report
