@@ -3,6 +3,7 @@
     backprop-lab train                      # the guide's XOR 2-2-1 network
     backprop-lab train --dataset spiral --classes 3 --hidden 8,8 --activation tanh --loss ce
     backprop-lab gradcheck --activation relu --hidden 4
+    backprop-lab export runs/* --tensorboard tb   # for tensorboard --logdir tb
     backprop-lab serve                      # the playground in the browser
 
 Exit status: 0 done, 1 gradient check failed, 2 bad input (one sentence, nothing written),
@@ -613,6 +614,25 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- export
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .tensorboard_export import ExportError, export_runs
+
+    def say(line: str) -> None:
+        print(f"exporting {line}", file=sys.stderr, flush=True)
+
+    try:
+        folders = export_runs(args.runs, args.tensorboard, progress=say)
+    except ExportError as error:
+        raise UsageError(str(error)) from None
+    for folder in folders:
+        print(f"tensorboard: {folder}")
+    print(f"view them: tensorboard --logdir {args.tensorboard}")
+    return 0
+
+
 # --------------------------------------------------------------------------- sweep
 
 
@@ -875,6 +895,7 @@ def build_parser() -> argparse.ArgumentParser:
     _diagnose_command(commands)
     _explain_command(commands)
     _gradcheck_command(commands)
+    _export_command(commands)
     _serve_command(commands)
     return parser
 
@@ -931,6 +952,21 @@ def _plot_command(commands) -> None:
     _add_figure_file_options(plot)
     _add_frames_option(plot)
     plot.set_defaults(handler=_plot)
+
+
+def _export_command(commands) -> None:
+    export = commands.add_parser(
+        "export", help="write runs as TensorBoard event files (tensorboard --logdir DIR)"
+    )
+    export.add_argument("runs", nargs="+", metavar="RUN", help="one or more run folders")
+    export.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        required=True,
+        help="the TensorBoard log folder; each run goes into DIR/<its folder name>, replacing an "
+        "earlier export of it",
+    )
+    export.set_defaults(handler=_export)
 
 
 def _sweep_command(commands) -> None:
