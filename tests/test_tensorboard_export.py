@@ -495,8 +495,8 @@ def test_the_export_command_writes_each_run_and_says_each_stage(tmp_path, capsys
     assert "exporting b: histograms (30 snapshots)" in captured.err
     for name, run in zip("ab", runs):
         events = EventAccumulator(str(logdir / name), size_guidance=EVERYTHING).Reload()
-        loss = [event.value for event in events.Scalars("loss/train")]
-        assert np.array_equal(np.float32(loss), load_run(run).loss.astype(np.float32))
+        loss = np.array([event.value for event in events.Scalars("loss/train")], dtype=np.float32)
+        assert np.array_equal(loss, load_run(run).loss.astype(np.float32))
 
 
 @pytest.mark.parametrize(
