@@ -43,7 +43,7 @@ def test_train_writes_a_complete_self_contained_report(run):
         "plateau",
     ):
         assert part in page, part
-    assert page.count("<figure") == 12  # eleven figures and the animation, each captioned
+    assert page.count("<figure") == 13  # twelve figures and the animation, each captioned
     assert "it fell from 0.2514 at epoch 0 to 0.0003237 by epoch 4999" in page
     # The options of the models of issue 12 are listed only when a run sets them.
     new = ("task", "features", "l2", "l1", "dropout", "lr_schedule", "init_from", "weights")
@@ -63,7 +63,7 @@ def test_static_report_has_no_scripts(run, tmp_path):
     assert main(["report", str(copy), "--static"]) == 0
     page = (copy / "report.html").read_text()
     assert "<script" not in page and "Explore training" not in page
-    assert page.count("<figure") == 12
+    assert page.count("<figure") == 13
 
 
 @pytest.mark.parametrize("built", ["no_hidden_layer"], indirect=True)
@@ -84,7 +84,7 @@ def test_report_opens_offline_shows_every_figure_and_its_slider_moves(run, watch
     w = watch()
     page = w.open(run / "report.html")
     images = page.locator("figure img")
-    assert images.count() == 12
+    assert images.count() == 13
     for k in range(images.count()):
         image = images.nth(k)
         image.scroll_into_view_if_needed()

@@ -27,6 +27,7 @@ from .internals import (
     weight_distribution_figure,
     weights_figure,
 )
+from .landscape import loss_landscape_figure
 from .network import network_figure
 from .render import FORMATS, figure_bytes, png_bytes
 
@@ -41,6 +42,7 @@ FIGURES = {
     "weight_distribution.png": weight_distribution_figure,
     "activation_health.png": activation_health_figure,
     "gradient_flow.png": gradient_flow_figure,
+    "loss_landscape.png": loss_landscape_figure,
     "dashboard.png": dashboard_figure,
 }
 

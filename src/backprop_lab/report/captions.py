@@ -15,9 +15,11 @@ from ..data import SOLVED_R2
 from ..diagnose import Finding, flat_cause, is_solved, outputs_undecided
 from ..features import feature_label
 from ..history import History
+from ..landscape import Landscape, loss_landscape, unavailable_reason
 from ..numbers import change_words, percent, share_percent, sig
 from ..plots.curves import MAX_MARKED_CHANGES, full_batch
 from ..plots.grid import plane_for
+from ..plots.landscape import path_dots
 
 
 def _find(findings: list[Finding], code: str) -> Finding | None:
@@ -676,6 +678,115 @@ def _gradients(h: History, findings: list[Finding]) -> str:
     return text
 
 
+def _landscape(h: History, findings: list[Finding]) -> str:
+    reason = unavailable_reason(h)
+    if reason is not None:
+        return f"No landscape for this run: {reason}."
+    land = loss_landscape(h)
+    directions = land.directions
+    if directions.from_path == 2:
+        held = (
+            f"the two directions in which the parameters moved most during training (they hold "
+            f"{share_percent(directions.shares[0])} and {share_percent(directions.shares[1])} "
+            "of the path's variance; the two axes have different scales)"
+        )
+    elif directions.from_path == 1:
+        held = "the one direction the parameters moved along and a random one at right angles to it"
+    else:
+        held = "two random directions, since the parameters did not move"
+    _, step = path_dots(land.path_epoch)
+    every = f"a dot every {step} epochs" if step > 1 else "a dot every epoch"
+    text = (
+        f"Left: the loss over the plane through the final parameters (the star at the centre) "
+        f"spanned by {held}; dark is low. The black line is the training path projected onto "
+        f"the plane, with {every}: the dots crowd where training crawled."
+    )
+    text += _landscape_plateau(h, findings, land)
+    text += " " + _landscape_line(land, _find(findings, "plateau") is not None)
+    if sig(land.centre_loss) != sig(h.loss[-1]):
+        text += (
+            f" The centre's loss, {sig(land.centre_loss)}, is that of the final parameters, "
+            f"after the last update; the last recorded loss, {sig(h.loss[-1])}, was measured "
+            "before it."
+        )
+    if directions.from_path == 2 and land.plane_share < 0.9:
+        text += (
+            f" The plane holds only {share_percent(land.plane_share)} of the path's variance: "
+            "points of the path lie off it, and their own loss (the labels) can differ from "
+            "the colour under them."
+        )
+    return text
+
+
+def _landscape_plateau(h: History, findings: list[Finding], land: Landscape) -> str:
+    """What the landscape shows of the diagnosis's first plateau: the flat region the path
+    crawled over, and the escape from it (or that there was none)."""
+    plateau = _find(findings, "plateau")
+    if plateau is None:
+        return " Look for a flat region where the dots crowd (a plateau): here there is none."
+    start, end = plateau.epochs
+    level = float(np.median(h.loss[start : end + 1]))
+    text = (
+        f" Look for a flat region where the dots crowd: the loss sat near {sig(level, 3)} "
+        f"from epoch {start} to {end} (grey on the path), and the path barely moved there, on "
+        "a flat part of the landscape"
+    )
+    if end >= len(h.loss) - 1:
+        return text + ", which it never left."
+    after = np.flatnonzero(h.loss[end:] < level / 10)
+    if len(after):
+        escaped = end + int(after[0])
+        return text + (
+            f". Then it escaped: down the slope, across one contour after another, the loss "
+            f"fell below {sig(level / 10, 3)}, a tenth of the plateau's, by epoch {escaped}."
+        )
+    return text + (
+        f". After it the path moved on, and the loss ended at {sig(h.loss[-1])}, above a tenth "
+        "of the plateau's."
+    )
+
+
+def _landscape_line(land: Landscape, plateau: bool) -> str:
+    """The right panel: whether the straight line from start to end has a barrier, and how
+    training's own loss compares with the line's."""
+    change = change_words(land.start_loss, land.centre_loss, "rises", "falls")
+    top = land.barrier()
+    if top is not None:
+        text = (
+            f"Right: the loss along the straight line from the initial to the final parameters "
+            f"rises to {sig(top[1])} at α = {sig(top[0], 2)} (the triangle), higher than both "
+            "ends: a barrier in the straight way."
+        )
+    else:
+        text = (
+            f"Right: along the straight line from the initial to the final parameters the loss "
+            f"{change} with no barrier on the way, no hill that training had to go around."
+        )
+    detour = land.detour()
+    if detour is None:
+        return text
+    below, above = detour
+    own = " Training's own loss (black, each snapshot at its progress α along the line)"
+    if below >= 0.5:
+        around = ", around the barrier" if top is not None else ""
+        return text + (
+            f"{own} is below the line's at {percent(below)} of the snapshots: training found "
+            f"lower ground than the straight way{around}."
+        )
+    if above >= 0.5:
+        return text + (
+            f"{own} is above the line's at {percent(above)} of the snapshots: training took a "
+            "detour through higher ground, where the straight way was lower."
+        )
+    if below + above >= 0.2:
+        return text + (
+            f"{own} is above the line's at {percent(above)} of the snapshots and below it at "
+            f"{percent(below)}: training crossed the straight way to and fro."
+        )
+    flat = " and the plateau is the landscape's, not a detour" if plateau else ""
+    return text + f"{own} stays close to the line's: training went nearly straight{flat}."
+
+
 def _dashboard(h: History, findings: list[Finding]) -> str:
     return "The four most telling panels on one page, for printing."
 
@@ -711,6 +822,7 @@ CAPTIONS = {
     "weight_distribution.png": ("Weight distributions", _distribution),
     "activation_health.png": ("Dead and saturated units", _health),
     "gradient_flow.png": ("Gradient flow", _gradients),
+    "loss_landscape.png": ("The loss landscape", _landscape),
     "dashboard.png": ("Dashboard", _dashboard),
     "training.gif": ("Training animation", _animation),
 }
