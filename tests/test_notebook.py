@@ -15,6 +15,7 @@ from PIL import Image
 
 from backprop_lab import TrainConfig
 from backprop_lab.notebook import Animation, Explorer, history_html, summary_rows
+from tests.kernels import kernel_manager
 from tests.trained import trained
 
 
@@ -96,7 +97,7 @@ def test_importing_and_drawing_never_change_the_backend():
     assert result.stdout.strip() == "svg"
 
 
-def test_in_a_real_kernel_a_figure_shows_once_and_the_history_as_html():
+def test_in_a_real_kernel_a_figure_shows_once_and_the_history_as_html(tmp_path):
     """Executed by a Jupyter kernel (nbclient): the inline backend stays; a returned figure is
     one PNG, not two (pyplot's own end-of-cell display would add one); log lines are text."""
     nbformat = pytest.importorskip("nbformat")
@@ -110,7 +111,8 @@ def test_in_a_real_kernel_a_figure_shows_once_and_the_history_as_html():
         "%matplotlib inline\nbackprop_lab.plots.network_figure(h)",
     ]
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    manager = kernel_manager(tmp_path)
+    nbclient.NotebookClient(notebook, km=manager, timeout=120, kernel_name="python3").execute()
     backend, trained_cell, figure, figure_again = (cell.outputs for cell in notebook.cells)
     assert backend[0]["text"] == "True True\n"
     assert "text/html" in trained_cell[-1]["data"]

@@ -13,7 +13,6 @@ import base64
 import html
 import io
 import re
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from backprop_lab.diagnose import diagnose, format_findings
 from backprop_lab.explain import explain, format_explanation
 from backprop_lab.notebook import summary_rows
 from backprop_lab.sweep import train_sweep
+from tests.kernels import kernel_manager
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "docs" / "tour.ipynb"
 CELL_TIMEOUT_S = 600  # a cell takes a few seconds; the suite's other processes share the CPU
@@ -42,20 +42,6 @@ class Tour:
     seconds: float
 
 
-def _kernel_manager(folder: Path):
-    """A manager of the kernel "python3" that runs this very interpreter: a kernel spec
-    written for sys.executable, found before any other "python3" (a user's own kernel spec
-    may name another Python, without this package)."""
-    from ipykernel.kernelspec import write_kernel_spec
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
-
-    write_kernel_spec(folder / "python3")
-    specs = KernelSpecManager(kernel_dirs=[str(folder)], ensure_native_kernel=False)
-    assert specs.get_kernel_spec("python3").argv[0] == sys.executable
-    return KernelManager(kernel_name="python3", kernel_spec_manager=specs)
-
-
 @pytest.fixture(scope="module")
 def tour(tmp_path_factory: pytest.TempPathFactory) -> Tour:
     """The notebook executed once for this module, in a working directory of its own."""
@@ -65,7 +51,7 @@ def tour(tmp_path_factory: pytest.TempPathFactory) -> Tour:
     workdir = tmp_path_factory.mktemp("tour")
     client = NotebookClient(
         nb,
-        km=_kernel_manager(tmp_path_factory.mktemp("kernels")),
+        km=kernel_manager(tmp_path_factory.mktemp("kernels")),
         kernel_name="python3",
         timeout=CELL_TIMEOUT_S,
         resources={"metadata": {"path": str(workdir)}},
