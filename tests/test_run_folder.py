@@ -261,13 +261,29 @@ def test_a_signal_while_plot_draws_keeps_every_finished_figure(run, tmp_path):
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
-    assert stderr == "backprop-lab: interrupted; what was finished before is kept\n"
+    assert stderr.splitlines() == [
+        "drawing 12 figures as PNG and the animation (100 frames)",
+        "backprop-lab: interrupted; what was finished before is kept",
+    ]
     for png in (run / "figures").glob("*.png"):
         with Image.open(png) as image:
             image.load()
     time.sleep(0.2)
     assert _processes_writing(run) == [] and _leftovers(tmp_path) == []
     assert load_run(run).summary.status == "finished"
+
+
+def test_files_of_an_interrupted_plot_stay_the_runs_own(run, tmp_path):
+    """The SVGs an interrupted ``plot --format svg`` wrote are new names in the folder: they are
+    recorded in its manifest all the same, so a later train into it may replace it."""
+    command = [sys.executable, "-m", "backprop_lab", "plot", str(run), "--format", "svg"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(run / "figures" / "activations.svg", process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert main([*TRAIN, "--out", str(run)]) == 0  # the new run, without figures, replaced it
+    assert not (run / "figures").exists()
 
 
 def test_what_we_did_not_write_is_never_deleted(run, tmp_path, capsys):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -517,4 +518,15 @@ def test_a_bad_export_is_one_sentence_and_writes_nothing(args, message, tmp_path
     assert main([arg.format(**names) for arg in ["export", *args]]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "tb").exists()
+
+
+@pytest.mark.parametrize("name", ["a.partial", ".a.old"])
+def test_a_run_named_like_an_exports_scratch_folder_is_refused_before_anything(name, tmp_path):
+    """Exports are written through NAME.partial and swapped via .NAME.old: a run folder of such
+    a name would replace (or be replaced by) the export of the run "a"."""
+    a = save_run(trained(SMALL), tmp_path / "runs" / "a")
+    odd = save_run(trained(SMALL), tmp_path / "runs" / name)
+    with pytest.raises(ExportError, match=f"a run named '{re.escape(name)}' cannot be exported"):
+        export_runs([a, odd], tmp_path / "tb")
     assert not (tmp_path / "tb").exists()

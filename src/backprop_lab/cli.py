@@ -13,6 +13,7 @@ Exit status: 0 done, 1 gradient check failed, 2 bad input (one sentence, nothing
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import sys
@@ -331,7 +332,7 @@ def _train(args: argparse.Namespace) -> int:
                 f"and report (backprop-lab report {out} draws what is missing)"
             ) from None
         raise Interrupted(f"interrupted before the run was saved; {out} is as it was") from None
-    _print_outcome(history, out, None if args.no_plots else out / "figures", report)
+    _print_outcome(history, out, None if args.no_plots else out / "figures", report, args.formats)
     return _exit_status(history)
 
 
@@ -457,15 +458,37 @@ def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool)
     )
     save_run(history, partial)
     if not args.no_plots:
+        if not args.quiet:
+            _say_drawing(None, args.frames, formats, args.dpi)
         _draw(history, figures, args.frames, formats, args.dpi)
     if report:
         from .report import write_report
 
+        if not args.quiet:
+            print("writing report.html", file=sys.stderr, flush=True)
         write_report(history, partial)
     return history
 
 
-def _print_outcome(history: History, out: Path, figures: Path | None, report: bool) -> None:
+def _say_drawing(count: int | None, frames: int, formats, dpi: float | None) -> None:
+    """The line before the figures are drawn (seconds each): how many, in what, at what dpi,
+    and the animation's frames."""
+    from .plots import FIGURES
+
+    count = len(FIGURES) if count is None else count
+    parts = []
+    if count:
+        figures = f"{count} figure{'s' * (count != 1)} as {', '.join(f.upper() for f in formats)}"
+        parts.append(figures + (f" at {dpi:g} dpi" if dpi is not None else ""))
+    if frames:
+        parts.append(f"the animation ({frames} frames)")
+    what = " and ".join(parts)
+    print(f"drawing {what}", file=sys.stderr, flush=True)
+
+
+def _print_outcome(
+    history: History, out: Path, figures: Path | None, report: bool, formats=("png",)
+) -> None:
     """The classic table, the final numbers, where everything was written, the diagnosis."""
     from .diagnose import diagnose, format_findings
 
@@ -475,7 +498,8 @@ def _print_outcome(history: History, out: Path, figures: Path | None, report: bo
     print(f"{final_numbers(history)}, {s.epochs} epochs in {s.wall_time_s:.2f} s ({s.status})")
     print(f"run folder: {out}")
     if figures is not None:
-        print(f"figures: {figures} (start with dashboard.png)")
+        first = "png" if report or "png" in formats else formats[0]
+        print(f"figures: {figures} (start with dashboard.{first})")
     if report:
         print(f"report: {out / 'report.html'} (open it in a browser)")
     print("\ndiagnosis:")
@@ -603,12 +627,18 @@ def _plot(args: argparse.Namespace) -> int:
         folder = folder / f"epoch-{args.epoch}"
     frames = 0 if args.no_animation or not animation else args.frames
     with updating(args.run):
-        if len(names) == len(FIGURES):
-            _draw(history, folder, frames, args.formats, args.dpi)
-        else:  # a few figures: one after the other is quicker than starting a second process
-            draw_figures(history, folder, names, args.formats, args.dpi)
-            if frames:
-                write_animation(history, folder, frames)
+        _say_drawing(len(names), frames, args.formats, args.dpi)
+        try:
+            if len(names) == len(FIGURES):
+                _draw(history, folder, frames, args.formats, args.dpi)
+            else:  # a few figures: one after the other is quicker than a second process
+                draw_figures(history, folder, names, args.formats, args.dpi)
+                if frames:
+                    write_animation(history, folder, frames)
+        except BaseException:  # Ctrl-C, a full disk: the files written so far are the run's too
+            with contextlib.suppress(OSError):
+                add_to_manifest(Path(args.run))
+            raise
         add_to_manifest(Path(args.run))
     print(f"figures: {folder}")
     return 0

@@ -143,6 +143,8 @@ def export_runs(
     ``progress`` lines start with the run's name."""
     folders = [Path(p) for p in paths]
     names = [_folder_name(p) for p in folders]
+    for name in names:
+        _check_name(name)
     for i, name in enumerate(names):
         if name in names[:i]:
             first = folders[names.index(name)]
@@ -527,11 +529,23 @@ def _export_name(history: History, name: str | None) -> str:
     """The folder name an export gets (see :func:`export_tensorboard`), checked."""
     if name is None:
         name = _folder_name(history.path) if history.path is not None else history.dataset.name
+    _check_name(name)
+    return name
+
+
+def _check_name(name: str) -> None:
+    """A plain folder name, and not one of the names an export writes through (NAME.partial,
+    .NAME.old): the export of a run of that name would replace another run's, or be replaced."""
     if name in ("", ".", "..") or "/" in name or os.sep in name or "\0" in name:
         raise ExportError(
             f"{shown(name)!r} cannot name a folder of a TensorBoard run; give a plain folder name"
         )
-    return name
+    if name.endswith(PARTIAL_SUFFIX) or (name.startswith(".") and name.endswith(".old")):
+        raise ExportError(
+            f"a run named {shown(name)!r} cannot be exported under that name: exports are "
+            f"written through NAME{PARTIAL_SUFFIX} and .NAME.old folders; copy the run to a folder "
+            "of another name"
+        )
 
 
 def _folder_name(path: Path) -> str:
