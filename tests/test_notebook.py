@@ -121,3 +121,14 @@ def test_in_a_real_kernel_a_figure_shows_once_and_the_history_as_html(tmp_path):
     for outputs in (figure, figure_again):
         assert [o for o in outputs if "image/png" in o.get("data", {})] == outputs[:1]
         assert len(outputs) == 1
+
+
+def test_summary_rows_name_what_the_run_set():
+    """No hidden layer is said as such; penalties, dropout and features are named; the test
+    split's size is given."""
+    bare = dict(summary_rows(trained(TrainConfig(hidden=(), epochs=30))))
+    assert bare["layers"] == "2-1, no hidden layer, mse loss"
+    config = TrainConfig(dataset="moons", l2=0.01, dropout=0.2, epochs=30, test_fraction=0.25)
+    rows = dict(summary_rows(trained(config)))
+    assert rows["optimiser"] == "sgd, learning rate 2, L2 penalty 0.01, dropout 0.2"
+    assert rows["penalty"].endswith("%)") and rows["data"].endswith(" test samples")

@@ -399,7 +399,7 @@ def _check_train_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"{flag} is for the figures and --no-plots draws none; give one of them")
     if args.log_every < 0:
         raise UsageError(
-            f"--log-every must be a whole number of epochs of at least 1, got {args.log_every}"
+            f"--log-every must be a whole number of epochs (0: no lines), got {args.log_every}"
         )
     epochs = getattr(args, "epochs", 0)
     if args.plot_every and epochs / args.plot_every > MAX_REDRAWS:

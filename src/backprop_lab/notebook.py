@@ -27,6 +27,7 @@ from .plots.dashboard import dashboard_figure
 from .plots.render import png_bytes
 from .report.explorer import FRAMES as EXPLORER_FRAMES
 from .report.explorer import explorer_html
+from .report.html import options_text, penalty_part
 
 ANIMATION_FRAMES = 60
 """Frames of ``history.animate()``: a smooth story at half the bytes of training.gif's 100."""
@@ -49,20 +50,30 @@ def _say(message: str) -> None:
 
 
 def summary_rows(history: History) -> list[tuple[str, str]]:
-    """(name, value) rows of the History's summary: status, final loss, accuracy or R², the
-    test split's, the layers, the optimiser and rate, the epochs."""
-    s, c = history.summary, history.config
+    """(name, value) rows of the History's summary: status, final loss (and its penalty), the
+    score (accuracy, or R² and RMSE), the test split's, the layers, the optimiser with every
+    option beyond the guide's that the run sets, the epochs and the data."""
+    s, c, data = history.summary, history.config, history.dataset
     rows = [("status", history.status_text()), ("final loss", sig(s.final_loss))]
+    if len(history.penalty):
+        rows.append(("penalty", penalty_part(history)))
     score = (lambda v: sig(v)) if history.is_regression else (lambda v: percent(v, 1))
     rows.append((history.score_name, score(s.final_accuracy)))
+    if history.is_regression:
+        rows.append(("RMSE", sig(history.rmse[-1])))
     if s.final_test_loss is not None:
         rows.append(("test loss", sig(s.final_test_loss)))
         rows.append((f"test {history.score_name}", score(s.final_test_accuracy)))
     sizes = "-".join(map(str, history.layer_sizes))
-    rows.append(("layers", f"{sizes}, {c.activation} hidden units, {c.loss} loss"))
-    rows.append(("optimiser", f"{c.optimizer}, learning rate {c.lr:g}"))
+    hidden = f"{c.activation} hidden units" if len(history.layer_sizes) > 2 else "no hidden layer"
+    rows.append(("layers", f"{sizes}, {hidden}, {c.loss} loss"))
+    options = options_text(history)
+    rows.append(("optimiser", f"{c.optimizer}, learning rate {c.lr:g}{options}"))
     rows.append(("epochs", f"{s.epochs} of {c.epochs}, seed {c.seed}"))
-    rows.append(("data", f"{history.dataset.name}, {len(history.dataset.labels)} training samples"))
+    samples = f"{data.name}, {len(data.labels)} training samples"
+    if len(data.labels_test):
+        samples += f", {len(data.labels_test)} test samples"
+    rows.append(("data", samples))
     if history.path is not None:
         rows.append(("run folder", str(history.path)))
     return rows

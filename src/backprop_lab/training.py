@@ -188,7 +188,7 @@ class EpochLog:
             self.write(last, numbers)
 
     def _score(self, value: float) -> str:
-        return f"{value:>10.4g}" if self.regression else f"{value:>6.1%}"
+        return f"{value:<12.6g}" if self.regression else f"{value:>6.1%}"
 
     def line(self, epoch: int, numbers: EpochNumbers) -> str:
         """The fixed-format line of ``epoch`` (its numbers are recorded in ``numbers``)."""
@@ -203,7 +203,7 @@ class EpochLog:
         if self.has_test:
             parts.append(f"test loss {numbers.test_loss[epoch]:<12.6g}")
             parts.append(f"test {self.score} {self._score(numbers.test_accuracy[epoch])}")
-        parts.append(f"{per_epoch * 1000:.3g} ms/epoch")
+        parts.append(f"{per_epoch * 1000:#.3g} ms/epoch")
         return "  ".join(parts)
 
     def write(self, epoch: int, numbers: EpochNumbers) -> None:

@@ -36,7 +36,7 @@ def _cards(h: History) -> str:
     s = h.summary
     cards = [("status", s.status), ("final loss", sig(s.final_loss))]
     if len(h.penalty):
-        cards.append(("penalty", _penalty_part(h)))
+        cards.append(("penalty", penalty_part(h)))
     if h.is_regression:
         cards += [("R²", sig(s.final_accuracy)), ("RMSE", sig(h.rmse[-1]))]
     else:
@@ -55,7 +55,7 @@ def _cards(h: History) -> str:
     )
 
 
-def _penalty_part(h: History) -> str:
+def penalty_part(h: History) -> str:
     """The penalty inside the final loss and its share: "0.03388 (59%)", "0.0006966 (0.3%)",
     never "(0%)" for a penalty that is not 0 ("<0.1%"): the loss caption's share, in short."""
     penalty, loss = h.penalty[-1], h.loss[-1]
@@ -178,9 +178,10 @@ def schedule_words(h: History) -> str:
     return f", times {schedule.factor:g} every epoch{last}"
 
 
-def _extras(h: History) -> str:
-    """The rest of the subtitle's description for the options of issue 12 that a run sets:
-    the schedule, the penalties, dropout, the inputs' features, the starting weights."""
+def options_text(h: History) -> str:
+    """The rest of the subtitle's description for the options beyond the guide's that a run
+    sets: the schedule, the penalties, dropout, the inputs' features, the starting weights,
+    each after ", " ("" for none)."""
     c = h.config
     parts = [schedule_words(h)]
     if c.l2:
@@ -302,7 +303,7 @@ def write_report(history: History, folder: str | Path, static: bool = False) -> 
 <style>{STYLE}</style></head>
 <body><main>
 <h1>backprop-lab report: {_esc(title)}</h1>
-<p class="subtitle">{_esc(c.loss)} loss, {_esc(c.optimizer)} with learning rate {c.lr:g}{_esc(_extras(history))}, seed {c.seed},
+<p class="subtitle">{_esc(c.loss)} loss, {_esc(c.optimizer)} with learning rate {c.lr:g}{_esc(options_text(history))}, seed {c.seed},
 {_esc(history.status_text())} (backprop-lab {_esc(s.version)})</p>
 {_cards(history)}{_loss_notes(history)}
 <div class="columns"><div>{_predictions(history)}</div><div><h3>Configuration</h3>{_config(history)}</div></div>
