@@ -7,11 +7,12 @@ import pytest
 from matplotlib.collections import PathCollection
 from PIL import Image
 
-from backprop_lab import History, forward, load_run, train
+from backprop_lab import History, TrainConfig, forward, load_run, train
 from backprop_lab.plots import FIGURES, decision_boundary_figure, write_animation
 from backprop_lab.plots.boundary import epochs_of_change, probability_image
 from backprop_lab.plots.grid import class_probability, outputs_on_plane, plane_for
 from backprop_lab.plots.hidden import hidden_coordinates, hidden_space_figure, projection_for
+from tests.trained import trained
 
 RUNS = ("xor", "spiral_2_8_8_1", "spiral_3_classes", "diverged")  # see tests/built.py
 
@@ -135,3 +136,30 @@ def test_animation_also_as_mp4_when_ffmpeg_is_there(runs, tmp_path):
     mp4 = tmp_path / "training.mp4"
     assert mp4 in paths and mp4.read_bytes()[4:8] == b"ftyp"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_figure_that_cannot_be_drawn_costs_neither_the_others_nor_the_run(tmp_path, monkeypatch,
+                                                                            capsys):  # fmt: skip
+    """A figure (or the animation) that raises on numbers it was not made for becomes a figure
+    saying so and a line on stderr; every other file is drawn as usual."""
+    import backprop_lab.plots as plots
+
+    def broken(history):
+        raise ValueError("arange: cannot compute length")
+
+    def broken_animation(history, folder, frames):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setitem(plots.FIGURES, "activations.png", broken)
+    monkeypatch.setattr(plots, "write_animation", broken_animation)
+    history = trained(TrainConfig(epochs=30))
+    plots.draw_run(history, tmp_path, frames=2)
+    err = capsys.readouterr().err
+    assert (
+        "note: activations.png could not be drawn (ValueError: arange: cannot compute length)"
+        in err
+    )
+    assert (
+        "note: training.gif could not be drawn (ZeroDivisionError: float division by zero)" in err
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(plots.FIGURES)

@@ -30,6 +30,7 @@ from .internals import (
 from .landscape import loss_landscape_figure
 from .network import network_figure
 from .render import FORMATS, figure_bytes, png_bytes
+from .style import unavailable
 
 FIGURES = {
     "loss.png": loss_figure,
@@ -80,8 +81,31 @@ def draw_figures(
         written = []
         for name in names:
             interrupts.check()  # an interruption swallowed while the last one was drawn
-            written += save_figure_as(FIGURES[name](history), folder / name, formats, dpi)
+            for kind, data in _rendered(name, history, formats, dpi).items():
+                written.append((folder / name).with_suffix(f".{kind}"))
+                atomic_write_bytes(written[-1], data)
         return written
+
+
+DRAWING_FAILURES = (ArithmeticError, ValueError, TypeError, IndexError, KeyError, RuntimeError)
+"""What drawing a figure may raise on numbers it was not made for (or through a bug): caught per
+figure, so that one figure that cannot be drawn costs neither the run its other figures nor a
+freshly trained run its folder. Interruptions, full disks (OSError) and MemoryError go on."""
+
+
+def _reason(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}".splitlines()[0][:200]
+
+
+def _rendered(name: str, history: History, formats, dpi: float | None) -> dict[str, bytes]:
+    """FIGURES[name] of ``history`` drawn and rendered in each of ``formats``; if that fails
+    (see DRAWING_FAILURES), a figure that says so instead, and a line on stderr."""
+    try:
+        return figure_bytes(FIGURES[name](history), formats, dpi)
+    except DRAWING_FAILURES as error:
+        reason = _reason(error)
+        print(f"note: {name} could not be drawn ({reason}); the other figures are", file=sys.stderr)
+        return figure_bytes(unavailable(name, f"drawing it failed ({reason})"), formats, dpi)
 
 
 def draw_run(
@@ -107,7 +131,10 @@ def draw_run(
     if not frames or "fork" not in multiprocessing.get_all_start_methods():
         draw_figures(history, folder, formats=formats, dpi=dpi)
         if frames:
-            write_animation(history, folder, frames)
+            try:
+                write_animation(history, folder, frames)
+            except DRAWING_FAILURES as error:
+                _animation_failed(_reason(error))
         return
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
@@ -125,6 +152,9 @@ def draw_run(
     except EOFError:  # the child ended without a word
         failure = None
     receive.close()
+    if failure is not None and failure[0] == "drawing":
+        _animation_failed(failure[1])
+        return
     if failure is not None:
         raise OSError(*failure)
     if child.exitcode == 130:  # the animation process alone was interrupted
@@ -163,6 +193,13 @@ def _animate(history: History, folder: Path, frames: int, send) -> None:
     except OSError as error:
         send.send((error.errno, error.strerror or str(error), error.filename))
         sys.exit(1)
+    except DRAWING_FAILURES as error:
+        send.send(("drawing", _reason(error)))
+        sys.exit(1)
+
+
+def _animation_failed(reason: str) -> None:
+    print(f"note: training.gif could not be drawn ({reason}); the figures are", file=sys.stderr)
 
 
 __all__ = [
