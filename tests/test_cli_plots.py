@@ -145,6 +145,8 @@ def test_plot_only_draws_the_named_figures(built: Built, tmp_path):
         (["--format", "jpg"], "'jpg' is not a figure format; give one or more of png, svg, pdf"),
         (["--dpi", "5000"], "5000 dots per inch is out of range; give 30 to 600"),
         (["--dpi", "x"], "'x' is not a number"),
+        (["--dpi", "nan"], "'nan' is not a number of dots per inch"),
+        (["--only", "loss,,network"], "--only has an empty name between commas"),
     ],
 )
 @pytest.mark.parametrize("built", ["xor"], indirect=True)

@@ -49,7 +49,7 @@ def test_animate_gives_an_animated_webp_that_plays_inline(tmp_path):
         assert image.format == "WEBP" and getattr(image, "n_frames", 1) == 4
     assert animation._repr_html_().startswith('<img src="data:image/webp;base64,')
     assert animation.save(tmp_path / "t.webp").read_bytes() == animation.data
-    with pytest.raises(ValueError, match="2 to 1000 frames, not 1"):
+    with pytest.raises(ValueError, match="from 2 to 1000, not 1"):
         _xor().animate(frames=1)
 
 
@@ -132,3 +132,11 @@ def test_summary_rows_name_what_the_run_set():
     rows = dict(summary_rows(trained(config)))
     assert rows["optimiser"] == "sgd, learning rate 2, L2 penalty 0.01, dropout 0.2"
     assert rows["penalty"].endswith("%)") and rows["data"].endswith(" test samples")
+
+
+@pytest.mark.parametrize("frames", [1, 2.5, "10", True, 10**6])
+def test_frames_must_be_a_whole_number_in_range(frames):
+    with pytest.raises(ValueError, match="whole number of frames from 2 to 1000"):
+        _xor().animate(frames=frames)
+    with pytest.raises(ValueError, match="whole number of slider positions from 2 to 200"):
+        _xor().explore(frames=frames)

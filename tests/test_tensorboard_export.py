@@ -179,7 +179,8 @@ def test_the_default_run_reads_back_as_its_history_npz_with_its_figures(built, t
     assert "| status | finished after 5000 epochs |" in text(events, "run/summary")
     assert "| final accuracy | 100% |" in text(events, "run/summary")
     assert "| --lr | 2 |" in text(events, "run/config")
-    assert [p.name for p in out.iterdir()][0].endswith(".backprop-lab")
+    events = [p.name for p in out.iterdir() if p.name != "backprop-lab-export.json"]
+    assert len(events) == 1 and events[0].endswith(".backprop-lab")
 
 
 @pytest.mark.parametrize("name", list(RUNS))
@@ -301,7 +302,7 @@ def test_a_re_export_replaces_the_earlier_one_whole(tmp_path):
     export_tensorboard(train(SMALL), tmp_path, name="run")
     longer = train(replace(SMALL, epochs=80))
     out = export_tensorboard(longer, tmp_path, name="run")
-    assert len(list(out.iterdir())) == 1
+    assert len(list(out.iterdir())) == 2  # one event file and the note of its run folder
     steps, values = series(read(out), "loss/train")
     assert len(steps) == 80
     np.testing.assert_array_equal(values, longer.loss.astype(np.float32))
@@ -506,6 +507,8 @@ def test_the_export_command_writes_each_run_and_says_each_stage(tmp_path, capsys
         (["{run}", "--tensorboard", "{file}"], "is a file; give a folder to export into"),
         (["{missing}", "--tensorboard", "{tb}"], "is not a folder; give the folder of a run"),
         (["{run}"], "the following arguments are required: --tensorboard"),
+        (["{run}", "--tensorboard", ""], "the TensorBoard folder is empty"),
+        (["{run}", "{run}", "--tensorboard", "{tb}"], "run is given twice; give each run once"),
     ],
 )
 def test_a_bad_export_is_one_sentence_and_writes_nothing(args, message, tmp_path, capsys):
@@ -530,3 +533,16 @@ def test_a_run_named_like_an_exports_scratch_folder_is_refused_before_anything(n
     with pytest.raises(ExportError, match=f"a run named '{re.escape(name)}' cannot be exported"):
         export_runs([a, odd], tmp_path / "tb")
     assert not (tmp_path / "tb").exists()
+
+
+def test_the_export_of_another_run_of_the_same_name_is_not_replaced(tmp_path):
+    """a/xor and b/xor are both exported as xor: the second export into the same folder is
+    refused (the first is kept); exporting a/xor again replaces its own."""
+    a = save_run(trained(SMALL), tmp_path / "a" / "xor")
+    b = save_run(trained(SMALL), tmp_path / "b" / "xor")
+    first = export_runs([a], tmp_path / "tb")[0]
+    before = sorted(p.name for p in first.iterdir())
+    with pytest.raises(ExportError, match=r"holds the export of .*a/xor, another run of the same"):
+        export_runs([b], tmp_path / "tb")
+    assert sorted(p.name for p in first.iterdir()) == before
+    assert export_runs([a], tmp_path / "tb") == [first]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -415,5 +416,7 @@ def test_log_every_says_r2_for_regression_and_shows_a_diverged_loss(capsys):
 def test_no_log_lines_by_default_and_a_negative_interval_is_refused(capsys):
     train(TrainConfig(epochs=30))
     assert _log_lines(capsys) == []
-    with pytest.raises(ValueError, match="log_every must be 0 .* not -1"):
-        train(TrainConfig(epochs=30), log_every=-1)
+    bad: object
+    for bad in (-1, 1.5, True, "10"):
+        with pytest.raises(ValueError, match=f"log_every must be 0 .* not {re.escape(repr(bad))}"):
+            train(TrainConfig(epochs=30), log_every=bad)  # type: ignore[arg-type]

@@ -44,6 +44,7 @@ from .run_folder import (
     SwapError,
     add_to_manifest,
     default_run_folder,
+    shown,
     updating,
 )
 
@@ -254,6 +255,8 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def _dpi(text: str) -> float:
     dpi = _number(text)
+    if dpi != dpi:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of dots per inch")
     low, high = DPI_RANGE
     if not low <= dpi <= high:
         raise argparse.ArgumentTypeError(
@@ -327,13 +330,34 @@ def _train(args: argparse.Namespace) -> int:
         ) from None
     except KeyboardInterrupt:
         if folder.committed:
-            raise Interrupted(
-                f"interrupted while drawing; the run is saved in {out} without all its figures "
-                f"and report (backprop-lab report {out} draws what is missing)"
-            ) from None
+            raise Interrupted(_interrupted_while_drawing(args, out)) from None
         raise Interrupted(f"interrupted before the run was saved; {out} is as it was") from None
     _print_outcome(history, out, None if args.no_plots else out / "figures", report, args.formats)
     return _exit_status(history)
+
+
+def _interrupted_while_drawing(args: argparse.Namespace, out: Path) -> str:
+    """What to say when Ctrl-C lands after the run was saved, while its figures were drawn: the
+    command that draws what is missing (plot in the formats asked for, report for the page)."""
+    plot = f"backprop-lab plot {out}"
+    if args.formats != ("png",):
+        plot += f" --format {','.join(args.formats)}"
+    if args.dpi is not None:
+        plot += f" --dpi {args.dpi:g}"
+    if args.no_report:
+        return (
+            f"interrupted while drawing; the run is saved in {out} without all its figures "
+            f"({plot} draws them)"
+        )
+    if args.formats == ("png",) and args.dpi is None:
+        return (
+            f"interrupted while drawing; the run is saved in {out} without all its figures "
+            f"and report (backprop-lab report {out} draws what is missing)"
+        )
+    return (
+        f"interrupted while drawing; the run is saved in {out} without all its figures and "
+        f"report ({plot} draws the figures, then backprop-lab report {out} the report)"
+    )
 
 
 def _check_start_options(args: argparse.Namespace) -> None:
@@ -495,7 +519,8 @@ def _print_outcome(
     s = history.summary
     print(f"{table_heading(history)}:")
     print(format_prediction_table(history))
-    print(f"{final_numbers(history)}, {s.epochs} epochs in {s.wall_time_s:.2f} s ({s.status})")
+    epochs = f"{s.epochs} epoch{'' if s.epochs == 1 else 's'}"
+    print(f"{final_numbers(history)}, {epochs} in {s.wall_time_s:.2f} s ({s.status})")
     print(f"run folder: {out}")
     if figures is not None:
         first = "png" if report or "png" in formats else formats[0]
@@ -601,7 +626,10 @@ def _only(text: str | None, names: list[str]) -> tuple[list[str], bool]:
     if text is None:
         return names, True
     stems = {name.removesuffix(".png"): name for name in names}
-    given = [part.strip().removesuffix(".png") for part in text.split(",") if part.strip()]
+    given = [part.strip().lower().removesuffix(".png") for part in text.split(",")]
+    if any(given) and "" in given:
+        raise UsageError("--only has an empty name between commas; give names such as loss,network")
+    given = [stem for stem in given if stem]
     for stem in given:
         if stem not in stems and stem != "animation":
             raise UsageError(
@@ -658,8 +686,8 @@ def _export(args: argparse.Namespace) -> int:
     except ExportError as error:
         raise UsageError(str(error)) from None
     for folder in folders:
-        print(f"tensorboard: {folder}")
-    print(f"view them: tensorboard --logdir {args.tensorboard}")
+        print(f"tensorboard: {shown(folder)}")
+    print(f"view them: tensorboard --logdir {shown(args.tensorboard)}")
     return 0
 
 

@@ -87,3 +87,15 @@ def ignore() -> None:
     """Ignore SIGINT and SIGTERM from now on: the command is over and the process exits."""
     for signum in SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """SIGINT and SIGTERM held back inside this block and delivered when it ends: for steps that
+    must not be cut in half, such as swapping a finished folder in and removing the old one."""
+    blocked = set(SIGNALS)
+    signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)

@@ -19,6 +19,8 @@ import hashlib
 import html
 from pathlib import Path
 
+import numpy as np
+
 from .files import atomic_write_bytes, atomic_write_text
 from .history import History
 from .numbers import percent, sig
@@ -38,6 +40,10 @@ _CELL_STYLE = "padding:2px 14px 2px 0;text-align:left;border:none"
 
 def _data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
 def _say(message: str) -> None:
@@ -126,8 +132,10 @@ class Animation:
 
 def animation(history: History, frames: int = ANIMATION_FRAMES) -> Animation:
     """The training animation of ``history`` with ``frames`` frames (2 to 1000)."""
-    if not 2 <= frames <= 1000:
-        raise ValueError(f"an animation has 2 to 1000 frames, not {frames}")
+    if not _whole(frames) or not 2 <= frames <= 1000:
+        raise ValueError(
+            f"an animation has a whole number of frames from 2 to 1000, not {frames!r}"
+        )
     _say(f"drawing the training animation ({frames} frames)")
     images = quantize_frames(render_frames(history, frames))
     return Animation(webp_bytes(images), frames, f"training of {_name(history)}")
@@ -183,8 +191,10 @@ class Explorer:
 
 def explorer(history: History, frames: int = EXPLORER_FRAMES) -> Explorer:
     """The interactive explorer of ``history`` with ``frames`` slider positions (2 to 200)."""
-    if not 2 <= frames <= 200:
-        raise ValueError(f"the explorer has 2 to 200 slider positions, not {frames}")
+    if not _whole(frames) or not 2 <= frames <= 200:
+        raise ValueError(
+            f"the explorer has a whole number of slider positions from 2 to 200, not {frames!r}"
+        )
     _say(f"building the explorer ({frames} epochs on the slider)")
     still = png_bytes(dashboard_figure(history))
     return Explorer(explorer_html(history, frames), still, f"explorer of {_name(history)}")

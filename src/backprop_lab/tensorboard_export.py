@@ -50,8 +50,10 @@ when an export runs; importing backprop_lab does not import it.
 from __future__ import annotations
 
 import io
+import json
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,6 +75,9 @@ MISSING = "TensorBoard export needs tensorboardX: pip install 'backprop-lab[tens
 FILE_SUFFIX = ".backprop-lab"
 """Every event file an export writes ends in this: a re-export replaces only folders of these."""
 EVENT_PREFIX = "events.out.tfevents."
+SOURCE_FILE = "backprop-lab-export.json"
+"""Beside the event files: which run folder the export was made from (its absolute path), so
+that exporting another run of the same folder name is refused instead of replacing it."""
 HISTOGRAMS = (
     ("weights", "W"),
     ("biases", "b"),
@@ -115,9 +120,13 @@ def export_tensorboard(
     tbx = _tensorboardx()
     say = progress or (lambda line: None)
     target = Path(logdir) / _export_name(history, name)
+    source = _source(history)
+    _check_same_source(target, source)
     images = _figure_files(history, figures)
     started = time.time()
     with _Staged(target) as partial:
+        _check_same_source(target, source)  # again, under the lock
+        (partial / SOURCE_FILE).write_text(json.dumps({"run": source}) + "\n")
         notes: list[str] = []
         with _EventFile(tbx, partial, history, started) as events:
             say(f"scalars ({len(history.loss)} epochs)")
@@ -138,28 +147,32 @@ def export_runs(
 ) -> list[Path]:
     """Export each run folder of ``paths`` into ``logdir/<its folder name>/`` (see
     :func:`export_tensorboard`) and return those folders. Two runs of the same folder name
-    would land in one place: that is refused before anything is written. A run folder that
-    does not load raises its RunError when its turn comes; the exports before it are whole.
+    would land in one place: that is refused before anything is written, and so is a run folder
+    that does not load (its RunError): every run is loaded before the first is exported.
     ``progress`` lines start with the run's name."""
     folders = [Path(p) for p in paths]
+    if str(logdir) == "":
+        raise ExportError("the TensorBoard folder is empty; give a folder to export into")
     names = [_folder_name(p) for p in folders]
     for name in names:
         _check_name(name)
     for i, name in enumerate(names):
         if name in names[:i]:
             first = folders[names.index(name)]
+            if os.path.abspath(first) == os.path.abspath(folders[i]):
+                raise ExportError(f"{shown(first)} is given twice; give each run once")
             raise ExportError(
                 f"{shown(first)} and {shown(folders[i])} would both be exported as {shown(name)} "
                 "(TensorBoard tells runs apart by folder name); export them into different folders"
             )
+    histories = [load_run(path) for path in folders]  # a damaged run: refused before any export
     done = []
-    for path, name in zip(folders, names):
+    for history, name in zip(histories, names):
 
         def say(line: str, name: str = name) -> None:
             if progress is not None:
-                progress(f"{name}: {line}")
+                progress(f"{shown(name)}: {line}")
 
-        history = load_run(path)
         done.append(export_tensorboard(history, logdir, progress=say, name=name))
     return done
 
@@ -439,6 +452,9 @@ def _write_images(events: _EventFile, images: list[tuple[int, str, Path]]) -> li
 
     notes = []
     for epoch, tag, path in images:
+        if path.is_symlink():  # a figure is a file the run wrote, never a way out of its folder
+            notes.append(f"{shown(path)} is a link, not a figure the run wrote; left out")
+            continue
         try:
             data = path.read_bytes()
         except OSError as error:  # a figure that cannot be read is not a failed write
@@ -446,11 +462,16 @@ def _write_images(events: _EventFile, images: list[tuple[int, str, Path]]) -> li
             notes.append(f"{shown(path)} could not be read ({reason}); left out")
             continue
         try:
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                width, height, mode = image.width, image.height, image.mode
-        except (OSError, ValueError, Image.DecompressionBombError) as error:
-            notes.append(f"{shown(path)} is not a readable PNG image ({error}); left out")
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(data)) as image:
+                    width, height, mode = image.width, image.height, image.mode
+                    image.verify()  # the chunks' checksums, without decoding the pixels
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            notes.append(f"{shown(path)} is too large an image for TensorBoard; left out")
+            continue
+        except (OSError, ValueError, SyntaxError):
+            notes.append(f"{shown(path)} is not a readable PNG image; left out")
             continue
         picture = events.tbx.Summary.Image(
             height=height,
@@ -540,11 +561,30 @@ def _check_name(name: str) -> None:
         raise ExportError(
             f"{shown(name)!r} cannot name a folder of a TensorBoard run; give a plain folder name"
         )
-    if name.endswith(PARTIAL_SUFFIX) or (name.startswith(".") and name.endswith(".old")):
+    scratch = name.startswith(".") and (name.endswith(".old") or name.endswith(".lock"))
+    if name.endswith(PARTIAL_SUFFIX) or scratch:
         raise ExportError(
             f"a run named {shown(name)!r} cannot be exported under that name: exports are "
-            f"written through NAME{PARTIAL_SUFFIX} and .NAME.old folders; copy the run to a folder "
-            "of another name"
+            f"written through NAME{PARTIAL_SUFFIX} and .NAME.old folders beside a .NAME.lock file; "
+            "copy the run to a folder of another name"
+        )
+
+
+def _source(history: History) -> str | None:
+    """The run folder an export is made from, as an absolute path (None: never saved)."""
+    return os.path.abspath(history.path) if history.path is not None else None
+
+
+def _check_same_source(target: Path, source: str | None) -> None:
+    """Refuse to replace the export of another run folder that has the same name."""
+    try:
+        earlier = json.loads((target / SOURCE_FILE).read_text()).get("run")
+    except (OSError, ValueError, AttributeError):
+        return  # no export there, or one that does not say (checked as ours elsewhere)
+    if earlier != source and earlier is not None:
+        raise ExportError(
+            f"{shown(target)} holds the export of {shown(earlier)}, another run of the same "
+            "folder name; export into another folder, or remove that export first"
         )
 
 
@@ -554,11 +594,12 @@ def _folder_name(path: Path) -> str:
 
 def _ours(folder: Path) -> list[str]:
     """What in ``folder`` an export did not write (sorted names; empty when it is ours)."""
-    return sorted(
-        p.name
-        for p in folder.iterdir()
-        if not (p.name.startswith(EVENT_PREFIX) and p.name.endswith(FILE_SUFFIX) and p.is_file())
-    )
+    return sorted(p.name for p in folder.iterdir() if not (_written_by_export(p) and p.is_file()))
+
+
+def _written_by_export(path: Path) -> bool:
+    name = path.name
+    return name == SOURCE_FILE or (name.startswith(EVENT_PREFIX) and name.endswith(FILE_SUFFIX))
 
 
 def _check_target(target: Path) -> None:
@@ -647,12 +688,13 @@ class _Staged:
         return self.partial
 
     def __exit__(self, kind, error, traceback) -> None:
-        try:
-            if kind is None:
-                self._swap()
-        finally:
-            _remove(self.partial)
-            self.lock.release()
+        with interrupts.held():  # a Ctrl-C now would leave NAME.partial or the lock behind
+            try:
+                if kind is None:
+                    self._swap()
+            finally:
+                _remove(self.partial)
+                self.lock.release()
 
     def _swap(self) -> None:
         """Put the partial folder in the target's place: in one step where the system can

@@ -647,9 +647,10 @@ def train(
     X, Y = inputs[0], record.Y
     status, diverged_epoch = "finished", None
     scheduled, optimizer = config.lr_schedule != "constant", base_optimizer
-    if log_every < 0:
+    whole = isinstance(log_every, int | np.integer) and not isinstance(log_every, bool)
+    if not whole or log_every < 0:
         raise ValueError(
-            f"log_every must be 0 (no lines) or a whole number of epochs, not {log_every}"
+            f"log_every must be 0 (no lines) or a whole number of epochs, not {log_every!r}"
         )
     bar = _Progress(config.epochs, progress)
     log = EpochLog(log_every, config.epochs, dataset.is_regression, record.has_test, bar)

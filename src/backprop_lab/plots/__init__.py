@@ -167,15 +167,9 @@ def _stop(child) -> None:
     """Stop the animation process and wait until it has removed its temporary files, with
     Ctrl-C and SIGTERM held back meanwhile (they arrive once it is over): the folder it writes
     into must not be moved or deleted while it still writes."""
-    import signal
-
-    held = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
+    with interrupts.held():
         child.terminate()  # the child stops as on Ctrl-C, removing its temporary files
         child.join()
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
 def _animate(history: History, folder: Path, frames: int, send) -> None:
