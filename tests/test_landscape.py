@@ -15,10 +15,12 @@ from backprop_lab.diagnose import diagnose
 from backprop_lab.landscape import (
     LINE,
     MIN_GRID,
+    ZIGZAG,
     Landscape,
     grid_size,
     loss_landscape,
     path_directions,
+    path_length,
     plane_params,
     project,
     unavailable_reason,
@@ -40,6 +42,14 @@ ODD = {
     "features": TrainConfig(hidden=(), features=("x1", "x2", "x1*x2"), epochs=300),
 }  # fmt: skip
 DIVERGED = TrainConfig(activation="linear", loss="bce", lr=1e5, epochs=2000)
+STUDENT = {  # the runs of the student's review (notes/issue14_student.md, section A)
+    "lr50": TrainConfig(lr=50),
+    "lr001": TrainConfig(lr=0.01),
+    "no_hidden": TrainConfig(hidden=()),
+    "l2": TrainConfig(l2=0.01),
+    "dropout": TrainConfig(dropout=0.2),
+    "sine": TrainConfig(dataset="sine", hidden=(8,), activation="tanh", lr=0.1),
+}
 
 
 def _fresh(config: TrainConfig, grid: int | None = None) -> Landscape:
@@ -392,3 +402,145 @@ def test_the_spiral_caption_names_its_barrier():
         assert f"rises to {top[1]:.4g}" in text and "a barrier" in text
     else:
         assert "no barrier" in text
+
+
+# --------------------------------------------------------------------------- the path's length
+
+
+def _flat(params) -> np.ndarray:
+    return np.concatenate([p.ravel() for p in params])
+
+
+def _length_by_hand(history) -> float:
+    """The recorded path's length, each point a vector of every parameter: the snapshots in
+    order, then the final parameters, one step at a time."""
+    points = [_flat(history.params_at(s)) for s in range(len(history.snapshot_epoch))]
+    points.append(_flat(history.final_params))
+    return float(sum(np.linalg.norm(b - a) for a, b in zip(points[:-1], points[1:])))
+
+
+@pytest.mark.parametrize("name", ["xor", "lr50", "dropout", "three_classes", "converged"])
+def test_the_path_length_is_the_sum_of_the_steps_between_snapshots(name, monkeypatch):
+    if name == "converged":  # the last snapshot is the end: no step after it
+        history = train(TrainConfig(target_loss=0.01))
+    else:
+        history = trained(XOR if name == "xor" else STUDENT.get(name) or ODD[name])
+    expected = _length_by_hand(history)
+    assert path_length(history) == pytest.approx(expected, rel=1e-12)
+    monkeypatch.setattr(landscape_module, "MEMORY", 8 * 1001 * 3)  # 3 columns a block
+    assert path_length(history) == pytest.approx(expected, rel=1e-12)
+    land = landscape_module._compute(history, MIN_GRID)
+    distance = np.linalg.norm(_flat(history.final_params) - _flat(history.params_at(0)))
+    assert land.path_length == pytest.approx(expected, rel=1e-12)
+    assert land.path_ratio == pytest.approx(expected / distance, rel=1e-12) and land.path_ratio >= 1
+    # The path drawn on the plane is a projection of it: never longer.
+    assert land.drawn_ratio <= land.path_ratio * (1 + 1e-12)
+
+
+def test_one_update_is_exactly_the_straight_line_and_no_movement_has_no_ratio():
+    land = loss_landscape(train(TrainConfig(epochs=1)), MIN_GRID)
+    assert land.path_ratio == pytest.approx(1, abs=1e-12)
+    still = loss_landscape(train(TrainConfig(target_loss=1.0)), MIN_GRID)
+    assert still.path_length == 0 and np.isnan(still.path_ratio)
+
+
+def test_smooth_descents_are_short_and_zig_zags_long():
+    """The threshold ZIGZAG lies between the runs that descend smoothly and the ones whose
+    consecutive steps point back against each other."""
+    assert _fresh(XOR).path_ratio < 1.1
+    assert _fresh(ODD["three_classes"], MIN_GRID).path_ratio < ZIGZAG
+    for name in ("lr50", "dropout", "sine"):
+        assert _fresh(STUDENT[name], MIN_GRID).path_ratio >= 2 * ZIGZAG, name
+
+
+# --------------------------------------------------------------------------- plateau or bowl
+
+
+@pytest.mark.parametrize(
+    "name, bowl",
+    [("no_hidden", True), ("l2", True), ("lr001", False), ("xor", False), ("dropout", False)],
+)
+def test_the_end_is_at_the_bottom_of_a_bowl_only_where_nothing_around_is_lower(name, bowl):
+    land = _fresh(XOR) if name == "xor" else _fresh(STUDENT[name])
+    assert land.ends_in_bowl() == bowl
+    end = np.flatnonzero(LINE == 1)[0]
+    lowest = float(land.loss.min())
+    if bowl:  # the plane's lowest point is the centre, the line rises on both sides of it
+        assert land.centre_loss - lowest <= 0.01 * np.ptp(land.loss)
+        assert land.line_loss[end - 1] > land.centre_loss < land.line_loss[end + 1]
+    else:  # lower ground beside the end: on the plane, or along the line beyond it
+        lower_on_plane = land.centre_loss - lowest > 0.01 * np.ptp(land.loss)
+        assert lower_on_plane or land.line_loss[end + 1] <= land.centre_loss
+
+
+# --------------------------------------------------------------------------- the review's runs
+
+
+def _caption(config: TrainConfig) -> str:
+    history = trained(config)
+    return caption("loss_landscape.png", history, diagnose(history))[1]
+
+
+def test_a_zig_zag_is_called_one_even_where_the_loss_kept_close_to_the_line():
+    text = _caption(STUDENT["lr50"])
+    land = _fresh(STUDENT["lr50"], MIN_GRID)
+    assert "went nearly straight" not in text
+    assert "stayed close to the straight line's loss at the same progress" in text
+    assert (
+        f"training's path through parameter space is at least {land.path_ratio:.2g} times as "
+        "long as the straight line (its steps from snapshot to snapshot, 5 epochs apart" in text
+    )
+    assert "zig-zagged, its steps overshooting across the valley (see oscillating" in text
+    smooth = _caption(XOR)
+    assert "times as long" not in smooth and "zig-zag" not in smooth
+
+
+def test_a_zig_zag_off_the_plane_is_said_to_be_off_it():
+    text = _caption(STUDENT["sine"])
+    land = _fresh(STUDENT["sine"], MIN_GRID)
+    assert land.drawn_ratio < land.path_ratio / 2
+    assert "most of that back and forth is off the plane" in text
+    assert "oscillating" not in text  # the diagnosis found no oscillation here
+
+
+@pytest.mark.parametrize("name", ["no_hidden", "l2"])
+def test_a_plateau_at_the_bottom_of_a_bowl_is_not_a_shelf_it_never_left(name):
+    text = _caption(STUDENT[name])
+    assert "never left" not in text and "a flat part of the landscape" not in text
+    assert "the path ended at the bottom of a bowl" in text
+    assert "0.25 is the lowest this network reaches here" in text
+
+
+def test_a_plateau_that_never_ended_on_a_slope_is_still_one():
+    text = _caption(STUDENT["lr001"])
+    assert "on a flat part of the landscape, which it never left" in text and "bowl" not in text
+
+
+def test_a_dropout_run_says_the_landscape_is_the_loss_without_dropout():
+    text = _caption(STUDENT["dropout"])
+    assert "The landscape is the loss without dropout (as loss.png records it)" in text
+    assert "need not end at the bottom of this landscape" in text
+    assert "without dropout" not in _caption(XOR)
+
+
+def test_one_update_is_told_as_one_update():
+    history = train(TrainConfig(epochs=1))
+    _, text = caption("loss_landscape.png", history, diagnose(history))
+    assert "One update: training moved along the straight line itself" in text
+    assert "the loss fell from 0.2514 to 0.2506" in text
+    assert "dots crowd" not in text and "stayed close" not in text
+
+
+def test_two_recorded_points_of_many_updates_are_not_called_one_update():
+    history = train(TrainConfig(epochs=1, batch_size=2))  # one epoch, two updates
+    assert list(loss_landscape(history, MIN_GRID).path_epoch) == [0, 1]
+    _, text = caption("loss_landscape.png", history, diagnose(history))
+    assert "Only the start and the end of the path were recorded" in text
+    assert "One update" not in text
+
+
+def test_shares_short_of_the_whole_never_read_100_percent():
+    text = _caption(STUDENT["l2"])
+    shares = _fresh(STUDENT["l2"]).directions.shares
+    assert 0.99 < shares[0] < 1
+    assert "100%" not in text and f"they hold {100 * shares[0]:.1f}% and" in text

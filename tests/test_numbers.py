@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from backprop_lab.numbers import change_words, percent, sig
+from backprop_lab.numbers import change_words, percent, share_percent, sig
 
 
 @pytest.mark.parametrize(
@@ -38,6 +38,32 @@ def test_percent_of_a_share():
     assert percent(0.94) == "94%" and percent(1) == "100%" and percent(0) == "0%"
     assert percent(0.825, 1) == "82.5%" and percent("0.5") == "50%"
     assert percent(0.996) == "100%" and percent(0.994) == "99%"  # rounded, not cut
+
+
+@pytest.mark.parametrize(
+    "share, text, words",
+    [
+        (0.59, "59%", "59%"),
+        (0.05, "5.0%", "5.0%"),
+        (0.0004, "<0.1%", "less than 0.1%"),
+        (0.0, "0%", "0%"),
+        (0.994, "99%", "99%"),
+        (0.998, "99.8%", "99.8%"),  # not "100%": 99.8 % and 0.2 % add up to the whole
+        (0.995, "99.5%", "99.5%"),
+        (0.9996, ">99.9%", "more than 99.9%"),  # not "100.0%" either
+        (1.0, "100%", "100%"),  # only the whole is 100 %
+    ],
+)
+def test_a_share_reads_0_and_100_percent_only_for_none_and_all(share, text, words):
+    assert share_percent(share) == text and share_percent(share, words=True) == words
+
+
+def test_the_larger_of_two_shares_never_reads_100_percent():
+    """A reader adds "100%" and "0.2%"; a share short of the whole prints below 100."""
+    for small in np.geomspace(1e-9, 0.0499, 500):
+        printed = share_percent(1 - small)
+        assert float(printed.strip("<>%")) < 100, printed
+        assert share_percent(small) not in ("0%", "0.0%")
 
 
 def test_change_words_prints_the_fewest_digits_that_differ():

@@ -837,7 +837,8 @@ def _not_converged(h: History, ctx: Context) -> list[Finding]:
             "not_converged",
             severity,
             (E - 1, E - 1),
-            f"after {E} epochs the loss is {sig(h.loss[-1])} and {_score_evidence(h)}{constant}",
+            f"after {E} epoch{'' if E == 1 else 's'} the loss is {sig(h.loss[-1])} and "
+            f"{_score_evidence(h)}{constant}",
             advice,
         )
     ]

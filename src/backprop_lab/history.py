@@ -165,7 +165,8 @@ class History:
         :meth:`upto`, "at epoch 800 of 5000"."""
         if self.total_epochs is not None:
             return f"at epoch {len(self.loss) - 1} of {self.total_epochs}"
-        return f"{self.summary.status} after {self.summary.epochs} epochs"
+        epochs = self.summary.epochs
+        return f"{self.summary.status} after {epochs} epoch{'' if epochs == 1 else 's'}"
 
     def upto(self, epoch: int) -> History:
         """The History as it stood at the end of epoch ``epoch``: per-epoch arrays cut after

@@ -21,6 +21,11 @@ optimization problems"): the loss along theta(alpha) = (1 - alpha) theta_0 + alp
 the initial (alpha = 0) to the final parameters (alpha = 1) and a little beyond. Each snapshot's
 progress along it is alpha_s = (theta_s - theta_0) . (theta_T - theta_0) / |theta_T - theta_0|^2.
 
+**The path's length** (:func:`path_length`) is the sum of |theta_{s+1} - theta_s| over the
+path's points, in all the parameters; over ``distance`` it says how many times as long as the
+straight line the path was (:attr:`Landscape.path_ratio`, a lower bound: between snapshots
+the path counts as straight). From ZIGZAG on it zig-zagged.
+
 **The loss** everywhere is the reported loss of the deterministic pass (no dropout): the data
 loss on the whole training set plus the penalty, what ``History.loss`` records. The grid and
 the line are evaluated as stacks of networks with a leading run axis through
@@ -110,6 +115,16 @@ CLOSE = 0.1
 """Training's loss within this share of the straight line's, at the same progress, is close
 to it (see :func:`detour`)."""
 
+ZIGZAG = 3.0
+"""A path at least this many times as long as the straight line zig-zagged (see
+:attr:`Landscape.path_ratio`). Measured: XOR 1.07, a 3-class spiral 1.7, circle 2-64-64-1 2.5
+(all smooth descents); XOR at --lr 50 7.0, XOR with --dropout 0.2 7.5, sine 2-8-1 tanh at --lr
+0.1 20 (consecutive steps pointing back against each other)."""
+
+BOWL = 0.01
+"""The final point is at the bottom of a bowl (see :meth:`Landscape.ends_in_bowl`) when no
+point of the plane is lower than it by more than this share of the plane's range of loss."""
+
 
 @dataclass(frozen=True)
 class Directions:
@@ -133,7 +148,8 @@ class Landscape:
     is the last snapshot itself); ``path_loss`` (P,) the recorded loss of each (the final
     point: ``centre_loss``). ``alphas``, ``line_loss`` (A,): the straight line from the initial
     to the final parameters; ``path_alpha`` (P,): each path point's progress along it (NaN when
-    training did not move). ``distance``: |theta_T - theta_0|."""
+    training did not move). ``distance``: |theta_T - theta_0|; ``path_length``: the length of
+    the recorded path in parameter space (see :func:`path_length`)."""
 
     directions: Directions
     xs: np.ndarray
@@ -147,6 +163,7 @@ class Landscape:
     line_loss: np.ndarray
     path_alpha: np.ndarray
     distance: float
+    path_length: float
 
     @property
     def start_loss(self) -> float:
@@ -157,6 +174,38 @@ class Landscape:
     def plane_share(self) -> float:
         """The part of the path's variance the plane holds (the two directions' shares)."""
         return float(self.directions.shares.sum())
+
+    @property
+    def path_ratio(self) -> float:
+        """How many times as long as the straight line from start to end the recorded path is:
+        ``path_length / distance`` (1 for a path that went straight; NaN when training ended
+        where it started). The snapshots are some epochs apart, and between two of them the
+        path is counted as straight, so this is a lower bound of the path's real length; it is
+        exact only for a full-batch run recorded every epoch (one straight update a step)."""
+        return self.path_length / self.distance if self.distance > 0 else math.nan
+
+    @property
+    def drawn_ratio(self) -> float:
+        """How many times as long as the straight line the path drawn on the plane is: the
+        length of ``path`` (the projections) over ``distance``; at most :attr:`path_ratio`,
+        and much less when the path went back and forth in directions off the plane."""
+        drawn = float(np.linalg.norm(np.diff(self.path, axis=0), axis=1).sum())
+        return drawn / self.distance if self.distance > 0 else math.nan
+
+    def ends_in_bowl(self) -> bool:
+        """Whether the final point is at the bottom of a bowl: no point of the plane is lower
+        than the centre by more than BOWL of the plane's range of loss, and the straight line's
+        loss rises on both sides of alpha = 1 (at the alphas next to it). A run that stopped on
+        a flat shelf or a slope has lower ground beside it, on the plane or along the line."""
+        finite = self.loss[np.isfinite(self.loss)]
+        if self.distance == 0 or not len(finite) or not np.isfinite(self.centre_loss):
+            return False
+        lowest, highest = float(finite.min()), float(finite.max())
+        if self.centre_loss - lowest > BOWL * (highest - lowest):
+            return False
+        end = int(np.flatnonzero(self.alphas == 1)[0])
+        beside = self.line_loss[[end - 1, end + 1]]
+        return bool(np.isfinite(beside).all() and (beside > self.centre_loss).all())
 
     def barrier(self) -> tuple[float, float] | None:
         """(alpha, loss) of the straight line's highest point strictly between its ends when
@@ -374,6 +423,23 @@ def _oriented(history: History, directions: Directions) -> tuple[Directions, np.
     return oriented, coordinates * np.array(signs)
 
 
+def path_length(history: History) -> float:
+    """The length of ``history``'s recorded path in parameter space: the sum of
+    |theta_{s+1} - theta_s| over consecutive snapshots, and from the last snapshot to the
+    final parameters when they differ, each parameter's columns a block at a time (within
+    MEMORY). A lower bound of the length training travelled: between two snapshots it is
+    counted as a straight step."""
+    count = len(history.snapshot_epoch)
+    squared = np.zeros(count)  # squared[s]: |theta_{s+1} - theta_s|^2, the last: to the end
+    for stack, final in zip(_snapshot_arrays(history), history.final_params):
+        flat, end = stack.reshape(count, -1), final.reshape(-1)
+        for cols in _column_blocks(flat.shape[1], count):
+            block = flat[:, cols]
+            squared[:-1] += ((block[1:] - block[:-1]) ** 2).sum(axis=1)
+            squared[-1] += float(((end[cols] - block[-1]) ** 2).sum())
+    return float(np.sqrt(squared).sum())
+
+
 # --------------------------------------------------------------------------- evaluation
 
 
@@ -520,6 +586,7 @@ def _compute(history: History, grid: int | None) -> Landscape:
         line_loss=line,
         path_alpha=_progress(history, start, centre, distance, with_final),
         distance=distance,
+        path_length=path_length(history),
     )
 
 

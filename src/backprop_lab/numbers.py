@@ -34,14 +34,21 @@ def percent(share, digits: int = 0) -> str:
 
 
 def share_percent(share, words: bool = False) -> str:
-    """A part of a whole as a percentage that never reads 0 % for a part that is not 0:
-    "59%", "0.3%", "<0.1%" (``words``: "less than 0.1%"), "0%" only for nothing; "n/a" when
-    it is not a number. Below 10 % one decimal is kept, so a caption and a card agree."""
+    """A part of a whole as a percentage that never reads 0 % for a part that is not 0, nor
+    100 % for a part that is not the whole: "59%", "0.3%", "<0.1%" (``words``: "less than
+    0.1%"), "0%" only for nothing, "99.8%", ">99.9%" (``words``: "more than 99.9%"), "100%"
+    only for all; "n/a" when it is not a number. Below 10 % one decimal is kept, so a caption
+    and a card agree, and above 99.5 % too, so that two shares never add up to over 100 %."""
     number = _finite(share)
     if number is None:
         return "n/a"
     if 0 < number < 0.001:
         return "less than 0.1%" if words else "<0.1%"
+    if 0.995 <= number < 1:  # no decimal would write "100%"
+        text = percent(number, 1)
+        if text != "100.0%":
+            return text
+        return "more than 99.9%" if words else ">99.9%"
     return percent(number, 1 if number < 0.1 and number != 0 else 0)
 
 

@@ -15,7 +15,7 @@ from ..data import SOLVED_R2
 from ..diagnose import Finding, flat_cause, is_solved, outputs_undecided
 from ..features import feature_label
 from ..history import History
-from ..landscape import Landscape, loss_landscape, unavailable_reason
+from ..landscape import ZIGZAG, Landscape, loss_landscape, unavailable_reason
 from ..numbers import change_words, percent, share_percent, sig
 from ..plots.curves import MAX_MARKED_CHANGES, full_batch
 from ..plots.grid import plane_for
@@ -694,15 +694,21 @@ def _landscape(h: History, findings: list[Finding]) -> str:
         held = "the one direction the parameters moved along and a random one at right angles to it"
     else:
         held = "two random directions, since the parameters did not move"
+    plane = (
+        f"Left: the loss over the plane through the final parameters (the star at the centre) "
+        f"spanned by {held}; dark is low."
+    )
+    if len(land.path) == 2 and land.distance > 0:
+        return plane + _landscape_two_points(h, land)
     _, step = path_dots(land.path_epoch)
     every = f"a dot every {step} epochs" if step > 1 else "a dot every epoch"
     text = (
-        f"Left: the loss over the plane through the final parameters (the star at the centre) "
-        f"spanned by {held}; dark is low. The black line is the training path projected onto "
-        f"the plane, with {every}: the dots crowd where training crawled."
+        f"{plane} The black line is the training path projected onto the plane, with {every}: "
+        "the dots crowd where training crawled."
     )
     text += _landscape_plateau(h, findings, land)
     text += " " + _landscape_line(land, _find(findings, "plateau") is not None)
+    text += _landscape_length(h, land, findings) + _landscape_dropout(h)
     if sig(land.centre_loss) != sig(h.loss[-1]):
         text += (
             f" The centre's loss, {sig(land.centre_loss)}, is that of the final parameters, "
@@ -718,9 +724,36 @@ def _landscape(h: History, findings: list[Finding]) -> str:
     return text
 
 
+def _landscape_two_points(h: History, land: Landscape) -> str:
+    """A path of two points, the start and the end: one update, or only its ends recorded."""
+    change = change_words(land.start_loss, land.centre_loss, "rose", "fell")
+    if full_batch(h) and land.path_epoch[-1] == 1:
+        text = (
+            " One update: training moved along the straight line itself, from the start "
+            f"(circle) to the end (star), and the loss {change}."
+        )
+    else:
+        text = (
+            " Only the start and the end of the path were recorded, so it is drawn as the "
+            "straight line between them, which training need not have followed; the loss "
+            f"{change}."
+        )
+    top = land.barrier()
+    if top is not None:
+        return text + (
+            f" Right: the loss along that straight line rises to {sig(top[1])} at "
+            f"α = {sig(top[0], 2)} (the triangle), higher than both ends: a barrier on the way."
+        )
+    return text + (
+        " Right: the loss along that straight line (grey), with no barrier on the way; the "
+        "start and the end are training's only two points on it."
+    )
+
+
 def _landscape_plateau(h: History, findings: list[Finding], land: Landscape) -> str:
     """What the landscape shows of the diagnosis's first plateau: the flat region the path
-    crawled over, and the escape from it (or that there was none)."""
+    crawled over, and the escape from it (or that there was none, or that it is the bottom of
+    a bowl the path ended in)."""
     plateau = _find(findings, "plateau")
     if plateau is None:
         return " Look for a flat region where the dots crowd (a plateau): here there is none."
@@ -728,9 +761,16 @@ def _landscape_plateau(h: History, findings: list[Finding], land: Landscape) -> 
     level = float(np.median(h.loss[start : end + 1]))
     text = (
         f" Look for a flat region where the dots crowd: the loss sat near {sig(level, 3)} "
-        f"from epoch {start} to {end} (grey on the path), and the path barely moved there, on "
-        "a flat part of the landscape"
+        f"from epoch {start} to {end} (grey on the path)"
     )
+    if end >= len(h.loss) - 1 and land.ends_in_bowl():
+        return text + (
+            ", but this is no shelf to leave: the path ended at the bottom of a bowl (no point "
+            "of the plane is lower, and the straight line rises again beyond the end). "
+            f"{sig(land.centre_loss, 3)} is the lowest this network reaches here, and training "
+            "longer would not take it lower (the diagnosis says why)."
+        )
+    text += ", and the path barely moved there, on a flat part of the landscape"
     if end >= len(h.loss) - 1:
         return text + ", which it never left."
     after = np.flatnonzero(h.loss[end:] < level / 10)
@@ -748,25 +788,26 @@ def _landscape_plateau(h: History, findings: list[Finding], land: Landscape) -> 
 
 def _landscape_line(land: Landscape, plateau: bool) -> str:
     """The right panel: whether the straight line from start to end has a barrier, and how
-    training's own loss compares with the line's."""
+    training's own loss compares with the line's at the same progress (its loss, not its
+    way: :func:`_landscape_length` says how far it went)."""
     change = change_words(land.start_loss, land.centre_loss, "rises", "falls")
     top = land.barrier()
     if top is not None:
         text = (
             f"Right: the loss along the straight line from the initial to the final parameters "
-            f"rises to {sig(top[1])} at α = {sig(top[0], 2)} (the triangle), higher than both "
-            "ends: a barrier in the straight way."
+            f"(grey) rises to {sig(top[1])} at α = {sig(top[0], 2)} (the triangle), higher than "
+            "both ends: a barrier in the straight way."
         )
     else:
         text = (
-            f"Right: along the straight line from the initial to the final parameters the loss "
-            f"{change} with no barrier on the way, no hill that training had to go around."
+            f"Right: along the straight line from the initial to the final parameters (grey) the "
+            f"loss {change} with no barrier on the way, no hill that training had to go around."
         )
     detour = land.detour()
     if detour is None:
         return text
     below, above = detour
-    own = " Training's own loss (black, each snapshot at its progress α along the line)"
+    own = " Training's own loss (the dark blue-grey dots, each snapshot at its progress α)"
     if below >= 0.5:
         around = ", around the barrier" if top is not None else ""
         return text + (
@@ -783,8 +824,43 @@ def _landscape_line(land: Landscape, plateau: bool) -> str:
             f"{own} is above the line's at {percent(above)} of the snapshots and below it at "
             f"{percent(below)}: training crossed the straight way to and fro."
         )
-    flat = " and the plateau is the landscape's, not a detour" if plateau else ""
-    return text + f"{own} stays close to the line's: training went nearly straight{flat}."
+    flat = ", so the plateau is the landscape's, not a detour" if plateau else ""
+    return text + f"{own} stayed close to the straight line's loss at the same progress{flat}."
+
+
+def _landscape_length(h: History, land: Landscape, findings: list[Finding]) -> str:
+    """How long the path was, when it zig-zagged (at least ZIGZAG times the straight line):
+    a lower bound, unless every update was recorded (full batch, a snapshot every epoch)."""
+    ratio = land.path_ratio
+    if not ratio >= ZIGZAG:
+        return ""
+    epochs = h.snapshot_epoch
+    spacing = int(np.median(np.diff(epochs))) if len(epochs) > 1 else len(h.loss)
+    bound = "" if spacing == 1 and full_batch(h) else "at least "
+    apart = "an epoch apart" if spacing == 1 else f"{spacing} epochs apart"
+    text = (
+        f" Its way was far from straight: training's path through parameter space is "
+        f"{bound}{sig(ratio, 2)} times as long as the straight line (its steps from snapshot to "
+        f"snapshot, {apart}, added up), so it zig-zagged"
+    )
+    if _find(findings, "oscillating") is not None:
+        text += ", its steps overshooting across the valley (see oscillating in the diagnosis)"
+    if land.drawn_ratio < ratio / 2:
+        text += (
+            "; most of that back and forth is off the plane, where the drawn path is only "
+            f"{sig(land.drawn_ratio, 2)} times as long as the straight line"
+        )
+    return text + "."
+
+
+def _landscape_dropout(h: History) -> str:
+    if not h.config.dropout:
+        return ""
+    return (
+        " The landscape is the loss without dropout (as loss.png records it); training "
+        "followed the gradients of randomly thinned networks, so its path is jagged and need "
+        "not end at the bottom of this landscape."
+    )
 
 
 def _dashboard(h: History, findings: list[Finding]) -> str:
