@@ -544,3 +544,19 @@ def test_shares_short_of_the_whole_never_read_100_percent():
     shares = _fresh(STUDENT["l2"]).directions.shares
     assert 0.99 < shares[0] < 1
     assert "100%" not in text and f"they hold {100 * shares[0]:.1f}% and" in text
+
+
+def test_parameters_too_large_for_distances_get_a_reason_not_a_crash(tmp_path):
+    """Weights of 1e160 keep a sigmoid run's loss finite, but the squared distances between
+    parameter vectors overflow: the landscape says so instead of drawing infinities."""
+    import json
+
+    from backprop_lab.landscape import unavailable_reason
+
+    weights = tmp_path / "w.json"
+    weights.write_text(json.dumps({"W1": [[1e160, 1], [1, 1]], "b1": [0, 0], "W2": [[1], [1]],
+                                   "b2": [0]}))  # fmt: skip
+    history = train(TrainConfig(weights=str(weights), epochs=20))
+    assert history.summary.status == "finished"
+    reason = unavailable_reason(history)
+    assert reason is not None and "reach 1e+160" in reason and "overflow" in reason

@@ -55,6 +55,7 @@ import numpy as np
 
 from .history import History
 from .nn import Params
+from .numbers import sig
 
 GRID = 41
 """Points along each direction of the plane (odd: the centre is one of them)."""
@@ -74,6 +75,10 @@ as much as this many multiply-adds of the forward pass."""
 LINE = np.linspace(-0.25, 1.25, 61)
 """The alphas of the straight line: from a quarter before the start to a quarter beyond the
 end, in steps of 0.025 (so 0 and 1 are among them exactly)."""
+
+LARGEST = 1e100
+"""Parameters beyond this in size get no landscape: the squared distances between parameter
+vectors, summed over up to millions of entries, would overflow float64 (1e308)."""
 
 MEMORY = 64 * 2**20
 """Bytes of working arrays (parameters, pre-activations, activations) per chunk of networks."""
@@ -249,6 +254,12 @@ def unavailable_reason(history: History) -> str | None:
     arrays = (*history.W, *history.b, *history.final_params)
     if not all(np.isfinite(a).all() for a in arrays):
         return "some of the run's parameters are not finite numbers"
+    largest = max(float(np.abs(a).max(initial=0.0)) for a in arrays)
+    if largest > LARGEST:
+        return (
+            f"the run's parameters reach {sig(largest)}, so large that the squares of the "
+            "distances between them overflow"
+        )
     return None
 
 
