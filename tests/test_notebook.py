@@ -65,7 +65,7 @@ def test_explore_runs_plotly_in_an_iframe_with_a_still_for_pages_without_scripts
     assert "<script" not in srcdoc.group(1)  # escaped: the notebook never runs it itself
     page = explorer.save(tmp_path / "explorer.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and '"epoch 1499' in page
-    with pytest.raises(ValueError, match="2 to 200 slider positions"):
+    with pytest.raises(ValueError, match="slider positions from 2 to 200, not 500"):
         _xor().explore(frames=500)
 
 
