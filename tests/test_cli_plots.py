@@ -96,7 +96,9 @@ def _png_size(path) -> tuple[int, int]:
 def test_format_and_dpi_write_every_figure_in_each_format(tmp_path, capsys):
     """--format svg,pdf writes both beside the PNGs the report needs (and says so); --dpi
     scales the PNGs; the SVG and PDF files are what their suffix says and carry no date, so
-    the same run gives the same bytes."""
+    drawing them again gives the same bytes."""
+    import shutil
+
     out = tmp_path / "run"
     args = ["train", "--epochs", "300", "--quiet", "--format", "pdf,svg", "--dpi", "50"]
     assert main([*args, "--frames", "2", "--out", str(out)]) == 0
@@ -108,18 +110,18 @@ def test_format_and_dpi_write_every_figure_in_each_format(tmp_path, capsys):
         assert (figures / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
         assert (figures / name).is_file()
     assert (out / "report.html").is_file()
-    loss = _png_size(figures / "loss.png")
     again = tmp_path / "again"
-    assert main([*args, "--frames", "2", "--no-report", "--out", str(again)]) == 0
+    shutil.copytree(out, again)
+    shutil.rmtree(again / "figures")
+    assert main(["plot", str(again), "--only", "loss", "--format", "svg,pdf", "--dpi", "50"]) == 0
     for suffix in ("svg", "pdf"):
         first, second = figures / f"loss.{suffix}", again / "figures" / f"loss.{suffix}"
         assert first.read_bytes() == second.read_bytes()
-    assert not (again / "figures" / "loss.png").exists()  # no report: only what was asked
-    default = tmp_path / "default"
-    assert main(["train", "--epochs", "300", "--quiet", "--no-report", "--frames", "2",
-                 "--out", str(default)]) == 0  # fmt: skip
-    assert _png_size(default / "figures" / "loss.png") == (loss[0] * 2, loss[1] * 2)
-    assert not list((default / "figures").glob("*.svg"))
+    assert not (again / "figures" / "loss.png").exists()  # plot writes only what was asked
+    assert main(["plot", str(again), "--only", "loss"]) == 0  # the default: PNG at 100 dpi
+    small, large = _png_size(figures / "loss.png"), _png_size(again / "figures" / "loss.png")
+    assert large == (small[0] * 2, small[1] * 2)
+    assert [p.name for p in (again / "figures").glob("*.svg")] == ["loss.svg"]
 
 
 @pytest.mark.parametrize("built", ["xor"], indirect=True)
