@@ -39,7 +39,7 @@ from ..plots.compare_figure import (  # the figures lived here first: importable
 )
 from ..plots.grid import has_plane
 from ..sweep import format_option
-from .embed import STYLE, compact_image, data_uri, png_bytes
+from .embed import STYLE, compact_image, data_uri, plotly_script, png_bytes
 from .html import QUIET_OPTIONS
 
 MAX_RUNS = 12
@@ -292,7 +292,7 @@ def _loss_chart(histories: list[History], labels: list[str], folders: list[str])
     fig.update_xaxes(title_text="epoch")
     fig.update_layout(height=440 + 22 * len(histories), template="plotly_white", margin={"t": 50, "b": 40},
                       legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})  # fmt: skip
-    return fig.to_html(include_plotlyjs=True, include_mathjax=False, full_html=False, div_id="loss-chart",
+    return plotly_script() + fig.to_html(include_plotlyjs=False, include_mathjax=False, full_html=False, div_id="loss-chart",
                        auto_play=False, config={"displaylogo": False, "responsive": True})  # fmt: skip
 
 

@@ -60,7 +60,7 @@ from ..plots.surface import (
     value_scale,
     view_limits,
 )
-from .embed import data_uri
+from .embed import data_uri, plotly_script
 
 FRAMES = 25
 GRID = 50
@@ -811,8 +811,8 @@ def explorer_figure(history: History, frames: int = FRAMES):
 def explorer_html(history: History, frames: int = FRAMES) -> str:
     """The explorer as an HTML fragment with Plotly's JavaScript inlined (no network access)."""
     fig = explorer_figure(history, frames)
-    return fig.to_html(
-        include_plotlyjs=True,
+    return plotly_script() + fig.to_html(
+        include_plotlyjs=False,
         include_mathjax=False,
         auto_play=False,
         full_html=False,
