@@ -93,7 +93,7 @@ def _network_pictures(history: History, snapshots) -> list[str]:
         drawing.update(int(snapshot))
         picture = Image.fromarray(blitter.frame()).quantize(256, method=Image.Quantize.FASTOCTREE)
         buffer = io.BytesIO()
-        picture.save(buffer, format="WEBP", lossless=True, method=0)
+        picture.save(buffer, format="WEBP", lossless=True, method=1)
         pictures.append(data_uri(buffer.getvalue(), "image/webp"))
     return pictures
 
