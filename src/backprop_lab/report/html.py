@@ -7,6 +7,7 @@ for the interactive explorer, so no request ever leaves the page.
 from __future__ import annotations
 
 import html
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -240,16 +241,26 @@ def compact_animation(gif_path: Path) -> tuple[bytes, str]:
     return webp.read_bytes(), "image/webp"
 
 
-def _figures(h: History, folder: Path, findings: list[Finding]) -> str:
-    out = []
+def _compacted(folder: Path, pool: ThreadPoolExecutor) -> dict[str, Future]:
+    """Each figure file of ``folder`` that the page shows, compacted for it (see
+    compact_image, compact_animation) in ``pool``'s threads: the encoder lets go of Python's
+    lock, so this runs beside the explorer's building and on both cores."""
+    jobs = {}
     for name in CAPTIONS:
         path = folder / name
-        if not path.is_file():
-            continue
+        if path.is_file():
+            if name.endswith(".gif"):
+                jobs[name] = pool.submit(compact_animation, path)
+            else:
+                jobs[name] = pool.submit(lambda p: compact_image(p.read_bytes()), path)
+    return jobs
+
+
+def _figures(h: History, compacted: dict[str, Future], findings: list[Finding]) -> str:
+    out = []
+    for name, job in compacted.items():
         title, text = caption(name, h, findings)
-        data, mime = (
-            compact_animation(path) if name.endswith(".gif") else compact_image(path.read_bytes())
-        )
+        data, mime = job.result()
         out.append(
             f'<figure id="{_esc(name)}"><img src="{data_uri(data, mime)}" '
             f'alt="{_esc(title)}" loading="lazy"><figcaption><b>{_esc(title)}</b>{_esc(text)}'
@@ -286,16 +297,21 @@ def write_report(history: History, folder: str | Path, static: bool = False) -> 
     missing = [name for name in FIGURES if not (figures / name).is_file()]
     if missing or not (figures / "training.gif").is_file():
         draw_run(history, figures)
-    with np.errstate(all="ignore"):
-        findings = diagnose(history)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        compacted = _compacted(figures, pool)
+        with np.errstate(all="ignore"):
+            findings = diagnose(history)
+        explorer = ""
+        if not static:
+            from .explorer import explorer_html
+
+            explorer = (
+                "<h2>Explore training</h2>" + _explorer_intro(history) + explorer_html(history)
+            )
+        figure_html = _figures(history, compacted, findings)
     c, s = history.config, history.summary
     sizes = "-".join(map(str, history.layer_sizes))
     title = f"{history.dataset.name}: {sizes} {c.activation} network"
-    explorer = ""
-    if not static:
-        from .explorer import explorer_html
-
-        explorer = "<h2>Explore training</h2>" + _explorer_intro(history) + explorer_html(history)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -309,7 +325,7 @@ def write_report(history: History, folder: str | Path, static: bool = False) -> 
 <div class="columns"><div>{_predictions(history)}</div><div><h3>Configuration</h3>{_config(history)}</div></div>
 <h2>Diagnosis</h2>{_findings(findings)}
 {explorer}
-<h2>Figures</h2>{_figures(history, figures, findings)}
+<h2>Figures</h2>{figure_html}
 <h2>One backward pass, number by number</h2>
 <p>The first training sample's forward and backward pass at the first and at the last recorded
 epoch: every line is a formula, the numbers that go into it, and the result.</p>
