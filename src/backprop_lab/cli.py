@@ -461,7 +461,7 @@ def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool)
         )
 
         def redraw(partial_history: History) -> None:
-            _draw(partial_history, figures, 0, formats, args.dpi)
+            _draw(partial_history, figures, 0, formats, args.dpi, progress=False)
 
     continuing = getattr(args, "continuing", None)
     if continuing is not None and not args.quiet:
@@ -484,7 +484,7 @@ def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool)
     if not args.no_plots:
         if not args.quiet:
             _say_drawing(None, args.frames, formats, args.dpi)
-        _draw(history, figures, args.frames, formats, args.dpi)
+        _draw(history, figures, args.frames, formats, args.dpi, progress=not args.quiet)
     if report:
         from .report import write_report
 
@@ -609,12 +609,14 @@ def _draw(
     animation_frames: int,
     formats: tuple[str, ...] = ("png",),
     dpi: float | None = None,
+    progress: bool = True,
 ) -> None:
     """Every figure in each of ``formats`` at ``dpi``, and the animation unless
-    ``animation_frames`` is 0."""
+    ``animation_frames`` is 0; with ``progress``, a bar of the figures on a terminal."""
     from .plots import draw_run
 
-    draw_run(history, folder, animation_frames, formats, dpi)
+    bar = progress and sys.stderr.isatty()
+    draw_run(history, folder, animation_frames, formats, dpi, progress=bar)
 
 
 # --------------------------------------------------------------------------- plot

@@ -70,12 +70,22 @@ def draw_figures(
     names=None,
     formats=("png",),
     dpi: float | None = None,
+    progress: bool = False,
 ) -> list[Path]:
     """The figures ``names`` (default: all of FIGURES) into ``folder`` (created if needed), in
-    each of ``formats`` at ``dpi`` (see :func:`save_figure_as`)."""
+    each of ``formats`` at ``dpi`` (see :func:`save_figure_as`); ``progress``: a tqdm bar of
+    the figures on stderr."""
+    from tqdm import tqdm
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    names = FIGURES if names is None else names
+    names = tqdm(
+        list(FIGURES if names is None else names),
+        desc="figures",
+        unit="figure",
+        leave=False,
+        disable=not progress,
+    )
     # A diverged run's numbers reach 1e300; overflow while scaling axes is expected there.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         written = []
@@ -114,13 +124,15 @@ def draw_run(
     frames: int = 100,
     formats=("png",),
     dpi: float | None = None,
+    progress: bool = False,
 ) -> None:
     """Every figure and (unless ``frames`` is 0) the animation into ``folder``.
 
     Where processes can be forked (Linux), the animation is drawn in a second process while
     this one draws the figures (the two take about as long), which roughly halves the wall time
     on a two-core laptop; elsewhere everything runs here, one after the other. ``formats`` and
-    ``dpi`` are the figures' (see :func:`save_figure_as`). If this process
+    ``dpi`` are the figures' (see :func:`save_figure_as`), ``progress`` shows their bar (see
+    :func:`draw_figures`). If this process
     is interrupted (Ctrl-C, SIGTERM) or fails, the second one is stopped before this one goes
     on; if the second one fails to write (a full disk), its OSError is raised here.
     """
@@ -129,7 +141,7 @@ def draw_run(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if not frames or "fork" not in multiprocessing.get_all_start_methods():
-        draw_figures(history, folder, formats=formats, dpi=dpi)
+        draw_figures(history, folder, formats=formats, dpi=dpi, progress=progress)
         if frames:
             try:
                 write_animation(history, folder, frames)
@@ -142,7 +154,7 @@ def draw_run(
     child.start()
     send.close()
     try:
-        draw_figures(history, folder, formats=formats, dpi=dpi)
+        draw_figures(history, folder, formats=formats, dpi=dpi, progress=progress)
         child.join()
     except BaseException:
         _stop(child)
