@@ -216,7 +216,7 @@ def test_plot_every_is_raised_to_at_most_fifty_redraws_saying_so(tmp_path, capsy
     import backprop_lab.cli as cli
 
     redraws = []
-    monkeypatch.setattr(cli, "_draw", lambda history, folder, *drawing, **options: redraws.append(1))
+    monkeypatch.setattr(cli, "_draw", lambda history, folder, *drawing, **kw: redraws.append(1))
     out = tmp_path / "r"
     assert main(["train", "--epochs", "5000", "--plot-every", "1", "--no-report", "--quiet",
                  "--out", str(out)]) == 0  # fmt: skip

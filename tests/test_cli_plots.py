@@ -36,7 +36,7 @@ def test_plot_every_draws_while_training_runs(tmp_path, monkeypatch):
 
     drawn = []
 
-    def draw(history, folder, animation_frames, formats, dpi, progress):
+    def draw(history, folder, animation_frames, formats, dpi, progress=True, meanwhile=None):
         drawn.append((len(history.loss), history.summary.status, folder, animation_frames))
 
     monkeypatch.setattr(cli, "_draw", draw)

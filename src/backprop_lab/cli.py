@@ -481,16 +481,20 @@ def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool)
         log_every=args.log_every,
     )
     save_run(history, partial)
+    parts = []  # the report's explorer and diagnosis, made while the animation is drawn
     if not args.no_plots:
+        from .report.html import report_parts
+
         if not args.quiet:
             _say_drawing(None, args.frames, formats, args.dpi)
-        _draw(history, figures, args.frames, formats, args.dpi, progress=not args.quiet)
+        meanwhile = (lambda: parts.append(report_parts(history))) if report else None
+        _draw(history, figures, args.frames, formats, args.dpi, not args.quiet, meanwhile)
     if report:
         from .report import write_report
 
         if not args.quiet:
             print("writing report.html", file=sys.stderr, flush=True)
-        write_report(history, partial)
+        write_report(history, partial, parts=parts[0] if parts else None)
     return history
 
 
@@ -610,13 +614,15 @@ def _draw(
     formats: tuple[str, ...] = ("png",),
     dpi: float | None = None,
     progress: bool = True,
+    meanwhile=None,
 ) -> None:
     """Every figure in each of ``formats`` at ``dpi``, and the animation unless
-    ``animation_frames`` is 0; with ``progress``, a bar of the figures on a terminal."""
+    ``animation_frames`` is 0; with ``progress``, a bar of the figures on a terminal;
+    ``meanwhile``: see plots.draw_run."""
     from .plots import draw_run
 
     bar = progress and sys.stderr.isatty()
-    draw_run(history, folder, animation_frames, formats, dpi, progress=bar)
+    draw_run(history, folder, animation_frames, formats, dpi, progress=bar, meanwhile=meanwhile)
 
 
 # --------------------------------------------------------------------------- plot

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -125,8 +126,11 @@ def draw_run(
     formats=("png",),
     dpi: float | None = None,
     progress: bool = False,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
-    """Every figure and (unless ``frames`` is 0) the animation into ``folder``.
+    """Every figure and (unless ``frames`` is 0) the animation into ``folder``; ``meanwhile``
+    is called once the figures are drawn, while the animation may still be (``train`` builds
+    its report's explorer there, on the core the figures leave free).
 
     Where processes can be forked (Linux), the animation is drawn in a second process while
     this one draws the figures (the two take about as long), which roughly halves the wall time
@@ -142,6 +146,8 @@ def draw_run(
     folder.mkdir(parents=True, exist_ok=True)
     if not frames or "fork" not in multiprocessing.get_all_start_methods():
         draw_figures(history, folder, formats=formats, dpi=dpi, progress=progress)
+        if meanwhile is not None:
+            meanwhile()
         if frames:
             try:
                 write_animation(history, folder, frames)
@@ -155,6 +161,8 @@ def draw_run(
     send.close()
     try:
         draw_figures(history, folder, formats=formats, dpi=dpi, progress=progress)
+        if meanwhile is not None:
+            meanwhile()
         child.join()
     except BaseException:
         _stop(child)

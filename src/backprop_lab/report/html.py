@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -287,9 +288,39 @@ def _explanations(h: History) -> str:
     return "".join(out)
 
 
-def write_report(history: History, folder: str | Path, static: bool = False) -> Path:
+@dataclass(frozen=True)
+class ReportParts:
+    """The parts of a report that need only the History, not the figure files: the diagnosis,
+    the explorer ("" for a static report) and the walk-through. ``train`` builds them while the
+    animation is still being drawn (see :func:`report_parts`)."""
+
+    findings: list[Finding]
+    explorer: str
+    explanations: str
+
+
+def report_parts(history: History, static: bool = False) -> ReportParts:
+    """The :class:`ReportParts` of ``history``'s report."""
+    with np.errstate(all="ignore"):
+        findings = diagnose(history)
+    explorer = ""
+    if not static:
+        from .explorer import explorer_html
+
+        explorer = "<h2>Explore training</h2>" + _explorer_intro(history) + explorer_html(history)
+    return ReportParts(findings, explorer, _explanations(history))
+
+
+def write_report(
+    history: History,
+    folder: str | Path,
+    static: bool = False,
+    parts: ReportParts | None = None,
+) -> Path:
     """Write ``folder``/report.html for ``history``, drawing any missing figures into
-    ``folder``/figures first. ``static`` leaves out the interactive explorer (and Plotly)."""
+    ``folder``/figures first. ``static`` leaves out the interactive explorer (and Plotly).
+    ``parts``: made beforehand by :func:`report_parts` (else made here, while the figures are
+    compacted in other threads)."""
     from ..plots import FIGURES, draw_run
 
     folder = Path(folder)
@@ -299,15 +330,8 @@ def write_report(history: History, folder: str | Path, static: bool = False) -> 
         draw_run(history, figures)
     with ThreadPoolExecutor(max_workers=2) as pool:
         compacted = _compacted(figures, pool)
-        with np.errstate(all="ignore"):
-            findings = diagnose(history)
-        explorer = ""
-        if not static:
-            from .explorer import explorer_html
-
-            explorer = (
-                "<h2>Explore training</h2>" + _explorer_intro(history) + explorer_html(history)
-            )
+        parts = parts or report_parts(history, static)
+        findings, explorer = parts.findings, parts.explorer
         figure_html = _figures(history, compacted, findings)
     c, s = history.config, history.summary
     sizes = "-".join(map(str, history.layer_sizes))
@@ -329,7 +353,7 @@ def write_report(history: History, folder: str | Path, static: bool = False) -> 
 <h2>One backward pass, number by number</h2>
 <p>The first training sample's forward and backward pass at the first and at the last recorded
 epoch: every line is a formula, the numbers that go into it, and the result.</p>
-{_explanations(history)}
+{parts.explanations}
 </main></body></html>
 """
     path = folder / "report.html"
