@@ -42,8 +42,12 @@ def _data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _whole(value) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+def _check_count(value, most: int, what: str) -> None:
+    """ValueError "{what} from 2 to {most}, not {value!r}" unless ``value`` is such a whole
+    number (a bool is not one)."""
+    whole = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    if not whole or not 2 <= value <= most:
+        raise ValueError(f"{what} from 2 to {most}, not {value!r}")
 
 
 def _say(message: str) -> None:
@@ -132,10 +136,7 @@ class Animation:
 
 def animation(history: History, frames: int = ANIMATION_FRAMES) -> Animation:
     """The training animation of ``history`` with ``frames`` frames (2 to 1000)."""
-    if not _whole(frames) or not 2 <= frames <= 1000:
-        raise ValueError(
-            f"an animation has a whole number of frames from 2 to 1000, not {frames!r}"
-        )
+    _check_count(frames, 1000, "an animation has a whole number of frames")
     _say(f"drawing the training animation ({frames} frames)")
     images = quantize_frames(render_frames(history, frames))
     return Animation(webp_bytes(images), frames, f"training of {_name(history)}")
@@ -191,10 +192,7 @@ class Explorer:
 
 def explorer(history: History, frames: int = EXPLORER_FRAMES) -> Explorer:
     """The interactive explorer of ``history`` with ``frames`` slider positions (2 to 200)."""
-    if not _whole(frames) or not 2 <= frames <= 200:
-        raise ValueError(
-            f"the explorer has a whole number of slider positions from 2 to 200, not {frames!r}"
-        )
+    _check_count(frames, 200, "the explorer has a whole number of slider positions")
     _say(f"building the explorer ({frames} epochs on the slider)")
     still = png_bytes(dashboard_figure(history))
     return Explorer(explorer_html(history, frames), still, f"explorer of {_name(history)}")
