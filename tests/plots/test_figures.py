@@ -163,3 +163,21 @@ def test_a_figure_that_cannot_be_drawn_costs_neither_the_others_nor_the_run(tmp_
         "note: training.gif could not be drawn (ZeroDivisionError: float division by zero)" in err
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(plots.FIGURES)
+
+
+def test_planes_are_computed_a_few_snapshots_at_a_time_with_the_same_numbers(monkeypatch):
+    """outputs_on_plane and unit_images do their stacked forward passes in chunks that fit
+    plots.grid.CHUNK_BYTES (a 2-512-512-1 network's 100 frames once took 10 GB); one snapshot
+    at a time gives the same numbers bit for bit as all at once."""
+    import backprop_lab.plots.grid as grid
+    from backprop_lab.plots.network import unit_images
+
+    history = trained(TrainConfig(dataset="spiral", hidden=(6, 5), activation="tanh", epochs=60))
+    snapshots = np.arange(len(history.snapshot_epoch))
+    plane = plane_for(history, 30)
+    whole = outputs_on_plane(history, snapshots, plane, layer=0)
+    units = unit_images(history, snapshots, 20)
+    monkeypatch.setattr(grid, "CHUNK_BYTES", 1)  # one snapshot per pass
+    assert np.array_equal(outputs_on_plane(history, snapshots, plane, layer=0), whole)
+    for one, all_at_once in zip(unit_images(history, snapshots, 20), units):
+        assert np.array_equal(one, all_at_once)

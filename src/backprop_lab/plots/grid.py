@@ -232,18 +232,40 @@ def has_plane(history: History) -> bool:
     return history.dataset.n_features >= 1
 
 
+CHUNK_BYTES = 256 * 2**20
+"""Working memory of a stacked forward pass over a plane: a few snapshots at a time."""
+
+
+def forward_chunks(history: History, snapshots: np.ndarray, inputs: np.ndarray):
+    """(slice into ``snapshots``, the run model's Trace of those snapshots on ``inputs`` (P, D))
+    for a few snapshots at a time: the stacked parameters, z and a of a wide network are what
+    its memory goes to (2-512-512-1 on 10,000 points: 80 MB per snapshot), so a hundred frames
+    are never computed at once."""
+    params = sum(W[0].size + b[0].size for W, b in zip(history.W, history.b))
+    per_snapshot = 8 * (params + 2 * len(inputs) * sum(history.layer_sizes))
+    step = max(1, CHUNK_BYTES // per_snapshot)
+    for start in range(0, len(snapshots), step):
+        chunk = snapshots[start : start + step]
+        stack = tuple(p[chunk] for pair in zip(history.W, history.b) for p in pair)
+        with np.errstate(over="ignore", invalid="ignore"):
+            yield slice(start, start + len(chunk)), history.config.model.forward(stack, inputs)
+
+
 def outputs_on_plane(history: History, snapshots, plane: Plane, layer: int = -1) -> np.ndarray:
     """Activations of ``layer`` (counted as History counts them, 0 the first hidden layer;
     default: the output) at every grid point, for the given
     snapshot indices: (len(snapshots), *plane.shape, n_units), that is (F, G, G, n) on a
-    plane and (F, G, n) on a line. One stacked forward pass of the run's model: its features
-    computed from the plane's raw inputs, its output activation (sigmoid, softmax, or linear
-    for a regression, whose output is the predicted value)."""
+    plane and (F, G, n) on a line. Stacked forward passes of the run's model (see
+    :func:`forward_chunks`): its features computed from the plane's raw inputs, its output
+    activation (sigmoid, softmax, or linear for a regression, whose output is the predicted
+    value)."""
     snapshots = np.atleast_1d(snapshots)
-    stack = tuple(p[snapshots] for pair in zip(history.W, history.b) for p in pair)
-    with np.errstate(over="ignore", invalid="ignore"):
-        activations = history.config.model.forward(stack, plane.inputs).a[1:][layer]
-    return activations.reshape(len(snapshots), *plane.shape, -1)
+    units = history.layer_sizes[1:][layer]
+    out = np.empty((len(snapshots), *plane.shape, units))
+    for part, trace in forward_chunks(history, snapshots, plane.inputs):
+        activations = trace.a[1:][layer]
+        out[part] = activations.reshape(part.stop - part.start, *plane.shape, -1)
+    return out
 
 
 def features_on_plane(history: History, plane: Plane) -> np.ndarray:

@@ -50,7 +50,7 @@ from ..features import feature_label
 from ..history import History
 from ..naming import unit_names
 from ..numbers import percent, sig
-from .grid import plane_for
+from .grid import forward_chunks, plane_for
 from .style import (
     ACTIVATION_CMAP,
     CLASS_COLOURS,
@@ -112,21 +112,21 @@ def unit_labels(history: History) -> list[list[str]]:
 def unit_images(history: History, snapshots, resolution: int = 40):
     """Per layer (inputs first): (len(snapshots), n_l, G, G) unit outputs over the run's
     plane (see plots.grid.plane_for: the input plane, or a slice through the mean of wider
-    inputs), or (len(snapshots), n_l, 1, G) strips along x for 1-D inputs. One stacked
-    forward pass of the plane's raw points through the run's model: the input layer's
+    inputs), or (len(snapshots), n_l, 1, G) strips along x for 1-D inputs. Stacked forward
+    passes of the plane's raw points through the run's model (plots.grid.forward_chunks,
+    a few snapshots at a time): the input layer's
     pictures are the network's inputs there (the --features computed from the raw points, or
     the raw inputs themselves), the others the units' activations (a regression's output: the
     predicted value)."""
     snapshots = np.atleast_1d(snapshots)
     plane = plane_for(history, resolution)
     picture = (1, resolution) if plane.dims == 1 else plane.shape
-    stack = tuple(p[snapshots] for pair in zip(history.W, history.b) for p in pair)
-    with np.errstate(over="ignore", invalid="ignore"):
-        trace = history.config.model.forward(stack, plane.inputs)
-    images = []
-    for values in trace.a:  # (n_points, n_0) for the inputs, (S, n_points, n_l) after
-        values = np.broadcast_to(values, (len(snapshots), *values.shape[-2:]))
-        images.append(np.moveaxis(values, -1, 1).reshape(len(snapshots), -1, *picture))
+    images = [np.empty((len(snapshots), n, *picture)) for n in history.layer_sizes]
+    for part, trace in forward_chunks(history, snapshots, plane.inputs):
+        count = part.stop - part.start
+        for layer, values in enumerate(trace.a):  # (points, n_0) inputs, (S, points, n_l) after
+            values = np.broadcast_to(values, (count, *values.shape[-2:]))
+            images[layer][part] = np.moveaxis(values, -1, 1).reshape(count, -1, *picture)
     return images
 
 
