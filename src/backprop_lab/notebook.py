@@ -14,7 +14,6 @@ These are reached from the History itself (``history``, ``history.animate()``,
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
 from pathlib import Path
@@ -27,6 +26,7 @@ from .numbers import percent, sig
 from .plots.animation import quantize_frames, render_frames, webp_bytes
 from .plots.dashboard import dashboard_figure
 from .plots.render import png_bytes
+from .report.embed import data_uri
 from .report.explorer import FRAMES as EXPLORER_FRAMES
 from .report.explorer import explorer_html
 from .report.html import options_text, penalty_part
@@ -36,10 +36,6 @@ ANIMATION_FRAMES = 60
 
 _TABLE_STYLE = "border-collapse:collapse;margin:0 0 8px 0;font-size:13px"
 _CELL_STYLE = "padding:2px 14px 2px 0;text-align:left;border:none"
-
-
-def _data_uri(data: bytes, mime: str) -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def _check_count(value, most: int, what: str) -> None:
@@ -99,7 +95,7 @@ def history_html(history: History, dashboard: bool = True) -> str:
     )
     out = f'<table style="{_TABLE_STYLE}">{cells}</table>'
     if dashboard:
-        picture = _data_uri(png_bytes(dashboard_figure(history)), "image/png")
+        picture = data_uri(png_bytes(dashboard_figure(history)), "image/png")
         out += (
             f'<img src="{picture}" alt="dashboard: the run on one page" '
             'style="max-width:100%;height:auto">'
@@ -123,7 +119,7 @@ class Animation:
 
     def _repr_html_(self) -> str:
         return (
-            f'<img src="{_data_uri(self.data, "image/webp")}" alt="{html.escape(self.title)}" '
+            f'<img src="{data_uri(self.data, "image/webp")}" alt="{html.escape(self.title)}" '
             'style="max-width:100%;height:auto">'
         )
 
@@ -171,7 +167,7 @@ class Explorer:
         )
 
     def _repr_html_(self) -> str:
-        still = _data_uri(self.still, "image/png")
+        still = data_uri(self.still, "image/png")
         # Each script removes the first still of its explorer left in the page: its own.
         key = "bpl-still-" + hashlib.sha1(self.fragment.encode()).hexdigest()[:12]
         return (

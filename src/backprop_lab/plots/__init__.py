@@ -58,8 +58,13 @@ def save_figure(fig, path: Path) -> Path:
 def save_figure_as(fig, path: Path, formats=("png",), dpi: float | None = None) -> list[Path]:
     """Write ``fig`` once per format of ``formats`` (see FORMATS), each atomically, as
     ``path`` with that format's suffix, at ``dpi`` (default: the figure's own, 100)."""
+    return _write_each(figure_bytes(fig, formats, dpi), path)
+
+
+def _write_each(rendered: dict[str, bytes], path: Path) -> list[Path]:
+    """Each format's bytes of one figure written atomically as ``path`` with its suffix."""
     written = []
-    for kind, data in figure_bytes(fig, formats, dpi).items():
+    for kind, data in rendered.items():
         written.append(path.with_suffix(f".{kind}"))
         atomic_write_bytes(written[-1], data)
     return written
@@ -92,9 +97,7 @@ def draw_figures(
         written = []
         for name in names:
             interrupts.check()  # an interruption swallowed while the last one was drawn
-            for kind, data in _rendered(name, history, formats, dpi).items():
-                written.append((folder / name).with_suffix(f".{kind}"))
-                atomic_write_bytes(written[-1], data)
+            written += _write_each(_rendered(name, history, formats, dpi), folder / name)
         return written
 
 
