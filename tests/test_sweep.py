@@ -253,11 +253,11 @@ def _interrupt_at(monkeypatch, combination: int) -> list:
     calls: list = []
     real = sweep_module.train_stack
 
-    def train_or_stop(config, seeds, progress=None):
+    def train_or_stop(config, seeds, progress=None, **options):
         calls.append(config)
         if len(calls) - 1 == combination:
             raise KeyboardInterrupt
-        return real(config, seeds, progress)
+        return real(config, seeds, progress, **options)
 
     monkeypatch.setattr(sweep_module, "train_stack", train_or_stop)
     return calls

@@ -47,6 +47,7 @@ from .run_folder import (
     shown,
     updating,
 )
+from .sweep_kernel import ENGINES as SWEEP_ENGINES
 
 EXIT_WRITE_FAILED, EXIT_BAD_INPUT, EXIT_DIVERGED = 1, 2, 3
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
@@ -718,12 +719,18 @@ def _sweep(args: argparse.Namespace) -> int:
             grid[name] = values
     if args.seeds < 1:
         raise UsageError(f"--seeds must be a whole number of at least 1, got {args.seeds}")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be a whole number of at least 1, got {args.workers}")
+    if args.dask is not None and args.workers is not None:
+        raise UsageError("--workers is for this machine's cores; with --dask the cluster decides")
     check(sweep_estimate(base, grid, args.seeds), _budget(args), "the sweep")
     heatmap = (
         tuple(part.strip().replace("-", "_") for part in args.heatmap.split(","))
         if args.heatmap
         else None
     )
+    client = _dask_client(args.dask) if args.dask else None
+    print(_sweep_plan(base, grid, args), flush=True)
     folder = OutputFolder(args.out, "sweep")
     out = folder.out
     try:
@@ -735,6 +742,9 @@ def _sweep(args: argparse.Namespace) -> int:
                 folder.partial,
                 progress=not args.quiet and sys.stderr.isatty(),
                 heatmap=heatmap,
+                engine=args.engine,
+                workers=args.workers,
+                dask=client,
             )
     except KeyboardInterrupt:
         if folder.committed:
@@ -747,6 +757,41 @@ def _sweep(args: argparse.Namespace) -> int:
     print(f"{len(stacks)} combinations x {args.seeds} seeds = {networks} networks; {solved} solved")
     print(f"sweep: {out / 'sweep.html'}, {out / 'summary.csv'}, {out / 'results.csv'}")
     return 0
+
+
+def _dask_client(address: str):
+    from .sweep_workers import DaskError, dask_client
+
+    try:
+        return dask_client(address)
+    except DaskError as error:
+        raise UsageError(str(error)) from None
+
+
+def _sweep_plan(base: dict, grid: dict, args: argparse.Namespace) -> str:
+    """What the sweep is about to do, in one line: its size, engine and cores."""
+    from .sweep import combinations, engine_for, validate_grid
+    from .sweep_kernel import compile_note
+    from .sweep_workers import SPREAD_FROM, cores
+
+    configs = validate_grid(base, grid)
+    work = sum(c.epochs for c in configs) * args.seeds
+    engines = {engine_for(c, args.engine, work) for c in configs}
+    count = len(combinations(grid))
+    size = (
+        f"{count} combination{'s' if count != 1 else ''} x {args.seeds:,} seeds = "
+        f"{count * args.seeds:,} networks, {work:,} network-epochs"
+    )
+    if args.dask:
+        where = f"on the Dask cluster at {args.dask}"
+    else:
+        workers = args.workers or cores()
+        spread = "compiled" in engines or (work >= SPREAD_FROM and workers > 1)
+        used = min(workers, cores()) if spread else 1
+        where = f"on {used} core{'s' if used != 1 else ''}"
+    engine = " and ".join(sorted(engines)).replace("numpy", "NumPy")
+    note = compile_note() if "compiled" in engines else ""
+    return f"sweep: {size}; {engine} engine {where}{note}"
 
 
 # --------------------------------------------------------------------------- report
@@ -1048,6 +1093,26 @@ def _sweep_command(commands) -> None:
         "--heatmap", metavar="A,B", help="the two swept options on the success heatmap"
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.add_argument(
+        "--engine",
+        choices=SWEEP_ENGINES,
+        default="auto",
+        help="compiled: numba's fused kernel on every core (pip install 'backprop-lab[fast]'); "
+        "numpy: bit for bit train's arithmetic; auto (default): compiled where installed and "
+        "the sweep is large enough to gain",
+    )
+    sweep.add_argument(
+        "--workers",
+        type=_whole,
+        metavar="N",
+        help="cores to train on (default: all of this machine's)",
+    )
+    sweep.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="train on the Dask cluster whose scheduler is at ADDRESS, e.g. tcp://10.0.0.5:8786 "
+        "(pip install 'backprop-lab[dask]'; see docs/sweep.md)",
+    )
     _add_budget_option(sweep)
     sweep.set_defaults(handler=_sweep)
 

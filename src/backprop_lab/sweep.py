@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 
+from . import sweep_kernel, sweep_workers
 from .config import (
     LAYER_SEPARATOR,
     LIST_LAYER_SEPARATOR,
@@ -42,6 +43,7 @@ from .config import (
 from .data import SOLVED_R2, solved_accuracy
 from .files import write_csv
 from .nn import init_params, score, stack_params
+from .sweep_kernel import ENGINES
 from .training import (
     build_dataset,
     check_compatible,
@@ -119,16 +121,94 @@ def validate_grid(base: dict, grid: dict[str, list]) -> list[TrainConfig]:
     return configs
 
 
-def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackResult:
-    """Train the networks of ``config`` with every seed in ``seeds`` as one stack."""
+COMPILED_FROM = 2_000_000
+"""Network-epochs from which "auto" chooses the compiled engine: below, the NumPy engine is done
+before numba has loaded the kernel (about 0.7 s; compiling it the first time, about 20 s)."""
+
+
+def engine_for(config: TrainConfig, engine: str = "auto", network_epochs: int | None = None) -> str:
+    """The engine that trains ``config``'s stack: "compiled" or "numpy". "auto" is the compiled
+    engine where numba is installed, the kernel can train ``config`` and the work is at least
+    COMPILED_FROM ``network_epochs`` (None: any amount). Raises ConfigError when "compiled" is
+    asked for and cannot be had."""
+    if engine not in ENGINES:
+        raise ConfigError("engine", f"must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "numpy":
+        return "numpy"
+    reason = sweep_kernel.unsupported(config)
+    if engine == "compiled":
+        if not sweep_kernel.available():
+            raise ConfigError(
+                "engine",
+                "compiled needs numba, which is not installed (pip install 'backprop-lab[fast]')",
+            )
+        if reason:
+            raise ConfigError("engine", f"compiled cannot train this sweep: {reason}")
+        return "compiled"
+    if network_epochs is not None and network_epochs < COMPILED_FROM:
+        return "numpy"
+    return "compiled" if reason is None and sweep_kernel.available() else "numpy"
+
+
+@dataclass(frozen=True)
+class NetworkNumbers:
+    """What a sweep keeps of each of R networks, whichever engine trained them. Each (R,) unless
+    said; a seed chunk's numbers join another's with :func:`join_numbers`."""
+
+    seeds: np.ndarray
+    final_loss: np.ndarray
+    final_score: np.ndarray  # accuracy, or R² for regression
+    solved_epoch: np.ndarray  # the first epoch the score reached what counts as solved; -1 never
+    diverged_epoch: np.ndarray  # the first epoch the loss was not finite; -1 never
+    late_loss: np.ndarray  # the loss at 95 % of the budget (plateau or slow)
+    curve_loss: np.ndarray  # (R, P): the loss at each of the combination's curve epochs
+
+
+def join_numbers(parts: list[NetworkNumbers]) -> NetworkNumbers:
+    """Seed chunks' numbers as one, in the order given."""
+    if len(parts) == 1:
+        return parts[0]
+    return NetworkNumbers(
+        *(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(NetworkNumbers))
+    )
+
+
+@dataclass(frozen=True)
+class _Task:
+    """What every engine needs to train one combination: the data as the network sees it, and
+    where the loss curve and the late loss are read."""
+
+    sizes: tuple[int, ...]
+    X: np.ndarray  # (N, n0): the network's inputs (features computed)
+    Y: np.ndarray  # (N, K)
+    labels: np.ndarray  # (N,): classes, or target values for regression
+    curve_epochs: np.ndarray  # (P,)
+    late_epoch: int
+    needed: float
+
+
+def _task(config: TrainConfig) -> _Task:
     dataset = build_dataset(config)
     check_compatible(config, dataset)
-    sizes = layer_sizes(config, dataset)
+    E = config.epochs
+    needed = SOLVED_R2 if config.is_regression else solved_accuracy(len(dataset.labels))
+    curve_epochs = np.unique(np.linspace(0, E - 1, min(E, CURVE_POINTS)).round().astype(int))
+    return _Task(layer_sizes(config, dataset), config.model.inputs(dataset.X), dataset.Y,
+                 dataset.labels, curve_epochs, max(0, int(E * 0.95) - 1), needed)  # fmt: skip
+
+
+def _starting_params(config: TrainConfig, sizes: tuple[int, ...], seeds: np.ndarray):
+    """The stack of each seed's initial parameters, as ``train`` draws them."""
+    return stack_params([init_params(sizes, config.init, config.init_scale, int(s)) for s in seeds])
+
+
+def _train_numpy(
+    config: TrainConfig, seeds: np.ndarray, task: _Task, progress=None
+) -> NetworkNumbers:
+    """The NumPy engine: the stack trained by the very ``nn`` and optimiser calls of ``train``."""
     model = config.model
-    X, Y, labels = model.inputs(dataset.X), dataset.Y, dataset.labels
-    params = stack_params(
-        [init_params(sizes, config.init, config.init_scale, int(s)) for s in seeds]
-    )
+    X, Y, labels = task.X, task.Y, task.labels
+    params = _starting_params(config, task.sizes, seeds)
     base = make_run_optimizer(config)
     state = base.init(params)
     # Each network draws its dropout masks from its own seed's stream, as its train would.
@@ -136,12 +216,9 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
         [generators(replace(config, seed=int(s)))[1] for s in seeds] if config.dropout else None
     )
     R, E = len(seeds), config.epochs
-    needed = SOLVED_R2 if config.is_regression else solved_accuracy(len(labels))
     solved_epoch = np.full(R, -1)
     diverged_epoch = np.full(R, -1)
-    curve_epochs = np.unique(np.linspace(0, E - 1, min(E, CURVE_POINTS)).round().astype(int))
-    quartiles = np.empty((3, len(curve_epochs)))
-    late_epoch = max(0, int(E * 0.95) - 1)
+    curve_loss = np.empty((R, len(task.curve_epochs)))
     late_loss = np.full(R, np.nan)
     next_curve = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -149,20 +226,14 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
             trace = model.forward_inputs(params, X)
             loss = model.loss(params, trace, Y)  # (R,)
             right = score(trace.a[-1], labels, model.output)  # (R,): accuracy or R²
-            newly_solved = (solved_epoch < 0) & (right >= needed)
-            solved_epoch[newly_solved] = epoch
-            bad = ~np.isfinite(loss)
-            diverged_epoch[bad & (diverged_epoch < 0)] = epoch
-            if next_curve < len(curve_epochs) and epoch == curve_epochs[next_curve]:
-                finite = np.where(bad, np.nan, loss)
-                quartiles[:, next_curve] = (
-                    np.nanpercentile(finite, [25, 50, 75]) if (~bad).any() else np.nan
-                )
+            solved_epoch[(solved_epoch < 0) & (right >= task.needed)] = epoch
+            diverged_epoch[~np.isfinite(loss) & (diverged_epoch < 0)] = epoch
+            if next_curve < len(task.curve_epochs) and epoch == task.curve_epochs[next_curve]:
+                curve_loss[:, next_curve] = loss
                 next_curve += 1
-            if epoch == late_epoch:
+            if epoch == task.late_epoch:
                 late_loss = loss.copy()
             if epoch == E - 1:
-                final_loss, final_accuracy = loss, right
                 break  # the last epoch's update changes nothing that is reported
             optimizer = epoch_optimizer(base, config, epoch)
             params, state = epoch_update(
@@ -170,19 +241,72 @@ def train_stack(config: TrainConfig, seeds: np.ndarray, progress=None) -> StackR
             )
             if progress is not None:
                 progress(R)
+    if progress is not None:
+        progress(R)
+    return NetworkNumbers(
+        np.asarray(seeds), loss, right, solved_epoch, diverged_epoch, late_loss, curve_loss
+    )
+
+
+def _train_compiled(
+    config: TrainConfig, seeds: np.ndarray, task: _Task, progress=None
+) -> NetworkNumbers:
+    start = sweep_kernel.flatten(_starting_params(config, task.sizes, seeds))
+    out = sweep_kernel.train_compiled(config, start, task.sizes, task.X, task.Y, task.labels,
+                                      task.curve_epochs, task.late_epoch, task.needed, progress)  # fmt: skip
+    return NetworkNumbers(np.asarray(seeds), out["final_loss"], out["final_score"], out["solved_epoch"],
+                          out["diverged_epoch"], out["late_loss"], out["curve_loss"])  # fmt: skip
+
+
+def network_numbers(
+    config: TrainConfig, seeds, engine: str = "auto", progress=None
+) -> NetworkNumbers:
+    """Train the networks of ``config`` with every seed in ``seeds`` and keep their numbers.
+    ``engine``: see :data:`ENGINES`. ``progress(network_epochs)`` is told as training goes."""
+    seeds = np.asarray(seeds)
+    task = _task(config)
+    if engine_for(config, engine, len(seeds) * config.epochs) == "compiled":
+        return _train_compiled(config, seeds, task, progress)
+    return _train_numpy(config, seeds, task, progress)
+
+
+def stack_result(config: TrainConfig, numbers: NetworkNumbers) -> StackResult:
+    """A combination's result from its networks' numbers: each network's outcome, and the
+    quartiles of the loss curve over the networks whose loss is finite."""
+    task_needed = (
+        SOLVED_R2 if config.is_regression else solved_accuracy(len(build_dataset(config).labels))
+    )
+    E = config.epochs
+    curve_epochs = np.unique(np.linspace(0, E - 1, min(E, CURVE_POINTS)).round().astype(int))
+    quartiles = np.empty((3, len(curve_epochs)))
+    with np.errstate(invalid="ignore"):
+        for k in range(len(curve_epochs)):
+            loss = numbers.curve_loss[:, k]
+            bad = ~np.isfinite(loss)
+            finite = np.where(bad, np.nan, loss)
+            quartiles[:, k] = np.nanpercentile(finite, [25, 50, 75]) if (~bad).any() else np.nan
+    final_loss, late_loss = numbers.final_loss, numbers.late_loss
     outcome = np.where(
-        diverged_epoch >= 0,
+        numbers.diverged_epoch >= 0,
         "diverged",
         np.where(
-            final_accuracy >= needed,
+            numbers.final_score >= task_needed,
             "solved",
             np.where(np.abs(final_loss - late_loss) <= 0.01 * np.abs(late_loss), "plateau", "slow"),
         ),
     )
     # Solved means solved at the end: a network that solved and then lost it does not count.
-    solved_epoch = np.where(outcome == "solved", solved_epoch, -1)
-    return StackResult(config.to_dict(), np.asarray(seeds), final_loss, final_accuracy, solved_epoch, diverged_epoch,
-                       outcome, curve_epochs, quartiles, needed, config.is_regression)  # fmt: skip
+    solved_epoch = np.where(outcome == "solved", numbers.solved_epoch, -1)
+    return StackResult(config.to_dict(), numbers.seeds, final_loss, numbers.final_score, solved_epoch,
+                       numbers.diverged_epoch, outcome, curve_epochs, quartiles, task_needed,
+                       config.is_regression)  # fmt: skip
+
+
+def train_stack(
+    config: TrainConfig, seeds: np.ndarray, progress=None, engine: str = "auto"
+) -> StackResult:
+    """Train the networks of ``config`` with every seed in ``seeds`` as one stack."""
+    return stack_result(config, network_numbers(config, seeds, engine, progress))
 
 
 def swept_options(grid: dict[str, list]) -> list[str]:
@@ -225,12 +349,21 @@ def train_sweep(
     progress: bool = False,
     heatmap: tuple[str, str] | None = None,
     trained: list[StackResult] | None = None,
+    engine: str = "auto",
+    workers: int | None = None,
+    dask=None,
 ) -> list[StackResult]:
-    """Train every combination of ``grid`` (on top of ``base``) with seeds 0..seeds-1, one
-    stack per combination, in the order of :func:`combinations`. Every option, every
-    combination's data, and ``heatmap`` (the two swept options the success heatmap will show,
-    if given) are checked before any training. ``progress`` shows a progress bar of
-    network-epochs.
+    """Train every combination of ``grid`` (on top of ``base``) with seeds 0..seeds-1, in the
+    order of :func:`combinations`. Every option, every combination's data, and ``heatmap`` (the
+    two swept options the success heatmap will show, if given) are checked before any training.
+    ``progress`` shows a progress bar of network-epochs.
+
+    ``engine`` (see :data:`ENGINES`) is chosen once for the whole sweep. ``workers`` is how many
+    cores to use (default: every one): the compiled engine's threads, or the NumPy engine's
+    worker processes for a sweep of at least ``sweep_workers.SPREAD_FROM`` network-epochs.
+    ``dask`` (a scheduler address, or a ``distributed.Client``) trains the parts on a Dask
+    cluster instead (:mod:`backprop_lab.sweep_workers`). The results are the same however the
+    sweep is spread.
 
     Each combination's result is appended to ``trained`` (a new list if None, returned) as
     soon as it is trained: when the sweep is interrupted (KeyboardInterrupt, which propagates)
@@ -238,17 +371,47 @@ def train_sweep(
     configs = validate_grid(base, grid)
     check_heatmap(heatmap, swept_options(grid))
     check_datasets(configs)
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise ConfigError("workers", f"must be a whole number of at least 1, got {workers!r}")
     stacks = trained if trained is not None else []
     total = sum(c.epochs for c in configs) * seeds
+    engines = [engine_for(c, engine, total) for c in configs]
+    workers = workers or sweep_workers.cores()
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=total, unit=" network-epochs", unit_scale=True, delay=1.0, leave=False)
-    seed_array = np.arange(seeds)
+
+    def done(part) -> None:
+        if bar is not None:
+            bar.update(part.network_epochs)
+
     try:
-        for config in configs:
-            stacks.append(train_stack(config, seed_array, bar.update if bar else None))
+        if dask is not None:
+            client = sweep_workers.dask_client(dask) if isinstance(dask, str) else dask
+            pieces = sweep_workers.dask_threads(client)
+            stream = sweep_workers.run_dask(
+                sweep_workers.parts_of(configs, seeds, engines, pieces), client, done
+            )
+        elif workers > 1 and total >= sweep_workers.SPREAD_FROM and set(engines) == {"numpy"}:
+            stream = sweep_workers.run_local(
+                sweep_workers.parts_of(configs, seeds, engines, workers), workers, done
+            )
+        else:
+            stream = None
+        if stream is not None:
+            for index, numbers in stream:
+                stacks.append(stack_result(configs[index], join_numbers(numbers)))
+        else:
+            seed_array = np.arange(seeds)
+            with sweep_kernel.threads_at_most(workers):
+                for config, chosen in zip(configs, engines):
+                    stacks.append(
+                        train_stack(config, seed_array, bar.update if bar else None, engine=chosen)
+                    )
     finally:
         if bar is not None:
             bar.close()

@@ -38,10 +38,12 @@ def run_sweep(
     out,
     progress: bool = False,
     heatmap: tuple[str, str] | None = None,
+    **spread,
 ) -> list[StackResult]:
     """Train every combination of ``grid`` (on top of ``base``) with seeds 0..seeds-1 and write
     results.csv, summary.csv, the figures and sweep.html into ``out``. ``heatmap`` names the
-    two swept options on the success-rate heatmap's axes (default: the first two).
+    two swept options on the success-rate heatmap's axes (default: the first two). ``spread``:
+    ``engine``, ``workers`` and ``dask`` of :func:`~backprop_lab.sweep.train_sweep`.
 
     Interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt) after some combinations
     were trained, it writes the folder for those (the tables first, so that a second
@@ -49,7 +51,7 @@ def run_sweep(
     short, and then lets the KeyboardInterrupt propagate."""
     stacks: list[StackResult] = []
     try:
-        train_sweep(base, grid, seeds, progress, heatmap, trained=stacks)
+        train_sweep(base, grid, seeds, progress, heatmap, trained=stacks, **spread)
     except KeyboardInterrupt:
         if stacks:
             planned = len(combinations(grid))
