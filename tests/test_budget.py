@@ -93,6 +93,7 @@ def test_the_train_estimate_is_within_0_7_to_1_5_of_the_measured_peak(config):
         ({"epochs": 5}, {"lr": [0.5, 2]}, 600),  # many tiny networks: their objects and rows
         ({"epochs": 5, "hidden": (64, 64)}, {}, 30),  # a stack of larger ones
         ({"epochs": 5, "dataset": "moons", "n": 200}, {"hidden": [(4,), (16,)]}, 40),
+        ({"epochs": 400}, {}, 2_000),  # each network's loss curve at 200 epochs
     ],
 )
 def test_the_sweep_estimate_is_within_0_7_to_1_5_of_the_measured_peak(tmp_path, base, grid, seeds):

@@ -149,3 +149,14 @@ def test_without_dask_installed_the_sentence_says_how_to_get_it(monkeypatch):
 def test_workers_must_be_a_whole_number():
     with pytest.raises(ConfigError, match="workers must be a whole number of at least 1"):
         train_sweep(BASE, GRID, 2, workers=0)
+
+
+def test_a_part_failing_on_a_worker_is_one_sentence_naming_its_error(cluster):
+    from distributed import Client
+
+    bad = Part(0, TrainConfig(epochs=5).to_dict(), np.arange(2), "fast")
+    with Client(cluster.scheduler_address, set_as_default=False) as client:
+        with pytest.raises(sweep_workers.DaskError) as raised:
+            list(sweep_workers.run_dask([bad], client, lambda part: None))
+    assert str(raised.value).startswith("a Dask worker failed to train part of the sweep (")
+    assert "engine must be one of auto, compiled, numpy, got 'fast'" in str(raised.value)

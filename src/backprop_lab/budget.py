@@ -13,8 +13,9 @@ Every estimate counts the NumPy arrays the code allocates (float64 unless said),
   the optimiser's state.
 - ``sweep``: per combination a stack of ``seeds`` networks (their initial parameters drawn one
   network at a time, then stacked; the optimiser's state; one epoch's forward and backward
-  pass of the whole stack), the largest combination at a time; what is kept of every network
-  (five numbers and its outcome); then results.csv, whose rows and text are built in memory.
+  pass of the whole stack, and each network's loss at up to 200 epochs of its curve), the
+  largest combination at a time; what is kept of every network (five numbers and its outcome);
+  then results.csv, whose rows and text are built in memory.
 - ``gradcheck``: the base point's forward pass, its gradients and on/off pattern, each stacked
   pass of perturbed networks (bounded by ``gradcheck.MEMORY``, or one network's pass when that
   is larger), and the extended-precision copy.
@@ -47,7 +48,7 @@ from .data import (
     output_units,
 )
 from .gradcheck import EXTENDED, MAX_CHUNK, runs_per_pass, sample_sizes
-from .sweep import DATA_OPTIONS, combinations, validate_grid
+from .sweep import CURVE_POINTS, DATA_OPTIONS, combinations, validate_grid
 from .training import snapshot_count
 
 FLOAT = 8
@@ -457,7 +458,8 @@ def _stack_bytes(config: TrainConfig, shape: Shape, seeds: int) -> int:
         (3 + 2 * _state(config.optimizer)) * net.params + _pass(net, n) + 3 * n * net.outputs + 12
     )
     data = FLOAT * (shape.n_train + shape.n_test) * (shape.n_features + net.outputs + 2)
-    return seeds * max(per_network_init, per_network_epoch) + data
+    curve = FLOAT * (min(config.epochs, CURVE_POINTS) + 2)  # the loss curve and the late loss
+    return seeds * (max(per_network_init, per_network_epoch) + curve) + data
 
 
 def sweep_bytes(base: dict, grid: dict[str, list], seeds: int) -> int:

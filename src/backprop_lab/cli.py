@@ -706,6 +706,7 @@ def _export(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from .budget import check, sweep_estimate
     from .report.sweep_page import run_sweep
+    from .sweep_workers import DaskError
 
     _check_data_options(args)
     base, grid = {}, {}
@@ -746,6 +747,8 @@ def _sweep(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 dask=client,
             )
+    except DaskError as error:
+        raise UsageError(str(error)) from None
     except KeyboardInterrupt:
         if folder.committed:
             raise Interrupted(
