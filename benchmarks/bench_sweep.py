@@ -1,9 +1,10 @@
 """A sweep's cost per network-epoch, against the guide's loop and against a fused compiled kernel.
 
     python benchmarks/bench_sweep.py [--networks 10000] [--epochs 1000] [--sample 20] [--rounds 3]
+                                     [--dataset xor] [--hidden 2]
 
-All in one process, on the XOR 2-2-1 default (sigmoid, mse, sgd at lr 2.0), interleaved over
-``--rounds`` rounds (median reported):
+All in one process, on a 2-H-1 network (sigmoid, mse, sgd at lr 2.0; by default the guide's
+XOR 2-2-1), interleaved over ``--rounds`` rounds (median reported):
 
 - baseline "guide": the guide's NumPy loop, one network after another (timed on ``--sample``
   networks; its cost per network-epoch does not depend on how many follow);
@@ -24,6 +25,7 @@ import argparse
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numba
@@ -97,13 +99,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1_000)
     parser.add_argument("--sample", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dataset", default="xor", help="a built-in dataset of two classes")
+    parser.add_argument("--hidden", type=int, default=2, help="H: units of the hidden layer")
     args = parser.parse_args()
-    config = TrainConfig(epochs=args.epochs)
-    data = make_dataset("xor")
+    config = TrainConfig(dataset=args.dataset, hidden=(args.hidden,), epochs=args.epochs)
+    data = make_dataset(args.dataset)
     # The guide's rate lr_g matches ours at lr = lr_g * N * K / 2 (see docs/engine.md).
     guide_lr = config.lr * 2 / len(data.labels)
     seeds = np.arange(args.networks)
-    starts = [init_params((2, 2, 1), config.init, config.init_scale, int(s)) for s in seeds]
+    sizes = (2, args.hidden, 1)
+    starts = [init_params(sizes, config.init, config.init_scale, int(s)) for s in seeds]
     W1, b1, W2, b2 = (np.stack(p) for p in zip(*starts))
     y = data.Y[:, 0].copy()
 
@@ -126,7 +131,7 @@ def main() -> None:
 
     # Compile (or load from numba's cache) both kernels before timing them.
     fused_guide_kernel(W1[:2], b1[:2], W2[:2], b2[:2], data.X, y, guide_lr, 2, np.empty(2))
-    train_stack(TrainConfig(epochs=2), np.arange(2), engine="compiled")
+    train_stack(replace(config, epochs=2), np.arange(2), engine="compiled")
 
     times: dict[str, list[float]] = {"guide": [], "fused": [], "numpy": [], "compiled": []}
     for _ in range(args.rounds):
@@ -138,7 +143,7 @@ def main() -> None:
     ratio = statistics.median(c / f for c, f in zip(times["compiled"], times["fused"]))
 
     print(
-        f"XOR 2-2-1, {args.networks} networks x {args.epochs} epochs, {threads()} threads, median of {args.rounds} interleaved rounds"
+        f"{args.dataset} ({len(data.labels)} samples) 2-{args.hidden}-1, {args.networks} networks x {args.epochs} epochs, {threads()} threads, median of {args.rounds} interleaved rounds"
     )
     print(
         f"guide's loop, one network at a time ({args.sample} networks): {ns['guide']:9.0f} ns per network-epoch"

@@ -141,6 +141,12 @@ def test_the_engine_is_chosen_and_refused_in_words(monkeypatch):
         engine_for(TrainConfig(), "fast")
     if sweep_kernel.available():
         assert engine_for(TrainConfig()) == "compiled"
+        # auto: the kernel for large sweeps of small networks, where it wins
+        assert engine_for(TrainConfig(), "auto", 10**6) == "numpy"
+        assert engine_for(TrainConfig(), "auto", 10**8) == "compiled"
+        wide = TrainConfig(dataset="circle", hidden=(32,))  # 200 samples x 35 units
+        assert engine_for(wide, "auto", 10**8) == "numpy"
+        assert engine_for(wide, "compiled", 10**8) == "compiled"
         with pytest.raises(ConfigError, match="compiled cannot train this sweep: dropout"):
             engine_for(dropout, "compiled")
     monkeypatch.setattr(sweep_kernel, "available", lambda: False)

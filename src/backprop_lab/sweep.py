@@ -24,6 +24,7 @@ whose ``run_sweep`` writes the whole folder. What the figures and the page both 
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -125,12 +126,19 @@ COMPILED_FROM = 2_000_000
 """Network-epochs from which "auto" chooses the compiled engine: below, the NumPy engine is done
 before numba has loaded the kernel (about 0.7 s; compiling it the first time, about 20 s)."""
 
+COMPILED_CELLS = 4_000
+"""The most training samples x units (inputs included) for which "auto" chooses the compiled
+engine. Up to there the kernel's working arrays for 16 networks stay in the CPU's cache and it
+beats NumPy (4x on XOR 2-2-1, 2x on moons 2-16-1 with 200 samples); at 2-8-8-3 on the
+200-sample spiral they are even, and beyond NumPy's vectorised exp and BLAS win
+(benchmarks/bench_sweep.py --dataset/--hidden)."""
+
 
 def engine_for(config: TrainConfig, engine: str = "auto", network_epochs: int | None = None) -> str:
     """The engine that trains ``config``'s stack: "compiled" or "numpy". "auto" is the compiled
-    engine where numba is installed, the kernel can train ``config`` and the work is at least
-    COMPILED_FROM ``network_epochs`` (None: any amount). Raises ConfigError when "compiled" is
-    asked for and cannot be had."""
+    engine where numba is installed, the kernel can train ``config``, its samples x units are
+    at most COMPILED_CELLS and the work is at least COMPILED_FROM ``network_epochs`` (None: any
+    amount). Raises ConfigError when "compiled" is asked for and cannot be had."""
     if engine not in ENGINES:
         raise ConfigError("engine", f"must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine == "numpy":
@@ -147,7 +155,16 @@ def engine_for(config: TrainConfig, engine: str = "auto", network_epochs: int | 
         return "compiled"
     if network_epochs is not None and network_epochs < COMPILED_FROM:
         return "numpy"
-    return "compiled" if reason is None and sweep_kernel.available() else "numpy"
+    if reason is not None or not sweep_kernel.available() or _cells(config) > COMPILED_CELLS:
+        return "numpy"
+    return "compiled"
+
+
+@lru_cache(maxsize=64)
+def _cells(config: TrainConfig) -> int:
+    """Training samples x units of every layer (inputs included) of ``config``'s network."""
+    dataset = build_dataset(config)
+    return len(dataset.labels) * sum(layer_sizes(config, dataset))
 
 
 @dataclass(frozen=True)
