@@ -757,7 +757,8 @@ def _sweep(args: argparse.Namespace) -> int:
         raise Interrupted(f"interrupted before any result was saved; {out} is as it was") from None
     networks = sum(len(s.seeds) for s in stacks)
     solved = sum(int((s.outcome == "solved").sum()) for s in stacks)
-    print(f"{len(stacks)} combinations x {args.seeds} seeds = {networks} networks; {solved} solved")
+    combos = f"{len(stacks)} combination{'s' if len(stacks) != 1 else ''}"
+    print(f"{combos} x {args.seeds:,} seeds = {networks:,} networks; {solved:,} solved")
     print(f"sweep: {out / 'sweep.html'}, {out / 'summary.csv'}, {out / 'results.csv'}")
     return 0
 
