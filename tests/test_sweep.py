@@ -378,3 +378,14 @@ def test_a_regression_sweep_counts_a_target_r2_as_solved_and_refuses_mixed_tasks
     assert "R² of at least 0.95" in solved_rule([stack])
     with pytest.raises(ConfigError, match="a sweep compares networks on one kind of task"):
         validate_grid({}, {"dataset": ["xor", "sine"]})
+
+
+def test_a_narrow_interval_gets_the_decimals_it_needs():
+    from backprop_lab.sweep import interval_decimals, percent, share_text
+
+    low, high = wilson_interval(74_959, 100_000)  # 74.69-75.23 %
+    assert interval_text(low, high) == "74.7–75.2 %"
+    assert percent(74_959 / 100_000, interval_decimals(low, high)) == "75.0 %"
+    assert interval_text(*wilson_interval(18, 30)) == "42–75 %"
+    assert interval_decimals(*wilson_interval(5_000_000, 10_000_000)) == 2
+    assert share_text(74_959, 100_000) == "74,959 of 100,000"

@@ -24,9 +24,9 @@ whose ``run_sweep`` writes the whole folder. What the figures and the page both 
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
 import math
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -612,13 +612,28 @@ def write_tables(stacks: list[StackResult], swept: list[str], out) -> list[Path]
     return paths
 
 
-def percent(rate: float) -> str:
-    """A share as a whole percentage: "60 %"."""
-    return f"{100 * rate:.0f} %" if math.isfinite(rate) else "—"
+def interval_decimals(low: float, high: float) -> int:
+    """Decimals a share needs for its 95 % interval to say something: 0 for an interval of two
+    points or wider, 1 down to 0.2 points, else 2 (100,000 networks: "75.0 % (74.7–75.2 %)")."""
+    width = 100 * (high - low)
+    if not math.isfinite(width) or width >= 2:
+        return 0
+    return 1 if width >= 0.2 else 2
+
+
+def percent(rate: float, decimals: int = 0) -> str:
+    """A share as a percentage: "60 %", or with ``decimals`` decimals."""
+    return f"{100 * rate:.{decimals}f} %" if math.isfinite(rate) else "—"
 
 
 def interval_text(low: float, high: float) -> str:
-    """A 95 % interval of a share: "42–75 %"."""
+    """A 95 % interval of a share: "42–75 %", with the decimals it needs ("74.7–75.2 %")."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return "—"
-    return f"{100 * low:.0f}–{100 * high:.0f} %"
+    d = interval_decimals(low, high)
+    return f"{100 * low:.{d}f}–{100 * high:.{d}f} %"
+
+
+def share_text(solved: int, networks: int) -> str:
+    """How many of how many: "74,959 of 100,000"."""
+    return f"{solved:,} of {networks:,}"

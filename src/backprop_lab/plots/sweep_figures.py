@@ -25,8 +25,10 @@ from ..sweep import (
     budget_text,
     combination_label,
     format_option,
+    interval_decimals,
     interval_text,
     percent,
+    share_text,
     solved_rule,
     success_grid,
     task_name,
@@ -185,9 +187,9 @@ def _label_cells(ax, cells) -> None:
                 ax.text(j, i, "no networks", ha="center", va="center", fontsize=8, color="grey")
                 continue
             colour = "black" if cell.rate > 0.55 else "white"
-            ax.annotate(percent(cell.rate), (j, i), xytext=(0, 3), textcoords="offset points",
+            ax.annotate(percent(cell.rate, interval_decimals(cell.low, cell.high)), (j, i), xytext=(0, 3), textcoords="offset points",
                         ha="center", va="bottom", fontsize=12, fontweight="bold", color=colour)  # fmt: skip
-            ax.annotate(f"{cell.solved} of {cell.networks}\n{interval_text(cell.low, cell.high)}", (j, i),
+            ax.annotate(f"{share_text(cell.solved, cell.networks)}\n{interval_text(cell.low, cell.high)}", (j, i),
                         xytext=(0, -1), textcoords="offset points", ha="center", va="top",
                         fontsize=8.5, color=colour, linespacing=1.3)  # fmt: skip
 
@@ -216,7 +218,7 @@ def _bars(stacks, swept, task) -> Figure:
         below, above = error_bars(s.solved, n)
         lows.append(below)
         highs.append(above)
-        ax.text(k, 100 * high + 3, f"{percent(rate)}\n{s.solved} of {n}\n{interval_text(low, high)}",
+        ax.text(k, 100 * high + 3, f"{percent(rate, interval_decimals(low, high))}\n{share_text(s.solved, n)}\n{interval_text(low, high)}",
                 ha="center", va="bottom", fontsize=8.5, linespacing=1.3)  # fmt: skip
     ax.bar(range(len(stacks)), rates, yerr=[lows, highs], color="#44AA99", capsize=5, width=0.6)
     long = max(len(label) for label in labels) > 14
@@ -281,7 +283,9 @@ def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlim(0, top * 1.04)
     right = ax.secondary_yaxis("right")
-    right.set_yticks(range(n), [f"{s.solved} of {len(s.seeds)} solved" for s in stacks], fontsize=9)
+    right.set_yticks(
+        range(n), [f"{share_text(s.solved, len(s.seeds))} solved" for s in stacks], fontsize=9
+    )
     right.tick_params(length=0)
     right.spines["right"].set_visible(False)
     ax.grid(axis="y", visible=False)
@@ -312,7 +316,8 @@ def curves_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     if any(diverged):
         title += "; a network that diverged drops out from the epoch its loss stopped being finite"
     labels = [
-        combination_label(s.options, swept) + (f" ({k} of {len(s.seeds)} diverged)" if k else "")
+        combination_label(s.options, swept)
+        + (f" ({share_text(k, len(s.seeds))} diverged)" if k else "")
         for s, k in zip(stacks, diverged)
     ]
     if len(stacks) <= MAX_CURVES:

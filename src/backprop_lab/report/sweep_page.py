@@ -20,8 +20,10 @@ from ..sweep import (
     budget_text,
     combinations,
     format_option,
+    interval_decimals,
     interval_text,
     percent,
+    share_text,
     swept_options,
     task_name,
     train_sweep,
@@ -108,8 +110,8 @@ def summary_table(stacks: list[StackResult], swept: list[str]) -> tuple[list[str
             [format_option(name, stack.options[name], "x") for name in swept]
             + [str(stack.epochs)] * ("epochs" not in swept)
             + [
-                f"{solved} of {n}",
-                f"{percent(solved / n)} ({interval_text(low, high)})",
+                share_text(solved, n),
+                f"{percent(solved / n, interval_decimals(low, high))} ({interval_text(low, high)})",
                 speed,
                 " / ".join(str(int((stack.outcome == o).sum())) for o in OUTCOMES[1:]),
             ]
@@ -157,9 +159,9 @@ def sweep_html(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>backprop-lab sweep</title><style>{STYLE}
 .wide {{ overflow-x: auto; }} .wide td {{ white-space: nowrap; }}</style></head><body><main>
-<h1>Sweep: {len(stacks)} combinations x {seeds} seeds = {networks} networks</h1>
+<h1>Sweep: {len(stacks)} combination{"s" if len(stacks) != 1 else ""} x {seeds:,} seeds = {networks:,} networks</h1>
 <p class="subtitle">{html_lib.escape(task)}, each network trained full batch for {html_lib.escape(budget)};
-{solved} of {networks} solved it. Swept: {html_lib.escape(", ".join(swept) or "nothing (one combination)")}.</p>
+{share_text(solved, networks)} solved it. Swept: {html_lib.escape(", ".join(swept) or "nothing (one combination)")}.</p>
 <p>Outcomes: <b>solved</b> (every training sample right at the last epoch, or 95 % for more than 16
 samples), <b>plateau</b> (unsolved, the loss moved under 1 % over the last 5 % of epochs), <b>slow</b>
 (unsolved, the loss still falling: it might solve with more epochs), <b>diverged</b> (the loss became NaN
