@@ -7,7 +7,7 @@ import pytest
 from backprop_lab import sweep_kernel, sweep_workers
 from backprop_lab.cli import main
 from backprop_lab.config import ConfigError, TrainConfig
-from backprop_lab.sweep import StackResult, train_sweep
+from backprop_lab.sweep import StackResult, train_part, train_sweep
 from backprop_lab.sweep_workers import Part, parts_of
 
 GRID = {"lr": [0.5, 2.0], "hidden": [(2,), (3,)]}
@@ -157,6 +157,6 @@ def test_a_part_failing_on_a_worker_is_one_sentence_naming_its_error(cluster):
     bad = Part(0, TrainConfig(epochs=5).to_dict(), np.arange(2), "fast")
     with Client(cluster.scheduler_address, set_as_default=False) as client:
         with pytest.raises(sweep_workers.DaskError) as raised:
-            list(sweep_workers.run_dask([bad], client, lambda part: None))
+            list(sweep_workers.run_dask(train_part, [bad], client, lambda part: None))
     assert str(raised.value).startswith("a Dask worker failed to train part of the sweep (")
     assert "engine must be one of auto, compiled, numpy, got 'fast'" in str(raised.value)

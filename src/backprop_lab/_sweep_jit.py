@@ -18,9 +18,8 @@ from .nn import LEAKY_SLOPE, UNDECIDED
 
 LN2 = math.log(2.0)
 
-BLOCK = 32
-"""Networks trained side by side by one thread, the run axis last: every step of the formulas is
-then a loop over BLOCK contiguous numbers, which the compiler turns into vector instructions."""
+BLOCK = 16
+"""Networks one thread trains side by side, the run axis last (see train_networks)."""
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -134,8 +133,12 @@ def train_networks(
     final_loss, final_score, solved_epoch, diverged_epoch, late_loss, curve_loss,
 ):  # fmt: skip
     """Train every row of ``start`` (R, P) for len(lr) epochs; write the per-network outputs
-    (see sweep_kernel.train_compiled) into the last six arrays. Each thread takes blocks of
-    BLOCK networks; each network's arithmetic is its own, the same whichever block it is in."""
+    (see sweep_kernel.train_compiled) into the last six arrays.
+
+    Each thread takes blocks of BLOCK networks and keeps their numbers with the run axis last
+    (``p[q, b]``: parameter q of network b), so that every step of the formulas is a loop over
+    BLOCK contiguous numbers, which the compiler turns into vector instructions. Each network's
+    arithmetic is its own, the same whichever block it is in."""
     R, P = start.shape
     L = sizes.shape[0] - 1
     N = X.shape[0]

@@ -287,6 +287,12 @@ def network_numbers(
     return _train_numpy(config, seeds, task, progress)
 
 
+def train_part(part: sweep_workers.Part) -> NetworkNumbers:
+    """A part of a sweep (one combination's run of seeds) trained, in whichever process or
+    Dask worker runs it."""
+    return network_numbers(TrainConfig.from_dict(part.config), part.seeds, part.engine)
+
+
 def stack_result(config: TrainConfig, numbers: NetworkNumbers) -> StackResult:
     """A combination's result from its networks' numbers: each network's outcome, and the
     quartiles of the loss curve over the networks whose loss is finite."""
@@ -411,11 +417,11 @@ def train_sweep(
             client = sweep_workers.dask_client(dask) if isinstance(dask, str) else dask
             pieces = sweep_workers.dask_threads(client)
             stream = sweep_workers.run_dask(
-                sweep_workers.parts_of(configs, seeds, engines, pieces), client, done
+                train_part, sweep_workers.parts_of(configs, seeds, engines, pieces), client, done
             )
         elif workers > 1 and total >= sweep_workers.SPREAD_FROM and set(engines) == {"numpy"}:
             stream = sweep_workers.run_local(
-                sweep_workers.parts_of(configs, seeds, engines, workers), workers, done
+                train_part, sweep_workers.parts_of(configs, seeds, engines, workers), workers, done
             )
         else:
             stream = None

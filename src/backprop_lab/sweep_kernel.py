@@ -151,7 +151,7 @@ def train_compiled(
     Returns the per-network numbers the sweep keeps: ``final_loss``, ``final_score``,
     ``solved_epoch``, ``diverged_epoch``, ``late_loss`` (each (R,)) and ``curve_loss``
     (R, len(curve_epochs))."""
-    from ._sweep_jit import train_networks
+    from ._sweep_jit import BLOCK, train_networks
 
     model = config.model
     output = model.output or ("sigmoid" if Y.shape[1] == 1 else "softmax")
@@ -173,7 +173,8 @@ def train_compiled(
         "late_loss": np.full(R, np.nan),
         "curve_loss": np.empty((R, len(curve_epochs))),
     }
-    step = max(2 * threads(), CHUNK_NETWORK_EPOCHS // max(E, 1))
+    whole = BLOCK * threads()  # a chunk of whole blocks for every thread
+    step = max(1, CHUNK_NETWORK_EPOCHS // max(E, 1) // whole) * whole
     for first in range(0, R, step):
         rows = slice(first, min(R, first + step))
         train_networks(

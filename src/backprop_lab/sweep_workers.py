@@ -60,13 +60,6 @@ class Part:
         return len(self.seeds) * int(self.config["epochs"])
 
 
-def train_part(part: Part):
-    """A part's networks trained, in whichever process runs it: its ``NetworkNumbers``."""
-    from .sweep import network_numbers
-
-    return network_numbers(TrainConfig.from_dict(part.config), part.seeds, part.engine)
-
-
 def cores() -> int:
     """The cores this process may run on."""
     try:
@@ -110,15 +103,19 @@ class _InOrder:
 
 
 def run_local(
-    parts: list[Part], workers: int, done_part: Callable[[Part], None]
+    train: Callable[[Part], object],
+    parts: list[Part],
+    workers: int,
+    done_part: Callable[[Part], None],
 ) -> Iterator[tuple[int, list]]:
-    """Train ``parts`` in ``workers`` processes of this machine, yielding (combination, its parts'
+    """Train ``parts`` with ``train`` (a module-level function, ``sweep.train_part``) in
+    ``workers`` processes of this machine, yielding (combination, its parts'
     numbers in seed order) in the sweep's order as each is complete. On an interruption the
     workers are stopped and the parts not started are dropped."""
     collect = _InOrder(parts)
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
-        futures = {pool.submit(train_part, part): part for part in parts}
+        futures = {pool.submit(train, part): part for part in parts}
         for future in as_completed(futures):
             part = futures[future]
             done_part(part)
@@ -152,15 +149,15 @@ def dask_threads(client) -> int:
 
 
 def run_dask(
-    parts: list[Part], client, done_part: Callable[[Part], None]
+    train: Callable[[Part], object], parts: list[Part], client, done_part: Callable[[Part], None]
 ) -> Iterator[tuple[int, list]]:
-    """Train ``parts`` on the Dask cluster of ``client``, yielding as :func:`run_local` does. A
-    part that fails on a worker (backprop-lab or numba missing there) raises DaskError naming the
-    worker's error."""
+    """Train ``parts`` with ``train`` on the Dask cluster of ``client``, yielding as
+    :func:`run_local` does. A part that fails on a worker (backprop-lab or numba missing there)
+    raises DaskError naming the worker's error."""
     from distributed import as_completed as dask_completed
 
     collect = _InOrder(parts)
-    futures = [client.submit(train_part, part, pure=False) for part in parts]
+    futures = [client.submit(train, part, pure=False) for part in parts]
     of = {future.key: part for future, part in zip(futures, parts)}
     try:
         for future in dask_completed(futures, loop=client.loop):
