@@ -284,6 +284,42 @@ def test_stacked_networks_give_the_same_numbers_as_separate_ones():
             np.testing.assert_array_equal(stacked_value[r], value)
 
 
+@pytest.mark.parametrize("activation", sorted(nn.ACTIVATIONS))
+@pytest.mark.parametrize(
+    "dataset,loss,output",
+    [
+        ("xor", "mse", None),  # the guide's: one sigmoid unit, its mse shares 1 + e^z
+        ("moons", "bce", None),
+        ("spiral", "mse", None),  # softmax
+        ("spiral", "ce", None),
+        ("sine", "mse", "linear"),  # regression
+    ],
+)
+@pytest.mark.parametrize("hidden", [(), (3,), (5, 4)])
+def test_the_training_pass_gives_forward_loss_score_and_backward_to_the_bit(
+    activation, dataset, loss, output, hidden
+):
+    data = make_dataset(dataset, n=40, classes=3)
+    Y = data.Y
+    sizes = (data.X.shape[1], *hidden, Y.shape[1])
+    pass_ = nn.FullBatchPass(sizes, data.X, Y, data.labels, activation, loss, output)
+    grads = tuple(np.empty_like(p) for p in nn.init_params(sizes, "normal", 1.0, 0))
+    # Weights from small to saturating (|z| in the hundreds: e^z overflows, a rounds to 0 or
+    # 1), each pass reusing the arrays of the one before.
+    for seed, scale in [(0, 1.0), (1, 30.0), (2, 300.0), (3, 0.01)]:
+        params = nn.init_params(sizes, "normal", scale, seed)
+        params = tuple(p + 0.1 * scale for p in params)  # biases too
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value, measured = pass_(params, grads)
+            trace = nn.forward(params, data.X, activation, output)
+            expected = nn.backward(params, trace, Y, loss, activation, output)
+            expected_value = nn.loss_value(trace, Y, loss, output)
+        assert value == expected_value or (np.isnan(value) and np.isnan(expected_value))
+        assert measured == nn.score(trace.a[-1], data.labels, output)
+        for got, want in zip(grads, expected):
+            np.testing.assert_array_equal(got, want)
+
+
 def test_initialisers_have_the_documented_spread():
     n_in, n_out = 400, 300
     sizes = (n_in, n_out)

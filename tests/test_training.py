@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backprop_lab import TrainConfig, forward, load_run, save_run, train
+from backprop_lab import TrainConfig, forward, init_params, load_run, save_run, train
 from backprop_lab.config import ConfigError
 from backprop_lab.data import DataError
 from backprop_lab.nn import accuracy, backward, loss_value
@@ -374,6 +374,128 @@ def test_a_cosine_run_that_stops_early_reports_the_rates_it_trained_with():
     e = len(history.loss) - 1
     expected = config.lr * (1 + np.cos(np.pi * e / 5000)) / 2
     assert history.learning_rates[-1] == pytest.approx(expected, rel=1e-15)
+
+
+# --------------------------------------------------------------------------- the loop's own pass
+
+
+def _public_loop(config: TrainConfig, epochs: int):
+    """The run ``config`` trains, epoch by epoch through the public measure_epoch and
+    epoch_update (the playground's and a replay's way): its recorded numbers and the
+    parameters after each update."""
+    from types import SimpleNamespace
+
+    from backprop_lab.training import (
+        epoch_optimizer,
+        epoch_update,
+        generators,
+        layer_sizes,
+        make_run_optimizer,
+        measure_epoch,
+    )
+
+    data = build_dataset(config)
+    model = config.model
+    has_test = len(data.labels_test) > 0
+    numbers = SimpleNamespace(
+        **{name: np.empty(epochs) for name in ("loss", "accuracy", "penalty")},
+        test_loss=np.empty(epochs if has_test else 0),
+        test_accuracy=np.empty(epochs if has_test else 0),
+        Y=data.Y,
+        Y_test=data.Y_test,
+        labels=data.labels,
+        labels_test=data.labels_test,
+        has_test=has_test,
+    )
+    params = init_params(layer_sizes(config, data), config.init, config.init_scale, config.seed)
+    base = make_run_optimizer(config)
+    state = base.init(params)
+    batch_rng, dropout_rng = generators(config)
+    inputs = (model.inputs(data.X), model.inputs(data.X_test))
+    after = []
+    for e in range(epochs):
+        trace, _ = measure_epoch(numbers, e, params, inputs, config)
+        optimizer = epoch_optimizer(base, config, e)
+        params, state = epoch_update(
+            params, state, optimizer, config, inputs[0], data.Y, batch_rng, trace, None, dropout_rng
+        )
+        after.append(params)
+    return numbers, after
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},  # the guide's XOR
+        {"optimizer": "momentum", "lr": 0.5, "lr_schedule": "step:9:0.5", "l2": 0.01, "l1": 0.003},
+        {"dataset": "spiral", "classes": 3, "hidden": (6, 5), "activation": "tanh", "loss": "ce",
+         "optimizer": "adam", "lr": 0.01, "test_fraction": 0.25},
+        {"dataset": "spiral", "hidden": (4,), "activation": "relu", "lr_schedule": "cosine"},
+        {"dataset": "moons", "hidden": (), "features": ("x1", "x2", "x1*x2"), "loss": "bce"},
+        {"dataset": "sine", "hidden": (6,), "activation": "leaky_relu", "lr": 0.1, "l2": 1e-3,
+         "test_fraction": 0.2},
+        {"dataset": "moons", "hidden": (4,), "batch_size": 16, "dropout": 0.3},
+        {"lr": 50.0},  # oscillating
+    ],
+)  # fmt: skip
+def test_training_gives_the_numbers_of_the_public_epoch_functions_to_the_bit(options):
+    """``train`` runs a full-batch epoch through nn.FullBatchPass and flat parameter buffers;
+    what it records, and the parameters it snapshots and ends with, are bit for bit those of
+    measure_epoch and epoch_update, which the playground and every replay call."""
+    config = TrainConfig(epochs=40, record_every=3, **options)
+    history = train(config)
+    numbers, after = _public_loop(config, 40)
+    for name in ("loss", "accuracy", "test_loss", "test_accuracy"):
+        np.testing.assert_array_equal(getattr(history, name), getattr(numbers, name))
+    if config.model.regularised:
+        np.testing.assert_array_equal(history.penalty, numbers.penalty)
+    for s, epoch in enumerate(history.snapshot_epoch):
+        before = after[epoch - 1] if epoch else history.params_at(0)
+        for got, want in zip(history.params_at(s), before):
+            np.testing.assert_array_equal(got, want)
+    for got, want in zip(history.final_params, after[-1]):
+        np.testing.assert_array_equal(got, want)
+    # The update sizes are those of the weights after each snapshot epoch's update.
+    for s, epoch in enumerate(history.snapshot_epoch):
+        for l, W in enumerate(history.W):
+            step = after[epoch][2 * l] - W[s]
+            assert history.update_norm[s, l] == np.sqrt((step**2).sum())
+
+
+def test_an_update_that_stops_being_finite_is_kept_off_the_stride():
+    config = TrainConfig(
+        dataset="reg-plane", hidden=(4, 4), activation="relu", lr=1e6, epochs=200, seed=2,
+        record_every=3,
+    )  # fmt: skip
+    history = train(config)
+    e = history.summary.diverged_epoch
+    assert history.summary.status == "diverged" and np.isfinite(history.loss[-1])
+    assert e is not None and e % 3 and history.snapshot_epoch[-1] == e == len(history.loss) - 1
+    with np.errstate(over="ignore", invalid="ignore"):
+        numbers, after = _public_loop(config, e + 1)
+    np.testing.assert_array_equal(history.loss, numbers.loss)
+    for got, want in zip(history.params_at(-1), after[e - 1]):  # before the update
+        np.testing.assert_array_equal(got, want)
+    assert not all(np.isfinite(p).all() for p in history.final_params)
+    for got, want in zip(history.final_params, after[e]):  # after it, as it came out
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_a_full_batch_run_replays_bit_for_bit(optimizer):
+    config = TrainConfig(
+        dataset="moons", hidden=(5,), optimizer=optimizer, lr=0.05, epochs=60, record_every=7
+    )
+    history = train(config)
+    recorded = {int(e): history.params_at(i) for i, e in enumerate(history.snapshot_epoch)}
+    # Replayed through epoch_update, checked at every snapshot it passes and at the end: a
+    # difference in any bit raises ReplayMismatch.
+    replay = replay_epoch(
+        config, history.dataset, 49, recorded=recorded, final=history.final_params
+    )
+    assert history.snapshot_epoch[7] == 49 and len(replay.steps) == 1
+    for got, want in zip(replay.params, history.params_at(7)):
+        np.testing.assert_array_equal(got, want)
 
 
 # --------------------------------------------------------------------------- log_every

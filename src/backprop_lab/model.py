@@ -70,6 +70,15 @@ class Model:
         data = self.data_loss(trace, Y)
         return data + self.penalty(params) if self.regularised else data
 
+    def full_batch_pass(
+        self, sizes: tuple[int, ...], inputs: np.ndarray, Y: np.ndarray, labels: np.ndarray
+    ) -> nn.FullBatchPass:
+        """The training loop's pass (data loss, score and gradient, see nn.FullBatchPass) of
+        this model with layer ``sizes`` on the network's ``inputs`` (features computed)."""
+        return nn.FullBatchPass(
+            sizes, inputs, Y, labels, self.activation, self.loss_name, self.output
+        )
+
     def data_gradients(self, params: nn.Params, trace: nn.Trace, Y: np.ndarray) -> nn.Params:
         """Backprop's gradient of the data loss alone."""
         return nn.backward(params, trace, Y, self.loss_name, self.activation, self.output)

@@ -3,7 +3,9 @@
 Each optimiser is a small frozen object holding its hyper-parameters; whatever changes from
 step to step (velocities, moment estimates) lives in the explicit ``state`` it returns, so the
 same object can drive one network or a stack of thousands. ``params`` and ``grads`` are flat
-tuples of arrays in the same order (``W1, b1, W2, b2, ...``), stacked or not.
+tuples of arrays in the same order (``W1, b1, W2, b2, ...``), stacked or not. Given ``out``
+(arrays shaped like ``params``), ``step`` writes the new parameters there and returns ``out``:
+the same numbers, without allocating them (training reuses two parameter buffers).
 
 A hyper-parameter may be a float or, for a stack of R networks, an array of shape (R,): one
 value per network.
@@ -38,9 +40,16 @@ class SGD:
     def init(self, params: Params) -> tuple:
         return ()
 
-    def step(self, params: Params, grads: Params, state: tuple) -> tuple[Params, tuple]:
+    def step(
+        self, params: Params, grads: Params, state: tuple, out: Params | None = None
+    ) -> tuple[Params, tuple]:
         lr = self.lr
-        if not isinstance(lr, np.ndarray):  # one network (checked cheaply: called every epoch)
+        per_run = isinstance(lr, np.ndarray)  # a rate per network (checked cheaply: every epoch)
+        if out is not None:
+            for p, g, o in zip(params, grads, out):
+                np.subtract(p, (_per_run(lr, p) if per_run else lr) * g, o)
+            return out, state
+        if not per_run:
             return tuple([p - lr * g for p, g in zip(params, grads)]), state
         return tuple([p - _per_run(lr, p) * g for p, g in zip(params, grads)]), state
 
@@ -56,10 +65,16 @@ class Momentum:
     def init(self, params: Params) -> tuple:
         return tuple(np.zeros_like(p) for p in params)
 
-    def step(self, params: Params, grads: Params, state: tuple) -> tuple[Params, tuple]:
+    def step(
+        self, params: Params, grads: Params, state: tuple, out: Params | None = None
+    ) -> tuple[Params, tuple]:
         velocities = tuple(
             _per_run(self.momentum, v) * v - _per_run(self.lr, g) * g for v, g in zip(state, grads)
         )
+        if out is not None:
+            for p, v, o in zip(params, velocities, out):
+                np.add(p, v, out=o)
+            return out, velocities
         return tuple(p + v for p, v in zip(params, velocities)), velocities
 
 
@@ -77,18 +92,24 @@ class Adam:
     def init(self, params: Params) -> tuple:
         return 0, tuple(np.zeros_like(p) for p in params), tuple(np.zeros_like(p) for p in params)
 
-    def step(self, params: Params, grads: Params, state: tuple) -> tuple[Params, tuple]:
+    def step(
+        self, params: Params, grads: Params, state: tuple, out: Params | None = None
+    ) -> tuple[Params, tuple]:
         t, ms, vs = state
         t += 1
         b1, b2 = self.beta1, self.beta2
         ms = tuple(b1 * m + (1.0 - b1) * g for m, g in zip(ms, grads))
         vs = tuple(b2 * v + (1.0 - b2) * (g * g) for v, g in zip(vs, grads))
         m_correction, v_correction = 1.0 - b1**t, 1.0 - b2**t
-        new_params = tuple(
-            p - _per_run(self.lr, p) * (m / m_correction) / (np.sqrt(v / v_correction) + self.eps)
+        moves = tuple(
+            _per_run(self.lr, p) * (m / m_correction) / (np.sqrt(v / v_correction) + self.eps)
             for p, m, v in zip(params, ms, vs)
         )
-        return new_params, (t, ms, vs)
+        if out is not None:
+            for p, move, o in zip(params, moves, out):
+                np.subtract(p, move, out=o)
+            return out, (t, ms, vs)
+        return tuple(p - move for p, move in zip(params, moves)), (t, ms, vs)
 
 
 def make_optimizer(name: str, lr, momentum=0.9, beta1=0.9, beta2=0.999, eps=1e-8):

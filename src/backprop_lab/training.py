@@ -26,7 +26,7 @@ from .config import ConfigError, TrainConfig
 from .data import DataError, Dataset, load_csv, make_dataset
 from .features import FeatureError, check_features
 from .history import History, Summary
-from .nn import Params, Trace, accuracy, init_params, score
+from .nn import Params, Trace, accuracy, init_params, penalty_gradients, score
 from .optim import make_optimizer
 from .starting_points import initial_params
 
@@ -96,6 +96,43 @@ def snapshot_count(epochs: int, stride: int) -> int:
     """Snapshots a run of ``epochs`` records every ``stride`` epochs: epochs 0, stride, ...
     and the last."""
     return len(range(0, epochs, stride)) + ((epochs - 1) % stride != 0)
+
+
+_Buffer = tuple[np.ndarray, Params]
+"""A network's parameters as one flat array (P,) and its views (W1, b1, ...): see _FlatParams."""
+
+
+class _FlatParams:
+    """The layout of a network's parameters (W1, b1, ..., WL, bL for layer ``sizes``) in one
+    flat array of ``size`` numbers, each parameter a contiguous view of its part. Training
+    keeps its parameters, their gradients and every snapshot so: an update, a finiteness check
+    or a snapshot is then one NumPy call on P numbers instead of one per parameter."""
+
+    def __init__(self, sizes: tuple[int, ...]):
+        self.shapes = [
+            shape
+            for n_in, n_out in zip(sizes[:-1], sizes[1:])
+            for shape in ((n_in, n_out), (n_out,))
+        ]
+        self.ends = np.cumsum([math.prod(shape) for shape in self.shapes]).tolist()
+        self.size = self.ends[-1]
+
+    def views(self, flat: np.ndarray) -> Params:
+        """The parameters as views of ``flat`` (..., P): each (..., *shape)."""
+        lead = flat.shape[:-1]
+        return tuple(
+            flat[..., end - math.prod(shape) : end].reshape(*lead, *shape)
+            for shape, end in zip(self.shapes, self.ends)
+        )
+
+    def new(self, params: Params | None = None) -> _Buffer:
+        """A flat array (P,) and its views, holding ``params`` if given."""
+        flat = np.empty(self.size)
+        views = self.views(flat)
+        if params is not None:
+            for view, value in zip(views, params):
+                view[...] = value
+        return flat, views
 
 
 class StopRequest:
@@ -228,7 +265,11 @@ class EpochNumbers(Protocol):
 
 class _Recorder:
     """Preallocated arrays for the per-epoch metrics and the snapshot parameters, filled in
-    place as training runs (copying what it records, never keeping a live reference)."""
+    place as training runs (copying what it records, never keeping a live reference).
+
+    A snapshot's parameters are one row of ``rows`` (capacity, P), in the order of the flat
+    parameter buffers training updates (see :class:`_FlatParams`), so recording one costs a
+    single copy; ``params`` are the per-parameter views of it (capacity, *shape)."""
 
     def __init__(self, config: TrainConfig, dataset: Dataset, sizes: tuple[int, ...]):
         epochs, stride = config.epochs, config.snapshot_stride
@@ -240,43 +281,49 @@ class _Recorder:
         self.test_loss = np.empty(epochs if has_test else 0)
         self.test_accuracy = np.empty(epochs if has_test else 0)
         self.penalty = np.empty(epochs if config.model.regularised else 0)
+        # The epochs snapshots are planned for (0, stride, ..., the last): an early stop
+        # writes its own.
         self.snapshot_epoch = np.empty(capacity, dtype=np.int64)
-        shapes = [
-            shape
-            for n_in, n_out in zip(sizes[:-1], sizes[1:])
-            for shape in ((n_in, n_out), (n_out,))
-        ]
-        self.params = [np.empty((capacity, *shape)) for shape in shapes]
+        self.snapshot_epoch[: planned - 1] = np.arange(0, epochs - 1, stride)
+        self.snapshot_epoch[planned - 1] = epochs - 1
+        layout = _FlatParams(sizes)
+        self.rows = np.empty((capacity, layout.size))
+        self.params = layout.views(self.rows)
         self.stride, self.last_epoch = stride, epochs - 1
         self.Y, self.Y_test, self.has_test = dataset.Y, dataset.Y_test, has_test
         self.labels, self.labels_test = dataset.labels, dataset.labels_test
-        self.updated = np.zeros(capacity, dtype=bool)
+        self.updated = np.ones(capacity, dtype=bool)
         self.after: dict[int, tuple] = {}
         self.count = 0
+        self.due = 0  # the next epoch that is a snapshot
 
-    def snapshot(self, epoch: int, params, new_params=None, keep_after: bool = False) -> None:
-        """Record the parameters of ``epoch``'s forward pass; ``new_params`` are those after
-        its update (None: training stopped before the update). They are copied only with
-        ``keep_after``, when the next epoch is not a snapshot: otherwise the next snapshot
-        holds them, and recording every epoch costs nothing extra."""
+    def snapshot(self, epoch: int, flat: np.ndarray) -> None:
+        """Record ``epoch``'s parameters (``flat``, (P,)) as the last snapshot: training
+        stopped at that epoch before its update."""
         s = self.count
+        self.rows[s] = flat
         self.snapshot_epoch[s] = epoch
-        for store, value in zip(self.params, params):
-            store[s] = value
-        self.updated[s] = new_params is not None
-        if keep_after:
-            self.after[s] = tuple(p[...].copy() for p in new_params[0::2])
-        self.count += 1
+        self.updated[s] = False
+        self.count = s + 1
 
-    def after_update(self, epoch: int, params, new_params, finite: bool) -> None:
-        """Snapshot ``epoch`` if it is a recorded one (every ``stride`` epochs, the last, or
-        the one whose update stopped being finite), keeping the weights after its update when
-        the next snapshot will not hold them."""
-        stride, last = self.stride, self.last_epoch
-        if epoch % stride == 0 or epoch == last or not finite:
-            next_is_snapshot = (epoch + 1) % stride == 0 or epoch + 1 == last
-            keep = not next_is_snapshot and epoch != last and finite
-            self.snapshot(epoch, params, new_params, keep_after=keep)
+    def after_update(self, epoch: int, flat: np.ndarray, new_params, finite: bool) -> None:
+        """Record ``epoch``'s parameters (``flat``, (P,)), updated to ``new_params``: the loop
+        calls this at the epochs ``due`` (every ``stride`` epochs, and the last) and at the one
+        whose update stopped being finite. The weights after the update are copied only when
+        the next snapshot will not hold them (it is not the next epoch): recording every
+        epoch costs one copy of P numbers per epoch."""
+        s = self.count
+        self.rows[s] = flat
+        self.count = s + 1
+        if not finite:  # the last snapshot, due or not
+            self.snapshot_epoch[s] = epoch
+            return
+        due = epoch - epoch % self.stride + self.stride
+        if due > self.last_epoch:
+            due = self.last_epoch
+        if due > epoch + 1:
+            self.after[s] = tuple(p.copy() for p in new_params[0::2])
+        self.due = due
 
     def update_norms(self, final_params) -> np.ndarray:
         """(S, L): |W_after - W_before| of each snapshot epoch's update, per layer: the weights
@@ -572,6 +619,11 @@ def all_finite(arrays) -> bool:
     return all(np.isfinite(p).all() for p in arrays)
 
 
+def _finite(flat: np.ndarray) -> bool:
+    """True when no entry of the flat array ``flat`` is a NaN or an infinity: see all_finite."""
+    return math.isfinite(np.vdot(flat, flat)) or bool(np.isfinite(flat).all())
+
+
 def measure_epoch(record: EpochNumbers, epoch: int, params: Params, inputs: tuple, config) -> tuple:
     """Epoch ``epoch``'s deterministic forward pass (no dropout): record its loss (the data
     loss plus the penalty) and score (accuracy, or R² for regression), and the test split's
@@ -591,10 +643,90 @@ def measure_epoch(record: EpochNumbers, epoch: int, params: Params, inputs: tupl
         else score(trace.a[-1], record.labels, model.output)
     )
     if record.has_test:
-        test_trace = model.forward_inputs(params, X_test)
-        record.test_loss[epoch] = model.data_loss(test_trace, record.Y_test)
-        record.test_accuracy[epoch] = score(test_trace.a[-1], record.labels_test, model.output)
+        _measure_test(record, epoch, params, X_test, model)
     return trace, loss
+
+
+def _measure_test(record: EpochNumbers, epoch: int, params: Params, X_test, model) -> None:
+    """Record the test split's data loss and score of ``params`` at ``epoch``."""
+    test_trace = model.forward_inputs(params, X_test)
+    record.test_loss[epoch] = model.data_loss(test_trace, record.Y_test)
+    record.test_accuracy[epoch] = score(test_trace.a[-1], record.labels_test, model.output)
+
+
+class _FullBatchEpochs:
+    """Train's epochs for one network on the whole training set without dropout: one
+    :class:`~backprop_lab.nn.FullBatchPass` gives the recorded numbers and the
+    gradient its update follows, and the optimiser steps the flat parameter buffer as one
+    array. The numbers are :func:`measure_epoch`'s and :func:`epoch_update`'s to the bit (the
+    optimisers work element by element, so one flat array steps as its parts would)."""
+
+    def __init__(self, config: TrainConfig, record: _Recorder, sizes: tuple[int, ...], inputs):
+        model = config.model
+        self.config, self.record, self.model, self.X_test = config, record, model, inputs[1]
+        self.pass_ = model.full_batch_pass(sizes, inputs[0], record.Y, record.labels)
+        layout = _FlatParams(sizes)
+        self.regularised = model.regularised
+        self.grads_flat, self.grads = layout.new()
+        self.base = make_run_optimizer(config)
+        self.scheduled = config.lr_schedule != "constant"
+        self.state = self.base.init((self.grads_flat,))
+
+    def measure(self, epoch: int, params: Params) -> float:
+        """Record epoch ``epoch``'s numbers (as measure_epoch does) and return its loss."""
+        record, model = self.record, self.model
+        loss, record.accuracy[epoch] = self.pass_(params, self.grads)
+        if self.regularised:
+            penalty = model.penalty(params)
+            record.penalty[epoch] = penalty
+            loss = loss + penalty
+            for g, extra in zip(self.grads, penalty_gradients(params, model.l1, model.l2)):
+                np.add(g, extra, out=g)
+        record.loss[epoch] = loss
+        if record.has_test:
+            _measure_test(record, epoch, params, self.X_test, model)
+        return loss
+
+    def update(self, epoch: int, before: _Buffer, after: _Buffer) -> None:
+        """Write the parameters after epoch ``epoch``'s update of ``before`` into ``after``."""
+        optimizer = self.base
+        if self.scheduled:
+            optimizer = epoch_optimizer(optimizer, self.config, epoch)
+        _, self.state = optimizer.step((before[0],), (self.grads_flat,), self.state, (after[0],))
+
+
+class _EpochsInSteps:
+    """Train's epochs when an epoch's update is not the recorded pass's: mini-batches, or
+    dropout. :func:`measure_epoch` records, :func:`epoch_update` updates."""
+
+    def __init__(self, config: TrainConfig, record: _Recorder, inputs, params: Params):
+        self.config, self.record, self.inputs = config, record, inputs
+        self.base = make_run_optimizer(config)
+        self.state = self.base.init(params)
+        self.batch_rng, self.dropout_rng = generators(config)
+        self.trace = None
+
+    def measure(self, epoch: int, params: Params) -> float:
+        self.trace, loss = measure_epoch(self.record, epoch, params, self.inputs, self.config)
+        return loss
+
+    def update(self, epoch: int, before: _Buffer, after: _Buffer) -> None:
+        config = self.config
+        optimizer = epoch_optimizer(self.base, config, epoch)
+        new_params, self.state = epoch_update(
+            before[1],
+            self.state,
+            optimizer,
+            config,
+            self.inputs[0],
+            self.record.Y,
+            self.batch_rng,
+            self.trace,
+            None,
+            self.dropout_rng,
+        )
+        for view, value in zip(after[1], new_params):
+            view[...] = value
 
 
 def _stop_before_update(loss: float, target: float | None, stop: StopRequest) -> str | None:
@@ -630,28 +762,39 @@ def train(
     the total length would have recorded, optimiser state and snapshots included.
 
     Each epoch: the forward pass (recorded), a check whether to stop before the update, the
-    update (``epoch_update``), and a snapshot at the recorded epochs."""
+    update, and a snapshot at the recorded epochs. A full-batch epoch without dropout takes
+    its numbers and its gradient from one :class:`~backprop_lab.nn.FullBatchPass`; the others
+    run :func:`measure_epoch` and :func:`epoch_update`. Either way the numbers are those of
+    measure_epoch and epoch_update to the bit, which the playground and every replay run."""
     config = config or TrainConfig()
     dataset = dataset if dataset is not None else build_dataset(config)
     check_compatible(config, dataset)
     sizes = layer_sizes(config, dataset)
-    base_optimizer = make_run_optimizer(config)
     if continuing is not None and not config.starts_fresh:
-        params = continuing.params_at(0)  # its own start, whatever its file holds by now
+        start = continuing.params_at(0)  # its own start, whatever its file holds by now
     else:
-        params = initial_params(config, sizes)
-    optimizer_state = base_optimizer.init(params)
-    batch_rng, dropout_rng = generators(config)
+        start = initial_params(config, sizes)
     record = _Recorder(config, dataset, sizes)
     inputs = (config.model.inputs(dataset.X), config.model.inputs(dataset.X_test))
-    X, Y = inputs[0], record.Y
-    status, diverged_epoch = "finished", None
-    scheduled, optimizer = config.lr_schedule != "constant", base_optimizer
     whole = isinstance(log_every, int | np.integer) and not isinstance(log_every, bool)
     if not whole or log_every < 0:
         raise ValueError(
             f"log_every must be 0 (no lines) or a whole number of epochs, not {log_every!r}"
         )
+    # Two flat parameter buffers, this epoch's and the next's, updated into each other in turn.
+    layout = _FlatParams(sizes)
+    buffers = [layout.new(start), layout.new()]
+    flat, params = buffers[0]
+    full_batch = config.batch_size is None or config.batch_size >= len(inputs[0])
+    epochs: _FullBatchEpochs | _EpochsInSteps
+    if full_batch and not config.dropout:
+        epochs = _FullBatchEpochs(config, record, sizes, inputs)
+    else:
+        epochs = _EpochsInSteps(config, record, inputs, params)
+    status, diverged_epoch = "finished", None
+    target, resume_at = config.target_loss, -1
+    if continuing is not None:
+        resume_at = resume_epoch(continuing)
     bar = _Progress(config.epochs, progress)
     log = EpochLog(log_every, config.epochs, dataset.is_regression, record.has_test, bar)
     started = time.perf_counter()
@@ -659,36 +802,28 @@ def train(
     # explicitly below; NumPy's warnings would only repeat it.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), StopRequest() as stop:
         for epoch in range(config.epochs):
-            if continuing is not None and epoch == resume_epoch(continuing):
+            if epoch == resume_at:
+                assert continuing is not None
                 _check_continues(continuing, record, params, epoch)
                 bar.note_resumed(epoch)
-            trace, loss = measure_epoch(record, epoch, params, inputs, config)
+            loss = epochs.measure(epoch, params)
             log.epoch(epoch, record)
-            stopping = _stop_before_update(loss, config.target_loss, stop)
-            if stopping == "interrupted" and continuing is not None:
-                if epoch < resume_epoch(continuing):  # still replaying: nothing new to keep
-                    raise KeyboardInterrupt
-            if stopping is not None:  # params stay as they were in this epoch's pass
+            # _stop_before_update's conditions, checked here first: a call costs more
+            if not math.isfinite(loss) or (target is not None and loss <= target) or stop.requested:
+                stopping = _stop_before_update(loss, target, stop)
+                assert stopping is not None
+                if stopping == "interrupted" and epoch < resume_at:
+                    raise KeyboardInterrupt  # still replaying the run: nothing new to keep
+                # params stay as they were in this epoch's pass
                 status, diverged_epoch = stopping, epoch if stopping == "diverged" else None
-                record.snapshot(epoch, params)
+                record.snapshot(epoch, flat)
                 break
-            if scheduled:
-                optimizer = epoch_optimizer(base_optimizer, config, epoch)
-            new_params, optimizer_state = epoch_update(
-                params,
-                optimizer_state,
-                optimizer,
-                config,
-                X,
-                Y,
-                batch_rng,
-                trace,
-                None,
-                dropout_rng,
-            )
-            finite = all_finite(new_params)
-            record.after_update(epoch, params, new_params, finite)
-            params = new_params
+            before, after = buffers[epoch % 2], buffers[(epoch + 1) % 2]
+            epochs.update(epoch, before, after)
+            finite = _finite(after[0])
+            if epoch == record.due or not finite:
+                record.after_update(epoch, flat, after[1], finite)
+            flat, params = after
             if not finite:
                 status, diverged_epoch = "diverged", epoch
                 break
