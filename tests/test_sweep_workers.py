@@ -10,7 +10,7 @@ from backprop_lab.config import ConfigError, TrainConfig
 from backprop_lab.sweep import StackResult, train_part, train_sweep
 from backprop_lab.sweep_workers import Part, parts_of
 
-GRID = {"lr": [0.5, 2.0], "hidden": [(2,), (3,)]}
+GRID: dict[str, list] = {"lr": [0.5, 2.0], "hidden": [(2,), (3,)]}
 BASE = {"epochs": 150}
 
 
