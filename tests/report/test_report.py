@@ -1,4 +1,5 @@
-"""report.html: self-contained, complete, under 10 MB; and the same page in a real browser."""
+"""report.html: self-contained and complete (its weight: test_weight.py); and the same page in
+a real browser."""
 
 import re
 import shutil
@@ -30,7 +31,6 @@ def run(built: Built) -> Path:
 @XOR
 def test_train_writes_a_complete_self_contained_report(run):
     page = (run / "report.html").read_text()
-    assert (run / "report.html").stat().st_size < 10_000_000
     for part in (
         "Outputs at the last epoch",
         "Configuration",

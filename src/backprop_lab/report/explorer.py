@@ -61,6 +61,7 @@ from ..plots.surface import (
     view_limits,
 )
 from .embed import data_uri, plotly_script
+from .plotly_div import figure_div
 
 FRAMES = 25
 GRID = 50
@@ -809,13 +810,9 @@ def explorer_figure(history: History, frames: int = FRAMES):
 
 
 def explorer_html(history: History, frames: int = FRAMES) -> str:
-    """The explorer as an HTML fragment with Plotly's JavaScript inlined (no network access)."""
+    """The explorer as an HTML fragment with Plotly's JavaScript inlined (no network access),
+    its frames' maps and pictures packed and shared (see report.plotly_div)."""
     fig = explorer_figure(history, frames)
-    return plotly_script() + fig.to_html(
-        include_plotlyjs=False,
-        include_mathjax=False,
-        auto_play=False,
-        full_html=False,
-        div_id="explorer",
-        config={"displaylogo": False, "responsive": True},
+    return plotly_script() + figure_div(
+        fig, "explorer", config={"displaylogo": False, "responsive": True}
     )

@@ -244,8 +244,8 @@ def compact_animation(gif_path: Path) -> tuple[bytes, str]:
 
 def _compacted(folder: Path, pool: ThreadPoolExecutor) -> dict[str, Future]:
     """Each figure file of ``folder`` that the page shows, compacted for it (see
-    compact_image, compact_animation) in ``pool``'s threads: the encoder lets go of Python's
-    lock, so this runs beside the explorer's building and on both cores."""
+    compact_image, near-lossless, and compact_animation) in ``pool``'s threads: the encoder
+    lets go of Python's lock, so this runs beside the explorer's building and on both cores."""
     jobs = {}
     for name in CAPTIONS:
         path = folder / name
@@ -253,7 +253,9 @@ def _compacted(folder: Path, pool: ThreadPoolExecutor) -> dict[str, Future]:
             if name.endswith(".gif"):
                 jobs[name] = pool.submit(compact_animation, path)
             else:
-                jobs[name] = pool.submit(lambda p: compact_image(p.read_bytes()), path)
+                jobs[name] = pool.submit(
+                    lambda p: compact_image(p.read_bytes(), near_lossless=True), path
+                )
     return jobs
 
 
