@@ -27,12 +27,12 @@ def assert_same(a: list[StackResult], b: list[StackResult]) -> None:
 def small_parts(monkeypatch):
     """Spread even a small sweep, in parts of a few networks."""
     monkeypatch.setattr(sweep_workers, "SPREAD_FROM", 1)
-    monkeypatch.setattr(sweep_workers, "PART_NETWORK_EPOCHS", 7 * 150)
+    monkeypatch.setattr(sweep_workers, "PART_WORK", 7 * 150 * 40)
 
 
 def test_parts_cover_every_seed_once_in_order():
     configs = [TrainConfig(epochs=100, lr=lr) for lr in (0.5, 1.0)]
-    parts = parts_of(configs, 25, ["numpy", "numpy"], pieces=4)
+    parts = parts_of(configs, 25, ["numpy", "numpy"], pieces=4, cells=[20, 20])
     for index in (0, 1):
         seeds = np.concatenate([p.seeds for p in parts if p.combination == index])
         assert seeds.tolist() == list(range(25))
@@ -112,6 +112,9 @@ def test_the_command_trains_on_dask_and_says_so(cluster, tmp_path, capsys):
             ["--dask", "tcp://127.0.0.1:9"],
             "no Dask scheduler answered at tcp://127.0.0.1:9 within 1 s",
         ),
+        (["--dask", ""], "--dask takes a Dask scheduler's address, tcp://HOST:PORT such as"),
+        (["--dask", "http://127.0.0.1:8786"], "got 'http://127.0.0.1:8786'"),
+        (["--dask", "tls://127.0.0.1:8786"], "got 'tls://127.0.0.1:8786'"),
         (
             ["--dropout", "0.2", "--engine", "compiled", "--dataset", "moons"],
             "compiled cannot train this sweep: dropout draws its masks from NumPy's random streams",
@@ -160,3 +163,38 @@ def test_a_part_failing_on_a_worker_is_one_sentence_naming_its_error(cluster):
             list(sweep_workers.run_dask(train_part, [bad], client, lambda part: None))
     assert str(raised.value).startswith("a Dask worker failed to train part of the sweep (")
     assert "engine must be one of auto, compiled, numpy, got 'fast'" in str(raised.value)
+
+
+def test_a_csv_travels_with_its_parts_to_machines_without_the_file(tmp_path):
+    rows = ["x1,x2,label"]
+    rows += [f"{i % 7 / 7},{i % 5 / 5},{(i % 7 > 3) ^ (i % 5 > 2):d}" for i in range(40)]
+    path = tmp_path / "points.csv"
+    path.write_text("\n".join(rows) + "\n")
+    config = TrainConfig(data=str(path), hidden=(3,), epochs=60)
+    here = train_part(parts_of([config], 4, ["numpy"], 1, [40 * 6])[0])
+    (shipped,) = parts_of([config], 4, ["numpy"], 1, [40 * 6], ship_data=True)
+    assert shipped.data == path.read_bytes()
+    path.rename(tmp_path / "gone.csv")  # the worker's disk has no such file
+    there = train_part(shipped)
+    assert np.array_equal(here.final_loss, there.final_loss)
+    assert np.array_equal(here.curve_loss, there.curve_loss)
+
+
+def test_the_plan_line_counts_worker_processes_and_cores(tmp_path, capsys, small_parts):
+    argv = ["sweep", "--lr", "0.5,2", "--seeds", "6", "--epochs", "100", "--quiet"]
+    argv += ["--engine", "numpy", "--workers", "3", "--out", str(tmp_path / "w")]
+    assert main(argv) == 0
+    cores = sweep_workers.cores()
+    assert f"NumPy engine in 3 worker processes on {cores} core" in capsys.readouterr().out
+
+
+def test_a_regression_sweep_on_a_csv_runs_from_the_command_line(tmp_path, capsys):
+    rows = ["x1,label"] + [f"{i / 30:.4f},{np.sin(3 * i / 30):.4f}" for i in range(30)]
+    (tmp_path / "wave.csv").write_text("\n".join(rows) + "\n")
+    argv = ["sweep", "--data", str(tmp_path / "wave.csv"), "--task", "regression"]
+    argv += ["--hidden", "4", "--activation", "tanh", "--lr", "0.05,0.1", "--seeds", "3"]
+    argv += ["--epochs", "50", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "reg")]) == 0, capsys.readouterr().err
+    page = (tmp_path / "reg" / "sweep.html").read_text()
+    assert "an R² of at least 0.95 on the training set at the last epoch" in page
+    assert "every training sample right" not in page

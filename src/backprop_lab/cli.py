@@ -676,7 +676,8 @@ def _plot(args: argparse.Namespace) -> int:
             with contextlib.suppress(OSError):
                 add_to_manifest(Path(args.run))
             raise
-        add_to_manifest(Path(args.run))
+        with interrupts.held():  # Ctrl-C now waits until every file drawn is recorded
+            add_to_manifest(Path(args.run))
     print(f"figures: {folder}")
     return 0
 
@@ -706,7 +707,7 @@ def _export(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from .budget import check, sweep_estimate
     from .report.sweep_page import run_sweep
-    from .sweep_workers import DaskError
+    from .sweep_workers import SpreadError
 
     _check_data_options(args)
     base, grid = {}, {}
@@ -730,7 +731,7 @@ def _sweep(args: argparse.Namespace) -> int:
         if args.heatmap
         else None
     )
-    client = _dask_client(args.dask) if args.dask else None
+    client = _dask_client(args.dask) if args.dask is not None else None
     print(_sweep_plan(base, grid, args), flush=True)
     folder = OutputFolder(args.out, "sweep")
     out = folder.out
@@ -747,7 +748,7 @@ def _sweep(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 dask=client,
             )
-    except DaskError as error:
+    except SpreadError as error:
         raise UsageError(str(error)) from None
     except KeyboardInterrupt:
         if folder.committed:
@@ -786,13 +787,17 @@ def _sweep_plan(base: dict, grid: dict, args: argparse.Namespace) -> str:
         f"{count} combination{'s' if count != 1 else ''} x {args.seeds:,} seeds = "
         f"{count * args.seeds:,} networks, {work:,} network-epochs"
     )
-    if args.dask:
+    if args.dask is not None:
         where = f"on the Dask cluster at {args.dask}"
     else:
         workers = args.workers or cores()
-        spread = "compiled" in engines or (work >= SPREAD_FROM and workers > 1)
-        used = min(workers, cores()) if spread else 1
-        where = f"on {used} core{'s' if used != 1 else ''}"
+        if "compiled" in engines:
+            used = min(workers, cores())
+            where = f"on {used} core{'s' if used != 1 else ''}"
+        elif work >= SPREAD_FROM and workers > 1:
+            where = f"in {workers} worker processes on {cores()} core{'s' if cores() != 1 else ''}"
+        else:
+            where = "on 1 core"
     engine = " and ".join(sorted(engines)).replace("numpy", "NumPy")
     note = compile_note() if "compiled" in engines else ""
     return f"sweep: {size}; {engine} engine {where}{note}"

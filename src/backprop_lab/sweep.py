@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import tempfile
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
@@ -289,8 +290,14 @@ def network_numbers(
 
 def train_part(part: sweep_workers.Part) -> NetworkNumbers:
     """A part of a sweep (one combination's run of seeds) trained, in whichever process or
-    Dask worker runs it."""
-    return network_numbers(TrainConfig.from_dict(part.config), part.seeds, part.engine)
+    Dask worker runs it; a CSV sent along is read from a temporary copy of its contents."""
+    config = TrainConfig.from_dict(part.config)
+    if part.data is None or config.data is None:
+        return network_numbers(config, part.seeds, part.engine)
+    with tempfile.TemporaryDirectory(prefix="backprop-lab-part-") as folder:
+        copy = Path(folder) / Path(config.data).name
+        copy.write_bytes(part.data)
+        return network_numbers(replace(config, data=str(copy)), part.seeds, part.engine)
 
 
 def stack_result(config: TrainConfig, numbers: NetworkNumbers) -> StackResult:
@@ -401,6 +408,7 @@ def train_sweep(
     stacks = trained if trained is not None else []
     total = sum(c.epochs for c in configs) * seeds
     engines = [engine_for(c, engine, total) for c in configs]
+    cells = [_cells(c) for c in configs]
     workers = workers or sweep_workers.cores()
     bar = None
     if progress:
@@ -416,13 +424,11 @@ def train_sweep(
         if dask is not None:
             client = sweep_workers.dask_client(dask) if isinstance(dask, str) else dask
             pieces = sweep_workers.dask_threads(client)
-            stream = sweep_workers.run_dask(
-                train_part, sweep_workers.parts_of(configs, seeds, engines, pieces), client, done
-            )
+            parts = sweep_workers.parts_of(configs, seeds, engines, pieces, cells, ship_data=True)
+            stream = sweep_workers.run_dask(train_part, parts, client, done)
         elif workers > 1 and total >= sweep_workers.SPREAD_FROM and set(engines) == {"numpy"}:
-            stream = sweep_workers.run_local(
-                train_part, sweep_workers.parts_of(configs, seeds, engines, workers), workers, done
-            )
+            parts = sweep_workers.parts_of(configs, seeds, engines, workers, cells)
+            stream = sweep_workers.run_local(train_part, parts, workers, done)
         else:
             stream = None
         if stream is not None:

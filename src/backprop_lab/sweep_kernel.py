@@ -28,6 +28,7 @@ Parameters travel as one flat float64 vector per network: for each layer l its `
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -45,9 +46,15 @@ OUTPUT_CODES = {"sigmoid": 0, "softmax": 1, "linear": 2}
 LOSS_CODES = {"mse": 0, "bce": 1, "ce": 1}  # bce and ce are one function (nn.LOSSES)
 OPTIMIZER_CODES = {"sgd": 0, "momentum": 1, "adam": 2}
 
-CHUNK_NETWORK_EPOCHS = 20_000_000
-"""Network-epochs per kernel call (about a second): the progress bar moves and Ctrl-C is
-answered between calls, since a compiled loop cannot be interrupted."""
+CHUNK_WORK = 400_000_000
+"""Work per kernel call, in epochs x samples x units (inputs included): about a second (20
+million network-epochs of XOR 2-2-1). The progress bar moves and Ctrl-C is answered between
+calls, since a compiled loop cannot be interrupted."""
+
+_ONE_AT_A_TIME = threading.Lock()
+"""One kernel call at a time per process: the call uses every core already, and numba's
+workqueue threading layer (where neither OpenMP nor TBB is installed) must not be entered from
+two threads at once, as a Dask worker with several threads would."""
 
 
 def unsupported(config) -> str | None:
@@ -174,39 +181,40 @@ def train_compiled(
         "curve_loss": np.empty((R, len(curve_epochs))),
     }
     whole = BLOCK * threads()  # a chunk of whole blocks for every thread
-    step = max(1, CHUNK_NETWORK_EPOCHS // max(E, 1) // whole) * whole
+    step = max(1, CHUNK_WORK // (max(E, 1) * X.shape[0] * sum(sizes)) // whole) * whole
     for first in range(0, R, step):
         rows = slice(first, min(R, first + step))
-        train_networks(
-            np.ascontiguousarray(start[rows], dtype=np.float64),
-            np.asarray(sizes, dtype=np.int64),
-            np.ascontiguousarray(X, dtype=np.float64),
-            np.ascontiguousarray(Y, dtype=np.float64),
-            np.ascontiguousarray(labels, dtype=np.float64),
-            ACTIVATION_CODES[config.activation],
-            OUTPUT_CODES[output],
-            loss_code,
-            float(config.l1),
-            float(config.l2),
-            OPTIMIZER_CODES[config.optimizer],
-            lr,
-            float(config.momentum),
-            float(config.beta1),
-            float(config.beta2),
-            float(config.eps),
-            m_correction,
-            v_correction,
-            spread,
-            float(needed),
-            curve_slot,
-            int(late_epoch),
-            out["final_loss"][rows],
-            out["final_score"][rows],
-            out["solved_epoch"][rows],
-            out["diverged_epoch"][rows],
-            out["late_loss"][rows],
-            out["curve_loss"][rows],
-        )
+        with _ONE_AT_A_TIME:
+            train_networks(
+                np.ascontiguousarray(start[rows], dtype=np.float64),
+                np.asarray(sizes, dtype=np.int64),
+                np.ascontiguousarray(X, dtype=np.float64),
+                np.ascontiguousarray(Y, dtype=np.float64),
+                np.ascontiguousarray(labels, dtype=np.float64),
+                ACTIVATION_CODES[config.activation],
+                OUTPUT_CODES[output],
+                loss_code,
+                float(config.l1),
+                float(config.l2),
+                OPTIMIZER_CODES[config.optimizer],
+                lr,
+                float(config.momentum),
+                float(config.beta1),
+                float(config.beta2),
+                float(config.eps),
+                m_correction,
+                v_correction,
+                spread,
+                float(needed),
+                curve_slot,
+                int(late_epoch),
+                out["final_loss"][rows],
+                out["final_score"][rows],
+                out["solved_epoch"][rows],
+                out["diverged_epoch"][rows],
+                out["late_loss"][rows],
+                out["curve_loss"][rows],
+            )
         if progress is not None:
             progress((rows.stop - rows.start) * E)
     return out

@@ -24,6 +24,7 @@ from ..sweep import (
     interval_text,
     percent,
     share_text,
+    solved_rule,
     swept_options,
     task_name,
     train_sweep,
@@ -162,8 +163,7 @@ def sweep_html(
 <h1>Sweep: {len(stacks)} combination{"s" if len(stacks) != 1 else ""} x {seeds:,} seeds = {networks:,} networks</h1>
 <p class="subtitle">{html_lib.escape(task)}, each network trained full batch for {html_lib.escape(budget)};
 {share_text(solved, networks)} solved it. Swept: {html_lib.escape(", ".join(swept) or "nothing (one combination)")}.</p>
-<p>Outcomes: <b>solved</b> (every training sample right at the last epoch, or 95 % for more than 16
-samples), <b>plateau</b> (unsolved, the loss moved under 1 % over the last 5 % of epochs), <b>slow</b>
+<p>Outcomes: <b>solved</b> ({html_lib.escape(solved_rule(stacks).removeprefix("solved: "))}), <b>plateau</b> (unsolved, the loss moved under 1 % over the last 5 % of epochs), <b>slow</b>
 (unsolved, the loss still falling: it might solve with more epochs), <b>diverged</b> (the loss became NaN
 or infinite). "Unsolved" always means unsolved within the budget.</p>
 {cut}<h2>Summary</h2><div class="wide">{table}</div>
