@@ -111,15 +111,49 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {error}".splitlines()[0][:200]
 
 
-def _rendered(name: str, history: History, formats, dpi: float | None) -> dict[str, bytes]:
+def _rendered(
+    name: str,
+    history: History,
+    formats,
+    dpi: float | None,
+    say: Callable[[str], None] | None = None,
+) -> dict[str, bytes]:
     """FIGURES[name] of ``history`` drawn and rendered in each of ``formats``; if that fails
-    (see DRAWING_FAILURES), a figure that says so instead, and a line on stderr."""
+    (see DRAWING_FAILURES), a figure that says so instead, and a note about it: to ``say``,
+    by default a line on stderr."""
     try:
         return figure_bytes(FIGURES[name](history), formats, dpi)
     except DRAWING_FAILURES as error:
         reason = _reason(error)
-        print(f"note: {name} could not be drawn ({reason}); the other figures are", file=sys.stderr)
+        note = f"note: {name} could not be drawn ({reason}); the other figures are"
+        if say is None:
+            print(note, file=sys.stderr)
+        else:
+            say(note)
         return figure_bytes(unavailable(name, f"drawing it failed ({reason})"), formats, dpi)
+
+
+DRAWING_ORDER = (
+    "boundary_evolution.png",
+    "loss.png",
+    "activations.png",
+    "dashboard.png",
+    "decision_boundary.png",
+    "gradient_flow.png",
+    "weight_distribution.png",
+    "hidden_space.png",
+    "weights.png",
+    "network.png",
+    "activation_health.png",
+)
+"""The order in which :func:`draw_run`'s two processes take the figures: the longest to draw
+(in the default run) first, so that the last ones are short and the two processes end close
+together, whichever of them is free taking the next. The loss and the activations, quick and
+the first a student opens (and the first an interrupted command should leave), come right
+after the longest. loss_landscape.png is not among them: it is drawn first, in the first
+process, where the report's caption reads the landscape computed for it."""
+
+PINNED = ("loss_landscape.png",)
 
 
 def draw_run(
@@ -132,22 +166,25 @@ def draw_run(
     meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """Every figure and (unless ``frames`` is 0) the animation into ``folder``; ``meanwhile``
-    is called once the figures are drawn, while the animation may still be (``train`` builds
-    its report's explorer there, on the core the figures leave free).
+    is called in this process while the other draws the animation (``train`` builds its
+    report's explorer there).
 
-    Where processes can be forked (Linux), the animation is drawn in a second process while
-    this one draws the figures (the two take about as long), which roughly halves the wall time
-    on a two-core laptop; elsewhere everything runs here, one after the other. ``formats`` and
-    ``dpi`` are the figures' (see :func:`save_figure_as`), ``progress`` shows their bar (see
-    :func:`draw_figures`). If this process
-    is interrupted (Ctrl-C, SIGTERM) or fails, the second one is stopped before this one goes
-    on; if the second one fails to write (a full disk), its OSError is raised here.
+    Where processes can be forked (Linux), the work is shared by two: a second process draws
+    the animation while this one draws loss_landscape.png and calls ``meanwhile``, then both
+    take the other figures one at a time, longest first (DRAWING_ORDER), until none is left.
+    On a two-core laptop that takes about half the time of one after the other, which is what
+    runs elsewhere. Which process draws a figure changes nothing in its bytes. ``formats`` and
+    ``dpi`` are the figures' (see :func:`save_figure_as`), ``progress`` shows a bar of them (see
+    :func:`draw_figures`). A figure or animation that cannot be drawn becomes a note on stderr
+    (see DRAWING_FAILURES), whichever process drew it. If this process is interrupted (Ctrl-C,
+    SIGTERM) or fails, the second one is stopped before this one goes on; if the second one
+    fails to write (a full disk), its OSError is raised here.
     """
     import multiprocessing
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    if not frames or "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods():
         draw_figures(history, folder, formats=formats, dpi=dpi, progress=progress)
         if meanwhile is not None:
             meanwhile()
@@ -157,37 +194,116 @@ def draw_run(
             except DRAWING_FAILURES as error:
                 _animation_failed(_reason(error))
         return
+    _choose_frames(history, frames or 8)
     context = multiprocessing.get_context("fork")
+    shared = _SharedFigures(context, _shared_order())
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_animate, args=(history, folder, frames, send), daemon=True)
+    child = context.Process(
+        target=_second_process, args=(history, folder, frames, shared, formats, dpi, send),
+        daemon=True,
+    )  # fmt: skip
     child.start()
     send.close()
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(FIGURES), desc="figures", unit="figure", leave=False,
+               disable=not progress)  # fmt: skip
+    messages = _Messages(receive, bar)
     try:
-        draw_figures(history, folder, formats=formats, dpi=dpi, progress=progress)
-        if meanwhile is not None:
-            meanwhile()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for pinned in (name for name in PINNED if name in FIGURES):
+                interrupts.check()  # an interruption swallowed while the last one was drawn
+                _write_each(_rendered(pinned, history, formats, dpi), folder / pinned)
+                bar.update()
+            if meanwhile is not None:
+                meanwhile()
+            while (name := shared.take()) is not None:
+                interrupts.check()
+                messages.read()
+                _write_each(_rendered(name, history, formats, dpi), folder / name)
+                bar.update()
+        while not messages.ended:  # until the second process has ended and all it said is read
+            messages.read(timeout=1.0)
         child.join()
     except BaseException:
         _stop(child)
         raise
-    try:
-        failure = receive.recv() if receive.poll() else None
-    except EOFError:  # the child ended without a word
-        failure = None
-    receive.close()
-    if failure is not None and failure[0] == "drawing":
-        _animation_failed(failure[1])
-        return
-    if failure is not None:
-        raise OSError(*failure)
-    if child.exitcode == 130:  # the animation process alone was interrupted
+    finally:
+        bar.close()
+        receive.close()
+    if messages.failure is not None:
+        raise OSError(*messages.failure)
+    if child.exitcode == 130:  # the second process alone was interrupted
         raise KeyboardInterrupt
     if child.exitcode != 0:
-        raise RuntimeError(f"drawing the animation failed (exit status {child.exitcode})")
+        raise RuntimeError(f"the drawing process failed (exit status {child.exitcode})")
+
+
+def _shared_order() -> list[str]:
+    """The figures of FIGURES the two processes share: DRAWING_ORDER's, then any other one
+    (a figure added to FIGURES later), all but the PINNED ones."""
+    known = [name for name in DRAWING_ORDER if name in FIGURES]
+    return known + [name for name in FIGURES if name not in (*known, *PINNED)]
+
+
+def _choose_frames(history: History, frames: int) -> None:
+    """Choose ``frames`` epochs where the picture changes, here, before the second process
+    starts: how the picture changes (boundary.picture_change, one forward pass over every
+    snapshot) is then known to both processes and the report (the animation, the boundary
+    evolution, the activations figure, a caption and the explorer choose their epochs by it)."""
+    from .boundary import epochs_of_change
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            epochs_of_change(history, frames)
+        except DRAWING_FAILURES:
+            pass  # the animation, drawn from the same numbers, says what went wrong
+
+
+class _SharedFigures:
+    """The figures still to draw, shared by the two processes of :func:`draw_run`: each
+    :meth:`take` hands out the next one, to one process only (None when none is left)."""
+
+    def __init__(self, context, names: list[str]):
+        self.names = names
+        self.next = context.Value("i", 0)  # with a lock across the processes
+
+    def take(self) -> str | None:
+        with self.next.get_lock():
+            index = self.next.value
+            self.next.value = index + 1
+        return self.names[index] if index < len(self.names) else None
+
+
+class _Messages:
+    """What the second process of :func:`draw_run` tells this one through ``receive``: a
+    figure drawn (the bar moves on), a note for stderr (printed here, so that it joins this
+    process's stderr and never cuts into the bar), a failed write ((errno, message, file):
+    raised here once the process has ended)."""
+
+    def __init__(self, receive, bar):
+        self.receive, self.bar = receive, bar
+        self.failure: tuple | None = None
+        self.ended = False  # the process has ended (its end of the pipe is closed)
+
+    def read(self, timeout: float = 0.0) -> None:
+        """Handle every message waiting, after waiting up to ``timeout`` seconds for one."""
+        try:
+            while not self.ended and self.receive.poll(timeout):
+                timeout = 0.0
+                kind, *rest = self.receive.recv()
+                if kind == "drawn":
+                    self.bar.update()
+                elif kind == "note":
+                    print(rest[0], file=sys.stderr)
+                else:
+                    self.failure = tuple(rest)
+        except EOFError:  # everything it sent was read
+            self.ended = True
 
 
 def _stop(child) -> None:
-    """Stop the animation process and wait until it has removed its temporary files, with
+    """Stop the second process and wait until it has removed its temporary files, with
     Ctrl-C and SIGTERM held back meanwhile (they arrive once it is over): the folder it writes
     into must not be moved or deleted while it still writes."""
     with interrupts.held():
@@ -195,28 +311,43 @@ def _stop(child) -> None:
         child.join()
 
 
-def _animate(history: History, folder: Path, frames: int, send) -> None:
-    """The animation process: write it. Ctrl-C is the parent's to handle (it stops this
-    process with SIGTERM, which ends it quietly once its temporary files are removed); a failed
-    write (a full disk) hands (errno, message, file) to the parent, which raises it."""
+def _second_process(history, folder: Path, frames: int, shared, formats, dpi, send) -> None:
+    """The second process of :func:`draw_run`: the animation of ``frames`` frames (none for
+    0), then figures from ``shared`` until none is left. Ctrl-C is the parent's to handle (it
+    stops this process with SIGTERM, which ends it quietly once its temporary files are
+    removed). Notes (a figure or the animation that cannot be drawn) and a failed write (a
+    full disk: (errno, message, file)) go to the parent through ``send``, which prints or
+    raises them."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, interrupts.raise_once)  # later ones wait for the clean-up
     try:
-        write_animation(history, folder, frames)
+        try:
+            if frames:
+                write_animation(history, folder, frames)
+        except DRAWING_FAILURES as error:
+            send.send(("note", _animation_note(_reason(error))))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            while (name := shared.take()) is not None:
+                rendered = _rendered(
+                    name, history, formats, dpi, say=lambda note: send.send(("note", note))
+                )
+                _write_each(rendered, folder / name)
+                send.send(("drawn", name))
     except KeyboardInterrupt:
         sys.exit(130)
     except OSError as error:
-        send.send((error.errno, error.strerror or str(error), error.filename))
+        send.send(("failed", error.errno, error.strerror or str(error), error.filename))
         sys.exit(1)
-    except DRAWING_FAILURES as error:
-        send.send(("drawing", _reason(error)))
-        sys.exit(1)
+
+
+def _animation_note(reason: str) -> str:
+    return f"note: training.gif could not be drawn ({reason}); the figures are"
 
 
 def _animation_failed(reason: str) -> None:
-    print(f"note: training.gif could not be drawn ({reason}); the figures are", file=sys.stderr)
+    print(_animation_note(reason), file=sys.stderr)
 
 
 __all__ = [

@@ -5,6 +5,9 @@ functions, so every caller draws the right picture for either task."""
 
 from __future__ import annotations
 
+import weakref
+from typing import cast
+
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.colors import to_rgb
@@ -378,29 +381,104 @@ def undecided_everywhere(probabilities: np.ndarray) -> bool:
     return bool((top[:, -1] - top[:, -2] <= UNDECIDED).all())
 
 
+def class_line_fields(probabilities: np.ndarray) -> list[tuple[np.ndarray, float] | None]:
+    """What :func:`draw_class_lines` draws the contour of, from (G, G, C) ``probabilities``:
+    for two classes [(P(class 1), 0.5)]; for more, one (class k's probability less the
+    largest other one, 0.0) per class. NaN where the numbers are not finite; None for a field
+    that does not reach past its level by more than 1e-9 on both sides (there is no line)."""
+    finite = np.isfinite(probabilities).all(axis=-1)
+    n_classes = probabilities.shape[-1]
+    if not finite.any():
+        return [None] * (1 if n_classes == 2 else n_classes)
+    if n_classes == 2:
+        fields = [(np.where(finite, probabilities[..., 1], np.nan), 0.5)]
+    else:
+        fields = []
+        for k in range(n_classes):
+            others = np.delete(probabilities, k, axis=-1).max(axis=-1)
+            fields.append((np.where(finite, probabilities[..., k] - others, np.nan), 0.0))
+    return [
+        (field, level)
+        if np.nanmin(field) < level - UNDECIDED and np.nanmax(field) > level + UNDECIDED
+        else None
+        for field, level in fields
+    ]
+
+
+def class_line_width(n_classes: int) -> float:
+    return 1.5 if n_classes == 2 else 1.2
+
+
 def draw_class_lines(ax, plane: Plane, probabilities: np.ndarray) -> bool:
     """Black lines where the predicted class changes over a 2-D ``plane``: the contour P(class
     1) = 0.5 for two classes; for more, the borders of each class's region (where its
     probability equals the largest other one). Not drawn through ties within 1e-9, where the
     sign of a rounding error would decide (a network that outputs 0.5 everywhere has no
     boundary). Returns whether any line was drawn."""
-    finite = np.isfinite(probabilities).all(axis=-1)
-    if not finite.any():
-        return False
-    if probabilities.shape[-1] == 2:
-        p1 = np.where(finite, probabilities[..., 1], np.nan)
-        if np.nanmin(p1) < 0.5 - UNDECIDED and np.nanmax(p1) > 0.5 + UNDECIDED:
-            ax.contour(plane.xs, plane.ys, p1, levels=[0.5], colors="black", linewidths=1.5)
-            return True
-        return False
+    width = class_line_width(probabilities.shape[-1])
     drawn = False
-    for k in range(probabilities.shape[-1]):
-        others = np.delete(probabilities, k, axis=-1).max(axis=-1)
-        margin = np.where(finite, probabilities[..., k] - others, np.nan)
-        if np.nanmax(margin) > UNDECIDED and np.nanmin(margin) < -UNDECIDED:
-            ax.contour(plane.xs, plane.ys, margin, levels=[0.0], colors="black", linewidths=1.2)
+    for line in class_line_fields(probabilities):
+        if line is not None:
+            field, level = line
+            ax.contour(plane.xs, plane.ys, field, levels=[level], colors="black", linewidths=width)
             drawn = True
     return drawn
+
+
+class ClassLines:
+    """:func:`draw_class_lines`'s lines as artists made once and changed in place, for
+    pictures drawn over and over (the animation): a contour set per line whose path each
+    :meth:`update` computes as a new contour set would (contourpy, with the algorithm and
+    corner masking of matplotlib's settings), without building a contour set each time."""
+
+    def __init__(self, ax, plane: Plane, n_classes: int):
+        assert plane.ys is not None, "class lines are drawn on a plane, not on a line"
+        self.x, self.y = np.meshgrid(plane.xs, plane.ys)  # a contour set's coordinates: (G, G)
+        # Made on a ramp that crosses the level, so that each set has its one line to replace.
+        ramp = np.broadcast_to(np.linspace(-1.0, 1.0, len(plane.xs)), plane.shape)
+        two = n_classes == 2
+        self.sets = [
+            ax.contour(
+                plane.xs,
+                plane.ys,
+                ramp + 0.5 * two,
+                levels=[0.5 * two],
+                colors="black",
+                linewidths=class_line_width(n_classes),
+            )
+            for _ in range(1 if two else n_classes)
+        ]
+
+    def artists(self) -> list[Artist]:
+        return list(self.sets)
+
+    def update(self, probabilities: np.ndarray) -> None:
+        """Show the lines of (G, G, C) ``probabilities``."""
+        import contourpy
+        import matplotlib
+        from matplotlib.path import Path
+
+        for contours, line in zip(self.sets, class_line_fields(probabilities)):
+            contours.set_visible(line is not None)
+            if line is None:
+                continue
+            field, level = line
+            algorithm = matplotlib.rcParams["contour.algorithm"]
+            generator = contourpy.contour_generator(
+                self.x,
+                self.y,
+                np.ma.masked_invalid(field),
+                name=algorithm,
+                corner_mask=algorithm != "mpl2005" and matplotlib.rcParams["contour.corner_mask"],
+                line_type=contourpy.LineType.SeparateCode,
+            )
+            # Separate lines: (a list of (n, 2) points, a list of their (n,) path codes).
+            lines = cast("tuple[list, list]", generator.create_contour(level))
+            vertices, codes = lines
+            path = Path(np.concatenate(vertices), np.concatenate(codes)) if vertices else (
+                Path(np.empty((0, 2)))
+            )  # fmt: skip
+            contours.set_paths([path])
 
 
 def boundary_title(plane: Plane, regression: bool = False) -> str:
@@ -508,14 +586,7 @@ def epochs_of_change(history: History, count: int, resolution: int = 40) -> np.n
     n = len(usable)
     if n <= count:
         return usable
-    plane = plane_for(history, resolution)
-    outputs = outputs_on_plane(history, usable, plane)  # (S, G, G, K) or (S, G, K)
-    if history.is_regression:
-        outputs = value_scale(history).tame(outputs)
-    else:
-        outputs = np.nan_to_num(outputs, nan=0.5, posinf=1.0, neginf=0.0)
-    change = np.abs(np.diff(outputs, axis=0)).mean(axis=tuple(range(1, outputs.ndim)))
-    progress = np.concatenate([[0.0], np.cumsum(change)])
+    progress = picture_change(history, resolution)
     if progress[-1] <= CHANGE_FLOOR:  # a picture that does not change but by rounding noise
         return usable[np.unique(np.linspace(0, n - 1, count).round().astype(int))]
     targets = np.linspace(0, progress[-1], count)
@@ -528,6 +599,33 @@ def epochs_of_change(history: History, count: int, resolution: int = 40) -> np.n
             break
         chosen = np.unique(np.append(chosen, extra))
     return usable[chosen]
+
+
+_CHANGES: list[tuple[weakref.ref, int, np.ndarray]] = []
+"""The last picture_change computed, with its History (held weakly) and resolution: a default
+run asks for it five times (the animation, two figures, a caption and the report's explorer)."""
+
+
+def picture_change(history: History, resolution: int = 40) -> np.ndarray:
+    """(n,) how much the predicted picture (see :func:`epochs_of_change`) changed from the first
+    of the n snapshots with finite numbers up to each of them: the running sum of the mean
+    absolute change between neighbours, 0 first. One stacked forward pass over all of them;
+    the last one computed is kept (for the same History object and resolution it is returned
+    again, not recomputed): read it, never change it."""
+    for ref, size, kept in _CHANGES:
+        if ref() is history and size == resolution:
+            return kept
+    usable = np.flatnonzero(stats.finite_snapshots(history))
+    plane = plane_for(history, resolution)
+    outputs = outputs_on_plane(history, usable, plane)  # (S, G, G, K) or (S, G, K)
+    if history.is_regression:
+        outputs = value_scale(history).tame(outputs)
+    else:
+        outputs = np.nan_to_num(outputs, nan=0.5, posinf=1.0, neginf=0.0)
+    change = np.abs(np.diff(outputs, axis=0)).mean(axis=tuple(range(1, outputs.ndim)))
+    progress = np.concatenate([[0.0], np.cumsum(change)])
+    _CHANGES[:] = [(weakref.ref(history), resolution, progress)]
+    return progress
 
 
 def boundary_evolution_figure(history: History, count: int = 8) -> Figure:

@@ -307,6 +307,8 @@ class NetworkDrawing:
         self._add_layer_titles(top)
         bottom = -top - (0.05 if self.compact else 0.25)
         self.key = self._add_key(bottom)
+        if self.fixed_scale:  # full width means the same at every snapshot: said once
+            self.key.set_text(_scale_text(self.reference, 0.0, fixed=True))
         self.placer = _LabelPlacer(self)
         ax.add_artist(self.placer)
         ax.set_xlim(-0.7, (len(self.sizes) - 1) * SPACING + 0.7)
@@ -596,14 +598,17 @@ class NetworkDrawing:
     # ------------------------------------------------------------------ drawing a snapshot
 
     def artists(self) -> list[Artist]:
-        """Everything update() changes."""
+        """Everything update() changes. (The key under the diagram changes only where the
+        scale of the line widths is not fixed, or where placing the weights' labels may add a
+        note to it.)"""
         out: list[Artist] = [line for line, *_ in self.links]
         out += [picture for picture, *_ in self.unit_pictures]
         out += [frame for frame, *_ in self.frames]
         for hatch, word, *_ in self.dead_marks:
             out += [hatch, word]
         out += [text for text, *_ in self.bias_texts]
-        out.append(self.key)
+        if not self.fixed_scale or self.link_texts:
+            out.append(self.key)
         if self.link_texts:
             out.append(self.placer)
             out += [text for text, *_ in self.link_texts]
