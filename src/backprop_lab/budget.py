@@ -435,7 +435,8 @@ def dataset_shape(config: TrainConfig) -> Shape:
     """The shape of the dataset ``config`` asks for, without drawing it (a named dataset) or by
     reading it (a CSV file, at most MAX_CSV_ROWS rows)."""
     if config.data is not None:
-        dataset = load_csv(config.data, config.test_fraction, config.data_seed, config.task)
+        task = config.task or "classification"
+        dataset = load_csv(config.data, config.test_fraction, config.data_seed, task)
         n_test = len(dataset.labels_test)
         return Shape(len(dataset.labels), n_test, dataset.n_features, dataset.n_classes)
     n = 4 if config.dataset in GATES else config.n

@@ -14,6 +14,7 @@ same run gives the same bytes in every format.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -37,8 +38,10 @@ def figure_bytes(fig: Figure, formats=("png",), dpi: float | None = None) -> dic
         for kind in formats:
             buffer = io.BytesIO()
             # PNG at zlib level 3 rather than 6: a fifth less time, about a tenth more bytes.
-            extra = {"pil_kwargs": {"compress_level": 3}} if kind == "png" else {}
-            fig.savefig(buffer, format=kind, dpi=dpi or "figure", metadata=_NO_DATE[kind], **extra)
+            options: dict[str, Any] = {"metadata": _NO_DATE[kind]}
+            if kind == "png":
+                options["pil_kwargs"] = {"compress_level": 3}
+            fig.savefig(buffer, format=kind, dpi=dpi or "figure", **options)
             out[kind] = buffer.getvalue()
     return out
 
