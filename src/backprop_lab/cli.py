@@ -758,7 +758,7 @@ def _sweep(args: argparse.Namespace) -> int:
         raise Interrupted(f"interrupted before any result was saved; {out} is as it was") from None
     networks = sum(len(s.seeds) for s in stacks)
     solved = sum(int((s.outcome == "solved").sum()) for s in stacks)
-    combos = f"{len(stacks)} combination{'s' if len(stacks) != 1 else ''}"
+    combos = f"{len(stacks):,} combination{'s' if len(stacks) != 1 else ''}"
     print(f"{combos} x {args.seeds:,} seeds = {networks:,} networks; {solved:,} solved")
     print(f"sweep: {out / 'sweep.html'}, {out / 'summary.csv'}, {out / 'results.csv'}")
     return 0
@@ -784,7 +784,7 @@ def _sweep_plan(base: dict, grid: dict, args: argparse.Namespace) -> str:
     engines = {engine_for(c, args.engine, work) for c in configs}
     count = len(combinations(grid))
     size = (
-        f"{count} combination{'s' if count != 1 else ''} x {args.seeds:,} seeds = "
+        f"{count:,} combination{'s' if count != 1 else ''} x {args.seeds:,} seeds = "
         f"{count * args.seeds:,} networks, {work:,} network-epochs"
     )
     if args.dask is not None:

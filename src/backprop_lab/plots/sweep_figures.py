@@ -101,7 +101,7 @@ def _drawn_note(shown: int, total: int) -> str:
     if shown == total:
         return ""
     return (
-        f"{shown} of the {total} combinations drawn, evenly spread from the first to the last; "
+        f"{shown:,} of the {total:,} combinations drawn, evenly spread from the first to the last; "
         "summary.csv and results.csv hold every one"
     )
 
@@ -414,7 +414,7 @@ def draw_sweep_figures(
 
 def _say_interrupted(fig: Figure, trained: int, planned: int) -> None:
     words = (
-        f"INTERRUPTED: only {trained} of the sweep's {planned} combinations were trained; the "
+        f"INTERRUPTED: only {trained:,} of the sweep's {planned:,} combinations were trained; the "
         "others are missing here"
     )
     title = getattr(fig, "_suptitle", None)  # extended in place, keeping its size

@@ -114,7 +114,7 @@ def summary_table(stacks: list[StackResult], swept: list[str]) -> tuple[list[str
                 share_text(solved, n),
                 f"{percent(solved / n, interval_decimals(low, high))} ({interval_text(low, high)})",
                 speed,
-                " / ".join(str(int((stack.outcome == o).sum())) for o in OUTCOMES[1:]),
+                " / ".join(f"{int((stack.outcome == o).sum()):,}" for o in OUTCOMES[1:]),
             ]
         )
     return header, rows
@@ -153,14 +153,14 @@ def sweep_html(
     task = task_name(stacks)
     cut = ""
     if planned is not None and planned > len(stacks):
-        cut = (f'<p class="warning"><b>Interrupted:</b> the sweep was stopped after {len(stacks)} of its '
-               f"{planned} combinations; the tables, the figures and this page hold the networks of "
+        cut = (f'<p class="warning"><b>Interrupted:</b> the sweep was stopped after {len(stacks):,} of its '
+               f"{planned:,} combinations; the tables, the figures and this page hold the networks of "
                "those, and the other combinations were not trained.</p>\n")  # fmt: skip
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>backprop-lab sweep</title><style>{STYLE}
 .wide {{ overflow-x: auto; }} .wide td {{ white-space: nowrap; }}</style></head><body><main>
-<h1>Sweep: {len(stacks)} combination{"s" if len(stacks) != 1 else ""} x {seeds:,} seeds = {networks:,} networks</h1>
+<h1>Sweep: {len(stacks):,} combination{"s" if len(stacks) != 1 else ""} x {seeds:,} seeds = {networks:,} networks</h1>
 <p class="subtitle">{html_lib.escape(task)}, each network trained full batch for {html_lib.escape(budget)};
 {share_text(solved, networks)} solved it. Swept: {html_lib.escape(", ".join(swept) or "nothing (one combination)")}.</p>
 <p>Outcomes: <b>solved</b> ({html_lib.escape(solved_rule(stacks).removeprefix("solved: "))}), <b>plateau</b> (unsolved, the loss moved under 1 % over the last 5 % of epochs), <b>slow</b>
