@@ -162,10 +162,26 @@ def engine_for(config: TrainConfig, engine: str = "auto", network_epochs: int | 
 
 
 @lru_cache(maxsize=64)
+def _shape(config: TrainConfig) -> tuple[int, tuple[int, ...]]:
+    """(training samples, layer sizes) of ``config``'s network, its dataset read once."""
+    dataset = build_dataset(config)
+    return len(dataset.labels), layer_sizes(config, dataset)
+
+
 def _cells(config: TrainConfig) -> int:
     """Training samples x units of every layer (inputs included) of ``config``'s network."""
-    dataset = build_dataset(config)
-    return len(dataset.labels) * sum(layer_sizes(config, dataset))
+    samples, sizes = _shape(config)
+    return samples * sum(sizes)
+
+
+def _needed(config: TrainConfig) -> float:
+    """The training score that counts as solved (see StackResult.needed)."""
+    return SOLVED_R2 if config.is_regression else solved_accuracy(_shape(config)[0])
+
+
+def curve_epochs_of(epochs: int) -> np.ndarray:
+    """The epochs (P,) at which a sweep keeps the loss curve: up to CURVE_POINTS, evenly spread."""
+    return np.unique(np.linspace(0, epochs - 1, min(epochs, CURVE_POINTS)).round().astype(int))
 
 
 @dataclass(frozen=True)
@@ -210,9 +226,8 @@ def _task(config: TrainConfig) -> _Task:
     check_compatible(config, dataset)
     E = config.epochs
     needed = SOLVED_R2 if config.is_regression else solved_accuracy(len(dataset.labels))
-    curve_epochs = np.unique(np.linspace(0, E - 1, min(E, CURVE_POINTS)).round().astype(int))
     return _Task(layer_sizes(config, dataset), config.model.inputs(dataset.X), dataset.Y,
-                 dataset.labels, curve_epochs, max(0, int(E * 0.95) - 1), needed)  # fmt: skip
+                 dataset.labels, curve_epochs_of(E), max(0, int(E * 0.95) - 1), needed)  # fmt: skip
 
 
 def _starting_params(config: TrainConfig, sizes: tuple[int, ...], seeds: np.ndarray):
@@ -303,11 +318,8 @@ def train_part(part: sweep_workers.Part) -> NetworkNumbers:
 def stack_result(config: TrainConfig, numbers: NetworkNumbers) -> StackResult:
     """A combination's result from its networks' numbers: each network's outcome, and the
     quartiles of the loss curve over the networks whose loss is finite."""
-    task_needed = (
-        SOLVED_R2 if config.is_regression else solved_accuracy(len(build_dataset(config).labels))
-    )
-    E = config.epochs
-    curve_epochs = np.unique(np.linspace(0, E - 1, min(E, CURVE_POINTS)).round().astype(int))
+    task_needed = _needed(config)
+    curve_epochs = curve_epochs_of(config.epochs)
     quartiles = np.empty((3, len(curve_epochs)))
     with np.errstate(invalid="ignore"):
         for k in range(len(curve_epochs)):
