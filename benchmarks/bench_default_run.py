@@ -3,7 +3,9 @@ process (issue 15: goal at most 0.5x).
 
     python benchmarks/bench_default_run.py [--repeat 3] [--three-panel]
 
-Ours: ``backprop-lab train --out TMP`` run through ``cli.main`` in this process: training the
+Ours: ``backprop-lab train --out TMP`` run through ``cli.main`` in this process, with Python's
+garbage collector set as the program sets it (backprop_lab.collector; the baseline runs under
+the same setting): training the
 guide's XOR network, saving the run, every figure, the animation (GIF and WebP) and the report.
 Baseline, for the same default run and 100 frames: the guide's kind of animation, the decision
 boundary alone as a contourf per frame (FuncAnimation, PillowWriter). With ``--three-panel``
@@ -42,6 +44,7 @@ import backprop_lab.report as report  # noqa: E402
 import backprop_lab.report.html as report_html  # noqa: E402
 import backprop_lab.training as training  # noqa: E402
 from backprop_lab import forward, train  # noqa: E402
+from backprop_lab.collector import collect_rarely  # noqa: E402
 from backprop_lab.plots.animation import DPI, FRAME_MS, GRID  # noqa: E402
 from backprop_lab.plots.boundary import epochs_of_change  # noqa: E402
 from backprop_lab.plots.grid import plane_for  # noqa: E402
@@ -105,6 +108,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--three-panel", action="store_true", help="also the naive 3-panel GIF")
     args = parser.parse_args()
+    collect_rarely()  # as the backprop-lab program does from its start (cli.run); both run so
     history = train()
     stages = Stages()
     stages.wrap(training, "train", "training")

@@ -36,8 +36,10 @@ def test_plot_every_draws_while_training_runs(tmp_path, monkeypatch):
 
     drawn = []
 
-    def draw(history, folder, animation_frames, formats, dpi, progress=True, meanwhile=None):
+    def draw(history, folder, animation_frames, formats, dpi, progress=True, meanwhile=None,
+             compact=None):  # fmt: skip
         drawn.append((len(history.loss), history.summary.status, folder, animation_frames))
+        return {}
 
     monkeypatch.setattr(cli, "_draw", draw)
     out = tmp_path / "watched"

@@ -22,7 +22,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / PACKAGE  # read, never im
 # (``history``) or a subpackage with every module in it (``plots``); "" is the package itself,
 # whose __init__ re-exports the library up to training.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("version", {"_version", "interrupts"}),
+    ("version", {"_version", "interrupts", "collector"}),
     ("math", {"nn", "optim", "features", "schedule", "model", "gradcheck"}),
     ("data and config", {"data", "config"}),
     (

@@ -483,19 +483,21 @@ def _train_into(args, config: TrainConfig, dataset, partial: Path, report: bool)
     )
     save_run(history, partial)
     parts = []  # the report's explorer and diagnosis, made while the animation is drawn
+    compacted = {}  # the report's pictures, compacted as the figures are drawn
     if not args.no_plots:
-        from .report.html import report_parts
+        from .report.html import compact_figure, report_parts
 
         if not args.quiet:
             _say_drawing(None, args.frames, formats, args.dpi)
         meanwhile = (lambda: parts.append(report_parts(history))) if report else None
-        _draw(history, figures, args.frames, formats, args.dpi, not args.quiet, meanwhile)
+        compacted = _draw(history, figures, args.frames, formats, args.dpi, not args.quiet,
+                          meanwhile, compact_figure if report else None)  # fmt: skip
     if report:
         from .report import write_report
 
         if not args.quiet:
             print("writing report.html", file=sys.stderr, flush=True)
-        write_report(history, partial, parts=parts[0] if parts else None)
+        write_report(history, partial, parts=parts[0] if parts else None, compacted=compacted)
     return history
 
 
@@ -616,14 +618,16 @@ def _draw(
     dpi: float | None = None,
     progress: bool = True,
     meanwhile=None,
-) -> None:
+    compact=None,
+) -> dict:
     """Every figure in each of ``formats`` at ``dpi``, and the animation unless
     ``animation_frames`` is 0; with ``progress``, a bar of the figures on a terminal;
-    ``meanwhile``: see plots.draw_run."""
+    ``meanwhile``, ``compact`` and what is returned: see plots.draw_run."""
     from .plots import draw_run
 
     bar = progress and sys.stderr.isatty()
-    draw_run(history, folder, animation_frames, formats, dpi, progress=bar, meanwhile=meanwhile)
+    return draw_run(history, folder, animation_frames, formats, dpi, progress=bar,
+                    meanwhile=meanwhile, compact=compact)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- plot
@@ -1252,6 +1256,9 @@ def _command(argv: list[str] | None) -> int:
 def run() -> None:
     """The ``backprop-lab`` program: :func:`main`, then exit with its status, ignoring any
     signal that arrives once the command is over (it has already said how it ended)."""
+    from .collector import collect_rarely
+
+    collect_rarely()
     try:
         status = main(exiting=True)
         interrupts.ignore()

@@ -218,3 +218,19 @@ def test_train_says_each_stage_that_takes_seconds(tmp_path, capsys):
         "drawing 12 figures as PNG and the animation (100 frames)",
         "writing report.html",
     ]
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["two processes", "one process"])
+def test_draw_run_compacts_each_figure_as_it_is_written(tmp_path, monkeypatch, fork):
+    """``compact`` is called on each figure's PNG bytes as written, in whichever process drew
+    it, and draw_run returns what it made by file name; without PNG there is nothing to
+    compact."""
+    if not fork:
+        monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: ["spawn"])
+    history = trained(TrainConfig(epochs=30))
+    made = draw_run(history, tmp_path / "png", frames=2, compact=lambda png: ("n", len(png)))
+    assert set(made) == set(FIGURES)
+    for name, result in made.items():
+        assert result == ("n", (tmp_path / "png" / name).stat().st_size)
+    assert draw_run(history, tmp_path / "svg", 0, ("svg",), compact=len) == {}
+    assert draw_run(history, tmp_path / "none", frames=0) == {}

@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import re
+import shutil
 import zlib
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from PIL import Image
 
 from backprop_lab import TrainConfig
+from backprop_lab.cli import main
 from backprop_lab.report.embed import (
     compact_image,
     near_lossless_pixels,
@@ -284,3 +286,13 @@ def test_chromium_draws_the_packed_explorer_as_plotly_pys(spiral_figure, browser
         assert a.shape == b.shape
         difference = np.abs(a - b).max(axis=2)
         assert difference.max() <= 8 and (difference > 0).mean() < 0.001
+
+
+@XOR
+def test_figures_compacted_while_drawn_are_those_the_report_command_compacts(run, tmp_path):
+    """train compacts the report's pictures as the figures are drawn (plots.draw_run's
+    ``compact``); ``report RUN`` compacts them from the files afterwards: the same page."""
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    assert main(["report", str(copy)]) == 0
+    assert (copy / "report.html").read_bytes() == (run / "report.html").read_bytes()

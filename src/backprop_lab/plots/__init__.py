@@ -10,10 +10,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .. import interrupts
+from ..collector import fewer_collections
 from ..files import atomic_write_bytes
 from ..history import History
 from .animation import write_animation
@@ -164,10 +166,14 @@ def draw_run(
     dpi: float | None = None,
     progress: bool = False,
     meanwhile: Callable[[], None] | None = None,
-) -> None:
+    compact: Callable[[bytes], Any] | None = None,
+) -> dict[str, Any]:
     """Every figure and (unless ``frames`` is 0) the animation into ``folder``; ``meanwhile``
     is called in this process while the other draws the animation (``train`` builds its
-    report's explorer there).
+    report's explorer there). ``compact`` is called on each figure's PNG bytes as soon as it
+    is written, in the process that drew it: what it returns, by file name, is what draw_run
+    returns (nothing without it, or without PNG among ``formats``). The report compacts its
+    pictures this way, on both cores while the figures are drawn, instead of after.
 
     Where processes can be forked (Linux), the work is shared by two: a second process draws
     the animation while this one draws loss_landscape.png and calls ``meanwhile``, then both
@@ -180,12 +186,19 @@ def draw_run(
     SIGTERM) or fails, the second one is stopped before this one goes on; if the second one
     fails to write (a full disk), its OSError is raised here.
     """
+    if "png" not in formats:
+        compact = None
+    with fewer_collections():  # in both processes: the second one starts as a fork of this
+        return _draw_run(history, Path(folder), frames, formats, dpi, progress, meanwhile, compact)
+
+
+def _draw_run(history, folder: Path, frames, formats, dpi, progress, meanwhile, compact):
+    """:func:`draw_run`'s work, with its arguments."""
     import multiprocessing
 
-    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if "fork" not in multiprocessing.get_all_start_methods():
-        draw_figures(history, folder, formats=formats, dpi=dpi, progress=progress)
+        written = draw_figures(history, folder, formats=formats, dpi=dpi, progress=progress)
         if meanwhile is not None:
             meanwhile()
         if frames:
@@ -193,13 +206,15 @@ def draw_run(
                 write_animation(history, folder, frames)
             except DRAWING_FAILURES as error:
                 _animation_failed(_reason(error))
-        return
-    _choose_frames(history, frames or 8)
+        if compact is None:
+            return {}
+        return {path.name: compact(path.read_bytes()) for path in written if path.suffix == ".png"}
     context = multiprocessing.get_context("fork")
     shared = _SharedFigures(context, _shared_order())
     receive, send = context.Pipe(duplex=False)
     child = context.Process(
-        target=_second_process, args=(history, folder, frames, shared, formats, dpi, send),
+        target=_second_process,
+        args=(history, folder, frames, shared, formats, dpi, compact, send),
         daemon=True,
     )  # fmt: skip
     child.start()
@@ -209,18 +224,19 @@ def draw_run(
     bar = tqdm(total=len(FIGURES), desc="figures", unit="figure", leave=False,
                disable=not progress)  # fmt: skip
     messages = _Messages(receive, bar)
+    compacted = messages.compacted
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for pinned in (name for name in PINNED if name in FIGURES):
                 interrupts.check()  # an interruption swallowed while the last one was drawn
-                _write_each(_rendered(pinned, history, formats, dpi), folder / pinned)
+                compacted[pinned] = _draw_one(pinned, history, folder, formats, dpi, compact)
                 bar.update()
             if meanwhile is not None:
                 meanwhile()
             while (name := shared.take()) is not None:
                 interrupts.check()
                 messages.read()
-                _write_each(_rendered(name, history, formats, dpi), folder / name)
+                compacted[name] = _draw_one(name, history, folder, formats, dpi, compact)
                 bar.update()
         while not messages.ended:  # until the second process has ended and all it said is read
             messages.read(timeout=1.0)
@@ -237,6 +253,15 @@ def draw_run(
         raise KeyboardInterrupt
     if child.exitcode != 0:
         raise RuntimeError(f"the drawing process failed (exit status {child.exitcode})")
+    return compacted if compact is not None else {}
+
+
+def _draw_one(name: str, history: History, folder: Path, formats, dpi, compact, say=None):
+    """FIGURES[name] drawn into ``folder`` (see :func:`_rendered`); ``compact`` of its PNG
+    bytes (None without ``compact``)."""
+    rendered = _rendered(name, history, formats, dpi, say)
+    _write_each(rendered, folder / name)
+    return compact(rendered["png"]) if compact is not None else None
 
 
 def _shared_order() -> list[str]:
@@ -244,20 +269,6 @@ def _shared_order() -> list[str]:
     (a figure added to FIGURES later), all but the PINNED ones."""
     known = [name for name in DRAWING_ORDER if name in FIGURES]
     return known + [name for name in FIGURES if name not in (*known, *PINNED)]
-
-
-def _choose_frames(history: History, frames: int) -> None:
-    """Choose ``frames`` epochs where the picture changes, here, before the second process
-    starts: how the picture changes (boundary.picture_change, one forward pass over every
-    snapshot) is then known to both processes and the report (the animation, the boundary
-    evolution, the activations figure, a caption and the explorer choose their epochs by it)."""
-    from .boundary import epochs_of_change
-
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        try:
-            epochs_of_change(history, frames)
-        except DRAWING_FAILURES:
-            pass  # the animation, drawn from the same numbers, says what went wrong
 
 
 class _SharedFigures:
@@ -277,12 +288,14 @@ class _SharedFigures:
 
 class _Messages:
     """What the second process of :func:`draw_run` tells this one through ``receive``: a
-    figure drawn (the bar moves on), a note for stderr (printed here, so that it joins this
+    figure drawn (the bar moves on; what ``compact`` made of it is kept in ``compacted``), a
+    note for stderr (printed here, so that it joins this
     process's stderr and never cuts into the bar), a failed write ((errno, message, file):
     raised here once the process has ended)."""
 
     def __init__(self, receive, bar):
         self.receive, self.bar = receive, bar
+        self.compacted: dict[str, Any] = {}
         self.failure: tuple | None = None
         self.ended = False  # the process has ended (its end of the pipe is closed)
 
@@ -293,6 +306,7 @@ class _Messages:
                 timeout = 0.0
                 kind, *rest = self.receive.recv()
                 if kind == "drawn":
+                    self.compacted[rest[0]] = rest[1]
                     self.bar.update()
                 elif kind == "note":
                     print(rest[0], file=sys.stderr)
@@ -311,7 +325,7 @@ def _stop(child) -> None:
         child.join()
 
 
-def _second_process(history, folder: Path, frames: int, shared, formats, dpi, send) -> None:
+def _second_process(history, folder: Path, frames: int, shared, formats, dpi, compact, send):
     """The second process of :func:`draw_run`: the animation of ``frames`` frames (none for
     0), then figures from ``shared`` until none is left. Ctrl-C is the parent's to handle (it
     stops this process with SIGTERM, which ends it quietly once its temporary files are
@@ -330,11 +344,9 @@ def _second_process(history, folder: Path, frames: int, shared, formats, dpi, se
             send.send(("note", _animation_note(_reason(error))))
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             while (name := shared.take()) is not None:
-                rendered = _rendered(
-                    name, history, formats, dpi, say=lambda note: send.send(("note", note))
-                )
-                _write_each(rendered, folder / name)
-                send.send(("drawn", name))
+                say = lambda note: send.send(("note", note))  # noqa: E731
+                made = _draw_one(name, history, folder, formats, dpi, compact, say)
+                send.send(("drawn", name, made))
     except KeyboardInterrupt:
         sys.exit(130)
     except OSError as error:

@@ -41,6 +41,7 @@ from .boundary import (
     probability_image,
 )
 from .curves import draw_loss
+from .field_title import FieldTitle
 from .grid import class_probability, outputs_on_plane, plane_for
 from .network import NetworkDrawing, unit_images
 from .style import new_figure
@@ -196,18 +197,24 @@ def _frame_title(history: History, epoch: int) -> str:
     """The figure's title in a frame: the dataset, the epoch, its loss and accuracy (R² for
     a regression), and for a run that diverged, where (its frames stop before: the last
     epoch's numbers are not finite)."""
+    return "".join(_title_parts(history, epoch))
+
+
+def _title_parts(history: History, epoch: int) -> tuple[str, ...]:
+    """:func:`_frame_title` as a FieldTitle's parts: its words (the same in every frame) and
+    the values between them."""
     score = (
-        f"R² {sig(history.accuracy[epoch])}"
+        ("R² ", sig(history.accuracy[epoch]))
         if history.is_regression
-        else f"accuracy {percent(history.accuracy[epoch], 1)}"
+        else ("accuracy ", percent(history.accuracy[epoch], 1))
     )
-    title = (
-        f"{history.dataset.name}: epoch {epoch} of {len(history.loss) - 1}, "
-        f"loss {sig(history.loss[epoch])}, {score}"
-    )
+    end = ""
     if history.summary.status == "diverged" and history.total_epochs is None:
-        title += f" (the run diverged at epoch {history.summary.diverged_epoch})"
-    return title
+        end = f" (the run diverged at epoch {history.summary.diverged_epoch})"
+    return (
+        f"{history.dataset.name}: epoch ", str(epoch), f" of {len(history.loss) - 1}, loss ",
+        sig(history.loss[epoch]), f", {score[0]}", score[1], end,
+    )  # fmt: skip
 
 
 def _frames(history: History, count: int):
@@ -224,11 +231,17 @@ def _frames(history: History, count: int):
     images = unit_images(history, chosen, 32)
     network = _network_panel(ax_network, history, chosen)
     cursor, dot = _loss_panel(ax_loss, history)
-    title = fig.suptitle(" ", fontsize=13)
+    epochs = [int(history.snapshot_epoch[snapshot]) for snapshot in chosen]
+    title = FieldTitle(fig, [_title_parts(history, epoch) for epoch in epochs], fontsize=13)
+
+    def settle() -> None:
+        _clear_title(fig, ax_network)
+        title.place()
+
     blitter = Blitter(
         fig,
-        [*network.artists(), cursor, dot, title, *boundary.moving()],
-        settle=lambda: _clear_title(fig, ax_network),
+        [*network.artists(), cursor, dot, *title.values, *boundary.moving()],
+        settle=settle,
         still=boundary.still(),
     )
     for frame, snapshot in enumerate(chosen):
@@ -238,7 +251,7 @@ def _frames(history: History, count: int):
         network.update(snapshot, [layer[frame] for layer in images])
         cursor.set_xdata([epoch, epoch])
         dot.set_data([epoch], [loss if np.isfinite(loss) and loss > 0 else np.nan])
-        title.set_text(_frame_title(history, epoch))
+        title.show(frame)
         yield frame, blitter.frame()
 
 

@@ -61,9 +61,15 @@ def compact_image(png: bytes, near_lossless: bool = False) -> tuple[bytes, str]:
         colours = near_lossless_pixels(np.ascontiguousarray(pixels[..., :3]))
         image = Image.fromarray(np.concatenate([colours, pixels[..., 3:]], axis=-1))
     buffer = io.BytesIO()
-    image.save(buffer, format="WEBP", lossless=True, method=1)
+    image.save(buffer, format="WEBP", **WEBP_OPTIONS)
     return buffer.getvalue(), "image/webp"
 
+
+WEBP_OPTIONS = {"lossless": True, "method": 1, "quality": 30}
+"""How the pages' pictures are encoded: lossless WebP with little effort (in lossless WebP the
+quality is the effort). Measured on the default run's 12 figures: quality 30 takes 0.97 s
+where Pillow's default 80 takes 1.25 s, for 3.5 % more bytes (1.8 % on the 3-class spiral);
+below 25 the bytes jump by a fifth."""
 
 NEAR_LOSSLESS_BITS = 3
 """A pixel is rounded to at most a multiple of 2**3 = 8 (so at most 4 of 255 off): see

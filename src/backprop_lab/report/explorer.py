@@ -60,7 +60,7 @@ from ..plots.surface import (
     value_scale,
     view_limits,
 )
-from .embed import data_uri, plotly_script
+from .embed import WEBP_OPTIONS, data_uri, plotly_script
 from .plotly_div import figure_div
 
 FRAMES = 25
@@ -94,7 +94,7 @@ def _network_pictures(history: History, snapshots) -> list[str]:
         drawing.update(int(snapshot))
         picture = Image.fromarray(blitter.frame()).quantize(256, method=Image.Quantize.FASTOCTREE)
         buffer = io.BytesIO()
-        picture.save(buffer, format="WEBP", lossless=True, method=1)
+        picture.save(buffer, format="WEBP", **WEBP_OPTIONS)
         pictures.append(data_uri(buffer.getvalue(), "image/webp"))
     return pictures
 

@@ -242,20 +242,30 @@ def compact_animation(gif_path: Path) -> tuple[bytes, str]:
     return webp.read_bytes(), "image/webp"
 
 
-def _compacted(folder: Path, pool: ThreadPoolExecutor) -> dict[str, Future]:
+def compact_figure(png: bytes) -> tuple[bytes, str]:
+    """A figure's PNG bytes as the page embeds them: near-lossless WebP (see compact_image)
+    and its mime type. ``train`` has plots.draw_run call this as each figure is drawn."""
+    return compact_image(png, near_lossless=True)
+
+
+def _compacted(
+    folder: Path, pool: ThreadPoolExecutor, done: dict[str, tuple[bytes, str]]
+) -> dict[str, Future]:
     """Each figure file of ``folder`` that the page shows, compacted for it (see
-    compact_image, near-lossless, and compact_animation) in ``pool``'s threads: the encoder
-    lets go of Python's lock, so this runs beside the explorer's building and on both cores."""
-    jobs = {}
+    compact_figure and compact_animation): taken from ``done`` (compacted as they were drawn)
+    where it is there, else in ``pool``'s threads (the encoder lets go of Python's lock, so
+    this runs beside the explorer's building and on both cores)."""
+    jobs: dict[str, Future] = {}
     for name in CAPTIONS:
         path = folder / name
-        if path.is_file():
+        if name in done:
+            jobs[name] = Future()
+            jobs[name].set_result(done[name])
+        elif path.is_file():
             if name.endswith(".gif"):
                 jobs[name] = pool.submit(compact_animation, path)
             else:
-                jobs[name] = pool.submit(
-                    lambda p: compact_image(p.read_bytes(), near_lossless=True), path
-                )
+                jobs[name] = pool.submit(lambda p: compact_figure(p.read_bytes()), path)
     return jobs
 
 
@@ -318,23 +328,27 @@ def write_report(
     folder: str | Path,
     static: bool = False,
     parts: ReportParts | None = None,
+    compacted: dict[str, tuple[bytes, str]] | None = None,
 ) -> Path:
     """Write ``folder``/report.html for ``history``, drawing any missing figures into
     ``folder``/figures first. ``static`` leaves out the interactive explorer (and Plotly).
     ``parts``: made beforehand by :func:`report_parts` (else made here, while the figures are
-    compacted in other threads)."""
+    compacted in other threads). ``compacted``: figures of ``folder``/figures already
+    compacted by :func:`compact_figure`, by file name (what plots.draw_run returns when given
+    it), which are not compacted again."""
     from ..plots import FIGURES, draw_run
 
     folder = Path(folder)
     figures = folder / "figures"
+    compacted = dict(compacted or {})
     missing = [name for name in FIGURES if not (figures / name).is_file()]
     if missing or not (figures / "training.gif").is_file():
-        draw_run(history, figures)
+        compacted = draw_run(history, figures, compact=compact_figure)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        compacted = _compacted(figures, pool)
+        jobs = _compacted(figures, pool, compacted)
         parts = parts or report_parts(history, static)
         findings, explorer = parts.findings, parts.explorer
-        figure_html = _figures(history, compacted, findings)
+        figure_html = _figures(history, jobs, findings)
     c, s = history.config, history.summary
     sizes = "-".join(map(str, history.layer_sizes))
     title = f"{history.dataset.name}: {sizes} {c.activation} network"
