@@ -134,13 +134,27 @@ def parse_size(text: str) -> int:
     return int(value)
 
 
-def format_size(n: float) -> str:
-    """Bytes in human units, two significant digits at most: "17 GB", "1.5 GB", "640 MB"."""
+def format_size(n: float, extra: int = 0) -> str:
+    """Bytes in human units, two significant digits at most: "17 GB", "1.5 GB", "640 MB";
+    ``extra`` more digits where two sizes would otherwise read alike ("13.4 GB")."""
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= scale:
             value = n / scale
-            return f"{value:.2g} {unit}" if value < 10 else f"{value:.0f} {unit}"
+            if value < 10:
+                return f"{value:.{2 + extra}g} {unit}"
+            return f"{value:.{extra}f} {unit}"
     return f"{int(n)} bytes"
+
+
+def format_sizes(larger: float, smaller: float) -> tuple[str, str]:
+    """Two different sizes in human units (:func:`format_size`), with as many more digits
+    (up to three) as it takes for them not to read alike: "13.4 GB" and "13.0 GB", not "13 GB"
+    twice."""
+    for extra in range(4):
+        texts = format_size(larger, extra), format_size(smaller, extra)
+        if texts[0] != texts[1]:
+            break
+    return texts
 
 
 def _typed(n: float) -> str:
@@ -193,10 +207,11 @@ def check(
         advice.append(f"raise the budget with --memory-budget {_typed(estimate.total * 1.1)}")
     elif not advice:
         advice.append(f"it cannot fit in this machine's {format_size(machine)} either")
+    need, have = format_sizes(estimate.total, budget)
     raise BudgetError(
         estimate.option,
-        f"{what} would need about {format_size(estimate.total)}{largest}, more than the "
-        f"{format_size(budget)} memory budget; {' or '.join(advice)}",
+        f"{what} would need about {need}{largest}, more than the {have} memory budget; "
+        f"{' or '.join(advice)}",
     )
 
 

@@ -735,6 +735,7 @@ def _sweep(args: argparse.Namespace) -> int:
         if args.heatmap
         else None
     )
+    _check_sweep(base, grid, heatmap, args.out)
     client = _dask_client(args.dask) if args.dask is not None else None
     print(_sweep_plan(base, grid, args), flush=True)
     folder = OutputFolder(args.out, "sweep")
@@ -766,6 +767,19 @@ def _sweep(args: argparse.Namespace) -> int:
     print(f"{combos} x {args.seeds:,} seeds = {networks:,} networks; {solved:,} solved")
     print(f"sweep: {out / 'sweep.html'}, {out / 'summary.csv'}, {out / 'results.csv'}")
     return 0
+
+
+def _check_sweep(base: dict, grid: dict, heatmap: tuple[str, str] | None, out: str) -> None:
+    """The sweep's checks that need no training, run before its plan line is printed and before
+    a Dask client connects: every option, the heatmap's axes, every combination's data (against
+    its options) and the output folder. Each refusal is one sentence."""
+    from .run_folder import check_output
+    from .sweep import check_datasets, check_heatmap, swept_options, validate_grid
+
+    configs = validate_grid(base, grid)
+    check_heatmap(heatmap, swept_options(grid))
+    check_datasets(configs)
+    check_output(out, "sweep")
 
 
 def _dask_client(address: str):

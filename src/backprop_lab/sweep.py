@@ -77,6 +77,7 @@ class StackResult:
     # regression an R² of SOLVED_R2.
     needed: float = 1.0
     regression: bool = False
+    engine: str = ""  # the engine that trained them: "compiled" or "numpy" ("" not known)
 
     @property
     def score_name(self) -> str:
@@ -315,9 +316,10 @@ def train_part(part: sweep_workers.Part) -> NetworkNumbers:
         return network_numbers(replace(config, data=str(copy)), part.seeds, part.engine)
 
 
-def stack_result(config: TrainConfig, numbers: NetworkNumbers) -> StackResult:
+def stack_result(config: TrainConfig, numbers: NetworkNumbers, engine: str = "") -> StackResult:
     """A combination's result from its networks' numbers: each network's outcome, and the
-    quartiles of the loss curve over the networks whose loss is finite."""
+    quartiles of the loss curve over the networks whose loss is finite. ``engine``: the engine
+    that trained them, recorded with the result."""
     task_needed = _needed(config)
     curve_epochs = curve_epochs_of(config.epochs)
     quartiles = np.empty((3, len(curve_epochs)))
@@ -341,14 +343,15 @@ def stack_result(config: TrainConfig, numbers: NetworkNumbers) -> StackResult:
     solved_epoch = np.where(outcome == "solved", numbers.solved_epoch, -1)
     return StackResult(config.to_dict(), numbers.seeds, final_loss, numbers.final_score, solved_epoch,
                        numbers.diverged_epoch, outcome, curve_epochs, quartiles, task_needed,
-                       config.is_regression)  # fmt: skip
+                       config.is_regression, engine)  # fmt: skip
 
 
 def train_stack(
     config: TrainConfig, seeds: np.ndarray, progress=None, engine: str = "auto"
 ) -> StackResult:
     """Train the networks of ``config`` with every seed in ``seeds`` as one stack."""
-    return stack_result(config, network_numbers(config, seeds, engine, progress))
+    chosen = engine_for(config, engine, len(seeds) * config.epochs)
+    return stack_result(config, network_numbers(config, seeds, chosen, progress), chosen)
 
 
 def swept_options(grid: dict[str, list]) -> list[str]:
@@ -445,7 +448,7 @@ def train_sweep(
             stream = None
         if stream is not None:
             for index, numbers in stream:
-                stacks.append(stack_result(configs[index], join_numbers(numbers)))
+                stacks.append(stack_result(configs[index], join_numbers(numbers), engines[index]))
         else:
             seed_array = np.arange(seeds)
             with sweep_kernel.threads_at_most(workers):
@@ -503,12 +506,12 @@ def task_name(stacks: list[StackResult]) -> str:
 
 
 def budget_text(stacks: list[StackResult]) -> str:
-    """The epoch budget in words: "2000 epochs", or "200 or 2000 epochs" when it was swept."""
+    """The epoch budget in words: "2,000 epochs", or "200 or 2,000 epochs" when it was swept."""
     budgets = sorted({s.epochs for s in stacks})
     words = (
-        " or ".join(str(b) for b in budgets)
+        " or ".join(f"{b:,}" for b in budgets)
         if len(budgets) <= 3
-        else f"{budgets[0]} to {budgets[-1]}"
+        else f"{budgets[0]:,} to {budgets[-1]:,}"
     )
     return f"{words} epoch{'s' if budgets[-1] != 1 else ''}"
 

@@ -4,8 +4,9 @@ Every figure says the epoch budget: a network that did not solve the task within
 unsolved within E, not "slow", and may solve later or never.
 
 A sweep of thousands of combinations draws what a reader can see, and says so in the figure:
-at most MAX_BARS bars, MAX_BOXES rows of boxes and MAX_PANELS small multiples, evenly spread
-from the first combination to the last; a heatmap larger than MAX_LABELLED_SIDE cells a side
+at most MAX_BARS bars and MAX_PANELS small multiples, evenly spread from the first combination
+to the last, and MAX_BOXES rows of boxes, which keep the extremes (the slowest and fastest
+median, the lowest and highest share solved) besides an even spread; a heatmap larger than MAX_LABELLED_SIDE cells a side
 shows its colours without the numbers in every cell. summary.csv and results.csv hold every
 combination and every network.
 
@@ -41,8 +42,10 @@ from .style import LOSS_COLOUR, new_figure
 MAX_CURVES = 9
 MAX_PANELS = 36
 """Small multiples of loss curves at most (6 x 6)."""
-MAX_BOXES = 30
+MAX_BOXES = 60
 """Rows of the epochs-to-solve figure at most."""
+MAX_NAMED = 5
+"""Combinations left out of the epochs-to-solve figure that it names, at most."""
 MAX_BARS = 16
 """Bars of the success-rate figure at most."""
 MAX_LABELLED_SIDE = 20
@@ -96,6 +99,33 @@ def drawn(count: int, limit: int) -> np.ndarray:
     return np.linspace(0, count - 1, limit).round().astype(int)
 
 
+def drawn_keeping(count: int, limit: int, keep: list[int]) -> np.ndarray:
+    """The indices (in order) of the items a figure draws, out of ``count``: all of them up to
+    ``limit``, else the indices in ``keep`` and the rest of the ``limit`` evenly spread over
+    the others."""
+    if count <= limit:
+        return np.arange(count)
+    kept = sorted(set(keep))[:limit]
+    others = np.array([k for k in range(count) if k not in kept], dtype=int)
+    spread = others[drawn(len(others), limit - len(kept))] if limit > len(kept) else []
+    return np.array(sorted([*kept, *spread]), dtype=int)
+
+
+def _extremes(stacks: list[StackResult]) -> list[int]:
+    """The combinations a reader looks for first: the slowest and the fastest median epochs to
+    solve, and the lowest and the highest share solved (the first of equals)."""
+    shares = [s.solved / len(s.seeds) for s in stacks]
+    medians = {
+        k: float(np.median(s.solved_epoch[s.outcome == "solved"]))
+        for k, s in enumerate(stacks)
+        if s.solved
+    }
+    keep = [int(np.argmin(shares)), int(np.argmax(shares))]
+    if medians:
+        keep += [max(medians, key=medians.__getitem__), min(medians, key=medians.__getitem__)]
+    return keep
+
+
 def _drawn_note(shown: int, total: int) -> str:
     """What a figure that draws some of the combinations says about it (empty: it draws all)."""
     if shown == total:
@@ -123,13 +153,23 @@ def _within(stacks: list[StackResult], swept: list[str], on_axis: str | None = N
 def success_figure(
     stacks: list[StackResult], swept: list[str], axes_options: tuple[str, str] | None = None
 ) -> Figure:
-    """Success rate as a heatmap over two swept options (``axes_options``, by default the first
-    two; pooled over the rest), or as bars when fewer than two vary. Every cell or bar shows the
-    rate, how many of how many, and its 95 % Wilson interval; the title gives the epoch budget."""
+    """Success rate as a heatmap over two swept options (``axes_options``, by default
+    :func:`default_axes`; pooled over the rest), or as bars when fewer than two vary. Every
+    cell or bar shows the rate, how many of how many, and its 95 % Wilson interval; the title
+    gives the epoch budget."""
     task = task_name(stacks)
     if len(swept) >= 2:
-        return _heatmap(stacks, swept, axes_options or (swept[0], swept[1]), task)
+        return _heatmap(stacks, swept, axes_options or default_axes(swept), task)
     return _bars(stacks, swept, task)
+
+
+def default_axes(swept: list[str]) -> tuple[str, str]:
+    """The success heatmap's axes when none are named: the first two swept options, except
+    that a swept epoch budget is always on one (the x axis): a share pooled over different
+    budgets is hard to read."""
+    if "epochs" in swept[:2] or "epochs" not in swept:
+        return swept[0], swept[1]
+    return swept[0], "epochs"
 
 
 def _heatmap(stacks, swept, axes_options, task) -> Figure:
@@ -249,15 +289,19 @@ def _bars(stacks, swept, task) -> Figure:
 def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     """How many epochs the networks that solved needed, a box per combination, with how many
     solved of how many beside it and the epoch budget marked. A combination where none solved
-    keeps its row and says so. Beyond MAX_BOXES combinations, MAX_BOXES of them evenly spread
-    through the list, and the figure says so."""
+    keeps its row and says so. Beyond MAX_BOXES combinations, MAX_BOXES of them: the extremes
+    (slowest and fastest median, lowest and highest share solved) and the rest evenly spread
+    through the list; the figure says so, and names the ones left out when they are few."""
     total = len(stacks)
-    stacks = [stacks[k] for k in drawn(total, MAX_BOXES)]
+    shown = drawn_keeping(total, MAX_BOXES, _extremes(stacks))
+    left_out = [combination_label(s.options, swept) for k, s in enumerate(stacks) if k not in shown]
+    stacks = [stacks[k] for k in shown]
     n = len(stacks)
     labels = [combination_label(s.options, swept) for s in stacks]
     longest = max(len(label) for label in labels)
     width = min(14.0, 8.5 + 0.06 * longest)
-    fig, ax = new_figure(figsize=(width, 0.5 * max(n, 2) + 2.1))
+    row = 0.5 if n <= 30 else 0.4  # 60 rows at 0.4 inch: 10-point labels still apart
+    fig, ax = new_figure(figsize=(width, row * max(n, 2) + 2.1))
     top = max(s.epochs for s in stacks)
     for i, s in enumerate(stacks):
         epochs = s.solved_epoch[s.outcome == "solved"]
@@ -274,7 +318,7 @@ def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
         else:
             # Before the budget line when it is far right, after it when it is near the start.
             x = 0.01 * top if s.epochs > 0.55 * top else s.epochs + 0.01 * top
-            ax.text(x, i, f"none of the {len(s.seeds)} solved within {s.epochs} epochs",
+            ax.text(x, i, f"none of the {len(s.seeds):,} solved within {s.epochs:,} epochs",
                     va="center", fontsize=9, style="italic", color="#555")  # fmt: skip
         ax.plot(
             [s.epochs] * 2, [i - 0.4, i + 0.4], color=BUDGET_COLOUR, linewidth=2, linestyle="--"
@@ -292,16 +336,33 @@ def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     ax.set_xlabel("epochs to solve")
     fig.suptitle(_wrap(f"Epochs to solve {task_name(stacks)}, for the networks that solved it "
                        f"{_within(stacks, swept, 'dashed lines' if 'epochs' in swept else None)}", width, 12))  # fmt: skip
-    note = _drawn_note(n, total)
+    note = _boxes_note(n, total, left_out)
     ax.set_title(
         # Centred over the axes, which the tick labels on both sides leave narrower.
         _wrap("box: middle half, line: median, whiskers: fastest to slowest; dashed line: the "
               "epoch budget. Networks unsolved at the budget are not in the boxes: they are "
-              "counted on the right, not slow." + (f"\n{note}" if note else ""),
+              "counted on the right; how long they would take is unknown."
+              + (f"\n{note}" if note else ""),
               width - 1.5 - 0.075 * longest, 9),
         fontsize=9, color="#444",
     )  # fmt: skip
     return fig
+
+
+def _boxes_note(shown: int, total: int, left_out: list[str]) -> str:
+    """What the epochs-to-solve figure says about the combinations it leaves out (empty: none)."""
+    if shown == total:
+        return ""
+    which = (
+        f"left out: {'; '.join(left_out)}"
+        if len(left_out) <= MAX_NAMED
+        else f"the other {len(left_out):,} are left out"
+    )
+    return (
+        f"{shown:,} of the {total:,} combinations drawn: the slowest and fastest median, the "
+        f"lowest and highest share solved, and the rest evenly spread; {which}; summary.csv "
+        "and results.csv hold every one"
+    )
 
 
 def curves_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
@@ -314,7 +375,9 @@ def curves_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
         title += f"; the losses {', '.join(losses)} are on different scales"
     diverged = [int((s.outcome == "diverged").sum()) for s in stacks]
     if any(diverged):
-        title += "; a network that diverged drops out from the epoch its loss stopped being finite"
+        title += (
+            "; a network that diverged is left out from the epoch its loss stopped being finite"
+        )
     labels = [
         combination_label(s.options, swept)
         + (f" ({share_text(k, len(s.seeds))} diverged)" if k else "")
@@ -331,7 +394,7 @@ def curves_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
         log = _log_if_positive(ax, stacks)
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss" + " (log scale)" * log)
-        ax.set_title(_wrap(title, 9, 12))
+        fig.suptitle(_wrap(title, 9, 12))
         if len(stacks) > 1 or swept:
             ax.legend(fontsize=8, loc="best")
         return fig
@@ -395,7 +458,7 @@ def draw_sweep_figures(
     planned: int | None = None,
 ) -> list[Path]:
     """A sweep folder's figures into ``folder`` (created if needed): success_rate.png (its
-    heatmap's axes: ``heatmap``, by default the first two swept options), epochs_to_solve.png
+    heatmap's axes: ``heatmap``, by default ``default_axes``), epochs_to_solve.png
     and loss_curves.png. ``planned``: the sweep's number of combinations when it was
     interrupted before training them all; every figure then says so in its title, since a
     figure may be looked at without the page."""
@@ -412,13 +475,21 @@ def draw_sweep_figures(
     return [save_figure(fig, folder / name) for name, fig in figures.items()]
 
 
-def _say_interrupted(fig: Figure, trained: int, planned: int) -> None:
-    words = (
-        f"INTERRUPTED: only {trained:,} of the sweep's {planned:,} combinations were trained; the "
-        "others are missing here"
+def interrupted_words(trained: int, planned: int) -> str:
+    """What the figures of an interrupted sweep say under their title."""
+    verb = "was" if trained == 1 else "were"
+    return (
+        f"INTERRUPTED: only {trained:,} of the sweep's {planned:,} combinations {verb} trained; "
+        "the others are missing here"
     )
-    title = getattr(fig, "_suptitle", None)  # extended in place, keeping its size
-    if title is None:
-        fig.suptitle(words)
-    else:
-        title.set_text(f"{title.get_text()}\n{words}")
+
+
+def _say_interrupted(fig: Figure, trained: int, planned: int) -> None:
+    """Add the interrupted line under the figure's title (every sweep figure has one, at the
+    top), wrapped to the figure's width."""
+    title = fig._suptitle  # type: ignore[attr-defined]  # extended in place: size, font kept
+    assert title is not None, "every sweep figure has a title at the top"
+    # Capitals and the figure's margins: wrapped to nine tenths of its width.
+    width = 0.9 * fig.get_figwidth()
+    words = _wrap(interrupted_words(trained, planned), width, title.get_fontsize())
+    title.set_text(f"{title.get_text()}\n{words}")

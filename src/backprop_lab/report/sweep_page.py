@@ -1,5 +1,6 @@
 """sweep.html: a sweep's page, one self-contained file (styles and figures inlined), and
-``run_sweep``, which trains a sweep and writes its whole folder: results.csv and summary.csv
+``run_sweep``, which trains a sweep and writes its whole folder: sweep.json (what was swept,
+what was not, the seeds and the engines; :func:`sweep_record`), results.csv and summary.csv
 (:mod:`backprop_lab.sweep`), the figures (:mod:`backprop_lab.plots.sweep_figures`) and the page.
 """
 
@@ -8,11 +9,14 @@
 from __future__ import annotations
 
 import html as html_lib
+import json
+import shlex
 from pathlib import Path
 
 import numpy as np
 
-from ..files import atomic_write_bytes
+from ..config import SWEPT_OPTIONS
+from ..files import atomic_write_bytes, atomic_write_text
 from ..plots.sweep_figures import draw_sweep_figures
 from ..sweep import (
     OUTCOMES,
@@ -45,8 +49,9 @@ def run_sweep(
 ) -> list[StackResult]:
     """Train every combination of ``grid`` (on top of ``base``) with seeds 0..seeds-1 and write
     results.csv, summary.csv, the figures and sweep.html into ``out``. ``heatmap`` names the
-    two swept options on the success-rate heatmap's axes (default: the first two). ``spread``:
-    ``engine``, ``workers`` and ``dask`` of :func:`~backprop_lab.sweep.train_sweep`.
+    two swept options on the success-rate heatmap's axes (default:
+    :func:`~backprop_lab.plots.sweep_figures.default_axes`). ``spread``: ``engine``,
+    ``workers`` and ``dask`` of :func:`~backprop_lab.sweep.train_sweep`.
 
     Interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt) after some combinations
     were trained, it writes the folder for those (the tables first, so that a second
@@ -58,9 +63,11 @@ def run_sweep(
     except KeyboardInterrupt:
         if stacks:
             planned = len(combinations(grid))
-            write_sweep(stacks, swept_options(grid), seeds, out, heatmap, planned=planned)
+            write_sweep(
+                stacks, swept_options(grid), seeds, out, heatmap, planned=planned, grid=grid
+            )
         raise
-    write_sweep(stacks, swept_options(grid), seeds, out, heatmap)
+    write_sweep(stacks, swept_options(grid), seeds, out, heatmap, grid=grid)
     return stacks
 
 
@@ -72,17 +79,113 @@ def write_sweep(
     heatmap: tuple[str, str] | None = None,
     *,
     planned: int | None = None,
+    grid: dict[str, list] | None = None,
 ) -> Path:
-    """A trained sweep's folder ``out`` (created if needed): the tables, the figures, then
-    sweep.html, which inlines them. ``planned``: the sweep's number of combinations when it
-    was interrupted before training them all (the page says so). Returns the page's path."""
+    """A trained sweep's folder ``out`` (created if needed): sweep.json, the tables, the
+    figures, then sweep.html, which inlines them. ``planned``: the sweep's number of
+    combinations when it was interrupted before training them all (the page says so).
+    ``grid``: the swept values as planned (default: those of ``stacks``). Returns the page's
+    path."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    record = sweep_record(stacks, swept, seeds, grid, planned)
+    atomic_write_text(out / RECORD, json.dumps(record, indent=2) + "\n")
     write_tables(stacks, swept, out)
     draw_sweep_figures(stacks, swept, out, heatmap, planned)
     page = out / "sweep.html"
-    atomic_write_bytes(page, sweep_html(stacks, swept, seeds, out, planned=planned).encode())
+    text = sweep_html(stacks, swept, seeds, out, planned=planned, record=record)
+    atomic_write_bytes(page, text.encode())
     return page
+
+
+RECORD = "sweep.json"
+"""The file of a sweep's folder that says what was trained: see :func:`sweep_record`."""
+
+
+def sweep_record(
+    stacks: list[StackResult],
+    swept: list[str],
+    seeds: int,
+    grid: dict[str, list] | None = None,
+    planned: int | None = None,
+) -> dict:
+    """What sweep.json holds, JSON-ready: ``fixed``, every option of the sweep's networks that
+    was not swept, as in TrainConfig.to_dict; ``swept``, each swept option's values in order;
+    ``seeds`` (the networks of a combination have seeds 0 .. seeds-1); ``engines``, the engine
+    that trained each combination, in summary.csv's order; ``combinations`` planned and
+    ``trained``; and ``command``, a command line that trains the same sweep again.
+    ``TrainConfig(**fixed, **combination, seed=s)`` is the network with seed s of a
+    combination of ``swept`` (:func:`read_sweep_record` reads it back)."""
+    first = stacks[0].options
+    fixed = {name: first[name] for name in SWEPT_OPTIONS if name not in swept}
+    planned_values = (
+        grid
+        if grid is not None
+        else {name: list(dict.fromkeys(_key(s.options[name]) for s in stacks)) for name in swept}
+    )
+    values = {name: [_json(v) for v in planned_values[name]] for name in swept}
+    engines = [s.engine for s in stacks]
+    return {
+        "format": 1,
+        "seeds": seeds,
+        "combinations": planned if planned is not None else len(stacks),
+        "trained": len(stacks),
+        "fixed": fixed,
+        "swept": values,
+        "engines": engines,
+        "command": rerun_command(fixed, values, seeds, engines),
+    }
+
+
+def _key(value):
+    """An option's value as a dictionary key (layer sizes are lists in TrainConfig.to_dict)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _json(value):
+    """An option's value as TrainConfig.to_dict writes it: layer sizes and features as lists."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def read_sweep_record(folder) -> dict:
+    """A sweep folder's sweep.json, as :func:`sweep_record` wrote it."""
+    return json.loads((Path(folder) / RECORD).read_text(encoding="utf-8"))
+
+
+GENERATED_DATA = ("dataset", "classes", "n", "noise")
+"""Options of a generated dataset, which a command line with --data must not give."""
+
+
+def rerun_command(fixed: dict, swept: dict[str, list], seeds: int, engines: list[str]) -> str:
+    """A ``backprop-lab sweep`` command line with every option of ``fixed`` (those that are
+    None, such as no --data, left out) and the lists of ``swept``, the seeds and the engine:
+    it trains the same networks again (give it an --out)."""
+    words = ["backprop-lab", "sweep"]
+    data = fixed.get("data") is not None or "data" in swept
+    for name in SWEPT_OPTIONS:
+        if name in swept:
+            text = ",".join(format_option(name, v, "x") for v in swept[name])
+        elif name in fixed and fixed[name] is not None and not (data and name in GENERATED_DATA):
+            text = format_option(name, fixed[name], "x")
+        else:
+            continue
+        words += ["--" + name.replace("_", "-"), text]
+    used = set(engines) - {""}
+    words += ["--seeds", str(seeds), "--engine", used.pop() if len(used) == 1 else "auto"]
+    return shlex.join(words)
+
+
+def engines_text(engines: list[str]) -> str:
+    """Which engine trained the combinations, in words."""
+    names = {"compiled": "the compiled engine (numba)", "numpy": "the NumPy engine"}
+    counts = {e: engines.count(e) for e in dict.fromkeys(engines) if e}
+    if not counts:
+        return "not recorded"
+    if len(counts) == 1:
+        return f"{names[next(iter(counts))]} trained every combination"
+    return "; ".join(
+        f"{names[e]} trained {n:,} combination{'s' if n != 1 else ''}" for e, n in counts.items()
+    )
 
 
 def summary_table(stacks: list[StackResult], swept: list[str]) -> tuple[list[str], list[list[str]]]:
@@ -104,12 +207,12 @@ def summary_table(stacks: list[StackResult], swept: list[str]) -> tuple[list[str
         epochs = stack.solved_epoch[stack.outcome == "solved"]
         if len(epochs):
             q1, median, q3 = np.percentile(epochs, [25, 50, 75])
-            speed = f"{median:.0f} ({q1:.0f}–{q3:.0f})"
+            speed = f"{median:,.0f} ({q1:,.0f}–{q3:,.0f})"
         else:
-            speed = f"none solved within {stack.epochs}"
+            speed = f"none solved within {stack.epochs:,}"
         rows.append(
             [format_option(name, stack.options[name], "x") for name in swept]
-            + [str(stack.epochs)] * ("epochs" not in swept)
+            + [f"{stack.epochs:,}"] * ("epochs" not in swept)
             + [
                 share_text(solved, n),
                 f"{percent(solved / n, interval_decimals(low, high))} ({interval_text(low, high)})",
@@ -121,10 +224,18 @@ def summary_table(stacks: list[StackResult], swept: list[str]) -> tuple[list[str
 
 
 def sweep_html(
-    stacks: list[StackResult], swept: list[str], seeds: int, out, *, planned: int | None = None
+    stacks: list[StackResult],
+    swept: list[str],
+    seeds: int,
+    out,
+    *,
+    planned: int | None = None,
+    record: dict | None = None,
 ) -> str:
     """sweep.html's text, with the figures read from the folder ``out`` (drawn there first).
-    ``planned``: how many combinations the sweep had, when it was interrupted before the end."""
+    ``planned``: how many combinations the sweep had, when it was interrupted before the end.
+    ``record``: sweep.json's contents (default: made from ``stacks``), shown above the table."""
+    record = record or sweep_record(stacks, swept, seeds, planned=planned)
     header, rows = summary_table(stacks, swept)
     table = "<table><tr>" + "".join(f"<th>{html_lib.escape(h)}</th>" for h in header) + "</tr>"
     table += "".join(
@@ -134,10 +245,15 @@ def sweep_html(
     table += "</table>"
     budget = budget_text(stacks)
     figures = ""
+    pooled = (
+        "Each cell pools every seed (and every option not on the axes)."
+        if len(swept) >= 2
+        else "Each bar is one combination, all its seeds; the line through it is the 95 % interval."
+    )
     captions = {
         "success_rate.png": "How often the task was solved within the epoch budget, with 95 % (Wilson) "
         "intervals: with few seeds a rate is uncertain, and two rates whose intervals overlap "
-        "may not really differ. Each cell pools every seed (and every option not on the axes).",
+        f"may not really differ. {pooled}",
         "epochs_to_solve.png": f"How many epochs the networks that solved the task needed, per "
         f"combination (box: middle half, line: median, whiskers: fastest to slowest), and how many "
         f"solved. A network that did not solve within {budget} is not in the box: it might "
@@ -159,15 +275,35 @@ def sweep_html(
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>backprop-lab sweep</title><style>{STYLE}
-.wide {{ overflow-x: auto; }} .wide td {{ white-space: nowrap; }}</style></head><body><main>
+.wide {{ overflow-x: auto; }} .wide td {{ white-space: nowrap; }}
+pre.command {{ white-space: pre-wrap; }} pre.command b {{ color: #ffd27f; }}
+pre.command .pair {{ white-space: nowrap; }}</style></head><body><main>
 <h1>Sweep: {len(stacks):,} combination{"s" if len(stacks) != 1 else ""} x {seeds:,} seeds = {networks:,} networks</h1>
 <p class="subtitle">{html_lib.escape(task)}, each network trained full batch for {html_lib.escape(budget)};
 {share_text(solved, networks)} solved it. Swept: {html_lib.escape(", ".join(swept) or "nothing (one combination)")}.</p>
 <p>Outcomes: <b>solved</b> ({html_lib.escape(solved_rule(stacks).removeprefix("solved: "))}), <b>plateau</b> (unsolved, the loss moved under 1 % over the last 5 % of epochs), <b>slow</b>
 (unsolved, the loss still falling: it might solve with more epochs), <b>diverged</b> (the loss became NaN
 or infinite). "Unsolved" always means unsolved within the budget.</p>
-{cut}<h2>Summary</h2><div class="wide">{table}</div>
+{cut}<h2>Options</h2>
+<p>Every network had these options; the swept ones (in bold) took each value listed, and each
+combination trained the seeds 0 to {seeds - 1:,}. Engine: {html_lib.escape(engines_text(record["engines"]))}.
+This command trains the same networks again (add <code>--out</code>); sweep.json holds the same.</p>
+<pre class="command">{_command_html(record)}</pre>
+<h2>Summary</h2><div class="wide">{table}</div>
 <p>Exact numbers: summary.csv (per combination) and results.csv (per network).</p>
 <h2>Figures</h2>{figures}
 </main></body></html>
 """
+
+
+def _command_html(record: dict) -> str:
+    """The record's command line, escaped, each flag with its value unbroken, and the swept
+    options in bold."""
+    words = shlex.split(record["command"])
+    flags = {"--" + name.replace("_", "-") for name in record["swept"]}
+    pairs = [words[:2]] + [words[k : k + 2] for k in range(2, len(words), 2)]
+    parts = []
+    for pair in pairs:
+        text = html_lib.escape(" ".join(shlex.quote(word) for word in pair))
+        parts.append(f"<b>{text}</b>" if pair[0] in flags else text)
+    return " ".join(f'<span class="pair">{part}</span>' for part in parts)
