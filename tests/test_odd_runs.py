@@ -37,9 +37,12 @@ def test_an_odd_run_goes_through_every_command(built: Built, tmp_path, capsys):
         assert step.code == (status if step.argv[0] == "train" else 0), step
         assert "Traceback" not in step.err
     assert {*FIGURES, "training.gif"} <= {p.name for p in (built.run / "figures").iterdir()}
-    # The report, unless the build skipped it (--no-report) to leave it to report --static below.
-    reported = "--no-report" not in train.argv or any(s.argv[0] == "report" for s in built.steps)
+    # The report, unless the build skipped it (--no-report, --no-plots) or left it to `report`.
+    reports = [s.argv for s in built.steps if s.argv[0] == "report"]
+    skipped = "--no-report" in train.argv or "--no-plots" in train.argv
+    reported = not skipped or any("--static" not in argv for argv in reports)
     assert (built.run / "report.html").is_file() == reported
+    assert (built.run / "report-static.html").is_file() == any("--static" in a for a in reports)
     history = load_run(built.run)
     E = len(history.loss)
 
@@ -50,7 +53,7 @@ def test_an_odd_run_goes_through_every_command(built: Built, tmp_path, capsys):
         assert set(FIGURES) <= drawn
     run = shutil.copytree(built.run, tmp_path / built.name)  # the commands below write to it
     assert main(["report", str(run), "--static"]) == 0
-    assert "<script" not in (run / "report.html").read_text()
+    assert "<script" not in (run / "report-static.html").read_text()
     capsys.readouterr()
 
     assert main(["diagnose", str(run), "--json"]) == 0

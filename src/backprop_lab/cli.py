@@ -738,7 +738,11 @@ def _sweep(args: argparse.Namespace) -> int:
     _check_sweep(base, grid, heatmap, args.out)
     client = _dask_client(args.dask) if args.dask is not None else None
     print(_sweep_plan(base, grid, args), flush=True)
-    folder = OutputFolder(args.out, "sweep")
+    folder = (
+        OutputFolder(args.out, "sweep")
+        if args.out is not None
+        else default_run_folder(_sweep_name(base, grid), Path("sweeps"), "sweep")
+    )
     out = folder.out
     try:
         with folder:
@@ -769,7 +773,17 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_sweep(base: dict, grid: dict, heatmap: tuple[str, str] | None, out: str) -> None:
+def _sweep_name(base: dict, grid: dict) -> str:
+    """The name a sweep's default folder ends in: its dataset's, or "sweep" when the data is
+    swept."""
+    from .sweep import validate_grid
+
+    if "dataset" in grid or "data" in grid:
+        return "sweep"
+    return dataset_name(validate_grid(base, grid)[0])
+
+
+def _check_sweep(base: dict, grid: dict, heatmap: tuple[str, str] | None, out: str | None) -> None:
     """The sweep's checks that need no training, run before its plan line is printed and before
     a Dask client connects: every option, the heatmap's axes, every combination's data (against
     its options) and the output folder. Each refusal is one sentence."""
@@ -779,7 +793,8 @@ def _check_sweep(base: dict, grid: dict, heatmap: tuple[str, str] | None, out: s
     configs = validate_grid(base, grid)
     check_heatmap(heatmap, swept_options(grid))
     check_datasets(configs)
-    check_output(out, "sweep")
+    if out is not None:  # else a new folder under sweeps/
+        check_output(out, "sweep")
 
 
 def _dask_client(address: str):
@@ -1115,7 +1130,10 @@ def _sweep_command(commands) -> None:
     sweep.add_argument(
         "--seeds", type=_whole, default=20, help="networks per combination (default: 20)"
     )
-    sweep.add_argument("--out", metavar="DIR", required=True, help="where to write the results")
+    sweep.add_argument(
+        "--out", metavar="DIR", help="where to write the results (default: "
+        "sweeps/<date>-<time>-<dataset>)"
+    )  # fmt: skip
     sweep.add_argument(
         "--heatmap", metavar="A,B", help="the two swept options on the success heatmap"
     )
@@ -1147,7 +1165,10 @@ def _sweep_command(commands) -> None:
 def _report_command(commands) -> None:
     report = commands.add_parser("report", help="write RUN/report.html, one self-contained page")
     report.add_argument("run", metavar="RUN", help="a run folder")
-    report.add_argument("--static", action="store_true", help="images only, no interactive charts")
+    report.add_argument(
+        "--static", action="store_true",
+        help="images only, no interactive charts: RUN/report-static.html, beside report.html",
+    )  # fmt: skip
     report.set_defaults(handler=_report)
 
 

@@ -72,16 +72,17 @@ def add_to_manifest(folder: Path) -> None:
         write_manifest(folder, manifest["kind"])
 
 
-def default_run_folder(dataset: str, root: Path = Path("runs")) -> OutputFolder:
-    """A new run folder ``runs/<date>-<time>-<dataset>``, locked for this process, with -2,
-    -3, ... after the name when it is taken or being written by another process: two runs
-    started in the same second get two folders."""
+def default_run_folder(dataset: str, root: Path = Path("runs"), kind: str = "run") -> OutputFolder:
+    """A new folder of ``kind`` (a run; a sweep under ``sweeps/``) named
+    ``root/<date>-<time>-<dataset>``, locked for this process, with -2, -3, ... after the name
+    when it is taken or being written by another process: two runs started in the same second
+    get two folders."""
     base = root / f"{datetime.now():%Y-%m-%d-%H%M%S}-{dataset}"
     for k in range(1, 10_000):
         candidate = base if k == 1 else base.with_name(f"{base.name}-{k}")
         if _taken(candidate):
             continue
-        folder = OutputFolder(candidate, "run")
+        folder = OutputFolder(candidate, kind)
         candidate.parent.mkdir(parents=True, exist_ok=True)
         try:
             folder.lock.acquire()

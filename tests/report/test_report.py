@@ -60,10 +60,14 @@ def test_train_writes_a_complete_self_contained_report(run):
 @XOR
 def test_static_report_has_no_scripts(run, tmp_path):
     copy = shutil.copytree(run, tmp_path / "xor")
+    interactive = (copy / "report.html").read_bytes()
     assert main(["report", str(copy), "--static"]) == 0
-    page = (copy / "report.html").read_text()
+    page = (copy / "report-static.html").read_text()
     assert "<script" not in page and "Explore training" not in page
     assert page.count("<figure") == 13
+    # Beside the interactive report, which stays as it was, and listed in the run's manifest.
+    assert (copy / "report.html").read_bytes() == interactive
+    assert "report-static.html" in (copy / "run.json").read_text()
 
 
 @pytest.mark.parametrize("built", ["no_hidden_layer"], indirect=True)
@@ -74,7 +78,8 @@ def test_report_of_a_run_without_figures_draws_them(built):
     report = built.step("report", "--static")
     assert report.code == 0, report.err
     folder = built.run
-    assert (folder / "figures" / "dashboard.png").is_file() and (folder / "report.html").is_file()
+    assert (folder / "figures" / "dashboard.png").is_file()
+    assert (folder / "report-static.html").is_file() and not (folder / "report.html").exists()
 
 
 @XOR

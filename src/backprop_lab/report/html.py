@@ -331,7 +331,8 @@ def write_report(
     compacted: dict[str, tuple[bytes, str]] | None = None,
 ) -> Path:
     """Write ``folder``/report.html for ``history``, drawing any missing figures into
-    ``folder``/figures first. ``static`` leaves out the interactive explorer (and Plotly).
+    ``folder``/figures first. ``static`` leaves out the interactive explorer (and Plotly) and
+    writes report-static.html instead, beside the interactive report (never over it).
     ``parts``: made beforehand by :func:`report_parts` (else made here, while the figures are
     compacted in other threads). ``compacted``: figures of ``folder``/figures already
     compacted by :func:`compact_figure`, by file name (what plots.draw_run returns when given
@@ -372,6 +373,6 @@ epoch: every line is a formula, the numbers that go into it, and the result.</p>
 {parts.explanations}
 </main></body></html>
 """
-    path = folder / "report.html"
+    path = folder / ("report-static.html" if static else "report.html")
     atomic_write_text(path, page)
     return path

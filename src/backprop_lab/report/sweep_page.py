@@ -287,7 +287,7 @@ or infinite). "Unsolved" always means unsolved within the budget.</p>
 {cut}<h2>Options</h2>
 <p>Every network had these options; the swept ones (in bold) took each value listed, and each
 combination trained the seeds 0 to {seeds - 1:,}. Engine: {html_lib.escape(engines_text(record["engines"]))}.
-This command trains the same networks again (add <code>--out</code>); sweep.json holds the same.</p>
+This command trains the same networks again (into a new folder under <code>sweeps/</code>, or <code>--out DIR</code>); sweep.json holds the same.</p>
 <pre class="command">{_command_html(record)}</pre>
 <h2>Summary</h2><div class="wide">{table}</div>
 <p>Exact numbers: summary.csv (per combination) and results.csv (per network).</p>
