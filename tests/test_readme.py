@@ -160,3 +160,12 @@ def test_readme_examples_do_what_their_line_promises(
     monkeypatch.chdir(ROOT)  # where examples/ is
     assert main(["train", *options, "--no-plots", "--out", str(tmp_path / "run")]) == 0
     assert expected.search(capsys.readouterr().out)
+
+
+def test_ci_runs_the_readmes_test_command_exactly():
+    """The quick start's second command (install and test) is the last line of .ci/run."""
+    quick_start = README.read_text().split("## Quick start", 1)[1].split("```bash\n", 1)[1]
+    install_and_test = quick_start.splitlines()[1]
+    assert "pytest" in install_and_test and "venv" in install_and_test
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert ci[-1] == install_and_test
