@@ -615,3 +615,13 @@ def test_a_loss_not_finite_before_any_update_is_not_blamed_on_the_learning_rate(
     (finding,) = [f for f in diagnose(history) if f.code == "diverged"]
     assert "before any update" in finding.evidence and "no learning rate can help" in finding.advice
     assert "--lr" not in finding.advice and f"--weights {path}" in finding.advice
+
+
+@pytest.mark.parametrize("epochs", [1, 5])
+def test_a_run_of_a_few_epochs_is_too_short_to_say_the_loss_stopped_falling(epochs):
+    """One epoch (the README's textbook example) says nothing yet about where the loss goes."""
+    findings = {f.code: f for f in diagnose(trained(TrainConfig(epochs=epochs)))}
+    advice = findings["not_converged"].advice
+    assert "stopped falling" not in advice and "still falling" not in advice
+    assert "too few to tell" in advice and "--epochs" in advice
+    assert ("1 epoch is" in advice) == (epochs == 1)

@@ -798,13 +798,21 @@ def _constant_output(h: History) -> bool:
     return bool(np.ptp(output) <= 1e-9 * max(1.0, float(np.abs(output).max())))
 
 
+TOO_FEW_EPOCHS = 20  # a shorter run says nothing yet about whether its loss stopped falling
+
+
 def _not_converged(h: History, ctx: Context) -> list[Finding]:
     if h.summary.status in ("diverged", "running") or ctx.solved or constant_targets(h):
         return []  # (constant targets: no R² to judge by; data says so)
     E = len(h.loss)
     severity = "info" if h.summary.status == "interrupted" else "warning"
-    fast = E >= 20 and h.loss[-1] < 0.9 * h.loss[-max(2, E // 10)]
-    if fast:
+    fast = E >= TOO_FEW_EPOCHS and h.loss[-1] < 0.9 * h.loss[-max(2, E // 10)]
+    if E < TOO_FEW_EPOCHS:
+        advice = (
+            f"{E} epoch{' is' if E == 1 else 's are'} too few to tell where the loss is going: "
+            "train for more (--epochs)."
+        )
+    elif fast:
         advice = "The loss was still falling at the end: train for more epochs (--epochs)."
         if _overfitting(h, ctx):
             advice = (
