@@ -221,3 +221,19 @@ def test_a_swept_epoch_budget_is_on_the_heatmaps_x_axis_by_default():
     assert "within the epoch budget on the x axis" in _texts(fig)
     named = success_figure(stacks, ["hidden", "lr", "epochs"], ("hidden", "lr"))
     assert "within 50 or 100 epochs (pooled)" in _texts(named)
+
+
+def test_the_command_leaves_out_options_that_change_nothing(tmp_path):
+    """XOR's four points take no --n or --noise and plain sgd no --momentum or Adam's betas,
+    so the command leaves them out; an optimiser swept over adam keeps Adam's options, and
+    sweep.json keeps every option either way."""
+    assert main(["sweep", "--hidden", "2,3", "--seeds", "2", "--epochs", "20",
+                 "--out", str(tmp_path / "sgd")]) == 0  # fmt: skip
+    record = read_sweep_record(tmp_path / "sgd")
+    for flag in ("--n ", "--noise", "--momentum", "--beta1", "--eps"):
+        assert flag not in record["command"]
+    assert {"n", "noise", "momentum", "beta1"} <= set(record["fixed"])
+    assert main(["sweep", "--optimizer", "sgd,adam", "--dataset", "moons", "--seeds", "2",
+                 "--epochs", "20", "--out", str(tmp_path / "adam")]) == 0  # fmt: skip
+    command = read_sweep_record(tmp_path / "adam")["command"]
+    assert "--beta1 0.9" in command and "--n 200" in command and "--momentum" not in command

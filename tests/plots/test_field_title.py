@@ -69,3 +69,31 @@ def test_words_that_change_between_frames_are_refused():
     fig, _ = new_figure()
     with pytest.raises(ValueError, match="words must be the same in every frame"):
         FieldTitle(fig, [("epoch ", "1", " of 9"), ("epoch ", "2", " of 10")])
+
+
+def test_a_title_wider_than_the_figure_gets_a_smaller_font_until_it_fits():
+    name = "a_csv_file_with_a_very_long_name_that_a_student_gave_it"
+    frames = [(f"{name}: epoch ", v, " of 199999, loss ", "-2.764e+285", " (the run diverged)")
+              for v in ("0", "199999")]  # fmt: skip
+    fig, title, _ = _placed(frames)
+    title.show(1)
+    boxes = [_box(fig, t) for t in [*title.words, *title.values] if t.get_text()]
+    assert min(b.x0 for b in boxes) >= 0 and max(b.x1 for b in boxes) <= fig.bbox.width
+    assert title.words[0].get_fontsize() < 13
+    _, short, _ = _placed()  # a title that fits keeps its size
+    assert short.words[0].get_fontsize() == 13
+
+
+def test_the_animation_title_counts_the_runs_epochs_and_shows_the_test_score():
+    """ "epoch E of T" with T the run's epochs, also for a run cut at an epoch (plot --epoch),
+    as the network figure counts them; the test split's accuracy beside the training one."""
+    from backprop_lab import TrainConfig
+    from backprop_lab.plots.animation import _frame_title
+    from tests.trained import trained
+
+    run = trained(TrainConfig(dataset="gauss", test_fraction=0.25, epochs=60))
+    last = _frame_title(run, 59)
+    test = 100 * run.test_accuracy[59]
+    assert last.startswith("gauss: epoch 59 of 60, loss ") and last.endswith(f"(test {test:.1f}%)")
+    assert _frame_title(run.upto(30), 30).startswith("gauss: epoch 30 of 60,")
+    assert "(test" not in _frame_title(trained(TrainConfig(epochs=10)), 9)

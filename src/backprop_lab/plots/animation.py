@@ -194,27 +194,32 @@ def _loss_panel(ax, history: History):
 
 
 def _frame_title(history: History, epoch: int) -> str:
-    """The figure's title in a frame: the dataset, the epoch, its loss and accuracy (R² for
-    a regression), and for a run that diverged, where (its frames stop before: the last
-    epoch's numbers are not finite)."""
+    """The figure's title in a frame: the dataset, the epoch of the run's epochs, its loss and
+    accuracy (R² for a regression) and the test split's, and for a run that diverged, where
+    (its frames stop before: the last epoch's numbers are not finite)."""
     return "".join(_title_parts(history, epoch))
 
 
 def _title_parts(history: History, epoch: int) -> tuple[str, ...]:
     """:func:`_frame_title` as a FieldTitle's parts: its words (the same in every frame) and
     the values between them."""
-    score = (
-        ("R² ", sig(history.accuracy[epoch]))
-        if history.is_regression
-        else ("accuracy ", percent(history.accuracy[epoch], 1))
-    )
-    end = ""
+    total = history.total_epochs or history.summary.epochs  # the run's, also when cut (plot)
+    if history.is_regression:
+        score = ("R² ", sig(history.accuracy[epoch]))
+        test = sig(history.test_accuracy[epoch]) if len(history.test_loss) else None
+    else:
+        score = ("accuracy ", percent(history.accuracy[epoch], 1))
+        test = percent(history.test_accuracy[epoch], 1) if len(history.test_loss) else None
+    parts = [
+        f"{history.dataset.name}: epoch ", str(epoch), f" of {total}, loss ",
+        sig(history.loss[epoch]), f", {score[0]}", score[1],
+    ]  # fmt: skip
+    if test is not None:
+        parts += [" (test ", test]
+    end = ")" if test is not None else ""
     if history.summary.status == "diverged" and history.total_epochs is None:
-        end = f" (the run diverged at epoch {history.summary.diverged_epoch})"
-    return (
-        f"{history.dataset.name}: epoch ", str(epoch), f" of {len(history.loss) - 1}, loss ",
-        sig(history.loss[epoch]), f", {score[0]}", score[1], end,
-    )  # fmt: skip
+        end += f" (the run diverged at epoch {history.summary.diverged_epoch})"
+    return (*parts, end)
 
 
 def _frames(history: History, count: int):

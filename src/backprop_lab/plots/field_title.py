@@ -17,6 +17,11 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 
+FILL = 0.97
+"""The largest share of the figure's width a title may take."""
+
+MIN_FONTSIZE = 8.0
+
 
 class FieldTitle:
     """The title of ``fig`` over frames. ``frames`` holds each frame's title as its parts:
@@ -43,16 +48,38 @@ class FieldTitle:
         self.show(0)
 
     def place(self) -> None:
-        """Put the words and fields where the suptitle is laid out, and hide it."""
+        """Put the words and fields where the suptitle is laid out, and hide it. A title wider
+        than the figure (a long CSV name, numbers like -2.764e+285) gets a smaller font, down
+        to MIN_FONTSIZE, until it fits."""
         fig = self.fig
         renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        room = FILL * fig.bbox.width
+        size = self.fontsize
+        parts = self._parts(renderer, size)
+        while sum(w for _, w in parts) > room and size > MIN_FONTSIZE:
+            size = max(MIN_FONTSIZE, size * room / sum(w for _, w in parts) - 0.1)
+            parts = self._parts(renderer, size)
+        for text, _ in parts:
+            text.set_fontsize(size)
+        box = self.holder.get_window_extent(renderer)
         font = FontProperties(size=self.fontsize)
+        descent = renderer.get_text_width_height_descent(self.holder.get_text(), font, False)[2]
+        x = (box.x0 + box.x1) / 2 - sum(w for _, w in parts) / 2
+        for text, part_width in parts:
+            anchor = x + part_width if text.get_horizontalalignment() == "right" else x
+            text.set_position((anchor / fig.bbox.width, (box.y0 + descent) / fig.bbox.height))
+            x += part_width
+        self.holder.set_visible(False)
+
+    def _parts(self, renderer, size: float) -> list[tuple[Text, float]]:
+        """The title's texts in order, each with its width in pixels at font ``size``: a word's
+        own, a value's field as wide as its widest value (letter widths summed: measuring each
+        of a hundred values would cost what the fields save; kerning only narrows a value)."""
+        font = FontProperties(size=size)
 
         def width(text: str) -> float:
             return renderer.get_text_width_height_descent(text, font, ismath=False)[0]
 
-        # A field is as wide as its widest value: letter widths summed (measuring each of a
-        # hundred values would cost what the fields save); kerning only narrows a value.
         letters = {letter: width(letter) for letter in set("".join(map("".join, self.frames)))}
         fields = [
             max(sum(letters[letter] for letter in value) for value in column)
@@ -63,14 +90,7 @@ class FieldTitle:
             parts.append((word, width(word.get_text())))
             if k < len(fields):
                 parts.append((self.values[k], fields[k]))
-        box = self.holder.get_window_extent(renderer)
-        descent = renderer.get_text_width_height_descent(self.holder.get_text(), font, False)[2]
-        x = (box.x0 + box.x1) / 2 - sum(w for _, w in parts) / 2
-        for text, part_width in parts:
-            anchor = x + part_width if text.get_horizontalalignment() == "right" else x
-            text.set_position((anchor / fig.bbox.width, (box.y0 + descent) / fig.bbox.height))
-            x += part_width
-        self.holder.set_visible(False)
+        return parts
 
     def show(self, frame: int) -> None:
         """Set the values to those of ``frame``."""

@@ -689,6 +689,9 @@ def _layout_at(history: History, epoch, picture: str, domain, note: str = "") ->
     loss = f"loss {sig(history.loss[epoch])}"
     if len(history.penalty):
         loss += f" (data {sig(history.data_loss[epoch])} + penalty {sig(history.penalty[epoch])})"
+    if len(history.test_loss):  # the split's score beside it: where overfitting shows
+        test = history.test_accuracy[epoch]
+        score += f" (test {sig(test) if history.is_regression else percent(test, 1)})"
     if history.is_regression:
         score = f"RMSE {sig(history.rmse[epoch])}, {score}"
     text = f"epoch {epoch}: {loss}, {score}"

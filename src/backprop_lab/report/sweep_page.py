@@ -9,13 +9,14 @@ what was not, the seeds and the engines; :func:`sweep_record`), results.csv and 
 from __future__ import annotations
 
 import html as html_lib
+import itertools
 import json
 import shlex
 from pathlib import Path
 
 import numpy as np
 
-from ..config import SWEPT_OPTIONS
+from ..config import SWEPT_OPTIONS, TrainConfig
 from ..files import atomic_write_bytes, atomic_write_text
 from ..plots.sweep_figures import draw_sweep_figures
 from ..sweep import (
@@ -133,8 +134,22 @@ def sweep_record(
         "fixed": fixed,
         "swept": values,
         "engines": engines,
-        "command": rerun_command(fixed, values, seeds, engines),
+        "command": rerun_command(fixed, values, seeds, engines, _applying(fixed, planned_values)),
     }
+
+
+def _applying(fixed: dict, planned: dict[str, list]) -> set[str]:
+    """The options of ``fixed`` that change something in at least one planned combination (see
+    TrainConfig.applies): XOR's four points take no --n or --noise, sgd no --momentum."""
+    keys = {name: fixed[name] for name in fixed if name in SWEPT_OPTIONS}
+    applying: set[str] = set()
+    for combination in itertools.product(*planned.values()):
+        values = {k: _key(v) for k, v in {**keys, **dict(zip(planned, combination))}.items()}
+        config = TrainConfig(**values)
+        applying |= {name for name in fixed if config.applies(name)}
+        if applying >= set(fixed):
+            break
+    return applying
 
 
 def _key(value):
@@ -156,16 +171,27 @@ GENERATED_DATA = ("dataset", "classes", "n", "noise")
 """Options of a generated dataset, which a command line with --data must not give."""
 
 
-def rerun_command(fixed: dict, swept: dict[str, list], seeds: int, engines: list[str]) -> str:
+def rerun_command(
+    fixed: dict,
+    swept: dict[str, list],
+    seeds: int,
+    engines: list[str],
+    applying: set[str] | None = None,
+) -> str:
     """A ``backprop-lab sweep`` command line with every option of ``fixed`` (those that are
-    None, such as no --data, left out) and the lists of ``swept``, the seeds and the engine:
-    it trains the same networks again (give it an --out)."""
+    None, such as no --data, and those not in ``applying``, which change nothing, left out) and
+    the lists of ``swept``, the seeds and the engine: it trains the same networks again."""
     words = ["backprop-lab", "sweep"]
     data = fixed.get("data") is not None or "data" in swept
     for name in SWEPT_OPTIONS:
         if name in swept:
             text = ",".join(format_option(name, v, "x") for v in swept[name])
-        elif name in fixed and fixed[name] is not None and not (data and name in GENERATED_DATA):
+        elif (
+            name in fixed
+            and fixed[name] is not None
+            and not (data and name in GENERATED_DATA)
+            and (applying is None or name in applying)
+        ):
             text = format_option(name, fixed[name], "x")
         else:
             continue
@@ -268,7 +294,12 @@ def sweep_html(
     solved = sum(s.solved for s in stacks)
     task = task_name(stacks)
     cut = ""
+    options_intro = "Every network had these options"
+    rerun_words = "This command trains the same networks again"
     if planned is not None and planned > len(stacks):
+        options_intro = (f"The sweep was planned with these options ({len(stacks):,} of its "
+                         f"{planned:,} combinations were trained)")  # fmt: skip
+        rerun_words = "This command trains the whole planned sweep"
         cut = (f'<p class="warning"><b>Interrupted:</b> the sweep was stopped after {len(stacks):,} of its '
                f"{planned:,} combinations; the tables, the figures and this page hold the networks of "
                "those, and the other combinations were not trained.</p>\n")  # fmt: skip
@@ -285,9 +316,11 @@ pre.command .pair {{ white-space: nowrap; }}</style></head><body><main>
 (unsolved, the loss still falling: it might solve with more epochs), <b>diverged</b> (the loss became NaN
 or infinite). "Unsolved" always means unsolved within the budget.</p>
 {cut}<h2>Options</h2>
-<p>Every network had these options; the swept ones (in bold) took each value listed, and each
+<p>{options_intro}; the swept ones (in bold) took each value listed, and each
 combination trained the seeds 0 to {seeds - 1:,}. Engine: {html_lib.escape(engines_text(record["engines"]))}.
-This command trains the same networks again (into a new folder under <code>sweeps/</code>, or <code>--out DIR</code>); sweep.json holds the same.</p>
+{rerun_words} (into a new folder under <code>sweeps/</code>, or <code>--out DIR</code>); options
+that change nothing in these networks (the momentum of plain sgd, the size of XOR's four
+points) are left out of it, and sweep.json holds every option.</p>
 <pre class="command">{_command_html(record)}</pre>
 <h2>Summary</h2><div class="wide">{table}</div>
 <p>Exact numbers: summary.csv (per combination) and results.csv (per network).</p>
