@@ -625,3 +625,18 @@ def test_a_run_of_a_few_epochs_is_too_short_to_say_the_loss_stopped_falling(epoc
     assert "stopped falling" not in advice and "still falling" not in advice
     assert "too few to tell" in advice and "--epochs" in advice
     assert ("1 epoch is" in advice) == (epochs == 1)
+
+
+def test_saturation_names_the_step_that_caused_it_and_whether_the_loss_was_stuck():
+    """A few units saturated at the start but the first step saturating the rest is the step's
+    fault, not the initial weights'; units that saturated while the loss kept falling are not
+    said to have done so "while the loss was stuck"."""
+    from tests.built import FIGURE_RUNS
+
+    def saturation_advice(config):
+        return next(f.advice for f in diagnose(trained(config)) if f.code == "saturated_neurons")
+
+    sine = saturation_advice(C(dataset="sine", hidden=(8,), activation="tanh"))
+    assert "step at epoch 0 was too large" in sine and "initial weights" not in sine
+    spiral = saturation_advice(FIGURE_RUNS["spiral_3_classes"])
+    assert "while the loss was still falling" in spiral and "stuck" not in spiral

@@ -444,6 +444,13 @@ def _snapshots_in(h: History, start: int, end: int) -> np.ndarray:
     return np.flatnonzero((h.snapshot_epoch >= start) & (h.snapshot_epoch <= end))
 
 
+def _flat(h: History, spell: Saturation) -> bool:
+    """Whether the loss moved by less than 10 % over a spell of saturation."""
+    start, end = (int(h.snapshot_epoch[k]) for k in (spell.first, spell.last))
+    a, b = h.loss[start], h.loss[end]
+    return bool(np.isfinite(a) and np.isfinite(b) and abs(b - a) <= 0.1 * abs(a))
+
+
 def _saturation(h: History, overshoot: Overshoot | None, data_scale) -> tuple[Saturation, ...]:
     """Spells of saturated units (a quarter of a layer or more, on most inputs) while the loss
     was above half an untrained network's, with what started each."""
@@ -464,8 +471,11 @@ def _saturation(h: History, overshoot: Overshoot | None, data_scale) -> tuple[Sa
             continue
         first, last = (int(s) for s in np.flatnonzero(share >= 0.25)[[0, -1]])
         began = int(h.snapshot_epoch[first])
+        overshot_early = overshoot is not None and overshoot.epoch < grace
         if data_scale is not None:
             cause = "data"
+        elif began == 0 and overshot_early and share[worst] > 1.5 * share[0]:
+            cause = "overshoot"  # a few were saturated at the start; the step saturated most
         elif began == 0:
             cause = "init"
         elif overshoot is not None and overshoot.epoch < began <= overshoot.epoch + grace:
@@ -1918,7 +1928,8 @@ def _saturated(h: History, ctx: Context) -> list[Finding]:
                 "steps": "They saturated after steps that moved the weights by more than 1e-2 "
                 "of their size: the learning rate is too large",
                 "drift": "They were not saturated at the start and no step overshot: their "
-                "weights grew in small steps while the loss was stuck",
+                "weights grew in small steps while the loss was "
+                + ("stuck" if _flat(h, spell) else "still falling"),
             }[spell.cause]
             options = _saturation_options(h, ctx, spell)
             advice = f"Saturated units pass almost no gradient. {why}; try {_join(options)}."
