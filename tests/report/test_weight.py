@@ -296,3 +296,12 @@ def test_figures_compacted_while_drawn_are_those_the_report_command_compacts(run
     shutil.copytree(run, copy)
     assert main(["report", str(copy)]) == 0
     assert (copy / "report.html").read_bytes() == (run / "report.html").read_bytes()
+
+
+@XOR
+def test_each_picture_states_its_pixel_size_so_the_page_keeps_its_length(run):
+    page = (run / "report.html").read_text()
+    sized = re.findall(r'<img src="(data:[^"]+)" width="(\d+)" height="(\d+)"', page)
+    assert len(sized) == 13
+    for uri, width, height in sized:
+        assert _image(uri).size == (int(width), int(height))

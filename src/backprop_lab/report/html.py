@@ -7,6 +7,7 @@ for the interactive explorer, so no request ever leaves the page.
 from __future__ import annotations
 
 import html
+import io
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,14 +271,20 @@ def _compacted(
 
 
 def _figures(h: History, compacted: dict[str, Future], findings: list[Finding]) -> str:
+    """Each figure with its caption. The pictures load lazily, with their pixel size given, so
+    that the page keeps its length (and a link to a figure its place) before they load."""
+    from PIL import Image
+
     out = []
     for name, job in compacted.items():
         title, text = caption(name, h, findings)
         data, mime = job.result()
+        with Image.open(io.BytesIO(data)) as picture:  # reads the header only
+            width, height = picture.size
         out.append(
-            f'<figure id="{_esc(name)}"><img src="{data_uri(data, mime)}" '
-            f'alt="{_esc(title)}" loading="lazy"><figcaption><b>{_esc(title)}</b>{_esc(text)}'
-            "</figcaption></figure>"
+            f'<figure id="{_esc(name)}"><img src="{data_uri(data, mime)}" width="{width}" '
+            f'height="{height}" alt="{_esc(title)}" loading="lazy"><figcaption><b>{_esc(title)}'
+            f"</b>{_esc(text)}</figcaption></figure>"
         )
     return "".join(out)
 
