@@ -234,3 +234,32 @@ def test_draw_run_compacts_each_figure_as_it_is_written(tmp_path, monkeypatch, f
         assert result == ("n", (tmp_path / "png" / name).stat().st_size)
     assert draw_run(history, tmp_path / "svg", 0, ("svg",), compact=len) == {}
     assert draw_run(history, tmp_path / "none", frames=0) == {}
+
+
+@FORK
+def test_the_pictures_change_is_computed_once_over_both_processes(tmp_path, monkeypatch):
+    """The second process computes how much the picture changes and sends it: the first one,
+    which needs it for the explorer and two figures, does not compute it again."""
+    computed = tmp_path / "computed"  # a line per process that had to compute it
+    original = boundary.picture_change
+
+    def counting(history, resolution=40):
+        kept = any(r() is history and size == resolution for r, size, _ in boundary._CHANGES)
+        if not kept:
+            with open(computed, "a") as f:
+                f.write(f"{os.getpid()}\n")
+        return original(history, resolution)
+
+    monkeypatch.setattr(boundary, "picture_change", counting)
+    boundary._CHANGES.clear()
+    history = trained(TrainConfig(epochs=3000))
+
+    def explorer_meanwhile() -> None:  # as the report's explorer: it needs the change
+        boundary.epochs_of_change(history, 100)
+
+    draw_run(history, tmp_path / "figures", frames=4, meanwhile=explorer_meanwhile)
+    (pid,) = computed.read_text().split()  # once, by the second process
+    assert int(pid) != os.getpid()
+    (kept,) = [change for r, _, change in boundary._CHANGES if r() is history]
+    boundary._CHANGES.clear()
+    assert np.array_equal(kept, original(history))  # what this process would have computed

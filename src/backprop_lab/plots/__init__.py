@@ -231,6 +231,11 @@ def _draw_run(history, folder: Path, frames, formats, dpi, progress, meanwhile, 
                 interrupts.check()  # an interruption swallowed while the last one was drawn
                 compacted[pinned] = _draw_one(pinned, history, folder, formats, dpi, compact)
                 bar.update()
+            messages.read()  # the picture's change, which the second process computed meanwhile
+            if messages.change is not None:
+                from .boundary import keep_picture_change
+
+                keep_picture_change(history, messages.change)
             if meanwhile is not None:
                 meanwhile()
             while (name := shared.take()) is not None:
@@ -287,15 +292,16 @@ class _SharedFigures:
 
 
 class _Messages:
-    """What the second process of :func:`draw_run` tells this one through ``receive``: a
-    figure drawn (the bar moves on; what ``compact`` made of it is kept in ``compacted``), a
-    note for stderr (printed here, so that it joins this
-    process's stderr and never cuts into the bar), a failed write ((errno, message, file):
-    raised here once the process has ended)."""
+    """What the second process of :func:`draw_run` tells this one through ``receive``: how
+    much the picture changes (kept in ``change``), a figure drawn (the bar moves on; what
+    ``compact`` made of it is kept in ``compacted``), a note for stderr (printed here, so that
+    it joins this process's stderr and never cuts into the bar), a failed write ((errno,
+    message, file): raised here once the process has ended)."""
 
     def __init__(self, receive, bar):
         self.receive, self.bar = receive, bar
         self.compacted: dict[str, Any] = {}
+        self.change: np.ndarray | None = None
         self.failure: tuple | None = None
         self.ended = False  # the process has ended (its end of the pipe is closed)
 
@@ -308,6 +314,8 @@ class _Messages:
                 if kind == "drawn":
                     self.compacted[rest[0]] = rest[1]
                     self.bar.update()
+                elif kind == "change":
+                    self.change = rest[0]
                 elif kind == "note":
                     print(rest[0], file=sys.stderr)
                 else:
@@ -337,6 +345,7 @@ def _second_process(history, folder: Path, frames: int, shared, formats, dpi, co
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, interrupts.raise_once)  # later ones wait for the clean-up
     try:
+        _send_change(history, send)
         try:
             if frames:
                 write_animation(history, folder, frames)
@@ -352,6 +361,20 @@ def _second_process(history, folder: Path, frames: int, shared, formats, dpi, co
     except OSError as error:
         send.send(("failed", error.errno, error.strerror or str(error), error.filename))
         sys.exit(1)
+
+
+def _send_change(history: History, send) -> None:
+    """How much the picture changes from snapshot to snapshot (boundary.picture_change), which
+    the animation, two figures, a caption and the explorer choose their epochs by: computed
+    here first, and sent to the first process, which then need not compute it again. If it
+    cannot be computed, the figures that need it say why."""
+    from .boundary import picture_change
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            send.send(("change", picture_change(history)))
+        except DRAWING_FAILURES:
+            pass
 
 
 def _animation_note(reason: str) -> str:

@@ -243,11 +243,12 @@ def _frames(history: History, count: int):
         _clear_title(fig, ax_network)
         title.place()
 
+    network.update(chosen[0], [layer[0] for layer in images])  # the inputs' pictures, for good
     blitter = Blitter(
         fig,
         [*network.artists(), cursor, dot, *title.values, *boundary.moving()],
         settle=settle,
-        still=boundary.still(),
+        still=[*boundary.still(), *network.still_artists()],
     )
     for frame, snapshot in enumerate(chosen):
         epoch = int(history.snapshot_epoch[snapshot])

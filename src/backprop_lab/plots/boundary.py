@@ -624,8 +624,14 @@ def picture_change(history: History, resolution: int = 40) -> np.ndarray:
         outputs = np.nan_to_num(outputs, nan=0.5, posinf=1.0, neginf=0.0)
     change = np.abs(np.diff(outputs, axis=0)).mean(axis=tuple(range(1, outputs.ndim)))
     progress = np.concatenate([[0.0], np.cumsum(change)])
-    _CHANGES[:] = [(weakref.ref(history), resolution, progress)]
+    keep_picture_change(history, progress, resolution)
     return progress
+
+
+def keep_picture_change(history: History, progress: np.ndarray, resolution: int = 40) -> None:
+    """Keep ``progress``, :func:`picture_change` of ``history`` at ``resolution`` computed
+    elsewhere (the other drawing process), as if it had been computed here."""
+    _CHANGES[:] = [(weakref.ref(history), resolution, progress)]
 
 
 def boundary_evolution_figure(history: History, count: int = 8) -> Figure:

@@ -602,7 +602,7 @@ class NetworkDrawing:
         scale of the line widths is not fixed, or where placing the weights' labels may add a
         note to it.)"""
         out: list[Artist] = [line for line, *_ in self.links]
-        out += [picture for picture, *_ in self.unit_pictures]
+        out += [picture for picture, l, *_ in self.unit_pictures if l > 0]
         out += [frame for frame, *_ in self.frames]
         for hatch, word, *_ in self.dead_marks:
             out += [hatch, word]
@@ -613,6 +613,11 @@ class NetworkDrawing:
             out.append(self.placer)
             out += [text for text, *_ in self.link_texts]
         return out
+
+    def still_artists(self) -> list[Artist]:
+        """What update() sets but never changes: the input units' pictures (the inputs over
+        the plane are the same at every snapshot). Blitting draws them once (plots.blit)."""
+        return [picture for picture, l, *_ in self.unit_pictures if l == 0]
 
     def update(self, snapshot: int, images=None) -> None:
         """Show the network at ``snapshot``; ``images`` are its unit pictures, per layer

@@ -88,7 +88,7 @@ def _network_pictures(history: History, snapshots) -> list[str]:
     scale = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
     drawing = NetworkDrawing(ax, history, label_links=False, bias_labels=False, weight_scale=scale)
     drawing.update(int(snapshots[0]))
-    blitter = Blitter(fig, drawing.artists())
+    blitter = Blitter(fig, drawing.artists(), still=drawing.still_artists())
     pictures = []
     for snapshot in snapshots:
         drawing.update(int(snapshot))
