@@ -354,3 +354,27 @@ def test_sigterm_during_a_real_sweep_saves_the_combinations_trained_so_far(tmp_p
     else:
         assert "interrupted before any result was saved" in stderr
     assert _leftovers(tmp_path) == [] and _processes_writing(out) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["train", "--epochs", "10"], ["sweep", "--hidden", "2,3", "--seeds", "2", "--epochs", "10"]],
+)
+@pytest.mark.parametrize("blocker", ["file", "dangling link"])
+def test_a_default_folder_that_is_not_a_folder_is_refused_before_any_work(
+    tmp_path, monkeypatch, capsys, command, blocker
+):
+    """Without --out, runs go into runs/ and sweeps into sweeps/: something else of that name
+    is one sentence and exit 2 before the sweep's plan line, and nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / ("runs" if command[0] == "train" else "sweeps")
+    if blocker == "file":
+        root.write_text("notes")
+    else:
+        root.symlink_to(tmp_path / "nowhere")
+    assert main(command) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "unless --out says where" in lines[0], captured.err
+    assert "sweep:" not in captured.out
+    assert sorted(p.name for p in tmp_path.iterdir()) == [root.name]

@@ -43,6 +43,7 @@ from .run_folder import (
     OutputFolder,
     SwapError,
     add_to_manifest,
+    check_default_root,
     default_run_folder,
     shown,
     updating,
@@ -312,6 +313,8 @@ def _train(args: argparse.Namespace) -> int:
         if note:
             print(note, file=sys.stderr)
     check(train_estimate(config, dataset), _budget(args), "training")
+    if args.out is None and not args.resume:
+        check_default_root(Path("runs"))
     if args.out is None and args.resume:
         folder = OutputFolder(args.init_from, "run", flag="--init-from")  # in its own folder
     elif args.out is None:
@@ -787,14 +790,16 @@ def _check_sweep(base: dict, grid: dict, heatmap: tuple[str, str] | None, out: s
     """The sweep's checks that need no training, run before its plan line is printed and before
     a Dask client connects: every option, the heatmap's axes, every combination's data (against
     its options) and the output folder. Each refusal is one sentence."""
-    from .run_folder import check_output
+    from .run_folder import check_default_root, check_output
     from .sweep import check_datasets, check_heatmap, swept_options, validate_grid
 
     configs = validate_grid(base, grid)
     check_heatmap(heatmap, swept_options(grid))
     check_datasets(configs)
-    if out is not None:  # else a new folder under sweeps/
+    if out is not None:
         check_output(out, "sweep")
+    else:  # a new folder under sweeps/
+        check_default_root(Path("sweeps"), "sweep")
 
 
 def _dask_client(address: str):
@@ -842,9 +847,17 @@ def _sweep_plan(base: dict, grid: dict, args: argparse.Namespace) -> str:
 def _report(args: argparse.Namespace) -> int:
     from .history import load_run
     from .report import write_report
+    from .report.html import missing_figures
 
     history = load_run(args.run)
     with updating(args.run):
+        missing = missing_figures(args.run)
+        if missing:
+            shown_names = ", ".join(missing[:3]) + (
+                f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            )
+            print(f"drawing the figures and the animation ({shown_names} missing or damaged)",
+                  file=sys.stderr, flush=True)  # fmt: skip
         path = write_report(history, args.run, static=args.static)
         add_to_manifest(Path(args.run))
     print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -72,6 +72,25 @@ def add_to_manifest(folder: Path) -> None:
         write_manifest(folder, manifest["kind"])
 
 
+def check_default_root(root: Path, kind: str = "run") -> None:
+    """Refuse, with one sentence, a folder that new runs (sweeps) cannot go into when --out is
+    not given (``runs``, ``sweeps``): a file or a link to nothing in its place, or no right
+    to write. Runs before any work."""
+    plural = {"run": "runs", "sweep": "sweeps"}[kind]
+    if os.path.lexists(root) and not root.is_dir():
+        what = "a link to nothing" if os.path.islink(root) else "not a folder"
+        raise OutputError(
+            f"new {plural} go into {shown(root)}/ unless --out says where, and {shown(root)} is "
+            f"{what}; move it away or give --out"
+        )
+    nearest = root if root.is_dir() else next((p for p in root.parents if p.is_dir()), Path("."))
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"new {plural} go into {shown(root)}/ unless --out says where, and the folder "
+            f"{shown(nearest)} cannot be written to; give --out"
+        )
+
+
 def default_run_folder(dataset: str, root: Path = Path("runs"), kind: str = "run") -> OutputFolder:
     """A new folder of ``kind`` (a run; a sweep under ``sweeps/``) named
     ``root/<date>-<time>-<dataset>``, locked for this process, with -2, -3, ... after the name

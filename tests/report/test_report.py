@@ -193,3 +193,19 @@ def test_the_card_never_shows_a_zero_share_and_the_dataset_row_names_the_inputs(
     _stand_in_figures(folder)
     page = write_report(history, folder, static=True).read_text()
     assert "2 inputs (the network reads the features x1, x2, x1·x2), 2 classes" in page
+
+
+@XOR
+def test_report_draws_damaged_figures_again_and_says_so(run, tmp_path, capsys):
+    """An emptied or truncated figure (a full disk once, a careless edit) is drawn again, as a
+    missing one is, with a line that names it; the page then shows every figure."""
+    copy = shutil.copytree(run, tmp_path / "xor")
+    (copy / "figures" / "loss.png").write_bytes(b"")
+    network = copy / "figures" / "network.png"
+    network.write_bytes(network.read_bytes()[:300])
+    assert main(["report", str(copy)]) == 0
+    err = capsys.readouterr().err
+    assert "loss.png, network.png missing or damaged" in err
+    page = (copy / "report.html").read_text()
+    assert page.count("<figure") == 13
+    assert (copy / "figures" / "loss.png").read_bytes() == (run / "figures" / "loss.png").read_bytes()

@@ -243,6 +243,28 @@ def compact_animation(gif_path: Path) -> tuple[bytes, str]:
     return webp.read_bytes(), "image/webp"
 
 
+def missing_figures(folder: str | Path) -> list[str]:
+    """The figure files of ``folder``/figures the report shows that are missing or damaged
+    (:func:`write_report` draws them all again then)."""
+    from ..plots import FIGURES
+
+    figures = Path(folder) / "figures"
+    return [name for name in (*FIGURES, "training.gif") if not _readable(figures / name)]
+
+
+def _readable(picture: Path) -> bool:
+    """Whether ``picture`` is a whole picture file (a truncated or emptied one is drawn again,
+    as a missing one is)."""
+    from PIL import Image
+
+    try:
+        with Image.open(picture) as image:
+            image.verify()
+    except (OSError, SyntaxError, ValueError):  # Pillow's errors for what is not a picture
+        return False
+    return True
+
+
 def compact_figure(png: bytes) -> tuple[bytes, str]:
     """A figure's PNG bytes as the page embeds them: near-lossless WebP (see compact_image)
     and its mime type. ``train`` has plots.draw_run call this as each figure is drawn."""
@@ -349,8 +371,8 @@ def write_report(
     folder = Path(folder)
     figures = folder / "figures"
     compacted = dict(compacted or {})
-    missing = [name for name in FIGURES if not (figures / name).is_file()]
-    if missing or not (figures / "training.gif").is_file():
+    drawn_now = set(compacted) >= set(FIGURES) and (figures / "training.gif").is_file()
+    if not drawn_now and missing_figures(folder):  # (train has just drawn every figure)
         compacted = draw_run(history, figures, compact=compact_figure)
     with ThreadPoolExecutor(max_workers=2) as pool:
         jobs = _compacted(figures, pool, compacted)
