@@ -97,3 +97,10 @@ def test_the_animation_title_counts_the_runs_epochs_and_shows_the_test_score():
     assert last.startswith("gauss: epoch 59 of 60, loss ") and last.endswith(f"(test {test:.1f}%)")
     assert _frame_title(run.upto(30), 30).startswith("gauss: epoch 30 of 60,")
     assert "(test" not in _frame_title(trained(TrainConfig(epochs=10)), 9)
+
+
+def test_a_dollar_sign_in_a_name_is_drawn_as_it_is():
+    frames = [("prices_$5_$9.csv: epoch ", v, " of 9") for v in ("0", "9")]
+    fig, title, _ = _placed(frames)
+    assert all(not t.get_parse_math() for t in [title.holder, *title.words, *title.values])
+    fig.canvas.draw()  # mathtext would fail or draw "5_" as a subscript

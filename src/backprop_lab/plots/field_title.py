@@ -12,6 +12,7 @@ width jitters).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -40,10 +41,11 @@ class FieldTitle:
         self.fig, self.fontsize = fig, fontsize
         self.frames = [tuple(parts[1::2]) for parts in frames]
         longest = max(("".join(parts) for parts in frames), key=len)
-        self.holder = fig.suptitle(longest, fontsize=fontsize)
-        self.words = [fig.text(0, 0, word, fontsize=fontsize, va="baseline") for word in words]
+        plain: dict[str, Any] = {"fontsize": fontsize, "parse_math": False}  # "$" is a "$"
+        self.holder = fig.suptitle(longest, **plain)
+        self.words = [fig.text(0, 0, word, va="baseline", **plain) for word in words]
         self.values = [
-            fig.text(0, 0, "", fontsize=fontsize, ha="right", va="baseline") for _ in self.frames[0]
+            fig.text(0, 0, "", ha="right", va="baseline", **plain) for _ in self.frames[0]
         ]
         self.show(0)
 
