@@ -378,3 +378,25 @@ def test_a_default_folder_that_is_not_a_folder_is_refused_before_any_work(
     assert len(lines) == 1 and "unless --out says where" in lines[0], captured.err
     assert "sweep:" not in captured.out
     assert sorted(p.name for p in tmp_path.iterdir()) == [root.name]
+
+
+def test_ctrl_c_while_the_report_is_written_says_only_the_report_is_missing(
+    tmp_path, monkeypatch, capsys
+):
+    """Every figure is drawn when Ctrl-C lands in the report: the sentence says the run and its
+    figures are saved and names the command that writes the report, which then works."""
+    import backprop_lab.report as report
+
+    written = report.write_report
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "write_report", interrupted)
+    out = tmp_path / "run"
+    assert main(["train", "--epochs", "300", "--frames", "4", "--quiet", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted while writing the report; the run and its figures are saved in" in err
+    assert f"backprop-lab report {out} writes the report" in err
+    monkeypatch.setattr(report, "write_report", written)
+    assert main(["report", str(out)]) == 0 and (out / "report.html").is_file()

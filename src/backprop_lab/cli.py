@@ -342,7 +342,17 @@ def _train(args: argparse.Namespace) -> int:
 
 def _interrupted_while_drawing(args: argparse.Namespace, out: Path) -> str:
     """What to say when Ctrl-C lands after the run was saved, while its figures were drawn: the
-    command that draws what is missing (plot in the formats asked for, report for the page)."""
+    command that draws what is missing (plot in the formats asked for, report for the page); or,
+    when every figure was drawn, that only the report is missing, or nothing."""
+    from .report.html import missing_figures
+
+    if args.formats == ("png",) and not args.no_report and not missing_figures(out):
+        if (out / "report.html").is_file():
+            return f"interrupted at the very end; the run in {out} is complete, with its report"
+        return (
+            f"interrupted while writing the report; the run and its figures are saved in {out} "
+            f"(backprop-lab report {out} writes the report)"
+        )
     plot = f"backprop-lab plot {out}"
     if args.formats != ("png",):
         plot += f" --format {','.join(args.formats)}"
