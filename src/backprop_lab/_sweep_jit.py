@@ -24,11 +24,8 @@ BLOCK = 16
 
 @numba.njit(cache=True, error_model="numpy")
 def _hidden(code, z):
-    """f(z) of the hidden activation (nn.ACTIVATIONS)."""
-    if code == 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    if code == 1:
-        return math.tanh(z)
+    """f(z) of a hidden activation other than sigmoid and tanh (nn.ACTIVATIONS), which the
+    forward pass computes with their slopes."""
     if code == 2:  # np.maximum(z, 0.0) keeps a NaN
         return z if (z >= 0.0 or z != z) else 0.0
     if code == 3:
@@ -38,12 +35,8 @@ def _hidden(code, z):
 
 @numba.njit(cache=True, error_model="numpy")
 def _hidden_derivative(code, z, a):
-    """f'(z) given a = f(z) (nn.ACTIVATIONS' df)."""
-    if code == 0:
-        return a / (1.0 + math.exp(z))
-    if code == 1:
-        c = math.cosh(z)
-        return 1.0 / (c * c)
+    """f'(z) given a = f(z) (nn.ACTIVATIONS' df) of a hidden activation other than sigmoid and
+    tanh, whose slopes the forward pass keeps."""
     if code == 2:
         return 1.0 if z > 0.0 else 0.0
     if code == 3:
@@ -185,7 +178,7 @@ def train_networks(
         exps = np.empty((N, B))
         err = np.empty((N, K, B))
         delta = np.empty((N, widest, B))
-        below = np.empty((N, widest, B))
+        below = np.empty((widest, B))  # one sample's delta for the layer below
         acc = np.empty(B)
         t = np.empty(B)
         total = np.empty(B)
@@ -419,15 +412,15 @@ def train_networks(
                                     acc[b] += delta[n, j, b] * p[w, b]
                             if act <= 1:  # sigmoid, tanh: the slope found in the forward pass
                                 for b in range(B):
-                                    below[n, i, b] = acc[b] * SN[n, pa + i, b]
+                                    below[i, b] = acc[b] * SN[n, pa + i, b]
                             else:
                                 for b in range(B):
-                                    below[n, i, b] = acc[b] * _hidden_derivative(
+                                    below[i, b] = acc[b] * _hidden_derivative(
                                         act, Z[n, pa + i, b], A[n, pa + i, b]
                                     )
                         for i in range(n_in):
                             for b in range(B):
-                                delta[n, i, b] = below[n, i, b]
+                                delta[n, i, b] = below[i, b]
             if regularised:  # nn.penalty_gradients, added as model.gradients adds them
                 for l in range(1, L + 1):
                     for q in range(w_at[l], b_at[l]):

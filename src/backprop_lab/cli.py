@@ -868,7 +868,7 @@ def _report(args: argparse.Namespace) -> int:
             )
             print(f"drawing the figures and the animation ({shown_names} missing or damaged)",
                   file=sys.stderr, flush=True)  # fmt: skip
-        path = write_report(history, args.run, static=args.static)
+        path = write_report(history, args.run, static=args.static, missing=missing)
         add_to_manifest(Path(args.run))
     print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0

@@ -27,7 +27,6 @@ import itertools
 import math
 import tempfile
 from dataclasses import dataclass, fields, replace
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +41,7 @@ from .config import (
     TrainConfig,
     format_value,
 )
-from .data import SOLVED_R2, solved_accuracy
+from .data import SOLVED_R2, Dataset, solved_accuracy
 from .files import write_csv
 from .nn import init_params, score, stack_params
 from .sweep_kernel import ENGINES
@@ -162,11 +161,37 @@ def engine_for(config: TrainConfig, engine: str = "auto", network_epochs: int | 
     return "compiled"
 
 
-@lru_cache(maxsize=64)
 def _shape(config: TrainConfig) -> tuple[int, tuple[int, ...]]:
-    """(training samples, layer sizes) of ``config``'s network, its dataset read once."""
-    dataset = build_dataset(config)
+    """(training samples, layer sizes) of ``config``'s network, its dataset read once for every
+    combination that shares it (see :func:`_dataset_of`)."""
+    dataset = _dataset_of(config)
     return len(dataset.labels), layer_sizes(config, dataset)
+
+
+_DATASETS: dict[tuple, Dataset] = {}
+"""The datasets read for their shapes, by the options that decide a dataset (DATA_OPTIONS and
+the task): combinations that differ in anything else share one read."""
+
+
+def _file_state(config: TrainConfig) -> tuple[int, int] | None:
+    """A --data file's size and time of change: a file changed since it was read is read
+    again (a notebook that edits its CSV between two sweeps)."""
+    if config.data is None:
+        return None
+    try:
+        state = Path(config.data).stat()
+    except OSError:
+        return None  # reading it says what is wrong
+    return state.st_size, state.st_mtime_ns
+
+
+def _dataset_of(config: TrainConfig) -> Dataset:
+    key = (*(getattr(config, name) for name in DATA_OPTIONS), config.task, _file_state(config))
+    if key not in _DATASETS:
+        if len(_DATASETS) >= 64:  # a sweep over many datasets: keep the memory bounded
+            _DATASETS.clear()
+        _DATASETS[key] = build_dataset(config)
+    return _DATASETS[key]
 
 
 def _cells(config: TrainConfig) -> int:
@@ -226,7 +251,7 @@ def _task(config: TrainConfig) -> _Task:
     dataset = build_dataset(config)
     check_compatible(config, dataset)
     E = config.epochs
-    needed = SOLVED_R2 if config.is_regression else solved_accuracy(len(dataset.labels))
+    needed = _needed(config)
     return _Task(layer_sizes(config, dataset), config.model.inputs(dataset.X), dataset.Y,
                  dataset.labels, curve_epochs_of(E), max(0, int(E * 0.95) - 1), needed)  # fmt: skip
 
@@ -423,7 +448,6 @@ def train_sweep(
     stacks = trained if trained is not None else []
     total = sum(c.epochs for c in configs) * seeds
     engines = [engine_for(c, engine, total) for c in configs]
-    cells = [_cells(c) for c in configs]
     workers = workers or sweep_workers.cores()
     bar = None
     if progress:
@@ -439,9 +463,11 @@ def train_sweep(
         if dask is not None:
             client = sweep_workers.dask_client(dask) if isinstance(dask, str) else dask
             pieces = sweep_workers.dask_threads(client)
+            cells = [_cells(c) for c in configs]
             parts = sweep_workers.parts_of(configs, seeds, engines, pieces, cells, ship_data=True)
             stream = sweep_workers.run_dask(train_part, parts, client, done)
         elif workers > 1 and total >= sweep_workers.SPREAD_FROM and set(engines) == {"numpy"}:
+            cells = [_cells(c) for c in configs]
             parts = sweep_workers.parts_of(configs, seeds, engines, workers, cells)
             stream = sweep_workers.run_local(train_part, parts, workers, done)
         else:

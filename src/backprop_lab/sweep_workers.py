@@ -97,12 +97,15 @@ def parts_of(
     for index, (config, engine, size) in enumerate(zip(configs, engines, cells)):
         data = None
         if ship_data and config.data is not None:
-            data = contents.setdefault(config.data, Path(config.data).read_bytes())
+            if config.data not in contents:  # each file read once
+                contents[config.data] = Path(config.data).read_bytes()
+            data = contents[config.data]
         per_epoch = max(config.epochs, 1) * max(size, 40)
         per_part = max(1, min(PART_WORK // per_epoch, -(-seeds // pieces)))
+        options = config.to_dict()
         for first in range(0, seeds, per_part):
             chunk = np.arange(first, min(seeds, first + per_part))
-            parts.append(Part(index, config.to_dict(), chunk, engine, data))
+            parts.append(Part(index, options, chunk, engine, data))
     return parts
 
 

@@ -294,7 +294,10 @@ def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     through the list; the figure says so, and names the ones left out when they are few."""
     total = len(stacks)
     shown = drawn_keeping(total, MAX_BOXES, _extremes(stacks))
-    left_out = [combination_label(s.options, swept) for k, s in enumerate(stacks) if k not in shown]
+    kept = set(shown)
+    left_out = [s for k, s in enumerate(stacks) if k not in kept]
+    # Named only when few (MAX_NAMED); otherwise counted.
+    named = [combination_label(s.options, swept) for s in left_out[: MAX_NAMED + 1]]
     stacks = [stacks[k] for k in shown]
     n = len(stacks)
     labels = [combination_label(s.options, swept) for s in stacks]
@@ -336,7 +339,7 @@ def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     ax.set_xlabel("epochs to solve")
     fig.suptitle(_wrap(f"Epochs to solve {task_name(stacks)}, for the networks that solved it "
                        f"{_within(stacks, swept, 'dashed lines' if 'epochs' in swept else None)}", width, 12))  # fmt: skip
-    note = _boxes_note(n, total, left_out)
+    note = _boxes_note(n, total, named, len(left_out))
     ax.set_title(
         # Centred over the axes, which the tick labels on both sides leave narrower.
         _wrap("box: middle half, line: median, whiskers: fastest to slowest; dashed line: the "
@@ -349,14 +352,15 @@ def epochs_figure(stacks: list[StackResult], swept: list[str]) -> Figure:
     return fig
 
 
-def _boxes_note(shown: int, total: int, left_out: list[str]) -> str:
-    """What the epochs-to-solve figure says about the combinations it leaves out (empty: none)."""
+def _boxes_note(shown: int, total: int, named: list[str], count: int) -> str:
+    """What the epochs-to-solve figure says about the ``count`` combinations it leaves out
+    (empty: none), ``named`` the first of them (all of them when at most MAX_NAMED)."""
     if shown == total:
         return ""
     which = (
-        f"left out: {'; '.join(left_out)}"
-        if len(left_out) <= MAX_NAMED
-        else f"the other {len(left_out):,} are left out"
+        f"left out: {'; '.join(named)}"
+        if count <= MAX_NAMED
+        else f"the other {count:,} are left out"
     )
     return (
         f"{shown:,} of the {total:,} combinations drawn: the slowest and fastest median, the "

@@ -358,6 +358,7 @@ def write_report(
     static: bool = False,
     parts: ReportParts | None = None,
     compacted: dict[str, tuple[bytes, str]] | None = None,
+    missing: list[str] | None = None,
 ) -> Path:
     """Write ``folder``/report.html for ``history``, drawing any missing figures into
     ``folder``/figures first. ``static`` leaves out the interactive explorer (and Plotly) and
@@ -365,14 +366,18 @@ def write_report(
     ``parts``: made beforehand by :func:`report_parts` (else made here, while the figures are
     compacted in other threads). ``compacted``: figures of ``folder``/figures already
     compacted by :func:`compact_figure`, by file name (what plots.draw_run returns when given
-    it), which are not compacted again."""
+    it), which are not compacted again. ``missing``: :func:`missing_figures` of ``folder``
+    when the caller has looked already (else looked up here, unless ``compacted`` has them
+    all)."""
     from ..plots import FIGURES, draw_run
 
     folder = Path(folder)
     figures = folder / "figures"
     compacted = dict(compacted or {})
     drawn_now = set(compacted) >= set(FIGURES) and (figures / "training.gif").is_file()
-    if not drawn_now and missing_figures(folder):  # (train has just drawn every figure)
+    if missing is None:
+        missing = [] if drawn_now else missing_figures(folder)  # train has just drawn them all
+    if missing:
         compacted = draw_run(history, figures, compact=compact_figure)
     with ThreadPoolExecutor(max_workers=2) as pool:
         jobs = _compacted(figures, pool, compacted)
